@@ -1,0 +1,219 @@
+/**
+ * Kubernetes `batch/v1` object shapes, with Kubernetes' own field names.
+ *
+ * These are the *defaulted* forms: after `applyDefaults` every field that Kubernetes defaults is present.
+ * Times are RFC 3339 strings in UTC (`2016-05-19T10:00:00Z`), as the Kubernetes API serves them, so
+ * `-o json` prints stored objects unchanged.
+ */
+
+export type Labels = Record<string, string>;
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  /** @default "default" */
+  namespace: string;
+  uid?: string;
+  /** Monotonic per object; the store's optimistic-concurrency token. */
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  labels?: Labels;
+  annotations?: Labels;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+}
+
+export interface ResourceRequirements {
+  limits?: Record<string, string>;
+  requests?: Record<string, string>;
+}
+
+export interface Container {
+  name: string;
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  workingDir?: string;
+  resources?: ResourceRequirements;
+}
+
+export type RestartPolicy = 'Never' | 'OnFailure';
+
+export interface PodSpec {
+  containers: Container[];
+  restartPolicy: RestartPolicy;
+  /** @default 30 */
+  terminationGracePeriodSeconds?: number;
+}
+
+export interface PodTemplateSpec {
+  metadata?: { labels?: Labels; annotations?: Labels };
+  spec: PodSpec;
+}
+
+export type CompletionMode = 'NonIndexed' | 'Indexed';
+
+export interface JobSpec {
+  template: PodTemplateSpec;
+  /** Unset (work-queue Job): the Job succeeds once any pod succeeds and all have exited. */
+  completions?: number;
+  /** @default 1 */
+  parallelism: number;
+  /** @default 6 */
+  backoffLimit: number;
+  activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
+  /** @default "NonIndexed" */
+  completionMode: CompletionMode;
+  /** @default false */
+  suspend: boolean;
+}
+
+export type JobConditionType = 'Complete' | 'Failed' | 'Suspended' | 'FailureTarget' | 'SuccessCriteriaMet';
+
+export interface JobCondition {
+  type: JobConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastProbeTime?: string;
+  lastTransitionTime?: string;
+}
+
+export interface JobStatus {
+  startTime?: string;
+  completionTime?: string;
+  active: number;
+  succeeded: number;
+  failed: number;
+  /** Indexed Jobs: the succeeded indexes in Kubernetes' compressed form, e.g. `"0-2,5"`. */
+  completedIndexes?: string;
+  conditions: JobCondition[];
+}
+
+export interface Job {
+  apiVersion: 'batch/v1';
+  kind: 'Job';
+  metadata: ObjectMeta;
+  spec: JobSpec;
+  status: JobStatus;
+}
+
+export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace';
+
+export interface ObjectReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export interface JobTemplateSpec {
+  metadata?: { labels?: Labels; annotations?: Labels };
+  spec: JobSpec;
+}
+
+export interface CronJobSpec {
+  schedule: string;
+  timeZone?: string;
+  startingDeadlineSeconds?: number;
+  /** @default "Allow" */
+  concurrencyPolicy: ConcurrencyPolicy;
+  /** @default false */
+  suspend: boolean;
+  jobTemplate: JobTemplateSpec;
+  /** @default 3 */
+  successfulJobsHistoryLimit: number;
+  /** @default 1 */
+  failedJobsHistoryLimit: number;
+}
+
+export interface CronJobStatus {
+  active: ObjectReference[];
+  lastScheduleTime?: string;
+  lastSuccessfulTime?: string;
+}
+
+export interface CronJob {
+  apiVersion: 'batch/v1';
+  kind: 'CronJob';
+  metadata: ObjectMeta;
+  spec: CronJobSpec;
+  status: CronJobStatus;
+}
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+
+export interface ContainerState {
+  running?: { startedAt: string };
+  terminated?: { exitCode: number; reason?: string; startedAt?: string; finishedAt: string; signal?: number };
+  /** OnFailure: the container exited non-zero and waits out its back-off before restarting. */
+  waiting?: { reason: string; message?: string };
+}
+
+export interface ContainerStatus {
+  name: string;
+  image: string;
+  restartCount: number;
+  state: ContainerState;
+}
+
+export interface PodStatus {
+  phase: PodPhase;
+  startTime?: string;
+  /** Set when the controller asked the task to stop (deadline, Replace, delete). */
+  reason?: string;
+  message?: string;
+  containerStatuses?: ContainerStatus[];
+}
+
+/**
+ * A pod is one task run: a child process locally, an ECS task on AWS. jobctl keeps the Kubernetes shape so
+ * `get pods -o json` and `--selector=job-name=…` work as they do against a cluster.
+ */
+export interface Pod {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: ObjectMeta;
+  spec: PodSpec & { hostname?: string };
+  status: PodStatus;
+}
+
+export type KubeObject = CronJob | Job | Pod;
+export type Kind = KubeObject['kind'];
+
+/** Labels and annotations Kubernetes puts on Jobs and pods, verbatim. */
+export const wellKnown = {
+  jobName: 'job-name',
+  batchJobName: 'batch.kubernetes.io/job-name',
+  controllerUid: 'controller-uid',
+  batchControllerUid: 'batch.kubernetes.io/controller-uid',
+  completionIndex: 'batch.kubernetes.io/job-completion-index',
+  cronJobScheduledTimestamp: 'batch.kubernetes.io/cronjob-scheduled-timestamp',
+  completionIndexEnv: 'JOB_COMPLETION_INDEX',
+} as const;
+
+/** Kubernetes event, as `describe` prints it and the store keeps it. */
+export interface KubeEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** RFC 3339 */
+  timestamp: string;
+  involvedObject: { kind: Kind; namespace: string; name: string };
+}
