@@ -1,0 +1,15 @@
+/**
+ * Manifests: loading (multi-document YAML, `kind: List`), Kubernetes validation and defaulting, and the report of
+ * fields jobctl cannot honour.
+ */
+export { loadManifests, validateManifest, type LoadResult, type Manifest, type ManifestWarning } from './load.ts';
+export {
+  applyCronJobDefaults,
+  applyJobDefaults,
+  defaultJobSpec,
+  defaultNamespace,
+  type CronJobInput,
+  type JobInput,
+  type JobSpecInput,
+} from './defaults.ts';
+export { unsupportedFields, type UnsupportedField, type UnsupportedSeverity } from './unsupported.ts';

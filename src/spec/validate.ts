@@ -1,0 +1,540 @@
+/**
+ * Validation of one manifest object as the Kubernetes API server does it on create
+ * (`pkg/apis/batch/validation/validation.go`: `ValidateCronJobCreate`, `ValidateJob`, `validateJobSpec`,
+ * `ValidateJobTemplateSpec`; `pkg/apis/core/validation`: object meta, containers, env, resources), plus jobctl's own
+ * checks: unknown fields (as `kubectl apply --validate=strict`) and the fields jobctl cannot honour (`unsupported.ts`).
+ *
+ * Works in two passes so every problem is reported at once: a shape pass over the raw value (types, unknown and
+ * unsupported fields) that yields a cleaned copy holding only supported, well-typed fields; then the semantic rules
+ * on that copy. Pure: no I/O, no clock.
+ */
+import { validateSchedule } from '../cron/index.ts';
+import { applyCronJobDefaults, applyJobDefaults, type CronJobInput, type JobInput } from './defaults.ts';
+import {
+  duplicate,
+  forbidden,
+  formatValue,
+  invalid,
+  isDns1123Label,
+  isDns1123Subdomain,
+  isEnvVarName,
+  isLabelValue,
+  isQualifiedName,
+  nonNegative,
+  notSupported,
+  required,
+  tooLong,
+} from './field-errors.ts';
+import { parseQuantity, quantityFormatError } from './quantity.ts';
+import { standardResourceNames, structs, type Shape, type StructName } from './schema.ts';
+import type { CronJob, Job } from './types.ts';
+import { findUnsupported, isEmptyValue } from './unsupported.ts';
+
+/** A problem (or a warning) at a field. `linePath` locates it when it differs from the reported `path`. */
+export interface Finding {
+  /** Kubernetes field path, e.g. `spec.jobTemplate.spec.template.spec.containers[0].image`. */
+  path: string;
+  /** Kubernetes' error body, e.g. `Required value`, or a warning's reason. */
+  detail: string;
+  /** Where to point the line at, e.g. the bad key `metadata.labels[Bad Key]` for an error reported at `metadata.labels`. */
+  linePath?: string;
+}
+
+/**
+ * `create`: a manifest from a file, as `kubectl apply` sends it (server-set metadata is reported and dropped).
+ * `stored`: an object jobctl built itself (e.g. after `jobctl patch`): server-set metadata is kept.
+ */
+export type ValidationMode = 'create' | 'stored';
+
+/** What the validator may ask about the source text. */
+export interface SourceInfo {
+  /** True when the value at `path` was a plain (unquoted) YAML scalar: YAML 1.1 booleans like `yes` count as booleans then. */
+  isPlainScalar(path: string): boolean;
+}
+
+/** A validated, defaulted object, or the reasons there is none. */
+export interface ValidatedObject {
+  object: CronJob | Job | undefined;
+  errors: Finding[];
+  warnings: Finding[];
+}
+
+type Obj = Record<string, unknown>;
+
+/** Everything a kind needs to plug in; `kind: WorkQueue` adds one entry to `kindHandlers`. */
+export interface KindHandler<T = CronJob | Job> {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** The root struct of the shape pass. */
+  readonly struct: StructName;
+  /** Semantic rules on the cleaned object. */
+  validate(object: Obj, report: Reporter): void;
+  /** Defaulting of an object that passed validation. */
+  build(object: Obj): T;
+}
+
+/** Collects findings for one object. */
+export class Reporter {
+  readonly errors: Finding[] = [];
+  readonly warnings: Finding[] = [];
+  /** Paths whose value had the wrong type: they were dropped, and must not also be reported as missing. */
+  readonly badPaths = new Set<string>();
+
+  /** Records an error at `path`; `linePath` locates it when that differs (a bad map key). */
+  error(path: string, detail: string, linePath?: string): void {
+    this.errors.push(linePath === undefined ? { path, detail } : { path, detail, linePath });
+  }
+
+  /** Records a field that is ignored, with why. */
+  warn(path: string, detail: string): void {
+    this.warnings.push({ path, detail });
+  }
+
+  /** True when the value at `path` had the wrong type (already reported). */
+  isBad(path: string): boolean {
+    return this.badPaths.has(path);
+  }
+}
+
+const yaml11True = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
+const yaml11False = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
+const int32Min = -(2 ** 31);
+const int32Max = 2 ** 31 - 1;
+const maxAnnotationsBytes = 256 * 1024;
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function typeName(value: unknown): string {
+  if (Array.isArray(value)) return '"array"';
+  if (isObj(value)) return '"object"';
+  return formatValue(value);
+}
+
+/** The shape pass: checks JSON types, reports unknown and unsupported fields, returns the supported part. */
+class ShapeWalker {
+  constructor(
+    private readonly report: Reporter,
+    private readonly mode: ValidationMode,
+    private readonly source: SourceInfo,
+  ) {}
+
+  private typeError(path: string, value: unknown, expected: string): undefined {
+    this.report.error(path, `Invalid value: ${typeName(value)}: must be of type ${expected}`);
+    this.report.badPaths.add(path);
+    return undefined;
+  }
+
+  struct(value: unknown, name: StructName, path: string): Obj | undefined {
+    if (!isObj(value)) return this.typeError(path, value, 'object');
+    const fields = structs[name];
+    const out: Obj = {};
+    for (const [key, fieldValue] of Object.entries(value)) {
+      // `null` means unset, as in Kubernetes' JSON decoding.
+      if (fieldValue === null || fieldValue === undefined) continue;
+      const path_ = join(path, key);
+      const row = findUnsupported(name, key);
+      const rowApplies = row !== undefined && !(row.createOnly && this.mode === 'stored');
+      if (rowApplies && !(row.isHarmless ?? isEmptyValue)(fieldValue)) {
+        if (row.severity === 'error') this.report.error(path_, forbidden(row.reason));
+        else this.report.warn(path_, row.reason);
+      }
+      const shape = Object.hasOwn(fields, key) ? fields[key] : undefined;
+      const isSupported = shape !== undefined && !(rowApplies && row.createOnly);
+      if (isSupported) {
+        const cleaned = this.field(fieldValue, shape, path_);
+        if (cleaned !== undefined) out[key] = cleaned;
+      } else if (row === undefined) {
+        this.report.error(path_, `unknown field "${path_}"`);
+      }
+    }
+    return out;
+  }
+
+  private field(value: unknown, shape: Shape, path: string): unknown {
+    switch (shape.type) {
+      case 'string':
+        return typeof value === 'string' ? value : this.typeError(path, value, 'string');
+      case 'int32':
+        if (typeof value !== 'number' || !Number.isInteger(value)) return this.typeError(path, value, 'integer');
+        if (value < int32Min || value > int32Max) return this.typeError(path, value, 'int32');
+        return value;
+      case 'int64':
+        return typeof value === 'number' && Number.isSafeInteger(value) ? value : this.typeError(path, value, 'integer');
+      case 'boolean':
+        if (typeof value === 'boolean') return value;
+        // sigs.k8s.io/yaml resolves YAML 1.1 booleans (`yes`, `on`, …) in plain scalars; the yaml package (1.2) does not.
+        if (typeof value === 'string' && this.source.isPlainScalar(path)) {
+          if (yaml11True.has(value)) return true;
+          if (yaml11False.has(value)) return false;
+        }
+        return this.typeError(path, value, 'boolean');
+      case 'stringMap': {
+        if (!isObj(value)) return this.typeError(path, value, 'object');
+        const out: Record<string, string> = {};
+        for (const [k, v] of Object.entries(value)) {
+          if (v === null) continue;
+          if (typeof v === 'string') out[k] = v;
+          else this.typeError(`${path}[${k}]`, v, 'string');
+        }
+        return out;
+      }
+      case 'stringList': {
+        if (!Array.isArray(value)) return this.typeError(path, value, 'array');
+        return value.flatMap((item: unknown, i) =>
+          typeof item === 'string' ? [item] : (this.typeError(`${path}[${i}]`, item, 'string'), []),
+        );
+      }
+      case 'quantityMap':
+        return this.quantityMap(value, path);
+      case 'any':
+        return value;
+      case 'struct':
+        return this.struct(value, shape.struct, path);
+      case 'structList': {
+        if (!Array.isArray(value)) return this.typeError(path, value, 'array');
+        return value.flatMap((item: unknown, i) => {
+          const cleaned = this.struct(item, shape.struct, `${path}[${i}]`);
+          return cleaned === undefined ? [] : [cleaned];
+        });
+      }
+    }
+  }
+
+  /** `core.ResourceList`: standard names kept; extended resources (`nvidia.com/gpu`, `hugepages-2Mi`) reported. */
+  private quantityMap(value: unknown, path: string): Record<string, string> | undefined {
+    if (!isObj(value)) return this.typeError(path, value, 'object');
+    const out: Record<string, string> = {};
+    for (const [name, raw] of Object.entries(value)) {
+      if (raw === null) continue;
+      const path_ = `${path}[${name}]`;
+      if (!standardResourceNames.includes(name)) {
+        const row = findUnsupported('ResourceList', '*');
+        if (row !== undefined && (name.includes('/') || name.startsWith('hugepages-'))) this.report.warn(path_, row.reason);
+        else this.report.error(path_, invalid(name, 'must be a standard resource for containers'));
+        continue;
+      }
+      if (typeof raw !== 'string' && typeof raw !== 'number') {
+        this.typeError(path_, raw, 'string');
+        continue;
+      }
+      const text = String(raw);
+      const amount = parseQuantity(text);
+      if (amount === undefined) this.report.error(path_, invalid(text, quantityFormatError));
+      else if (amount < 0) this.report.error(path_, invalid(text, 'must be greater than or equal to 0'));
+      else out[name] = text;
+    }
+    return out;
+  }
+}
+
+// Typed reads of the cleaned object: the shape pass guarantees the type whenever the value is present.
+const str = (o: Obj | undefined, k: string): string | undefined => o?.[k] as string | undefined;
+const num = (o: Obj | undefined, k: string): number | undefined => o?.[k] as number | undefined;
+const sub = (o: Obj | undefined, k: string): Obj | undefined => o?.[k] as Obj | undefined;
+const list = (o: Obj | undefined, k: string): Obj[] | undefined => o?.[k] as Obj[] | undefined;
+const map = (o: Obj | undefined, k: string): Record<string, string> | undefined => o?.[k] as Record<string, string> | undefined;
+
+function checkNonNegative(o: Obj | undefined, key: string, path: string, report: Reporter): void {
+  const value = num(o, key);
+  const problem = value === undefined ? undefined : nonNegative(value);
+  if (problem !== undefined) report.error(join(path, key), problem);
+}
+
+/** `ValidateLabels`: errors are reported at the map, as Kubernetes does, but located at the offending key. */
+function validateLabels(labels: Record<string, string> | undefined, path: string, report: Reporter): void {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    for (const msg of isQualifiedName(key)) report.error(path, invalid(key, msg), `${path}[${key}]`);
+    for (const msg of isLabelValue(value)) report.error(path, invalid(value, msg), `${path}[${key}]`);
+  }
+}
+
+/** `ValidateAnnotations`: keys are qualified names (checked lower-cased), 256 KiB in total. */
+function validateAnnotations(annotations: Record<string, string> | undefined, path: string, report: Reporter): void {
+  let totalBytes = 0;
+  const encoder = new TextEncoder();
+  for (const [key, value] of Object.entries(annotations ?? {})) {
+    for (const msg of isQualifiedName(key.toLowerCase())) report.error(path, invalid(key, msg), `${path}[${key}]`);
+    totalBytes += encoder.encode(key).length + encoder.encode(value).length;
+  }
+  if (totalBytes > maxAnnotationsBytes) report.error(path, tooLong(maxAnnotationsBytes));
+}
+
+/** `ValidateObjectMeta` with `NameIsDNSSubdomain`, for both kinds. */
+function validateObjectMeta(meta: Obj | undefined, report: Reporter): void {
+  const name = str(meta, 'name');
+  if (!name) {
+    if (!report.isBad('metadata.name')) report.error('metadata.name', required('name or generateName is required'));
+  } else {
+    for (const msg of isDns1123Subdomain(name)) report.error('metadata.name', invalid(name, msg));
+  }
+  const namespace = str(meta, 'namespace');
+  if (namespace) for (const msg of isDns1123Label(namespace)) report.error('metadata.namespace', invalid(namespace, msg));
+  validateLabels(map(meta, 'labels'), 'metadata.labels', report);
+  validateAnnotations(map(meta, 'annotations'), 'metadata.annotations', report);
+}
+
+function validateTemplateMeta(meta: Obj | undefined, path: string, report: Reporter): void {
+  validateLabels(map(meta, 'labels'), `${path}.labels`, report);
+  validateAnnotations(map(meta, 'annotations'), `${path}.annotations`, report);
+}
+
+const restartPolicies = ['OnFailure', 'Never'];
+const pullPolicies = ['Always', 'IfNotPresent', 'Never'];
+const completionModes = ['NonIndexed', 'Indexed'];
+const concurrencyPolicies = ['Allow', 'Forbid', 'Replace'];
+/** `maxParallelismForIndexedJob`: caps the length of `status.completedIndexes`. */
+const maxParallelismForIndexedJob = 100000;
+
+/**
+ * `validateJobSpec` plus `ValidateJobTemplateSpec`'s selector rules. jobctl applies the selector rules to plain Jobs
+ * too: it always generates the selector, and Kubernetes itself rejects a hand-written one unless `manualSelector` is
+ * true (`validateGeneratedSelector`), which jobctl does not support.
+ */
+function validateJobSpec(spec: Obj | undefined, path: string, report: Reporter): void {
+  for (const key of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished']) {
+    checkNonNegative(spec, key, path, report);
+  }
+  const mode = str(spec, 'completionMode');
+  if (mode !== undefined && !completionModes.includes(mode)) {
+    report.error(join(path, 'completionMode'), notSupported(mode, completionModes));
+  }
+  if (mode === 'Indexed') {
+    if (num(spec, 'completions') === undefined && !report.isBad(join(path, 'completions'))) {
+      report.error(join(path, 'completions'), required('when completion mode is Indexed'));
+    }
+    const parallelism = num(spec, 'parallelism');
+    if (parallelism !== undefined && parallelism > maxParallelismForIndexedJob) {
+      report.error(
+        join(path, 'parallelism'),
+        invalid(parallelism, `must be less than or equal to ${maxParallelismForIndexedJob} when completion mode is Indexed`),
+      );
+    }
+  }
+  if (spec?.['selector'] !== undefined) {
+    report.error(join(path, 'selector'), invalid(spec['selector'], '`selector` will be auto-generated'));
+  }
+  if (spec?.['manualSelector'] === true) {
+    report.error(join(path, 'manualSelector'), notSupported(true, ['nil', 'false']));
+  }
+
+  const templatePath = join(path, 'template');
+  const template = sub(spec, 'template');
+  validateTemplateMeta(sub(template, 'metadata'), `${templatePath}.metadata`, report);
+  const podSpecPath = `${templatePath}.spec`;
+  const podSpec = sub(template, 'spec');
+  validatePodSpec(podSpec, podSpecPath, report);
+
+  // Kubernetes (≥1.27) reports a missing and an `Always` restartPolicy alike as `Required value`, because pods default
+  // a missing one to Always before validation. jobctl does no pod defaulting, so it can say exactly what is wrong.
+  const restartPolicy = str(podSpec, 'restartPolicy');
+  const restartPath = `${podSpecPath}.restartPolicy`;
+  if (!restartPolicy) {
+    if (!report.isBad(restartPath)) report.error(restartPath, required('valid values: "OnFailure", "Never"'));
+  } else if (!restartPolicies.includes(restartPolicy)) {
+    report.error(restartPath, notSupported(restartPolicy, restartPolicies));
+  }
+}
+
+/** The parts of `ValidatePodSpec` that apply to what jobctl keeps. */
+function validatePodSpec(spec: Obj | undefined, path: string, report: Reporter): void {
+  const containersPath = `${path}.containers`;
+  const containers = list(spec, 'containers') ?? [];
+  if (containers.length === 0 && !report.isBad(containersPath)) report.error(containersPath, required());
+  const seen = new Set<string>();
+  containers.forEach((container, i) => {
+    const containerPath = `${containersPath}[${i}]`;
+    validateContainer(container, containerPath, report);
+    const name = str(container, 'name');
+    if (name) {
+      if (seen.has(name)) report.error(`${containerPath}.name`, duplicate(name));
+      seen.add(name);
+    }
+  });
+  checkNonNegative(spec, 'terminationGracePeriodSeconds', path, report);
+}
+
+/** `validateContainerCommon` / `validateContainersOnlyForPod` for one container. */
+function validateContainer(container: Obj, path: string, report: Reporter): void {
+  const name = str(container, 'name');
+  if (!name) {
+    if (!report.isBad(`${path}.name`)) report.error(`${path}.name`, required());
+  } else {
+    for (const msg of isDns1123Label(name)) report.error(`${path}.name`, invalid(name, msg));
+  }
+  const image = str(container, 'image');
+  if (!image) {
+    if (!report.isBad(`${path}.image`)) report.error(`${path}.image`, required());
+  } else if (image.trim() !== image) {
+    report.error(`${path}.image`, invalid(image, 'must not have leading or trailing whitespace'));
+  }
+  const pullPolicy = str(container, 'imagePullPolicy');
+  if (pullPolicy && !pullPolicies.includes(pullPolicy)) {
+    report.error(`${path}.imagePullPolicy`, notSupported(pullPolicy, pullPolicies));
+  }
+  (list(container, 'env') ?? []).forEach((env, i) => {
+    const envPath = `${path}.env[${i}].name`;
+    const envName = str(env, 'name');
+    if (!envName) {
+      if (!report.isBad(envPath)) report.error(envPath, required());
+    } else {
+      for (const msg of isEnvVarName(envName)) report.error(envPath, invalid(envName, msg));
+    }
+  });
+  const resources = sub(container, 'resources');
+  const limits = map(resources, 'limits') ?? {};
+  for (const [resource, request] of Object.entries(map(resources, 'requests') ?? {})) {
+    const limit = limits[resource];
+    if (limit === undefined) continue;
+    if ((parseQuantity(request) ?? 0) > (parseQuantity(limit) ?? Infinity)) {
+      report.error(
+        `${path}.resources.requests[${resource}]`,
+        invalid(request, `must be less than or equal to ${resource} limit of ${limit}`),
+      );
+    }
+  }
+}
+
+/** A cron message that is already a Kubernetes error body is kept; a bare reason is framed as `Invalid value: …`. */
+function cronDetail(message: string, value: string): string {
+  return /^(Invalid value|Required value|Unsupported value|Forbidden)\b/.test(message) ? message : invalid(value, message);
+}
+
+function validateCronJob(cronJob: Obj, report: Reporter): void {
+  const meta = sub(cronJob, 'metadata');
+  validateObjectMeta(meta, report);
+  const name = str(meta, 'name');
+  // The controller names Jobs `<name>-<11 characters>` and Job names are capped at 63 (ValidateCronJobCreate).
+  if (name && name.length > 52) report.error('metadata.name', invalid(name, 'must be no more than 52 characters'));
+
+  const spec = sub(cronJob, 'spec');
+  const schedule = str(spec, 'schedule');
+  let timeZone = str(spec, 'timeZone');
+  if (timeZone === '') {
+    // validateTimeZone: a set but empty zone is an error, not "no zone"; JavaScript callers could read "" as unset.
+    report.error('spec.timeZone', invalid('', 'timeZone must be nil or non-empty string'));
+    timeZone = undefined;
+  }
+  if (!schedule) {
+    if (!report.isBad('spec.schedule')) report.error('spec.schedule', required());
+    // The time zone is validated on its own in Kubernetes: check it against a schedule known to be valid.
+    const zoneProblem = timeZone === undefined ? undefined : validateSchedule('0 * * * *', timeZone);
+    if (zoneProblem?.field === 'spec.timeZone') report.error('spec.timeZone', cronDetail(zoneProblem.message, timeZone ?? ''));
+  } else {
+    const problem = validateSchedule(schedule, timeZone);
+    if (problem !== undefined) {
+      const value = problem.field === 'spec.timeZone' ? (timeZone ?? '') : schedule;
+      report.error(problem.field, cronDetail(problem.message, value));
+    }
+    // validateSchedule stops at the first problem; Kubernetes checks the zone independently of the schedule.
+    if (problem?.field === 'spec.schedule' && timeZone !== undefined) {
+      const zoneProblem = validateSchedule('0 * * * *', timeZone);
+      if (zoneProblem?.field === 'spec.timeZone') report.error('spec.timeZone', cronDetail(zoneProblem.message, timeZone));
+    }
+  }
+  checkNonNegative(spec, 'startingDeadlineSeconds', 'spec', report);
+  // SetDefaults_CronJob turns "" into Allow before validation.
+  const policy = str(spec, 'concurrencyPolicy');
+  if (policy && !concurrencyPolicies.includes(policy)) {
+    report.error('spec.concurrencyPolicy', notSupported(policy, concurrencyPolicies));
+  }
+  checkNonNegative(spec, 'successfulJobsHistoryLimit', 'spec', report);
+  checkNonNegative(spec, 'failedJobsHistoryLimit', 'spec', report);
+
+  const jobTemplate = sub(spec, 'jobTemplate');
+  validateTemplateMeta(sub(jobTemplate, 'metadata'), 'spec.jobTemplate.metadata', report);
+  validateJobSpec(sub(jobTemplate, 'spec'), 'spec.jobTemplate.spec', report);
+}
+
+function validateJob(job: Obj, report: Reporter): void {
+  const meta = sub(job, 'metadata');
+  validateObjectMeta(meta, report);
+  const name = str(meta, 'name');
+  // The Job's pods carry its name as the `job-name` label value, which Kubernetes caps at 63 characters.
+  if (name && name.length > 63 && isDns1123Subdomain(name).length === 0) {
+    report.error('metadata.name', invalid(name, 'must be no more than 63 characters (it is the job-name label value of its pods)'));
+  }
+  const spec = sub(job, 'spec');
+  validateJobSpec(spec, 'spec', report);
+  // ValidateJob: Indexed pods are named `<job>-<index>` as their hostname, which must be a DNS-1123 label.
+  const completions = num(spec, 'completions');
+  if (name && str(spec, 'completionMode') === 'Indexed' && completions !== undefined && completions > 0) {
+    const hostname = `${name}-${completions - 1}`;
+    if (isDns1123Label(hostname).length > 0) {
+      report.error('metadata.name', invalid(name, `will not able to create pod with invalid DNS label: ${hostname}`));
+    }
+  }
+}
+
+/** The kinds jobctl accepts, dispatched on `kind`; each has one apiVersion. */
+export const kindHandlers: readonly KindHandler[] = [
+  {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    struct: 'CronJob',
+    validate: validateCronJob,
+    build: (object) => applyCronJobDefaults(object as unknown as CronJobInput),
+  },
+  {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    struct: 'Job',
+    validate: validateJob,
+    build: (object) => applyJobDefaults(object as unknown as JobInput),
+  },
+];
+
+/** Versions Kubernetes retired, with what to write instead. */
+const retiredApiVersions: Readonly<Record<string, string>> = {
+  'batch/v1beta1': 'batch/v1beta1 CronJob was removed in Kubernetes 1.25; use apiVersion: batch/v1',
+  'batch/v2alpha1': 'batch/v2alpha1 was removed in Kubernetes 1.21; use apiVersion: batch/v1',
+};
+
+/**
+ * Validates one object as the API server would on create and returns it defaulted, or every error found. An object
+ * with errors is not returned at all, so nothing is half-applied.
+ *
+ * @example
+ * const { object, errors } = validateObject(parsed, 'create', { isPlainScalar: () => false });
+ */
+export function validateObject(raw: unknown, mode: ValidationMode, source: SourceInfo): ValidatedObject {
+  const report = new Reporter();
+  const done = (): ValidatedObject => ({ object: undefined, errors: report.errors, warnings: report.warnings });
+  if (!isObj(raw)) {
+    report.error('(root)', `Invalid value: ${typeName(raw)}: a manifest document must be a Kubernetes object (a mapping with apiVersion and kind)`);
+    return done();
+  }
+  const kinds = [...new Set(kindHandlers.map((h) => h.kind))];
+  const kind = raw['kind'];
+  const apiVersion = raw['apiVersion'];
+  if (kind === undefined || kind === null || kind === '') {
+    report.error('kind', required(`supported kinds: ${kinds.map((k) => JSON.stringify(k)).join(', ')}`));
+    return done();
+  }
+  const candidates = kindHandlers.filter((h) => h.kind === kind);
+  if (candidates.length === 0) {
+    report.error('kind', notSupported(kind, kinds));
+    return done();
+  }
+  const handler = candidates.find((h) => h.apiVersion === apiVersion);
+  if (handler === undefined) {
+    const versions = candidates.map((h) => h.apiVersion);
+    if (apiVersion === undefined || apiVersion === null || apiVersion === '') {
+      report.error('apiVersion', required(`supported values: ${versions.map((v) => JSON.stringify(v)).join(', ')}`));
+    } else {
+      const hint = typeof apiVersion === 'string' ? retiredApiVersions[apiVersion] : undefined;
+      report.error('apiVersion', notSupported(apiVersion, versions) + (hint ? ` (${hint})` : ''));
+    }
+    return done();
+  }
+
+  const cleaned = new ShapeWalker(report, mode, source).struct(raw, handler.struct, '') ?? {};
+  handler.validate(cleaned, report);
+  if (report.errors.length > 0) return done();
+  return { object: handler.build(cleaned), errors: [], warnings: report.warnings };
+}

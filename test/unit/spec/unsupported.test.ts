@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { loadManifests, unsupportedFields } from '../../../src/spec/index.ts';
+import { baseJob, edit, loadErrors } from './helpers.ts';
+
+const pod = 'spec.template.spec';
+
+describe('fields jobctl cannot honour', () => {
+  it('warns about nodeSelector and hostPath volumes at their lines, and still loads the Job', () => {
+    const text = edit(
+      baseJob,
+      ['      restartPolicy: OnFailure\n', '      restartPolicy: OnFailure\n      nodeSelector:\n        disktype: ssd\n      volumes:\n      - name: data\n        hostPath:\n          path: /data\n'],
+      ['imagePullPolicy: IfNotPresent', 'imagePullPolicy: IfNotPresent\n        volumeMounts:\n        - {name: data, mountPath: /data}'],
+    );
+
+    const { objects, warnings } = loadManifests(text, 'job.yaml');
+
+    expect({ kinds: objects.map((o) => o.kind), warnings }).toEqual({
+      kinds: ['Job'],
+      warnings: [
+        {
+          file: 'job.yaml',
+          line: 11,
+          path: `${pod}.nodeSelector`,
+          message: 'Fargate has no node selection (and the local runtime has one machine); ignored',
+        },
+        {
+          file: 'job.yaml',
+          line: 13,
+          path: `${pod}.volumes`,
+          message: 'not mounted: Fargate tasks have no host paths (hostPath) and jobctl provisions no volumes or claims; ignored',
+        },
+        {
+          file: 'job.yaml',
+          line: 21,
+          path: `${pod}.containers[0].volumeMounts`,
+          message: 'not mounted: Fargate tasks have no host paths (hostPath) and jobctl provisions no volumes or claims; ignored',
+        },
+      ],
+    });
+    // Ignored means gone: nothing downstream sees the field.
+    expect(JSON.stringify(objects[0])).not.toMatch(/nodeSelector|volumes|volumeMounts/);
+  });
+
+  it('stays silent about Kubernetes defaults, as `kubectl get -o yaml` prints them', () => {
+    const text = edit(
+      baseJob,
+      ['      restartPolicy: OnFailure\n', '      restartPolicy: OnFailure\n      dnsPolicy: ClusterFirst\n      schedulerName: default-scheduler\n      securityContext: {}\n      terminationGracePeriodSeconds: 30\n'],
+      ['imagePullPolicy: IfNotPresent', 'imagePullPolicy: IfNotPresent\n        terminationMessagePath: /dev/termination-log\n        terminationMessagePolicy: File\n        resources: {}'],
+    );
+
+    expect(loadManifests(text, 'job.yaml').warnings).toEqual([]);
+  });
+
+  it.each([
+    {
+      name: 'a second container',
+      edits: [['        imagePullPolicy: IfNotPresent\n', '        imagePullPolicy: IfNotPresent\n      - name: sidecar\n        image: envoy\n']],
+      expected: {
+        path: `${pod}.containers`,
+        line: 11,
+        detail:
+          'Forbidden: jobctl runs exactly one container per pod: the local runtime runs one process per pod, and a manifest must mean the same on Fargate and locally',
+      },
+    },
+    {
+      name: 'initContainers',
+      edits: [['      containers:\n', '      initContainers:\n      - {name: init, image: busybox}\n      containers:\n']],
+      expected: { path: `${pod}.initContainers`, line: 11, detail: 'Forbidden: jobctl runs one process per pod; init containers would not run' },
+    },
+    {
+      name: 'env valueFrom',
+      edits: [['imagePullPolicy: IfNotPresent', 'imagePullPolicy: IfNotPresent\n        env:\n        - name: PASSWORD\n          valueFrom:\n            secretKeyRef: {name: db, key: password}']],
+      expected: {
+        path: `${pod}.containers[0].env[0].valueFrom`,
+        line: 17,
+        detail:
+          'Forbidden: jobctl has no Secrets, ConfigMaps or downward API to read: set value (the variable would otherwise be missing)',
+      },
+    },
+    {
+      name: 'envFrom',
+      edits: [['imagePullPolicy: IfNotPresent', 'imagePullPolicy: IfNotPresent\n        envFrom:\n        - configMapRef: {name: cfg}']],
+      expected: { path: `${pod}.containers[0].envFrom`, line: 15, detail: 'Forbidden: jobctl has no ConfigMaps or Secrets to read: set env[].value' },
+    },
+    {
+      name: 'podFailurePolicy',
+      edits: [['  parallelism: 1', '  parallelism: 1\n  podFailurePolicy:\n    rules: []\n    other: 1']],
+      expected: {
+        path: 'spec.podFailurePolicy',
+        line: 8,
+        detail: 'Forbidden: not supported yet: jobctl counts every failed pod against backoffLimit, which is not what the rules ask for',
+      },
+    },
+    {
+      name: 'backoffLimitPerIndex',
+      edits: [['  parallelism: 1', '  parallelism: 1\n  completions: 3\n  completionMode: Indexed\n  backoffLimitPerIndex: 1']],
+      expected: { path: 'spec.backoffLimitPerIndex', line: 10, detail: 'Forbidden: not supported: all indexes of an Indexed Job share one backoffLimit' },
+    },
+    {
+      name: 'managedBy another controller',
+      edits: [['  parallelism: 1', '  parallelism: 1\n  managedBy: example.com/mine']],
+      expected: {
+        path: 'spec.managedBy',
+        line: 8,
+        detail: "Forbidden: jobctl's own Job controller manages every Job; an external controller is not possible",
+      },
+    },
+  ] as { name: string; edits: [string, string][]; expected: { path: string; line: number; detail: string } }[])(
+    'rejects $name: the run would not mean what the manifest says',
+    ({ edits, expected }) => {
+      expect(loadErrors(edit(baseJob, ...edits))).toEqual([expected]);
+    },
+  );
+
+  it('warns about an extended resource and drops it, keeping the standard ones', () => {
+    const text = edit(baseJob, ['imagePullPolicy: IfNotPresent', 'imagePullPolicy: IfNotPresent\n        resources:\n          limits: {cpu: "1", nvidia.com/gpu: 1}']);
+
+    const { objects, warnings } = loadManifests(text, 'job.yaml');
+
+    expect({ warnings, resources: (objects[0]?.spec as { template: { spec: { containers: { resources?: unknown }[] } } }).template.spec.containers[0]?.resources }).toEqual({
+      warnings: [
+        {
+          file: 'job.yaml',
+          line: 16,
+          path: `${pod}.containers[0].resources.limits[nvidia.com/gpu]`,
+          message: 'Fargate has no extended resources (GPUs, hugepages, device plugins); ignored',
+        },
+      ],
+      resources: { limits: { cpu: '1' } },
+    });
+  });
+
+  it('keeps one row per field, each with a reason', () => {
+    const keys = unsupportedFields.map((row) => `${row.struct}.${row.field}`);
+
+    expect({ duplicates: keys.filter((k, i) => keys.indexOf(k) !== i), missingReasons: unsupportedFields.filter((r) => r.reason.length < 10) }).toEqual({
+      duplicates: [],
+      missingReasons: [],
+    });
+  });
+});
