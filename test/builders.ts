@@ -1,0 +1,167 @@
+/**
+ * Test-data builders: valid, defaulted Kubernetes objects with only what a test cares about overridden.
+ * Sections are owned by the tests that use them; keep each section's helpers together.
+ */
+import type {
+  ConcurrencyPolicy,
+  CronJob,
+  Job,
+  JobConditionType,
+  JobSpec,
+  Labels,
+  ObjectReference,
+} from '../src/spec/types.ts';
+
+// ---------------------------------------------------------------------------------------------------------------------
+// CronJob controller builders (test/unit/engine/cronjob-*.test.ts, schedule-times.test.ts)
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** RFC 3339 with second precision, as the API serves times (`2016-05-19T10:00:00Z`). */
+export function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Epoch ms of an RFC 3339 string; shorthand for tables. */
+export function at(iso: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`test setup: bad time ${iso}`);
+  return ms;
+}
+
+/** The JobSpec of Kubernetes' controller tests (`jobSpec()` in cronjob_controllerv2_test.go), defaulted. */
+export function aJobSpec(overrides: Partial<JobSpec> = {}): JobSpec {
+  return {
+    parallelism: 1,
+    completions: 1,
+    backoffLimit: 6,
+    completionMode: 'NonIndexed',
+    suspend: false,
+    template: {
+      metadata: { labels: { foo: 'bar' } },
+      spec: { containers: [{ name: 'main', image: 'foo/bar' }], restartPolicy: 'OnFailure' },
+    },
+    ...overrides,
+  };
+}
+
+/** What a test may set on {@link aCronJob}; times are epoch ms. */
+export interface CronJobOverrides {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  /** Epoch ms. */
+  creationTimestamp?: number;
+  schedule?: string;
+  timeZone?: string;
+  startingDeadlineSeconds?: number;
+  concurrencyPolicy?: ConcurrencyPolicy;
+  suspend?: boolean;
+  successfulJobsHistoryLimit?: number;
+  failedJobsHistoryLimit?: number;
+  templateLabels?: Labels;
+  templateAnnotations?: Labels;
+  active?: ObjectReference[];
+  /** Epoch ms. */
+  lastScheduleTime?: number;
+  /** Epoch ms. */
+  lastSuccessfulTime?: number;
+}
+
+/**
+ * A stored, defaulted CronJob shaped like Kubernetes' `cronJob()` test fixture: `mycronjob` in `snazzycats`, uid
+ * `1a2b3c`, created 2016-05-19T09:59:00Z, `* * * * ?`, Allow, template labels `{a: b}` and annotations `{x: y}`.
+ */
+export function aCronJob(o: CronJobOverrides = {}): CronJob {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: {
+      name: o.name ?? 'mycronjob',
+      namespace: o.namespace ?? 'snazzycats',
+      uid: o.uid ?? '1a2b3c',
+      creationTimestamp: rfc3339(o.creationTimestamp ?? at('2016-05-19T09:59:00Z')),
+    },
+    spec: {
+      schedule: o.schedule ?? '* * * * ?',
+      ...(o.timeZone === undefined ? {} : { timeZone: o.timeZone }),
+      ...(o.startingDeadlineSeconds === undefined ? {} : { startingDeadlineSeconds: o.startingDeadlineSeconds }),
+      concurrencyPolicy: o.concurrencyPolicy ?? 'Allow',
+      suspend: o.suspend ?? false,
+      jobTemplate: {
+        metadata: { labels: o.templateLabels ?? { a: 'b' }, annotations: o.templateAnnotations ?? { x: 'y' } },
+        spec: aJobSpec(),
+      },
+      successfulJobsHistoryLimit: o.successfulJobsHistoryLimit ?? 3,
+      failedJobsHistoryLimit: o.failedJobsHistoryLimit ?? 1,
+    },
+    status: {
+      active: o.active ?? [],
+      ...(o.lastScheduleTime === undefined ? {} : { lastScheduleTime: rfc3339(o.lastScheduleTime) }),
+      ...(o.lastSuccessfulTime === undefined ? {} : { lastSuccessfulTime: rfc3339(o.lastSuccessfulTime) }),
+    },
+  };
+}
+
+/** What a test may set on {@link aJob}; times are epoch ms. */
+export interface JobOverrides {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  /** The CronJob whose controller ownerReference the Job carries; none when omitted. */
+  owner?: CronJob;
+  /** Overrides the owner's uid in the ownerReference (a Job of an earlier CronJob with the same name). */
+  ownerUid?: string;
+  /** Epoch ms. */
+  creationTimestamp?: number;
+  /** Epoch ms. */
+  startTime?: number;
+  /** Epoch ms. */
+  completionTime?: number;
+  /** A terminal condition with status True. */
+  finished?: Extract<JobConditionType, 'Complete' | 'Failed'>;
+}
+
+/** A Job; with `owner` it is that CronJob's child, named `<cronjob>-<unix minutes of creationTimestamp>` unless `name` is given. */
+export function aJob(o: JobOverrides = {}): Job {
+  const createdMs = o.creationTimestamp ?? at('2016-05-19T09:01:00Z');
+  const namespace = o.namespace ?? o.owner?.metadata.namespace ?? 'snazzycats';
+  const name = o.name ?? `${o.owner?.metadata.name ?? 'job'}-${Math.floor(createdMs / 60_000)}`;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace,
+      uid: o.uid ?? `uid-${name}`,
+      creationTimestamp: rfc3339(createdMs),
+      ...(o.owner === undefined
+        ? {}
+        : {
+            ownerReferences: [
+              {
+                apiVersion: 'batch/v1',
+                kind: 'CronJob',
+                name: o.owner.metadata.name,
+                uid: o.ownerUid ?? o.owner.metadata.uid ?? '',
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          }),
+    },
+    spec: aJobSpec(),
+    status: {
+      ...(o.startTime === undefined ? {} : { startTime: rfc3339(o.startTime) }),
+      ...(o.completionTime === undefined ? {} : { completionTime: rfc3339(o.completionTime) }),
+      active: o.finished === undefined ? 1 : 0,
+      succeeded: o.finished === 'Complete' ? 1 : 0,
+      failed: o.finished === 'Failed' ? 1 : 0,
+      conditions: o.finished === undefined ? [] : [{ type: o.finished, status: 'True' }],
+    },
+  };
+}
+
+/** The `status.active` entry for a Job (Kubernetes `getRef`). */
+export function refTo(job: Job): ObjectReference {
+  return { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, namespace: job.metadata.namespace, uid: job.metadata.uid ?? '' };
+}
