@@ -57,9 +57,10 @@ export interface CronJobSyncResult {
  *    every sync, even when suspended.
  * 2. Reconcile `active` with the children: an unfinished child not in `active` gets Warning `UnexpectedJob` and is
  *    *not* adopted (so it does not block Forbid); a finished child in `active` is removed with Normal
- *    `SawCompletedJob`; otherwise a succeeded child moves `lastSuccessfulTime` forward. That last step is Kubernetes'
- *    `else if`: a Job seen finished while still in `active` updates `lastSuccessfulTime` only on the next sync (which
- *    the status write itself triggers). An `active` reference whose Job is not among `jobs` is removed with Normal
+ *    `SawCompletedJob`; every succeeded child moves `lastSuccessfulTime` forward in the same sync, as current
+ *    upstream does. (v1.29–v1.31 deferred that to the next sync with an `else if`, relying on the status write to
+ *    trigger one; jobctl's controllers are not re-triggered by their own writes, so a weekly CronJob would show a
+ *    stale LAST SUCCESSFUL for a week.) An `active` reference whose Job is not among `jobs` is removed with Normal
  *    `MissingJob` — Kubernetes GETs it first to get past a stale cache; the executor's consistent read stands in.
  * 3. Decide: unknown `timeZone` → Warning `UnknownTimeZone`, no requeue; `suspend` → nothing, no requeue;
  *    `TZ`/`CRON_TZ` in the schedule → Warning `UnsupportedSchedule` (the prefix wins over `timeZone`); parse error →
@@ -121,8 +122,10 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
     } else if (isInActive && condition !== undefined) {
       removeFromActive(status, job);
       events.push({ type: 'Normal', reason: 'SawCompletedJob', message: `Saw completed job: ${job.metadata.name}, status: ${condition}` });
-    } else if (condition === 'Complete') {
-      // Kubernetes' `else if`: kept on purpose (see the TSDoc above).
+    }
+    if (condition === 'Complete') {
+      // Current upstream: a succeeded Job moves lastSuccessfulTime in the same sync that sees it finish
+      // (v1.29–v1.31 had an `else if` that deferred it to a sync triggered by Kubernetes' own status write).
       advanceLastSuccessfulTime(status, job.status.completionTime);
     }
   }

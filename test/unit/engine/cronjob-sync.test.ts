@@ -302,12 +302,12 @@ const jobctlCases: SyncCase[] = [
   // §4.3: an active reference whose Job is really gone is dropped with MissingJob; lastScheduleTime keeps the slot done.
   { name: 'jobctl: an active Job deleted from the store is reported MissingJob and dropped', concurrencyPolicy: 'Forbid', schedule: onTheHour, ranPreviously: true, stillActive: true, isJobGone: true, jobCreationTime: topOfTheHour, lastScheduleTime: topOfTheHour, now: justAfterTheHour,
     expected: { deletes: [], active: [], events: ['Normal MissingJob'], requeueAfterMs: 1 * H - 1 * M + delta, statusChanged: true, lastScheduleTime: lst(topOfTheHour), lastSuccessfulTime: undefined } },
-  // §4.3 `else if`: the Job is removed from active now, lastSuccessfulTime moves on the next sync.
-  { name: 'jobctl: a Job seen finished while in active is removed (SawCompletedJob) and lastSuccessfulTime waits', concurrencyPolicy: 'Allow', schedule: onTheHour, ranPreviously: true, stillActive: true, isJobFinishedWhileActive: true, now: justBeforeTheHour,
-    expected: { deletes: [], active: [], events: ['Normal SawCompletedJob'], requeueAfterMs: 1 * M + delta, statusChanged: true, lastScheduleTime: lst(justAfterThePriorHour), lastSuccessfulTime: undefined } },
+  // §4.3 as current upstream: the Job is removed from active and lastSuccessfulTime moves in the same sync.
+  { name: 'jobctl: a Job seen finished while in active is removed (SawCompletedJob) and sets lastSuccessfulTime', concurrencyPolicy: 'Allow', schedule: onTheHour, ranPreviously: true, stillActive: true, isJobFinishedWhileActive: true, now: justBeforeTheHour,
+    expected: { deletes: [], active: [], events: ['Normal SawCompletedJob'], requeueAfterMs: 1 * M + delta, statusChanged: true, lastScheduleTime: lst(justAfterThePriorHour), lastSuccessfulTime: prevSucceeded } },
   // §6: Forbid postpones rather than drops: once the blocking Job is seen finished, the latest missed slot starts late.
   { name: 'jobctl: Forbid starts the latest missed slot late once the blocking Job finishes', concurrencyPolicy: 'Forbid', schedule: onTheHour, ranPreviously: true, stillActive: true, isJobFinishedWhileActive: true, now: topOfTheHour + 30 * M,
-    expected: { create: nameAt(topOfTheHour), deletes: [], active: [nameAt(topOfTheHour)], events: ['Normal SawCompletedJob'], requeueAfterMs: 30 * M + delta, statusChanged: true, lastScheduleTime: lst(topOfTheHour), lastSuccessfulTime: undefined } },
+    expected: { create: nameAt(topOfTheHour), deletes: [], active: [nameAt(topOfTheHour)], events: ['Normal SawCompletedJob'], requeueAfterMs: 30 * M + delta, statusChanged: true, lastScheduleTime: lst(topOfTheHour), lastSuccessfulTime: prevSucceeded } },
   // §6: Jobs not in active (UnexpectedJob) do not block Forbid.
   { name: 'jobctl: an UnexpectedJob does not block Forbid', concurrencyPolicy: 'Forbid', schedule: onTheHour, ranPreviously: true, stillActive: true, isJobMissingFromActive: true, now: justAfterTheHour,
     expected: { create: nameAt(topOfTheHour), deletes: [], active: [nameAt(topOfTheHour)], events: ['Warning UnexpectedJob'], requeueAfterMs: 1 * H - 1 * M + delta, statusChanged: true, lastScheduleTime: lst(topOfTheHour), lastSuccessfulTime: undefined } },
@@ -382,16 +382,16 @@ describe('syncCronJob', () => {
     });
   });
 
-  it('updates lastSuccessfulTime on the sync after the one that saw the Job finish (Kubernetes else-if)', () => {
+  it('sets lastSuccessfulTime in the sync that sees the Job finish, and the next sync changes nothing (current upstream)', () => {
     const input = arrange(jobctlCases.find((c) => c.name.includes('SawCompletedJob')) as SyncCase);
     const first = syncCronJob(input);
 
     const second = syncCronJob({ ...input, cronJob: { ...input.cronJob, status: first.status } });
 
     expect({ first: first.status.lastSuccessfulTime, second: second.status.lastSuccessfulTime, changed: second.statusChanged }).toEqual({
-      first: undefined,
+      first: prevSucceeded,
       second: prevSucceeded,
-      changed: true,
+      changed: false,
     });
   });
 
