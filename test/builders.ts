@@ -165,3 +165,144 @@ export function aJob(o: JobOverrides = {}): Job {
 export function refTo(job: Job): ObjectReference {
   return { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, namespace: job.metadata.namespace, uid: job.metadata.uid ?? '' };
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Job controller builders (test/unit/engine/job-*.test.ts, pod-*.test.ts, task-exit.test.ts)
+// ---------------------------------------------------------------------------------------------------------------------
+
+import type { CompletionMode, ContainerStatus, Pod, PodPhase, RestartPolicy } from '../src/spec/types.ts';
+
+/** What a Job controller test may set on {@link aBatchJob}; times are epoch ms. */
+export interface BatchJobOverrides {
+  name?: string;
+  uid?: string;
+  /** Unset: a work-queue Job (completions nil), as `-1` in Kubernetes' `newJob`. */
+  completions?: number;
+  parallelism?: number;
+  backoffLimit?: number;
+  completionMode?: CompletionMode;
+  restartPolicy?: RestartPolicy;
+  suspend?: boolean;
+  activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
+  /** Epoch ms. */
+  startTime?: number;
+  active?: number;
+  succeeded?: number;
+  failed?: number;
+  completedIndexes?: string;
+  conditions?: Job['status']['conditions'];
+}
+
+/**
+ * A stored Job shaped like Kubernetes' `newJob(parallelism, completions, backoffLimit, mode)` in job_controller_test.go:
+ * `foobar` in `default`, template labels `{foo: bar}`, one container `foo/bar`, restartPolicy Never.
+ */
+export function aBatchJob(o: BatchJobOverrides = {}): Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: o.name ?? 'foobar', namespace: 'default', uid: o.uid ?? 'foobar-uid' },
+    spec: {
+      template: {
+        metadata: { labels: { foo: 'bar' } },
+        spec: { containers: [{ name: 'main', image: 'foo/bar' }], restartPolicy: o.restartPolicy ?? 'Never' },
+      },
+      ...(o.completions === undefined ? {} : { completions: o.completions }),
+      parallelism: o.parallelism ?? 1,
+      backoffLimit: o.backoffLimit ?? 6,
+      completionMode: o.completionMode ?? 'NonIndexed',
+      suspend: o.suspend ?? false,
+      ...(o.activeDeadlineSeconds === undefined ? {} : { activeDeadlineSeconds: o.activeDeadlineSeconds }),
+      ...(o.ttlSecondsAfterFinished === undefined ? {} : { ttlSecondsAfterFinished: o.ttlSecondsAfterFinished }),
+    },
+    status: {
+      ...(o.startTime === undefined ? {} : { startTime: rfc3339(o.startTime) }),
+      active: o.active ?? 0,
+      succeeded: o.succeeded ?? 0,
+      failed: o.failed ?? 0,
+      ...(o.completedIndexes === undefined ? {} : { completedIndexes: o.completedIndexes }),
+      conditions: o.conditions ?? [],
+    },
+  };
+}
+
+/** What a test may set on {@link aJobPod}; times are epoch ms. */
+export interface JobPodOverrides {
+  phase?: PodPhase;
+  /** Completion index annotation (Indexed Jobs); a string so tests can give invalid ones. */
+  index?: string;
+  /** When a Succeeded or Failed pod's container finished. @default 1 s after the Unix epoch, long past (Kubernetes' `testFinishedAt`) */
+  finishedAt?: number;
+  /** OnFailure pods: the container restart count. */
+  restartCount?: number;
+  /** OnFailure: the pod waits in CrashLoopBackOff after a crash at this time. */
+  crashedAt?: number;
+  /** The controller asked the task to stop (`applyStopRequest`). */
+  stopReason?: string;
+  /** `jobctl.dev/pod-sequence`. */
+  sequence?: number;
+  /** The Job uid in the pod's controller ownerReference. @default the Job's */
+  ownerUid?: string;
+}
+
+let podCounter = 0;
+
+/** A pod of `job` (Kubernetes' `newPodList` / `setPodsStatusesWithIndexes`), with a unique name. */
+export function aJobPod(job: Job, o: JobPodOverrides = {}): Pod {
+  podCounter += 1;
+  const name = `${job.metadata.name}-pod-${podCounter}`;
+  const phase = o.phase ?? 'Running';
+  const finishedAt = rfc3339(o.finishedAt ?? 1000);
+  let containerStatus: ContainerStatus | undefined;
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    containerStatus = {
+      name: 'main',
+      image: 'foo/bar',
+      restartCount: o.restartCount ?? 0,
+      state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error', finishedAt } },
+    };
+  } else if (o.crashedAt !== undefined) {
+    containerStatus = {
+      name: 'main',
+      image: 'foo/bar',
+      restartCount: o.restartCount ?? 1,
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: rfc3339(o.crashedAt) } },
+    };
+  } else if (phase === 'Running') {
+    containerStatus = { name: 'main', image: 'foo/bar', restartCount: o.restartCount ?? 0, state: { running: { startedAt: rfc3339(0) } } };
+  } else if (o.restartCount !== undefined) {
+    containerStatus = { name: 'main', image: 'foo/bar', restartCount: o.restartCount, state: { waiting: { reason: 'ContainerCreating' } } };
+  }
+  const annotations: Record<string, string> = {
+    ...(o.index === undefined ? {} : { 'batch.kubernetes.io/job-completion-index': o.index }),
+    ...(o.sequence === undefined ? {} : { 'jobctl.dev/pod-sequence': String(o.sequence) }),
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: job.metadata.namespace,
+      uid: `uid-${name}`,
+      creationTimestamp: rfc3339(0),
+      labels: { foo: 'bar', 'job-name': job.metadata.name },
+      annotations,
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: o.ownerUid ?? job.metadata.uid ?? '', controller: true },
+      ],
+    },
+    spec: { ...job.spec.template.spec },
+    status: {
+      phase,
+      ...(o.stopReason === undefined ? {} : { reason: o.stopReason }),
+      ...(containerStatus === undefined ? {} : { containerStatuses: [containerStatus] }),
+    },
+  };
+}
+
+/** `n` pods of `job` with the same overrides (Kubernetes' `newPodList(count, phase, job)`). */
+export function jobPods(job: Job, n: number, o: JobPodOverrides = {}): Pod[] {
+  return Array.from({ length: n }, () => aJobPod(job, o));
+}

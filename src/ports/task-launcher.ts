@@ -1,22 +1,36 @@
 import type { Pod } from '../spec/types.ts';
 
-/** How a task ended, as the launcher observed it. */
-export interface TaskExit {
-  podName: string;
+/** Identifies a pod's task; pods live in their Job's partition, so the Job name travels with it. */
+export interface TaskRef {
   namespace: string;
+  jobName: string;
+  podName: string;
+}
+
+/** How a task ended, as the launcher observed it. */
+export interface TaskExit extends TaskRef {
   exitCode: number;
-  /** e.g. "Error", "Completed", "DeadlineExceeded", "Killed". */
+  /** "Completed", "Error", or the reason the controller gave when it asked the task to stop. */
   reason: string;
-  startedAtMs: number;
   finishedAtMs: number;
+}
+
+/** What a launcher reports back; the runtime (or the ECS event handler on AWS) feeds these to the Job controller. */
+export interface TaskEvents {
+  started(task: TaskRef, atMs: number): void;
+  exited(exit: TaskExit): void;
 }
 
 /**
  * Runs pods: child processes locally, ECS Fargate tasks on AWS. Launch and stop are idempotent by pod name.
  */
 export interface TaskLauncher {
-  /** Starts the pod's container with its command, args and env. A second launch of the same pod is a no-op. */
+  /** Starts the pod's container with its command, args and env. Launching a pod that is running is a no-op. */
   launch(pod: Pod): Promise<void>;
-  /** Asks a running task to stop (SIGTERM, then SIGKILL after the grace period). Absent tasks are ignored. */
-  stop(pod: Pod, reason: string): Promise<void>;
+  /**
+   * Asks a running task to stop (SIGTERM, then SIGKILL after the grace period); its exit is reported as usual.
+   * Resolves false when the pod has no task (never launched, or waiting out an OnFailure back-off): nothing will
+   * report an exit, so the caller records the pod's end itself.
+   */
+  stop(pod: Pod, reason: string): Promise<boolean>;
 }

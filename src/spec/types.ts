@@ -171,6 +171,8 @@ export interface ContainerStatus {
   image: string;
   restartCount: number;
   state: ContainerState;
+  /** The previous run's termination after an in-place restart (restartPolicy OnFailure), as Kubernetes reports it. */
+  lastState?: ContainerState;
 }
 
 export interface PodStatus {

@@ -1,0 +1,101 @@
+import { isDeepStrictEqual } from 'node:util';
+import { ConflictError, JobctlError } from '../errors.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import type { CronJob, Job, JobSpec } from '../spec/types.ts';
+
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+export interface ApplyOutcome {
+  kind: 'CronJob' | 'Job';
+  name: string;
+  namespace: string;
+  action: ApplyAction;
+  /** For `configured`: each changed field as `path: old → new`, what `--dry-run` shows. */
+  changes?: string[];
+}
+
+/** Job spec fields Kubernetes lets an update change; the rest (template, completions, …) are immutable. */
+const MUTABLE_JOB_FIELDS = ['parallelism', 'suspend', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished'] as const satisfies ReadonlyArray<keyof JobSpec>;
+
+interface PlannedWrite {
+  outcome: ApplyOutcome;
+  write?: () => Promise<unknown>;
+}
+
+/**
+ * `kubectl apply` for validated manifests: creates what is absent, updates the spec, labels and annotations of
+ * what exists (status, uid and creation time are kept). Every object is checked before anything is written, so an
+ * immutable-field error in the third document leaves the first two untouched. `createOnly` is `kubectl create`.
+ */
+export async function applyManifests(
+  store: StateStore,
+  objects: ReadonlyArray<CronJob | Job>,
+  options: { dryRun?: boolean; createOnly?: boolean } = {},
+): Promise<ApplyOutcome[]> {
+  for (let attempt = 1; ; attempt++) {
+    const plan: PlannedWrite[] = [];
+    for (const obj of objects) plan.push(await planOne(store, obj, options.createOnly ?? false));
+    if (options.dryRun) return plan.map((p) => p.outcome);
+    try {
+      for (const p of plan) await p.write?.();
+      return plan.map((p) => p.outcome);
+    } catch (error) {
+      // A controller wrote status between our read and our write: read again and re-apply (idempotent).
+      if (error instanceof ConflictError && attempt < 5) continue;
+      throw error;
+    }
+  }
+}
+
+async function planOne(store: StateStore, obj: CronJob | Job, createOnly: boolean): Promise<PlannedWrite> {
+  const { namespace, name } = obj.metadata;
+  const outcome = (action: ApplyAction): ApplyOutcome => ({ kind: obj.kind, name, namespace, action });
+  const existing = await store.get(obj.kind, { namespace, name });
+  if (!existing) return { outcome: outcome('created'), write: () => store.create(obj) };
+  if (createOnly) throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource(obj.kind)} "${name}" already exists`);
+  if (obj.kind === 'Job') assertJobUpdatable(existing as Job, obj);
+  const sameSpec = isDeepStrictEqual(existing.spec, obj.spec);
+  const sameMeta = isDeepStrictEqual(existing.metadata.labels ?? {}, obj.metadata.labels ?? {}) && isDeepStrictEqual(existing.metadata.annotations ?? {}, obj.metadata.annotations ?? {});
+  if (sameSpec && sameMeta) return { outcome: outcome('unchanged') };
+  const updated = {
+    ...existing,
+    metadata: { ...existing.metadata, labels: obj.metadata.labels, annotations: obj.metadata.annotations },
+    spec: obj.spec,
+  } as CronJob | Job;
+  const changes = [
+    ...diffPaths('metadata.labels', existing.metadata.labels ?? {}, obj.metadata.labels ?? {}),
+    ...diffPaths('metadata.annotations', existing.metadata.annotations ?? {}, obj.metadata.annotations ?? {}),
+    ...diffPaths('spec', existing.spec, obj.spec),
+  ];
+  return { outcome: { ...outcome('configured'), changes }, write: () => store.update(updated) };
+}
+
+function assertJobUpdatable(existing: Job, next: Job): void {
+  const strip = (spec: JobSpec) => {
+    const copy: Partial<JobSpec> = { ...spec };
+    for (const field of MUTABLE_JOB_FIELDS) delete copy[field];
+    return copy;
+  };
+  if (!isDeepStrictEqual(strip(existing.spec), strip(next.spec))) {
+    throw new JobctlError(
+      'Validation',
+      `The Job "${next.metadata.name}" is invalid: spec: field is immutable except ${MUTABLE_JOB_FIELDS.join(', ')}; delete the Job and create it again`,
+    );
+  }
+}
+
+export function resource(kind: 'CronJob' | 'Job' | 'Pod'): string {
+  return kind === 'CronJob' ? 'cronjobs.batch' : kind === 'Job' ? 'jobs.batch' : 'pods';
+}
+
+/** Leaf-level differences between two JSON values, as `path: old → new` lines. */
+export function diffPaths(path: string, before: unknown, after: unknown): string[] {
+  if (isDeepStrictEqual(before, after)) return [];
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => diffPaths(`${path}.${k}`, before[k], after[k]));
+  }
+  const show = (v: unknown) => (v === undefined ? '<unset>' : JSON.stringify(v));
+  return [`${path}: ${show(before)} → ${show(after)}`];
+}

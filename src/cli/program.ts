@@ -1,0 +1,363 @@
+import { Command, CommanderError, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { JobctlError, NotFoundError, ValidationErrors } from '../errors.ts';
+import { deleteJobCascade } from '../controllers/delete-job.ts';
+import type { Change } from '../controllers/deps.ts';
+import { jobFromTemplate } from '../engine/cronjob-sync.ts';
+import { deterministicUid } from '../engine/object-meta.ts';
+import { connectLocal, type LocalConnection } from '../local/connect.ts';
+import { resolveStateDir } from '../local/state-dir.ts';
+import { validateManifest } from '../spec/index.ts';
+import type { CronJob, Job, Kind, KubeObject, Pod } from '../spec/types.ts';
+import { wellKnown } from '../spec/types.ts';
+import { applyManifests, resource, type ApplyOutcome } from './apply.ts';
+import { registerCronCommands } from './cron-command.ts';
+import type { CliIo } from './io.ts';
+import { loadManifestArgs } from './manifest-files.ts';
+import { describeObject, noResourcesMessage, renderObjects, renderWatchRow, type OutputFormat } from './printers/index.ts';
+import { parseResourceType, parseTypedName } from './resources.ts';
+import { matchesSelector, parseSelector } from './selector.ts';
+import { runUp } from './up.ts';
+
+const NAMESPACE = 'default';
+
+export interface ProgramEnv {
+  io: CliIo;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default process.cwd() */
+  cwd?: string;
+  readStdin?: () => Promise<string>;
+  /** Injected by tests to reuse a connection; otherwise each command connects to the state directory. */
+  connect?: () => Promise<LocalConnection>;
+  /** Ends `--watch` and `logs -f` (Ctrl-C in a terminal). */
+  signal?: AbortSignal;
+}
+
+/** The `jobctl` command line, kubectl-shaped. Commands run in-process so tests drive them with a fake `CliIo`. */
+export function buildProgram(penv: ProgramEnv): Command {
+  const { io } = penv;
+  const env = penv.env ?? process.env;
+  const cwd = penv.cwd ?? process.cwd();
+  const stateDir = resolveStateDir(env, cwd);
+  const connect = penv.connect ?? (() => connectLocal(stateDir));
+  const readStdin = penv.readStdin ?? readProcessStdin;
+
+  async function withConnection<T>(work: (c: LocalConnection) => Promise<T>): Promise<T> {
+    const c = await connect();
+    try {
+      return await work(c);
+    } finally {
+      if (!penv.connect) await c.close();
+    }
+  }
+
+  const program = new Command('jobctl')
+    .description('Kubernetes CronJobs and Jobs, on one machine (`jobctl up`) or serverless on AWS')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .exitOverride();
+
+  program
+    .command('up')
+    .description('run the embedded runtime in the foreground (state in $JOBCTL_STATE_DIR or ./.jobctl); Ctrl-C stops it')
+    .action(async () => runUp({ io, stateDir, cwd, signal: penv.signal }));
+
+  const applyLike = (name: 'apply' | 'create', createOnly: boolean) =>
+    program
+      .command(name)
+      .description(createOnly ? 'create resources from files (fails when they exist)' : 'create or update resources from files')
+      .requiredOption('-f, --filename <path...>', 'file, directory, or - for stdin')
+      .addOption(new Option('--dry-run [strategy]', 'validate and print what would change, writing nothing').choices(['none', 'client', 'server']))
+      .action(async (opts: { filename: string[]; dryRun?: string | boolean }) => {
+        const dryRun = opts.dryRun !== undefined && opts.dryRun !== 'none';
+        const loaded = await loadManifestArgs(opts.filename, readStdin, cwd);
+        for (const w of loaded.warnings) io.stderr(`Warning: ${w.file}:${w.line} ${w.path}: ${w.message}\n`);
+        await withConnection(async (c) => {
+          const outcomes = await applyManifests(c.store, loaded.objects, { dryRun, createOnly });
+          for (const o of outcomes) {
+            io.stdout(`${applyLine(o)}${dryRun ? ' (dry run)' : ''}\n`);
+            if (dryRun) for (const change of o.changes ?? []) io.stdout(`  ${change}\n`);
+          }
+          if (!dryRun) await notifyAndHint(c, outcomes.map((o) => ({ kind: o.kind, key: { namespace: o.namespace, name: o.name } })));
+        });
+      });
+  applyLike('apply', false);
+  const create = applyLike('create', true);
+  create
+    .command('job <name>')
+    .description('create a Job from a CronJob\'s jobTemplate, as kubectl create job --from=cronjob/NAME')
+    .requiredOption('--from <cronjob/NAME>', 'the CronJob to copy')
+    .action(async (name: string, opts: { from: string }) => {
+      const from = parseTypedName(opts.from);
+      if (from.kind !== 'CronJob') throw new JobctlError('Validation', `error: from must be an existing cronjob: --from=cronjob/NAME`);
+      await withConnection(async (c) => {
+        const cronJob = await mustGet(c, 'CronJob', from.name);
+        const job = manualJobFrom(cronJob, name, c.clock.now());
+        await c.store.create(job);
+        io.stdout(`job.batch/${name} created\n`);
+        await notifyAndHint(c, [{ kind: 'Job', key: { namespace: NAMESPACE, name } }]);
+      });
+    });
+
+  program
+    .command('get <type> [name]')
+    .description('list cronjobs, jobs or pods (kubectl columns)')
+    .option('-l, --selector <selector>', 'label selector, e.g. job-name=hello-123,app!=web')
+    .option('-o, --output <format>', 'wide | json | yaml | name')
+    .option('-w, --watch', 'after listing, print a row for every change')
+    .option('--no-headers', 'omit the header row')
+    .action(async (type: string, name: string | undefined, opts: { selector?: string; output?: string; watch?: boolean; headers: boolean }) => {
+      const kind = parseResourceType(type);
+      const format = parseOutput(opts.output);
+      const selector = opts.selector ? parseSelector(opts.selector) : undefined;
+      await withConnection(async (c) => {
+        const load = async () => {
+          const all = name ? [await mustGet(c, kind, name)] : await listKind(c, kind);
+          return selector ? all.filter((o) => matchesSelector(selector, o.metadata.labels ?? {})) : all;
+        };
+        const objects = await load();
+        if (objects.length === 0 && !opts.watch) {
+          io.stderr(noResourcesMessage(NAMESPACE) + '\n');
+          return;
+        }
+        // One widths array for the listing and every watch row keeps rows under the header, as kubectl's writer does.
+        const widths: number[] = [];
+        if (opts.watch && (format === 'json' || format === 'yaml')) {
+          for (const obj of objects) io.stdout(renderWatchRow(kind, obj, { format, nowMs: c.clock.now(), widths }));
+        } else {
+          io.stdout(renderObjects(kind, objects, { format, noHeaders: !opts.headers, nowMs: c.clock.now(), single: name !== undefined, widths }));
+        }
+        if (opts.watch) await watch(c, kind, load, objects, format, widths);
+      });
+    });
+
+  program
+    .command('describe <type> <name>')
+    .description('show a cronjob, job or pod in detail, with its events')
+    .action(async (type: string, name: string) => {
+      const kind = parseResourceType(type);
+      await withConnection(async (c) => {
+        const obj = await mustGet(c, kind, name);
+        const events = await c.store.listEvents(kind, { namespace: NAMESPACE, name });
+        const pods = kind === 'Job' ? await c.store.listPods({ namespace: NAMESPACE, name }) : [];
+        io.stdout(describeObject(obj, { events, pods, nowMs: c.clock.now() }));
+      });
+    });
+
+  program
+    .command('logs <name>')
+    .description('print the logs of a pod, or of a job\'s newest pod (job/NAME or NAME)')
+    .option('-f, --follow', 'stream new output until the task ends or Ctrl-C')
+    .action(async (arg: string, opts: { follow?: boolean }) => {
+      const target = parseTypedName(arg);
+      await withConnection(async (c) => {
+        const pod = await findPodForLogs(c, target.kind, target.name, io);
+        io.stdout(await c.logs.read(NAMESPACE, pod.metadata.name));
+        if (opts.follow) await followLogs(c, pod, io, penv.signal);
+      });
+    });
+
+  program
+    .command('delete <type> [name]')
+    .description('delete a cronjob (with its jobs, pods and logs) or a job (with its pods and logs)')
+    .option('-l, --selector <selector>', 'delete every object matching the selector')
+    .action(async (type: string, name: string | undefined, opts: { selector?: string }) => {
+      const kind = parseResourceType(type);
+      if (kind === 'Pod') throw new JobctlError('Validation', 'error: pods are deleted with their job: jobctl delete job NAME');
+      if (!name && !opts.selector) throw new JobctlError('Validation', 'error: resource name may not be empty (or pass -l SELECTOR)');
+      await withConnection(async (c) => {
+        const targets = name ? [await mustGet(c, kind, name)] : (await listKind(c, kind)).filter((o) => matchesSelector(parseSelector(opts.selector!), o.metadata.labels ?? {}));
+        if (targets.length === 0) io.stderr(noResourcesMessage(NAMESPACE) + '\n');
+        for (const obj of targets) {
+          if (obj.kind === 'CronJob') await deleteCronJob(c, obj);
+          else await deleteJobCascade(c, obj as Job, 'Deleted');
+          io.stdout(`${resource(obj.kind as 'CronJob' | 'Job').split('s.')[0]}.batch "${obj.metadata.name}" deleted\n`);
+          await c.notify([{ kind: obj.kind, key: { namespace: NAMESPACE, name: obj.metadata.name } }]);
+        }
+      });
+    });
+
+  program
+    .command('patch <type> <name>')
+    .description('change a cronjob or job with a JSON merge patch, e.g. -p \'{"spec":{"suspend":true}}\'')
+    .requiredOption('-p, --patch <patch>', 'JSON (or YAML) merge patch')
+    .addOption(new Option('--type <type>', 'patch type').choices(['merge', 'strategic']).default('merge'))
+    .action(async (type: string, name: string, opts: { patch: string }) => {
+      const kind = parseResourceType(type);
+      let patch: unknown;
+      try {
+        patch = parseYaml(opts.patch);
+      } catch (error) {
+        throw new JobctlError('Validation', `error: unable to parse "${opts.patch}": ${(error as Error).message}`);
+      }
+      await patchObject(kind, name, patch);
+    });
+
+  for (const [verb, suspend] of [['suspend', true], ['resume', false]] as const) {
+    program
+      .command(`${verb} <name>`)
+      .description(`${verb} a cronjob (shortcut for patch cronjob NAME -p '{"spec":{"suspend":${suspend}}}')`)
+      .action(async (arg: string) => {
+        const target = parseTypedName(arg, 'CronJob');
+        await patchObject(target.kind ?? 'CronJob', target.name, { spec: { suspend } });
+      });
+  }
+
+  async function patchObject(kind: Kind, name: string, patch: unknown): Promise<void> {
+    if (kind === 'Pod') throw new JobctlError('Validation', 'error: pods cannot be patched; patch their job');
+    await withConnection(async (c) => {
+      const existing = await mustGet(c, kind, name);
+      const { metadata, status, ...rest } = existing as CronJob | Job;
+      const merged = mergePatch({ ...rest, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations } }, patch);
+      const validated = validateManifest(merged, `patch ${kind.toLowerCase()}/${name}`).objects[0] as CronJob | Job;
+      const outcomes = await applyManifests(c.store, [validated]);
+      const o = outcomes[0]!;
+      io.stdout(`${o.kind === 'CronJob' ? 'cronjob' : 'job'}.batch/${o.name} ${o.action === 'unchanged' ? 'patched (no change)' : 'patched'}\n`);
+      await notifyAndHint(c, [{ kind: o.kind, key: { namespace: NAMESPACE, name } }]);
+    });
+  }
+
+  async function notifyAndHint(c: LocalConnection, changes: Change[]): Promise<void> {
+    await c.notify(changes);
+    if (!c.isRuntimeRunning) io.stderr(`note: no jobctl runtime is running for ${stateDir}; start one with \`npm start\` (jobctl up) to act on it\n`);
+  }
+
+  async function watch(c: LocalConnection, kind: Kind, load: () => Promise<KubeObject[]>, initial: KubeObject[], format: OutputFormat, widths: number[]): Promise<void> {
+    const seen = new Map(initial.map((o) => [o.metadata.name, o.metadata.resourceVersion]));
+    while (!penv.signal?.aborted) {
+      await sleep(500, penv.signal);
+      for (const obj of await load()) {
+        if (seen.get(obj.metadata.name) === obj.metadata.resourceVersion) continue;
+        seen.set(obj.metadata.name, obj.metadata.resourceVersion);
+        io.stdout(renderWatchRow(kind, obj, { format, nowMs: c.clock.now(), widths }));
+      }
+    }
+  }
+
+  registerCronCommands(program, io);
+  return program;
+}
+
+/** Runs one command line; returns the exit code (errors are one clear line on stderr). */
+export async function runCli(argv: readonly string[], penv: ProgramEnv): Promise<number> {
+  let code = 0;
+  const io: CliIo = { ...penv.io, setExitCode: (c) => ((code = c), penv.io.setExitCode(c)) };
+  try {
+    await buildProgram({ ...penv, io }).parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? code : error.exitCode;
+    io.stderr(formatError(error) + '\n');
+    return 1;
+  }
+  return code;
+}
+
+export function formatError(error: unknown): string {
+  if (error instanceof ValidationErrors) return error.errors.map((e) => `error: ${e.message}`).join('\n');
+  if (error instanceof JobctlError) return error.message.startsWith('error') || error.message.startsWith('Error') ? error.message : `error: ${error.message}`;
+  return `error: ${(error as Error).message ?? String(error)}`;
+}
+
+function applyLine(o: ApplyOutcome): string {
+  return `${o.kind === 'CronJob' ? 'cronjob' : 'job'}.batch/${o.name} ${o.action}`;
+}
+
+function parseOutput(output: string | undefined): OutputFormat {
+  if (output === undefined) return 'table';
+  if (['wide', 'json', 'yaml', 'name'].includes(output)) return output as OutputFormat;
+  throw new JobctlError('Validation', `error: unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`);
+}
+
+async function mustGet<K extends Kind>(c: LocalConnection, kind: K, name: string): Promise<KubeObject> {
+  const obj = kind === 'Pod' ? (await c.store.list('Pod', NAMESPACE)).find((p) => p.metadata.name === name) : await c.store.get(kind, { namespace: NAMESPACE, name });
+  if (!obj) throw new NotFoundError(`Error from server (NotFound): ${resource(kind)} "${name}" not found`);
+  return obj;
+}
+
+async function listKind(c: LocalConnection, kind: Kind): Promise<KubeObject[]> {
+  const objects: KubeObject[] = await c.store.list(kind, NAMESPACE);
+  return objects.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}
+
+/** kubectl logs job/X picks one pod; jobctl picks the newest, so a retried Job shows its latest attempt. */
+async function findPodForLogs(c: LocalConnection, kind: Kind | undefined, name: string, io: CliIo): Promise<Pod> {
+  if (kind === undefined || kind === 'Pod') {
+    const pod = (await c.store.list('Pod', NAMESPACE)).find((p) => p.metadata.name === name);
+    if (pod) return pod;
+    if (kind === 'Pod') throw new NotFoundError(`Error from server (NotFound): pods "${name}" not found`);
+  }
+  if (kind === 'CronJob') throw new JobctlError('Validation', `error: cannot get logs of a cronjob; use a job: jobctl get jobs -l ... or jobctl logs job/NAME`);
+  const job = await c.store.get('Job', { namespace: NAMESPACE, name });
+  if (!job) throw new NotFoundError(`Error from server (NotFound): pods "${name}" not found (nor a job of that name)`);
+  const pods = (await c.store.listPods(job.metadata)).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || seq(a) - seq(b));
+  const newest = pods.at(-1);
+  if (!newest) throw new NotFoundError(`error: job "${name}" has no pods yet`);
+  if (pods.length > 1) io.stderr(`Found ${pods.length} pods, using pod/${newest.metadata.name}\n`);
+  return newest;
+}
+
+const seq = (pod: Pod) => Number(pod.metadata.annotations?.['jobctl.dev/pod-sequence'] ?? 0);
+
+async function followLogs(c: LocalConnection, pod: Pod, io: CliIo, signal?: AbortSignal): Promise<void> {
+  const controller = new AbortController();
+  signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  const initial = (await c.logs.read(NAMESPACE, pod.metadata.name)).length;
+  let skipped = 0;
+  const following = c.logs.follow(NAMESPACE, pod.metadata.name, (chunk) => {
+    // follow() starts from the beginning; what read() already printed is skipped.
+    const fresh = chunk.slice(Math.max(0, initial - skipped));
+    skipped += chunk.length;
+    if (fresh) io.stdout(fresh);
+  }, controller.signal);
+  while (!controller.signal.aborted) {
+    await sleep(500, controller.signal);
+    const current = (await c.store.listPods({ namespace: NAMESPACE, name: pod.metadata.labels?.[wellKnown.jobName] ?? '' })).find((p) => p.metadata.name === pod.metadata.name);
+    if (!current || current.status.phase === 'Succeeded' || current.status.phase === 'Failed') {
+      await sleep(300);
+      controller.abort();
+    }
+  }
+  await following;
+}
+
+/** Deletes the CronJob first (no new runs can start), then its Jobs with their tasks, pods and logs. */
+async function deleteCronJob(c: LocalConnection, cronJob: KubeObject): Promise<void> {
+  const key = { namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
+  await c.store.delete('CronJob', key);
+  for (const job of await c.store.list('Job', key.namespace, { ownerName: key.name })) {
+    if (job.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === key.name)) await deleteJobCascade(c, job, 'Deleted');
+  }
+}
+
+/** `kubectl create job NAME --from=cronjob/X`: the template, annotated `cronjob.kubernetes.io/instantiate: manual`. */
+function manualJobFrom(cronJob: KubeObject, name: string, nowMs: number): Job {
+  const base = jobFromTemplate(cronJob as CronJob, nowMs, nowMs);
+  const annotations: Record<string, string> = { ...base.metadata.annotations, 'cronjob.kubernetes.io/instantiate': 'manual' };
+  delete annotations[wellKnown.cronJobScheduledTimestamp];
+  return { ...base, metadata: { ...base.metadata, name, annotations, uid: deterministicUid(`${cronJob.metadata.uid}/manual/${name}/${nowMs}`) } };
+}
+
+/** RFC 7386 JSON merge patch. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,37 @@
+import { LocalRuntime } from '../local/runtime.ts';
+import type { CliIo } from './io.ts';
+
+/**
+ * `jobctl up`: runs the embedded runtime in the foreground until Ctrl-C (SIGINT) or SIGTERM, then stops every task,
+ * records how they ended, and closes the state cleanly so the next `jobctl up` resumes exactly where this one stopped.
+ */
+export async function runUp(options: { io: CliIo; stateDir: string; cwd: string; signal?: AbortSignal }): Promise<void> {
+  const { io } = options;
+  const stamp = () => new Date().toISOString().slice(11, 19);
+  const runtime = new LocalRuntime({
+    stateDir: options.stateDir,
+    cwd: options.cwd,
+    log: (line) => io.stdout(`${stamp()} ${line}\n`),
+  });
+  const info = await runtime.start();
+  const cronJobs = await runtime.store.list('CronJob', 'default');
+  io.stdout(
+    [
+      `jobctl runtime up (pid ${info.pid})`,
+      `  state:    ${info.stateDir}`,
+      `  DynamoDB: ${info.dynamodbEndpoint} (table jobctl)`,
+      `  ${cronJobs.length} cronjob(s) loaded; apply more from another terminal: npx jobctl apply -f examples/hello/cronjob.yaml`,
+      `  Ctrl-C to stop`,
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    options.signal?.addEventListener('abort', done, { once: true });
+  });
+  io.stdout(`${stamp()} stopping: ending running tasks and closing state…\n`);
+  await runtime.stop();
+  io.stdout(`${stamp()} stopped\n`);
+}

@@ -1,0 +1,115 @@
+import { AlreadyExistsError, ConflictError, NotFoundError, assertNever } from '../errors.ts';
+import { syncCronJob, type CronJobSyncResult } from '../engine/cronjob-sync.ts';
+import type { ObjectKey } from '../ports/state-store.ts';
+import type { CronJob, Job } from '../spec/types.ts';
+import { deleteJobCascade } from './delete-job.ts';
+import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
+
+export interface SyncOutcome {
+  /** When to sync this object again; undefined = only on a change. */
+  requeueAtMs?: number;
+}
+
+/**
+ * The CronJob controller's sync loop around the pure decision (`syncCronJob`), with the order of writes that makes
+ * every crash repairable by simply syncing again:
+ *
+ * ```
+ *  read CronJob + its Jobs ──► decide ──► delete (history, Replace) ──► create Job ──► write status if rv unchanged
+ *                                                                      (conditional    (conditional on
+ *                                                                       put by name)    resourceVersion)
+ * ```
+ * - Crash after the create, before the status write: the next sync computes the same scheduled time, finds that
+ *   Job among the children but not in `active`, and adopts it (Kubernetes' AlreadyExists path) — no second Job.
+ * - Two syncs racing (duplicate deliveries, Forbid): both may decide, but only one status write succeeds; the loser
+ *   re-reads and decides again on fresh state. A Job it created that the fresh decision does not adopt was never
+ *   admitted (the Job controller starts no pod of a CronJob's Job until `status.active` lists it), so the loser
+ *   deletes it: Forbid never overlaps.
+ */
+export class CronJobController {
+  constructor(private readonly deps: ControllerDeps) {}
+
+  async sync(key: ObjectKey): Promise<SyncOutcome> {
+    const created: Job[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const cronJob = await this.deps.store.get('CronJob', key);
+      if (!cronJob) {
+        await this.deleteUnadmitted(created);
+        return {};
+      }
+      const jobs = await this.readChildren(cronJob);
+      const result = syncCronJob({ cronJob, jobs, now: this.deps.clock.now() });
+      const createdNow = await this.execute(cronJob, jobs, result);
+      if (createdNow === 'foreign') return {};
+      if (createdNow) created.push(createdNow);
+      try {
+        if (result.statusChanged) {
+          await this.deps.store.update({ ...cronJob, status: result.status });
+          for (const ref of result.status.active) this.deps.notify?.({ kind: 'Job', key: { namespace: ref.namespace, name: ref.name } });
+        }
+      } catch (error) {
+        if ((error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) || error instanceof NotFoundError) continue;
+        throw error;
+      }
+      await this.deleteUnadmitted(created.filter((job) => !result.status.active.some((ref) => ref.uid === job.metadata.uid)));
+      return { requeueAtMs: result.requeueAtMs };
+    }
+  }
+
+  /**
+   * Children by owner (a Query that may lag on AWS) plus a strongly consistent read of every Job `status.active`
+   * names, so a missing Job is really missing before the engine reports `MissingJob`.
+   */
+  private async readChildren(cronJob: CronJob): Promise<Job[]> {
+    const { namespace, name } = cronJob.metadata;
+    const byName = new Map<string, Job>();
+    for (const job of await this.deps.store.list('Job', namespace, { ownerName: name })) {
+      if (job.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === name && o.controller)) byName.set(job.metadata.name, job);
+    }
+    for (const ref of cronJob.status.active) {
+      const job = await this.deps.store.get('Job', { namespace: ref.namespace, name: ref.name });
+      if (job) byName.set(job.metadata.name, job);
+      else byName.delete(ref.name);
+    }
+    return [...byName.values()];
+  }
+
+  /** Runs the decided actions in order; returns the Job it created, or 'foreign' when the name is taken by a Job it does not control. */
+  private async execute(cronJob: CronJob, jobs: Job[], result: CronJobSyncResult): Promise<Job | 'foreign' | undefined> {
+    const involved = { kind: 'CronJob' as const, namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
+    await recordEvents(this.deps, involved, result.events);
+    let created: Job | undefined;
+    for (const action of result.actions) {
+      switch (action.type) {
+        case 'deleteJob': {
+          const job = jobs.find((j) => j.metadata.name === action.name);
+          if (job) await deleteJobCascade(this.deps, job, action.reason === 'Replace' ? 'Replaced' : 'HistoryLimit');
+          await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted job ${action.name}` }]);
+          break;
+        }
+        case 'createJob': {
+          try {
+            created = await this.deps.store.create(action.job);
+            await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulCreate', message: `Created job ${action.job.metadata.name}` }]);
+          } catch (error) {
+            if (!(error instanceof AlreadyExistsError)) {
+              await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'FailedCreate', message: `Error creating job: ${(error as Error).message}` }]);
+              throw error;
+            }
+            // Same name, same deterministic uid: our own Job from an earlier attempt; the status write adopts it.
+            const existing = await this.deps.store.get('Job', { namespace: action.job.metadata.namespace, name: action.job.metadata.name });
+            if (existing && existing.metadata.uid !== action.job.metadata.uid) return 'foreign';
+          }
+          break;
+        }
+        default:
+          assertNever(action, 'CronJob action');
+      }
+    }
+    return created;
+  }
+
+  private async deleteUnadmitted(jobs: Job[]): Promise<void> {
+    for (const job of jobs) await deleteJobCascade(this.deps, job, 'NotAdmitted');
+  }
+}

@@ -1,0 +1,34 @@
+import type { Clock } from '../ports/clock.ts';
+import type { LogSink } from '../ports/log-sink.ts';
+import type { ObjectKey, StateStore } from '../ports/state-store.ts';
+import type { TaskLauncher } from '../ports/task-launcher.ts';
+import type { Kind, KubeEvent } from '../spec/types.ts';
+import { toRfc3339 } from '../engine/object-meta.ts';
+
+/** A change a controller made that another controller must look at (the "watch" of Kubernetes' informers). */
+export interface Change {
+  kind: Kind;
+  key: ObjectKey;
+}
+
+/** The ports a controller works through; the Lambda handlers and the local runtime supply them. */
+export interface ControllerDeps {
+  store: StateStore;
+  launcher: TaskLauncher;
+  logs: LogSink;
+  clock: Clock;
+  /** Called after a write another controller must react to; the local runtime enqueues, AWS relies on Streams. */
+  notify?: (change: Change) => void;
+}
+
+/** How many times a controller re-reads and decides again after losing an optimistic-concurrency race. */
+export const MAX_CONFLICT_RETRIES = 8;
+
+export async function recordEvents(
+  deps: Pick<ControllerDeps, 'store' | 'clock'>,
+  involvedObject: KubeEvent['involvedObject'],
+  events: ReadonlyArray<Pick<KubeEvent, 'type' | 'reason' | 'message'>>,
+): Promise<void> {
+  const timestamp = toRfc3339(deps.clock.now());
+  for (const e of events) await deps.store.recordEvent({ ...e, timestamp, involvedObject });
+}

@@ -1,0 +1,365 @@
+import { isDeepStrictEqual } from 'node:util';
+import { wellKnown, type Job, type JobCondition, type JobConditionType, type JobStatus, type Pod } from '../spec/types.ts';
+import { crashLoopBackOffMs, newBackoffRecord, remainingBackoffMs } from './backoff.ts';
+import {
+  completionIndexOf,
+  countIndexes,
+  firstPendingIndexes,
+  formatIndexes,
+  parseIndexes,
+  withIndexes,
+  type IndexInterval,
+} from './indexes.ts';
+import { finishedCondition, fromRfc3339, toRfc3339 } from './object-meta.ts';
+import { nextPodSequence, podForJob } from './pod-template.ts';
+import { isPodFinished, isStopRequested } from './task-exit.ts';
+
+/** What the Job controller decides from, read by the executor. */
+export interface JobSyncInput {
+  /** The stored, defaulted Job. */
+  job: Job;
+  /** Every pod of this Job (label `job-name`), read consistently with `job`. Pods of another Job uid are ignored. */
+  pods: Pod[];
+  /** Epoch ms. */
+  now: number;
+}
+
+/** Why the controller stops a pod's task. */
+export type StopPodReason = 'DeadlineExceeded' | 'BackoffLimitExceeded' | 'Suspended';
+
+/** A side effect the executor carries out, in order. */
+export type JobAction =
+  /** A new Pending pod to store (conditional put on its name) and launch. */
+  | { type: 'createPod'; pod: Pod }
+  /** restartPolicy OnFailure: relaunch the pod's container in place; its kubelet back-off has passed. */
+  | { type: 'restartContainer'; podName: string }
+  /**
+   * Stop the pod's task. The executor records the request on the pod (`applyStopRequest`) and, when no task is
+   * running for it (never launched, or waiting in CrashLoopBackOff), ends the pod itself with `applyTaskExit`.
+   */
+  | { type: 'stopPod'; podName: string; reason: StopPodReason }
+  /** The TTL-after-finished controller's part: delete the Job and its pods. */
+  | { type: 'deleteJob'; reason: 'TTLAfterFinished' };
+
+/** An event recorded on the Job (component `job-controller`; reasons and messages verbatim from Kubernetes). */
+export interface JobEventDecision {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** The decision of one sync. */
+export interface JobSyncResult {
+  /** The status to write (once, conditionally on resourceVersion) when `statusChanged`. */
+  status: JobStatus;
+  statusChanged: boolean;
+  actions: JobAction[];
+  /**
+   * Events decided here: `SuccessfulDelete` for each stopped pod, `Suspended`, `Resumed`, `Completed`,
+   * `TooManySucceededPods`, and the failure reason (`BackoffLimitExceeded`, `DeadlineExceeded`) when the Job fails.
+   * `SuccessfulCreate` ("Created pod: X") is recorded by the executor once the pod is stored.
+   */
+  events: JobEventDecision[];
+  /** Epoch ms of the next thing due: pod back-off end, in-place restart, activeDeadlineSeconds, TTL expiry. */
+  requeueAtMs?: number;
+}
+
+/** Kubernetes `MaxPodCreateDeletePerSync`. */
+const maxPodCreatePerSync = 500;
+
+const backoffLimitExceeded = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+const deadlineExceeded = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+/** The reason and message Kubernetes (v1.31+) puts on `SuccessCriteriaMet` and `Complete` when completions are reached. */
+const completionsReached = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
+
+/**
+ * The Job controller's decision for one sync: Kubernetes `syncJob` + `manageJob` (`pkg/controller/job/job_controller.go`,
+ * v1.31+ with its default feature gates) with the I/O taken out, plus the TTL-after-finished controller.
+ * No input is mutated; the executor runs `actions`, records `events`, writes `status` and requeues.
+ *
+ * In order:
+ * 1. A finished Job (`Complete` or `Failed` True) is left alone, but for `ttlSecondsAfterFinished`: `deleteJob` once
+ *    the finish time (the terminal condition's `lastTransitionTime`) plus the TTL is reached, else a requeue then.
+ * 2. Count: `active` = unfinished pods not being stopped; `succeeded` from succeeded pods (Indexed: the union of
+ *    `completedIndexes` and succeeded pods' indexes below `completions`); `failed` from failed pods plus pods being
+ *    stopped (Kubernetes counts a deleted, unfinished pod as failed). Counters never go below the stored status, as
+ *    Kubernetes keeps counting pods after they are removed.
+ * 3. `startTime` is set on the first unsuspended sync.
+ * 4. Failure, checked in Kubernetes' order: `failed > backoffLimit` — or, with restartPolicy OnFailure, the sum of
+ *    `restartCount`s of pending and running pods ≥ `backoffLimit` (> 0 when it is 0) — gives `BackoffLimitExceeded`;
+ *    else `now − startTime ≥ activeDeadlineSeconds` gives `DeadlineExceeded`. The Job gets `FailureTarget` at once,
+ *    every active pod is stopped (and counted failed), and `Failed` with the same reason follows when no pod is left
+ *    running, with a Warning event of that reason (Kubernetes' delayed terminal condition, on by default since v1.31).
+ * 5. Suspended: active pods are stopped (reason `Suspended`, not counted failed until they are seen terminating),
+ *    condition `Suspended` True (`JobSuspended`, "Job suspended"), event `Suspended`; no pods start.
+ * 6. Otherwise create pods up to `min(parallelism, completions − succeeded)` (no completions: `parallelism` until the
+ *    first success, then none), Indexed Jobs filling the lowest missing indexes; no pod is created while the
+ *    re-creation back-off runs (`10 s × 2^(n−1)`, max 10 min, n failures after the last success). OnFailure pods
+ *    waiting in CrashLoopBackOff are restarted in place once the kubelet back-off has passed. Resuming sets
+ *    `Suspended` False (`JobResumed`, "Job resumed"), event `Resumed`, and resets `startTime`.
+ * 7. Complete when `succeeded ≥ completions` (no completions: one success) and nothing is active: conditions
+ *    `SuccessCriteriaMet` and `Complete` (`CompletionsReached`), `completionTime`, event `Completed`.
+ *
+ * jobctl's departures from Kubernetes, all because jobctl only ever runs pods it created itself:
+ * - Kubernetes deletes active pods beyond `parallelism` (a lowered parallelism, duplicate or invalid indexes);
+ *   jobctl never creates such pods and leaves extra ones running rather than stopping them.
+ * - A Job that is resumed has its `startTime` reset before the deadline check, as the API documents; Kubernetes
+ *   checks the deadline against the old `startTime` in that one sync.
+ *
+ * @example
+ * const { status, statusChanged, actions, events, requeueAtMs } = syncJob({ job, pods, now: clock.now() });
+ */
+export function syncJob(input: JobSyncInput): JobSyncResult {
+  const { job, now } = input;
+  const pods = input.pods.filter((p) => isControlledBy(p, job));
+  if (finishedCondition(job) !== undefined) return syncFinishedJob(job, now);
+
+  const nowIso = toRfc3339(now);
+  const spec = job.spec;
+  const old = job.status;
+  const status: JobStatus = structuredClone(old);
+  const actions: JobAction[] = [];
+  const events: JobEventDecision[] = [];
+  const requeueAt: number[] = [];
+
+  const indexed = spec.completionMode === 'Indexed';
+  const completions = spec.completions;
+  // Kubernetes counts only pods with a valid index of an Indexed Job (getValidPodsWithFilter).
+  const isCounted = (p: Pod): boolean => {
+    if (!indexed) return true;
+    const ix = completionIndexOf(p);
+    return ix !== undefined && ix < (completions ?? 0);
+  };
+  const activePods = pods.filter((p) => !isPodFinished(p) && !isStopRequested(p));
+  const terminatingPods = pods.filter(isStopRequested);
+  const succeededPods = pods.filter((p) => p.status.phase === 'Succeeded' && isCounted(p));
+  const failedPods = pods.filter((p) => p.status.phase === 'Failed' && isCounted(p));
+
+  let succeededIndexes: IndexInterval[] = [];
+  let succeeded: number;
+  if (indexed) {
+    const newIndexes = succeededPods.map(completionIndexOf).filter((ix): ix is number => ix !== undefined);
+    succeededIndexes = withIndexes(parseIndexes(old.completedIndexes, completions ?? 0), newIndexes);
+    succeeded = countIndexes(succeededIndexes);
+  } else {
+    succeeded = Math.max(old.succeeded, succeededPods.length);
+  }
+  const failedFromPods = failedPods.length + terminatingPods.filter(isCounted).length;
+  let failed = Math.max(old.failed, failedFromPods);
+
+  if (status.startTime === undefined && !spec.suspend) status.startTime = nowIso;
+  const isResuming = !spec.suspend && hasCondition(old.conditions, 'Suspended', 'True');
+  // activeDeadlineSeconds counts from the resume (K8S-SEMANTICS §13), so a resuming Job is measured from now.
+  const deadlineStartMs = isResuming ? now : fromRfc3339(status.startTime ?? nowIso);
+
+  const record = newBackoffRecord(succeededPods, failedPods);
+  let failure: { reason: string; message: string } | undefined;
+  const successCriteriaMet = hasCondition(old.conditions, 'SuccessCriteriaMet', 'True');
+  if (!successCriteriaMet) {
+    const target = old.conditions.find((c) => c.type === 'FailureTarget' && c.status === 'True');
+    if (target !== undefined) {
+      failure = { reason: target.reason ?? '', message: target.message ?? '' };
+    } else if (failed > spec.backoffLimit || isPastBackoffLimitOnFailure(job, pods)) {
+      failure = backoffLimitExceeded;
+    } else if (spec.activeDeadlineSeconds !== undefined && !spec.suspend) {
+      const deadlineMs = deadlineStartMs + spec.activeDeadlineSeconds * 1000;
+      if (now >= deadlineMs) failure = deadlineExceeded;
+      else requeueAt.push(deadlineMs);
+    }
+  }
+
+  let active = activePods.length;
+  let terminating = terminatingPods.length;
+  if (failure !== undefined) {
+    const stopReason: StopPodReason = failure.reason === deadlineExceeded.reason ? 'DeadlineExceeded' : 'BackoffLimitExceeded';
+    for (const pod of activePods) stopPod(pod, stopReason, actions, events);
+    // "When the job is considered finished, every non-terminated pod is considered failed."
+    failed = Math.max(old.failed, failedFromPods + activePods.filter(isCounted).length);
+    terminating += activePods.length;
+    active = 0;
+    ensureCondition(status, 'FailureTarget', 'True', failure.reason, failure.message, nowIso);
+    if (terminating === 0) {
+      ensureCondition(status, 'Failed', 'True', failure.reason, failure.message, nowIso);
+      events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
+    }
+  } else {
+    if (successCriteriaMet) {
+      // Success already decided in an earlier sync; only waiting for stopped pods to end.
+    } else if (spec.suspend) {
+      for (const pod of activePods) stopPod(pod, 'Suspended', actions, events);
+      terminating += activePods.length;
+      active = 0;
+    } else {
+      restartCrashLoopingPods(job, activePods, now, actions, requeueAt);
+      active += createPods(job, pods, activePods, succeeded, succeededIndexes, record, now, actions, requeueAt);
+    }
+
+    const isComplete =
+      completions === undefined ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
+    if (isComplete || successCriteriaMet) {
+      ensureCondition(status, 'SuccessCriteriaMet', 'True', completionsReached.reason, completionsReached.message, nowIso);
+      if (terminating === 0) {
+        ensureCondition(status, 'Complete', 'True', completionsReached.reason, completionsReached.message, nowIso);
+        status.completionTime = nowIso;
+        if (completions !== undefined && succeeded > completions) {
+          events.push({ type: 'Warning', reason: 'TooManySucceededPods', message: 'Too many succeeded pods running after completion count reached' });
+        }
+        events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
+      }
+    } else if (spec.suspend) {
+      if (ensureCondition(status, 'Suspended', 'True', 'JobSuspended', 'Job suspended', nowIso)) {
+        events.push({ type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
+      }
+    } else if (ensureCondition(status, 'Suspended', 'False', 'JobResumed', 'Job resumed', nowIso)) {
+      events.push({ type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
+      // Resumed Jobs restart the activeDeadlineSeconds clock (job_controller.go).
+      status.startTime = nowIso;
+    }
+  }
+
+  status.active = active;
+  status.succeeded = succeeded;
+  status.failed = failed;
+  if (indexed) {
+    const completedIndexes = formatIndexes(succeededIndexes);
+    if (completedIndexes === '') delete status.completedIndexes;
+    else status.completedIndexes = completedIndexes;
+  }
+
+  return {
+    status,
+    statusChanged: !isDeepStrictEqual(status, old),
+    actions,
+    events,
+    ...(requeueAt.length === 0 ? {} : { requeueAtMs: Math.min(...requeueAt) }),
+  };
+}
+
+/** A finished Job does nothing but wait for its TTL (Kubernetes' TTL-after-finished controller, `processTTL`). */
+function syncFinishedJob(job: Job, now: number): JobSyncResult {
+  const result: JobSyncResult = { status: job.status, statusChanged: false, actions: [], events: [] };
+  const ttlSeconds = job.spec.ttlSecondsAfterFinished;
+  if (ttlSeconds === undefined) return result;
+  const terminal = job.status.conditions.find(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+  const finishedAt = terminal?.lastTransitionTime ?? job.status.completionTime;
+  // Kubernetes cannot tell when such a Job finished and leaves it; so does jobctl.
+  if (finishedAt === undefined) return result;
+  const expireAtMs = fromRfc3339(finishedAt) + ttlSeconds * 1000;
+  if (expireAtMs <= now) result.actions.push({ type: 'deleteJob', reason: 'TTLAfterFinished' });
+  else result.requeueAtMs = expireAtMs;
+  return result;
+}
+
+/**
+ * Pods this Job controls: Kubernetes claims pods by their controller ownerReference's uid, so a pod left by an
+ * earlier Job of the same name is not counted.
+ */
+function isControlledBy(pod: Pod, job: Job): boolean {
+  const uid = job.metadata.uid;
+  if (uid === undefined) return true;
+  const ref = pod.metadata.ownerReferences?.find((r) => r.controller === true);
+  if (ref !== undefined) return ref.kind === 'Job' && ref.uid === uid;
+  const label = pod.metadata.labels?.[wellKnown.batchControllerUid] ?? pod.metadata.labels?.[wellKnown.controllerUid];
+  return label === undefined || label === uid;
+}
+
+/** Kubernetes `pastBackoffLimitOnFailure`: container restarts of pending and running pods against `backoffLimit`. */
+function isPastBackoffLimitOnFailure(job: Job, pods: readonly Pod[]): boolean {
+  if (job.spec.template.spec.restartPolicy !== 'OnFailure') return false;
+  let restarts = 0;
+  for (const pod of pods) {
+    if (pod.status.phase !== 'Running' && pod.status.phase !== 'Pending') continue;
+    for (const cs of pod.status.containerStatuses ?? []) restarts += cs.restartCount;
+  }
+  return job.spec.backoffLimit === 0 ? restarts > 0 : restarts >= job.spec.backoffLimit;
+}
+
+function stopPod(pod: Pod, reason: StopPodReason, actions: JobAction[], events: JobEventDecision[]): void {
+  actions.push({ type: 'stopPod', podName: pod.metadata.name, reason });
+  // RealPodControl.DeletePod records this on the Job.
+  events.push({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` });
+}
+
+/** The kubelet's part for restartPolicy OnFailure: restart each crash-looping container once its back-off has passed. */
+function restartCrashLoopingPods(job: Job, activePods: readonly Pod[], now: number, actions: JobAction[], requeueAt: number[]): void {
+  if (job.spec.template.spec.restartPolicy !== 'OnFailure') return;
+  for (const pod of activePods) {
+    const waiting = (pod.status.containerStatuses ?? []).find((cs) => cs.state.waiting?.reason === 'CrashLoopBackOff');
+    if (waiting === undefined) continue;
+    const crashedAt = waiting.lastState?.terminated?.finishedAt;
+    const dueMs = (crashedAt === undefined ? now : fromRfc3339(crashedAt)) + crashLoopBackOffMs(waiting.restartCount);
+    if (dueMs <= now) actions.push({ type: 'restartContainer', podName: pod.metadata.name });
+    else requeueAt.push(dueMs);
+  }
+}
+
+/** Kubernetes `manageJob`'s creation half; returns how many pods it created. */
+function createPods(
+  job: Job,
+  pods: readonly Pod[],
+  activePods: readonly Pod[],
+  succeeded: number,
+  succeededIndexes: readonly IndexInterval[],
+  record: ReturnType<typeof newBackoffRecord>,
+  now: number,
+  actions: JobAction[],
+  requeueAt: number[],
+): number {
+  const { parallelism, completions } = job.spec;
+  const active = activePods.length;
+  let wantActive: number;
+  if (completions === undefined) {
+    // Work queue: once a pod succeeded, the work is done; let the others finish, start nothing new.
+    wantActive = succeeded > 0 ? active : parallelism;
+  } else {
+    wantActive = Math.max(0, Math.min(completions - succeeded, parallelism));
+  }
+  let diff = wantActive - active;
+  if (diff <= 0) return 0;
+  const remainingMs = remainingBackoffMs(record, now);
+  if (remainingMs > 0) {
+    requeueAt.push(now + remainingMs);
+    return 0;
+  }
+  diff = Math.min(diff, maxPodCreatePerSync);
+  let sequence = nextPodSequence(job, pods);
+  if (job.spec.completionMode === 'Indexed') {
+    const activeIndexes = activePods.map(completionIndexOf).filter((ix): ix is number => ix !== undefined);
+    const indexes = firstPendingIndexes(withIndexes(succeededIndexes, activeIndexes), diff, completions ?? 0);
+    for (const ix of indexes) actions.push({ type: 'createPod', pod: podForJob(job, sequence++, now, ix) });
+    return indexes.length;
+  }
+  for (let i = 0; i < diff; i++) actions.push({ type: 'createPod', pod: podForJob(job, sequence++, now) });
+  return diff;
+}
+
+function hasCondition(conditions: readonly JobCondition[], type: JobConditionType, status: JobCondition['status']): boolean {
+  return conditions.some((c) => c.type === type && c.status === status);
+}
+
+/**
+ * Kubernetes `ensureJobConditionStatus`: update the condition of that type when its status, reason or message
+ * differ (new probe and transition times), append it when absent unless it would be False. Returns whether it changed.
+ */
+function ensureCondition(
+  status: JobStatus,
+  type: JobConditionType,
+  conditionStatus: JobCondition['status'],
+  reason: string,
+  message: string,
+  nowIso: string,
+): boolean {
+  const next: JobCondition = { type, status: conditionStatus, reason, message, lastProbeTime: nowIso, lastTransitionTime: nowIso };
+  const i = status.conditions.findIndex((c) => c.type === type);
+  if (i >= 0) {
+    const current = status.conditions[i] as JobCondition;
+    if (current.status === conditionStatus && current.reason === reason && current.message === message) return false;
+    status.conditions[i] = next;
+    return true;
+  }
+  if (conditionStatus === 'False') return false;
+  status.conditions.push(next);
+  return true;
+}

@@ -1,0 +1,139 @@
+import type { ContainerState, ContainerStatus, Pod } from '../spec/types.ts';
+import { crashLoopBackOffMs } from './backoff.ts';
+import { toRfc3339 } from './object-meta.ts';
+
+/*
+ * There is no kubelet: these functions play its part in a pod's life. They are pure; the runtime stores the result.
+ */
+
+/** Whether the pod reached a terminal phase (`Succeeded` or `Failed`); such a pod never changes again. */
+export function isPodFinished(pod: Pod): boolean {
+  return pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
+}
+
+/**
+ * Whether the controller asked this unfinished pod's task to stop ({@link applyStopRequest}); jobctl's stand-in for
+ * Kubernetes' `metadata.deletionTimestamp` on a terminating pod.
+ */
+export function isStopRequested(pod: Pod): boolean {
+  return !isPodFinished(pod) && pod.status.reason !== undefined;
+}
+
+/**
+ * Records that the controller asked the pod's task to stop (the executor calls it when it carries out a `stopPod`).
+ * Kubernetes marks the pod with a deletion timestamp; jobctl sets `status.reason`, so the next sync sees the pod as
+ * terminating: not active, counted as failed, not stopped a second time. A finished pod is returned unchanged.
+ */
+export function applyStopRequest(pod: Pod, reason: string, message?: string): Pod {
+  if (isPodFinished(pod) || pod.status.reason === reason) return pod;
+  return {
+    ...pod,
+    status: { ...pod.status, reason, ...(message === undefined ? {} : { message }) },
+  };
+}
+
+/**
+ * Kubelet's part: the task started. Pending → Running, `status.startTime` on the first start only, each container
+ * `running`. After an in-place restart (OnFailure) the restart count and `lastState` are kept. A finished pod is
+ * returned unchanged (a late event).
+ */
+export function applyTaskStart(pod: Pod, startedAtMs: number): Pod {
+  if (isPodFinished(pod)) return pod;
+  const startedAt = toRfc3339(startedAtMs);
+  const previous = new Map((pod.status.containerStatuses ?? []).map((cs) => [cs.name, cs]));
+  const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c) => {
+    const before = previous.get(c.name);
+    return {
+      name: c.name,
+      image: c.image,
+      restartCount: before?.restartCount ?? 0,
+      state: { running: { startedAt } },
+      ...(before?.lastState === undefined ? {} : { lastState: before.lastState }),
+    };
+  });
+  return {
+    ...pod,
+    status: { ...pod.status, phase: 'Running', startTime: pod.status.startTime ?? startedAt, containerStatuses },
+  };
+}
+
+/** Reasons a container itself ends with, as the kubelet reports them; any other reason is a stop the controller asked for. */
+const containerExitReasons = new Set(['Completed', 'Error', 'OOMKilled', 'ContainerCannotRun', 'StartError']);
+
+/**
+ * Kubelet's part: the task exited.
+ * - A stop the controller asked for (the pod carries {@link applyStopRequest}'s reason, or the exit's reason is not a
+ *   container's own such as `Completed`/`Error`) ends `Failed` with that reason, whatever the exit code.
+ * - Exit code 0 → `Succeeded`.
+ * - Non-zero with restartPolicy `Never` → `Failed`.
+ * - Non-zero with restartPolicy `OnFailure` → stays `Running`: `restartCount` + 1, state `waiting` with reason
+ *   `CrashLoopBackOff`, `lastState.terminated` keeping the exit, as `kubectl get pod` shows a crash-looping pod.
+ *   The Job controller restarts it in place once the kubelet back-off has passed.
+ * A finished pod is returned unchanged (duplicate or late exit).
+ */
+export function applyTaskExit(pod: Pod, exit: { exitCode: number; reason: string; finishedAtMs: number }): Pod {
+  if (isPodFinished(pod)) return pod;
+  const finishedAt = toRfc3339(exit.finishedAtMs);
+  const stopReason = pod.status.reason ?? (containerExitReasons.has(exit.reason) ? undefined : exit.reason);
+  const containerReason = containerExitReasons.has(exit.reason) ? exit.reason : exit.exitCode === 0 ? 'Completed' : 'Error';
+  const terminatedState = (cs: ContainerStatus | undefined): ContainerState => ({
+    terminated: {
+      exitCode: exit.exitCode,
+      reason: containerReason,
+      ...(cs?.state.running === undefined ? {} : { startedAt: cs.state.running.startedAt }),
+      finishedAt,
+    },
+  });
+  const previous = new Map((pod.status.containerStatuses ?? []).map((cs) => [cs.name, cs]));
+  const restartInPlace = stopReason === undefined && exit.exitCode !== 0 && pod.spec.restartPolicy === 'OnFailure';
+
+  if (restartInPlace) {
+    const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c) => {
+      const before = previous.get(c.name);
+      const restartCount = (before?.restartCount ?? 0) + 1;
+      return {
+        name: c.name,
+        image: c.image,
+        restartCount,
+        state: {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            // The kubelet's wording (kuberuntime_manager.go doBackOff).
+            message: `back-off ${formatGoDuration(crashLoopBackOffMs(restartCount))} restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid ?? ''})`,
+          },
+        },
+        lastState: terminatedState(before),
+      };
+    });
+    return { ...pod, status: { ...pod.status, phase: 'Running', containerStatuses } };
+  }
+
+  const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c) => {
+    const before = previous.get(c.name);
+    return {
+      name: c.name,
+      image: c.image,
+      restartCount: before?.restartCount ?? 0,
+      state: terminatedState(before),
+      ...(before?.lastState === undefined ? {} : { lastState: before.lastState }),
+    };
+  });
+  const phase = stopReason === undefined && exit.exitCode === 0 ? 'Succeeded' : 'Failed';
+  return {
+    ...pod,
+    status: {
+      ...pod.status,
+      phase,
+      ...(stopReason === undefined ? {} : { reason: stopReason }),
+      containerStatuses,
+    },
+  };
+}
+
+/** Go's `time.Duration.String()` for whole seconds and minutes (`0s`, `10s`, `5m0s`), as the kubelet prints back-offs. */
+function formatGoDuration(ms: number): string {
+  const totalSeconds = Math.round(ms / 1000);
+  const minutes = Math.floor(totalSeconds / 60);
+  const seconds = totalSeconds % 60;
+  return minutes === 0 ? `${seconds}s` : `${minutes}m${seconds}s`;
+}

@@ -1,0 +1,60 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
+import { ensureStateTable } from '../aws/state-table.ts';
+import type { Change } from '../controllers/deps.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import { SystemClock } from './clock.ts';
+import { localDynamoClient, startDynalite } from './dynalite-host.ts';
+import { FileLogSink } from './file-log-sink.ts';
+import { ProcessTaskLauncher } from './process-task-launcher.ts';
+import { findRuntime, STATE_TABLE_NAME } from './state-dir.ts';
+
+/** What the CLI works through on the embedded default. */
+export interface LocalConnection {
+  store: StateStore;
+  logs: FileLogSink;
+  /** Stops tasks the runtime started (through their pid files). */
+  launcher: ProcessTaskLauncher;
+  clock: Clock;
+  /** True when a runtime serves this state directory; writes take effect at once. */
+  isRuntimeRunning: boolean;
+  /** Tells the running runtime what changed; a no-op when none runs (it resyncs everything when it starts). */
+  notify(changes: Change[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the state of `stateDir`: through the running runtime's DynamoDB endpoint when `jobctl up` serves it,
+ * else by opening the LevelDB files in-process for the length of one command (so `get` and `apply` work while the
+ * runtime is down, and `jobctl up` picks the changes up when it starts).
+ */
+export async function connectLocal(stateDir: string, clock: Clock = new SystemClock()): Promise<LocalConnection> {
+  const runtime = await findRuntime(stateDir);
+  const usable = runtime && runtime.dynamodbEndpoint !== '';
+  await mkdir(stateDir, { recursive: true });
+  const host = usable ? undefined : await startDynalite({ path: join(stateDir, 'db') });
+  const client = localDynamoClient(usable ? runtime.dynamodbEndpoint : host!.endpoint);
+  if (host) await ensureStateTable(client, STATE_TABLE_NAME);
+  const logs = new FileLogSink(join(stateDir, 'logs'));
+  return {
+    store: new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
+    logs,
+    launcher: new ProcessTaskLauncher({ logs, pidDir: join(stateDir, 'pids'), clock }),
+    clock,
+    isRuntimeRunning: Boolean(usable),
+    async notify(changes) {
+      if (!usable || !runtime.controlUrl || changes.length === 0) return;
+      try {
+        await fetch(`${runtime.controlUrl}/notify`, { method: 'POST', body: JSON.stringify(changes), signal: AbortSignal.timeout(2_000) });
+      } catch {
+        // The runtime resyncs every object periodically; a lost notification only delays the reaction.
+      }
+    },
+    async close() {
+      client.destroy();
+      await host?.close();
+    },
+  };
+}

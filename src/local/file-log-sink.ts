@@ -1,0 +1,59 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LogSink } from '../ports/log-sink.ts';
+
+/** Per-pod log files under `<dir>/<namespace>/<pod>.log`; the local runtime's stand-in for CloudWatch Logs. */
+export class FileLogSink implements LogSink {
+  constructor(
+    private readonly dir: string,
+    private readonly pollMs = 200,
+  ) {}
+
+  pathFor(namespace: string, podName: string): string {
+    return join(this.dir, namespace, `${podName}.log`);
+  }
+
+  async ensureDir(namespace: string): Promise<void> {
+    await mkdir(join(this.dir, namespace), { recursive: true });
+  }
+
+  async read(namespace: string, podName: string): Promise<string> {
+    try {
+      return await readFile(this.pathFor(namespace, podName), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw error;
+    }
+  }
+
+  async follow(namespace: string, podName: string, onChunk: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const path = this.pathFor(namespace, podName);
+    let offset = 0;
+    while (!signal.aborted) {
+      const size = await stat(path).then((s) => s.size, () => 0);
+      if (size > offset) {
+        onChunk(await readRange(path, offset, size));
+        offset = size;
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.pollMs);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
+
+  async remove(namespace: string, podName: string): Promise<void> {
+    await rm(this.pathFor(namespace, podName), { force: true });
+  }
+}
+
+function readRange(path: string, start: number, endExclusive: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    createReadStream(path, { start, end: endExclusive - 1 })
+      .on('data', (c) => chunks.push(c as Buffer))
+      .on('error', reject)
+      .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}

@@ -1,0 +1,249 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
+import { ensureStateTable } from '../aws/state-table.ts';
+import { CronJobController } from '../controllers/cronjob-controller.ts';
+import { JobController } from '../controllers/job-controller.ts';
+import type { Change, ControllerDeps } from '../controllers/deps.ts';
+import { isJobFinished } from '../engine/object-meta.ts';
+import { isPodFinished } from '../engine/task-exit.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import type { KubeEvent } from '../spec/types.ts';
+import { SystemClock } from './clock.ts';
+import { startDynalite, localDynamoClient, type DynaliteHost } from './dynalite-host.ts';
+import { FileLogSink } from './file-log-sink.ts';
+import { ProcessTaskLauncher } from './process-task-launcher.ts';
+import { claimRuntimeFile, releaseRuntimeFile, STATE_TABLE_NAME, type RuntimeInfo } from './state-dir.ts';
+import { KeyedWorkQueue } from './work-queue.ts';
+
+export interface LocalRuntimeOptions {
+  /** Where state, logs and the runtime file live. @default `$JOBCTL_STATE_DIR` or `.jobctl` in the working directory */
+  stateDir: string;
+  /** @default the system clock */
+  clock?: Clock;
+  /** Working directory of tasks. @default process.cwd() */
+  cwd?: string;
+  /** How often every object is synced again even without a change (Kubernetes' informer resync). @default 30 000 */
+  resyncIntervalMs?: number;
+  /** Syncs run at once. @default 8 */
+  workers?: number;
+  /** Keep the DynamoDB data in memory only (tests, benchmarks). @default false */
+  inMemory?: boolean;
+  /** Progress and error lines for the operator. @default none */
+  log?: (line: string) => void;
+  /** Serve the control endpoint the CLI notifies after a write. @default true */
+  serveControl?: boolean;
+}
+
+type QueueItem = Change;
+
+const namespaceOf = (key: string) => key.split('/')[1] ?? 'default';
+
+/**
+ * The embedded default: the same controllers the Lambdas run, wired to dynalite (DynamoDB API in-process),
+ * child processes for tasks, per-task log files, and timers from the cron engine. `jobctl up` runs one.
+ */
+export class LocalRuntime {
+  readonly stateDir: string;
+  readonly clock: Clock;
+  store!: StateStore;
+  launcher!: ProcessTaskLauncher;
+  logs!: FileLogSink;
+  private dynalite?: DynaliteHost;
+  private control?: Server;
+  private queue!: KeyedWorkQueue<QueueItem>;
+  private cronJobs!: CronJobController;
+  private jobs!: JobController;
+  private cancelResync?: () => void;
+  private readonly failures = new Map<string, number>();
+  private readonly podEventChains = new Map<string, Promise<void>>();
+  private pendingPodEvents = 0;
+  private stopped = false;
+  info?: RuntimeInfo;
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.stateDir = resolve(options.stateDir);
+    this.clock = options.clock ?? new SystemClock();
+  }
+
+  async start(): Promise<RuntimeInfo> {
+    const log = this.options.log ?? (() => {});
+    await mkdir(this.stateDir, { recursive: true });
+    await claimRuntimeFile(this.stateDir);
+    try {
+      this.dynalite = await startDynalite(this.options.inMemory ? {} : { path: join(this.stateDir, 'db') });
+      const client = localDynamoClient(this.dynalite.endpoint);
+      await ensureStateTable(client, STATE_TABLE_NAME);
+      this.store = withEventLog(new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() }), this.options.log);
+      this.logs = new FileLogSink(join(this.stateDir, 'logs'));
+      this.launcher = new ProcessTaskLauncher({
+        logs: this.logs,
+        pidDir: join(this.stateDir, 'pids'),
+        clock: this.clock,
+        cwd: this.options.cwd,
+        events: {
+          started: (task, atMs) => this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs)),
+          exited: (exit) => this.onPodEvent(exit, () => this.jobs.recordTaskExit(exit)),
+        },
+      });
+      const deps: ControllerDeps = {
+        store: this.store,
+        launcher: this.launcher,
+        logs: this.logs,
+        clock: this.clock,
+        notify: (change) => this.enqueue(change),
+      };
+      this.cronJobs = new CronJobController(deps);
+      this.jobs = new JobController(deps);
+      this.queue = new KeyedWorkQueue<QueueItem>(this.clock, (key, item) => this.process(key, item), this.options.workers ?? 8, (key, error) =>
+        log(`sync ${key} failed: ${(error as Error).message}`),
+      );
+      const controlUrl = this.options.serveControl === false ? undefined : await this.serveControl();
+      this.info = { pid: process.pid, dynamodbEndpoint: this.dynalite.endpoint, controlUrl, stateDir: this.stateDir, startedAt: new Date(this.clock.now()).toISOString() };
+      await claimRuntimeFile(this.stateDir, this.info);
+      await this.recoverLostTasks();
+      await this.resync();
+      return this.info;
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Queues a sync of one object now (or at `atMs`). */
+  enqueue(change: Change, atMs?: number): void {
+    if (this.stopped) return;
+    this.queue.add(`${change.kind}/${change.key.namespace}/${change.key.name}`, change, atMs);
+  }
+
+  /** Queues every CronJob and every unfinished Job, and re-arms the periodic resync. */
+  async resync(): Promise<void> {
+    for (const cronJob of await this.store.list('CronJob', 'default')) this.enqueue({ kind: 'CronJob', key: cronJob.metadata });
+    for (const job of await this.store.list('Job', 'default')) this.enqueue({ kind: 'Job', key: job.metadata });
+    this.cancelResync?.();
+    const interval = this.options.resyncIntervalMs ?? 30_000;
+    this.cancelResync = this.clock.setTimer(this.clock.now() + interval, () => void this.resync().catch(() => {}));
+  }
+
+  /**
+   * Resolves once nothing is due now: no sync running or ready, no task report pending, and (unless `tasks` is
+   * false) no task still running. Tests call it after moving the clock.
+   */
+  async settle(options: { tasks?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+    for (;;) {
+      await this.queue.whenIdle();
+      await Promise.all(this.podEventChains.values());
+      await new Promise((r) => setTimeout(r, 5));
+      const tasksBusy = options.tasks !== false && this.launcher.runningCount > 0;
+      if (this.queue.isIdle && this.pendingPodEvents === 0 && !tasksBusy) return;
+      if (Date.now() > deadline) throw new Error(`runtime did not settle: ${this.launcher.runningCount} tasks running, queue ${this.queue.size}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.cancelResync?.();
+    this.queue?.close();
+    await this.queue?.whenIdle();
+    if (this.launcher) {
+      await this.launcher.stopAll('RuntimeStopped');
+      await Promise.all(this.podEventChains.values());
+    }
+    await new Promise<void>((r) => (this.control ? this.control.close(() => r()) : r()));
+    await this.dynalite?.close();
+    await releaseRuntimeFile(this.stateDir);
+  }
+
+  private async process(key: string, item: QueueItem): Promise<void> {
+    try {
+      const outcome = item.kind === 'CronJob' ? await this.cronJobs.sync(item.key) : item.kind === 'Job' ? await this.jobs.sync(item.key) : {};
+      this.failures.delete(key);
+      if (outcome.requeueAtMs !== undefined) this.enqueue(item, outcome.requeueAtMs);
+    } catch (error) {
+      // client-go's default per-item limiter: 5 ms doubling, capped at 1000 s.
+      const failures = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, failures);
+      this.enqueue(item, this.clock.now() + Math.min(5 * 2 ** (failures - 1), 1_000_000));
+      throw error;
+    }
+  }
+
+  /** Task reports for one pod are applied in order (a start must not overwrite the exit that follows it). */
+  private onPodEvent(task: TaskRef, apply: () => Promise<void>): void {
+    const key = `${task.namespace}/${task.podName}`;
+    this.pendingPodEvents++;
+    const next = (this.podEventChains.get(key) ?? Promise.resolve())
+      .then(apply)
+      .catch((error: unknown) => this.options.log?.(`recording task ${key} failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.pendingPodEvents--;
+        if (this.podEventChains.get(key) === next) this.podEventChains.delete(key);
+      });
+    this.podEventChains.set(key, next);
+  }
+
+  /**
+   * Pods left Running by a runtime that died without a clean stop have no process to report their exit: they are
+   * recorded as failed (exit 137, reason `Lost`, as a node that vanished), which the Job controller then counts.
+   */
+  private async recoverLostTasks(): Promise<void> {
+    for (const job of await this.store.list('Job', 'default')) {
+      if (isJobFinished(job)) continue;
+      for (const pod of await this.store.listPods(job.metadata)) {
+        if (pod.status.phase !== 'Running' || isPodFinished(pod)) continue;
+        const waiting = pod.status.containerStatuses?.[0]?.state.waiting;
+        if (waiting) continue; // OnFailure back-off: the controller restarts it when due
+        await this.launcher.stop(pod, 'Lost');
+        const exit: TaskExit = { namespace: pod.metadata.namespace, jobName: job.metadata.name, podName: pod.metadata.name, exitCode: 137, reason: 'Lost', finishedAtMs: this.clock.now() };
+        await this.jobs.recordTaskExit(exit);
+      }
+    }
+  }
+
+  private async serveControl(): Promise<string> {
+    this.control = createServer((req, res) => {
+      if (req.method !== 'POST' || req.url !== '/notify') {
+        res.writeHead(404).end();
+        return;
+      }
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        try {
+          const changes = JSON.parse(body) as Change[];
+          for (const c of changes) this.enqueue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } });
+          res.writeHead(204).end();
+        } catch {
+          res.writeHead(400).end();
+        }
+      });
+    });
+    await new Promise<void>((r) => this.control!.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(this.control.address() as AddressInfo).port}`;
+  }
+}
+
+export { namespaceOf };
+
+/** Echoes every recorded event to the operator's terminal, like `kubectl get events --watch`. */
+function withEventLog(store: StateStore, log?: (line: string) => void): StateStore {
+  if (!log) return store;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'recordEvent') {
+        return async (event: KubeEvent) => {
+          await target.recordEvent(event);
+          log(`${event.involvedObject.kind.toLowerCase()}/${event.involvedObject.name}  ${event.type}  ${event.reason}  ${event.message}`);
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,61 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { JobctlError } from '../errors.ts';
+
+/** The one DynamoDB table the local runtime keeps, with the same keys as the stack's table on AWS. */
+export const STATE_TABLE_NAME = 'jobctl';
+
+/** What a running `jobctl up` publishes in `<stateDir>/runtime.json` so the CLI can find it. */
+export interface RuntimeInfo {
+  pid: number;
+  dynamodbEndpoint: string;
+  /** POST /notify here after a write, so the runtime reacts at once instead of at the next resync. */
+  controlUrl?: string;
+  stateDir: string;
+  startedAt: string;
+}
+
+/** `$JOBCTL_STATE_DIR`, else `.jobctl` in the working directory. */
+export function resolveStateDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return resolve(cwd, env.JOBCTL_STATE_DIR || '.jobctl');
+}
+
+const runtimeFile = (stateDir: string) => join(stateDir, 'runtime.json');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The runtime serving `stateDir`, if one is running (a stale file from a crashed runtime is ignored). */
+export async function findRuntime(stateDir: string): Promise<RuntimeInfo | undefined> {
+  let info: RuntimeInfo;
+  try {
+    info = JSON.parse(await readFile(runtimeFile(stateDir), 'utf8')) as RuntimeInfo;
+  } catch {
+    return undefined; // no runtime file, or a half-written one: nobody is serving
+  }
+  return isAlive(info.pid) ? info : undefined;
+}
+
+/**
+ * Claims the state directory for this process: fails when another live runtime holds it, replaces a stale file.
+ * Called again with `info` once the endpoints are known.
+ */
+export async function claimRuntimeFile(stateDir: string, info?: RuntimeInfo): Promise<void> {
+  const running = await findRuntime(stateDir);
+  if (running && running.pid !== process.pid) {
+    throw new JobctlError('Conflict', `${stateDir}: a jobctl runtime is already running (pid ${running.pid}); stop it first or set JOBCTL_STATE_DIR`);
+  }
+  const placeholder: RuntimeInfo = info ?? { pid: process.pid, dynamodbEndpoint: '', stateDir, startedAt: '' };
+  await writeFile(runtimeFile(stateDir), JSON.stringify(placeholder, null, 2) + '\n');
+}
+
+export async function releaseRuntimeFile(stateDir: string): Promise<void> {
+  const running = await findRuntime(stateDir);
+  if (!running || running.pid === process.pid) await rm(runtimeFile(stateDir), { force: true });
+}

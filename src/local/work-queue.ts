@@ -1,0 +1,106 @@
+import type { Clock } from '../ports/clock.ts';
+
+interface Entry<T> {
+  item: T;
+  dueMs: number;
+  cancelTimer?: () => void;
+}
+
+/**
+ * A keyed, delaying work queue with client-go's guarantees: a key is never processed by two workers at once, a key
+ * added while it is being processed is processed again afterwards, and adding a key that is already waiting keeps
+ * the earlier due time. Timers come from the injected clock.
+ */
+export class KeyedWorkQueue<T> {
+  private readonly waiting = new Map<string, Entry<T>>();
+  private readonly inFlight = new Set<string>();
+  private readonly dirty = new Map<string, T>();
+  private readonly ready: string[] = [];
+  private active = 0;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly process: (key: string, item: T) => Promise<void>,
+    private readonly concurrency = 4,
+    private readonly onError: (key: string, error: unknown) => void = () => {},
+  ) {}
+
+  add(key: string, item: T, dueMs = this.clock.now()): void {
+    if (this.closed) return;
+    if (this.inFlight.has(key)) {
+      if (dueMs <= this.clock.now()) {
+        this.dirty.set(key, item);
+        return;
+      }
+    }
+    const existing = this.waiting.get(key);
+    if (existing && existing.dueMs <= dueMs) return;
+    existing?.cancelTimer?.();
+    const entry: Entry<T> = { item, dueMs };
+    this.waiting.set(key, entry);
+    if (dueMs <= this.clock.now()) this.makeReady(key);
+    else entry.cancelTimer = this.clock.setTimer(dueMs, () => this.makeReady(key));
+  }
+
+  /** Number of keys waiting, ready or being processed. */
+  get size(): number {
+    return this.waiting.size + this.inFlight.size + this.dirty.size;
+  }
+
+  /** True when nothing is due now and nothing is being processed (timers for later may still be set). */
+  get isIdle(): boolean {
+    return this.active === 0 && this.ready.length === 0 && this.dirty.size === 0;
+  }
+
+  /** Resolves once the queue is idle. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const entry of this.waiting.values()) entry.cancelTimer?.();
+    this.waiting.clear();
+    this.ready.length = 0;
+    this.dirty.clear();
+  }
+
+  private makeReady(key: string): void {
+    if (!this.waiting.has(key) || this.ready.includes(key)) return;
+    this.ready.push(key);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.ready.length > 0) {
+      const index = this.ready.findIndex((k) => !this.inFlight.has(k));
+      if (index === -1) return;
+      const [key] = this.ready.splice(index, 1) as [string];
+      const entry = this.waiting.get(key);
+      if (!entry) continue;
+      this.waiting.delete(key);
+      this.inFlight.add(key);
+      this.active++;
+      void this.process(key, entry.item)
+        .catch((error: unknown) => this.onError(key, error))
+        .finally(() => {
+          this.active--;
+          this.inFlight.delete(key);
+          const again = this.dirty.get(key);
+          if (again !== undefined) {
+            this.dirty.delete(key);
+            this.add(key, again);
+          }
+          this.pump();
+          if (this.isIdle) {
+            const waiters = this.idleWaiters;
+            this.idleWaiters = [];
+            for (const w of waiters) w();
+          }
+        });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../src/local/clock.ts';
+import type { LocalConnection } from '../../src/local/connect.ts';
+import { LocalRuntime } from '../../src/local/runtime.ts';
+import { runCli } from '../../src/cli/program.ts';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The embedded runtime on a manual clock in a temporary state directory, and `jobctl` commands run in-process
+ * against it — a user's two terminals, with time under the test's control.
+ */
+export class RuntimeHarness {
+  runtime!: LocalRuntime;
+  readonly clock: ManualClock;
+
+  private constructor(
+    readonly stateDir: string,
+    startMs: number,
+  ) {
+    this.clock = new ManualClock(startMs);
+  }
+
+  static async start(startIso: string): Promise<RuntimeHarness> {
+    const dir = await mkdtemp(join(tmpdir(), 'jobctl-e2e-'));
+    const h = new RuntimeHarness(dir, Date.parse(startIso));
+    await h.up();
+    return h;
+  }
+
+  /** Starts (or restarts) the runtime on the same state directory. */
+  async up(): Promise<void> {
+    this.runtime = new LocalRuntime({ stateDir: this.stateDir, clock: this.clock, serveControl: false, resyncIntervalMs: 3_600_000 });
+    await this.runtime.start();
+  }
+
+  async down(): Promise<void> {
+    await this.runtime.stop();
+  }
+
+  async destroy(): Promise<void> {
+    await this.runtime.stop();
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+
+  /** Moves the clock and waits until the runtime has done everything that fell due (tasks included unless told). */
+  async advance(ms: number, options: { tasks?: boolean } = {}): Promise<void> {
+    const target = this.clock.now() + ms;
+    // Step timer by timer so each wake-up's work (which may set new timers) settles before the next.
+    for (;;) {
+      await this.runtime.settle(options);
+      const next = this.clock.nextTimerAtMs();
+      if (next === undefined || next > target) break;
+      this.clock.advanceTo(next);
+    }
+    this.clock.advanceTo(target);
+    await this.runtime.settle(options);
+  }
+
+  async jobctl(...argv: string[]): Promise<CliResult> {
+    let stdout = '';
+    let stderr = '';
+    const connection: LocalConnection = {
+      store: this.runtime.store,
+      logs: this.runtime.logs,
+      launcher: this.runtime.launcher,
+      clock: this.clock,
+      isRuntimeRunning: true,
+      notify: async (changes) => {
+        for (const c of changes) this.runtime.enqueue(c);
+      },
+      close: async () => {},
+    };
+    const code = await runCli(argv, {
+      io: { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), now: () => this.clock.now(), setExitCode: () => {} },
+      env: { JOBCTL_STATE_DIR: this.stateDir },
+      connect: async () => connection,
+    });
+    await this.runtime.settle();
+    return { code, stdout, stderr };
+  }
+}

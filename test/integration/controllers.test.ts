@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
+import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { CronJobController } from '../../src/controllers/cronjob-controller.ts';
+import { JobController } from '../../src/controllers/job-controller.ts';
+import type { ControllerDeps } from '../../src/controllers/deps.ts';
+import { jobNameFor } from '../../src/engine/cronjob-sync.ts';
+import { ManualClock } from '../../src/local/clock.ts';
+import type { LogSink } from '../../src/ports/log-sink.ts';
+import type { StateStore } from '../../src/ports/state-store.ts';
+import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
+import { loadManifests } from '../../src/spec/index.ts';
+import type { CronJob, Job, Pod } from '../../src/spec/types.ts';
+import { FakeStateStore } from '../fakes/fake-state-store.ts';
+import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+
+const T0 = Date.parse('2026-03-02T10:00:30Z');
+const key = (name: string) => ({ namespace: 'default', name });
+
+/** Records launches and stops; can be told to fail the next launch (a crash between storing a pod and starting it). */
+class RecordingLauncher implements TaskLauncher {
+  launched: string[] = [];
+  stopped: string[] = [];
+  private failures: Error[] = [];
+  failNextLaunch(error: Error): void {
+    this.failures.push(error);
+  }
+  async launch(pod: Pod): Promise<void> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    if (!this.launched.includes(pod.metadata.name)) this.launched.push(pod.metadata.name);
+  }
+  async stop(pod: Pod): Promise<boolean> {
+    this.stopped.push(pod.metadata.name);
+    return this.launched.includes(pod.metadata.name);
+  }
+}
+
+const noLogs: LogSink = { read: async () => '', follow: async () => {}, remove: async () => {} };
+
+function cronJobManifest(name: string, extraSpec = ''): CronJob {
+  return loadManifests(
+    `apiVersion: batch/v1
+kind: CronJob
+metadata: { name: ${name} }
+spec:
+  schedule: "*/1 * * * *"
+${extraSpec}  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{ name: main, image: busybox, command: ["true"] }]
+          restartPolicy: Never
+`,
+    `${name}.yaml`,
+  ).objects[0] as CronJob;
+}
+
+function controllers(store: StateStore, clock: ManualClock, launcher = new RecordingLauncher()) {
+  const deps: ControllerDeps = { store, launcher, logs: noLogs, clock };
+  return { cronJobs: new CronJobController(deps), jobs: new JobController(deps), launcher };
+}
+
+describe('CronJobController on DynamoDB (dynalite)', () => {
+  let db: TestDynalite;
+  let store: DynamoDbStateStore;
+  let table = 0;
+  beforeAll(async () => {
+    db = await startTestDynalite();
+  });
+  afterAll(() => db.stop());
+  beforeEach(async () => {
+    const tableName = `controllers-${++table}`;
+    await ensureStateTable(db.client, tableName);
+    store = new DynamoDbStateStore({ client: db.client, tableName, now: () => T0 });
+  });
+
+  it('creates exactly one Job when 50 dispatches of the same scheduled time run at once', async () => {
+    await store.create(cronJobManifest('dup'));
+    const clock = new ManualClock(T0 + 30_100); // 10:01:00.1, one slot due
+    const { cronJobs } = controllers(store, clock);
+
+    await Promise.all(Array.from({ length: 50 }, () => cronJobs.sync(key('dup'))));
+
+    const jobs = await store.list('Job', 'default');
+    const cronJob = await store.get('CronJob', key('dup'));
+    const creates = (await store.listEvents('CronJob', key('dup'))).filter((e) => e.reason === 'SuccessfulCreate');
+    expect({ jobs: jobs.map((j) => j.metadata.name), active: cronJob!.status.active.map((r) => r.name), creates: creates.length }).toEqual({
+      jobs: [jobNameFor('dup', T0 + 30_000)],
+      active: [jobNameFor('dup', T0 + 30_000)],
+      creates: 1,
+    });
+  });
+
+  it('never lets two Forbid runs be active, whatever the interleaving of dispatches for different times', async () => {
+    for (let round = 0; round < 10; round++) {
+      const name = `forbid-${round}`;
+      await store.create(cronJobManifest(name, '  concurrencyPolicy: Forbid\n'));
+      // Two dispatchers that woke at different minutes (a late delivery and an on-time one), racing.
+      const early = controllers(store, new ManualClock(T0 + 30_100));
+      const late = controllers(store, new ManualClock(T0 + 90_100));
+      await Promise.all([early.cronJobs.sync(key(name)), late.cronJobs.sync(key(name)), late.cronJobs.sync(key(name)), early.cronJobs.sync(key(name))]);
+
+      const jobs = (await store.list('Job', 'default', { ownerName: name })).map((j) => j.metadata.name);
+      const cronJob = await store.get('CronJob', key(name));
+      expect(jobs).toHaveLength(1);
+      expect(cronJob!.status.active.map((r) => r.name)).toEqual(jobs);
+    }
+  });
+
+  it('adopts the Job after a crash between creating it and writing the CronJob status', async () => {
+    const fake = new FakeStateStore({ now: () => T0 });
+    await fake.create(cronJobManifest('crash'));
+    const clock = new ManualClock(T0 + 30_100);
+    const { cronJobs } = controllers(fake, clock);
+    fake.failNext('update', new Error('process killed'));
+
+    await expect(cronJobs.sync(key('crash'))).rejects.toThrow('process killed');
+    await cronJobs.sync(key('crash'));
+
+    const jobs = await fake.list('Job', 'default');
+    const cronJob = await fake.get('CronJob', key('crash'));
+    const creates = (await fake.listEvents('CronJob', key('crash'))).filter((e) => e.reason === 'SuccessfulCreate');
+    expect({ jobs: jobs.length, active: cronJob!.status.active.map((r) => r.name), lastScheduleTime: cronJob!.status.lastScheduleTime, creates: creates.length }).toEqual({
+      jobs: 1,
+      active: [jobNameFor('crash', T0 + 30_000)],
+      lastScheduleTime: '2026-03-02T10:01:00Z',
+      creates: 1,
+    });
+  });
+});
+
+describe('JobController', () => {
+  it('starts no pod for a CronJob\'s Job until the CronJob lists it in status.active', async () => {
+    const store = new FakeStateStore({ now: () => T0 });
+    await store.create(cronJobManifest('admit'));
+    const clock = new ManualClock(T0 + 30_100);
+    const { cronJobs, jobs, launcher } = controllers(store, clock);
+    store.failNext('update', new Error('process killed')); // the Job exists, the CronJob does not list it yet
+    await expect(cronJobs.sync(key('admit'))).rejects.toThrow();
+    const jobName = jobNameFor('admit', T0 + 30_000);
+
+    await jobs.sync(key(jobName));
+    expect(launcher.launched).toEqual([]);
+
+    await cronJobs.sync(key('admit'));
+    await jobs.sync(key(jobName));
+    expect(launcher.launched).toHaveLength(1);
+  });
+
+  it('launches a stored pod again after a crash between storing it and starting its task', async () => {
+    const store = new FakeStateStore({ now: () => T0 });
+    const job = loadManifests(
+      `apiVersion: batch/v1
+kind: Job
+metadata: { name: once }
+spec:
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["true"] }]
+      restartPolicy: Never
+`,
+      'once.yaml',
+    ).objects[0] as Job;
+    await store.create(job);
+    const { jobs, launcher } = controllers(store, new ManualClock(T0));
+    launcher.failNextLaunch(new Error('process killed'));
+
+    await expect(jobs.sync(key('once'))).rejects.toThrow('process killed');
+    await jobs.sync(key('once'));
+
+    const pods = await store.listPods(key('once'));
+    expect({ pods: pods.length, launched: launcher.launched }).toEqual({ pods: 1, launched: [pods[0]!.metadata.name] });
+  });
+
+  it('counts a task exit reported twice only once', async () => {
+    const store = new FakeStateStore({ now: () => T0 });
+    const job = loadManifests(
+      `apiVersion: batch/v1
+kind: Job
+metadata: { name: twice }
+spec:
+  completions: 2
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["true"] }]
+      restartPolicy: Never
+`,
+      'twice.yaml',
+    ).objects[0] as Job;
+    await store.create(job);
+    const clock = new ManualClock(T0);
+    const { jobs, launcher } = controllers(store, clock);
+    await jobs.sync(key('twice'));
+    const [podName] = launcher.launched;
+    const ref = { namespace: 'default', jobName: 'twice', podName: podName! };
+    await jobs.recordTaskStart(ref, T0);
+    const exit = { ...ref, exitCode: 0, reason: 'Completed', finishedAtMs: T0 + 1_000 };
+    await jobs.recordTaskExit(exit);
+    await jobs.recordTaskExit(exit);
+    await jobs.sync(key('twice'));
+
+    const stored = await store.get('Job', key('twice'));
+    expect({ succeeded: stored!.status.succeeded, pods: (await store.listPods(key('twice'))).length }).toEqual({ succeeded: 1, pods: 2 });
+  });
+});

@@ -1,0 +1,716 @@
+import { describe, expect, it } from 'vitest';
+import { syncJob, type JobSyncResult, type StopPodReason } from '../../../src/engine/job-sync.ts';
+import { completionIndexOf } from '../../../src/engine/indexes.ts';
+import type { Job, Pod } from '../../../src/spec/types.ts';
+import { aBatchJob, aJobPod, at, jobPods, rfc3339 } from '../../builders.ts';
+
+const NOW = at('2024-03-01T12:00:00Z');
+const sec = 1000;
+
+/** The parts of a decision a user relies on, in one comparable object. */
+function summarize(result: JobSyncResult) {
+  const created = result.actions.flatMap((a) => (a.type === 'createPod' ? [a.pod] : []));
+  const indexes = created.map(completionIndexOf).filter((ix) => ix !== undefined);
+  return {
+    creates: created.length,
+    ...(indexes.length === 0 ? {} : { createdIndexes: indexes }),
+    stops: result.actions.flatMap((a) => (a.type === 'stopPod' ? [a.reason] : [])),
+    active: result.status.active,
+    succeeded: result.status.succeeded,
+    failed: result.status.failed,
+    ...(result.status.completedIndexes === undefined ? {} : { completedIndexes: result.status.completedIndexes }),
+    conditions: result.status.conditions.map((c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}`),
+    events: result.events.map((e) => e.reason),
+    ...(result.requeueAtMs === undefined ? {} : { requeueAtMs: result.requeueAtMs }),
+  };
+}
+type Summary = ReturnType<typeof summarize>;
+
+interface Case {
+  name: string;
+  job: Job;
+  pods?: (job: Job) => Pod[];
+  expected: Partial<Summary>;
+}
+
+const none = { creates: 0, stops: [], active: 0, succeeded: 0, failed: 0, conditions: [], events: [] };
+const completed = ['SuccessCriteriaMet=True CompletionsReached', 'Complete=True CompletionsReached'];
+
+/** Every pod of `job` by phase, as Kubernetes' `setPodsStatuses(pending, active, succeeded, failed)`. */
+function podsOf(pending: number, active: number, succeeded: number, failed: number, finishedAt?: number) {
+  return (job: Job): Pod[] => [
+    ...jobPods(job, pending, { phase: 'Pending' }),
+    ...jobPods(job, active, { phase: 'Running' }),
+    ...jobPods(job, succeeded, { phase: 'Succeeded', ...(finishedAt === undefined ? {} : { finishedAt }) }),
+    ...jobPods(job, failed, { phase: 'Failed', ...(finishedAt === undefined ? {} : { finishedAt }) }),
+  ];
+}
+/** Indexed pods, as Kubernetes' `setPodsStatusesWithIndexes`. */
+function indexed(...list: [string, Pod['status']['phase']][]) {
+  return (job: Job): Pod[] => list.map(([index, phase]) => aJobPod(job, { index, phase }));
+}
+
+// Ported from kubernetes/kubernetes pkg/controller/job/job_controller_test.go, TestControllerSyncJob (case names kept).
+// Kubernetes' expectations are read with its default feature gates of v1.31+ (JobPodReplacementPolicy on): a failing
+// Job gets FailureTarget while pods terminate. "ready" and pod patch counts have no jobctl counterpart.
+const controllerSyncJobCases: Case[] = [
+  { name: 'job start', job: aBatchJob({ parallelism: 2, completions: 5 }), expected: { ...none, creates: 2, active: 2 } },
+  { name: 'WQ job start', job: aBatchJob({ parallelism: 2 }), expected: { ...none, creates: 2, active: 2 } },
+  { name: 'pending pods', job: aBatchJob({ parallelism: 2, completions: 5 }), pods: podsOf(2, 0, 0, 0), expected: { ...none, active: 2 } },
+  { name: 'correct # of pods', job: aBatchJob({ parallelism: 3, completions: 5 }), pods: podsOf(0, 3, 0, 0), expected: { ...none, active: 3 } },
+  { name: 'WQ job: correct # of pods', job: aBatchJob({ parallelism: 2 }), pods: podsOf(0, 2, 0, 0), expected: { ...none, active: 2 } },
+  {
+    name: 'too few active pods',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(0, 1, 1, 0),
+    expected: { ...none, creates: 1, active: 2, succeeded: 1 },
+  },
+  {
+    // Upstream injects a back-off record (1 failure, now); here the failed pod that record stands for is in the store.
+    name: 'too few active pods and active back-off',
+    job: aBatchJob({ parallelism: 1, completions: 1, startTime: NOW }),
+    pods: podsOf(0, 0, 0, 1, NOW),
+    expected: { ...none, failed: 1, requeueAtMs: NOW + 10 * sec },
+  },
+  { name: 'too few active pods and no back-offs', job: aBatchJob({ parallelism: 1, completions: 1 }), expected: { ...none, creates: 1, active: 1 } },
+  {
+    name: 'too few active pods with a dynamic job',
+    job: aBatchJob({ parallelism: 2 }),
+    pods: podsOf(0, 1, 0, 0),
+    expected: { ...none, creates: 1, active: 2 },
+  },
+  {
+    // Adapted: Kubernetes deletes the extra pod; jobctl never creates more than parallelism and stops none.
+    name: 'too many active pods',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(0, 3, 0, 0),
+    expected: { ...none, active: 3 },
+  },
+  {
+    // Both pods finished at the same instant: a failure that is not after the last success does not delay.
+    name: 'failed + succeed pods: reset backoff delay',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(0, 1, 1, 1, NOW - sec),
+    expected: { ...none, creates: 1, active: 2, succeeded: 1, failed: 1 },
+  },
+  {
+    name: 'new failed pod',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(0, 1, 0, 1),
+    expected: { ...none, creates: 1, active: 2, failed: 1 },
+  },
+  {
+    name: 'no new pod; possible finalizer update of failed pod',
+    job: aBatchJob({ parallelism: 1, completions: 1, active: 1, failed: 1, startTime: NOW - sec }),
+    pods: podsOf(0, 1, 0, 0),
+    expected: { ...none, active: 1, failed: 1 },
+  },
+  {
+    name: 'job finish',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(0, 0, 5, 0),
+    expected: { ...none, succeeded: 5, conditions: completed, events: ['Completed'] },
+  },
+  {
+    name: 'WQ job finishing',
+    job: aBatchJob({ parallelism: 2 }),
+    pods: podsOf(0, 1, 1, 0),
+    expected: { ...none, active: 1, succeeded: 1 },
+  },
+  {
+    name: 'WQ job all finished',
+    job: aBatchJob({ parallelism: 2 }),
+    pods: podsOf(0, 0, 2, 0),
+    expected: { ...none, succeeded: 2, conditions: completed, events: ['Completed'] },
+  },
+  {
+    name: 'WQ job all finished despite one failure',
+    job: aBatchJob({ parallelism: 2 }),
+    pods: podsOf(0, 0, 1, 1),
+    expected: { ...none, succeeded: 1, failed: 1, conditions: completed, events: ['Completed'] },
+  },
+  {
+    // Adapted as 'too many active pods'.
+    name: 'more active pods than parallelism',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(0, 10, 0, 0),
+    expected: { ...none, active: 10 },
+  },
+  {
+    // Adapted as 'too many active pods'.
+    name: 'more active pods than remaining completions',
+    job: aBatchJob({ parallelism: 3, completions: 4 }),
+    pods: podsOf(0, 3, 2, 0),
+    expected: { ...none, active: 3, succeeded: 2 },
+  },
+  {
+    name: 'status change',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(0, 2, 2, 0),
+    expected: { ...none, active: 2, succeeded: 2 },
+  },
+  {
+    name: 'too many job failures',
+    job: aBatchJob({ parallelism: 2, completions: 5, backoffLimit: 0 }),
+    pods: podsOf(0, 0, 0, 1),
+    expected: {
+      ...none,
+      failed: 1,
+      conditions: ['FailureTarget=True BackoffLimitExceeded', 'Failed=True BackoffLimitExceeded'],
+      events: ['BackoffLimitExceeded'],
+    },
+  },
+  {
+    name: 'indexed job start',
+    job: aBatchJob({ parallelism: 2, completions: 5, completionMode: 'Indexed' }),
+    expected: { ...none, creates: 2, createdIndexes: [0, 1], active: 2 },
+  },
+  {
+    name: 'indexed job completed',
+    job: aBatchJob({ parallelism: 2, completions: 3, completionMode: 'Indexed' }),
+    pods: indexed(['0', 'Succeeded'], ['1', 'Failed'], ['1', 'Succeeded'], ['2', 'Succeeded']),
+    expected: { ...none, succeeded: 3, failed: 1, completedIndexes: '0-2', conditions: completed, events: ['Completed'] },
+  },
+  {
+    // Also 'count terminating pods when indexed job fails and PodReplacementPolicy enabled'.
+    name: 'indexed job failed',
+    job: aBatchJob({ parallelism: 2, completions: 3, backoffLimit: 0, completionMode: 'Indexed' }),
+    pods: indexed(['0', 'Succeeded'], ['1', 'Failed'], ['2', 'Running']),
+    expected: {
+      ...none,
+      stops: ['BackoffLimitExceeded'],
+      succeeded: 1,
+      failed: 2,
+      completedIndexes: '0',
+      conditions: ['FailureTarget=True BackoffLimitExceeded'],
+      events: ['SuccessfulDelete'],
+    },
+  },
+  {
+    name: 'count ready pods when job fails',
+    job: aBatchJob({ parallelism: 2, completions: 3, backoffLimit: 0 }),
+    pods: podsOf(0, 2, 0, 1),
+    expected: {
+      ...none,
+      stops: ['BackoffLimitExceeded', 'BackoffLimitExceeded'],
+      failed: 3,
+      conditions: ['FailureTarget=True BackoffLimitExceeded'],
+      events: ['SuccessfulDelete', 'SuccessfulDelete'],
+    },
+  },
+  {
+    name: 'indexed job repeated completed index',
+    job: aBatchJob({ parallelism: 2, completions: 3, completionMode: 'Indexed' }),
+    pods: indexed(['0', 'Succeeded'], ['1', 'Succeeded'], ['1', 'Succeeded']),
+    expected: { ...none, creates: 1, createdIndexes: [2], active: 1, succeeded: 2, completedIndexes: '0,1' },
+  },
+  {
+    name: 'indexed job some running and completed pods',
+    job: aBatchJob({ parallelism: 8, completions: 20, completionMode: 'Indexed' }),
+    pods: indexed(
+      ['0', 'Running'],
+      ['2', 'Succeeded'],
+      ['3', 'Pending'],
+      ['4', 'Succeeded'],
+      ['5', 'Succeeded'],
+      ['7', 'Succeeded'],
+      ['8', 'Succeeded'],
+      ['9', 'Succeeded'],
+    ),
+    expected: {
+      ...none,
+      creates: 6,
+      createdIndexes: [1, 6, 10, 11, 12, 13],
+      active: 8,
+      succeeded: 6,
+      completedIndexes: '2,4,5,7-9',
+    },
+  },
+  {
+    name: 'indexed job some failed pods',
+    job: aBatchJob({ parallelism: 3, completions: 4, completionMode: 'Indexed' }),
+    pods: indexed(['0', 'Failed'], ['1', 'Pending'], ['2', 'Failed']),
+    expected: { ...none, creates: 2, createdIndexes: [0, 2], active: 3, failed: 2 },
+  },
+  {
+    name: 'suspending a job with satisfied expectations',
+    job: aBatchJob({ parallelism: 2, completions: 4, suspend: true }),
+    pods: podsOf(0, 2, 0, 0),
+    expected: {
+      ...none,
+      stops: ['Suspended', 'Suspended'],
+      conditions: ['Suspended=True JobSuspended'],
+      events: ['SuccessfulDelete', 'SuccessfulDelete', 'Suspended'],
+    },
+  },
+  {
+    name: 'resuming a suspended job',
+    job: aBatchJob({
+      parallelism: 2,
+      completions: 4,
+      conditions: [{ type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }],
+    }),
+    expected: { ...none, creates: 2, active: 2, conditions: ['Suspended=False JobResumed'], events: ['Resumed'] },
+  },
+  {
+    name: 'FailureTarget=False condition added manually is ignored',
+    job: aBatchJob({
+      parallelism: 1,
+      completions: 1,
+      active: 1,
+      startTime: NOW - sec,
+      conditions: [{ type: 'FailureTarget', status: 'False', reason: 'ConditionAddedManually', message: 'Testing' }],
+    }),
+    pods: podsOf(0, 1, 0, 0),
+    expected: { ...none, active: 1, conditions: ['FailureTarget=False ConditionAddedManually'] },
+  },
+];
+
+// Ported from job_controller_test.go TestSyncJobPastDeadline (startTime = seconds before now).
+const pastDeadlineCases: Case[] = [
+  {
+    name: 'activeDeadlineSeconds less than single pod execution',
+    job: aBatchJob({ parallelism: 1, completions: 1, activeDeadlineSeconds: 10, startTime: NOW - 15 * sec }),
+    pods: podsOf(0, 1, 0, 0),
+    expected: {
+      ...none,
+      stops: ['DeadlineExceeded'],
+      failed: 1,
+      conditions: ['FailureTarget=True DeadlineExceeded'],
+      events: ['SuccessfulDelete'],
+    },
+  },
+  {
+    name: 'activeDeadlineSeconds bigger than single pod execution',
+    job: aBatchJob({ parallelism: 1, completions: 2, activeDeadlineSeconds: 10, startTime: NOW - 15 * sec }),
+    pods: podsOf(0, 1, 1, 0),
+    expected: {
+      ...none,
+      stops: ['DeadlineExceeded'],
+      succeeded: 1,
+      failed: 1,
+      conditions: ['FailureTarget=True DeadlineExceeded'],
+      events: ['SuccessfulDelete'],
+    },
+  },
+  {
+    name: 'activeDeadlineSeconds times-out before any pod starts',
+    job: aBatchJob({ parallelism: 1, completions: 1, activeDeadlineSeconds: 10, startTime: NOW - 10 * sec }),
+    expected: {
+      ...none,
+      conditions: ['FailureTarget=True DeadlineExceeded', 'Failed=True DeadlineExceeded'],
+      events: ['DeadlineExceeded'],
+    },
+  },
+  {
+    name: 'activeDeadlineSeconds with backofflimit reach',
+    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 0, activeDeadlineSeconds: 1, startTime: NOW - 10 * sec }),
+    pods: podsOf(0, 0, 0, 1),
+    expected: {
+      ...none,
+      failed: 1,
+      conditions: ['FailureTarget=True BackoffLimitExceeded', 'Failed=True BackoffLimitExceeded'],
+      events: ['BackoffLimitExceeded'],
+    },
+  },
+  {
+    name: 'activeDeadlineSeconds is not triggered when Job is suspended',
+    job: aBatchJob({ parallelism: 1, completions: 2, activeDeadlineSeconds: 10, startTime: NOW - 15 * sec, suspend: true }),
+    expected: { ...none, conditions: ['Suspended=True JobSuspended'], events: ['Suspended'] },
+  },
+  {
+    // Not upstream: before the deadline the Job is requeued for it (Kubernetes queue.AddAfter(key, syncDuration)).
+    name: 'activeDeadlineSeconds not reached requeues at the deadline',
+    job: aBatchJob({ parallelism: 1, completions: 1, activeDeadlineSeconds: 10, startTime: NOW - 4 * sec }),
+    pods: podsOf(0, 1, 0, 0),
+    expected: { ...none, active: 1, requeueAtMs: NOW + 6 * sec },
+  },
+];
+
+/** OnFailure pods with the given restart counts and phase. */
+function restarting(phase: 'Running' | 'Pending', ...restartCounts: number[]) {
+  return (job: Job): Pod[] => restartCounts.map((restartCount) => aJobPod(job, { phase, restartCount }));
+}
+const failedOnRestarts = (pods: number) => ({
+  ...none,
+  stops: Array<StopPodReason>(pods).fill('BackoffLimitExceeded'),
+  failed: pods,
+  conditions: ['FailureTarget=True BackoffLimitExceeded'],
+  events: Array<string>(pods).fill('SuccessfulDelete'),
+});
+
+// Ported from job_controller_test.go TestJobBackoffForOnFailure (parallelism, completions, backoffLimit, restartCounts, phase).
+const onFailureCases: Case[] = [
+  {
+    name: 'backoffLimit 0 should have 1 pod active',
+    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 0, restartPolicy: 'OnFailure' }),
+    pods: restarting('Running', 0),
+    expected: { ...none, active: 1 },
+  },
+  {
+    name: 'backoffLimit 1 with restartCount 0 should have 1 pod active',
+    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 1, restartPolicy: 'OnFailure' }),
+    pods: restarting('Running', 0),
+    expected: { ...none, active: 1 },
+  },
+  {
+    name: 'backoffLimit 1 with restartCount 1 and podRunning should have 0 pod active',
+    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 1, restartPolicy: 'OnFailure' }),
+    pods: restarting('Running', 1),
+    expected: failedOnRestarts(1),
+  },
+  {
+    name: 'backoffLimit 1 with restartCount 1 and podPending should have 0 pod active',
+    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 1, restartPolicy: 'OnFailure' }),
+    pods: restarting('Pending', 1),
+    expected: failedOnRestarts(1),
+  },
+  {
+    name: 'too many job failures with podRunning - single pod',
+    job: aBatchJob({ parallelism: 1, completions: 5, backoffLimit: 2, restartPolicy: 'OnFailure' }),
+    pods: restarting('Running', 2),
+    expected: failedOnRestarts(1),
+  },
+  {
+    name: 'too many job failures with podPending - multiple pods',
+    job: aBatchJob({ parallelism: 2, completions: 5, backoffLimit: 2, restartPolicy: 'OnFailure' }),
+    pods: restarting('Pending', 1, 1),
+    expected: failedOnRestarts(2),
+  },
+  {
+    name: 'not enough failures',
+    job: aBatchJob({ parallelism: 2, completions: 5, backoffLimit: 3, restartPolicy: 'OnFailure' }),
+    pods: restarting('Running', 1, 1),
+    expected: { ...none, active: 2 },
+  },
+];
+
+// Ported from job_controller_test.go TestJobBackoffOnRestartPolicyNever: failed > backoffLimit fails the Job.
+const restartNeverCases: Case[] = [
+  {
+    name: 'not enough failures with backoffLimit 0 - single pod',
+    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 0 }),
+    pods: podsOf(0, 1, 0, 0),
+    expected: { ...none, active: 1 },
+  },
+  {
+    name: 'not enough failures with backoffLimit 1 - single pod',
+    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 1 }),
+    pods: podsOf(0, 0, 0, 1),
+    expected: { ...none, creates: 1, active: 1, failed: 1 },
+  },
+  {
+    name: 'too many failures with backoffLimit 1 - single pod',
+    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 1 }),
+    pods: podsOf(0, 0, 0, 2),
+    expected: {
+      ...none,
+      failed: 2,
+      conditions: ['FailureTarget=True BackoffLimitExceeded', 'Failed=True BackoffLimitExceeded'],
+      events: ['BackoffLimitExceeded'],
+    },
+  },
+  {
+    name: 'not enough failures with backoffLimit 6 - multiple pods',
+    job: aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 6 }),
+    pods: podsOf(0, 1, 0, 6),
+    expected: { ...none, creates: 1, active: 2, failed: 6 },
+  },
+  {
+    name: 'too many failures with backoffLimit 6 - multiple pods',
+    job: aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 6 }),
+    pods: podsOf(0, 0, 0, 7),
+    expected: {
+      ...none,
+      failed: 7,
+      conditions: ['FailureTarget=True BackoffLimitExceeded', 'Failed=True BackoffLimitExceeded'],
+      events: ['BackoffLimitExceeded'],
+    },
+  },
+];
+
+function run(c: Case): Summary {
+  return summarize(syncJob({ job: c.job, pods: c.pods?.(c.job) ?? [], now: NOW }));
+}
+
+describe('syncJob', () => {
+  it.each(controllerSyncJobCases)('TestControllerSyncJob: $name', (c) => {
+    expect(run(c)).toEqual(c.expected);
+  });
+
+  it.each(pastDeadlineCases)('TestSyncJobPastDeadline: $name', (c) => {
+    expect(run(c)).toEqual(c.expected);
+  });
+
+  it.each(onFailureCases)('TestJobBackoffForOnFailure: $name', (c) => {
+    expect(run(c)).toEqual(c.expected);
+  });
+
+  it.each(restartNeverCases)('TestJobBackoffOnRestartPolicyNever: $name', (c) => {
+    expect(run(c)).toEqual(c.expected);
+  });
+
+  it('sets startTime on the first unsuspended sync and leaves it unset while suspended', () => {
+    const started = syncJob({ job: aBatchJob({ completions: 1 }), pods: [], now: NOW });
+    const suspended = syncJob({ job: aBatchJob({ completions: 1, suspend: true }), pods: [], now: NOW });
+
+    expect({ started: started.status.startTime, suspended: suspended.status.startTime }).toEqual({
+      started: rfc3339(NOW),
+      suspended: undefined,
+    });
+  });
+
+  it('resets startTime when a suspended Job resumes, so an old start does not trip activeDeadlineSeconds', () => {
+    // Kubernetes: "Resumed jobs will always reset StartTime to current time" (job_controller.go).
+    const job = aBatchJob({
+      completions: 1,
+      activeDeadlineSeconds: 60,
+      startTime: NOW - 3600 * sec,
+      conditions: [{ type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }],
+    });
+
+    const result = syncJob({ job, pods: [], now: NOW });
+
+    expect({ ...run({ name: '', job, expected: {} }), startTime: result.status.startTime }).toEqual({
+      ...none,
+      creates: 1,
+      active: 1,
+      conditions: ['Suspended=False JobResumed'],
+      events: ['Resumed'],
+      requeueAtMs: NOW + 60 * sec,
+      startTime: rfc3339(NOW),
+    });
+  });
+
+  it('writes conditions with Kubernetes messages and probe/transition times, and completionTime on success', () => {
+    const job = aBatchJob({ completions: 1, startTime: NOW - 5 * sec });
+
+    const result = syncJob({ job, pods: jobPods(job, 1, { phase: 'Succeeded' }), now: NOW });
+
+    const t = rfc3339(NOW);
+    const reached = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
+    expect({ conditions: result.status.conditions, completionTime: result.status.completionTime, events: result.events }).toEqual({
+      conditions: [
+        { type: 'SuccessCriteriaMet', status: 'True', ...reached, lastProbeTime: t, lastTransitionTime: t },
+        { type: 'Complete', status: 'True', ...reached, lastProbeTime: t, lastTransitionTime: t },
+      ],
+      completionTime: t,
+      events: [{ type: 'Normal', reason: 'Completed', message: 'Job completed' }],
+    });
+  });
+
+  it('names each stopped pod in a SuccessfulDelete event', () => {
+    const job = aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 0, startTime: NOW - 5 * sec });
+    const running = aJobPod(job, { phase: 'Running' });
+
+    const first = syncJob({ job, pods: [running, aJobPod(job, { phase: 'Failed' })], now: NOW });
+
+    expect({ actions: first.actions, events: first.events }).toEqual({
+      actions: [{ type: 'stopPod', podName: running.metadata.name, reason: 'BackoffLimitExceeded' }],
+      events: [{ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${running.metadata.name}` }],
+    });
+  });
+
+  it('adds Failed once the stopped pods have ended, and then does nothing more', () => {
+    // Arrange: the sync that hit the deadline stopped the only pod; the executor marked it and it exited.
+    const job = aBatchJob({ completions: 1, activeDeadlineSeconds: 10, startTime: NOW - 15 * sec });
+    const pod = aJobPod(job, { phase: 'Running' });
+    const first = syncJob({ job, pods: [pod], now: NOW });
+    const afterFirst: Job = { ...job, status: first.status };
+    const terminating = aJobPod(job, { phase: 'Running', stopReason: 'DeadlineExceeded' });
+    const stopped = aJobPod(job, { phase: 'Failed', finishedAt: NOW + sec, stopReason: 'DeadlineExceeded' });
+
+    // Act
+    const whileTerminating = syncJob({ job: afterFirst, pods: [terminating], now: NOW + sec });
+    const second = syncJob({ job: afterFirst, pods: [stopped], now: NOW + 2 * sec });
+    const third = syncJob({ job: { ...job, status: second.status }, pods: [stopped], now: NOW + 3 * sec });
+
+    // Assert
+    expect({
+      whileTerminating: summarize(whileTerminating),
+      second: summarize(second),
+      failedCondition: second.status.conditions.find((c) => c.type === 'Failed'),
+      warning: second.events,
+      third: { ...summarize(third), statusChanged: third.statusChanged },
+    }).toEqual({
+      whileTerminating: { ...none, failed: 1, conditions: ['FailureTarget=True DeadlineExceeded'] },
+      second: { ...none, failed: 1, conditions: ['FailureTarget=True DeadlineExceeded', 'Failed=True DeadlineExceeded'], events: ['DeadlineExceeded'] },
+      failedCondition: {
+        type: 'Failed',
+        status: 'True',
+        reason: 'DeadlineExceeded',
+        message: 'Job was active longer than specified deadline',
+        lastProbeTime: rfc3339(NOW + 2 * sec),
+        lastTransitionTime: rfc3339(NOW + 2 * sec),
+      },
+      warning: [{ type: 'Warning', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }],
+      third: { ...none, failed: 1, conditions: ['FailureTarget=True DeadlineExceeded', 'Failed=True DeadlineExceeded'], statusChanged: false },
+    });
+  });
+
+  it('stops a pod again after a crash between the status write and the stop', () => {
+    const job = aBatchJob({
+      completions: 1,
+      startTime: NOW - 20 * sec,
+      failed: 1,
+      conditions: [{ type: 'FailureTarget', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }],
+    });
+
+    const result = syncJob({ job, pods: [aJobPod(job, { phase: 'Running' })], now: NOW });
+
+    expect(summarize(result)).toEqual({
+      ...none,
+      stops: ['DeadlineExceeded'],
+      failed: 1,
+      conditions: ['FailureTarget=True DeadlineExceeded'],
+      events: ['SuccessfulDelete'],
+    });
+  });
+
+  it('counts pods being stopped for a suspension as failed and does not stop them twice', () => {
+    const job = aBatchJob({
+      parallelism: 2,
+      completions: 4,
+      suspend: true,
+      conditions: [{ type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }],
+    });
+
+    const result = syncJob({ job, pods: jobPods(job, 2, { phase: 'Running', stopReason: 'Suspended' }), now: NOW });
+
+    expect({ ...summarize(result), statusChanged: result.statusChanged }).toEqual({
+      ...none,
+      failed: 2,
+      conditions: ['Suspended=True JobSuspended'],
+      statusChanged: true,
+    });
+  });
+
+  it('ignores pods controlled by an earlier Job of the same name', () => {
+    const job = aBatchJob({ completions: 1 });
+
+    const result = syncJob({ job, pods: [aJobPod(job, { phase: 'Succeeded', ownerUid: 'old-uid' })], now: NOW });
+
+    expect(summarize(result)).toEqual({ ...none, creates: 1, active: 1 });
+  });
+
+  it('gives new pods the next sequence numbers after the highest one in the store', () => {
+    const job = aBatchJob({ parallelism: 3, completions: 5 });
+
+    const result = syncJob({ job, pods: [aJobPod(job, { phase: 'Running', sequence: 6 })], now: NOW });
+
+    const sequences = result.actions.map((a) => (a.type === 'createPod' ? a.pod.metadata.annotations?.['jobctl.dev/pod-sequence'] : a.type));
+    expect(sequences).toEqual(['7', '8']);
+  });
+
+  it('does not mutate its input', () => {
+    const job = aBatchJob({ parallelism: 2, completions: 3, backoffLimit: 0 });
+    const pods = [aJobPod(job, { phase: 'Failed' }), aJobPod(job, { phase: 'Running' })];
+    const before = structuredClone({ job, pods });
+
+    syncJob({ job, pods, now: NOW });
+
+    expect({ job, pods }).toEqual(before);
+  });
+});
+
+describe('syncJob: pod re-creation back-off (restartPolicy Never)', () => {
+  // Kubernetes backoff_utils.go: 10 s × 2^(n−1), max 10 min, from the last failure that followed the last success.
+  const cases = [
+    { name: 'one failure, 4 s ago: wait 6 s more', failedAt: [NOW - 4 * sec], succeededAt: [], expected: { creates: 0, requeueAtMs: NOW + 6 * sec } },
+    { name: 'one failure, 10 s ago: create now', failedAt: [NOW - 10 * sec], succeededAt: [], expected: { creates: 1 } },
+    { name: 'three failures: 40 s from the last', failedAt: [NOW - 60 * sec, NOW - 30 * sec, NOW - 5 * sec], succeededAt: [], expected: { creates: 0, requeueAtMs: NOW + 35 * sec } },
+    {
+      name: 'failures before a success do not count',
+      failedAt: [NOW - 3 * sec, NOW - 2 * sec],
+      succeededAt: [NOW - sec],
+      expected: { creates: 1 },
+    },
+    {
+      name: 'only failures after the last success count',
+      failedAt: [NOW - 9 * sec, NOW - 2 * sec],
+      succeededAt: [NOW - 5 * sec],
+      expected: { creates: 0, requeueAtMs: NOW + 8 * sec },
+    },
+    {
+      name: 'six failures: 320 s from the last',
+      failedAt: [1, 2, 3, 4, 5, 6].map((i) => NOW - 100 * sec + i * sec),
+      succeededAt: [],
+      expected: { creates: 0, requeueAtMs: NOW - 94 * sec + 320 * sec },
+    },
+    {
+      name: 'eight failures: capped at 10 min (MaxJobPodFailureBackOff)',
+      failedAt: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => NOW - 100 * sec + i * sec),
+      succeededAt: [],
+      expected: { creates: 0, requeueAtMs: NOW - 92 * sec + 600 * sec },
+    },
+  ];
+
+  it.each(cases)('$name', ({ failedAt, succeededAt, expected }) => {
+    const job = aBatchJob({ parallelism: 1, completions: 5, backoffLimit: 100, startTime: NOW - 3600 * sec });
+    const pods = [
+      ...failedAt.map((t) => aJobPod(job, { phase: 'Failed', finishedAt: t })),
+      ...succeededAt.map((t) => aJobPod(job, { phase: 'Succeeded', finishedAt: t })),
+    ];
+
+    const result = syncJob({ job, pods, now: NOW });
+
+    const creates = result.actions.filter((a) => a.type === 'createPod').length;
+    expect({ creates, ...(result.requeueAtMs === undefined ? {} : { requeueAtMs: result.requeueAtMs }) }).toEqual(expected);
+  });
+});
+
+describe('syncJob: in-place restarts (restartPolicy OnFailure)', () => {
+  // Kubelet back-off (kuberuntime_manager.go doBackOff, backOffPeriod 10 s, MaxContainerBackOff 300 s).
+  const cases = [
+    { name: 'first crash restarts at once', restartCount: 1, crashedAgoMs: 0, expected: { restarts: 1 } },
+    { name: 'second crash waits 10 s', restartCount: 2, crashedAgoMs: 3 * sec, expected: { restarts: 0, requeueAtMs: NOW + 7 * sec } },
+    { name: 'second crash after 10 s restarts', restartCount: 2, crashedAgoMs: 10 * sec, expected: { restarts: 1 } },
+    { name: 'fourth crash waits 40 s', restartCount: 4, crashedAgoMs: 0, expected: { restarts: 0, requeueAtMs: NOW + 40 * sec } },
+    { name: 'tenth crash waits the 5 min cap', restartCount: 10, crashedAgoMs: 0, expected: { restarts: 0, requeueAtMs: NOW + 300 * sec } },
+  ];
+
+  it.each(cases)('$name', ({ restartCount, crashedAgoMs, expected }) => {
+    const job = aBatchJob({ completions: 1, backoffLimit: 100, restartPolicy: 'OnFailure', startTime: NOW - 3600 * sec });
+    const pod = aJobPod(job, { phase: 'Running', restartCount, crashedAt: NOW - crashedAgoMs });
+
+    const result = syncJob({ job, pods: [pod], now: NOW });
+
+    const restarts = result.actions.filter((a) => a.type === 'restartContainer' && a.podName === pod.metadata.name).length;
+    expect({ restarts, ...(result.requeueAtMs === undefined ? {} : { requeueAtMs: result.requeueAtMs }) }).toEqual(expected);
+  });
+});
+
+describe('syncJob: ttlSecondsAfterFinished', () => {
+  const finishedAt = NOW - 100 * sec;
+  const complete = (ttl: number | undefined) =>
+    aBatchJob({
+      completions: 1,
+      succeeded: 1,
+      ...(ttl === undefined ? {} : { ttlSecondsAfterFinished: ttl }),
+      conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: rfc3339(finishedAt) }],
+    });
+  const failed = aBatchJob({
+    completions: 1,
+    failed: 7,
+    ttlSecondsAfterFinished: 100,
+    conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: rfc3339(finishedAt) }],
+  });
+  const cases = [
+    { name: 'no TTL: a finished Job stays and nothing is due', job: complete(undefined), expected: { actions: [] } },
+    { name: 'TTL 0 deletes right away', job: complete(0), expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] } },
+    { name: 'TTL reached exactly deletes', job: complete(100), expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] } },
+    { name: 'TTL not reached requeues at expiry', job: complete(160), expected: { actions: [], requeueAtMs: finishedAt + 160 * sec } },
+    { name: 'a failed Job counts from its Failed condition', job: failed, expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] } },
+  ];
+
+  it.each(cases)('$name', ({ job, expected }) => {
+    const result = syncJob({ job, pods: jobPods(job, 1, { phase: 'Succeeded' }), now: NOW });
+
+    expect({
+      actions: result.actions,
+      ...(result.requeueAtMs === undefined ? {} : { requeueAtMs: result.requeueAtMs }),
+      statusChanged: result.statusChanged,
+      events: result.events,
+    }).toEqual({ ...expected, statusChanged: false, events: [] });
+  });
+});
