@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { JobctlError, NotFoundError, ValidationErrors } from '../errors.ts';
-import { deleteJobCascade } from '../controllers/delete-job.ts';
+import { deleteJobCascade, requestJobDeletion } from '../controllers/delete-job.ts';
 import type { Change } from '../controllers/deps.ts';
 import { jobFromTemplate } from '../engine/cronjob-sync.ts';
 import { deterministicUid } from '../engine/object-meta.ts';
@@ -171,9 +171,8 @@ export function buildProgram(penv: ProgramEnv): Command {
         if (targets.length === 0) io.stderr(noResourcesMessage(NAMESPACE) + '\n');
         for (const obj of targets) {
           if (obj.kind === 'CronJob') await deleteCronJob(c, obj);
-          else await deleteJobCascade(c, obj as Job, 'Deleted');
-          io.stdout(`${resource(obj.kind as 'CronJob' | 'Job').split('s.')[0]}.batch "${obj.metadata.name}" deleted\n`);
-          await c.notify([{ kind: obj.kind, key: { namespace: NAMESPACE, name: obj.metadata.name } }]);
+          else await deleteJob(c, obj as Job);
+          io.stdout(`${obj.kind === 'CronJob' ? 'cronjob' : 'job'}.batch "${obj.metadata.name}" deleted\n`);
         }
       });
     });
@@ -325,8 +324,29 @@ async function followLogs(c: LocalConnection, pod: Pod, io: CliIo, signal?: Abor
 async function deleteCronJob(c: LocalConnection, cronJob: KubeObject): Promise<void> {
   const key = { namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
   await c.store.delete('CronJob', key);
+  await c.notify([{ kind: 'CronJob', key }]);
   for (const job of await c.store.list('Job', key.namespace, { ownerName: key.name })) {
-    if (job.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === key.name)) await deleteJobCascade(c, job, 'Deleted');
+    if (job.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === key.name)) await deleteJob(c, job);
+  }
+}
+
+/**
+ * With a runtime running, its Job controller (the one place that starts the Job's pods) does the cascade once the
+ * deletion is requested, and this waits until the Job is gone, as `kubectl delete` waits. With none running, nothing
+ * else can touch the Job, so the CLI removes it itself.
+ */
+async function deleteJob(c: LocalConnection, job: Job): Promise<void> {
+  const key = { namespace: job.metadata.namespace, name: job.metadata.name };
+  if (!c.isRuntimeRunning) {
+    await deleteJobCascade(c, job, 'Deleted');
+    return;
+  }
+  const notify = (change: Change) => void c.notify([change]);
+  if (!(await requestJobDeletion({ store: c.store, clock: c.clock, notify }, key))) return;
+  const deadline = Date.now() + 60_000;
+  while (await c.store.get('Job', key)) {
+    if (Date.now() > deadline) throw new JobctlError('Conflict', `error: timed out waiting for the runtime to delete job "${key.name}"; it will finish when the runtime next syncs it`);
+    await sleep(100);
   }
 }
 

@@ -2,7 +2,7 @@ import { AlreadyExistsError, ConflictError, NotFoundError, assertNever } from '.
 import { syncCronJob, type CronJobSyncResult } from '../engine/cronjob-sync.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { CronJob, Job } from '../spec/types.ts';
-import { deleteJobCascade } from './delete-job.ts';
+import { requestJobDeletion } from './delete-job.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
 
 export interface SyncOutcome {
@@ -39,7 +39,7 @@ export class CronJobController {
       }
       const jobs = await this.readChildren(cronJob);
       const result = syncCronJob({ cronJob, jobs, now: this.deps.clock.now() });
-      const createdNow = await this.execute(cronJob, jobs, result);
+      const createdNow = await this.execute(cronJob, result);
       if (createdNow === 'foreign') return {};
       if (createdNow) created.push(createdNow);
       try {
@@ -64,26 +64,27 @@ export class CronJobController {
     const { namespace, name } = cronJob.metadata;
     const byName = new Map<string, Job>();
     for (const job of await this.deps.store.list('Job', namespace, { ownerName: name })) {
+      // A Job whose deletion was requested is gone as far as the CronJob is concerned (as an informer's delete event).
+      if (job.metadata.deletionTimestamp !== undefined) continue;
       if (job.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === name && o.controller)) byName.set(job.metadata.name, job);
     }
     for (const ref of cronJob.status.active) {
       const job = await this.deps.store.get('Job', { namespace: ref.namespace, name: ref.name });
-      if (job) byName.set(job.metadata.name, job);
+      if (job && job.metadata.deletionTimestamp === undefined) byName.set(job.metadata.name, job);
       else byName.delete(ref.name);
     }
     return [...byName.values()];
   }
 
   /** Runs the decided actions in order; returns the Job it created, or 'foreign' when the name is taken by a Job it does not control. */
-  private async execute(cronJob: CronJob, jobs: Job[], result: CronJobSyncResult): Promise<Job | 'foreign' | undefined> {
+  private async execute(cronJob: CronJob, result: CronJobSyncResult): Promise<Job | 'foreign' | undefined> {
     const involved = { kind: 'CronJob' as const, namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
     await recordEvents(this.deps, involved, result.events);
     let created: Job | undefined;
     for (const action of result.actions) {
       switch (action.type) {
         case 'deleteJob': {
-          const job = jobs.find((j) => j.metadata.name === action.name);
-          if (job) await deleteJobCascade(this.deps, job, action.reason === 'Replace' ? 'Replaced' : 'HistoryLimit');
+          await requestJobDeletion(this.deps, { namespace: cronJob.metadata.namespace, name: action.name });
           await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted job ${action.name}` }]);
           break;
         }
@@ -110,6 +111,6 @@ export class CronJobController {
   }
 
   private async deleteUnadmitted(jobs: Job[]): Promise<void> {
-    for (const job of jobs) await deleteJobCascade(this.deps, job, 'NotAdmitted');
+    for (const job of jobs) await requestJobDeletion(this.deps, { namespace: job.metadata.namespace, name: job.metadata.name });
   }
 }

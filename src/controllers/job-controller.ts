@@ -23,6 +23,11 @@ export class JobController {
     for (let attempt = 1; ; attempt++) {
       const job = await this.deps.store.get('Job', key);
       if (!job) return {};
+      if (job.metadata.deletionTimestamp !== undefined) {
+        await deleteJobCascade(this.deps, job, 'Deleted');
+        this.notifyOwner(job);
+        return {};
+      }
       if (!(await this.isAdmitted(job))) return {};
       const pods = await this.deps.store.listPods(key);
       const result = syncJob({ job, pods, now: this.deps.clock.now() });

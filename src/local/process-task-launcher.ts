@@ -47,6 +47,11 @@ export class ProcessTaskLauncher implements TaskLauncher {
     return this.running.size;
   }
 
+  /** Tasks asked to stop that have not exited yet. */
+  get stoppingCount(): number {
+    return [...this.running.values()].filter((t) => t.stopReason !== undefined).length;
+  }
+
   isRunning(namespace: string, podName: string): boolean {
     return this.running.has(`${namespace}/${podName}`);
   }

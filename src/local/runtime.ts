@@ -130,8 +130,8 @@ export class LocalRuntime {
   }
 
   /**
-   * Resolves once nothing is due now: no sync running or ready, no task report pending, and (unless `tasks` is
-   * false) no task still running. Tests call it after moving the clock.
+   * Resolves once nothing is due now: no sync running or ready, no task report pending, no task being stopped, and
+   * (unless `tasks` is false) no task still running. Tests call it after moving the clock.
    */
   async settle(options: { tasks?: boolean; timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 15_000);
@@ -139,7 +139,8 @@ export class LocalRuntime {
       await this.queue.whenIdle();
       await Promise.all(this.podEventChains.values());
       await new Promise((r) => setTimeout(r, 5));
-      const tasksBusy = options.tasks !== false && this.launcher.runningCount > 0;
+      // Tasks asked to stop are always waited for: their exit is part of what the stop decided.
+      const tasksBusy = options.tasks === false ? this.launcher.stoppingCount > 0 : this.launcher.runningCount > 0;
       if (this.queue.isIdle && this.pendingPodEvents === 0 && !tasksBusy) return;
       if (Date.now() > deadline) throw new Error(`runtime did not settle: ${this.launcher.runningCount} tasks running, queue ${this.queue.size}`);
     }

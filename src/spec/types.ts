@@ -25,6 +25,8 @@ export interface ObjectMeta {
   /** Monotonic per object; the store's optimistic-concurrency token. */
   resourceVersion?: string;
   creationTimestamp?: string;
+  /** Set when deletion was requested; the Job controller then stops the pods and removes the Job (Kubernetes' GC). */
+  deletionTimestamp?: string;
   labels?: Labels;
   annotations?: Labels;
   ownerReferences?: OwnerReference[];

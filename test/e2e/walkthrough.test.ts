@@ -204,7 +204,7 @@ spec:
     await h.jobctl('apply', '-f', path);
     await h.advance(0, { tasks: false });
     expect(h.runtime.launcher.runningCount).toBe(1);
-    await h.advance(5_000);
+    await h.advance(5_000, { tasks: false });
     expect(h.runtime.launcher.runningCount).toBe(0);
     const job = JSON.parse((await h.jobctl('get', 'job', 'slow', '-o', 'json')).stdout);
     expect(job.status.conditions).toContainEqual(expect.objectContaining({ type: 'Failed', status: 'True', reason: 'DeadlineExceeded' }));

@@ -82,7 +82,8 @@ export class RuntimeHarness {
       env: { JOBCTL_STATE_DIR: this.stateDir },
       connect: async () => connection,
     });
-    await this.runtime.settle();
+    // The command's writes are acted on before the test looks again; long-running tasks are not waited for.
+    await this.runtime.settle({ tasks: false });
     return { code, stdout, stderr };
   }
 }
