@@ -67,9 +67,11 @@ export function buildProgram(penv: ProgramEnv): Command {
     program
       .command(name)
       .description(createOnly ? 'create resources from files (fails when they exist)' : 'create or update resources from files')
-      .requiredOption('-f, --filename <path...>', 'file, directory, or - for stdin')
+      .option('-f, --filename <path...>', 'file, directory, or - for stdin (required)')
       .addOption(new Option('--dry-run [strategy]', 'validate and print what would change, writing nothing').choices(['none', 'client', 'server']))
-      .action(async (opts: { filename: string[]; dryRun?: string | boolean }) => {
+      .action(async (opts: { filename?: string[]; dryRun?: string | boolean }) => {
+        // Optional for commander so that `create job NAME --from=…` parses; required for the files form.
+        if (!opts.filename) throw new JobctlError('Validation', `error: must specify one of -f and -k (jobctl supports -f FILE|DIR|-)`);
         const dryRun = opts.dryRun !== undefined && opts.dryRun !== 'none';
         const loaded = await loadManifestArgs(opts.filename, readStdin, cwd);
         for (const w of loaded.warnings) io.stderr(`Warning: ${w.file}:${w.line} ${w.path}: ${w.message}\n`);
