@@ -56,7 +56,7 @@ spec:
           restartPolicy: Never
 `;
   const cj = loadManifests(text, `${name}.yaml`).objects[0] as CronJob;
-  return { ...cj, metadata: { ...cj.metadata, uid: `uid-${name}`, creationTimestamp: new Date(T0 - 120_000).toISOString() } };
+  return { ...cj, metadata: { ...cj.metadata, uid: `uid-${name}`, creationTimestamp: new Date(T0 - 10_000).toISOString() } };
 }
 
 function benchCron(): void {

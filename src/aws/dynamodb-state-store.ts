@@ -139,6 +139,11 @@ export class DynamoDbStateStore implements StateStore {
     return items.map((item) => decode(item) as Pod);
   }
 
+  async getPod(job: ObjectKey, podName: string): Promise<Pod | undefined> {
+    const item = await this.getItem({ PK: objectPartition('Job', job), SK: `${POD_SK_PREFIX}${podName}` });
+    return item && (decode(item) as Pod);
+  }
+
   async create<T extends KubeObject>(obj: T): Promise<T> {
     const created = structuredClone(obj);
     created.metadata.uid ??= randomUUID();

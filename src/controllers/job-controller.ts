@@ -92,8 +92,7 @@ export class JobController {
 
   private async updatePod(task: TaskRef, change: (pod: Pod) => Pod): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const pods = await this.deps.store.listPods({ namespace: task.namespace, name: task.jobName });
-      const pod = pods.find((p) => p.metadata.name === task.podName);
+      const pod = await this.deps.store.getPod({ namespace: task.namespace, name: task.jobName }, task.podName);
       if (!pod) return; // deleted with its Job
       const changed = change(pod);
       if (changed === pod) return;

@@ -25,6 +25,8 @@ export interface StateStore {
   list<K extends Kind>(kind: K, namespace: string, options?: { ownerName?: string }): Promise<ObjectOfKind<K>[]>;
   /** Pods of one Job, strongly consistent (the Job controller counts completions from them). */
   listPods(job: ObjectKey): Promise<Pod[]>;
+  /** One pod of a Job, strongly consistent, by key (a task report reads only its own pod, however big the Job). */
+  getPod(job: ObjectKey, podName: string): Promise<Pod | undefined>;
   create<T extends KubeObject>(obj: T): Promise<T>;
   update<T extends KubeObject>(obj: T): Promise<T>;
   /** Deletes the object (a Job: with its pods and events). Deleting an absent object is not an error. */

@@ -448,6 +448,21 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
       });
     });
 
+    describe('getPod', () => {
+      it("reads one pod of a Job by key, at its current resourceVersion, and nothing of another Job or namespace", async () => {
+        const pod = await store.create(aPod('a-1', 'a'));
+        const done = await store.update({ ...pod, status: { phase: 'Succeeded' } });
+        await store.create(aPod('a-1', 'a', { namespace: 'other' }));
+
+        const read = {
+          mine: await store.getPod(key('a'), 'a-1'),
+          otherJob: await store.getPod(key('b'), 'a-1'),
+          missing: await store.getPod(key('a'), 'a-2'),
+        };
+        expect(read).toEqual({ mine: done, otherJob: undefined, missing: undefined });
+      });
+    });
+
     describe('listPods', () => {
       it("returns only that Job's pods, by name", async () => {
         await store.create(aPod('a-2', 'a'));

@@ -105,6 +105,12 @@ export class FakeStateStore implements StateStore {
     return sortBy(pods, (s) => s.obj.metadata.name).map((s) => output(s) as Pod);
   }
 
+  async getPod(job: ObjectKey, podName: string): Promise<Pod | undefined> {
+    await this.enter('getPod', [job, podName]);
+    const stored = this.objects.get(`Pod/${job.namespace}/${job.name}/${podName}`);
+    return stored && (output(stored) as Pod);
+  }
+
   async create<T extends KubeObject>(obj: T): Promise<T> {
     await this.enter('create', [obj]);
     const created = structuredClone(obj);
