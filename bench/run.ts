@@ -24,7 +24,7 @@ import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob, Job, Pod } from '../src/spec/types.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { values: args } = parseArgs({ options: { drain: { type: 'string', default: '10000' }, runs: { type: 'string', default: '300' } } });
+const { values: args } = parseArgs({ options: { drain: { type: 'string', default: '10000' }, runs: { type: 'string', default: '300' }, only: { type: 'string' } } });
 const DRAIN = Number(args.drain);
 const RUNS = Number(args.runs);
 const T0 = Date.parse('2026-03-02T10:00:30Z');
@@ -205,7 +205,9 @@ async function benchDrain(): Promise<void> {
 }
 
 console.log(`# jobctl benchmarks (${new Date().toISOString()}, node ${process.version})`);
-benchCron();
-benchEngine();
-await benchDispatch();
-if (DRAIN > 0) await benchDrain();
+const only = args.only?.split(',');
+const wanted = (name: string) => !only || only.includes(name);
+if (wanted('cron')) benchCron();
+if (wanted('engine')) benchEngine();
+if (wanted('dispatch')) await benchDispatch();
+if (wanted('drain') && DRAIN > 0) await benchDrain();

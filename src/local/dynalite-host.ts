@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const require = createRequire(import.meta.url);
@@ -13,8 +14,10 @@ export interface DynaliteHost {
 /**
  * Serves the DynamoDB API in-process with dynalite (LevelDB under `path`, or in memory), on a loopback port.
  * Only one process can hold a LevelDB path at a time; the runtime publishes the endpoint for the CLI.
+ * `thread: true` runs it on a worker thread: the runtime's controllers and dynalite then use two cores.
  */
-export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<DynaliteHost> {
+export async function startDynalite(options: { path?: string; port?: number; thread?: boolean } = {}): Promise<DynaliteHost> {
+  if (options.thread) return startDynaliteThread(options);
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   await new Promise<void>((resolve, reject) => {
@@ -39,4 +42,20 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 8,
   });
+}
+
+async function startDynaliteThread(options: { path?: string; port?: number }): Promise<DynaliteHost> {
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path: options.path, port: options.port } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`dynalite: ${m.error}`))));
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    // A graceful close lets LevelDB flush; terminate() would not.
+    close: () => new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.postMessage('close');
+    }),
+  };
 }

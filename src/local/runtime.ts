@@ -75,7 +75,7 @@ export class LocalRuntime {
     await mkdir(this.stateDir, { recursive: true });
     await claimRuntimeFile(this.stateDir);
     try {
-      this.dynalite = await startDynalite(this.options.inMemory ? {} : { path: join(this.stateDir, 'db') });
+      this.dynalite = await startDynalite({ thread: true, ...(this.options.inMemory ? {} : { path: join(this.stateDir, 'db') }) });
       const client = localDynamoClient(this.dynalite.endpoint);
       await ensureStateTable(client, STATE_TABLE_NAME);
       this.store = withEventLog(new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() }), this.options.log);
