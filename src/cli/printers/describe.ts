@@ -8,6 +8,7 @@
  * Pure: the caller passes the object, its events and `nowMs`.
  */
 import { assertNever } from '../../errors.ts';
+import { parseQuantity } from '../../spec/quantity.ts';
 import type { Container, ContainerState, ContainerStatus, CronJob, Job, Kind, KubeEvent, KubeObject, ObjectMeta, Pod, PodTemplateSpec, ResourceRequirements } from '../../spec/types.ts';
 import { formatRfc1123z, humanDuration, parseTimestamp, translateTimestampSince } from '../human-duration.ts';
 import { isContainerReady, jobSelectorText, TabWriter } from './table.ts';
@@ -309,44 +310,21 @@ export function podQosClass(pod: Pod): 'BestEffort' | 'Burstable' | 'Guaranteed'
   let any = false;
   let guaranteed = true;
   for (const c of pod.spec.containers) {
-    const limits = Object.fromEntries(Object.entries(c.resources?.limits ?? {}).filter(([k, v]) => tracked.includes(k) && parseQuantity(v) !== 0));
+    const limits = Object.fromEntries(Object.entries(c.resources?.limits ?? {}).filter(([k, v]) => tracked.includes(k) && quantityOf(v) !== 0));
     // Kubernetes defaults a missing request to its limit.
-    const requests = { ...limits, ...Object.fromEntries(Object.entries(c.resources?.requests ?? {}).filter(([k, v]) => tracked.includes(k) && parseQuantity(v) !== 0)) };
+    const requests = { ...limits, ...Object.fromEntries(Object.entries(c.resources?.requests ?? {}).filter(([k, v]) => tracked.includes(k) && quantityOf(v) !== 0)) };
     if (Object.keys(limits).length > 0 || Object.keys(requests).length > 0) any = true;
     for (const r of tracked) {
-      if (limits[r] === undefined || requests[r] === undefined || parseQuantity(limits[r]) !== parseQuantity(requests[r])) guaranteed = false;
+      if (limits[r] === undefined || requests[r] === undefined || quantityOf(limits[r]) !== quantityOf(requests[r])) guaranteed = false;
     }
   }
   if (!any) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-const QUANTITY_SUFFIX: Readonly<Record<string, number>> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** A Kubernetes resource quantity (`500m`, `1Gi`, `1e3`) as a number, so `1` and `1000m` compare equal. */
-function parseQuantity(text: string | undefined): number {
-  const m = /^([+-]?[0-9.]+)([eE][+-]?\d+|[numkMGTPE]i?|)$/.exec((text ?? '').trim());
-  if (!m) return Number.NaN;
-  const [, number, suffix] = m;
-  if (suffix && /^[eE]/.test(suffix)) return Number(number + suffix);
-  return Number(number) * (QUANTITY_SUFFIX[suffix ?? ''] ?? Number.NaN);
+/** A quantity as a number (`1` and `1000m` compare equal); NaN for what Kubernetes would reject. */
+function quantityOf(text: string | undefined): number {
+  return parseQuantity((text ?? '').trim()) ?? Number.NaN;
 }
 
 function describePod(pod: Pod, w: PrefixWriter): void {
