@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { withGeneratedSelector } from '../engine/job-selector.ts';
 import { ConflictError, JobctlError } from '../errors.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { CronJob, Job, JobSpec } from '../spec/types.ts';
@@ -47,10 +49,14 @@ export async function applyManifests(
   }
 }
 
-async function planOne(store: StateStore, obj: CronJob | Job, createOnly: boolean): Promise<PlannedWrite> {
-  const { namespace, name } = obj.metadata;
-  const outcome = (action: ApplyAction): ApplyOutcome => ({ kind: obj.kind, name, namespace, action });
-  const existing = await store.get(obj.kind, { namespace, name });
+async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: boolean): Promise<PlannedWrite> {
+  const { namespace, name } = manifest.metadata;
+  const outcome = (action: ApplyAction): ApplyOutcome => ({ kind: manifest.kind, name, namespace, action });
+  const existing = await store.get(manifest.kind, { namespace, name });
+  // A Job gets its uid and generated selector now, as the API server does on create; an existing Job's uid is used
+  // so that re-applying the same file compares equal.
+  const obj: CronJob | Job =
+    manifest.kind === 'Job' ? withGeneratedSelector({ ...manifest, metadata: { ...manifest.metadata, uid: existing?.metadata.uid ?? randomUUID() } }) : manifest;
   if (!existing) return { outcome: outcome('created'), write: () => store.create(obj) };
   if (createOnly) throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource(obj.kind)} "${name}" already exists`);
   if (obj.kind === 'Job') assertJobUpdatable(existing as Job, obj);

@@ -5,6 +5,7 @@ import { deleteJobCascade, requestJobDeletion } from '../controllers/delete-job.
 import type { Change } from '../controllers/deps.ts';
 import { jobFromTemplate } from '../engine/cronjob-sync.ts';
 import { deterministicUid } from '../engine/object-meta.ts';
+import { withGeneratedSelector, withoutGeneratedSelector } from '../engine/job-selector.ts';
 import { connectLocal, type LocalConnection } from '../local/connect.ts';
 import { resolveStateDir } from '../local/state-dir.ts';
 import { validateManifest } from '../spec/index.ts';
@@ -209,7 +210,8 @@ export function buildProgram(penv: ProgramEnv): Command {
     if (kind === 'Pod') throw new JobctlError('Validation', 'error: pods cannot be patched; patch their job');
     await withConnection(async (c) => {
       const existing = await mustGet(c, kind, name);
-      const { metadata, status, ...rest } = existing as CronJob | Job;
+      const editable = existing.kind === 'Job' ? withoutGeneratedSelector(existing) : (existing as CronJob);
+      const { metadata, status, ...rest } = editable;
       const merged = mergePatch({ ...rest, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations } }, patch);
       const validated = validateManifest(merged, `patch ${kind.toLowerCase()}/${name}`).objects[0] as CronJob | Job;
       const outcomes = await applyManifests(c.store, [validated]);
@@ -357,7 +359,8 @@ function manualJobFrom(cronJob: KubeObject, name: string, nowMs: number): Job {
   const base = jobFromTemplate(cronJob as CronJob, nowMs, nowMs);
   const annotations: Record<string, string> = { ...base.metadata.annotations, 'cronjob.kubernetes.io/instantiate': 'manual' };
   delete annotations[wellKnown.cronJobScheduledTimestamp];
-  return { ...base, metadata: { ...base.metadata, name, annotations, uid: deterministicUid(`${cronJob.metadata.uid}/manual/${name}/${nowMs}`) } };
+  const { metadata, ...rest } = withoutGeneratedSelector(base);
+  return withGeneratedSelector({ ...rest, metadata: { ...metadata, name, annotations, uid: deterministicUid(`${cronJob.metadata.uid}/manual/${name}/${nowMs}`) } });
 }
 
 /** RFC 7386 JSON merge patch. */

@@ -2,6 +2,7 @@ import { isValidTimeZone, parseSchedule, type CronSchedule } from '../cron/index
 import { JobctlError, assertNever } from '../errors.ts';
 import { wellKnown, type CronJob, type CronJobStatus, type Job, type ObjectReference } from '../spec/types.ts';
 import { jobsBeyondHistoryLimits } from './cronjob-history.ts';
+import { withGeneratedSelector } from './job-selector.ts';
 import { deterministicUid, finishedCondition, fromRfc3339, toRfc3339 } from './object-meta.ts';
 import { nextScheduleTime, nextScheduleTimeDuration } from './schedule-times.ts';
 
@@ -248,7 +249,7 @@ export function jobFromTemplate(cronJob: CronJob, scheduledTimeMs: number, nowMs
   const jobName = jobNameFor(name, scheduledTimeMs);
   const template = cronJob.spec.jobTemplate;
   const labels = { ...template.metadata?.labels };
-  return {
+  return withGeneratedSelector({
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
@@ -265,7 +266,7 @@ export function jobFromTemplate(cronJob: CronJob, scheduledTimeMs: number, nowMs
     },
     spec: structuredClone(template.spec),
     status: { active: 0, succeeded: 0, failed: 0, conditions: [] },
-  };
+  });
 }
 
 /**

@@ -83,6 +83,8 @@ export interface JobSpec {
   completionMode: CompletionMode;
   /** @default false */
   suspend: boolean;
+  /** Generated on create from the Job's uid (`batch.kubernetes.io/controller-uid`); never written by users. */
+  selector?: { matchLabels?: Labels };
 }
 
 export type JobConditionType = 'Complete' | 'Failed' | 'Suspended' | 'FailureTarget' | 'SuccessCriteriaMet';

@@ -1,6 +1,6 @@
-import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeHarness, type CliResult } from '../helpers/local-runtime.ts';
 
 // What a kubectl user relies on from `jobctl`: apply/create messages, validation errors located at file:line, the
@@ -60,7 +60,7 @@ ${o.template ?? ''}    spec:
           restartPolicy: ${o.restartPolicy ?? 'Never'}
 ${o.pod ?? ''}`;
 
-const jobYaml = (name: string, command: string, restartPolicy = 'Never', extra = '') => `apiVersion: batch/v1
+const jobYaml = (name: string, command: string[], restartPolicy = 'Never', extra = '') => `apiVersion: batch/v1
 kind: Job
 metadata:
   name: ${name}
@@ -109,7 +109,7 @@ describe('jobctl apply', () => {
     },
     {
       name: 'restartPolicy Always in a Job',
-      text: valid + jobYaml('bad', '["true"]', 'Always'),
+      text: valid + jobYaml('bad', ['true'], 'Always'),
       errors: [{ needle: 'restartPolicy: Always', reason: 'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"' }],
     },
     {
@@ -137,14 +137,25 @@ describe('jobctl apply', () => {
     },
   ];
 
-  it.each(badManifests)('rejects the whole file, naming file:line and field, for $name', async ({ text, errors }) => {
-    h = await RuntimeHarness.start(START);
-    const path = await manifest('bad', text);
-    const applied = await h.jobctl('apply', '-f', path);
-    const expected = errors.map((e) => `error: ${path}:${lineOf(text, e.needle, lineOf(text, 'name: bad'))} ${e.reason}\n`).join('');
-    expect(applied).toEqual({ code: 1, stdout: '', stderr: expected });
-    expect((await h.jobctl('get', 'cronjobs')).stderr).toBe('No resources found in default namespace.\n');
-    expect((await h.jobctl('get', 'jobs')).stderr).toBe('No resources found in default namespace.\n');
+  describe('a bad manifest', () => {
+    // Nothing is ever stored by these cases, so they share one runtime.
+    let runtime: RuntimeHarness;
+    beforeAll(async () => {
+      runtime = await RuntimeHarness.start(START);
+    });
+    afterAll(async () => {
+      await runtime.destroy();
+    });
+
+    it.each(badManifests)('rejects the whole file, naming file:line and field, for $name', async ({ name, text, errors }) => {
+      const path = join(runtime.stateDir, `${name.replaceAll(' ', '-')}.yaml`);
+      await writeFile(path, text);
+      const applied = await runtime.jobctl('apply', '-f', path);
+      const expected = errors.map((e) => `error: ${path}:${lineOf(text, e.needle, lineOf(text, '---'))} ${e.reason}\n`).join('');
+      expect(applied).toEqual({ code: 1, stdout: '', stderr: expected });
+      expect((await runtime.jobctl('get', 'cronjobs')).stderr).toBe('No resources found in default namespace.\n');
+      expect((await runtime.jobctl('get', 'jobs')).stderr).toBe('No resources found in default namespace.\n');
+    });
   });
 
   it('rejects a YAML syntax error with its file and line and applies nothing', async () => {
@@ -240,6 +251,21 @@ describe('jobctl get', () => {
     expect(bad.stderr).toMatch(/^error: unable to parse requirement: .+\n$/);
   });
 
+  // Product bug: a Job without labels of its own shows none, but the API server defaults them from the template labels
+  // it generates (SetDefaults_Job after generateSelector), so `kubectl get jobs -l job-name=X` finds the Job.
+  it('labels a Job without labels of its own with job-name and controller-uid, as the API server does', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.jobctl('apply', '-f', 'examples/jobs/pi-indexed.yaml');
+    const job = json(await h.jobctl('get', 'job', 'indexed-demo', '-o', 'json'));
+    expect(job.metadata.labels).toEqual({
+      'batch.kubernetes.io/controller-uid': job.metadata.uid,
+      'batch.kubernetes.io/job-name': 'indexed-demo',
+      'controller-uid': job.metadata.uid,
+      'job-name': 'indexed-demo',
+    });
+    expect((await h.jobctl('get', 'jobs', '-l', 'job-name=indexed-demo', '-o', 'name')).stdout).toBe('job.batch/indexed-demo\n');
+  });
+
   it('reports a missing object and an unknown resource type on one line with exit code 1', async () => {
     h = await RuntimeHarness.start(START);
     expect(await h.jobctl('get', 'cronjob', 'nosuch')).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): cronjobs.batch "nosuch" not found\n' });
@@ -323,7 +349,7 @@ describe('jobctl create job --from and logs', () => {
 describe('jobctl delete', () => {
   it('stops a running Job\'s task and removes the Job, its pods and log file', async () => {
     h = await RuntimeHarness.start(START);
-    await h.jobctl('apply', '-f', await manifest('sleeper', jobYaml('sleeper', '["sleep", "300"]')));
+    await h.jobctl('apply', '-f', await manifest('sleeper', jobYaml('sleeper', ['sleep', '300'])));
     await h.advance(0, { tasks: false });
     expect(h.runtime.launcher.runningCount).toBe(1);
     const pod = names(await h.jobctl('get', 'pods', '-o', 'name'))[0]!.slice('pod/'.length);
@@ -381,7 +407,7 @@ describe('the examples', () => {
     expect(json(next)).toEqual({ schedule: '30 2 * * *', timeZone: 'Europe/Berlin', next: ['2026-03-28T01:30:00Z', '2026-03-30T00:30:00Z', '2026-03-31T00:30:00Z'] });
 
     await h.advance(Date.parse('2026-03-28T01:31:00Z') - h.clock.now());
-    expect(names(await h.jobctl('get', 'jobs', '-l', 'team=finance', '-o', 'name'))).toEqual([`job.batch/nightly-report-${minutes('2026-03-28T01:30:00Z')}`]);
+    expect(names(await h.jobctl('get', 'jobs', '-o', 'name'))).toEqual([`job.batch/nightly-report-${minutes('2026-03-28T01:30:00Z')}`]);
     expect((await h.jobctl('logs', `nightly-report-${minutes('2026-03-28T01:30:00Z')}`)).stdout).toBe('building report for yesterday\ndone\n');
     // The 29th has no run; ttlSecondsAfterFinished (1 day) removed the 28th's Job by the 30th's run.
     await h.advance(Date.parse('2026-03-30T00:31:00Z') - h.clock.now());
@@ -392,16 +418,21 @@ describe('the examples', () => {
 describe('restartPolicy OnFailure', () => {
   it('restarts a failing container in place with the kubelet back-off until it succeeds', async () => {
     h = await RuntimeHarness.start(START);
-    const text = jobYaml('flaky', '["/bin/sh", "-c", "f=$(STATE)/n; n=$(cat $f 2>/dev/null || echo 0); echo $((n+1)) > $f; echo attempt $n; test $n -ge 2"]', 'OnFailure').replace(
+    const text = jobYaml('flaky', ['/bin/sh', '-c', 'f=$(STATE)/n; n=$(cat $f 2>/dev/null || echo 0); echo $((n+1)) > $f; echo attempt $n; test $n -ge 2'], 'OnFailure').replace(
       '        command:',
       `        env:\n        - name: STATE\n          value: ${JSON.stringify(h.stateDir)}\n        command:`,
     );
     await h.jobctl('apply', '-f', await manifest('flaky', text));
-    await h.advance(0); // attempt 0 fails; the first restart is immediate, attempt 1 fails
-    await h.advance(10_000); // back-off 10 s: attempt 2 succeeds
+    const attempts = async () => Number(await readFile(join(h!.stateDir, 'n'), 'utf8'));
+    await h.advance(0); // attempt 0 fails; the first restart is immediate and attempt 1 fails too
+    expect(await attempts()).toBe(2);
+    await h.advance(9_000); // inside the 10 s back-off: no restart yet
+    expect(await attempts()).toBe(2);
+    await h.advance(1_000); // the back-off ends: attempt 2 succeeds
+    expect(await attempts()).toBe(3);
     await h.advance(20_000);
+    expect(await attempts()).toBe(3);
 
-    expect(await readFile(join(h.stateDir, 'n'), 'utf8')).toBe('3\n');
     const pods = await h.jobctl('get', 'pods');
     expect(pods.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
     expect(pods.stdout).toMatch(/\nflaky-[a-z0-9]{5}\s+0\/1\s+Completed\s+2\s/);

@@ -558,7 +558,24 @@ describe('jobFromTemplate', () => {
         annotations: { x: 'y', 'batch.kubernetes.io/cronjob-scheduled-timestamp': '2016-05-19T10:00:00Z' },
         ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'mycronjob', uid: '1a2b3c', controller: true, blockOwnerDeletion: true }],
       },
-      spec: cronJob.spec.jobTemplate.spec,
+      // The API server's generated selector and template labels (strategy.go generateSelector).
+      spec: {
+        ...cronJob.spec.jobTemplate.spec,
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': deterministicUid('1a2b3c/mycronjob-24394200') } },
+        template: {
+          ...cronJob.spec.jobTemplate.spec.template,
+          metadata: {
+            ...cronJob.spec.jobTemplate.spec.template.metadata,
+            labels: {
+              ...cronJob.spec.jobTemplate.spec.template.metadata?.labels,
+              'batch.kubernetes.io/controller-uid': deterministicUid('1a2b3c/mycronjob-24394200'),
+              'batch.kubernetes.io/job-name': 'mycronjob-24394200',
+              'controller-uid': deterministicUid('1a2b3c/mycronjob-24394200'),
+              'job-name': 'mycronjob-24394200',
+            },
+          },
+        },
+      },
       status: { active: 0, succeeded: 0, failed: 0, conditions: [] },
     });
   });
