@@ -25,16 +25,20 @@ interface PendingTimer {
   atMs: number;
   seq: number;
   callback: () => void;
+  cancelled: boolean;
 }
+
+const before = (a: PendingTimer, b: PendingTimer) => a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
 
 /**
  * A clock that moves only when told to: tests and benchmarks pass a minute in milliseconds with `advance`.
  * Timers fire in time order (ties in the order they were set), each seeing `now()` equal to its own due time.
+ * Timers sit in a binary heap, so a benchmark with 10,000 CronJobs due at once does not sort 10,000 timers per fire.
  */
 export class ManualClock implements Clock {
   private current: number;
   private seq = 0;
-  private timers: PendingTimer[] = [];
+  private readonly heap: PendingTimer[] = [];
 
   constructor(startMs: number) {
     this.current = startMs;
@@ -45,10 +49,10 @@ export class ManualClock implements Clock {
   }
 
   setTimer(atMs: number, callback: () => void): () => void {
-    const timer: PendingTimer = { atMs, seq: this.seq++, callback };
-    this.timers.push(timer);
+    const timer: PendingTimer = { atMs, seq: this.seq++, callback, cancelled: false };
+    this.push(timer);
     return () => {
-      this.timers = this.timers.filter((t) => t !== timer);
+      timer.cancelled = true;
     };
   }
 
@@ -59,11 +63,9 @@ export class ManualClock implements Clock {
 
   advanceTo(targetMs: number): void {
     for (;;) {
-      const due = this.timers
-        .filter((t) => t.atMs <= targetMs)
-        .sort((a, b) => a.atMs - b.atMs || a.seq - b.seq)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
+      const due = this.peek();
+      if (!due || due.atMs > targetMs) break;
+      this.pop();
       this.current = Math.max(this.current, due.atMs);
       due.callback();
     }
@@ -72,6 +74,42 @@ export class ManualClock implements Clock {
 
   /** The earliest pending timer, if any: lets a test step from one wake-up to the next. */
   nextTimerAtMs(): number | undefined {
-    return this.timers.reduce<number | undefined>((min, t) => (min === undefined || t.atMs < min ? t.atMs : min), undefined);
+    return this.peek()?.atMs;
+  }
+
+  private peek(): PendingTimer | undefined {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+    return this.heap[0];
+  }
+
+  private push(timer: PendingTimer): void {
+    const h = this.heap;
+    h.push(timer);
+    for (let i = h.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): PendingTimer | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let min = i;
+        if (l < h.length && before(h[l]!, h[min]!)) min = l;
+        if (r < h.length && before(h[r]!, h[min]!)) min = r;
+        if (min === i) break;
+        [h[i], h[min]] = [h[min]!, h[i]!];
+        i = min;
+      }
+    }
+    return top;
   }
 }

@@ -15,7 +15,8 @@ export class KeyedWorkQueue<T> {
   private readonly waiting = new Map<string, Entry<T>>();
   private readonly inFlight = new Set<string>();
   private readonly dirty = new Map<string, T>();
-  private readonly ready: string[] = [];
+  /** Keys due now, in the order they fell due (a Set keeps insertion order and makes membership O(1)). */
+  private readonly ready = new Set<string>();
   private active = 0;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -51,7 +52,7 @@ export class KeyedWorkQueue<T> {
 
   /** True when nothing is due now and nothing is being processed (timers for later may still be set). */
   get isIdle(): boolean {
-    return this.active === 0 && this.ready.length === 0 && this.dirty.size === 0;
+    return this.active === 0 && this.ready.size === 0 && this.dirty.size === 0;
   }
 
   /** Resolves once the queue is idle. */
@@ -64,21 +65,27 @@ export class KeyedWorkQueue<T> {
     this.closed = true;
     for (const entry of this.waiting.values()) entry.cancelTimer?.();
     this.waiting.clear();
-    this.ready.length = 0;
+    this.ready.clear();
     this.dirty.clear();
   }
 
   private makeReady(key: string): void {
-    if (!this.waiting.has(key) || this.ready.includes(key)) return;
-    this.ready.push(key);
+    if (!this.waiting.has(key) || this.ready.has(key)) return;
+    this.ready.add(key);
     this.pump();
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.ready.length > 0) {
-      const index = this.ready.findIndex((k) => !this.inFlight.has(k));
-      if (index === -1) return;
-      const [key] = this.ready.splice(index, 1) as [string];
+    while (this.active < this.concurrency && this.ready.size > 0) {
+      let key: string | undefined;
+      for (const k of this.ready) {
+        if (!this.inFlight.has(k)) {
+          key = k;
+          break;
+        }
+      }
+      if (key === undefined) return;
+      this.ready.delete(key);
       const entry = this.waiting.get(key);
       if (!entry) continue;
       this.waiting.delete(key);
