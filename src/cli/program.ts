@@ -374,10 +374,16 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind (a long watch polls thousands of times). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 

@@ -2,6 +2,7 @@ import { AlreadyExistsError, ConflictError, NotFoundError, assertNever } from '.
 import { syncCronJob, type CronJobSyncResult } from '../engine/cronjob-sync.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { CronJob, Job } from '../spec/types.ts';
+import { wellKnown } from '../spec/types.ts';
 import { requestJobDeletion } from './delete-job.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
 
@@ -51,7 +52,8 @@ export class CronJobController {
         if ((error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) || error instanceof NotFoundError) continue;
         throw error;
       }
-      await this.deleteUnadmitted(created.filter((job) => !result.status.active.some((ref) => ref.uid === job.metadata.uid)));
+      const isActive = (job: Job) => result.status.active.some((ref) => ref.uid === job.metadata.uid);
+      await this.deleteUnadmitted([...created.filter((job) => !isActive(job)), ...neverAdoptable(jobs, result.status.lastScheduleTime).filter((job) => !isActive(job))]);
       return { requeueAtMs: result.requeueAtMs };
     }
   }
@@ -113,4 +115,19 @@ export class CronJobController {
   private async deleteUnadmitted(jobs: Job[]): Promise<void> {
     for (const job of jobs) await requestJobDeletion(this.deps, { namespace: job.metadata.namespace, name: job.metadata.name });
   }
+}
+
+/**
+ * Jobs this controller created for a slot at or before `lastScheduleTime` that never started and are not in
+ * `active`: left by a crash between creating a Job and writing status, after which a later slot was chosen. The
+ * due-time search only looks after `lastScheduleTime`, so they can never be adopted, and without admission they
+ * would never run: they are deleted.
+ */
+function neverAdoptable(jobs: readonly Job[], lastScheduleTime: string | undefined): Job[] {
+  if (lastScheduleTime === undefined) return [];
+  const lastMs = Date.parse(lastScheduleTime);
+  return jobs.filter((job) => {
+    const scheduled = job.metadata.annotations?.[wellKnown.cronJobScheduledTimestamp];
+    return scheduled !== undefined && job.status.startTime === undefined && Date.parse(scheduled) < lastMs;
+  });
 }

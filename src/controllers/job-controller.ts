@@ -60,7 +60,12 @@ export class JobController {
         }
       }
       // Pending pods whose launch was lost to a crash are launched again; the launcher ignores running ones.
-      if (!deleted) for (const pod of pods) if (pod.status.phase === 'Pending' && !isStopRequested(pod)) await this.deps.launcher.launch(pod);
+      // Not the pods this sync created or stopped: `pods` was read before the actions ran.
+      const actedOn = new Set(result.actions.flatMap((a) => (a.type === 'stopPod' || a.type === 'restartContainer' ? [a.podName] : a.type === 'createPod' ? [a.pod.metadata.name] : [])));
+      const isFailing = result.actions.some((a) => a.type === 'stopPod');
+      if (!deleted && !isFailing) {
+        for (const pod of pods) if (pod.status.phase === 'Pending' && !isStopRequested(pod) && !actedOn.has(pod.metadata.name)) await this.deps.launcher.launch(pod);
+      }
       await recordEvents(this.deps, involved, result.events);
       if (deleted) {
         this.notifyOwner(job);

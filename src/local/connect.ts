@@ -10,6 +10,7 @@ import { localDynamoClient, startDynalite } from './dynalite-host.ts';
 import { FileLogSink } from './file-log-sink.ts';
 import { ProcessTaskLauncher } from './process-task-launcher.ts';
 import { findRuntime, STATE_TABLE_NAME } from './state-dir.ts';
+import { RuntimeNotRunningError } from '../errors.ts';
 
 /** What the CLI works through on the embedded default. */
 export interface LocalConnection {
@@ -31,11 +32,17 @@ export interface LocalConnection {
  * runtime is down, and `jobctl up` picks the changes up when it starts).
  */
 export async function connectLocal(stateDir: string, clock: Clock = new SystemClock()): Promise<LocalConnection> {
-  const runtime = await findRuntime(stateDir);
-  const usable = runtime && runtime.dynamodbEndpoint !== '';
+  let runtime = await findRuntime(stateDir);
+  // A runtime that is starting has claimed the directory but not yet published its endpoint: wait for it.
+  for (let waitedMs = 0; runtime && runtime.dynamodbEndpoint === '' && waitedMs < 15_000; waitedMs += 200) {
+    await new Promise((r) => setTimeout(r, 200));
+    runtime = await findRuntime(stateDir);
+  }
+  if (runtime && runtime.dynamodbEndpoint === '') throw new RuntimeNotRunningError(`${stateDir}: jobctl up (pid ${runtime.pid}) is still starting; try again in a moment`);
+  const usable = runtime !== undefined;
   await mkdir(stateDir, { recursive: true });
   const host = usable ? undefined : await startDynalite({ path: join(stateDir, 'db') });
-  const client = localDynamoClient(usable ? runtime.dynamodbEndpoint : host!.endpoint);
+  const client = localDynamoClient(runtime ? runtime.dynamodbEndpoint : host!.endpoint);
   if (host) await ensureStateTable(client, STATE_TABLE_NAME);
   const logs = new FileLogSink(join(stateDir, 'logs'));
   return {
@@ -43,9 +50,9 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
     logs,
     launcher: new ProcessTaskLauncher({ logs, pidDir: join(stateDir, 'pids'), clock }),
     clock,
-    isRuntimeRunning: Boolean(usable),
+    isRuntimeRunning: usable,
     async notify(changes) {
-      if (!usable || !runtime.controlUrl || changes.length === 0) return;
+      if (!runtime?.controlUrl || changes.length === 0) return;
       try {
         await fetch(`${runtime.controlUrl}/notify`, { method: 'POST', body: JSON.stringify(changes), signal: AbortSignal.timeout(2_000) });
       } catch {

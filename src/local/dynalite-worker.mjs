@@ -1,5 +1,5 @@
 // Serves dynalite on its own thread, so DynamoDB request handling does not compete with the controllers for the
-// runtime's event loop. Started by dynalite-host.ts; answers {port} once listening, and closes on 'close'.
+// runtime's event loop. Started by dynalite-host.ts; answers {port} once listening (or {error}), closes on 'close'.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 

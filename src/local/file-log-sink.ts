@@ -37,8 +37,13 @@ export class FileLogSink implements LogSink {
         offset = size;
       }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.pollMs);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const t = setTimeout(done, this.pollMs);
+        signal.addEventListener('abort', done, { once: true });
       });
     }
   }

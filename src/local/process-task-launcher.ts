@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, writeFileSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { openSync, closeSync, writeFileSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Clock } from '../ports/clock.ts';
@@ -145,6 +145,27 @@ export class ProcessTaskLauncher implements TaskLauncher {
     await Promise.all(exits);
   }
 
+  /**
+   * Stops every task a previous runtime left behind (its pid files outlive a crash): their start or exit may never
+   * have been recorded, so the new runtime ends them before it syncs, rather than run a second copy beside them.
+   * Returns how many it found.
+   */
+  async stopOrphans(graceMs = 5_000): Promise<number> {
+    let names: string[];
+    try {
+      names = readdirSync(this.options.pidDir).filter((n) => n.endsWith('.pid'));
+    } catch {
+      return 0; // no pid directory: nothing ever ran
+    }
+    const pids = names.map((n) => Number(readFileSync(join(this.options.pidDir, n), 'utf8'))).filter((pid) => Number.isInteger(pid) && pid > 0);
+    const alive = pids.filter((pid) => signalGroup(pid, 'SIGTERM'));
+    const deadline = Date.now() + graceMs;
+    while (alive.some((pid) => signalGroup(pid, 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const pid of alive) signalGroup(pid, 'SIGKILL');
+    for (const n of names) rmSync(join(this.options.pidDir, n), { force: true });
+    return alive.length;
+  }
+
   private pidPath(namespace: string, podName: string): string {
     return join(this.options.pidDir, `${namespace}__${podName}.pid`);
   }
@@ -169,7 +190,7 @@ export class ProcessTaskLauncher implements TaskLauncher {
 }
 
 /** Signals a task's whole process group; false when it no longer exists. */
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): boolean {
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals | 0): boolean {
   if (pid === undefined) return false;
   try {
     process.kill(-pid, signal);

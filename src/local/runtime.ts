@@ -105,6 +105,8 @@ export class LocalRuntime {
       const controlUrl = this.options.serveControl === false ? undefined : await this.serveControl();
       this.info = { pid: process.pid, dynamodbEndpoint: this.dynalite.endpoint, controlUrl, stateDir: this.stateDir, startedAt: new Date(this.clock.now()).toISOString() };
       await claimRuntimeFile(this.stateDir, this.info);
+      const orphans = await this.launcher.stopOrphans();
+      if (orphans > 0) log(`stopped ${orphans} task(s) left running by a runtime that did not stop cleanly`);
       await this.recoverLostTasks();
       await this.resync();
       return this.info;
@@ -122,11 +124,14 @@ export class LocalRuntime {
 
   /** Queues every CronJob and every unfinished Job, and re-arms the periodic resync. */
   async resync(): Promise<void> {
-    for (const cronJob of await this.store.list('CronJob', 'default')) this.enqueue({ kind: 'CronJob', key: cronJob.metadata });
-    for (const job of await this.store.list('Job', 'default')) this.enqueue({ kind: 'Job', key: job.metadata });
+    // The next resync is armed first, so a failing one (a transient store error) does not end them.
     this.cancelResync?.();
     const interval = this.options.resyncIntervalMs ?? 30_000;
-    this.cancelResync = this.clock.setTimer(this.clock.now() + interval, () => void this.resync().catch(() => {}));
+    this.cancelResync = this.clock.setTimer(this.clock.now() + interval, () =>
+      void this.resync().catch((error: unknown) => this.options.log?.(`resync failed: ${(error as Error).message}`)),
+    );
+    for (const cronJob of await this.store.list('CronJob', 'default')) this.enqueue({ kind: 'CronJob', key: cronJob.metadata });
+    for (const job of await this.store.list('Job', 'default')) this.enqueue({ kind: 'Job', key: job.metadata });
   }
 
   /**
@@ -179,9 +184,21 @@ export class LocalRuntime {
   private onPodEvent(task: TaskRef, apply: () => Promise<void>): void {
     const key = `${task.namespace}/${task.podName}`;
     this.pendingPodEvents++;
+    // A task's start or exit must reach its pod, or the Job waits forever: retry with back-off while the runtime runs.
+    const applyWithRetry = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await apply();
+        } catch (error) {
+          this.options.log?.(`recording task ${key} failed (attempt ${attempt}): ${(error as Error).message}`);
+          if (this.stopped && attempt >= 3) throw error;
+          await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 10_000)));
+        }
+      }
+    };
     const next = (this.podEventChains.get(key) ?? Promise.resolve())
-      .then(apply)
-      .catch((error: unknown) => this.options.log?.(`recording task ${key} failed: ${(error as Error).message}`))
+      .then(applyWithRetry)
+      .catch(() => {})
       .finally(() => {
         this.pendingPodEvents--;
         if (this.podEventChains.get(key) === next) this.podEventChains.delete(key);

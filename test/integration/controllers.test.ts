@@ -133,6 +133,27 @@ describe('CronJobController on DynamoDB (dynalite)', () => {
   });
 });
 
+describe('CronJobController crash repair', () => {
+  it('deletes a Job orphaned by a crash once a later slot is chosen, instead of leaving it waiting forever', async () => {
+    const store = new FakeStateStore({ now: () => T0 });
+    await store.create(cronJobManifest('late'));
+    const clock = new ManualClock(T0 + 30_100); // 10:01:00.1
+    const { cronJobs, jobs, launcher } = controllers(store, clock);
+    store.failNext('update', new Error('process killed')); // 10:01's Job created, status never written
+    await expect(cronJobs.sync(key('late'))).rejects.toThrow();
+
+    clock.advanceTo(T0 + 5 * 60_000); // restarted at 10:05:30: the 10:05 slot is chosen
+    await cronJobs.sync(key('late'));
+    for (const job of await store.list('Job', 'default')) await jobs.sync(key(job.metadata.name));
+
+    const names = (await store.list('Job', 'default')).map((j) => j.metadata.name);
+    expect({ names, launched: launcher.launched.map((p) => p.replace(/-[a-z0-9]{5}$/, '')) }).toEqual({
+      names: [jobNameFor('late', T0 + 5 * 60_000 - 30_000)],
+      launched: [jobNameFor('late', T0 + 5 * 60_000 - 30_000)],
+    });
+  });
+});
+
 describe('JobController', () => {
   it('starts no pod for a CronJob\'s Job until the CronJob lists it in status.active', async () => {
     const store = new FakeStateStore({ now: () => T0 });
