@@ -274,7 +274,13 @@ function validateObjectMeta(meta: Obj | undefined, report: Reporter): void {
     for (const msg of isDns1123Subdomain(name)) report.error('metadata.name', invalid(name, msg));
   }
   const namespace = str(meta, 'namespace');
-  if (namespace) for (const msg of isDns1123Label(namespace)) report.error('metadata.namespace', invalid(namespace, msg));
+  const namespaceErrors = namespace ? isDns1123Label(namespace) : [];
+  for (const msg of namespaceErrors) report.error('metadata.namespace', invalid(namespace, msg));
+  // jobctl serves one namespace (the CLI, the runtime's resync and the AWS stack all read "default"); accepting
+  // another would store objects that nothing lists or resyncs.
+  if (namespace && namespace !== 'default' && namespaceErrors.length === 0) {
+    report.error('metadata.namespace', `${notSupported(namespace, ['default'])}: jobctl serves the default namespace only`);
+  }
   validateLabels(map(meta, 'labels'), 'metadata.labels', report);
   validateAnnotations(map(meta, 'annotations'), 'metadata.annotations', report);
 }

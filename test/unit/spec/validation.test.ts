@@ -242,6 +242,11 @@ describe('CronJob validation', () => {
       expected: [{ path: 'metadata.namespace', line: 5, detail: expect.stringMatching(/^Invalid value: "Team.A": a lowercase RFC 1123 label/) }],
     },
     {
+      name: 'metadata.namespace: jobctl serves the default namespace only',
+      text: edit(baseCronJob, ['namespace: default', 'namespace: prod']),
+      expected: [{ path: 'metadata.namespace', line: 5, detail: 'Unsupported value: "prod": supported values: "default": jobctl serves the default namespace only' }],
+    },
+    {
       name: 'metadata.labels: bad key and bad value, each located at its own line',
       text: edit(baseCronJob, ['  namespace: default\n', `  namespace: default\n  labels:\n    ok: fine\n    "bad key!": x\n    app: "${'v'.repeat(64)}"\n`]),
       expected: [
