@@ -51,8 +51,19 @@ export async function claimRuntimeFile(stateDir: string, info?: RuntimeInfo): Pr
   if (running && running.pid !== process.pid) {
     throw new JobctlError('Conflict', `${stateDir}: a jobctl runtime is already running (pid ${running.pid}); stop it first or set JOBCTL_STATE_DIR`);
   }
-  const placeholder: RuntimeInfo = info ?? { pid: process.pid, dynamodbEndpoint: '', stateDir, startedAt: '' };
-  await writeFile(runtimeFile(stateDir), JSON.stringify(placeholder, null, 2) + '\n');
+  if (info) {
+    await writeFile(runtimeFile(stateDir), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+    return;
+  }
+  // First claim: remove a stale file, then create exclusively, so two `jobctl up` started together cannot both win.
+  if (!running) await rm(runtimeFile(stateDir), { force: true });
+  const placeholder: RuntimeInfo = { pid: process.pid, dynamodbEndpoint: '', stateDir, startedAt: '' };
+  try {
+    await writeFile(runtimeFile(stateDir), JSON.stringify(placeholder, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    throw new JobctlError('Conflict', `${stateDir}: another jobctl runtime is starting; stop it first or set JOBCTL_STATE_DIR`);
+  }
 }
 
 export async function releaseRuntimeFile(stateDir: string): Promise<void> {
