@@ -266,12 +266,15 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async listEvents(kind: Kind, key: ObjectKey): Promise<KubeEvent[]> {
+    // The sort key starts with the event time, so the read starts two TTLs back: an every-minute CronJob's partition
+    // holds thousands of expired events until TTL (days late on AWS, never on dynalite) deletes them, and `describe`
+    // must not read them all. Expired items inside the window are filtered out.
+    const fromSk = `${EVENT_SK_PREFIX}${new Date(this.now() - 2 * EVENT_TTL_SECONDS * 1000).toISOString()}`;
     const items = await this.queryAll({
-      KeyConditionExpression: '#PK = :pk AND begins_with(#SK, :prefix)',
-      // DynamoDB's TTL deletes within days, not at once: expired items still come back, so filter them here.
+      KeyConditionExpression: '#PK = :pk AND #SK BETWEEN :from AND :to',
       FilterExpression: eventNotExpired,
       ExpressionAttributeNames: { '#PK': 'PK', '#SK': 'SK', '#expiresAt': stateTableKeys.timeToLiveAttribute },
-      ExpressionAttributeValues: { ':pk': eventPartition(kind, key), ':prefix': EVENT_SK_PREFIX, ':nowSeconds': Math.floor(this.now() / 1000) },
+      ExpressionAttributeValues: { ':pk': eventPartition(kind, key), ':from': fromSk, ':to': `${EVENT_SK_PREFIX}\uffff`, ':nowSeconds': Math.floor(this.now() / 1000) },
       ConsistentRead: true,
     });
     return items.map((item) => item.object as unknown as KubeEvent);

@@ -52,6 +52,8 @@ export class CronJobController {
         if ((error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) || error instanceof NotFoundError) continue;
         throw error;
       }
+      // Decided events are recorded once the decision has stuck (a lost status race re-decides on fresh state).
+      await recordEvents(this.deps, { kind: 'CronJob', namespace: key.namespace, name: key.name }, result.events);
       const isActive = (job: Job) => result.status.active.some((ref) => ref.uid === job.metadata.uid);
       await this.deleteUnadmitted([...created.filter((job) => !isActive(job)), ...neverAdoptable(jobs, result.status.lastScheduleTime).filter((job) => !isActive(job))]);
       return { requeueAtMs: result.requeueAtMs };
@@ -81,7 +83,6 @@ export class CronJobController {
   /** Runs the decided actions in order; returns the Job it created, or 'foreign' when the name is taken by a Job it does not control. */
   private async execute(cronJob: CronJob, result: CronJobSyncResult): Promise<Job | 'foreign' | undefined> {
     const involved = { kind: 'CronJob' as const, namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
-    await recordEvents(this.deps, involved, result.events);
     let created: Job | undefined;
     for (const action of result.actions) {
       switch (action.type) {

@@ -41,7 +41,8 @@ export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'lau
   const key = { namespace: job.metadata.namespace, name: job.metadata.name };
   const pods = await deps.store.listPods(key);
   for (const pod of pods) if (!isPodFinished(pod)) await deps.launcher.stop(pod, reason);
-  await deps.store.delete('Job', key);
+  // Logs first: while the Job item exists a crash here is finished by the next attempt; after it, nothing finds them.
   for (const pod of pods) await deps.logs.remove(pod.metadata.namespace, pod.metadata.name);
+  await deps.store.delete('Job', key);
   return pods.map((p) => p.metadata.name);
 }
