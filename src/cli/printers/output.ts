@@ -60,7 +60,22 @@ export function resourceName(obj: KubeObject): string {
 
 /** The `v1/List` wrapper kubectl prints around several objects. */
 export function asList(items: readonly KubeObject[]): { apiVersion: 'v1'; items: readonly KubeObject[]; kind: 'List'; metadata: { resourceVersion: '' } } {
-  return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
+  return { apiVersion: 'v1', items: items.map(asServed), kind: 'List', metadata: { resourceVersion: '' } };
+}
+
+/**
+ * The object as the API server serves it: status fields tagged `omitempty` in Kubernetes' Go types (JobStatus
+ * `active`, `succeeded`, `failed`, `conditions`; CronJobStatus `active`) are left out when zero or empty, so
+ * `-o json` matches what scripts written against kubectl expect.
+ */
+export function asServed<T extends KubeObject>(obj: T): T {
+  const status: Record<string, unknown> = { ...(obj.status as unknown as Record<string, unknown>) };
+  const omitEmpty = obj.kind === 'Job' ? ['active', 'succeeded', 'failed', 'conditions', 'completedIndexes'] : obj.kind === 'CronJob' ? ['active'] : [];
+  for (const field of omitEmpty) {
+    const v = status[field];
+    if (v === 0 || v === '' || (Array.isArray(v) && v.length === 0)) delete status[field];
+  }
+  return { ...obj, status } as T;
 }
 
 /** A deep copy with object keys in code-point order, as Go's encoding/json writes maps. */
@@ -128,9 +143,9 @@ export function renderObjects(kind: Kind, objects: readonly KubeObject[], option
     case 'wide':
       return renderTable(kind, objects, { nowMs: options.nowMs, wide: options.format === 'wide', noHeaders: options.noHeaders, rememberedWidths: options.widths });
     case 'json':
-      return toJson(options.single && objects.length === 1 ? objects[0] : asList(objects));
+      return toJson(options.single && objects.length === 1 ? asServed(objects[0]!) : asList(objects));
     case 'yaml':
-      return toYaml(options.single && objects.length === 1 ? objects[0] : asList(objects));
+      return toYaml(options.single && objects.length === 1 ? asServed(objects[0]!) : asList(objects));
     case 'name':
       return objects.map((o) => resourceName(o) + '\n').join('');
     default:
@@ -148,10 +163,10 @@ export function renderWatchRow(kind: Kind, obj: KubeObject, options: RenderOptio
     case 'wide':
       return renderTableRows([obj], { nowMs: options.nowMs, wide: options.format === 'wide', rememberedWidths: options.widths });
     case 'json':
-      return toJson(obj);
+      return toJson(asServed(obj));
     case 'yaml':
       // kubectl's YAML printer separates every document after the first with "---".
-      return '---\n' + toYaml(obj);
+      return '---\n' + toYaml(asServed(obj));
     case 'name':
       return resourceName(obj) + '\n';
     default:

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
+  asServed,
   describeObject,
   noResourcesMessage,
   renderObjects,
@@ -245,11 +246,17 @@ describe('renderObjects: json, yaml, name', () => {
     const out = renderObjects('CronJob', [aCronJob()], { format: 'json', nowMs: NOW });
     expect(out.startsWith('{\n    "apiVersion": "v1",\n    "items": [\n        {\n            "apiVersion": "batch/v1",\n            "kind": "CronJob",\n')).toBe(true);
     expect(out.endsWith('    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')).toBe(true);
-    expect(JSON.parse(out)).toEqual({ apiVersion: 'v1', items: [aCronJob()], kind: 'List', metadata: { resourceVersion: '' } });
+    expect(JSON.parse(out)).toEqual({ apiVersion: 'v1', items: [asServed(aCronJob())], kind: 'List', metadata: { resourceVersion: '' } });
   });
 
   it('prints a single named object as itself', () => {
-    expect(JSON.parse(renderObjects('CronJob', [aCronJob()], { format: 'json', nowMs: NOW, single: true }))).toEqual(aCronJob());
+    expect(JSON.parse(renderObjects('CronJob', [aCronJob()], { format: 'json', nowMs: NOW, single: true }))).toEqual(asServed(aCronJob()));
+  });
+
+  it('leaves out zero and empty status fields that Kubernetes tags omitempty', () => {
+    const job = aJob();
+    const served = JSON.parse(renderObjects('Job', [{ ...job, status: { active: 0, succeeded: 1, failed: 0, conditions: [] } }], { format: 'json', nowMs: NOW, single: true }));
+    expect(served.status).toEqual({ succeeded: 1 });
   });
 
   it('prints an empty list as an empty List', () => {
@@ -298,12 +305,11 @@ describe('renderObjects: json, yaml, name', () => {
         '  successfulJobsHistoryLimit: 3',
         '  suspend: false',
         'status:',
-        '  active: []',
         '  lastScheduleTime: "2019-02-22T11:01:25Z"',
         '',
       ].join('\n'),
     );
-    expect(parseYaml(out)).toEqual(aCronJob());
+    expect(parseYaml(out)).toEqual(asServed(aCronJob()));
   });
 
   it('prints a YAML list as kind List', () => {
