@@ -213,7 +213,14 @@ export function buildProgram(penv: ProgramEnv): Command {
       const editable = existing.kind === 'Job' ? withoutGeneratedSelector(existing) : (existing as CronJob);
       const { metadata, status, ...rest } = editable;
       const merged = mergePatch({ ...rest, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations } }, patch);
-      const validated = validateManifest(merged, `patch ${kind.toLowerCase()}/${name}`).objects[0] as CronJob | Job;
+      let validated: CronJob | Job;
+      try {
+        validated = validateManifest(merged, `patch ${kind.toLowerCase()}/${name}`).objects[0] as CronJob | Job;
+      } catch (error) {
+        if (!(error instanceof ValidationErrors)) throw error;
+        // kubectl's wording for a patch the API server rejects.
+        throw new JobctlError('Validation', `The ${kind} "${name}" is invalid: ${error.errors.map((e) => `${e.path}: ${e.detail}`).join(', ')}`);
+      }
       const outcomes = await applyManifests(c.store, [validated]);
       const o = outcomes[0]!;
       io.stdout(`${o.kind === 'CronJob' ? 'cronjob' : 'job'}.batch/${o.name} ${o.action === 'unchanged' ? 'patched (no change)' : 'patched'}\n`);
@@ -258,7 +265,8 @@ export async function runCli(argv: readonly string[], penv: ProgramEnv): Promise
 
 export function formatError(error: unknown): string {
   if (error instanceof ValidationErrors) return error.errors.map((e) => `error: ${e.message}`).join('\n');
-  if (error instanceof JobctlError) return error.message.startsWith('error') || error.message.startsWith('Error') ? error.message : `error: ${error.message}`;
+  // kubectl's own forms ("Error from server (NotFound): …", "The CronJob "x" is invalid: …") are printed as they are.
+  if (error instanceof JobctlError) return /^(error|Error|The )/.test(error.message) ? error.message : `error: ${error.message}`;
   return `error: ${(error as Error).message ?? String(error)}`;
 }
 
