@@ -1,13 +1,13 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RuntimeHarness, type CliResult } from '../helpers/local-runtime.ts';
+import { RuntimeHarness, unixMinutes, type CliResult } from '../helpers/local-runtime.ts';
 
 // What a kubectl user relies on from `jobctl`: apply/create messages, validation errors located at file:line, the
 // `get` output formats and selectors, describe, patch, create job --from, logs, cascading delete, Indexed Jobs,
 // time zones and OnFailure restarts — each checked through what the user sees (stdout, stderr, exit code, -o json).
 const START = '2026-03-02T10:00:30Z';
-const minutes = (iso: string) => Math.floor(Date.parse(iso) / 60_000);
+const minutes = unixMinutes;
 
 let h: RuntimeHarness | undefined;
 afterEach(async () => {
@@ -15,11 +15,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function manifest(name: string, text: string): Promise<string> {
-  const path = join(h!.stateDir, `${name}.yaml`);
-  await writeFile(path, text);
-  return path;
-}
+const manifest = (name: string, text: string) => h!.writeManifest(name, text);
 
 /** 1-based line of the first line containing `needle` at or after line `from`. */
 function lineOf(text: string, needle: string, from = 1): number {

@@ -1,12 +1,12 @@
-import { writeFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RuntimeHarness } from '../helpers/local-runtime.ts';
+import { RuntimeHarness, unixMinutes } from '../helpers/local-runtime.ts';
 
 // The seed's first walkthrough ("Running automated tasks with a CronJob"), as a user runs it, on the embedded
 // runtime with a manual clock: a minute passes in milliseconds, tasks are real child processes.
 const START = '2026-03-02T10:00:30Z';
-const minutes = (iso: string) => Math.floor(Date.parse(iso) / 60_000);
+const minutes = unixMinutes;
 
 let h: RuntimeHarness | undefined;
 afterEach(async () => {
@@ -14,11 +14,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function manifest(name: string, text: string): Promise<string> {
-  const path = join(h!.stateDir, `${name}.yaml`);
-  await writeFile(path, text);
-  return path;
-}
+const manifest = (name: string, text: string) => h!.writeManifest(name, text);
 
 const cronJobYaml = (name: string, spec: string, command: string, jobSpec = '') => `apiVersion: batch/v1
 kind: CronJob

@@ -1,10 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/local/clock.ts';
 import type { LocalConnection } from '../../src/local/connect.ts';
 import { LocalRuntime } from '../../src/local/runtime.ts';
 import { runCli } from '../../src/cli/program.ts';
+
+/** Kubernetes' job-name suffix for a scheduled time: Unix minutes. */
+export const unixMinutes = (iso: string): number => Math.floor(Date.parse(iso) / 60_000);
 
 export interface CliResult {
   code: number;
@@ -61,6 +64,13 @@ export class RuntimeHarness {
     }
     this.clock.advanceTo(target);
     await this.runtime.settle(options);
+  }
+
+  /** Writes a manifest into the state directory (as a user saves a file) and returns its path. */
+  async writeManifest(name: string, text: string): Promise<string> {
+    const path = join(this.stateDir, `${name}.yaml`);
+    await writeFile(path, text);
+    return path;
   }
 
   async jobctl(...argv: string[]): Promise<CliResult> {
