@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'Conflict'
   | 'UnsupportedField'
   | 'CronSyntax'
-  | 'RuntimeNotRunning';
+  | 'RuntimeNotRunning'
+  | 'TaskLaunch';
 
 export class JobctlError extends Error {
   readonly code: ErrorCode;
@@ -85,6 +86,19 @@ export class RuntimeNotRunningError extends JobctlError {
   constructor(message: string, options?: ErrorOptions) {
     super('RuntimeNotRunning', message, options);
     this.name = 'RuntimeNotRunningError';
+  }
+}
+
+/** A task could not be started; `retryable` says whether trying again later can succeed (capacity, throttling). */
+export class TaskLaunchError<F = unknown> extends JobctlError {
+  readonly retryable: boolean;
+  /** The launcher's own failure records (ECS RunTask `failures[]`), when that is how it answered. */
+  readonly failures: readonly F[];
+  constructor(message: string, args: { retryable: boolean; failures?: readonly F[] }, options?: ErrorOptions) {
+    super('TaskLaunch', message, options);
+    this.name = 'TaskLaunchError';
+    this.retryable = args.retryable;
+    this.failures = args.failures ?? [];
   }
 }
 

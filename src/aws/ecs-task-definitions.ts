@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import {
+  ClientException,
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  type ContainerDefinition,
+  type ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+  type Tag,
+} from '@aws-sdk/client-ecs';
+import { expandVars } from '../engine/expand-vars.ts';
+import type { Container, Pod } from '../spec/types.ts';
+import { fargateResources } from './fargate-resources.ts';
+
+/** Deployment settings every task definition carries (from the stack's outputs / Lambda environment). */
+export interface TaskDefinitionSettings {
+  /** Role the ECS agent uses to pull the image and write logs (`executionRoleArn`). */
+  readonly executionRoleArn: string;
+  /** Role the task's own code runs with (`taskRoleArn`). */
+  readonly taskRoleArn: string;
+  /** CloudWatch Logs group of the awslogs driver. */
+  readonly logGroup: string;
+  /** Region of the log group (`awslogs-region`). */
+  readonly logRegion: string;
+  /**
+   * `awslogs-stream-prefix`: streams are named `<prefix>/<container>/<task id>` ({@link logStreamName}).
+   * @default "jobctl"
+   */
+  readonly logStreamPrefix?: string;
+  /** @default "ARM64" (Graviton: cheaper per vCPU; images must be built for linux/arm64) */
+  readonly cpuArchitecture?: 'ARM64' | 'X86_64';
+  /** First part of every family name, `[A-Za-z0-9_-]`. @default "jobctl" */
+  readonly familyPrefix?: string;
+  /** Tags put on every task definition (e.g. the stack's). @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** ECS caps family names at 255 letters, digits, `_` and `-` (RegisterTaskDefinition `family`). */
+const MAX_FAMILY_LENGTH = 255;
+/** Fargate's `stopTimeout` range is 2–120 s (ContainerDefinition `stopTimeout`); Kubernetes' default grace is 30 s. */
+const MAX_FARGATE_STOP_TIMEOUT_SECONDS = 120;
+const MIN_FARGATE_STOP_TIMEOUT_SECONDS = 2;
+
+/**
+ * What the pod's single container runs, resolved the way the kubelet does, split between what a task definition must
+ * carry and what RunTask overrides can carry:
+ * - `env`: the container's env in order, each value `$(VAR)`-expanded against the ones before it (and `HOSTNAME`,
+ *   the pod's hostname as Kubernetes sets it);
+ * - `entryPoint`: Kubernetes `command` (replaces the image ENTRYPOINT), expanded. RunTask's ContainerOverride has no
+ *   entryPoint field, only `command` (the image CMD), so a pod that sets `command` bakes it into its task definition.
+ *   Absent: the image's ENTRYPOINT runs.
+ * - `command`: Kubernetes `args` (replaces the image CMD), expanded; goes in the RunTask override. Absent: the image's
+ *   CMD (when `command` is unset too).
+ */
+export interface ContainerRun {
+  container: Container;
+  env: { name: string; value: string }[];
+  entryPoint?: string[];
+  command?: string[];
+}
+
+/** Resolves the pod's container run ({@link ContainerRun}); throws when the pod has no container. */
+export function resolveContainerRun(pod: Pod): ContainerRun {
+  const container = pod.spec.containers[0];
+  if (container === undefined) {
+    throw new Error(`pod ${pod.metadata.namespace}/${pod.metadata.name}: spec.containers: Required value: a pod runs one container`);
+  }
+  const scope = new Map<string, string>([['HOSTNAME', pod.spec.hostname ?? pod.metadata.name]]);
+  const env: { name: string; value: string }[] = [{ name: 'HOSTNAME', value: scope.get('HOSTNAME')! }];
+  for (const v of container.env ?? []) {
+    const value = expandVars(v.value ?? '', scope);
+    scope.set(v.name, value);
+    const existing = env.findIndex((e) => e.name === v.name);
+    if (existing >= 0) env.splice(existing, 1);
+    env.push({ name: v.name, value });
+  }
+  const run: ContainerRun = { container, env };
+  if (container.command !== undefined) run.entryPoint = container.command.map((a) => expandVars(a, scope));
+  if (container.args !== undefined) run.command = container.args.map((a) => expandVars(a, scope));
+  return run;
+}
+
+/**
+ * The RegisterTaskDefinition input for a pod: one Fargate task (awsvpc, the pod's container as the one essential
+ * container, awslogs), sized by {@link fargateResources}. Args and env are not in it: they travel in RunTask overrides,
+ * so every pod of a Job, and every run of a CronJob, shares one task definition.
+ *
+ * The family is `<prefix>-<image name>-<hash>`, where the hash covers the whole input (image, container name,
+ * entryPoint, workingDir, stop timeout, size, roles, logging, platform, tags): a family names one exact content, so
+ * "describe, register if missing" never reuses a definition that differs, and a settings change (a new role ARN)
+ * yields a new family rather than silently running the old one.
+ */
+export function taskDefinitionForPod(pod: Pod, settings: TaskDefinitionSettings, run: ContainerRun = resolveContainerRun(pod)): RegisterTaskDefinitionCommandInput {
+  const { container } = run;
+  const size = fargateResources(container.resources, { file: `pod/${pod.metadata.name}`, path: 'spec.containers[0]' });
+  const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+  const containerDefinition: ContainerDefinition = {
+    name: container.name,
+    image: container.image,
+    essential: true,
+    ...(run.entryPoint === undefined ? {} : { entryPoint: run.entryPoint }),
+    ...(container.workingDir === undefined ? {} : { workingDirectory: container.workingDir }),
+    stopTimeout: Math.min(MAX_FARGATE_STOP_TIMEOUT_SECONDS, Math.max(MIN_FARGATE_STOP_TIMEOUT_SECONDS, grace)),
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': settings.logGroup,
+        'awslogs-region': settings.logRegion,
+        'awslogs-stream-prefix': settings.logStreamPrefix ?? 'jobctl',
+      },
+    },
+  };
+  const body: Omit<RegisterTaskDefinitionCommandInput, 'family'> = {
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: String(size.cpu),
+    memory: String(size.memoryMiB),
+    ...(size.ephemeralStorageGiB === undefined ? {} : { ephemeralStorage: { sizeInGiB: size.ephemeralStorageGiB } }),
+    runtimePlatform: { cpuArchitecture: settings.cpuArchitecture ?? 'ARM64', operatingSystemFamily: 'LINUX' },
+    executionRoleArn: settings.executionRoleArn,
+    taskRoleArn: settings.taskRoleArn,
+    containerDefinitions: [containerDefinition],
+    ...(settings.tags === undefined ? {} : { tags: toTags(settings.tags) }),
+  };
+  return { family: taskDefinitionFamily(body, container.image, settings.familyPrefix ?? 'jobctl'), ...body };
+}
+
+/** `<prefix>-<image name>-<32 hex of sha256(canonical JSON of the body)>`, ≤255 characters of `[A-Za-z0-9_-]`. */
+export function taskDefinitionFamily(body: Omit<RegisterTaskDefinitionCommandInput, 'family'>, image: string, prefix: string): string {
+  const hash = createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 32);
+  const readable = [sanitizeFamilyPart(prefix), sanitizeFamilyPart(imageName(image))].filter((p) => p !== '').join('-');
+  const head = readable.slice(0, MAX_FAMILY_LENGTH - hash.length - 1);
+  return head === '' ? hash : `${head}-${hash}`;
+}
+
+/**
+ * The CloudWatch Logs stream of a task's container under the awslogs driver: `<prefix>/<container name>/<task id>`
+ * (awslogs-stream-prefix, https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html).
+ */
+export function logStreamName(prefix: string, containerName: string, taskArn: string): string {
+  return `${prefix}/${containerName}/${taskIdOf(taskArn)}`;
+}
+
+/** The task id: the last path segment of a task ARN (`arn:aws:ecs:…:task/<cluster>/<id>` or the older `task/<id>`). */
+export function taskIdOf(taskArn: string): string {
+  return taskArn.slice(taskArn.lastIndexOf('/') + 1);
+}
+
+/** Remembers which families are registered, so a warm Lambda asks ECS once per family. */
+export interface TaskDefinitionCache {
+  has(family: string): boolean;
+  add(family: string): void;
+}
+
+/** A process-lifetime {@link TaskDefinitionCache} (module scope in a Lambda: lives as long as the container). */
+export class InMemoryTaskDefinitionCache implements TaskDefinitionCache {
+  private readonly families = new Set<string>();
+  has(family: string): boolean {
+    return this.families.has(family);
+  }
+  add(family: string): void {
+    this.families.add(family);
+  }
+}
+
+/**
+ * Registers task definitions on demand: DescribeTaskDefinition first (the family's latest ACTIVE revision), and
+ * RegisterTaskDefinition only when there is none. Families are content-addressed ({@link taskDefinitionForPod}), so
+ * any ACTIVE revision is the right one, and RunTask can name the bare family: the same string on every retry, which
+ * keeps RunTask's `clientToken` replay byte-identical. Two cold Lambdas racing register two identical revisions:
+ * harmless.
+ */
+export class EcsTaskDefinitionRegistry {
+  constructor(
+    private readonly client: ECSClient,
+    private readonly cache: TaskDefinitionCache = new InMemoryTaskDefinitionCache(),
+  ) {}
+
+  /** Ensures `input.family` has an ACTIVE revision; resolves to the family name to run. */
+  async ensureRegistered(input: RegisterTaskDefinitionCommandInput): Promise<string> {
+    const family = input.family!;
+    if (this.cache.has(family)) return family;
+    if (!(await this.isRegistered(family))) await this.client.send(new RegisterTaskDefinitionCommand(input));
+    this.cache.add(family);
+    return family;
+  }
+
+  private async isRegistered(family: string): Promise<boolean> {
+    try {
+      const out = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+      return out.taskDefinition?.status === 'ACTIVE';
+    } catch (error) {
+      // A family with no ACTIVE revision: ClientException "Unable to describe task definition."
+      if (error instanceof ClientException) return false;
+      throw error;
+    }
+  }
+}
+
+/** Tags in ECS's shape, sorted by key so the request (and the family hash) does not depend on object order. */
+export function toTags(tags: Readonly<Record<string, string>>): Tag[] {
+  return Object.keys(tags)
+    .sort()
+    .map((key) => ({ key, value: tags[key] }));
+}
+
+/** `registry.example/team/my-app:1.2@sha256:…` → `my-app`. */
+function imageName(image: string): string {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const last = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
+  return (last.split(':')[0] ?? last).slice(0, 64);
+}
+
+function sanitizeFamilyPart(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+/** JSON with object keys sorted at every level: a stable hash input. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

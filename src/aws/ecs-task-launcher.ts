@@ -1,0 +1,397 @@
+import { TaskLaunchError as DomainTaskLaunchError } from '../errors.ts';
+import { createHash } from 'node:crypto';
+import {
+  ConflictException,
+  ECSServiceException,
+  InvalidParameterException,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type CapacityProviderStrategyItem,
+  type ECSClient,
+  type Failure,
+  type RunTaskCommandInput,
+  type TaskOverride,
+} from '@aws-sdk/client-ecs';
+import type { TaskLauncher, TaskRef } from '../ports/task-launcher.ts';
+import { wellKnown, type Pod } from '../spec/types.ts';
+import {
+  EcsTaskDefinitionRegistry,
+  resolveContainerRun,
+  taskDefinitionForPod,
+  toTags,
+  type TaskDefinitionSettings,
+} from './ecs-task-definitions.ts';
+
+/**
+ * Annotation the Job controller may record on a pod after `launchTask` resolves: the ECS task ARN. `stop` then stops
+ * that task directly instead of looking it up with ListTasks (which is eventually consistent right after RunTask).
+ */
+export const taskArnAnnotation = 'jobctl.dev/task-arn';
+
+/**
+ * Annotation the Job controller bumps (0, 1, 2, …) after a launch failed with a retryable {@link TaskLaunchError}
+ * (`failures[]` such as Fargate capacity). It is part of the `clientToken`: ECS replays a token's original result for
+ * up to 24 h, and whether a result that carried `failures[]` counts as one it replays is not documented — a fresh
+ * token makes the retry a real new attempt. Throttling and lost responses keep the same token (no bump): those
+ * retries must not double a task.
+ */
+export const launchRetryAnnotation = 'jobctl.dev/launch-retry';
+
+/** RunTask starts at most 10 tasks per call (RunTask `count`). */
+export const MAX_TASKS_PER_RUN_TASK = 10;
+/** RunTask `overrides` may total 8192 characters of JSON, formatting included (RunTask `overrides`). */
+export const MAX_OVERRIDES_CHARS = 8192;
+/** StopTask `reason`: up to 255 characters (StopTask `reason`). */
+export const MAX_STOP_REASON_CHARS = 255;
+const MAX_STARTED_BY_CHARS = 128;
+const MAX_GROUP_CHARS = 255;
+const MAX_CLIENT_TOKEN_CHARS = 64;
+/** Tag values: up to 256 characters (RunTask `tags`). */
+const MAX_TAG_VALUE_CHARS = 256;
+
+/** Tag keys on every task: the Kubernetes identity of the pod, readable in the console and in Cost Explorer. */
+export const taskTagKeys = {
+  namespace: 'jobctl.dev/namespace',
+  jobName: wellKnown.batchJobName,
+  podName: 'jobctl.dev/pod-name',
+  controllerUid: wellKnown.batchControllerUid,
+  completionIndex: wellKnown.completionIndex,
+} as const;
+
+export interface EcsTaskLauncherOptions {
+  /**
+   * The ECS client. Its retry strategy absorbs throttling (`ThrottlingException`, "Rate exceeded": RunTask allows 20
+   * calls/s per account and Region); we recommend `maxAttempts: 8` in a Lambda. Past it, `launch` rejects with a
+   * retryable {@link TaskLaunchError}.
+   */
+  readonly client: ECSClient;
+  /** Cluster ARN (or name). */
+  readonly cluster: string;
+  /** Private subnets, ideally in several Availability Zones (Fargate capacity is per AZ). */
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  /** @default "DISABLED" (private subnets with a NAT gateway or VPC endpoints reach ECR and CloudWatch Logs) */
+  readonly assignPublicIp?: 'ENABLED' | 'DISABLED';
+  /**
+   * Capacity providers, e.g. `[{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]`. Fargate does not fall back from
+   * Spot to On-Demand by itself.
+   * @default - `launchType: FARGATE` (On-Demand)
+   */
+  readonly capacityProviderStrategy?: readonly CapacityProviderStrategyItem[];
+  /** @default - LATEST */
+  readonly platformVersion?: string;
+  /** Roles, logging and platform of the task definitions. */
+  readonly taskDefinitions: TaskDefinitionSettings;
+  /** @default - a registry over `client` with an in-memory cache */
+  readonly registry?: EcsTaskDefinitionRegistry;
+  /** Extra tags on every task (e.g. the stack's). @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Why ECS did not start a task, and whether trying again later can help. */
+export type TaskLaunchFailureKind =
+  /** `RESOURCE:*`, `AGENT`, Fargate "Capacity is unavailable", throttling past the SDK's retries, 5xx. */
+  | 'retryable'
+  /** `MISSING`, `INACTIVE`, `ATTRIBUTE`, invalid parameters, access denied, overrides too large: a fix is needed. */
+  | 'permanent';
+
+/** A failed launch, with the RunTask `failures[]` entries when that is how ECS answered. */
+export class TaskLaunchError extends DomainTaskLaunchError<Failure> {}
+
+/** What one RunTask call asked for; `launchTask` builds it from a pod. */
+export interface RunTasksRequest {
+  taskDefinition: string;
+  /** 1–10 identical tasks. */
+  count: number;
+  overrides: TaskOverride;
+  startedBy: string;
+  group: string;
+  tags: Record<string, string>;
+  clientToken: string;
+}
+
+/** A started task. */
+export interface LaunchedTask {
+  taskArn: string;
+  /** The task definition it runs (family:revision ARN). */
+  taskDefinitionArn?: string;
+}
+
+/** Identity of a pod's task as ECS carries it, decodable from a Task State Change event ({@link parseTaskGroup}). */
+export interface TaskIdentity extends TaskRef {
+  /** The pod's container restart count when this task was launched (restartPolicy OnFailure restarts in place). */
+  attempt: number;
+}
+
+/**
+ * Runs pods as ECS Fargate tasks: one RunTask per pod launch, with the pod's args and env as container overrides on a
+ * shared, content-addressed task definition ({@link EcsTaskDefinitionRegistry}).
+ *
+ * Idempotency: `clientToken` derives from the pod uid, its restart count and {@link launchRetryAnnotation}, and every
+ * other parameter derives from the pod, so a retried launch (an SDK retry, a Lambda retry, a resync) returns the task
+ * already started instead of a second one (tokens are scoped to the cluster, for up to 24 h:
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/ECS_Idempotency.html).
+ *
+ * Identity: `group` = `jobctl:<namespace>:<job>:<pod>:<attempt>` (≤255 characters; the Task State Change event
+ * carries it, and tags it does not), `startedBy` = `<namespace>/<pod>/<attempt>` (≤128 characters of
+ * `[A-Za-z0-9_/-]`, ListTasks' filter), tags for people.
+ */
+export class EcsTaskLauncher implements TaskLauncher {
+  private readonly registry: EcsTaskDefinitionRegistry;
+
+  constructor(private readonly options: EcsTaskLauncherOptions) {
+    this.registry = options.registry ?? new EcsTaskDefinitionRegistry(options.client);
+    if (options.subnets.length === 0) throw new TypeError('EcsTaskLauncher: subnets: at least one subnet is required for awsvpc');
+  }
+
+  async launch(pod: Pod): Promise<void> {
+    await this.launchTask(pod);
+  }
+
+  /** Launches the pod's task and returns it (the controller may record {@link taskArnAnnotation}). */
+  async launchTask(pod: Pod): Promise<LaunchedTask> {
+    const run = resolveContainerRun(pod);
+    const definition = taskDefinitionForPod(pod, this.options.taskDefinitions, run);
+    const family = await this.registry.ensureRegistered(definition);
+    const identity = taskIdentityOf(pod);
+    const overrides: TaskOverride = {
+      containerOverrides: [
+        {
+          name: run.container.name,
+          ...(run.command === undefined ? {} : { command: run.command }),
+          ...(run.env.length === 0 ? {} : { environment: run.env }),
+        },
+      ],
+    };
+    const [task] = await this.runTasks({
+      taskDefinition: family,
+      count: 1,
+      overrides,
+      startedBy: startedByFor(identity),
+      group: taskGroupFor(identity),
+      tags: { ...(this.options.tags ?? {}), ...taskTagsFor(pod) },
+      clientToken: clientTokenFor(pod),
+    });
+    return task!;
+  }
+
+  /**
+   * One RunTask call for `count` (≤10) identical tasks. Resolves to every task started; rejects with a
+   * {@link TaskLaunchError} when ECS started none or answered with an error. With `count` > 1 a partial success is
+   * possible: the started tasks are returned and the failures are in `TaskLaunchError.failures` only when nothing
+   * started — callers that batch must compare the counts.
+   */
+  async runTasks(request: RunTasksRequest): Promise<LaunchedTask[]> {
+    if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_TASKS_PER_RUN_TASK) {
+      throw new RangeError(`EcsTaskLauncher: count: Invalid value: ${request.count}: RunTask starts 1-${MAX_TASKS_PER_RUN_TASK} tasks per call`);
+    }
+    const overridesChars = JSON.stringify(request.overrides).length;
+    if (overridesChars > MAX_OVERRIDES_CHARS) {
+      throw new TaskLaunchError(
+        `RunTask overrides for ${request.startedBy}: ${overridesChars} characters of args and env exceed ECS's ${MAX_OVERRIDES_CHARS}: ` +
+          'move large values into the image or a file the task reads',
+        { retryable: false },
+      );
+    }
+    const input: RunTaskCommandInput = {
+      cluster: this.options.cluster,
+      taskDefinition: request.taskDefinition,
+      count: request.count,
+      ...(this.options.capacityProviderStrategy === undefined
+        ? { launchType: 'FARGATE' as const }
+        : { capacityProviderStrategy: this.options.capacityProviderStrategy.map((s) => ({ ...s })) }),
+      ...(this.options.platformVersion === undefined ? {} : { platformVersion: this.options.platformVersion }),
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: [...this.options.subnets],
+          securityGroups: [...this.options.securityGroups],
+          assignPublicIp: this.options.assignPublicIp ?? 'DISABLED',
+        },
+      },
+      overrides: request.overrides,
+      startedBy: request.startedBy,
+      group: request.group,
+      tags: toTags(request.tags),
+      clientToken: request.clientToken,
+    };
+    let output;
+    try {
+      output = await this.options.client.send(new RunTaskCommand(input));
+    } catch (error) {
+      if (error instanceof ConflictException) {
+        // The token was used with other parameters (e.g. a re-registered task definition): the task exists.
+        const arns = error.resourceIds ?? [];
+        if (arns.length > 0) return arns.map((taskArn) => ({ taskArn }));
+      }
+      throw translateRunTaskError(error, request.startedBy);
+    }
+    const tasks = (output.tasks ?? []).flatMap((t) => (t.taskArn === undefined ? [] : [{ taskArn: t.taskArn, ...(t.taskDefinitionArn === undefined ? {} : { taskDefinitionArn: t.taskDefinitionArn }) }]));
+    const failures = output.failures ?? [];
+    if (tasks.length === 0) {
+      if (failures.length === 0) {
+        throw new TaskLaunchError(`RunTask for ${request.startedBy}: ECS started no task and reported no failure`, { retryable: true });
+      }
+      const retryable = failures.every(isRetryableFailure);
+      const described = failures.map((f) => [f.reason, f.detail, f.arn].filter(Boolean).join(' ')).join('; ');
+      throw new TaskLaunchError(
+        `RunTask for ${request.startedBy}: ECS started no task: ${described}${retryable ? ' (retryable: try again later)' : ''}`,
+        { retryable, failures },
+      );
+    }
+    return tasks;
+  }
+
+  /**
+   * Stops the pod's current task with `reason` (cut to 255 characters). The task is the one recorded in
+   * {@link taskArnAnnotation}, or else found by ListTasks on the pod's `startedBy` (its current attempt):
+   * - a running (or pending) task is stopped → true;
+   * - a task already stopping or stopped (desired status STOPPED) → true without a second StopTask: its exit is, or
+   *   was, reported by its Task State Change event;
+   * - no task (never launched, or waiting out an OnFailure back-off, or expired from ECS an hour after it stopped)
+   *   → false: nothing will report an exit, the caller records the pod's end.
+   */
+  async stop(pod: Pod, reason: string): Promise<boolean> {
+    const cluster = this.options.cluster;
+    const stopReason = reason.slice(0, MAX_STOP_REASON_CHARS);
+    const recorded = pod.metadata.annotations?.[taskArnAnnotation];
+    if (recorded !== undefined) {
+      try {
+        await this.options.client.send(new StopTaskCommand({ cluster, task: recorded, reason: stopReason }));
+        return true;
+      } catch (error) {
+        // "The referenced task was not found": stopped more than an hour ago (or never existed).
+        if (error instanceof InvalidParameterException) return false;
+        throw translateStopError(error, recorded);
+      }
+    }
+    const startedBy = startedByFor(taskIdentityOf(pod));
+    const running = await this.listTasks(startedBy, 'RUNNING');
+    for (const task of running) {
+      try {
+        await this.options.client.send(new StopTaskCommand({ cluster, task, reason: stopReason }));
+      } catch (error) {
+        throw translateStopError(error, task);
+      }
+    }
+    if (running.length > 0) return true;
+    return (await this.listTasks(startedBy, 'STOPPED')).length > 0;
+  }
+
+  private async listTasks(startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.options.client.send(
+        new ListTasksCommand({ cluster: this.options.cluster, startedBy, desiredStatus, ...(nextToken === undefined ? {} : { nextToken }) }),
+      );
+      arns.push(...(out.taskArns ?? []));
+      nextToken = out.nextToken;
+    } while (nextToken !== undefined);
+    return arns;
+  }
+}
+
+/** The pod's task identity: namespace, Job (from the `job-name` label), pod, and its container restart count. */
+export function taskIdentityOf(pod: Pod): TaskIdentity {
+  return {
+    namespace: pod.metadata.namespace,
+    jobName: pod.metadata.labels?.[wellKnown.jobName] ?? pod.metadata.labels?.[wellKnown.batchJobName] ?? '',
+    podName: pod.metadata.name,
+    attempt: pod.status.containerStatuses?.[0]?.restartCount ?? 0,
+  };
+}
+
+/**
+ * `startedBy` for a pod's task: `<namespace>/<pod>/<attempt>`. Kubernetes names fit the allowed characters; should
+ * the whole exceed 128 characters, it becomes a prefix plus a hash (still unique, still recomputable from the pod).
+ */
+export function startedByFor(identity: TaskIdentity): string {
+  const raw = `${identity.namespace}/${identity.podName}/${identity.attempt}`.replace(/[^A-Za-z0-9_/-]/g, '_');
+  if (raw.length <= MAX_STARTED_BY_CHARS) return raw;
+  const hash = sha256Hex(raw).slice(0, 32);
+  return `${raw.slice(0, MAX_STARTED_BY_CHARS - hash.length - 1)}_${hash}`;
+}
+
+/**
+ * The task group, `jobctl:<namespace>:<job>:<pod>:<attempt>`: the full identity, which Task State Change events carry
+ * (`detail.group`). Kubernetes names hold no `:`, so it splits back unambiguously ({@link parseTaskGroup}).
+ */
+export function taskGroupFor(identity: TaskIdentity): string {
+  const group = `jobctl:${identity.namespace}:${identity.jobName}:${identity.podName}:${identity.attempt}`;
+  if (group.length > MAX_GROUP_CHARS) {
+    throw new TaskLaunchError(`task group for pod ${identity.namespace}/${identity.podName}: ${group.length} characters exceed ECS's ${MAX_GROUP_CHARS}`, { retryable: false });
+  }
+  return group;
+}
+
+/** The identity in a task group written by {@link taskGroupFor}; undefined for any other group (tasks not ours). */
+export function parseTaskGroup(group: string | undefined): TaskIdentity | undefined {
+  const match = /^jobctl:([^:]+):([^:]*):([^:]+):(\d+)$/.exec(group ?? '');
+  if (!match) return undefined;
+  return { namespace: match[1]!, jobName: match[2]!, podName: match[3]!, attempt: Number(match[4]) };
+}
+
+/**
+ * `clientToken`: `jobctl-` + 56 hex digits of sha256(pod uid, restart count, launch retry) — 63 characters in
+ * 33–126. The same pod launch always sends the same token.
+ */
+export function clientTokenFor(pod: Pod): string {
+  const identity = taskIdentityOf(pod);
+  const uid = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
+  const retry = pod.metadata.annotations?.[launchRetryAnnotation] ?? '0';
+  const token = `jobctl-${sha256Hex(`${uid}/${identity.attempt}/${retry}`).slice(0, 56)}`;
+  return token.slice(0, MAX_CLIENT_TOKEN_CHARS);
+}
+
+/** Tags identifying the pod (values cut to 256 characters; Kubernetes names are far shorter). */
+export function taskTagsFor(pod: Pod): Record<string, string> {
+  const identity = taskIdentityOf(pod);
+  const tags: Record<string, string> = {
+    [taskTagKeys.namespace]: identity.namespace,
+    [taskTagKeys.jobName]: identity.jobName,
+    [taskTagKeys.podName]: identity.podName,
+  };
+  const uid = pod.metadata.labels?.[wellKnown.batchControllerUid];
+  if (uid !== undefined) tags[taskTagKeys.controllerUid] = uid;
+  const index = pod.metadata.labels?.[wellKnown.completionIndex] ?? pod.metadata.annotations?.[wellKnown.completionIndex];
+  if (index !== undefined) tags[taskTagKeys.completionIndex] = index;
+  for (const key of Object.keys(tags)) tags[key] = tags[key]!.slice(0, MAX_TAG_VALUE_CHARS);
+  return tags;
+}
+
+/**
+ * Whether a RunTask `failures[]` entry may succeed later: `RESOURCE:*` and `AGENT`
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html) and Fargate's "Capacity is
+ * unavailable at this time. Please try again later or in a different availability zone"
+ * (https://repost.aws/knowledge-center/ecs-fargate-runtask-capacity). `MISSING`, `INACTIVE`, `ATTRIBUTE` and anything
+ * unknown need a fix, not a wait.
+ */
+export function isRetryableFailure(failure: Failure): boolean {
+  const reason = failure.reason ?? '';
+  if (reason.startsWith('RESOURCE:') || reason === 'AGENT') return true;
+  return /capacity is unavailable|try again later|rate exceeded|throttl/i.test(`${reason} ${failure.detail ?? ''}`);
+}
+
+/** SDK errors from RunTask (after the SDK's own retries) as {@link TaskLaunchError}s; the SDK error is the cause. */
+function translateRunTaskError(error: unknown, startedBy: string): Error {
+  if (!(error instanceof Error)) return new TaskLaunchError(`RunTask for ${startedBy}: ${String(error)}`, { retryable: true });
+  const retryable = isTransientSdkError(error);
+  return new TaskLaunchError(`RunTask for ${startedBy}: ${error.name}: ${error.message}${retryable ? ' (retryable: try again later)' : ''}`, { retryable }, { cause: error });
+}
+
+function translateStopError(error: unknown, task: string): Error {
+  if (!(error instanceof Error)) return new Error(`StopTask ${task}: ${String(error)}`);
+  return new Error(`StopTask ${task}: ${error.name}: ${error.message}`, { cause: error });
+}
+
+/** Throttling, 5xx and network errors: worth trying again later. Client errors (4xx) are not. */
+function isTransientSdkError(error: Error): boolean {
+  if (/Throttl|RequestLimitExceeded|TooManyRequests/.test(error.name) || /rate exceeded/i.test(error.message)) return true;
+  if (error instanceof ECSServiceException) return error.$fault === 'server' || (error.$metadata.httpStatusCode ?? 0) >= 500;
+  return true; // no service response at all: timeouts, connection resets
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
