@@ -59,3 +59,4 @@ export function nextTimes(schedule: CronSchedule, afterMs: number, count: number
   return times;
 }
 
+export { toEventBridgeSchedules, DST_CHECK_YEARS, type EventBridgeDivergence, type EventBridgeDivergenceKind, type EventBridgeSchedule, type EventBridgeTranslation, type EventBridgeTranslationOptions } from './eventbridge.ts';
