@@ -49,7 +49,10 @@ export async function findRuntime(stateDir: string): Promise<RuntimeInfo | undef
 export async function claimRuntimeFile(stateDir: string, info?: RuntimeInfo): Promise<void> {
   const running = await findRuntime(stateDir);
   if (running && running.pid !== process.pid) {
-    throw new JobctlError('Conflict', `${stateDir}: a jobctl runtime is already running (pid ${running.pid}); stop it first or set JOBCTL_STATE_DIR`);
+    throw new JobctlError(
+      'Conflict',
+      `${stateDir}: a jobctl runtime is already running (pid ${running.pid}); stop it first, or set JOBCTL_STATE_DIR for a second one (if pid ${running.pid} is not jobctl, delete ${runtimeFile(stateDir)})`,
+    );
   }
   if (info) {
     await writeFile(runtimeFile(stateDir), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
