@@ -1,0 +1,39 @@
+/**
+ * Names of the environment variables the `Jobctl` construct sets on the Lambdas (read by `src/aws/env.ts`): the
+ * dispatcher gets only the table name, the job controller all of them. Kept free of imports so `functions/*.ts` can import it without bundling aws-cdk-lib.
+ *
+ * @example
+ * import { JOBCTL_ENV } from '../infra/lambda-env.ts';
+ * const tableName = process.env[JOBCTL_ENV.tableName];
+ */
+export const JOBCTL_ENV = {
+  /** The state table's name (`src/aws/state-table.ts` layout). */
+  tableName: 'JOBCTL_TABLE_NAME',
+  /** ARN of the ECS cluster the tasks run in. */
+  clusterArn: 'JOBCTL_CLUSTER_ARN',
+  /** Comma-separated subnet ids for RunTask `awsvpcConfiguration.subnets`. */
+  subnets: 'JOBCTL_SUBNETS',
+  /** Comma-separated security group ids for RunTask `awsvpcConfiguration.securityGroups`. */
+  securityGroups: 'JOBCTL_SECURITY_GROUPS',
+  /** `ENABLED` or `DISABLED`: RunTask `awsvpcConfiguration.assignPublicIp`. */
+  assignPublicIp: 'JOBCTL_ASSIGN_PUBLIC_IP',
+  /** CloudWatch Logs group of the tasks' awslogs driver. */
+  logGroupName: 'JOBCTL_LOG_GROUP',
+  /** `awslogs-stream-prefix` of the tasks. */
+  logStreamPrefix: 'JOBCTL_LOG_STREAM_PREFIX',
+  /** Task definitions' `executionRoleArn`. */
+  taskExecutionRoleArn: 'JOBCTL_TASK_EXECUTION_ROLE_ARN',
+  /** Task definitions' `taskRoleArn`. */
+  taskRoleArn: 'JOBCTL_TASK_ROLE_ARN',
+  /** First part of every task definition family; the Lambdas may only RunTask families starting with `<prefix>-`. */
+  taskFamilyPrefix: 'JOBCTL_TASK_FAMILY_PREFIX',
+  /** EventBridge Scheduler schedule group holding the CronJobs' schedules. */
+  scheduleGroupName: 'JOBCTL_SCHEDULE_GROUP',
+  /** Role EventBridge Scheduler assumes for the job controller's one-time requeue schedules (durable timers). */
+  schedulerRoleArn: 'JOBCTL_SCHEDULER_ROLE_ARN',
+  /** ARN of the SQS dead-letter queue, for the requeue schedules' `DeadLetterConfig`. */
+  deadLetterQueueArn: 'JOBCTL_DLQ_ARN',
+} as const;
+
+/** One of the {@link JOBCTL_ENV} variable names. */
+export type JobctlEnvName = (typeof JOBCTL_ENV)[keyof typeof JOBCTL_ENV];

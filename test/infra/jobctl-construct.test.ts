@@ -1,0 +1,355 @@
+import { existsSync } from 'node:fs';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { scheduleNameFor, SCHEDULED_TIME_ATTRIBUTE } from '../../infra/jobctl-construct.ts';
+import { JobctlStack } from '../../infra/jobctl-stack.ts';
+import { JOBCTL_ENV } from '../../infra/lambda-env.ts';
+import { stateTableDefinition } from '../../src/aws/state-table.ts';
+import { actionsOf, fastApp, FIXTURES, policyStatements, resourcesOf, STUB_ENTRY, synthJobctl } from './synth.ts';
+
+const examples = synthJobctl();
+
+function scheduleNamed(template: ReturnType<typeof synthJobctl>['template'], name: string): Record<string, unknown> {
+  const found = Object.values(template.findResources('AWS::Scheduler::Schedule', { Properties: { Name: name } }));
+  expect(found, `schedule ${name}`).toHaveLength(1);
+  return (found[0] as { Properties: Record<string, unknown> }).Properties;
+}
+
+describe('Jobctl schedules', () => {
+  it('runs the hello CronJob every minute in UTC with the dispatcher payload', () => {
+    const hello = scheduleNamed(examples.template, 'default.hello');
+    expect(hello).toMatchObject({
+      ScheduleExpression: 'cron(* * * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: { RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 } },
+    });
+    const input = JSON.parse((hello['Target'] as { Input: string }).Input) as unknown;
+    expect(input).toEqual({ cronJob: { namespace: 'default', name: 'hello' }, scheduledTime: '<aws.scheduler.scheduled-time>' });
+    expect(SCHEDULED_TIME_ATTRIBUTE).toBe('<aws.scheduler.scheduled-time>');
+  });
+
+  it('keeps the report CronJob in Berlin time with retries bounded by its 600 s deadline', () => {
+    expect(scheduleNamed(examples.template, 'default.nightly-report')).toMatchObject({
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      Target: { RetryPolicy: { MaximumEventAgeInSeconds: 600 } },
+    });
+  });
+
+  it('targets the dispatcher with the scheduler role, the DLQ and the stack group for every schedule', () => {
+    const [groupId, group] = Object.entries(examples.template.findResources('AWS::Scheduler::ScheduleGroup'))[0]!;
+    examples.template.allResources('AWS::Scheduler::Schedule', { DependsOn: Match.arrayWith([groupId]) });
+    examples.template.allResourcesProperties('AWS::Scheduler::Schedule', {
+      GroupName: (group as { Properties: { Name: string } }).Properties.Name,
+      Target: {
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Dispatcher'), 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulerRole'), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+      },
+    });
+    examples.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+  });
+
+  it('warns on the schedule when EventBridge runs a repeated local time once', () => {
+    const warnings = Annotations.fromStack(examples.stack).findWarning('*', Match.stringLikeRegexp('Europe/Berlin the local times 02:00-02:59 occur twice'));
+    expect(warnings.map((w) => w.id)).toEqual([expect.stringContaining('default.nightly-report')]);
+  });
+
+  it('makes two schedules when day-of-month and day-of-week are both restricted', () => {
+    const { template } = synthJobctl({ manifests: `${FIXTURES}/or-rule.yaml` });
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    expect(scheduleNamed(template, 'default.payroll.1')['ScheduleExpression']).toBe('cron(0 9 1 * ? *)');
+    expect(scheduleNamed(template, 'default.payroll.2')['ScheduleExpression']).toBe('cron(0 9 ? * MON *)');
+  });
+
+  it('disables the schedule of a suspended CronJob and raises a deadline under 60 s to the API minimum', () => {
+    const { template, stack } = synthJobctl({ manifests: `${FIXTURES}/suspended.yaml` });
+    expect(scheduleNamed(template, 'default.paused')).toMatchObject({
+      ScheduleExpression: 'cron(0/15 * * * ? *)',
+      State: 'DISABLED',
+      Target: { RetryPolicy: { MaximumEventAgeInSeconds: 60 } },
+    });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('startingDeadlineSeconds 30'))).toHaveLength(1);
+  });
+
+  it('names schedules within 64 characters, hashing long names', () => {
+    const long = scheduleNameFor('a-very-long-namespace-name-for-the-finance-team', 'nightly-report-with-a-long-name', 1, 2);
+    expect(long.length).toBeLessThanOrEqual(64);
+    expect(long).toMatch(/-[0-9a-f]{8}\.2$/);
+  });
+
+  it('fails when an @every interval is not a whole number of minutes', () => {
+    expect(() => synthJobctl({ manifests: `${FIXTURES}/every-seconds.yaml` })).toThrow(/default\/too-often spec.schedule "@every 90s"/);
+  });
+
+  it('sets maximumRetryAttempts from scheduleRetryAttempts', () => {
+    const { template } = synthJobctl({ scheduleRetryAttempts: 3 });
+    template.allResourcesProperties('AWS::Scheduler::Schedule', { Target: { RetryPolicy: { MaximumRetryAttempts: 3 } } });
+    expect(() => synthJobctl({ scheduleRetryAttempts: 186 })).toThrow(/scheduleRetryAttempts 186/);
+  });
+});
+
+describe('Jobctl manifests', () => {
+  it('fails synth with file:line field for every error of a bad manifest', () => {
+    expect(() => synthJobctl({ manifests: `${FIXTURES}/bad` })).toThrow(
+      /test\/infra\/fixtures\/bad\/cronjob.yaml:6 spec.schedule: Invalid value: "61 \* \* \* \*"[\s\S]*cronjob.yaml:14 spec.jobTemplate.spec.template.spec.restartPolicy/,
+    );
+  });
+
+  it('fails naming the manifests prop when the path does not exist', () => {
+    expect(() => synthJobctl({ manifests: 'no/such/dir' })).toThrow('Jobctl: manifests "no/such/dir": no such file or folder');
+  });
+
+  it('loads a folder recursively: the CronJobs and the Job of examples/', () => {
+    expect(examples.jobctl.cronJobs.map((c) => c.metadata.name).sort()).toEqual(['hello', 'nightly-report']);
+    expect(examples.jobctl.jobs.map((j) => j.metadata.name)).toEqual(['indexed-demo']);
+  });
+});
+
+describe('Jobctl state table', () => {
+  it('has exactly the keys and GSIs of stateTableDefinition', () => {
+    const wanted = stateTableDefinition('x');
+    examples.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: wanted.KeySchema,
+      AttributeDefinitions: Match.arrayEquals(wanted.AttributeDefinitions!.map((a) => Match.objectEquals({ ...a }))),
+      GlobalSecondaryIndexes: wanted.GlobalSecondaryIndexes!.map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection })),
+    });
+  });
+
+  it('has TTL on expiresAt, PITR, a NEW_AND_OLD_IMAGES stream and encryption', () => {
+    examples.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      SSESpecification: { SSEEnabled: true },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  it('feeds the table stream to the job controller with a DLQ on failure', () => {
+    examples.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('JobController') },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('StateTable'), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } } },
+    });
+  });
+
+  it('uses existingTable instead of creating one', () => {
+    const { template } = synthJobctl({}, (stack) => ({
+      existingTable: dynamodb.Table.fromTableAttributes(stack, 'Mine', {
+        tableName: 'my-jobctl',
+        tableStreamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/my-jobctl/stream/2024-01-01T00:00:00.000',
+      }),
+    }));
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [JOBCTL_ENV.tableName]: 'my-jobctl' }) } });
+  });
+
+  it('rejects an existingTable without a stream, naming the prop', () => {
+    expect(() => synthJobctl({}, (stack) => ({ existingTable: dynamodb.Table.fromTableName(stack, 'NoStream', 'plain') }))).toThrow(
+      /existingTable .* has no stream/,
+    );
+  });
+
+  it('retains the table and log groups by default and deletes them with removalPolicy DESTROY', () => {
+    examples.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    const { template } = synthJobctl({ removalPolicy: RemovalPolicy.DESTROY });
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+    template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('Jobctl dead-letter queue', () => {
+  it('is encrypted and denies non-TLS access', () => {
+    examples.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    examples.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('Jobctl compute and logs', () => {
+  it('runs both Lambdas on the newest Node.js runtime on arm64 by default', () => {
+    examples.template.resourceCountIs('AWS::Lambda::Function', 2);
+    examples.template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+  });
+
+  it('uses the architecture prop', () => {
+    synthJobctl({ architecture: lambda.Architecture.X86_64 }).template.allResourcesProperties('AWS::Lambda::Function', {
+      Architectures: ['x86_64'],
+    });
+  });
+
+  it('gives the job controller every variable src/aws/env.ts reads, and the dispatcher the table only', () => {
+    const ref = Match.anyValue();
+    examples.template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: {
+        Variables: Match.objectEquals({
+          [JOBCTL_ENV.tableName]: ref,
+          [JOBCTL_ENV.clusterArn]: ref,
+          [JOBCTL_ENV.subnets]: ref,
+          [JOBCTL_ENV.securityGroups]: ref,
+          [JOBCTL_ENV.assignPublicIp]: 'DISABLED',
+          [JOBCTL_ENV.logGroupName]: ref,
+          [JOBCTL_ENV.logStreamPrefix]: 'jobctl',
+          [JOBCTL_ENV.taskExecutionRoleArn]: ref,
+          [JOBCTL_ENV.taskRoleArn]: ref,
+          [JOBCTL_ENV.taskFamilyPrefix]: 'jobctl',
+          [JOBCTL_ENV.scheduleGroupName]: ref,
+          [JOBCTL_ENV.schedulerRoleArn]: ref,
+          [JOBCTL_ENV.deadLetterQueueArn]: ref,
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+    examples.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectEquals({ [JOBCTL_ENV.tableName]: ref, NODE_OPTIONS: '--enable-source-maps' }) },
+    });
+  });
+
+  it('sets assignPublicIp ENABLED only when asked', () => {
+    synthJobctl({ assignPublicIp: true }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [JOBCTL_ENV.assignPublicIp]: 'ENABLED' }) },
+    });
+  });
+
+  it('keeps logs one month by default and for logRetention when given', () => {
+    examples.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    synthJobctl({ logRetention: logs.RetentionDays.ONE_WEEK }).template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('creates an ECS cluster with Container Insights in a private-subnet VPC by default', () => {
+    examples.template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+    examples.template.resourceCountIs('AWS::EC2::VPC', 1);
+    examples.template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    examples.template.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+
+  it('uses the vpc, subnets and securityGroups brought by the caller', () => {
+    const { template } = synthJobctl({}, (stack: Stack) => {
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+        vpcId: 'vpc-1',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        privateSubnetIds: ['subnet-a', 'subnet-b'],
+        isolatedSubnetIds: ['subnet-i1', 'subnet-i2'],
+      });
+      return {
+        vpc,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-1')],
+      };
+    });
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [JOBCTL_ENV.subnets]: 'subnet-i1,subnet-i2', [JOBCTL_ENV.securityGroups]: 'sg-1' }) },
+    });
+  });
+
+  it('rejects subnets or securityGroups without vpc, naming the prop', () => {
+    expect(() => synthJobctl({ subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } })).toThrow('Jobctl: subnets requires vpc');
+    expect(() => synthJobctl({}, (stack) => ({ securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-1')] }))).toThrow(
+      'Jobctl: securityGroups requires vpc',
+    );
+  });
+
+  it('sends ECS Task State Change events of its cluster to the job controller', () => {
+    examples.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { clusterArn: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'Arn'] }] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('JobController'), 'Arn'] } })],
+    });
+  });
+
+  it('uses the taskFamilyPrefix prop in RunTask permissions and the environment', () => {
+    const { template } = synthJobctl({ taskFamilyPrefix: 'team-a' });
+    const runTask = policyStatements(template).find((s) => actionsOf(s).includes('ecs:RunTask'));
+    expect(JSON.stringify(runTask?.Resource)).toContain(':task-definition/team-a-*');
+    expect(() => synthJobctl({ taskFamilyPrefix: 'bad prefix' })).toThrow('Jobctl: taskFamilyPrefix "bad prefix"');
+  });
+
+  it.skipIf(!existsSync('functions/dispatcher.ts') || !existsSync('functions/job-controller.ts'))(
+    'defaults the entries to functions/dispatcher.ts and functions/job-controller.ts',
+    () => {
+      expect(() => synthJobctl({ dispatcherEntry: undefined, jobControllerEntry: undefined })).not.toThrow();
+    },
+  );
+});
+
+describe('Jobctl IAM', () => {
+  const statements = policyStatements(examples.template);
+  const ALLOWED_STAR_ACTIONS = new Set(['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecr:GetAuthorizationToken']);
+
+  it('has no "*" resource on DynamoDB, ECS or Scheduler actions except the task-definition ones AWS requires', () => {
+    const starred = statements.filter((s) => resourcesOf(s).includes('*')).flatMap(actionsOf);
+    expect(starred.filter((a) => !ALLOWED_STAR_ACTIONS.has(a))).toEqual([]);
+    expect(starred.filter((a) => /^(dynamodb|ecs|scheduler):/.test(a)).sort()).toEqual(['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition']);
+  });
+
+  it('allows iam:PassRole only for the two task roles (to ECS) and the requeue role (to Scheduler)', () => {
+    const passRole = statements.filter((s) => actionsOf(s).some((a) => a === 'iam:PassRole' || a === 'iam:*' || a === '*'));
+    expect(passRole.map((s) => [s.Condition, resourcesOf(s)])).toEqual([
+      [
+        { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        [{ 'Fn::GetAtt': [expect.stringMatching(/TaskExecutionRole/), 'Arn'] }, { 'Fn::GetAtt': [expect.stringMatching(/JobctlTaskRole/), 'Arn'] }],
+      ],
+      [{ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }, [{ 'Fn::GetAtt': [expect.stringMatching(/RequeueSchedulerRole/), 'Arn'] }]],
+    ]);
+  });
+
+  it('scopes RunTask to the jobctl families on this cluster', () => {
+    const runTask = statements.filter((s) => actionsOf(s).includes('ecs:RunTask'));
+    expect(runTask).toHaveLength(1);
+    expect(JSON.stringify(runTask[0]!.Resource)).toContain(':task-definition/jobctl-*');
+    expect(runTask[0]!.Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/Cluster/), 'Arn'] } } });
+  });
+
+  it('lets the scheduler role only invoke the dispatcher and send to the DLQ', () => {
+    const scheduler = statements.filter((s) => /SchedulerRole/.test(s.policy) && !/Requeue/.test(s.policy));
+    expect(scheduler.map((s) => [s.Action, s.Resource])).toEqual([
+      ['lambda:InvokeFunction', { 'Fn::GetAtt': [expect.stringMatching(/Dispatcher/), 'Arn'] }],
+      ['sqs:SendMessage', { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] }],
+    ]);
+  });
+
+  it('gives the dispatcher no ECS permission', () => {
+    const dispatcher = statements.filter((s) => /DispatcherRole/.test(s.policy)).flatMap(actionsOf);
+    expect(dispatcher.filter((a) => a.startsWith('ecs:') || a.startsWith('iam:'))).toEqual([]);
+  });
+});
+
+describe('Jobctl with cdk-nag AwsSolutions', () => {
+  it('synthesizes with no unacknowledged finding, each acknowledgement with a reason', () => {
+    const app = fastApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new JobctlStack(app, 'Nagged', { manifests: 'examples', dispatcherEntry: STUB_ENTRY, jobControllerEntry: STUB_ENTRY });
+    expect(() => app.synth()).not.toThrow();
+
+    const acknowledgements = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgements) expect(reason.length, id).toBeGreaterThan(20);
+  });
+});
