@@ -1,0 +1,51 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
+import { EcsTaskLauncher } from '../src/aws/ecs-task-launcher.ts';
+import { loadJobControllerEnv } from '../src/aws/env.ts';
+import { RecordingEcsLauncher } from '../src/aws/lambda-launcher.ts';
+import { JobControllerLambda, type JobControllerLambdaDeps, type JobControllerResult, type LambdaContextLike } from '../src/aws/lambda-job-controller.ts';
+import { RetainedLogSink } from '../src/aws/lambda-log-sink.ts';
+import { SchedulerRequeue } from '../src/aws/scheduler-requeue.ts';
+import { SystemClock } from '../src/local/clock.ts';
+
+/**
+ * Job-controller Lambda: ECS Task State Change events (EventBridge rule), the state table's DynamoDB stream
+ * (ReportBatchItemFailures) and requeue timers. Contracts: {@link JobControllerLambda}. Environment: `src/aws/env.ts`.
+ */
+export function createHandler(deps: JobControllerLambdaDeps): (event: unknown, context?: LambdaContextLike) => Promise<JobControllerResult> {
+  const controller = new JobControllerLambda(deps);
+  return (event, context) => controller.handle(event, context);
+}
+
+const env = loadJobControllerEnv();
+const clock = new SystemClock();
+const store = new DynamoDbStateStore({ client: new DynamoDBClient({ maxAttempts: 8 }), tableName: env.tableName, now: () => clock.now() });
+const ecs = new EcsTaskLauncher({
+  client: new ECSClient({ maxAttempts: 8 }),
+  cluster: env.clusterArn,
+  subnets: env.subnets,
+  securityGroups: env.securityGroups,
+  assignPublicIp: env.assignPublicIp,
+  taskDefinitions: {
+    executionRoleArn: env.taskExecutionRoleArn,
+    taskRoleArn: env.taskRoleArn,
+    logGroup: env.logGroup,
+    logRegion: env.region,
+    logStreamPrefix: env.logStreamPrefix,
+    familyPrefix: env.taskFamilyPrefix,
+  },
+});
+const requeue = new SchedulerRequeue({ client: new SchedulerClient({ maxAttempts: 8 }), groupName: env.scheduleGroup, roleArn: env.schedulerRoleArn, ...(env.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: env.deadLetterQueueArn }) });
+
+export const handler = createHandler({
+  store,
+  launcher: new RecordingEcsLauncher(ecs, store),
+  logs: new RetainedLogSink(),
+  clock,
+  requeue,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  maxInlineWaitMs: env.maxInlineWaitMs,
+  ...(env.requeueTargetArn === undefined ? {} : { requeueTargetArn: env.requeueTargetArn }),
+});

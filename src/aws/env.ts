@@ -1,0 +1,111 @@
+/**
+ * Environment of the jobctl Lambdas. **The CDK construct sets exactly these variables** (names match
+ * `infra/lambda-env.ts` `JOBCTL_ENV` where that file already names them; the ones marked NEW are added here).
+ *
+ * | variable | dispatcher | job controller | meaning |
+ * | --- | --- | --- | --- |
+ * | `JOBCTL_TABLE_NAME` | required | required | the state table (`src/aws/state-table.ts`) |
+ * | `JOBCTL_CLUSTER_ARN` | – | required | ECS cluster of the tasks (RunTask/StopTask/ListTasks `cluster`) |
+ * | `JOBCTL_SUBNETS` | – | required | comma-separated subnet ids (RunTask `awsvpcConfiguration.subnets`) |
+ * | `JOBCTL_SECURITY_GROUPS` | – | required | comma-separated security group ids |
+ * | `JOBCTL_ASSIGN_PUBLIC_IP` | – | optional | `ENABLED` or `DISABLED` (default `DISABLED`) |
+ * | `JOBCTL_TASK_ROLE_ARN` | – | required | task definitions' `taskRoleArn` (job controller needs `iam:PassRole` on it) |
+ * | `JOBCTL_TASK_EXECUTION_ROLE_ARN` | – | required | task definitions' `executionRoleArn` (`iam:PassRole` too) |
+ * | `JOBCTL_LOG_GROUP` | – | required | CloudWatch Logs group of the tasks' awslogs driver |
+ * | `JOBCTL_LOG_STREAM_PREFIX` | – | optional | `awslogs-stream-prefix` (default `jobctl`) |
+ * | `JOBCTL_TASK_FAMILY_PREFIX` | – | optional | task definition family prefix (default `jobctl`) |
+ * | `JOBCTL_SCHEDULE_GROUP` | – | required | Scheduler group of the durable-timer (requeue) one-time schedules |
+ * | `JOBCTL_SCHEDULER_ROLE_ARN` | – | required | NEW: role Scheduler assumes to invoke the job controller (`iam:PassRole`) |
+ * | `JOBCTL_REQUEUE_TARGET_ARN` | – | optional | NEW: the job controller's own ARN, target of requeue schedules; default: the invocation's `context.invokedFunctionArn` (so the construct need not make the function reference itself) |
+ * | `JOBCTL_DLQ_ARN` | – | optional | NEW: SQS queue ARN for requeue schedules' `DeadLetterConfig` (default: none) |
+ * | `JOBCTL_MAX_INLINE_WAIT_MS` | – | optional | NEW: a requeue due within this many ms is waited out in the invocation instead of a schedule (default 20000; the Lambda timeout must exceed it by the sync time, so ≥ 60 s) |
+ * | `AWS_REGION` | set by Lambda | set by Lambda | region of the log group (`awslogs-region`) |
+ *
+ * Permissions that follow: the dispatcher only reads and writes the table (it never launches a task; the job
+ * controller reacts to the Job it created through the table's stream). The job controller: the table; ECS
+ * RunTask/StopTask/ListTasks/RegisterTaskDefinition/DescribeTaskDefinition/TagResource; `iam:PassRole` on the two
+ * task roles and the scheduler role; `scheduler:CreateSchedule` on `schedule/<group>/*`.
+ *
+ * @example
+ * const env = loadJobControllerEnv(); // at module scope: a cold start fails at once, naming the missing variable
+ */
+
+/** What the dispatcher needs. */
+export interface DispatcherEnv {
+  tableName: string;
+}
+
+/** What the job controller needs. */
+export interface JobControllerEnv extends DispatcherEnv {
+  clusterArn: string;
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: 'ENABLED' | 'DISABLED';
+  taskRoleArn: string;
+  taskExecutionRoleArn: string;
+  logGroup: string;
+  logStreamPrefix: string;
+  taskFamilyPrefix: string;
+  region: string;
+  scheduleGroup: string;
+  schedulerRoleArn: string;
+  /** undefined: the invocation's own ARN. */
+  requeueTargetArn?: string;
+  deadLetterQueueArn?: string;
+  maxInlineWaitMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads the dispatcher's environment; throws naming the first missing variable. */
+export function loadDispatcherEnv(env: Env = process.env): DispatcherEnv {
+  return { tableName: required(env, 'JOBCTL_TABLE_NAME') };
+}
+
+/** Reads the job controller's environment; throws naming the first missing or invalid variable. */
+export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
+  const assignPublicIp = optional(env, 'JOBCTL_ASSIGN_PUBLIC_IP') ?? 'DISABLED';
+  if (assignPublicIp !== 'ENABLED' && assignPublicIp !== 'DISABLED') {
+    throw new TypeError(`environment: JOBCTL_ASSIGN_PUBLIC_IP: invalid value "${assignPublicIp}": must be ENABLED or DISABLED`);
+  }
+  const inline = optional(env, 'JOBCTL_MAX_INLINE_WAIT_MS') ?? '20000';
+  if (!/^\d+$/.test(inline)) throw new TypeError(`environment: JOBCTL_MAX_INLINE_WAIT_MS: invalid value "${inline}": must be a whole number of milliseconds`);
+  const requeueTargetArn = optional(env, 'JOBCTL_REQUEUE_TARGET_ARN');
+  const deadLetterQueueArn = optional(env, 'JOBCTL_DLQ_ARN');
+  return {
+    ...loadDispatcherEnv(env),
+    clusterArn: required(env, 'JOBCTL_CLUSTER_ARN'),
+    subnets: list(env, 'JOBCTL_SUBNETS'),
+    securityGroups: list(env, 'JOBCTL_SECURITY_GROUPS'),
+    assignPublicIp,
+    taskRoleArn: required(env, 'JOBCTL_TASK_ROLE_ARN'),
+    taskExecutionRoleArn: required(env, 'JOBCTL_TASK_EXECUTION_ROLE_ARN'),
+    logGroup: required(env, 'JOBCTL_LOG_GROUP'),
+    logStreamPrefix: optional(env, 'JOBCTL_LOG_STREAM_PREFIX') ?? 'jobctl',
+    taskFamilyPrefix: optional(env, 'JOBCTL_TASK_FAMILY_PREFIX') ?? 'jobctl',
+    region: required(env, 'AWS_REGION'),
+    scheduleGroup: required(env, 'JOBCTL_SCHEDULE_GROUP'),
+    schedulerRoleArn: required(env, 'JOBCTL_SCHEDULER_ROLE_ARN'),
+    ...(requeueTargetArn === undefined ? {} : { requeueTargetArn }),
+    ...(deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn }),
+    maxInlineWaitMs: Number(inline),
+  };
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new TypeError(`environment: ${name}: required variable is missing or empty: the jobctl construct sets it`);
+  return value;
+}
+
+function list(env: Env, name: string): string[] {
+  return required(env, name)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}

@@ -1,0 +1,183 @@
+import { CronJobController } from '../controllers/cronjob-controller.ts';
+import { JobController } from '../controllers/job-controller.ts';
+import type { Change, ControllerDeps } from '../controllers/deps.ts';
+import { isJobFinished } from '../engine/object-meta.ts';
+import { TaskLaunchError } from '../errors.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { LogSink } from '../ports/log-sink.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import type { TaskLauncher } from '../ports/task-launcher.ts';
+import { applyTaskStateChange } from './lambda-task-events.ts';
+import { streamWorkOf, type DynamoDbStreamEvent } from './lambda-stream-changes.ts';
+import type { ScheduleRequeue } from './scheduler-requeue.ts';
+
+/** The part of the Lambda context jobctl reads. */
+export interface LambdaContextLike {
+  invokedFunctionArn?: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** The job controller's ports; production builds them at module scope (`functions/job-controller.ts`). */
+export interface JobControllerLambdaDeps {
+  store: StateStore;
+  launcher: TaskLauncher;
+  logs: LogSink;
+  clock: Clock;
+  requeue: ScheduleRequeue;
+  /** Waits `ms` (production: a timer; tests: move a manual clock). */
+  sleep: (ms: number) => Promise<void>;
+  /** A requeue due within this is waited out in the invocation; later ones get a durable timer. */
+  maxInlineWaitMs: number;
+  /** Target of requeue schedules. @default - the invocation's `context.invokedFunctionArn` */
+  requeueTargetArn?: string;
+  /** Structured log lines. @default - JSON on stdout (CloudWatch Logs) */
+  log?: (record: Record<string, unknown>) => void;
+}
+
+/** `{"requeue":{"kind","namespace","name"}}`, from a one-time schedule ({@link ScheduleRequeue}). */
+export interface RequeueEvent {
+  requeue: { kind: 'CronJob' | 'Job'; namespace: string; name: string };
+  dueAt?: string;
+}
+
+/** `{"resync":{"namespace":"default"}}`: every CronJob and unfinished Job synced (a periodic safety net). */
+export interface ResyncEvent {
+  resync: { namespace?: string };
+}
+
+/** What the handler answers: `batchItemFailures` for a stream batch (ReportBatchItemFailures), else a summary. */
+export type JobControllerResult = { batchItemFailures: { itemIdentifier: string }[] } | { synced: number; dropped?: string };
+
+/** Leave this much of the invocation's time unused when deciding to wait in-process. */
+const REMAINING_TIME_MARGIN_MS = 10_000;
+/** Inline waits per sync before a durable timer takes over (bounds an invocation's length). */
+const MAX_INLINE_REQUEUES = 5;
+/** First wait after a retryable launch failure; doubles per inline retry. */
+const LAUNCH_RETRY_DELAY_MS = 10_000;
+
+/**
+ * The job-controller Lambda: one function for the three ways the Job controller is woken on AWS.
+ *
+ * | event (discriminated by shape) | does |
+ * | --- | --- |
+ * | EventBridge "ECS Task State Change" (`source: aws.ecs`) | records the start/exit on the pod once ({@link applyTaskStateChange}), then syncs the Job |
+ * | DynamoDB Streams batch (`Records[].eventSource: aws:dynamodb`) | syncs what the records ask for ({@link streamWorkOf}); answers `batchItemFailures` |
+ * | `{"requeue":{kind,namespace,name}}` | syncs that object (a durable timer fired) |
+ * | `{"resync":{namespace?}}` | syncs every CronJob and unfinished Job of the namespace |
+ *
+ * Every sync's `requeueAtMs` is honoured: waited out in the invocation when near, else a one-time schedule. A
+ * CronJob's requeue is its next scheduled time, which its own EventBridge schedule already covers, so it gets none.
+ * A retryable launch failure (capacity, throttling past the SDK's retries) is a requeue too, not a failed record: a
+ * failed stream record blocks its shard until it succeeds.
+ */
+export class JobControllerLambda {
+  private readonly jobs: JobController;
+  private readonly cronJobs: CronJobController;
+  private readonly log: (record: Record<string, unknown>) => void;
+
+  constructor(private readonly deps: JobControllerLambdaDeps) {
+    const controllerDeps: ControllerDeps = { store: deps.store, launcher: deps.launcher, logs: deps.logs, clock: deps.clock };
+    this.jobs = new JobController(controllerDeps);
+    this.cronJobs = new CronJobController(controllerDeps);
+    this.log = deps.log ?? ((record) => console.log(JSON.stringify(record)));
+  }
+
+  async handle(event: unknown, context: LambdaContextLike = {}): Promise<JobControllerResult> {
+    const kind = eventKindOf(event);
+    switch (kind) {
+      case 'ecs-task':
+        return this.onTaskEvent(event, context);
+      case 'stream':
+        return this.onStream(event as DynamoDbStreamEvent, context);
+      case 'requeue': {
+        const { requeue } = event as RequeueEvent;
+        await this.syncAndRequeue({ kind: requeue.kind, key: { namespace: requeue.namespace, name: requeue.name } }, context);
+        return { synced: 1 };
+      }
+      case 'resync':
+        return this.onResync((event as ResyncEvent).resync.namespace ?? 'default', context);
+    }
+  }
+
+  private async onTaskEvent(event: unknown, context: LambdaContextLike): Promise<JobControllerResult> {
+    const outcome = await applyTaskStateChange(this.deps.store, event);
+    if (outcome.kind === 'dropped') {
+      this.log({ msg: 'task event dropped', why: outcome.why });
+      return { synced: 0, dropped: outcome.why };
+    }
+    await this.syncAndRequeue({ kind: 'Job', key: outcome.job }, context);
+    return { synced: 1 };
+  }
+
+  private async onStream(event: DynamoDbStreamEvent, context: LambdaContextLike): Promise<JobControllerResult> {
+    const work = streamWorkOf(event.Records);
+    const results = await Promise.allSettled(work.map((w) => this.syncAndRequeue(w.change, context)));
+    const failed = new Set<string>();
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') return;
+      const w = work[i]!;
+      this.log({ msg: 'sync failed', kind: w.change.kind, ...w.change.key, error: String((result.reason as Error)?.message ?? result.reason) });
+      for (const seq of w.sequenceNumbers) failed.add(seq);
+    });
+    // Lambda checkpoints before the lowest failed sequence number and retries from there
+    // (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html); syncs are idempotent.
+    return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+  }
+
+  private async onResync(namespace: string, context: LambdaContextLike): Promise<JobControllerResult> {
+    const cronJobs = await this.deps.store.list('CronJob', namespace);
+    const jobs = (await this.deps.store.list('Job', namespace)).filter((job) => !isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined);
+    const changes: Change[] = [...cronJobs.map((c) => ({ kind: 'CronJob' as const, key: c.metadata })), ...jobs.map((j) => ({ kind: 'Job' as const, key: j.metadata }))];
+    const results = await Promise.allSettled(changes.map((c) => this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context)));
+    const failures = results.filter((r) => r.status === 'rejected').length;
+    if (failures > 0) throw new Error(`resync of namespace ${namespace}: ${failures} of ${changes.length} syncs failed`);
+    return { synced: changes.length };
+  }
+
+  /** Syncs `change`, then honours its requeue: near → wait and sync again here; far → a durable timer. */
+  async syncAndRequeue(change: Change, context: LambdaContextLike): Promise<void> {
+    for (let round = 0; ; round++) {
+      const atMs = await this.syncOnce(change, round);
+      if (atMs === undefined || change.kind === 'CronJob') return;
+      const delayMs = Math.max(0, atMs - this.deps.clock.now());
+      const remainingMs = context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+      if (round + 1 >= MAX_INLINE_REQUEUES || delayMs > this.deps.maxInlineWaitMs || delayMs > remainingMs - REMAINING_TIME_MARGIN_MS) {
+        const target = this.deps.requeueTargetArn ?? context.invokedFunctionArn;
+        if (target === undefined) throw new Error(`requeue ${change.kind} ${change.key.namespace}/${change.key.name}: no target: set JOBCTL_REQUEUE_TARGET_ARN or invoke through Lambda`);
+        const outcome = await this.deps.requeue.requeueAt(change, atMs, target);
+        this.log({ msg: 'requeue scheduled', kind: change.kind, ...change.key, at: new Date(atMs).toISOString(), outcome });
+        return;
+      }
+      await this.deps.sleep(delayMs);
+    }
+  }
+
+  /** One sync; its requeue time, or — after a retryable launch failure — when to try launching again. */
+  private async syncOnce(change: Change, round: number): Promise<number | undefined> {
+    try {
+      const outcome = change.kind === 'CronJob' ? await this.cronJobs.sync(change.key) : await this.jobs.sync(change.key);
+      return outcome.requeueAtMs;
+    } catch (error) {
+      if (!(error instanceof TaskLaunchError) || !error.retryable) throw error;
+      this.log({ msg: 'launch failed, will retry', kind: change.kind, ...change.key, error: error.message });
+      return this.deps.clock.now() + LAUNCH_RETRY_DELAY_MS * 2 ** round;
+    }
+  }
+}
+
+type EventKind = 'ecs-task' | 'stream' | 'requeue' | 'resync';
+
+/** Which of the handler's event kinds `event` is, by shape; a TypeError naming what was expected otherwise. */
+export function eventKindOf(event: unknown): EventKind {
+  const e = (event ?? {}) as Record<string, unknown>;
+  if (e['source'] === 'aws.ecs') return 'ecs-task';
+  const records = e['Records'];
+  if (Array.isArray(records) && records.length > 0 && records.every((r) => (r as Record<string, unknown>)?.['eventSource'] === 'aws:dynamodb')) return 'stream';
+  const requeue = e['requeue'] as Record<string, unknown> | undefined;
+  if (requeue !== undefined && (requeue['kind'] === 'Job' || requeue['kind'] === 'CronJob') && typeof requeue['namespace'] === 'string' && typeof requeue['name'] === 'string') return 'requeue';
+  if (typeof e['resync'] === 'object' && e['resync'] !== null) return 'resync';
+  throw new TypeError(
+    `job-controller: event: unrecognised shape ${JSON.stringify(event)?.slice(0, 200)}: expected an ECS Task State Change (source "aws.ecs"), ` +
+      'a DynamoDB Streams batch (Records[].eventSource "aws:dynamodb"), {"requeue":{"kind":"Job"|"CronJob","namespace","name"}} or {"resync":{}}',
+  );
+}
