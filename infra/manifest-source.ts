@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ValidationErrors, type ValidationError } from '../src/errors.ts';
-import { loadManifests, type LoadResult, type Manifest } from '../src/spec/index.ts';
+import { ValidationErrors } from '../src/errors.ts';
+import { loadManifestSources, type LoadResult } from '../src/spec/index.ts';
 
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
@@ -19,34 +19,12 @@ export function readManifests(path: string, cwd = process.cwd()): LoadResult {
   if (!existsSync(path)) throw new Error(`Jobctl: manifests "${path}": no such file or folder`);
   const files = statSync(path).isDirectory() ? manifestFiles(path) : [path];
   if (files.length === 0) throw new Error(`Jobctl: manifests "${path}": the folder holds no .yaml, .yml or .json file`);
-  const result: LoadResult = { objects: [], warnings: [] };
-  const errors: ValidationError[] = [];
-  const seen = new Map<string, string>();
-  for (const file of files) {
-    const shown = relative(cwd, file) || file;
-    try {
-      const loaded = loadManifests(readFileSync(file, 'utf8'), shown);
-      for (const object of loaded.objects) {
-        const key = keyOf(object);
-        const first = seen.get(key);
-        if (first !== undefined) {
-          throw new Error(`Jobctl: manifests "${path}": ${key} is defined in both ${first} and ${shown}`);
-        }
-        seen.set(key, shown);
-      }
-      result.objects.push(...loaded.objects);
-      result.warnings.push(...loaded.warnings);
-    } catch (error) {
-      if (error instanceof ValidationErrors) errors.push(...error.errors);
-      else throw error;
-    }
+  try {
+    return loadManifestSources(files.map((file) => ({ file: relative(cwd, file) || file, text: readFileSync(file, 'utf8') })));
+  } catch (error) {
+    if (error instanceof ValidationErrors) throw error;
+    throw new Error(`Jobctl: manifests "${path}": ${(error as Error).message}`, { cause: error });
   }
-  if (errors.length > 0) throw new ValidationErrors(errors);
-  return result;
-}
-
-function keyOf(object: Manifest): string {
-  return `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`;
 }
 
 function manifestFiles(folder: string): string[] {

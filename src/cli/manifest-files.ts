@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { JobctlError, ValidationErrors, type ValidationError } from '../errors.ts';
-import { loadManifests, type LoadResult } from '../spec/index.ts';
+import { JobctlError } from '../errors.ts';
+import { loadManifestSources, type LoadResult } from '../spec/index.ts';
 
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
@@ -27,19 +27,7 @@ export async function loadManifestArgs(paths: readonly string[], readStdin: () =
       sources.push({ file: path, text: await readFile(path, 'utf8') });
     }
   }
-  const result: LoadResult = { objects: [], warnings: [] };
-  const errors: ValidationError[] = [];
-  for (const source of sources) {
-    try {
-      const loaded = loadManifests(source.text, source.file);
-      result.objects.push(...loaded.objects);
-      result.warnings.push(...loaded.warnings);
-    } catch (error) {
-      if (error instanceof ValidationErrors) errors.push(...error.errors);
-      else throw error;
-    }
-  }
-  if (errors.length > 0) throw new ValidationErrors(errors);
+  const result = loadManifestSources(sources);
   if (result.objects.length === 0) throw new JobctlError('Validation', `error: no objects passed to apply`);
   return result;
 }

@@ -12,4 +12,5 @@ export {
   type JobInput,
   type JobSpecInput,
 } from './defaults.ts';
+export { loadManifestSources, type ManifestSource } from './sources.ts';
 export { unsupportedFields, type UnsupportedField, type UnsupportedSeverity } from './unsupported.ts';
