@@ -41,7 +41,6 @@ export interface LocalRuntimeOptions {
 
 type QueueItem = Change;
 
-const namespaceOf = (key: string) => key.split('/')[1] ?? 'default';
 
 /**
  * The embedded default: the same controllers the Lambdas run, wired to dynalite (DynamoDB API in-process),
@@ -247,7 +246,6 @@ export class LocalRuntime {
   }
 }
 
-export { namespaceOf };
 
 /** Echoes every recorded event to the operator's terminal, like `kubectl get events --watch`. */
 function withEventLog(store: StateStore, log?: (line: string) => void): StateStore {
