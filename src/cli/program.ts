@@ -156,7 +156,7 @@ export function buildProgram(penv: ProgramEnv): Command {
       const target = parseTypedName(arg);
       await withConnection(async (c) => {
         const pod = await findPodForLogs(c, target.kind, target.name, io);
-        io.stdout(await c.logs.read(NAMESPACE, pod.metadata.name));
+        io.stdout(await c.logs.read(pod));
         if (opts.follow) await followLogs(c, pod, io, penv.signal);
       });
     });
@@ -313,9 +313,9 @@ const seq = (pod: Pod) => Number(pod.metadata.annotations?.['jobctl.dev/pod-sequ
 async function followLogs(c: LocalConnection, pod: Pod, io: CliIo, signal?: AbortSignal): Promise<void> {
   const controller = new AbortController();
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const initial = (await c.logs.read(NAMESPACE, pod.metadata.name)).length;
+  const initial = (await c.logs.read(pod)).length;
   let skipped = 0;
-  const following = c.logs.follow(NAMESPACE, pod.metadata.name, (chunk) => {
+  const following = c.logs.follow(pod, (chunk) => {
     // follow() starts from the beginning; what read() already printed is skipped.
     const fresh = chunk.slice(Math.max(0, initial - skipped));
     skipped += chunk.length;

@@ -42,7 +42,7 @@ export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'lau
   const pods = await deps.store.listPods(key);
   for (const pod of pods) if (!isPodFinished(pod)) await deps.launcher.stop(pod, reason);
   // Logs first: while the Job item exists a crash here is finished by the next attempt; after it, nothing finds them.
-  for (const pod of pods) await deps.logs.remove(pod.metadata.namespace, pod.metadata.name);
+  for (const pod of pods) await deps.logs.remove(pod);
   await deps.store.delete('Job', key);
   return pods.map((p) => p.metadata.name);
 }

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogSink } from '../ports/log-sink.ts';
+import type { Pod } from '../spec/types.ts';
 
 /** Per-pod log files under `<dir>/<namespace>/<pod>.log`; the local runtime's stand-in for CloudWatch Logs. */
 export class FileLogSink implements LogSink {
@@ -18,17 +19,17 @@ export class FileLogSink implements LogSink {
     await mkdir(join(this.dir, namespace), { recursive: true });
   }
 
-  async read(namespace: string, podName: string): Promise<string> {
+  async read(pod: Pod): Promise<string> {
     try {
-      return await readFile(this.pathFor(namespace, podName), 'utf8');
+      return await readFile(this.pathFor(pod.metadata.namespace, pod.metadata.name), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
       throw error;
     }
   }
 
-  async follow(namespace: string, podName: string, onChunk: (text: string) => void, signal: AbortSignal): Promise<void> {
-    const path = this.pathFor(namespace, podName);
+  async follow(pod: Pod, onChunk: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const path = this.pathFor(pod.metadata.namespace, pod.metadata.name);
     let offset = 0;
     while (!signal.aborted) {
       const size = await stat(path).then((s) => s.size, () => 0);
@@ -48,8 +49,8 @@ export class FileLogSink implements LogSink {
     }
   }
 
-  async remove(namespace: string, podName: string): Promise<void> {
-    await rm(this.pathFor(namespace, podName), { force: true });
+  async remove(pod: Pod): Promise<void> {
+    await rm(this.pathFor(pod.metadata.namespace, pod.metadata.name), { force: true });
   }
 }
 
