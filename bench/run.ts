@@ -1,5 +1,6 @@
 /**
- * Benchmarks (not tests): `npm run bench [-- --drain 10000 --runs 300]`.
+ * Benchmarks (not tests): `npm run bench [-- --only cron,engine,dispatch,drain,aws --drain 10000 --runs 300]`
+ * ({@link USAGE}; `npm run bench -- --help`).
  * Everything is measured side by side in one run, so the ratios hold on a noisy machine.
  */
 import { performance } from 'node:perf_hooks';
@@ -24,7 +25,28 @@ import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob, Job, Pod } from '../src/spec/types.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { values: args } = parseArgs({ options: { drain: { type: 'string', default: '10000' }, runs: { type: 'string', default: '300' }, only: { type: 'string' } } });
+const USAGE = `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] [--cold-starts 15]
+sections (all by default):
+  cron      cron next(): jobctl vs croner
+  engine    pure syncCronJob decisions
+  dispatch  DynamoDB requests per scheduled run on the local runtime, --runs CronJobs
+  drain     embedded runtime draining --drain CronJobs due in the same minute (0 skips it)
+  aws       AWS requests per scheduled run through the Lambda handlers (--aws-runs runs), bundled Lambda sizes,
+            cold-start init of each handler (--cold-starts fresh node processes each)`;
+const { values: args } = parseArgs({
+  options: {
+    drain: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '300' },
+    only: { type: 'string' },
+    'aws-runs': { type: 'string', default: '12' },
+    'cold-starts': { type: 'string', default: '15' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const DRAIN = Number(args.drain);
 const RUNS = Number(args.runs);
 const T0 = Date.parse('2026-03-02T10:00:30Z');
@@ -211,3 +233,4 @@ if (wanted('cron')) benchCron();
 if (wanted('engine')) benchEngine();
 if (wanted('dispatch')) await benchDispatch();
 if (wanted('drain') && DRAIN > 0) await benchDrain();
+if (wanted('aws')) await (await import('./aws.ts')).benchAws({ runs: Number(args['aws-runs']), coldStarts: Number(args['cold-starts']) });
