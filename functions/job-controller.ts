@@ -7,6 +7,7 @@ import { loadJobControllerEnv } from '../src/aws/env.ts';
 import { RecordingEcsLauncher } from '../src/aws/lambda-launcher.ts';
 import { JobControllerLambda, type JobControllerLambdaDeps, type JobControllerResult, type LambdaContextLike } from '../src/aws/lambda-job-controller.ts';
 import { RetainedLogSink } from '../src/aws/lambda-log-sink.ts';
+import { RuntimeSchedules } from '../src/aws/runtime-schedules.ts';
 import { SchedulerRequeue } from '../src/aws/scheduler-requeue.ts';
 import { SystemClock } from '../src/local/clock.ts';
 
@@ -37,7 +38,8 @@ const ecs = new EcsTaskLauncher({
     familyPrefix: env.taskFamilyPrefix,
   },
 });
-const requeue = new SchedulerRequeue({ client: new SchedulerClient({ maxAttempts: 8 }), groupName: env.scheduleGroup, roleArn: env.schedulerRoleArn, ...(env.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: env.deadLetterQueueArn }) });
+const scheduler = new SchedulerClient({ maxAttempts: 8 });
+const requeue = new SchedulerRequeue({ client: scheduler, groupName: env.scheduleGroup, roleArn: env.schedulerRoleArn, ...(env.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: env.deadLetterQueueArn }) });
 
 export const handler = createHandler({
   store,
@@ -47,5 +49,16 @@ export const handler = createHandler({
   requeue,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   maxInlineWaitMs: env.maxInlineWaitMs,
+  ...(env.runtimeSchedules === undefined
+    ? {}
+    : {
+        schedules: new RuntimeSchedules({
+          client: scheduler,
+          store,
+          groupName: env.scheduleGroup,
+          ...env.runtimeSchedules,
+          ...(env.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: env.deadLetterQueueArn }),
+        }),
+      }),
   ...(env.requeueTargetArn === undefined ? {} : { requeueTargetArn: env.requeueTargetArn }),
 });

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -13,10 +12,16 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ValidationErrors } from '../src/errors.ts';
 import { toEventBridgeSchedules } from '../src/cron/eventbridge.ts';
+import { cronJobScheduleDefinitions, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, RUNTIME_SCHEDULE_PREFIX } from '../src/aws/cronjob-schedules.ts';
+
+/** How often the job controller resyncs everything (the safety net behind streams, events and timers). */
+const RESYNC_MINUTES = 10;
 import { stateTableKeys } from '../src/aws/state-table.ts';
+import type { ManifestsProperties } from '../src/aws/lambda-manifests.ts';
 import type { CronJob, Job } from '../src/spec/types.ts';
 import { JOBCTL_ENV } from './lambda-env.ts';
 import { readManifests } from './manifest-source.ts';
@@ -85,6 +90,11 @@ export interface JobctlProps {
    */
   readonly jobControllerEntry?: string;
   /**
+   * Entry file of the manifests Lambda (the `Custom::JobctlManifests` resource's `onEvent` handler).
+   * @default - `functions/manifests.ts` of this repository
+   */
+  readonly manifestsEntry?: string;
+  /**
    * First part of the task definition families the Lambdas register; RunTask is allowed only on `<prefix>-*`.
    * Letters, digits, `_` and `-`, at most 64.
    * @default "jobctl"
@@ -98,43 +108,7 @@ export interface JobctlProps {
   readonly scheduleRetryAttempts?: number;
 }
 
-/** `ScheduleInput` the dispatcher receives: the CronJob's identity and the nominal time of this firing. */
-export interface DispatcherPayload {
-  readonly cronJob: { readonly namespace: string; readonly name: string };
-  /** `<aws.scheduler.scheduled-time>`, replaced by EventBridge Scheduler, e.g. `2022-03-22T18:59:43Z`. */
-  readonly scheduledTime: string;
-}
-
-/**
- * EventBridge Scheduler context attribute holding the schedule's nominal fire time. "EventBridge Scheduler replaces
- * each keyword with its respective value when your schedule invokes the target":
- * https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html
- */
-export const SCHEDULED_TIME_ATTRIBUTE = '<aws.scheduler.scheduled-time>';
-
-/** RetryPolicy.MaximumEventAgeInSeconds range (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html). */
-const MIN_EVENT_AGE_SECONDS = 60;
-const MAX_EVENT_AGE_SECONDS = 86_400;
-const MAX_RETRY_ATTEMPTS = 185;
-/** Schedule names: 1–64 of `[0-9a-zA-Z-_.]` (CreateSchedule `Name`). */
-const MAX_SCHEDULE_NAME_LENGTH = 64;
-
-/**
- * The name of the `index`-th of `count` EventBridge schedules of a CronJob: `<namespace>.<name>` (plus `.<n>` when
- * the Kubernetes OR-of-days rule needs two), shortened with a hash of `namespace/name` past 64 characters.
- * Deterministic, so `jobctl` can find a CronJob's schedules in the group at run time.
- *
- * @example
- * scheduleNameFor('default', 'hello', 0, 1); // 'default.hello'
- * scheduleNameFor('default', 'payroll', 1, 2); // 'default.payroll.2'
- */
-export function scheduleNameFor(namespace: string, name: string, index: number, count: number): string {
-  const suffix = count > 1 ? `.${index + 1}` : '';
-  const full = `${namespace}.${name}`;
-  if (full.length + suffix.length <= MAX_SCHEDULE_NAME_LENGTH) return `${full}${suffix}`;
-  const hash = createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, 8);
-  return `${full.slice(0, MAX_SCHEDULE_NAME_LENGTH - suffix.length - hash.length - 1)}-${hash}${suffix}`;
-}
+export { SCHEDULED_TIME_ATTRIBUTE, scheduleNameFor, type DispatcherPayload } from '../src/aws/cronjob-schedules.ts';
 
 /**
  * jobctl on AWS: Kubernetes batch/v1 CronJobs and Jobs run as Fargate tasks, fired by EventBridge Scheduler.
@@ -183,6 +157,10 @@ export class Jobctl extends Construct {
   public readonly cronJobs: readonly CronJob[];
   /** The validated, defaulted Jobs of `manifests`. */
   public readonly jobs: readonly Job[];
+  /** `rate(10 minutes)` → the job controller's `{"resync":{}}` (the periodic safety net). */
+  public readonly resyncSchedule: scheduler.CfnSchedule;
+  /** The `Custom::JobctlManifests` resource writing the config file's objects into the table. */
+  public readonly manifests: CustomResource;
   /** Prefix of the task definition families the Lambdas may register and run. */
   public readonly taskFamilyPrefix: string;
 
@@ -247,6 +225,7 @@ export class Jobctl extends Construct {
       // The dispatcher only reads and writes the table; the job controller launches the Job's tasks (src/aws/env.ts).
       environment: { [JOBCTL_ENV.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
     });
+    this.schedulerRole = this.createSchedulerRole();
     this.jobController = this.createFunction('JobController', {
       architecture,
       logRetention,
@@ -269,6 +248,10 @@ export class Jobctl extends Construct {
         [JOBCTL_ENV.scheduleGroupName]: this.scheduleGroup.scheduleGroupName,
         [JOBCTL_ENV.schedulerRoleArn]: this.requeueRole.roleArn,
         [JOBCTL_ENV.deadLetterQueueArn]: this.deadLetterQueue.queueArn,
+        // Schedules of CronJobs created with jobctl at run time (src/aws/runtime-schedules.ts).
+        [JOBCTL_ENV.dispatcherArn]: this.dispatcher.functionArn,
+        [JOBCTL_ENV.dispatchRoleArn]: this.schedulerRole.roleArn,
+        [JOBCTL_ENV.scheduleRetryAttempts]: String(props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS),
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -278,6 +261,8 @@ export class Jobctl extends Construct {
     }
     this.grantTaskLaunch(this.jobController);
     this.grantRequeue(this.jobController);
+    this.grantRuntimeSchedules(this.jobController);
+    this.resyncSchedule = this.createResyncSchedule();
 
     this.jobController.addEventSource(
       new DynamoEventSource(this.table, {
@@ -306,8 +291,33 @@ export class Jobctl extends Construct {
       ],
     });
 
-    this.schedulerRole = this.createSchedulerRole();
     this.schedules = this.createSchedules(props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
+    this.manifests = this.createManifestsResource(objects, { architecture, logRetention, removalPolicy, entry: props.manifestsEntry ?? defaultEntry('manifests') });
+  }
+
+  /**
+   * `Custom::JobctlManifests`: writes the config file's CronJobs and Jobs into the state table on every deploy and
+   * removes them with the stack (src/aws/stack-manifests.ts). It depends on the job controller and its stream
+   * mapping, so on stack deletion it goes first, while the controller can still stop the removed Jobs' tasks.
+   */
+  private createManifestsResource(
+    objects: readonly (CronJob | Job)[],
+    settings: { readonly architecture: lambda.Architecture; readonly logRetention: logs.RetentionDays; readonly removalPolicy: RemovalPolicy; readonly entry: string },
+  ): CustomResource {
+    const onEvent = this.createFunction('ManifestsFunction', {
+      ...settings,
+      description: 'jobctl manifests: cdk deploy -> the config file\'s CronJobs and Jobs in the state table',
+      timeout: Duration.minutes(5),
+      environment: { [JOBCTL_ENV.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
+    });
+    this.table.grantReadWriteData(onEvent);
+    this.acknowledgeTableIndexes(onEvent);
+    const provider = new cr.Provider(this, 'ManifestsProvider', { onEventHandler: onEvent, logGroup: new logs.LogGroup(this, 'ManifestsProviderLogs', { retention: settings.logRetention, removalPolicy: settings.removalPolicy }) });
+    const properties: Omit<ManifestsProperties, 'ServiceToken'> = { StackName: Stack.of(this).stackName, Manifests: JSON.stringify(objects) };
+    const resource = new CustomResource(this, 'Manifests', { serviceToken: provider.serviceToken, resourceType: 'Custom::JobctlManifests', properties });
+    resource.node.addDependency(this.jobController);
+    this.acknowledgeProviderFramework(provider, onEvent);
+    return resource;
   }
 
   private createTable(removalPolicy: RemovalPolicy): dynamodb.TableV2 {
@@ -499,12 +509,76 @@ export class Jobctl extends Construct {
     });
   }
 
+  /**
+   * The schedules of CronJobs created with jobctl at run time (src/aws/runtime-schedules.ts): read, update and delete
+   * only `cli.*` schedules of this group (CreateSchedule is granted group-wide for requeues), and pass the
+   * dispatcher-invoking role to Scheduler. The stack's own schedules (`<namespace>.<name>`) stay CloudFormation's.
+   */
+  private grantRuntimeSchedules(fn: NodejsFunction): void {
+    const cliSchedules = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroup.scheduleGroupName}/${RUNTIME_SCHEDULE_PREFIX}*`,
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'], resources: [cliSchedules] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    Validations.of(roleOf(fn)).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, cliSchedules)}]`,
+      reason: 'CronJobs created with jobctl get schedules named cli.<namespace>.<name> at run time; the pattern limits the job controller to those, in this stack\'s group.',
+    });
+  }
+
+  /**
+   * The periodic safety net: every 10 minutes the job controller gets `{"resync":{}}` and syncs every CronJob and
+   * unfinished Job, repairing what a lost event or a crash beyond all retries left behind (Kubernetes' informer
+   * resync). Through the requeue role, which may invoke the job controller only.
+   */
+  private createResyncSchedule(): scheduler.CfnSchedule {
+    const resync = new scheduler.CfnSchedule(this, 'ResyncSchedule', {
+      groupName: this.scheduleGroup.scheduleGroupName,
+      description: 'jobctl: periodic resync of every CronJob and unfinished Job (safety net)',
+      scheduleExpression: `rate(${RESYNC_MINUTES} minutes)`,
+      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 5 },
+      state: 'ENABLED',
+      target: {
+        arn: this.jobController.functionArn,
+        roleArn: this.requeueRole.roleArn,
+        input: JSON.stringify({ resync: { namespace: 'default' } }),
+        // A missed resync is replaced by the next one: no retries, no dead letters.
+        retryPolicy: { maximumEventAgeInSeconds: RESYNC_MINUTES * 60, maximumRetryAttempts: 0 },
+      },
+    });
+    resync.node.addDependency(this.scheduleGroup);
+    return resync;
+  }
+
   /** `grantReadWriteData` covers the table's indexes as `<table>/index/*`: acknowledge exactly that. */
   private acknowledgeTableIndexes(fn: NodejsFunction): void {
     Validations.of(roleOf(fn)).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, this.table.tableArn)}/index/*]`,
       reason: 'Queries on the state table GSIs (GSI1 by kind, GSI2 by owner) of this table only; added by grantReadWriteData.',
     });
+  }
+
+  /** cdk-nag findings on the CDK Provider framework's own function, each with its reason. */
+  private acknowledgeProviderFramework(provider: cr.Provider, onEvent: NodejsFunction): void {
+    const frameworkRole = provider.node.findChild('framework-onEvent').node.findChild('ServiceRole');
+    Validations.of(frameworkRole).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "The CDK Provider framework's own function (aws-cdk-lib custom-resources), not configurable: basic execution only, for its log writes.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, onEvent.functionArn)}:*]`,
+        reason: 'The Provider framework invokes the manifests function and its versions only (lambda:InvokeFunction on <fn>:*), added by aws-cdk-lib.',
+      },
+    );
   }
 
   private createSchedulerRole(): iam.Role {
@@ -523,43 +597,41 @@ export class Jobctl extends Construct {
     const out: scheduler.CfnSchedule[] = [];
     for (const cronJob of this.cronJobs) {
       const { namespace, name } = cronJob.metadata;
-      const { schedule, timeZone, startingDeadlineSeconds, suspend } = cronJob.spec;
-      const translation = toEventBridgeSchedules(schedule, timeZone);
-      const unsupported = translation.divergences.find((d) => d.kind === 'unsupported-interval');
-      if (unsupported !== undefined) {
-        throw new Error(`Jobctl: manifests: CronJob ${namespace}/${name} spec.schedule "${schedule}": ${unsupported.message}`);
+      const { schedule, startingDeadlineSeconds } = cronJob.spec;
+      let definitions;
+      try {
+        definitions = cronJobScheduleDefinitions(cronJob);
+      } catch (error) {
+        throw new Error(`Jobctl: manifests: ${(error as Error).message}`, { cause: error });
       }
-      const maximumEventAgeInSeconds = clamp(startingDeadlineSeconds ?? MAX_EVENT_AGE_SECONDS, MIN_EVENT_AGE_SECONDS, MAX_EVENT_AGE_SECONDS);
-      const payload: DispatcherPayload = { cronJob: { namespace, name }, scheduledTime: SCHEDULED_TIME_ATTRIBUTE };
-      const count = translation.schedules.length;
-      if (count === 0) {
-        for (const d of translation.divergences) {
+      if (definitions.length === 0) {
+        for (const d of toEventBridgeSchedules(schedule, cronJob.spec.timeZone).divergences) {
           Annotations.of(this).addWarningV2(`@jobctl/infra:${d.kind}`, `CronJob ${namespace}/${name}: ${d.message}`);
         }
       }
-      translation.schedules.forEach((s, index) => {
-        const scheduleName = scheduleNameFor(namespace, name, index, count);
-        const cfn = new scheduler.CfnSchedule(container, scheduleName, {
-          name: scheduleName,
+      for (const definition of definitions) {
+        const cfn = new scheduler.CfnSchedule(container, definition.name, {
+          name: definition.name,
           groupName: this.scheduleGroup.scheduleGroupName,
-          description: `jobctl CronJob ${namespace}/${name}: "${schedule}"${count > 1 ? ` (part ${index + 1} of ${count}: Kubernetes ORs day-of-month and day-of-week)` : ''}`.slice(0, 512),
-          scheduleExpression: s.expression,
-          scheduleExpressionTimezone: s.timeZone,
+          description: definition.description,
+          scheduleExpression: definition.expression,
+          scheduleExpressionTimezone: definition.timeZone,
           // OFF: fire at the scheduled minute, as the Kubernetes controller does.
           flexibleTimeWindow: { mode: 'OFF' },
-          state: suspend ? 'DISABLED' : 'ENABLED',
+          // Always enabled: `spec.suspend` lives in the table, where `jobctl suspend`/`resume` change it, and the
+          // dispatcher honours it. A DISABLED schedule would outlive a `jobctl resume` (docs/design-notes.md).
+          state: 'ENABLED',
           target: {
             arn: this.dispatcher.functionArn,
             roleArn: this.schedulerRole.roleArn,
-            input: JSON.stringify(payload),
-            // Past startingDeadlineSeconds Kubernetes would not start the run either; the dispatcher re-checks it.
-            retryPolicy: { maximumEventAgeInSeconds, maximumRetryAttempts: retryAttempts },
+            input: definition.input,
+            retryPolicy: { maximumEventAgeInSeconds: definition.maximumEventAgeInSeconds, maximumRetryAttempts: retryAttempts },
             deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
           },
         });
         // The group name is a literal, not a Ref: without this CloudFormation could create the schedule first.
         cfn.node.addDependency(this.scheduleGroup);
-        for (const d of translation.divergences) {
+        for (const d of definition.divergences) {
           Annotations.of(cfn).addWarningV2(`@jobctl/infra:${d.kind}`, `CronJob ${namespace}/${name}: ${d.message}`);
         }
         if (startingDeadlineSeconds !== undefined && startingDeadlineSeconds < MIN_EVENT_AGE_SECONDS) {
@@ -569,7 +641,7 @@ export class Jobctl extends Construct {
           );
         }
         out.push(cfn);
-      });
+      }
     }
     return out;
   }
@@ -586,13 +658,10 @@ function roleOf(fn: lambda.IFunction): iam.IRole {
   return fn.role;
 }
 
-function defaultEntry(name: 'dispatcher' | 'job-controller'): string {
+function defaultEntry(name: 'dispatcher' | 'job-controller' | 'manifests'): string {
   return fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
 }
 
-function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
-}
 
 function loadOrThrow(path: string): ReturnType<typeof readManifests> {
   try {

@@ -33,6 +33,12 @@ export const JOBCTL_ENV = {
   schedulerRoleArn: 'JOBCTL_SCHEDULER_ROLE_ARN',
   /** ARN of the SQS dead-letter queue, for the requeue schedules' `DeadLetterConfig`. */
   deadLetterQueueArn: 'JOBCTL_DLQ_ARN',
+  /** The dispatcher's ARN: target of the schedules of CronJobs created with jobctl at run time. */
+  dispatcherArn: 'JOBCTL_DISPATCHER_ARN',
+  /** Role EventBridge Scheduler assumes to invoke the dispatcher (the CronJob schedules' role). */
+  dispatchRoleArn: 'JOBCTL_DISPATCH_ROLE_ARN',
+  /** RetryPolicy.MaximumRetryAttempts of the CronJob schedules. */
+  scheduleRetryAttempts: 'JOBCTL_SCHEDULE_RETRY_ATTEMPTS',
 } as const;
 
 /** One of the {@link JOBCTL_ENV} variable names. */

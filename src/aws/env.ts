@@ -19,6 +19,9 @@
  * | `JOBCTL_REQUEUE_TARGET_ARN` | – | optional | NEW: the job controller's own ARN, target of requeue schedules; default: the invocation's `context.invokedFunctionArn` (so the construct need not make the function reference itself) |
  * | `JOBCTL_DLQ_ARN` | – | optional | NEW: SQS queue ARN for requeue schedules' `DeadLetterConfig` (default: none) |
  * | `JOBCTL_MAX_INLINE_WAIT_MS` | – | optional | NEW: a requeue due within this many ms is waited out in the invocation instead of a schedule (default 20000; the Lambda timeout must exceed it by the sync time, so ≥ 60 s) |
+ * | `JOBCTL_DISPATCHER_ARN` | – | optional | NEW: target of the schedules of CronJobs created with jobctl at run time (`runtime-schedules.ts`); unset: such CronJobs get no schedule |
+ * | `JOBCTL_DISPATCH_ROLE_ARN` | – | with the above | NEW: role Scheduler assumes to invoke the dispatcher (`iam:PassRole`) |
+ * | `JOBCTL_SCHEDULE_RETRY_ATTEMPTS` | – | optional | NEW: their RetryPolicy.MaximumRetryAttempts (default 185) |
  * | `AWS_REGION` | set by Lambda | set by Lambda | region of the log group (`awslogs-region`) |
  *
  * Permissions that follow: the dispatcher only reads and writes the table (it never launches a task; the job
@@ -53,6 +56,8 @@ export interface JobControllerEnv extends DispatcherEnv {
   requeueTargetArn?: string;
   deadLetterQueueArn?: string;
   maxInlineWaitMs: number;
+  /** Set when the job controller owns run-time CronJobs' schedules. */
+  runtimeSchedules?: { dispatcherArn: string; roleArn: string; maximumRetryAttempts: number };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -72,6 +77,9 @@ export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
   if (!/^\d+$/.test(inline)) throw new TypeError(`environment: JOBCTL_MAX_INLINE_WAIT_MS: invalid value "${inline}": must be a whole number of milliseconds`);
   const requeueTargetArn = optional(env, 'JOBCTL_REQUEUE_TARGET_ARN');
   const deadLetterQueueArn = optional(env, 'JOBCTL_DLQ_ARN');
+  const dispatcherArn = optional(env, 'JOBCTL_DISPATCHER_ARN');
+  const retries = optional(env, 'JOBCTL_SCHEDULE_RETRY_ATTEMPTS') ?? '185';
+  if (!/^\d+$/.test(retries) || Number(retries) > 185) throw new TypeError(`environment: JOBCTL_SCHEDULE_RETRY_ATTEMPTS: invalid value "${retries}": must be a whole number 0-185`);
   return {
     ...loadDispatcherEnv(env),
     clusterArn: required(env, 'JOBCTL_CLUSTER_ARN'),
@@ -89,6 +97,7 @@ export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
     ...(requeueTargetArn === undefined ? {} : { requeueTargetArn }),
     ...(deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn }),
     maxInlineWaitMs: Number(inline),
+    ...(dispatcherArn === undefined ? {} : { runtimeSchedules: { dispatcherArn, roleArn: required(env, 'JOBCTL_DISPATCH_ROLE_ARN'), maximumRetryAttempts: Number(retries) } }),
   };
 }
 

@@ -8,7 +8,8 @@ import type { LogSink } from '../ports/log-sink.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
 import { applyTaskStateChange } from './lambda-task-events.ts';
-import { streamWorkOf, type DynamoDbStreamEvent } from './lambda-stream-changes.ts';
+import { scheduleWorkOf, streamWorkOf, type DynamoDbStreamEvent, type StreamWork } from './lambda-stream-changes.ts';
+import type { RuntimeSchedules } from './runtime-schedules.ts';
 import type { ScheduleRequeue } from './scheduler-requeue.ts';
 
 /** The part of the Lambda context jobctl reads. */
@@ -30,6 +31,8 @@ export interface JobControllerLambdaDeps {
   maxInlineWaitMs: number;
   /** Target of requeue schedules. @default - the invocation's `context.invokedFunctionArn` */
   requeueTargetArn?: string;
+  /** Schedules of CronJobs created with jobctl at run time. @default - none: such CronJobs only run when synced otherwise */
+  schedules?: Pick<RuntimeSchedules, 'reconcile'>;
   /** Structured log lines. @default - JSON on stdout (CloudWatch Logs) */
   log?: (record: Record<string, unknown>) => void;
 }
@@ -110,14 +113,16 @@ export class JobControllerLambda {
   }
 
   private async onStream(event: DynamoDbStreamEvent, context: LambdaContextLike): Promise<JobControllerResult> {
-    const work = streamWorkOf(event.Records);
-    const results = await Promise.allSettled(work.map((w) => this.syncAndRequeue(w.change, context)));
+    const syncs = streamWorkOf(event.Records);
+    const schedules = this.deps.schedules === undefined ? [] : scheduleWorkOf(event.Records);
+    const work: Array<{ what: 'sync' | 'schedules'; item: StreamWork }> = [...syncs.map((item) => ({ what: 'sync' as const, item })), ...schedules.map((item) => ({ what: 'schedules' as const, item }))];
+    const results = await Promise.allSettled(work.map(({ what, item }) => (what === 'sync' ? this.syncAndRequeue(item.change, context) : this.reconcileSchedules(item.change.key))));
     const failed = new Set<string>();
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') return;
-      const w = work[i]!;
-      this.log({ msg: 'sync failed', kind: w.change.kind, ...w.change.key, error: String((result.reason as Error)?.message ?? result.reason) });
-      for (const seq of w.sequenceNumbers) failed.add(seq);
+      const { what, item } = work[i]!;
+      this.log({ msg: `${what} failed`, kind: item.change.kind, ...item.change.key, error: String((result.reason as Error)?.message ?? result.reason) });
+      for (const seq of item.sequenceNumbers) failed.add(seq);
     });
     // Lambda checkpoints before the lowest failed sequence number and retries from there
     // (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html); syncs are idempotent.
@@ -132,6 +137,11 @@ export class JobControllerLambda {
     const failures = results.filter((r) => r.status === 'rejected').length;
     if (failures > 0) throw new Error(`resync of namespace ${namespace}: ${failures} of ${changes.length} syncs failed`);
     return { synced: changes.length };
+  }
+
+  private async reconcileSchedules(key: { namespace: string; name: string }): Promise<void> {
+    const outcome = await this.deps.schedules!.reconcile(key);
+    if (outcome.created.length + outcome.updated.length + outcome.deleted.length > 0) this.log({ msg: 'schedules reconciled', ...key, ...outcome });
   }
 
   /** Syncs `change`, then honours its requeue: near → wait and sync again here; far → a durable timer. */

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Change } from '../controllers/deps.ts';
 import { isJobFinished } from '../engine/object-meta.ts';
+import { managedByAnnotation } from '../spec/ownership.ts';
 import type { CronJob, Job, Pod } from '../spec/types.ts';
 
 /*
@@ -70,6 +71,30 @@ export function streamWorkOf(records: readonly DynamoDbStreamRecord[]): StreamWo
   for (const record of records) {
     const seq = record.dynamodb.SequenceNumber;
     for (const change of changesOf(record)) add(change, seq);
+  }
+  return [...work.values()];
+}
+
+/**
+ * CronJobs whose EventBridge schedules may have to change: inserted, removed, or with a changed `spec` or owner
+ * annotation. Status-only writes (every run's) are not among them. See `runtime-schedules.ts`.
+ */
+export function scheduleWorkOf(records: readonly DynamoDbStreamRecord[]): StreamWork[] {
+  const work = new Map<string, StreamWork>();
+  for (const record of records) {
+    const newImage = image(record.dynamodb.NewImage);
+    const oldImage = image(record.dynamodb.OldImage);
+    if ((newImage ?? oldImage)?.kind !== 'CronJob') continue;
+    const cronJob = newImage?.object as CronJob | undefined;
+    const old = oldImage?.object as CronJob | undefined;
+    const subject = (cronJob ?? old)!;
+    const owner = (c: CronJob | undefined) => c?.metadata.annotations?.[managedByAnnotation];
+    const changed = cronJob === undefined || old === undefined || JSON.stringify(cronJob.spec) !== JSON.stringify(old.spec) || owner(cronJob) !== owner(old);
+    if (!changed) continue;
+    const id = `${subject.metadata.namespace}/${subject.metadata.name}`;
+    const entry = work.get(id) ?? { change: { kind: 'CronJob' as const, key: { namespace: subject.metadata.namespace, name: subject.metadata.name } }, sequenceNumbers: [] };
+    entry.sequenceNumbers.push(record.dynamodb.SequenceNumber);
+    work.set(id, entry);
   }
   return [...work.values()];
 }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { withGeneratedSelector } from '../engine/job-selector.ts';
 import { ConflictError, JobctlError } from '../errors.ts';
+import { assertJobUpdatable } from '../engine/job-updates.ts';
 import type { StateStore } from '../ports/state-store.ts';
-import type { CronJob, Job, JobSpec } from '../spec/types.ts';
+import type { CronJob, Job } from '../spec/types.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -15,9 +16,6 @@ export interface ApplyOutcome {
   /** For `configured`: each changed field as `path: old → new`, what `--dry-run` shows. */
   changes?: string[];
 }
-
-/** Job spec fields Kubernetes lets an update change; the rest (template, completions, …) are immutable. */
-const MUTABLE_JOB_FIELDS = ['parallelism', 'suspend', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished'] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 interface PlannedWrite {
   outcome: ApplyOutcome;
@@ -74,20 +72,6 @@ async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: b
     ...diffPaths('spec', existing.spec, obj.spec),
   ];
   return { outcome: { ...outcome('configured'), changes }, write: () => store.update(updated) };
-}
-
-function assertJobUpdatable(existing: Job, next: Job): void {
-  const strip = (spec: JobSpec) => {
-    const copy: Partial<JobSpec> = { ...spec };
-    for (const field of MUTABLE_JOB_FIELDS) delete copy[field];
-    return copy;
-  };
-  if (!isDeepStrictEqual(strip(existing.spec), strip(next.spec))) {
-    throw new JobctlError(
-      'Validation',
-      `The Job "${next.metadata.name}" is invalid: spec: field is immutable except ${MUTABLE_JOB_FIELDS.join(', ')}; delete the Job and create it again`,
-    );
-  }
 }
 
 export function resource(kind: 'CronJob' | 'Job' | 'Pod'): string {

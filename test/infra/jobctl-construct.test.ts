@@ -21,6 +21,14 @@ function scheduleNamed(template: ReturnType<typeof synthJobctl>['template'], nam
   return (found[0] as { Properties: Record<string, unknown> }).Properties;
 }
 
+/** The CronJobs' schedules (named), without the job controller's resync schedule. */
+function cronJobSchedules(template: ReturnType<typeof synthJobctl>['template']): Array<{ DependsOn?: string[]; Properties: Record<string, unknown> }> {
+  return Object.values(template.findResources('AWS::Scheduler::Schedule')).filter((r) => (r as { Properties: { Name?: string } }).Properties.Name !== undefined) as Array<{
+    DependsOn?: string[];
+    Properties: Record<string, unknown>;
+  }>;
+}
+
 describe('Jobctl schedules', () => {
   it('runs the hello CronJob every minute in UTC with the dispatcher payload', () => {
     const hello = scheduleNamed(examples.template, 'default.hello');
@@ -46,15 +54,19 @@ describe('Jobctl schedules', () => {
 
   it('targets the dispatcher with the scheduler role, the DLQ and the stack group for every schedule', () => {
     const [groupId, group] = Object.entries(examples.template.findResources('AWS::Scheduler::ScheduleGroup'))[0]!;
-    examples.template.allResources('AWS::Scheduler::Schedule', { DependsOn: Match.arrayWith([groupId]) });
-    examples.template.allResourcesProperties('AWS::Scheduler::Schedule', {
-      GroupName: (group as { Properties: { Name: string } }).Properties.Name,
-      Target: {
-        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Dispatcher'), 'Arn'] },
-        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulerRole'), 'Arn'] },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
-      },
-    });
+    const schedules = cronJobSchedules(examples.template);
+    expect(schedules).toHaveLength(2);
+    for (const schedule of schedules) {
+      expect(schedule.DependsOn).toContain(groupId);
+      expect(schedule.Properties).toMatchObject({
+        GroupName: (group as { Properties: { Name: string } }).Properties.Name,
+        Target: {
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/Dispatcher/), 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/JobctlSchedulerRole/), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] } },
+        },
+      });
+    }
     examples.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
   });
 
@@ -65,16 +77,16 @@ describe('Jobctl schedules', () => {
 
   it('makes two schedules when day-of-month and day-of-week are both restricted', () => {
     const { template } = synthJobctl({ manifests: `${FIXTURES}/or-rule.yaml` });
-    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    expect(cronJobSchedules(template)).toHaveLength(2);
     expect(scheduleNamed(template, 'default.payroll.1')['ScheduleExpression']).toBe('cron(0 9 1 * ? *)');
     expect(scheduleNamed(template, 'default.payroll.2')['ScheduleExpression']).toBe('cron(0 9 ? * MON *)');
   });
 
-  it('disables the schedule of a suspended CronJob and raises a deadline under 60 s to the API minimum', () => {
+  it('keeps the schedule of a suspended CronJob enabled (the dispatcher honours suspend from the table) and raises a deadline under 60 s to the API minimum', () => {
     const { template, stack } = synthJobctl({ manifests: `${FIXTURES}/suspended.yaml` });
     expect(scheduleNamed(template, 'default.paused')).toMatchObject({
       ScheduleExpression: 'cron(0/15 * * * ? *)',
-      State: 'DISABLED',
+      State: 'ENABLED',
       Target: { RetryPolicy: { MaximumEventAgeInSeconds: 60 } },
     });
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('startingDeadlineSeconds 30'))).toHaveLength(1);
@@ -92,12 +104,39 @@ describe('Jobctl schedules', () => {
 
   it('sets maximumRetryAttempts from scheduleRetryAttempts', () => {
     const { template } = synthJobctl({ scheduleRetryAttempts: 3 });
-    template.allResourcesProperties('AWS::Scheduler::Schedule', { Target: { RetryPolicy: { MaximumRetryAttempts: 3 } } });
+    for (const schedule of cronJobSchedules(template)) expect(schedule.Properties).toMatchObject({ Target: { RetryPolicy: { MaximumRetryAttempts: 3 } } });
     expect(() => synthJobctl({ scheduleRetryAttempts: 186 })).toThrow(/scheduleRetryAttempts 186/);
   });
 });
 
 describe('Jobctl manifests', () => {
+  it('writes the config file into the table on deploy through Custom::JobctlManifests, after the job controller', () => {
+    const resources = examples.template.findResources('Custom::JobctlManifests');
+    const entries = Object.entries(resources) as Array<[string, { Properties: { StackName: string; Manifests: string }; DependsOn: string[] }]>;
+    expect(entries).toHaveLength(1);
+    const [id, resource] = entries[0]!;
+    expect(id).toMatch(/Manifests/);
+    expect(resource.Properties.StackName).toBe('Test');
+    const manifests = JSON.parse(resource.Properties.Manifests) as Array<{ kind: string; metadata: { name: string }; spec: Record<string, unknown> }>;
+    expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual(['CronJob/hello', 'CronJob/nightly-report', 'Job/indexed-demo']);
+    expect(manifests.find((m) => m.metadata.name === 'indexed-demo')?.spec).toMatchObject({ completions: 5, completionMode: 'Indexed' });
+    expect(resource.DependsOn.some((d: string) => /JobController/.test(d))).toBe(true);
+    // The manifests function may write the table.
+    const writers = policyStatements(examples.template).filter((s) => /ManifestsFunction/.test(s.policy) && actionsOf(s).includes('dynamodb:PutItem'));
+    expect(writers).toHaveLength(1);
+  });
+
+  it('resyncs everything every 10 minutes through the job controller', () => {
+    const resync = Object.values(examples.template.findResources('AWS::Scheduler::Schedule')).map((r) => (r as { Properties: Record<string, unknown> }).Properties).filter((p) => p['Name'] === undefined);
+    expect(resync).toEqual([
+      expect.objectContaining({
+        ScheduleExpression: 'rate(10 minutes)',
+        State: 'ENABLED',
+        Target: expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/JobController/), 'Arn'] }, Input: '{"resync":{"namespace":"default"}}' }),
+      }),
+    ]);
+  });
+
   it('fails synth with file:line field for every error of a bad manifest', () => {
     expect(() => synthJobctl({ manifests: `${FIXTURES}/bad` })).toThrow(
       /test\/infra\/fixtures\/bad\/cronjob.yaml:6 spec.schedule: Invalid value: "61 \* \* \* \*"[\s\S]*cronjob.yaml:14 spec.jobTemplate.spec.template.spec.restartPolicy/,
@@ -183,15 +222,18 @@ describe('Jobctl dead-letter queue', () => {
 });
 
 describe('Jobctl compute and logs', () => {
-  it('runs both Lambdas on the newest Node.js runtime on arm64 by default', () => {
-    examples.template.resourceCountIs('AWS::Lambda::Function', 2);
-    examples.template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+  /** The dispatcher, job controller and manifests functions (the Provider framework's own has handler `framework.onEvent`). */
+  const jobctlFunctions = (template: ReturnType<typeof synthJobctl>['template']) =>
+    Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } })).map((r) => (r as { Properties: Record<string, unknown> }).Properties);
+
+  it('runs its three Lambdas on the newest Node.js runtime on arm64 by default', () => {
+    const functions = jobctlFunctions(examples.template);
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   });
 
   it('uses the architecture prop', () => {
-    synthJobctl({ architecture: lambda.Architecture.X86_64 }).template.allResourcesProperties('AWS::Lambda::Function', {
-      Architectures: ['x86_64'],
-    });
+    for (const fn of jobctlFunctions(synthJobctl({ architecture: lambda.Architecture.X86_64 }).template)) expect(fn['Architectures']).toEqual(['x86_64']);
   });
 
   it('gives the job controller every variable src/aws/env.ts reads, and the dispatcher the table only', () => {
@@ -213,6 +255,9 @@ describe('Jobctl compute and logs', () => {
           [JOBCTL_ENV.scheduleGroupName]: ref,
           [JOBCTL_ENV.schedulerRoleArn]: ref,
           [JOBCTL_ENV.deadLetterQueueArn]: ref,
+          [JOBCTL_ENV.dispatcherArn]: { 'Fn::GetAtt': [Match.stringLikeRegexp('Dispatcher'), 'Arn'] },
+          [JOBCTL_ENV.dispatchRoleArn]: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulerRole'), 'Arn'] },
+          [JOBCTL_ENV.scheduleRetryAttempts]: '185',
           NODE_OPTIONS: '--enable-source-maps',
         }),
       },
@@ -306,7 +351,7 @@ describe('Jobctl IAM', () => {
     expect(starred.filter((a) => /^(dynamodb|ecs|scheduler):/.test(a)).sort()).toEqual(['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition']);
   });
 
-  it('allows iam:PassRole only for the two task roles (to ECS) and the requeue role (to Scheduler)', () => {
+  it('allows iam:PassRole only for the two task roles (to ECS), the requeue role and the dispatch role (to Scheduler)', () => {
     const passRole = statements.filter((s) => actionsOf(s).some((a) => a === 'iam:PassRole' || a === 'iam:*' || a === '*'));
     expect(passRole.map((s) => [s.Condition, resourcesOf(s)])).toEqual([
       [
@@ -314,7 +359,16 @@ describe('Jobctl IAM', () => {
         [{ 'Fn::GetAtt': [expect.stringMatching(/TaskExecutionRole/), 'Arn'] }, { 'Fn::GetAtt': [expect.stringMatching(/JobctlTaskRole/), 'Arn'] }],
       ],
       [{ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }, [{ 'Fn::GetAtt': [expect.stringMatching(/RequeueSchedulerRole/), 'Arn'] }]],
+      [{ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }, [{ 'Fn::GetAtt': [expect.stringMatching(/JobctlSchedulerRole/), 'Arn'] }]],
     ]);
+  });
+
+  it("lets the job controller change only the cli.* schedules of its group (the stack's stay CloudFormation's)", () => {
+    const scheduleActions = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
+    const byAction = Object.fromEntries(scheduleActions.flatMap((s) => actionsOf(s).map((a) => [a, JSON.stringify(s.Resource)])));
+    expect(Object.keys(byAction).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule']);
+    for (const action of ['scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule']) expect(byAction[action]).toMatch(/:schedule\/.*\/cli\.\*"/);
+    expect(scheduleActions.every((s) => /JobController/.test(s.policy))).toBe(true);
   });
 
   it('scopes RunTask to the jobctl families on this cluster', () => {

@@ -22,6 +22,7 @@ export function synthJobctl(props: Partial<JobctlProps> = {}, configure?: (stack
     manifests: 'examples',
     dispatcherEntry: STUB_ENTRY,
     jobControllerEntry: STUB_ENTRY,
+    manifestsEntry: STUB_ENTRY,
     ...props,
     ...configure?.(stack),
   });

@@ -1,0 +1,77 @@
+import type { Clock } from '../ports/clock.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import { applyStackManifests, removeStackManifests, type StackManifest, type StackObjectOutcome } from './stack-manifests.ts';
+
+/**
+ * The properties of the stack's `Custom::JobctlManifests` resource (the construct writes them). The manifests travel
+ * as one JSON string: CloudFormation passes custom resource properties through as strings, which would turn
+ * `completions: 5` into `"5"`.
+ */
+export interface ManifestsProperties {
+  StackName: string;
+  /** JSON array of the config file's validated CronJobs and Jobs, in file order. */
+  Manifests: string;
+}
+
+/**
+ * The event the CDK Provider framework passes its `onEvent` handler: CloudFormation's custom resource request, minus
+ * the response URL the framework answers itself (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.custom_resources-readme.html,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html).
+ */
+export interface ManifestsEvent {
+  RequestType: 'Create' | 'Update' | 'Delete';
+  PhysicalResourceId?: string;
+  ResourceProperties: ManifestsProperties & { ServiceToken?: string };
+  OldResourceProperties?: ManifestsProperties & { ServiceToken?: string };
+}
+
+export interface ManifestsResult {
+  PhysicalResourceId: string;
+  Data: { Created: number; Configured: number; Unchanged: number; Deleted: number };
+}
+
+/**
+ * `cdk deploy` → the state table: Create and Update apply the config file's manifests ({@link applyStackManifests},
+ * with the previous deploy's manifests from `OldResourceProperties`), Delete removes what the stack declared. A thrown
+ * error fails the resource and CloudFormation rolls back, calling Update with the old manifests (idempotent).
+ * The physical id is the stack name, stable across updates, so CloudFormation never replaces the resource (a
+ * replacement would Delete the old one after creating the new one: every object would go).
+ */
+export async function handleManifestsEvent(deps: { store: StateStore; clock: Clock; log?: (record: Record<string, unknown>) => void }, event: ManifestsEvent): Promise<ManifestsResult> {
+  const props = event.ResourceProperties;
+  if (typeof props?.StackName !== 'string' || props.StackName === '') throw new TypeError(`manifests: ResourceProperties.StackName: required string, got ${JSON.stringify(props?.StackName)}`);
+  const stackName = props.StackName;
+  const physicalId = event.PhysicalResourceId ?? `jobctl-manifests-${stackName}`;
+  let outcomes: StackObjectOutcome[];
+  switch (event.RequestType) {
+    case 'Create':
+    case 'Update': {
+      const desired = parseManifests(props.Manifests, 'ResourceProperties.Manifests');
+      const previous = event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? parseManifests(event.OldResourceProperties.Manifests, 'OldResourceProperties.Manifests') : undefined;
+      outcomes = await applyStackManifests(deps, { stackName, desired, ...(previous === undefined ? {} : { previous }) });
+      break;
+    }
+    case 'Delete':
+      outcomes = await removeStackManifests(deps, stackName);
+      break;
+    default:
+      throw new TypeError(`manifests: RequestType: invalid value ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}: must be Create, Update or Delete`);
+  }
+  (deps.log ?? ((r) => console.log(JSON.stringify(r))))({ msg: 'manifests applied', requestType: event.RequestType, stackName, outcomes });
+  const count = (action: StackObjectOutcome['action']) => outcomes.filter((o) => o.action === action).length;
+  return { PhysicalResourceId: physicalId, Data: { Created: count('created'), Configured: count('configured'), Unchanged: count('unchanged') + count('not-recreated'), Deleted: count('deleted') } };
+}
+
+/** The manifests the construct validated at synth; only their shape is checked here (they were written by jobctl). */
+function parseManifests(text: unknown, where: string): StackManifest[] {
+  if (typeof text !== 'string') throw new TypeError(`manifests: ${where}: required JSON string, got ${typeof text}`);
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed)) throw new TypeError(`manifests: ${where}: must be a JSON array of CronJobs and Jobs`);
+  parsed.forEach((m: unknown, i) => {
+    const obj = m as Partial<StackManifest> | null;
+    if (obj === null || (obj.kind !== 'CronJob' && obj.kind !== 'Job') || typeof obj.metadata?.name !== 'string' || typeof obj.metadata.namespace !== 'string') {
+      throw new TypeError(`manifests: ${where}[${i}]: not a CronJob or Job with metadata.name and metadata.namespace`);
+    }
+  });
+  return parsed as StackManifest[];
+}
