@@ -4,6 +4,7 @@ import { withGeneratedSelector } from '../engine/job-selector.ts';
 import { ConflictError, JobctlError } from '../errors.ts';
 import { assertJobUpdatable } from '../engine/job-updates.ts';
 import type { StateStore } from '../ports/state-store.ts';
+import { declaringStack } from '../spec/ownership.ts';
 import type { CronJob, Job } from '../spec/types.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -30,11 +31,11 @@ interface PlannedWrite {
 export async function applyManifests(
   store: StateStore,
   objects: ReadonlyArray<CronJob | Job>,
-  options: { dryRun?: boolean; createOnly?: boolean } = {},
+  options: { dryRun?: boolean; createOnly?: boolean; allowStackDeclared?: boolean } = {},
 ): Promise<ApplyOutcome[]> {
   for (let attempt = 1; ; attempt++) {
     const plan: PlannedWrite[] = [];
-    for (const obj of objects) plan.push(await planOne(store, obj, options.createOnly ?? false));
+    for (const obj of objects) plan.push(await planOne(store, obj, options.createOnly ?? false, options.allowStackDeclared ?? false));
     if (options.dryRun) return plan.map((p) => p.outcome);
     try {
       for (const p of plan) await p.write?.();
@@ -47,7 +48,7 @@ export async function applyManifests(
   }
 }
 
-async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: boolean): Promise<PlannedWrite> {
+async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: boolean, allowStackDeclared: boolean): Promise<PlannedWrite> {
   const { namespace, name } = manifest.metadata;
   const outcome = (action: ApplyAction): ApplyOutcome => ({ kind: manifest.kind, name, namespace, action });
   const existing = await store.get(manifest.kind, { namespace, name });
@@ -57,6 +58,11 @@ async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: b
     manifest.kind === 'Job' ? withGeneratedSelector({ ...manifest, metadata: { ...manifest.metadata, uid: existing?.metadata.uid ?? randomUUID() } }) : manifest;
   if (!existing) return { outcome: outcome('created'), write: () => store.create(obj) };
   if (createOnly) throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource(obj.kind)} "${name}" already exists`);
+  const stack = declaringStack(existing);
+  if (stack !== undefined && !allowStackDeclared) {
+    // The next cdk deploy would undo the change: the config file owns this object (docs/design-notes.md).
+    throw new JobctlError('Conflict', `error: ${obj.kind.toLowerCase()} "${name}" is declared in the config file of CDK stack ${stack}: change it there and run cdk deploy (jobctl suspend/resume work on it)`);
+  }
   if (obj.kind === 'Job') assertJobUpdatable(existing as Job, obj);
   const sameSpec = isDeepStrictEqual(existing.spec, obj.spec);
   const sameMeta = isDeepStrictEqual(existing.metadata.labels ?? {}, obj.metadata.labels ?? {}) && isDeepStrictEqual(existing.metadata.annotations ?? {}, obj.metadata.annotations ?? {});

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { JobctlError, NotFoundError, ValidationErrors } from '../errors.ts';
@@ -6,7 +7,12 @@ import type { Change } from '../controllers/deps.ts';
 import { jobFromTemplate } from '../engine/cronjob-sync.ts';
 import { deterministicUid } from '../engine/object-meta.ts';
 import { withGeneratedSelector, withoutGeneratedSelector } from '../engine/job-selector.ts';
-import { connectLocal, type LocalConnection } from '../local/connect.ts';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { connectAws, resolveAwsTarget } from '../aws/connect.ts';
+import { SystemClock } from '../local/clock.ts';
+import { connectLocal } from '../local/connect.ts';
+import type { Connection } from '../ports/connection.ts';
+import { declaringStack } from '../spec/ownership.ts';
 import { resolveStateDir } from '../local/state-dir.ts';
 import { validateManifest } from '../spec/index.ts';
 import type { CronJob, Job, Kind, KubeObject, Pod } from '../spec/types.ts';
@@ -30,7 +36,9 @@ export interface ProgramEnv {
   cwd?: string;
   readStdin?: () => Promise<string>;
   /** Injected by tests to reuse a connection; otherwise each command connects to the state directory. */
-  connect?: () => Promise<LocalConnection>;
+  connect?: () => Promise<Connection>;
+  /** Injected by tests: the connection of `--context aws`. @default - the stack's outputs, through the AWS SDK's default credentials */
+  connectAws?: (stackName: string | undefined) => Promise<Connection>;
   /** Ends `--watch` and `logs -f` (Ctrl-C in a terminal). */
   signal?: AbortSignal;
 }
@@ -41,20 +49,35 @@ export function buildProgram(penv: ProgramEnv): Command {
   const env = penv.env ?? process.env;
   const cwd = penv.cwd ?? process.cwd();
   const stateDir = resolveStateDir(env, cwd);
-  const connect = penv.connect ?? (() => connectLocal(stateDir));
   const readStdin = penv.readStdin ?? readProcessStdin;
+  const contextOf = (): 'local' | 'aws' => {
+    const context = (program.opts<{ context?: string }>().context ?? env['JOBCTL_CONTEXT'] ?? 'local').toLowerCase();
+    if (context !== 'local' && context !== 'aws') throw new JobctlError('Validation', `error: context "${context}" does not exist: use local (jobctl up, the default) or aws (a deployed stack)`);
+    return context;
+  };
+  const connectAwsDefault = async (stackName: string | undefined): Promise<Connection> => {
+    const cloudFormation = new CloudFormationClient({ maxAttempts: 4 });
+    try {
+      return connectAws(await resolveAwsTarget(env, cloudFormation, stackName), { clock: new SystemClock() });
+    } finally {
+      cloudFormation.destroy();
+    }
+  };
 
-  async function withConnection<T>(work: (c: LocalConnection) => Promise<T>): Promise<T> {
-    const c = await connect();
+  async function withConnection<T>(work: (c: Connection) => Promise<T>): Promise<T> {
+    const injected = penv.connect !== undefined && contextOf() === 'local';
+    const c = contextOf() === 'aws' ? await (penv.connectAws ?? connectAwsDefault)(program.opts<{ stack?: string }>().stack) : injected ? await penv.connect!() : await connectLocal(stateDir);
     try {
       return await work(c);
     } finally {
-      if (!penv.connect) await c.close();
+      if (!injected) await c.close();
     }
   }
 
   const program = new Command('jobctl')
     .description('Kubernetes CronJobs and Jobs, on one machine (`jobctl up`) or serverless on AWS')
+    .option('--context <name>', 'where to work: local (jobctl up, the default) or aws (a deployed stack); env JOBCTL_CONTEXT')
+    .option('--stack <name>', `the CloudFormation stack of --context aws; env JOBCTL_STACK (default Jobctl)`)
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride();
@@ -62,7 +85,10 @@ export function buildProgram(penv: ProgramEnv): Command {
   program
     .command('up')
     .description('run the embedded runtime in the foreground (state in $JOBCTL_STATE_DIR or ./.jobctl); Ctrl-C stops it')
-    .action(async () => runUp({ io, stateDir, cwd, signal: penv.signal }));
+    .action(async () => {
+      if (contextOf() === 'aws') throw new JobctlError('Validation', 'error: jobctl up runs the embedded runtime on this machine; on AWS the stack\'s Lambdas are the runtime (npx cdk deploy)');
+      await runUp({ io, stateDir, cwd, signal: penv.signal });
+    });
 
   const applyLike = (name: 'apply' | 'create', createOnly: boolean) =>
     program
@@ -172,6 +198,7 @@ export function buildProgram(penv: ProgramEnv): Command {
       await withConnection(async (c) => {
         const targets = name ? [await mustGet(c, kind, name)] : (await listKind(c, kind)).filter((o) => matchesSelector(parseSelector(opts.selector!), o.metadata.labels ?? {}));
         if (targets.length === 0) io.stderr(noResourcesMessage(NAMESPACE) + '\n');
+        for (const obj of targets) assertNotStackDeclared(obj, 'delete', 'remove it from the config file and run cdk deploy');
         for (const obj of targets) {
           if (obj.kind === 'CronJob') await deleteCronJob(c, obj);
           else await deleteJob(c, obj as Job);
@@ -210,6 +237,8 @@ export function buildProgram(penv: ProgramEnv): Command {
     if (kind === 'Pod') throw new JobctlError('Validation', 'error: pods cannot be patched; patch their job');
     await withConnection(async (c) => {
       const existing = await mustGet(c, kind, name);
+      const suspendOnly = isDeepStrictEqual(Object.keys(patch as object ?? {}), ['spec']) && isDeepStrictEqual(Object.keys((patch as { spec?: object }).spec ?? {}), ['suspend']);
+      if (!suspendOnly) assertNotStackDeclared(existing, 'patch', 'change the config file and run cdk deploy; only spec.suspend (jobctl suspend/resume) may change here');
       const editable = existing.kind === 'Job' ? withoutGeneratedSelector(existing) : (existing as CronJob);
       const { metadata, status, ...rest } = editable;
       const merged = mergePatch({ ...rest, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations } }, patch);
@@ -221,19 +250,19 @@ export function buildProgram(penv: ProgramEnv): Command {
         // kubectl's wording for a patch the API server rejects.
         throw new JobctlError('Validation', `The ${kind} "${name}" is invalid: ${error.errors.map((e) => `${e.path}: ${e.detail}`).join(', ')}`);
       }
-      const outcomes = await applyManifests(c.store, [validated]);
+      const outcomes = await applyManifests(c.store, [validated], { allowStackDeclared: suspendOnly });
       const o = outcomes[0]!;
       io.stdout(`${o.kind === 'CronJob' ? 'cronjob' : 'job'}.batch/${o.name} ${o.action === 'unchanged' ? 'patched (no change)' : 'patched'}\n`);
       await notifyAndHint(c, [{ kind: o.kind, key: { namespace: NAMESPACE, name } }]);
     });
   }
 
-  async function notifyAndHint(c: LocalConnection, changes: Change[]): Promise<void> {
+  async function notifyAndHint(c: Connection, changes: Change[]): Promise<void> {
     await c.notify(changes);
-    if (!c.isRuntimeRunning) io.stderr(`note: no jobctl runtime is running for ${stateDir}; start one with \`npm start\` (jobctl up) to act on it\n`);
+    if (!c.isRuntimeRunning && contextOf() === 'local') io.stderr(`note: no jobctl runtime is running for ${stateDir}; start one with \`npm start\` (jobctl up) to act on it\n`);
   }
 
-  async function watch(c: LocalConnection, kind: Kind, load: () => Promise<KubeObject[]>, initial: KubeObject[], format: OutputFormat, widths: number[]): Promise<void> {
+  async function watch(c: Connection, kind: Kind, load: () => Promise<KubeObject[]>, initial: KubeObject[], format: OutputFormat, widths: number[]): Promise<void> {
     const seen = new Map(initial.map((o) => [o.metadata.name, o.metadata.resourceVersion]));
     while (!penv.signal?.aborted) {
       await sleep(500, penv.signal);
@@ -280,19 +309,19 @@ function parseOutput(output: string | undefined): OutputFormat {
   throw new JobctlError('Validation', `error: unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`);
 }
 
-async function mustGet<K extends Kind>(c: LocalConnection, kind: K, name: string): Promise<KubeObject> {
+async function mustGet<K extends Kind>(c: Connection, kind: K, name: string): Promise<KubeObject> {
   const obj = kind === 'Pod' ? (await c.store.list('Pod', NAMESPACE)).find((p) => p.metadata.name === name) : await c.store.get(kind, { namespace: NAMESPACE, name });
   if (!obj) throw new NotFoundError(`Error from server (NotFound): ${resource(kind)} "${name}" not found`);
   return obj;
 }
 
-async function listKind(c: LocalConnection, kind: Kind): Promise<KubeObject[]> {
+async function listKind(c: Connection, kind: Kind): Promise<KubeObject[]> {
   const objects: KubeObject[] = await c.store.list(kind, NAMESPACE);
   return objects.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
 /** kubectl logs job/X picks one pod; jobctl picks the newest, so a retried Job shows its latest attempt. */
-async function findPodForLogs(c: LocalConnection, kind: Kind | undefined, name: string, io: CliIo): Promise<Pod> {
+async function findPodForLogs(c: Connection, kind: Kind | undefined, name: string, io: CliIo): Promise<Pod> {
   if (kind === undefined || kind === 'Pod') {
     const pod = (await c.store.list('Pod', NAMESPACE)).find((p) => p.metadata.name === name);
     if (pod) return pod;
@@ -310,7 +339,7 @@ async function findPodForLogs(c: LocalConnection, kind: Kind | undefined, name: 
 
 const seq = (pod: Pod) => Number(pod.metadata.annotations?.['jobctl.dev/pod-sequence'] ?? 0);
 
-async function followLogs(c: LocalConnection, pod: Pod, io: CliIo, signal?: AbortSignal): Promise<void> {
+async function followLogs(c: Connection, pod: Pod, io: CliIo, signal?: AbortSignal): Promise<void> {
   const controller = new AbortController();
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const initial = (await c.logs.read(pod)).length;
@@ -325,15 +354,25 @@ async function followLogs(c: LocalConnection, pod: Pod, io: CliIo, signal?: Abor
     await sleep(500, controller.signal);
     const current = (await c.store.listPods({ namespace: NAMESPACE, name: pod.metadata.labels?.[wellKnown.jobName] ?? '' })).find((p) => p.metadata.name === pod.metadata.name);
     if (!current || current.status.phase === 'Succeeded' || current.status.phase === 'Failed') {
-      await sleep(300);
+      await sleep(c.logsSettleMs);
       controller.abort();
     }
   }
   await following;
 }
 
+/**
+ * Objects the config file of a CDK stack declares are the file's: `jobctl` changing them would be undone by the next
+ * deploy, so it refuses and says where to change them (docs/design-notes.md "Who owns what on AWS").
+ */
+function assertNotStackDeclared(obj: KubeObject, verb: string, instead: string): void {
+  const stack = declaringStack(obj);
+  if (stack === undefined) return;
+  throw new JobctlError('Conflict', `error: cannot ${verb} ${obj.kind.toLowerCase()} "${obj.metadata.name}": it is declared in the config file of CDK stack ${stack}; ${instead}`);
+}
+
 /** Deletes the CronJob first (no new runs can start), then its Jobs with their tasks, pods and logs. */
-async function deleteCronJob(c: LocalConnection, cronJob: KubeObject): Promise<void> {
+async function deleteCronJob(c: Connection, cronJob: KubeObject): Promise<void> {
   const key = { namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
   await c.store.delete('CronJob', key);
   await c.notify([{ kind: 'CronJob', key }]);
@@ -347,7 +386,7 @@ async function deleteCronJob(c: LocalConnection, cronJob: KubeObject): Promise<v
  * deletion is requested, and this waits until the Job is gone, as `kubectl delete` waits. With none running, nothing
  * else can touch the Job, so the CLI removes it itself.
  */
-async function deleteJob(c: LocalConnection, job: Job): Promise<void> {
+async function deleteJob(c: Connection, job: Job): Promise<void> {
   const key = { namespace: job.metadata.namespace, name: job.metadata.name };
   if (!c.isRuntimeRunning) {
     await deleteJobCascade(c, job, 'Deleted');

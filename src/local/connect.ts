@@ -4,7 +4,7 @@ import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
 import { ensureStateTable } from '../aws/state-table.ts';
 import type { Change } from '../controllers/deps.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { StateStore } from '../ports/state-store.ts';
+import type { Connection } from '../ports/connection.ts';
 import { SystemClock } from './clock.ts';
 import { localDynamoClient, startDynalite } from './dynalite-host.ts';
 import { FileLogSink } from './file-log-sink.ts';
@@ -13,17 +13,14 @@ import { findRuntime, STATE_TABLE_NAME } from './state-dir.ts';
 import { RuntimeNotRunningError } from '../errors.ts';
 
 /** What the CLI works through on the embedded default. */
-export interface LocalConnection {
-  store: StateStore;
+export interface LocalConnection extends Connection {
   logs: FileLogSink;
   /** Stops tasks the runtime started (through their pid files). */
   launcher: ProcessTaskLauncher;
-  clock: Clock;
   /** True when a runtime serves this state directory; writes take effect at once. */
   isRuntimeRunning: boolean;
   /** Tells the running runtime what changed; a no-op when none runs (it resyncs everything when it starts). */
   notify(changes: Change[]): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -51,6 +48,7 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
     launcher: new ProcessTaskLauncher({ logs, pidDir: join(stateDir, 'pids'), clock }),
     clock,
     isRuntimeRunning: usable,
+    logsSettleMs: 300,
     async notify(changes) {
       if (!runtime?.controlUrl || changes.length === 0) return;
       try {

@@ -82,6 +82,7 @@ export class RuntimeHarness {
       launcher: this.runtime.launcher,
       clock: this.clock,
       isRuntimeRunning: true,
+      logsSettleMs: 300,
       notify: async (changes) => {
         for (const c of changes) this.runtime.enqueue(c);
       },

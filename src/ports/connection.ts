@@ -1,0 +1,21 @@
+import type { Change } from '../controllers/deps.ts';
+import type { Clock } from './clock.ts';
+import type { LogSink } from './log-sink.ts';
+import type { StateStore } from './state-store.ts';
+import type { TaskLauncher } from './task-launcher.ts';
+
+/** Where a command works: the embedded runtime's state directory (`connectLocal`) or a deployed stack (`connectAws`). */
+export interface Connection {
+  store: StateStore;
+  logs: LogSink;
+  /** Stops tasks when the CLI itself must cascade a delete (only when no runtime runs; never on AWS). */
+  launcher: TaskLauncher;
+  clock: Clock;
+  /** True when controllers act on writes at once (`jobctl up` running; always on AWS). */
+  isRuntimeRunning: boolean;
+  /** Tells the controllers what changed (local: the runtime's control endpoint; AWS: the table's stream does it). */
+  notify(changes: Change[]): Promise<void>;
+  /** How long `logs -f` keeps reading after the pod finished (CloudWatch Logs receives the last lines late). */
+  logsSettleMs: number;
+  close(): Promise<void>;
+}
