@@ -57,7 +57,8 @@ export interface CronJobSyncResult {
  *    (sorted by `status.startTime`, missing last, then name) are deleted and dropped from `active`. This runs on
  *    every sync, even when suspended.
  * 2. Reconcile `active` with the children: an unfinished child not in `active` gets Warning `UnexpectedJob` and is
- *    *not* adopted (so it does not block Forbid); a finished child in `active` is removed with Normal
+ *    not adopted (so it does not block Forbid) — except a lost run of this controller's own, see
+ *    {@link adoptLostRuns}; a finished child in `active` is removed with Normal
  *    `SawCompletedJob`; every succeeded child moves `lastSuccessfulTime` forward in the same sync, as current
  *    upstream does. (v1.29–v1.31 deferred that to the next sync with an `else if`, relying on the status write to
  *    trigger one; jobctl's controllers are not re-triggered by their own writes, so a weekly CronJob would show a
@@ -135,6 +136,7 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
     status.active = status.active.filter((r) => r !== ref);
     events.push({ type: 'Normal', reason: 'MissingJob', message: `Active job went missing: ${ref.name}` });
   }
+  adoptLostRuns(cronJob, jobs, status);
 
   // 3. The scheduling decision.
   const { schedule: scheduleText, timeZone } = cronJob.spec;
@@ -214,6 +216,38 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
   }
   status.lastScheduleTime = toRfc3339(scheduledMs);
   return result(requeueAt());
+}
+
+/**
+ * Runs whose status write was lost: Jobs this CronJob created for a slot after `lastScheduleTime` that never started
+ * and are not in `active` (a crash, or a Lambda timeout, between creating the Job and writing status, with the retry
+ * arriving after the next slot was due). On Kubernetes such a Job simply runs (it exists; `active` is only
+ * bookkeeping); here a CronJob's Job runs only once admitted to `active`, so it is adopted:
+ * - Allow: every such Job, oldest first.
+ * - Forbid: the newest one, and only when nothing is active (the due slot then waits, `JobAlreadyActive`).
+ * - Replace: none: the newest slot supersedes them, and the controller deletes them once `lastScheduleTime` passes.
+ * `lastScheduleTime` moves to the newest adopted slot, as the lost write would have set it.
+ * The `UnexpectedJob` warning above is still recorded, as Kubernetes records it.
+ */
+function adoptLostRuns(cronJob: CronJob, jobs: readonly Job[], status: CronJobStatus): void {
+  const policy = cronJob.spec.concurrencyPolicy;
+  if (policy === 'Replace') return;
+  const lastMs = status.lastScheduleTime === undefined ? Number.NEGATIVE_INFINITY : fromRfc3339(status.lastScheduleTime);
+  const lost = jobs
+    .flatMap((job) => {
+      const scheduled = job.metadata.annotations?.[wellKnown.cronJobScheduledTimestamp];
+      const controller = job.metadata.ownerReferences?.find((owner) => owner.controller);
+      if (scheduled === undefined || controller?.uid !== cronJob.metadata.uid) return [];
+      if (job.status.startTime !== undefined || finishedCondition(job) !== undefined || status.active.some((ref) => refersTo(ref, job))) return [];
+      const scheduledMs = Date.parse(scheduled);
+      return scheduledMs > lastMs ? [{ job, scheduledMs }] : [];
+    })
+    .sort((a, b) => a.scheduledMs - b.scheduledMs);
+  if (lost.length === 0) return;
+  const adopted = policy === 'Forbid' ? (status.active.length === 0 ? [lost.at(-1)!] : []) : lost;
+  for (const { job } of adopted) status.active.push(referenceTo(job));
+  // As the lost status write would have: the slot counts as scheduled (and is not created again).
+  if (adopted.length > 0) status.lastScheduleTime = toRfc3339(adopted.at(-1)!.scheduledMs);
 }
 
 /**

@@ -134,23 +134,28 @@ describe('CronJobController on DynamoDB (dynalite)', () => {
 });
 
 describe('CronJobController crash repair', () => {
-  it('deletes a Job orphaned by a crash once a later slot is chosen, instead of leaving it waiting forever', async () => {
+  // A crash between creating a Job and writing status, found only after a later slot is due: Kubernetes would run
+  // that Job (it exists); jobctl admits it under Allow and Forbid, and lets Replace's newest run supersede it.
+  it.each([
+    ['Allow', ['10:01', '10:05'], ['10:01', '10:05']],
+    ['Forbid', ['10:01'], ['10:01']],
+    ['Replace', ['10:05'], ['10:05']],
+  ] as const)('%s: a Job orphaned by a crash before a later slot is due → Jobs %j, launched %j', async (policy, names, launched) => {
     const store = new FakeStateStore({ now: () => T0 });
-    await store.create(cronJobManifest('late'));
+    await store.create(cronJobManifest('late', `  concurrencyPolicy: ${policy}\n`));
     const clock = new ManualClock(T0 + 30_100); // 10:01:00.1
     const { cronJobs, jobs, launcher } = controllers(store, clock);
     store.failNext('update', new Error('process killed')); // 10:01's Job created, status never written
     await expect(cronJobs.sync(key('late'))).rejects.toThrow();
 
-    clock.advanceTo(T0 + 5 * 60_000); // restarted at 10:05:30: the 10:05 slot is chosen
+    clock.advanceTo(T0 + 5 * 60_000); // restarted at 10:05:30: the 10:05 slot is due
     await cronJobs.sync(key('late'));
     for (const job of await store.list('Job', 'default')) await jobs.sync(key(job.metadata.name));
 
-    const names = (await store.list('Job', 'default')).map((j) => j.metadata.name);
-    expect({ names, launched: launcher.launched.map((p) => p.replace(/-[a-z0-9]{5}$/, '')) }).toEqual({
-      names: [jobNameFor('late', T0 + 5 * 60_000 - 30_000)],
-      launched: [jobNameFor('late', T0 + 5 * 60_000 - 30_000)],
-    });
+    const at = (hhmm: string) => jobNameFor('late', Date.parse(`2026-03-02T${hhmm}:00Z`));
+    expect(T0 + 30_000).toBe(Date.parse('2026-03-02T10:01:00Z'));
+    const stored = (await store.list('Job', 'default')).map((j) => j.metadata.name).sort();
+    expect({ stored, launched: launcher.launched.map((p) => p.replace(/-[a-z0-9]{5}$/, '')).sort() }).toEqual({ stored: names.map(at), launched: launched.map(at) });
   });
 });
 
