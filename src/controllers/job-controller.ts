@@ -1,6 +1,6 @@
-import { AlreadyExistsError, ConflictError, NotFoundError, assertNever } from '../errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError, TaskLaunchError, assertNever } from '../errors.ts';
 import { syncJob } from '../engine/job-sync.ts';
-import { applyStopRequest, applyTaskExit, applyTaskStart, isStopRequested } from '../engine/task-exit.ts';
+import { applyStartError, applyStopRequest, applyTaskExit, applyTaskStart, isStopRequested } from '../engine/task-exit.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
 import type { Job, Pod } from '../spec/types.ts';
@@ -10,11 +10,21 @@ import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.
 import type { SyncOutcome } from './cronjob-controller.ts';
 
 /**
+ * How a launch ended: `startError` when the launcher said it can never succeed and the pod's end was recorded
+ * (see `JobController.launch`). Retryable launch failures are thrown, not returned.
+ */
+type LaunchOutcome = 'launched' | 'startError';
+
+/**
  * The Job controller's sync loop around the pure decision (`syncJob`), plus the kubelet's part: recording task
  * starts and exits on the pods.
  *
  * Pods are stored (conditional put, deterministic names) before their task is launched; a crash between the two
  * leaves a Pending pod that the next sync launches again (launch is idempotent by pod name).
+ *
+ * A launch that can never succeed (a `TaskLaunchError` with `retryable: false`) is a container the runtime could not
+ * start: the pod ends with `StartError` and the sync goes on, so the Job counts it against backoffLimit. A retryable
+ * one is thrown: the caller retries the sync with back-off, and the pod stays Pending until a launch succeeds.
  */
 export class JobController {
   constructor(private readonly deps: ControllerDeps) {}
@@ -33,17 +43,22 @@ export class JobController {
       const result = syncJob({ job, pods, now: this.deps.clock.now() });
       const involved = { kind: 'Job' as const, namespace: key.namespace, name: key.name };
       let deleted = false;
+      /** Pods whose start failed in this sync: their end is stored, but `pods` and `result` predate it. */
+      const startErrors = new Set<string>();
+      const launchPod = async (pod: Pod): Promise<void> => {
+        if ((await this.launch(pod)) === 'startError') startErrors.add(pod.metadata.name);
+      };
       for (const action of result.actions) {
         switch (action.type) {
           case 'createPod': {
             const pod = await this.createPod(action.pod);
             if (pod) await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` }]);
-            await this.deps.launcher.launch(pod ?? action.pod);
+            await launchPod(pod ?? action.pod);
             break;
           }
           case 'restartContainer': {
             const pod = pods.find((p) => p.metadata.name === action.podName);
-            if (pod) await this.deps.launcher.launch(pod);
+            if (pod) await launchPod(pod);
             break;
           }
           case 'stopPod': {
@@ -60,11 +75,13 @@ export class JobController {
         }
       }
       // Pending pods whose launch was lost to a crash are launched again; the launcher ignores running ones.
-      // Not the pods this sync created or stopped: `pods` was read before the actions ran.
+      // Not the pods this sync created, restarted or stopped: `pods` was read before the actions ran, and still shows
+      // Pending a pod whose start failed in them. A start failure leaves no pod Pending (it ends Failed, or Running
+      // in CrashLoopBackOff with OnFailure), so a later sync does not launch it here again either.
       const actedOn = new Set(result.actions.flatMap((a) => (a.type === 'stopPod' || a.type === 'restartContainer' ? [a.podName] : a.type === 'createPod' ? [a.pod.metadata.name] : [])));
       const isFailing = result.actions.some((a) => a.type === 'stopPod');
       if (!deleted && !isFailing) {
-        for (const pod of pods) if (pod.status.phase === 'Pending' && !isStopRequested(pod) && !actedOn.has(pod.metadata.name)) await this.deps.launcher.launch(pod);
+        for (const pod of pods) if (pod.status.phase === 'Pending' && !isStopRequested(pod) && !actedOn.has(pod.metadata.name)) await launchPod(pod);
       }
       await recordEvents(this.deps, involved, result.events);
       if (deleted) {
@@ -81,6 +98,9 @@ export class JobController {
         }
         this.notifyOwner(job);
       }
+      // A start failure changed a pod after `result` was decided: sync again now to count it (and, on AWS, not wait
+      // for the pod's stream record), whatever else is due.
+      if (startErrors.size > 0) return { requeueAtMs: this.deps.clock.now() };
       return { requeueAtMs: result.requeueAtMs };
     }
   }
@@ -95,21 +115,52 @@ export class JobController {
     await this.updatePod(exit, (pod) => applyTaskExit(pod, exit));
   }
 
-  private async updatePod(task: TaskRef, change: (pod: Pod) => Pod): Promise<void> {
+  /** Writes `change` to the stored pod (re-reading after a conflict); whether it changed anything. */
+  private async updatePod(task: TaskRef, change: (pod: Pod) => Pod): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const pod = await this.deps.store.getPod({ namespace: task.namespace, name: task.jobName }, task.podName);
-      if (!pod) return; // deleted with its Job
+      if (!pod) return false; // deleted with its Job
       const changed = change(pod);
-      if (changed === pod) return;
+      if (changed === pod) return false;
       try {
         await this.deps.store.update(changed);
         this.deps.notify?.({ kind: 'Job', key: { namespace: task.namespace, name: task.jobName } });
-        return;
+        return true;
       } catch (error) {
         if (error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
-        if (error instanceof NotFoundError) return;
+        if (error instanceof NotFoundError) return false;
         throw error;
       }
+    }
+  }
+
+  /**
+   * Launches the pod's task. A launch the launcher says can never succeed (a `TaskLaunchError` with `retryable:
+   * false`: ECS rejecting the task definition or answering `failures[]` such as MISSING, a command that cannot be
+   * spawned) is what Kubernetes calls a container that failed to start, and is recorded as the kubelet records it:
+   * - the container terminates with exit code 128 and reason `StartError`, the error as its message (containerd
+   *   `internal/cri/server/container_start.go`, `helpers.go`); the pod then fails (restartPolicy Never) and counts
+   *   against backoffLimit, or restarts in place after the container back-off (OnFailure) — see `applyStartError`;
+   * - a Warning event `Failed`, message `Error: <the error>`, on the pod: the kubelet's `FailedToStartContainer`
+   *   (`pkg/kubelet/kuberuntime/kuberuntime_container.go` startContainer, `pkg/kubelet/events/event.go`). It is not
+   *   the Job controller's `FailedCreate`, which Kubernetes records on the Job only when the API rejects creating
+   *   the pod; this pod was created (`SuccessfulCreate` says so) and `describe pod` shows the event, from `kubelet`.
+   * The event is recorded only when this failure changed the pod, so a launch failing in two syncs at once is
+   * counted and reported once. Any other error propagates (retryable ones are retried by the caller with back-off).
+   */
+  private async launch(pod: Pod): Promise<LaunchOutcome> {
+    try {
+      await this.deps.launcher.launch(pod);
+      return 'launched';
+    } catch (error) {
+      if (!(error instanceof TaskLaunchError) || error.retryable) throw error;
+      const failure = { message: error.message, finishedAtMs: this.deps.clock.now() };
+      const isRecorded = await this.updatePod(taskRefOf(pod), (p) => applyStartError(p, pod, failure));
+      if (isRecorded) {
+        const involved = { kind: 'Pod' as const, namespace: pod.metadata.namespace, name: pod.metadata.name };
+        await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'Failed', message: `Error: ${error.message}` }]);
+      }
+      return 'startError';
     }
   }
 
@@ -118,7 +169,7 @@ export class JobController {
    * again), then stops its task. A pod with no task gets its end recorded here, since no exit will be reported.
    */
   private async stopPod(pod: Pod, reason: string): Promise<void> {
-    const task: TaskRef = { namespace: pod.metadata.namespace, jobName: pod.metadata.labels?.[wellKnown.jobName] ?? '', podName: pod.metadata.name };
+    const task = taskRefOf(pod);
     await this.updatePod(task, (p) => applyStopRequest(p, reason));
     const stopping = await this.deps.launcher.stop(pod, reason);
     if (!stopping) await this.updatePod(task, (p) => applyTaskExit(p, { exitCode: 137, reason, finishedAtMs: this.deps.clock.now() }));
@@ -150,4 +201,8 @@ export class JobController {
     const owner = job.metadata.ownerReferences?.find((o) => o.kind === 'CronJob' && o.controller);
     if (owner) this.deps.notify?.({ kind: 'CronJob', key: { namespace: job.metadata.namespace, name: owner.name } });
   }
+}
+
+function taskRefOf(pod: Pod): TaskRef {
+  return { namespace: pod.metadata.namespace, jobName: pod.metadata.labels?.[wellKnown.jobName] ?? '', podName: pod.metadata.name };
 }

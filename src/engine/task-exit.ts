@@ -57,6 +57,13 @@ export function applyTaskStart(pod: Pod, startedAtMs: number): Pod {
   };
 }
 
+/**
+ * Exit code of a container the runtime could not start. containerd's CRI plugin ends such a container with exit code
+ * 128 ("the same with Docker's behavior") and reason `StartError`, the start error as its message
+ * (`internal/cri/server/helpers.go` `errorStartExitCode`/`errorStartReason`, set in `container_start.go`'s failure path).
+ */
+export const START_ERROR_EXIT_CODE = 128;
+
 /** Reasons a container itself ends with, as the kubelet reports them; any other reason is a stop the controller asked for. */
 const containerExitReasons = new Set(['Completed', 'Error', 'OOMKilled', 'ContainerCannotRun', 'StartError']);
 
@@ -70,8 +77,13 @@ const containerExitReasons = new Set(['Completed', 'Error', 'OOMKilled', 'Contai
  *   `CrashLoopBackOff`, `lastState.terminated` keeping the exit, as `kubectl get pod` shows a crash-looping pod.
  *   The Job controller restarts it in place once the kubelet back-off has passed.
  * A finished pod is returned unchanged (duplicate or late exit).
+ *
+ * `message` (a start error's) becomes the `Failed` pod's `status.message`, unless a stop request already gave one:
+ * Kubernetes keeps it in the container's `terminated.message`, which jobctl's container state does not carry. A pod
+ * that restarts in place keeps no message (its `lastState` has no field for it either); the kubelet's `Failed` event
+ * on the pod carries it.
  */
-export function applyTaskExit(pod: Pod, exit: { exitCode: number; reason: string; finishedAtMs: number }): Pod {
+export function applyTaskExit(pod: Pod, exit: { exitCode: number; reason: string; message?: string; finishedAtMs: number }): Pod {
   if (isPodFinished(pod)) return pod;
   const finishedAt = toRfc3339(exit.finishedAtMs);
   const stopReason = pod.status.reason ?? (containerExitReasons.has(exit.reason) ? undefined : exit.reason);
@@ -125,9 +137,31 @@ export function applyTaskExit(pod: Pod, exit: { exitCode: number; reason: string
       ...pod.status,
       phase,
       ...(stopReason === undefined ? {} : { reason: stopReason }),
+      ...(exit.message === undefined || pod.status.message !== undefined ? {} : { message: exit.message }),
       containerStatuses,
     },
   };
+}
+
+/**
+ * Kubelet's part: the container runtime could not start the pod's container (the launcher rejected the launch for
+ * good). As in Kubernetes the container terminates with exit code {@link START_ERROR_EXIT_CODE} and reason
+ * `StartError`, and the kubelet handles it like any other exit ({@link applyTaskExit}): restartPolicy `Never` fails
+ * the pod, which counts against the Job's backoffLimit; `OnFailure` restarts it in place after the container back-off.
+ *
+ * `launched` is the pod as it was handed to the launcher. The failure belongs to that attempt only: a pod that has
+ * since restarted, started or finished (another sync's launch of the same attempt, already recorded) is returned
+ * unchanged, so one failed launch is never counted twice.
+ */
+export function applyStartError(pod: Pod, launched: Pod, failure: { message: string; finishedAtMs: number }): Pod {
+  const isSameAttempt = restartCountOf(pod) === restartCountOf(launched);
+  const isStarted = (pod.status.containerStatuses ?? []).some((cs) => cs.state.running !== undefined);
+  if (!isSameAttempt || isStarted) return pod;
+  return applyTaskExit(pod, { exitCode: START_ERROR_EXIT_CODE, reason: 'StartError', message: failure.message, finishedAtMs: failure.finishedAtMs });
+}
+
+function restartCountOf(pod: Pod): number {
+  return (pod.status.containerStatuses ?? []).reduce((sum, cs) => sum + cs.restartCount, 0);
 }
 
 /** Go's `time.Duration.String()` for whole seconds and minutes (`0s`, `10s`, `5m0s`), as the kubelet prints back-offs. */
