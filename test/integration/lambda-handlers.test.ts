@@ -1,3 +1,4 @@
+import { InvalidParameterException } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadDispatcherEnv, loadJobControllerEnv } from '../../src/aws/env.ts';
 import { taskArnAnnotation, launchRetryAnnotation } from '../../src/aws/ecs-task-launcher.ts';
@@ -290,6 +291,31 @@ describe('Lambda handlers (dynalite + aws-sdk-client-mock)', () => {
       // Later syncs (stream records of the Job) do not call RunTask again for a pod that has its task.
       await controller({ requeue: { kind: 'Job', namespace: 'default', name: 'busy' } }, context);
       expect(ecs.runTaskCalls).toHaveLength(3);
+    });
+
+    it('fails the pod with StartError on a RunTask that can never succeed, and the Job after backoffLimit, without failing a stream record', async () => {
+      // RunTask's documented client error for a bad request (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html#API_RunTask_Errors).
+      const invalid = () => {
+        throw new InvalidParameterException({ message: 'Task definition does not support launch_type FARGATE.', $metadata: { httpStatusCode: 400 } });
+      };
+      ecs.failNext(invalid);
+      ecs.failNext(invalid);
+      await store.create(job('broken', '  backoffLimit: 1\n'));
+      const controller = jobController(60_000);
+      await drainStream(controller); // answers no batchItemFailures: the failure is the pod's, not the record's
+      for (let i = 0; i < 5; i++) {
+        clock.advanceTo(scheduler.nextDueMs() ?? clock.now());
+        await fireTimers(controller);
+        await drainStream(controller);
+      }
+      const pods = await store.listPods({ namespace: 'default', name: 'broken' });
+      expect(pods.map((p) => [p.status.phase, p.status.containerStatuses?.[0]?.state.terminated?.exitCode, p.status.containerStatuses?.[0]?.state.terminated?.reason])).toEqual([
+        ['Failed', 128, 'StartError'],
+        ['Failed', 128, 'StartError'],
+      ]);
+      const stored = await store.get('Job', { namespace: 'default', name: 'broken' });
+      expect(stored?.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'BackoffLimitExceeded' });
+      expect(ecs.tasksByToken.size).toBe(0);
     });
 
     it('waits out a near requeue in the invocation instead of creating a timer', async () => {
