@@ -49,7 +49,7 @@ export interface ResyncEvent {
 }
 
 /** What the handler answers: `batchItemFailures` for a stream batch (ReportBatchItemFailures), else a summary. */
-export type JobControllerResult = { batchItemFailures: { itemIdentifier: string }[] } | { synced: number; dropped?: string };
+export type JobControllerResult = { batchItemFailures: { itemIdentifier: string }[] } | { synced: number } | { recorded: 0 | 1; dropped?: string };
 
 /** Leave this much of the invocation's time unused when deciding to wait in-process. */
 const REMAINING_TIME_MARGIN_MS = 10_000;
@@ -63,7 +63,7 @@ const LAUNCH_RETRY_DELAY_MS = 10_000;
  *
  * | event (discriminated by shape) | does |
  * | --- | --- |
- * | EventBridge "ECS Task State Change" (`source: aws.ecs`) | records the start/exit on the pod once ({@link applyTaskStateChange}), then syncs the Job |
+ * | EventBridge "ECS Task State Change" (`source: aws.ecs`) | records the start/exit on the pod once ({@link applyTaskStateChange}); the pod's stream record then syncs the Job |
  * | DynamoDB Streams batch (`Records[].eventSource: aws:dynamodb`) | syncs what the records ask for ({@link streamWorkOf}); answers `batchItemFailures` |
  * | `{"requeue":{kind,namespace,name}}` | syncs that object (a durable timer fired) |
  * | `{"resync":{namespace?}}` | syncs every CronJob and unfinished Job of the namespace |
@@ -89,7 +89,7 @@ export class JobControllerLambda {
     const kind = eventKindOf(event);
     switch (kind) {
       case 'ecs-task':
-        return this.onTaskEvent(event, context);
+        return this.onTaskEvent(event);
       case 'stream':
         return this.onStream(event as DynamoDbStreamEvent, context);
       case 'requeue': {
@@ -102,14 +102,17 @@ export class JobControllerLambda {
     }
   }
 
-  private async onTaskEvent(event: unknown, context: LambdaContextLike): Promise<JobControllerResult> {
+  /**
+   * Records the start or exit on the pod, and only that: the pod write's stream record syncs the Job (as it does
+   * for every pod phase change), so syncing here too would read the Job and its pods twice per event.
+   */
+  private async onTaskEvent(event: unknown): Promise<JobControllerResult> {
     const outcome = await applyTaskStateChange(this.deps.store, event);
     if (outcome.kind === 'dropped') {
       this.log({ msg: 'task event dropped', why: outcome.why });
-      return { synced: 0, dropped: outcome.why };
+      return { recorded: 0, dropped: outcome.why };
     }
-    await this.syncAndRequeue({ kind: 'Job', key: outcome.job }, context);
-    return { synced: 1 };
+    return { recorded: 1 };
   }
 
   private async onStream(event: DynamoDbStreamEvent, context: LambdaContextLike): Promise<JobControllerResult> {

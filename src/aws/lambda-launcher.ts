@@ -55,7 +55,9 @@ export class RecordingEcsLauncher implements TaskLauncher {
   ): Promise<void> {
     const jobKey = { namespace: launched.metadata.namespace, name: launched.metadata.labels?.[wellKnown.jobName] ?? '' };
     for (let i = 1; ; i++) {
-      const pod = await this.store.getPod(jobKey, launched.metadata.name);
+      // First try the pod as launched (the controller just stored or read it): its resourceVersion makes the write
+      // conditional anyway, and a conflict re-reads. Saves a read per launch.
+      const pod = i === 1 ? launched : await this.store.getPod(jobKey, launched.metadata.name);
       if (!pod || taskIdentityOf(pod).attempt !== attempt) return;
       const annotations = pod.metadata.annotations ?? {};
       if (retryGuard !== undefined && annotations[launchRetryAnnotation] !== retryGuard.usedRetry) return;

@@ -257,15 +257,15 @@ describe('Lambda handlers (dynalite + aws-sdk-client-mock)', () => {
       const [task] = [...ecs.tasksByToken.values()];
       const older = taskEvent({ taskArn: task!.taskArn, group: task!.group, version: 2, status: 'RUNNING', atMs: clock.now() });
       const foreign = taskEvent({ taskArn: 'arn:aws:ecs:us-west-2:111122223333:task/jobctl/ffff', group: 'family:sample-fargate', version: 9, status: 'STOPPED', atMs: clock.now() });
-      expect(await jobController()(foreign, context)).toMatchObject({ synced: 0, dropped: expect.stringMatching(/not started by jobctl/) });
-      expect(await jobController()(older, context)).toEqual({ synced: 1 });
-      expect(await jobController()(older, context)).toMatchObject({ synced: 0, dropped: expect.stringMatching(/not newer/) });
+      expect(await jobController()(foreign, context)).toMatchObject({ recorded: 0, dropped: expect.stringMatching(/not started by jobctl/) });
+      expect(await jobController()(older, context)).toEqual({ recorded: 1 });
+      expect(await jobController()(older, context)).toMatchObject({ recorded: 0, dropped: expect.stringMatching(/not newer/) });
       // The pod moves to attempt 1 (an OnFailure in-place restart): a later event of attempt 0's task is stale.
       const [pod] = await store.listPods({ namespace: 'default', name: 'other' });
       const cs = pod!.status.containerStatuses![0]!;
       await store.update({ ...pod!, status: { ...pod!.status, containerStatuses: [{ ...cs, restartCount: 1 }] } });
       const stopped = taskEvent({ taskArn: task!.taskArn, group: task!.group, version: 7, status: 'STOPPED', atMs: clock.now(), exitCode: 1 });
-      expect(await jobController()(stopped, context)).toMatchObject({ synced: 0, dropped: expect.stringMatching(/attempt 0.*attempt 1/) });
+      expect(await jobController()(stopped, context)).toMatchObject({ recorded: 0, dropped: expect.stringMatching(/attempt 0.*attempt 1/) });
     });
 
     it('retries RunTask throttling with the same token and failures[] with a fresh one, never doubling the task', async () => {
