@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
 import { handleManifestsEvent, type ManifestsEvent } from '../../src/aws/lambda-manifests.ts';
@@ -168,6 +169,22 @@ describe('cdk deploy → state table (the Manifests custom resource)', () => {
     const adopted = (await store.get('CronJob', { namespace: 'default', name: 'nightly' }))!;
     expect(adopted.metadata.annotations?.[managedByAnnotation]).toBe('cdk/Jobctl');
     expect(adopted.spec.suspend).toBe(false);
+  });
+
+  it('lets cloud-ops find what a stack declares with the query docs/state-table.md shows', async () => {
+    await applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(cronJobYaml()) });
+    await store.create(manifests(cronJobYaml({ name: 'mine' }))[0] as CronJob);
+    const answer = await db.client.send(
+      new QueryCommand({
+        TableName: `stack-manifests-${tables}`,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :kind',
+        FilterExpression: '#o.metadata.annotations.#m = :stack',
+        ExpressionAttributeNames: { '#o': 'object', '#m': 'jobctl.dev/managed-by' },
+        ExpressionAttributeValues: { ':kind': { S: 'CronJob#default' }, ':stack': { S: 'cdk/Jobctl' } },
+      }),
+    );
+    expect(answer.Items?.map((i) => i['name']?.S)).toEqual(['hello']);
   });
 
   it("stack deletion removes the stack's objects and nothing else", async () => {
