@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { ValidationErrors } from '../src/errors.ts';
 import { toEventBridgeSchedules } from '../src/cron/eventbridge.ts';
 import { cronJobScheduleDefinitions, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, RUNTIME_SCHEDULE_PREFIX } from '../src/aws/cronjob-schedules.ts';
+import { DST_RUN_SCHEDULE_PREFIX } from '../src/aws/lambda-dispatcher.ts';
 
 /** How often the job controller resyncs everything (the safety net behind streams, events and timers). */
 const RESYNC_MINUTES = 10;
@@ -222,7 +223,8 @@ export class Jobctl extends Construct {
       entry: props.dispatcherEntry ?? defaultEntry('dispatcher'),
       description: 'jobctl dispatcher: EventBridge Scheduler payload -> CronJob sync -> Job creation in the state table',
       timeout: Duration.seconds(60),
-      // The dispatcher only reads and writes the table; the job controller launches the Job's tasks (src/aws/env.ts).
+      // The dispatcher reads and writes the table; the job controller launches the Job's tasks (src/aws/env.ts).
+      // Its repeated-local-time variables are added by grantDstRuns, once the scheduler role exists.
       environment: { [JOBCTL_ENV.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
     });
     this.schedulerRole = this.createSchedulerRole();
@@ -262,6 +264,7 @@ export class Jobctl extends Construct {
     this.grantTaskLaunch(this.jobController);
     this.grantRequeue(this.jobController);
     this.grantRuntimeSchedules(this.jobController);
+    this.grantDstRuns(this.dispatcher, props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
     this.resyncSchedule = this.createResyncSchedule();
 
     this.jobController.addEventSource(
@@ -281,7 +284,9 @@ export class Jobctl extends Construct {
     // at least once and possibly out of order, so the controller orders them by `detail.version`.
     this.taskStateChangeRule = new events.Rule(this, 'TaskStateChangeRule', {
       description: 'jobctl: task state changes of the jobctl cluster -> job controller',
-      eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [this.cluster.clusterArn] } },
+      // Only the states the controller records (src/aws/ecs-task-events.ts taskReportOf): PROVISIONING, PENDING,
+      // ACTIVATING, DEACTIVATING, STOPPING and DEPROVISIONING would each be an invocation that drops the event.
+      eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['RUNNING', 'STOPPED'] } },
       targets: [
         new eventTargets.LambdaFunction(this.jobController, {
           retryAttempts: MAX_RETRY_ATTEMPTS,
@@ -531,6 +536,38 @@ export class Jobctl extends Construct {
     Validations.of(roleOf(fn)).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, cliSchedules)}]`,
       reason: 'CronJobs created with jobctl get schedules named cli.<namespace>.<name> at run time; the pattern limits the job controller to those, in this stack\'s group.',
+    });
+  }
+
+  /**
+   * Repeated local times (src/aws/lambda-dispatcher.ts `SchedulerDstRuns`): when clocks go back, Kubernetes runs a
+   * repeated local time twice and EventBridge Scheduler once, so the dispatcher creates a one-time `dst.*` schedule
+   * for the second occurrence, targeting itself through the scheduler role, in this stack's group. Added after the
+   * scheduler role exists (it names the dispatcher's ARN; the dispatcher's environment names the role's: two
+   * references in opposite directions between different resources, no cycle). The target ARN is the invocation's
+   * own `context.invokedFunctionArn`, so the function never references itself.
+   */
+  private grantDstRuns(fn: NodejsFunction, retryAttempts: number): void {
+    fn.addEnvironment(JOBCTL_ENV.scheduleGroupName, this.scheduleGroup.scheduleGroupName);
+    fn.addEnvironment(JOBCTL_ENV.dispatchRoleArn, this.schedulerRole.roleArn);
+    fn.addEnvironment(JOBCTL_ENV.deadLetterQueueArn, this.deadLetterQueue.queueArn);
+    fn.addEnvironment(JOBCTL_ENV.scheduleRetryAttempts, String(retryAttempts));
+    const dstSchedules = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroup.scheduleGroupName}/${DST_RUN_SCHEDULE_PREFIX}*`,
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [dstSchedules] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    Validations.of(roleOf(fn)).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, dstSchedules)}]`,
+      reason: 'One-time schedules for repeated local times are named dst.<namespace>.<name>.<unix seconds> at run time; the pattern limits the dispatcher to creating those, in this stack\'s group.',
     });
   }
 

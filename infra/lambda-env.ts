@@ -1,6 +1,7 @@
 /**
  * Names of the environment variables the `Jobctl` construct sets on the Lambdas (read by `src/aws/env.ts`): the
- * dispatcher gets only the table name, the job controller all of them. Kept free of imports so `functions/*.ts` can import it without bundling aws-cdk-lib.
+ * dispatcher gets the table name and what its repeated-local-time schedules need (schedule group, dispatch role,
+ * dead-letter queue, retry attempts), the job controller all of them. Kept free of imports so `functions/*.ts` can import it without bundling aws-cdk-lib.
  *
  * @example
  * import { JOBCTL_ENV } from '../infra/lambda-env.ts';
@@ -27,17 +28,17 @@ export const JOBCTL_ENV = {
   taskRoleArn: 'JOBCTL_TASK_ROLE_ARN',
   /** First part of every task definition family; the Lambdas may only RunTask families starting with `<prefix>-`. */
   taskFamilyPrefix: 'JOBCTL_TASK_FAMILY_PREFIX',
-  /** EventBridge Scheduler schedule group holding the CronJobs' schedules. */
+  /** EventBridge Scheduler schedule group holding the CronJobs' schedules (and the one-time requeue and `dst.*` ones). */
   scheduleGroupName: 'JOBCTL_SCHEDULE_GROUP',
   /** Role EventBridge Scheduler assumes for the job controller's one-time requeue schedules (durable timers). */
   schedulerRoleArn: 'JOBCTL_SCHEDULER_ROLE_ARN',
-  /** ARN of the SQS dead-letter queue, for the requeue schedules' `DeadLetterConfig`. */
+  /** ARN of the SQS dead-letter queue, for the one-time (requeue, `dst.*`) schedules' `DeadLetterConfig`. */
   deadLetterQueueArn: 'JOBCTL_DLQ_ARN',
   /** The dispatcher's ARN: target of the schedules of CronJobs created with jobctl at run time. */
   dispatcherArn: 'JOBCTL_DISPATCHER_ARN',
-  /** Role EventBridge Scheduler assumes to invoke the dispatcher (the CronJob schedules' role). */
+  /** Role EventBridge Scheduler assumes to invoke the dispatcher (the CronJob schedules' role, and the dispatcher's `dst.*` ones). */
   dispatchRoleArn: 'JOBCTL_DISPATCH_ROLE_ARN',
-  /** RetryPolicy.MaximumRetryAttempts of the CronJob schedules. */
+  /** RetryPolicy.MaximumRetryAttempts of the CronJob schedules (and the dispatcher's `dst.*` ones). */
   scheduleRetryAttempts: 'JOBCTL_SCHEDULE_RETRY_ATTEMPTS',
 } as const;
 

@@ -14,18 +14,19 @@
  * | `JOBCTL_LOG_GROUP` | – | required | CloudWatch Logs group of the tasks' awslogs driver |
  * | `JOBCTL_LOG_STREAM_PREFIX` | – | optional | `awslogs-stream-prefix` (default `jobctl`) |
  * | `JOBCTL_TASK_FAMILY_PREFIX` | – | optional | task definition family prefix (default `jobctl`) |
- * | `JOBCTL_SCHEDULE_GROUP` | – | required | Scheduler group of the durable-timer (requeue) one-time schedules |
+ * | `JOBCTL_SCHEDULE_GROUP` | with `JOBCTL_DISPATCH_ROLE_ARN` | required | Scheduler group of the durable-timer (requeue) one-time schedules, and of the dispatcher's `dst.*` ones |
  * | `JOBCTL_SCHEDULER_ROLE_ARN` | – | required | NEW: role Scheduler assumes to invoke the job controller (`iam:PassRole`) |
  * | `JOBCTL_REQUEUE_TARGET_ARN` | – | optional | NEW: the job controller's own ARN, target of requeue schedules; default: the invocation's `context.invokedFunctionArn` (so the construct need not make the function reference itself) |
- * | `JOBCTL_DLQ_ARN` | – | optional | NEW: SQS queue ARN for requeue schedules' `DeadLetterConfig` (default: none) |
+ * | `JOBCTL_DLQ_ARN` | optional | optional | NEW: SQS queue ARN for the one-time (requeue, `dst.*`) schedules' `DeadLetterConfig` (default: none) |
  * | `JOBCTL_MAX_INLINE_WAIT_MS` | – | optional | NEW: a requeue due within this many ms is waited out in the invocation instead of a schedule (default 20000; the Lambda timeout must exceed it by the sync time, so ≥ 60 s) |
  * | `JOBCTL_DISPATCHER_ARN` | – | optional | NEW: target of the schedules of CronJobs created with jobctl at run time (`runtime-schedules.ts`); unset: such CronJobs get no schedule |
- * | `JOBCTL_DISPATCH_ROLE_ARN` | – | with the above | NEW: role Scheduler assumes to invoke the dispatcher (`iam:PassRole`) |
- * | `JOBCTL_SCHEDULE_RETRY_ATTEMPTS` | – | optional | NEW: their RetryPolicy.MaximumRetryAttempts (default 185) |
+ * | `JOBCTL_DISPATCH_ROLE_ARN` | optional | with the above | NEW: role Scheduler assumes to invoke the dispatcher (`iam:PassRole`). On the dispatcher: set, it schedules the second occurrence of repeated local times (`dst.*` one-time schedules targeting its own `context.invokedFunctionArn`); unset, it does not |
+ * | `JOBCTL_SCHEDULE_RETRY_ATTEMPTS` | optional | optional | NEW: their RetryPolicy.MaximumRetryAttempts (default 185) |
  * | `AWS_REGION` | set by Lambda | set by Lambda | region of the log group (`awslogs-region`) |
  *
- * Permissions that follow: the dispatcher only reads and writes the table (it never launches a task; the job
- * controller reacts to the Job it created through the table's stream). The job controller: the table; ECS
+ * Permissions that follow: the dispatcher reads and writes the table (it never launches a task; the job
+ * controller reacts to the Job it created through the table's stream), and for repeated local times
+ * `scheduler:CreateSchedule` on `schedule/<group>/dst.*` and `iam:PassRole` on the dispatch role. The job controller: the table; ECS
  * RunTask/StopTask/ListTasks/RegisterTaskDefinition/DescribeTaskDefinition/TagResource; `iam:PassRole` on the two
  * task roles and the scheduler role; `scheduler:CreateSchedule` on `schedule/<group>/*`.
  *
@@ -36,10 +37,12 @@
 /** What the dispatcher needs. */
 export interface DispatcherEnv {
   tableName: string;
+  /** Set (with `JOBCTL_DISPATCH_ROLE_ARN`) when the dispatcher schedules the second occurrence of repeated local times. */
+  dstRuns?: { scheduleGroup: string; roleArn: string; deadLetterQueueArn?: string; maximumRetryAttempts: number };
 }
 
 /** What the job controller needs. */
-export interface JobControllerEnv extends DispatcherEnv {
+export interface JobControllerEnv extends Pick<DispatcherEnv, 'tableName'> {
   clusterArn: string;
   subnets: string[];
   securityGroups: string[];
@@ -64,7 +67,19 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads the dispatcher's environment; throws naming the first missing variable. */
 export function loadDispatcherEnv(env: Env = process.env): DispatcherEnv {
-  return { tableName: required(env, 'JOBCTL_TABLE_NAME') };
+  const tableName = required(env, 'JOBCTL_TABLE_NAME');
+  const roleArn = optional(env, 'JOBCTL_DISPATCH_ROLE_ARN');
+  if (roleArn === undefined) return { tableName };
+  const deadLetterQueueArn = optional(env, 'JOBCTL_DLQ_ARN');
+  return {
+    tableName,
+    dstRuns: {
+      scheduleGroup: required(env, 'JOBCTL_SCHEDULE_GROUP'),
+      roleArn,
+      ...(deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn }),
+      maximumRetryAttempts: scheduleRetryAttempts(env),
+    },
+  };
 }
 
 /** Reads the job controller's environment; throws naming the first missing or invalid variable. */
@@ -78,10 +93,9 @@ export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
   const requeueTargetArn = optional(env, 'JOBCTL_REQUEUE_TARGET_ARN');
   const deadLetterQueueArn = optional(env, 'JOBCTL_DLQ_ARN');
   const dispatcherArn = optional(env, 'JOBCTL_DISPATCHER_ARN');
-  const retries = optional(env, 'JOBCTL_SCHEDULE_RETRY_ATTEMPTS') ?? '185';
-  if (!/^\d+$/.test(retries) || Number(retries) > 185) throw new TypeError(`environment: JOBCTL_SCHEDULE_RETRY_ATTEMPTS: invalid value "${retries}": must be a whole number 0-185`);
+  const retries = scheduleRetryAttempts(env);
   return {
-    ...loadDispatcherEnv(env),
+    tableName: required(env, 'JOBCTL_TABLE_NAME'),
     clusterArn: required(env, 'JOBCTL_CLUSTER_ARN'),
     subnets: list(env, 'JOBCTL_SUBNETS'),
     securityGroups: list(env, 'JOBCTL_SECURITY_GROUPS'),
@@ -97,8 +111,15 @@ export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
     ...(requeueTargetArn === undefined ? {} : { requeueTargetArn }),
     ...(deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn }),
     maxInlineWaitMs: Number(inline),
-    ...(dispatcherArn === undefined ? {} : { runtimeSchedules: { dispatcherArn, roleArn: required(env, 'JOBCTL_DISPATCH_ROLE_ARN'), maximumRetryAttempts: Number(retries) } }),
+    ...(dispatcherArn === undefined ? {} : { runtimeSchedules: { dispatcherArn, roleArn: required(env, 'JOBCTL_DISPATCH_ROLE_ARN'), maximumRetryAttempts: retries } }),
   };
+}
+
+/** `JOBCTL_SCHEDULE_RETRY_ATTEMPTS`: RetryPolicy.MaximumRetryAttempts of the schedules that invoke the dispatcher. */
+function scheduleRetryAttempts(env: Env): number {
+  const retries = optional(env, 'JOBCTL_SCHEDULE_RETRY_ATTEMPTS') ?? '185';
+  if (!/^\d+$/.test(retries) || Number(retries) > 185) throw new TypeError(`environment: JOBCTL_SCHEDULE_RETRY_ATTEMPTS: invalid value "${retries}": must be a whole number 0-185`);
+  return Number(retries);
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -29,8 +29,8 @@ export interface EventBridgeSchedule {
 /**
  * Why EventBridge Scheduler cannot run a schedule exactly as Kubernetes would:
  * - `repeated-local-time`: a fire time falls in a local hour that repeats when clocks go back. Kubernetes (robfig
- *   `Next`) runs it once per offset, i.e. twice; EventBridge Scheduler runs it once. The dispatcher must add the
- *   missing run (it knows the true next times from the engine), or the CronJob should use `timeZone: UTC`.
+ *   `Next`) runs it once per offset, i.e. twice; EventBridge Scheduler runs it once. The dispatcher adds the second
+ *   run with a one-time `dst.*` schedule (`nextRepeatedLocalTime` in src/aws/lambda-dispatcher.ts).
  * - `partial-hour-clock-change`: the zone moves its clocks by part of an hour (Australia/Lord_Howe, 30 minutes).
  *   robfig steps hours in elapsed time, so a Kubernetes search crossing that change skips or shifts fire times;
  *   EventBridge keeps to the wall clock. Not raised for schedules that fire in every hour of every day.
@@ -347,7 +347,7 @@ function repeatedLocalTime(fields: SpecFields, zone: ZoneRules, changes: readonl
         message:
           `in ${zone.name} the local times ${twoDigits(from.hour)}:${twoDigits(from.minute)}-${twoDigits(to.hour)}:${twoDigits(to.minute)} occur twice when clocks go back ` +
           `(first on ${dateOf(w)}, at ${twoDigits(w.hour)}:${twoDigits(w.minute)} for this schedule): Kubernetes runs such a time twice, EventBridge Scheduler once; ` +
-          'the dispatcher must add the second run, or use timeZone UTC',
+          'the dispatcher adds the second run with a one-time schedule (dst.*), as long as it is deployed with JOBCTL_DISPATCH_ROLE_ARN (the construct sets it)',
       };
     }
   }

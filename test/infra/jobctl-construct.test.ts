@@ -236,7 +236,7 @@ describe('Jobctl compute and logs', () => {
     for (const fn of jobctlFunctions(synthJobctl({ architecture: lambda.Architecture.X86_64 }).template)) expect(fn['Architectures']).toEqual(['x86_64']);
   });
 
-  it('gives the job controller every variable src/aws/env.ts reads, and the dispatcher the table only', () => {
+  it('gives the job controller every variable src/aws/env.ts reads, and the dispatcher the table and its repeated-local-time schedules\' variables', () => {
     const ref = Match.anyValue();
     examples.template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
@@ -263,7 +263,16 @@ describe('Jobctl compute and logs', () => {
       },
     });
     examples.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectEquals({ [JOBCTL_ENV.tableName]: ref, NODE_OPTIONS: '--enable-source-maps' }) },
+      Environment: {
+        Variables: Match.objectEquals({
+          [JOBCTL_ENV.tableName]: ref,
+          [JOBCTL_ENV.scheduleGroupName]: ref,
+          [JOBCTL_ENV.dispatchRoleArn]: { 'Fn::GetAtt': [Match.stringLikeRegexp('SchedulerRole'), 'Arn'] },
+          [JOBCTL_ENV.deadLetterQueueArn]: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] },
+          [JOBCTL_ENV.scheduleRetryAttempts]: '185',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
     });
   });
 
@@ -315,12 +324,12 @@ describe('Jobctl compute and logs', () => {
     );
   });
 
-  it('sends ECS Task State Change events of its cluster to the job controller', () => {
+  it('sends the RUNNING and STOPPED task state changes of its cluster to the job controller (the only ones it records)', () => {
     examples.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecs'],
         'detail-type': ['ECS Task State Change'],
-        detail: { clusterArn: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'Arn'] }] },
+        detail: { clusterArn: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'Arn'] }], lastStatus: ['RUNNING', 'STOPPED'] },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('JobController'), 'Arn'] } })],
     });
@@ -353,22 +362,32 @@ describe('Jobctl IAM', () => {
 
   it('allows iam:PassRole only for the two task roles (to ECS), the requeue role and the dispatch role (to Scheduler)', () => {
     const passRole = statements.filter((s) => actionsOf(s).some((a) => a === 'iam:PassRole' || a === 'iam:*' || a === '*'));
-    expect(passRole.map((s) => [s.Condition, resourcesOf(s)])).toEqual([
+    const toScheduler = { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } };
+    expect(passRole.map((s) => [s.policy, s.Condition, resourcesOf(s)])).toEqual([
+      // The dispatcher passes the dispatch role for its own dst.* one-time schedules (repeated local times).
+      [expect.stringMatching(/DispatcherRoleDefaultPolicy/), toScheduler, [{ 'Fn::GetAtt': [expect.stringMatching(/JobctlSchedulerRole/), 'Arn'] }]],
       [
+        expect.stringMatching(/JobControllerRoleDefaultPolicy/),
         { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
         [{ 'Fn::GetAtt': [expect.stringMatching(/TaskExecutionRole/), 'Arn'] }, { 'Fn::GetAtt': [expect.stringMatching(/JobctlTaskRole/), 'Arn'] }],
       ],
-      [{ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }, [{ 'Fn::GetAtt': [expect.stringMatching(/RequeueSchedulerRole/), 'Arn'] }]],
-      [{ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }, [{ 'Fn::GetAtt': [expect.stringMatching(/JobctlSchedulerRole/), 'Arn'] }]],
+      [expect.stringMatching(/JobControllerRoleDefaultPolicy/), toScheduler, [{ 'Fn::GetAtt': [expect.stringMatching(/RequeueSchedulerRole/), 'Arn'] }]],
+      [expect.stringMatching(/JobControllerRoleDefaultPolicy/), toScheduler, [{ 'Fn::GetAtt': [expect.stringMatching(/JobctlSchedulerRole/), 'Arn'] }]],
     ]);
   });
 
-  it("lets the job controller change only the cli.* schedules of its group (the stack's stay CloudFormation's)", () => {
+  it("lets the job controller change only the cli.* schedules of its group (the stack's stay CloudFormation's), and the dispatcher create only dst.* ones", () => {
     const scheduleActions = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
-    const byAction = Object.fromEntries(scheduleActions.flatMap((s) => actionsOf(s).map((a) => [a, JSON.stringify(s.Resource)])));
-    expect(Object.keys(byAction).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule']);
-    for (const action of ['scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule']) expect(byAction[action]).toMatch(/:schedule\/.*\/cli\.\*"/);
-    expect(scheduleActions.every((s) => /JobController/.test(s.policy))).toBe(true);
+    const byAction = (policy: RegExp) =>
+      Object.fromEntries(scheduleActions.filter((s) => policy.test(s.policy)).flatMap((s) => actionsOf(s).map((a) => [a, JSON.stringify(s.Resource)])));
+    const jobController = byAction(/JobController/);
+    expect(Object.keys(jobController).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule']);
+    for (const action of ['scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule']) expect(jobController[action]).toMatch(/:schedule\/.*\/cli\.\*"/);
+    const dispatcher = byAction(/Dispatcher/);
+    expect(Object.keys(dispatcher)).toEqual(['scheduler:CreateSchedule']);
+    expect(dispatcher['scheduler:CreateSchedule']).toMatch(/:schedule\/.*\/dst\.\*"/);
+    expect(scheduleActions.every((s) => /JobController|Dispatcher/.test(s.policy))).toBe(true);
+    expect(scheduleActions.filter((s) => /Dispatcher/.test(s.policy))).toHaveLength(1);
   });
 
   it('scopes RunTask to the jobctl families on this cluster', () => {
@@ -386,9 +405,9 @@ describe('Jobctl IAM', () => {
     ]);
   });
 
-  it('gives the dispatcher no ECS permission', () => {
+  it('gives the dispatcher no ECS permission, and of IAM only iam:PassRole for its dst.* schedules', () => {
     const dispatcher = statements.filter((s) => /DispatcherRole/.test(s.policy)).flatMap(actionsOf);
-    expect(dispatcher.filter((a) => a.startsWith('ecs:') || a.startsWith('iam:'))).toEqual([]);
+    expect(dispatcher.filter((a) => a.startsWith('ecs:') || a.startsWith('iam:'))).toEqual(['iam:PassRole']);
   });
 });
 
