@@ -7,7 +7,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { LogSink } from '../ports/log-sink.ts';
 import type { ObjectKey, StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
-import type { CronJobSpec } from '../spec/types.ts';
+import type { CronJob, CronJobSpec } from '../spec/types.ts';
 import { MAX_EVENT_AGE_SECONDS, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, type DispatcherPayload } from './cronjob-schedules.ts';
 import type { LambdaContextLike } from './lambda-job-controller.ts';
 
@@ -124,9 +124,9 @@ export class DispatcherLambda {
   async handle(event: unknown, context: LambdaContextLike = {}): Promise<DispatchResult> {
     const { key, scheduledTimeMs } = parseSchedulePayload(event);
     const nowMs = this.deps.clock.now();
-    const outcome = await this.controllerAt(scheduledTimeMs).sync(key);
+    const { cronJob, ...outcome } = await this.controllerAt(scheduledTimeMs).sync(key);
     this.log({ msg: 'dispatched', ...key, scheduledTime: new Date(scheduledTimeMs).toISOString(), latenessMs: nowMs - scheduledTimeMs, ...outcome });
-    const dstRunAtMs = await this.scheduleDstRun(key, this.syncTimeMs(scheduledTimeMs), context);
+    const dstRunAtMs = cronJob === undefined ? undefined : await this.scheduleDstRun(cronJob, this.syncTimeMs(scheduledTimeMs), context);
     return {
       ...(outcome.requeueAtMs === undefined ? {} : { requeueAtMs: outcome.requeueAtMs }),
       ...(dstRunAtMs === undefined ? {} : { dstRunAtMs }),
@@ -152,10 +152,9 @@ export class DispatcherLambda {
    * The one-time schedule for the CronJob's next fire time after `syncedAtMs` when that is a second occurrence of a
    * repeated local time; fire times up to `syncedAtMs` were the sync's to run (or miss, as Kubernetes would).
    */
-  private async scheduleDstRun(key: ObjectKey, syncedAtMs: number, context: LambdaContextLike): Promise<number | undefined> {
+  private async scheduleDstRun(cronJob: CronJob, syncedAtMs: number, context: LambdaContextLike): Promise<number | undefined> {
     if (this.deps.dstRuns === undefined) return undefined;
-    const cronJob = await this.deps.store.get('CronJob', key);
-    if (cronJob === undefined) return undefined;
+    const key = { namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
     const atMs = nextRepeatedLocalTime(cronJob.spec, syncedAtMs);
     if (atMs === undefined) return undefined;
     const targetArn = unqualifiedFunctionArn(context.invokedFunctionArn);

@@ -9,6 +9,8 @@ import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.
 export interface SyncOutcome {
   /** When to sync this object again; undefined = only on a change. */
   requeueAtMs?: number;
+  /** The CronJob as the sync last read it (its spec), so a caller needs no second read. */
+  cronJob?: CronJob;
 }
 
 /**
@@ -56,7 +58,7 @@ export class CronJobController {
       await recordEvents(this.deps, { kind: 'CronJob', namespace: key.namespace, name: key.name }, result.events);
       const isActive = (job: Job) => result.status.active.some((ref) => ref.uid === job.metadata.uid);
       await this.deleteUnadmitted([...created.filter((job) => !isActive(job)), ...neverAdoptable(jobs, result.status.lastScheduleTime).filter((job) => !isActive(job))]);
-      return { requeueAtMs: result.requeueAtMs };
+      return { requeueAtMs: result.requeueAtMs, cronJob };
     }
   }
 
