@@ -32,16 +32,17 @@ const MAX_SCHEDULE_NAME_LENGTH = 64;
 export const RUNTIME_SCHEDULE_PREFIX = 'cli.';
 
 /**
- * The name of the `index`-th of `count` EventBridge schedules of a CronJob: `<namespace>.<name>` (plus `.<n>` when
+ * The name of the `index`-th of `count` EventBridge schedules of a CronJob: `<namespace>.<name>` (plus `_<n>` when
  * the Kubernetes OR-of-days rule needs two), shortened with a hash of `namespace/name` past 64 characters.
- * Deterministic, so a CronJob's schedules are found in the group by name.
+ * Deterministic, so a CronJob's schedules are found in the group by name. The part suffix uses `_`, which Kubernetes
+ * names cannot contain: with `.`, CronJob `foo`'s second part and a CronJob named `foo.2` would share a name.
  *
  * @example
  * scheduleNameFor('default', 'hello', 0, 1); // 'default.hello'
- * scheduleNameFor('default', 'payroll', 1, 2); // 'default.payroll.2'
+ * scheduleNameFor('default', 'payroll', 1, 2); // 'default.payroll_2'
  */
 export function scheduleNameFor(namespace: string, name: string, index: number, count: number, prefix = ''): string {
-  const suffix = count > 1 ? `.${index + 1}` : '';
+  const suffix = count > 1 ? `_${index + 1}` : '';
   const full = `${prefix}${namespace}.${name}`;
   if (full.length + suffix.length <= MAX_SCHEDULE_NAME_LENGTH) return `${full}${suffix}`;
   const hash = createHash('sha256').update(`${prefix}${namespace}/${name}`).digest('hex').slice(0, 8);

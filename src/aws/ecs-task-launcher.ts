@@ -385,9 +385,13 @@ function translateStopError(error: unknown, task: string): Error {
   return new Error(`StopTask ${task}: ${error.name}: ${error.message}`, { cause: error });
 }
 
-/** Throttling, 5xx and network errors: worth trying again later. Client errors (4xx) are not. */
+/**
+ * Throttling, 5xx and network errors: worth trying again later. So are two client errors that a wait can cure:
+ * AccessDenied (IAM changes take a while to propagate, e.g. right after the first deploy) and account limits
+ * (e.g. Fargate's vCPU quota while other tasks run). Other client errors (4xx) are not: the pod fails with StartError.
+ */
 function isTransientSdkError(error: Error): boolean {
-  if (/Throttl|RequestLimitExceeded|TooManyRequests/.test(error.name) || /rate exceeded/i.test(error.message)) return true;
+  if (/Throttl|RequestLimitExceeded|TooManyRequests|AccessDenied/.test(error.name) || /rate exceeded|limit|quota/i.test(error.message)) return true;
   if (error instanceof ECSServiceException) return error.$fault === 'server' || (error.$metadata.httpStatusCode ?? 0) >= 500;
   return true; // no service response at all: timeouts, connection resets
 }

@@ -124,9 +124,12 @@ export class DispatcherLambda {
   async handle(event: unknown, context: LambdaContextLike = {}): Promise<DispatchResult> {
     const { key, scheduledTimeMs } = parseSchedulePayload(event);
     const nowMs = this.deps.clock.now();
-    const { cronJob, ...outcome } = await this.controllerAt(scheduledTimeMs).sync(key);
+    // One decision time for the sync and the DST look-ahead: a fire time between two clock readings would be
+    // neither run by the sync nor scheduled as a repeated local time.
+    const decidedAtMs = this.syncTimeMs(scheduledTimeMs);
+    const { cronJob, ...outcome } = await this.controllerAt(decidedAtMs).sync(key);
     this.log({ msg: 'dispatched', ...key, scheduledTime: new Date(scheduledTimeMs).toISOString(), latenessMs: nowMs - scheduledTimeMs, ...outcome });
-    const dstRunAtMs = cronJob === undefined ? undefined : await this.scheduleDstRun(cronJob, this.syncTimeMs(scheduledTimeMs), context);
+    const dstRunAtMs = cronJob === undefined ? undefined : await this.scheduleDstRun(cronJob, decidedAtMs, context);
     return {
       ...(outcome.requeueAtMs === undefined ? {} : { requeueAtMs: outcome.requeueAtMs }),
       ...(dstRunAtMs === undefined ? {} : { dstRunAtMs }),
@@ -143,8 +146,8 @@ export class DispatcherLambda {
     return scheduledTimeMs > nowMs && scheduledTimeMs - nowMs <= MAX_CLOCK_SKEW_MS ? scheduledTimeMs : nowMs;
   }
 
-  private controllerAt(scheduledTimeMs: number): CronJobController {
-    const clock: Clock = { now: () => this.syncTimeMs(scheduledTimeMs), setTimer: (at, cb) => this.deps.clock.setTimer(at, cb) };
+  private controllerAt(decidedAtMs: number): CronJobController {
+    const clock: Clock = { now: () => decidedAtMs, setTimer: (at, cb) => this.deps.clock.setTimer(at, cb) };
     return new CronJobController({ store: this.deps.store, clock, launcher: noLauncher, logs: noLogs });
   }
 

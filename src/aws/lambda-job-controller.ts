@@ -2,6 +2,7 @@ import { CronJobController } from '../controllers/cronjob-controller.ts';
 import { JobController } from '../controllers/job-controller.ts';
 import type { Change, ControllerDeps } from '../controllers/deps.ts';
 import { isJobFinished } from '../engine/object-meta.ts';
+import { declaringStack } from '../spec/ownership.ts';
 import { TaskLaunchError } from '../errors.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { LogSink } from '../ports/log-sink.ts';
@@ -136,15 +137,19 @@ export class JobControllerLambda {
     const cronJobs = await this.deps.store.list('CronJob', namespace);
     const jobs = (await this.deps.store.list('Job', namespace)).filter((job) => !isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined);
     const changes: Change[] = [...cronJobs.map((c) => ({ kind: 'CronJob' as const, key: c.metadata })), ...jobs.map((j) => ({ kind: 'Job' as const, key: j.metadata }))];
-    const results = await Promise.allSettled(changes.map((c) => this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context)));
+    const results = await Promise.allSettled([
+      ...changes.map((c) => this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context)),
+      // Run-time schedules too: a CronJob stream record that went to the dead-letter queue leaves them behind.
+      ...(this.deps.schedules === undefined ? [] : cronJobs.filter((c) => declaringStack(c) === undefined).map((c) => this.reconcileSchedules({ namespace: c.metadata.namespace, name: c.metadata.name }))),
+    ]);
     const failures = results.filter((r) => r.status === 'rejected').length;
-    if (failures > 0) throw new Error(`resync of namespace ${namespace}: ${failures} of ${changes.length} syncs failed`);
+    if (failures > 0) throw new Error(`resync of namespace ${namespace}: ${failures} of ${results.length} syncs and schedule reconciles failed`);
     return { synced: changes.length };
   }
 
   private async reconcileSchedules(key: { namespace: string; name: string }): Promise<void> {
     const outcome = await this.deps.schedules!.reconcile(key);
-    if (outcome.created.length + outcome.updated.length + outcome.deleted.length > 0) this.log({ msg: 'schedules reconciled', ...key, ...outcome });
+    if (outcome.created.length + outcome.updated.length + outcome.deleted.length > 0 || outcome.unsupported !== undefined) this.log({ msg: 'schedules reconciled', ...key, ...outcome });
   }
 
   /** Syncs `change`, then honours its requeue: near → wait and sync again here; far → a durable timer. */

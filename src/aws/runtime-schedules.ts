@@ -31,6 +31,8 @@ export interface ScheduleReconcileOutcome {
   created: string[];
   updated: string[];
   deleted: string[];
+  /** Why the CronJob has no schedule although it should (EventBridge cannot express it); retrying cannot help. */
+  unsupported?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface ScheduleReconcileOutcome {
  * the job controller calls {@link reconcile} for every CronJob the table's stream shows inserted, changed or removed,
  * and the schedules follow the table, the one source of truth.
  *
- * Ownership (docs/design-notes.md "Who owns what on AWS"): schedules named `cli.<namespace>.<name>[.n]` are this
+ * Ownership (docs/design-notes.md "Who owns what on AWS"): schedules named `cli.<namespace>.<name>[_n]` are this
  * class's; the stack's are CloudFormation's and never touched here. A CronJob the config file declares (annotation
  * `jobctl.dev/managed-by: cdk/<stack>`) has no `cli.` schedule: adopting one into the stack removes it.
  *
@@ -55,9 +57,16 @@ export class RuntimeSchedules {
   async reconcile(key: ObjectKey): Promise<ScheduleReconcileOutcome> {
     const cronJob = await this.options.store.get('CronJob', key);
     const owned = cronJob !== undefined && declaringStack(cronJob) === undefined;
-    const desired = owned ? cronJobScheduleDefinitions(cronJob, RUNTIME_SCHEDULE_PREFIX) : [];
-    const state = cronJob?.spec.suspend === true ? 'DISABLED' : 'ENABLED';
     const outcome: ScheduleReconcileOutcome = { created: [], updated: [], deleted: [] };
+    let desired: CronJobScheduleDefinition[] = [];
+    try {
+      desired = owned ? cronJobScheduleDefinitions(cronJob, RUNTIME_SCHEDULE_PREFIX) : [];
+    } catch (error) {
+      // `jobctl --context aws` refuses such schedules; one written another way gets none (and its old ones go)
+      // instead of failing its stream record until the shard gives up.
+      outcome.unsupported = (error as Error).message;
+    }
+    const state = cronJob?.spec.suspend === true ? 'DISABLED' : 'ENABLED';
     for (const definition of desired) {
       const current = await this.get(definition.name);
       if (current === undefined) {

@@ -111,7 +111,10 @@ async function planObject(store: StateStore, manifest: StackManifest, before: St
     return { outcome: outcome('created'), write: () => store.create(job) };
   }
   const current = existing as Job;
-  const declared = withGeneratedSelector({ ...manifest, metadata: { ...manifest.metadata, annotations, uid: current.metadata.uid } });
+  // As for CronJobs: `jobctl suspend job/X` holds until the file's own suspend changes.
+  const fileSuspendChanged = before === undefined || owner === undefined || (before as Job).spec.suspend !== manifest.spec.suspend;
+  const spec = fileSuspendChanged ? manifest.spec : { ...manifest.spec, suspend: current.spec.suspend };
+  const declared = withGeneratedSelector({ ...manifest, spec, metadata: { ...manifest.metadata, annotations, uid: current.metadata.uid } });
   try {
     assertJobUpdatable(current, declared);
   } catch (error) {

@@ -4,7 +4,7 @@ import { withGeneratedSelector } from '../engine/job-selector.ts';
 import { ConflictError, JobctlError } from '../errors.ts';
 import { assertJobUpdatable } from '../engine/job-updates.ts';
 import type { StateStore } from '../ports/state-store.ts';
-import { declaringStack } from '../spec/ownership.ts';
+import { declaringStack, managedByAnnotation } from '../spec/ownership.ts';
 import type { CronJob, Job } from '../spec/types.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -52,6 +52,11 @@ async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: b
   const { namespace, name } = manifest.metadata;
   const outcome = (action: ApplyAction): ApplyOutcome => ({ kind: manifest.kind, name, namespace, action });
   const existing = await store.get(manifest.kind, { namespace, name });
+  const claimed = manifest.metadata.annotations?.[managedByAnnotation];
+  if (claimed !== undefined && claimed !== existing?.metadata.annotations?.[managedByAnnotation]) {
+    // Only cdk deploy may mark an object as the stack's: a copied annotation would make it unmanageable by both.
+    throw new JobctlError('Validation', `error: ${manifest.kind.toLowerCase()} "${name}": metadata.annotations[${managedByAnnotation}]: cdk deploy sets it on what the config file declares; remove it from the manifest`);
+  }
   // A Job gets its uid and generated selector now, as the API server does on create; an existing Job's uid is used
   // so that re-applying the same file compares equal.
   const obj: CronJob | Job =

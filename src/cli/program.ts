@@ -9,6 +9,7 @@ import { deterministicUid } from '../engine/object-meta.ts';
 import { withGeneratedSelector, withoutGeneratedSelector } from '../engine/job-selector.ts';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { connectAws, resolveAwsTarget } from '../aws/connect.ts';
+import { cronJobScheduleDefinitions } from '../aws/cronjob-schedules.ts';
 import { SystemClock } from '../local/clock.ts';
 import { connectLocal } from '../local/connect.ts';
 import type { Connection } from '../ports/connection.ts';
@@ -101,6 +102,7 @@ export function buildProgram(penv: ProgramEnv): Command {
         if (!opts.filename) throw new JobctlError('Validation', `error: must specify one of -f and -k (jobctl supports -f FILE|DIR|-)`);
         const dryRun = opts.dryRun !== undefined && opts.dryRun !== 'none';
         const loaded = await loadManifestArgs(opts.filename, readStdin, cwd);
+        if (contextOf() === 'aws') assertRunsOnEventBridge(loaded.objects);
         for (const w of loaded.warnings) io.stderr(`Warning: ${w.file}:${w.line} ${w.path}: ${w.message}\n`);
         await withConnection(async (c) => {
           const outcomes = await applyManifests(c.store, loaded.objects, { dryRun, createOnly });
@@ -198,7 +200,8 @@ export function buildProgram(penv: ProgramEnv): Command {
       await withConnection(async (c) => {
         const targets = name ? [await mustGet(c, kind, name)] : (await listKind(c, kind)).filter((o) => matchesSelector(parseSelector(opts.selector!), o.metadata.labels ?? {}));
         if (targets.length === 0) io.stderr(noResourcesMessage(NAMESPACE) + '\n');
-        for (const obj of targets) assertNotStackDeclared(obj, 'delete', 'remove it from the config file and run cdk deploy');
+        // A stack's Job may go (it ran; the next deploy re-creates it only if the file changed it); its CronJob may not.
+        for (const obj of targets) if (obj.kind === 'CronJob') assertNotStackDeclared(obj, 'delete', 'remove it from the config file and run cdk deploy');
         for (const obj of targets) {
           if (obj.kind === 'CronJob') await deleteCronJob(c, obj);
           else await deleteJob(c, obj as Job);
@@ -250,6 +253,7 @@ export function buildProgram(penv: ProgramEnv): Command {
         // kubectl's wording for a patch the API server rejects.
         throw new JobctlError('Validation', `The ${kind} "${name}" is invalid: ${error.errors.map((e) => `${e.path}: ${e.detail}`).join(', ')}`);
       }
+      if (contextOf() === 'aws') assertRunsOnEventBridge([validated]);
       const outcomes = await applyManifests(c.store, [validated], { allowStackDeclared: suspendOnly });
       const o = outcomes[0]!;
       io.stdout(`${o.kind === 'CronJob' ? 'cronjob' : 'job'}.batch/${o.name} ${o.action === 'unchanged' ? 'patched (no change)' : 'patched'}\n`);
@@ -359,6 +363,18 @@ async function followLogs(c: Connection, pod: Pod, io: CliIo, signal?: AbortSign
     }
   }
   await following;
+}
+
+/** On AWS a CronJob needs an EventBridge schedule: refuse what EventBridge cannot express before anything is written. */
+function assertRunsOnEventBridge(objects: ReadonlyArray<KubeObject>): void {
+  for (const obj of objects) {
+    if (obj.kind !== 'CronJob') continue;
+    try {
+      cronJobScheduleDefinitions(obj as CronJob);
+    } catch (error) {
+      throw new JobctlError('Validation', `error: ${(error as Error).message}: EventBridge Scheduler cannot run it on AWS`, { cause: error });
+    }
+  }
 }
 
 /**

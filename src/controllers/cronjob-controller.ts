@@ -115,8 +115,21 @@ export class CronJobController {
     return created;
   }
 
+  /**
+   * Deletes Jobs this sync found unadmitted, unless the CronJob lists them by now: between this sync's decision and
+   * here another sync may have adopted one (a lost run, `adoptLostRuns`), and deleting it would lose that run. What
+   * remains is the gap between this read and the deletion mark (milliseconds; closing it needs a transaction across
+   * the two items, which dynalite does not offer).
+   */
   private async deleteUnadmitted(jobs: Job[]): Promise<void> {
-    for (const job of jobs) await requestJobDeletion(this.deps, { namespace: job.metadata.namespace, name: job.metadata.name });
+    if (jobs.length === 0) return;
+    const first = jobs[0]!;
+    const owner = first.metadata.ownerReferences?.find((o) => o.kind === 'CronJob' && o.controller)?.name;
+    const cronJob = owner === undefined ? undefined : await this.deps.store.get('CronJob', { namespace: first.metadata.namespace, name: owner });
+    for (const job of jobs) {
+      if (cronJob?.status.active.some((ref) => ref.uid === job.metadata.uid)) continue;
+      await requestJobDeletion(this.deps, { namespace: job.metadata.namespace, name: job.metadata.name });
+    }
   }
 }
 

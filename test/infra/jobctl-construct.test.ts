@@ -78,8 +78,8 @@ describe('Jobctl schedules', () => {
   it('makes two schedules when day-of-month and day-of-week are both restricted', () => {
     const { template } = synthJobctl({ manifests: `${FIXTURES}/or-rule.yaml` });
     expect(cronJobSchedules(template)).toHaveLength(2);
-    expect(scheduleNamed(template, 'default.payroll.1')['ScheduleExpression']).toBe('cron(0 9 1 * ? *)');
-    expect(scheduleNamed(template, 'default.payroll.2')['ScheduleExpression']).toBe('cron(0 9 ? * MON *)');
+    expect(scheduleNamed(template, 'default.payroll_1')['ScheduleExpression']).toBe('cron(0 9 1 * ? *)');
+    expect(scheduleNamed(template, 'default.payroll_2')['ScheduleExpression']).toBe('cron(0 9 ? * MON *)');
   });
 
   it('keeps the schedule of a suspended CronJob enabled (the dispatcher honours suspend from the table) and raises a deadline under 60 s to the API minimum', () => {
@@ -95,7 +95,7 @@ describe('Jobctl schedules', () => {
   it('names schedules within 64 characters, hashing long names', () => {
     const long = scheduleNameFor('a-very-long-namespace-name-for-the-finance-team', 'nightly-report-with-a-long-name', 1, 2);
     expect(long.length).toBeLessThanOrEqual(64);
-    expect(long).toMatch(/-[0-9a-f]{8}\.2$/);
+    expect(long).toMatch(/-[0-9a-f]{8}_2$/);
   });
 
   it('fails when an @every interval is not a whole number of minutes', () => {

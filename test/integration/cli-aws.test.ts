@@ -120,6 +120,36 @@ describe('jobctl --context aws', () => {
     expect((await connection.store.get('CronJob', { namespace: 'default', name: 'hello' }))?.spec.suspend).toBe(false);
   });
 
+  it('refuses a manifest that claims a stack (a copied managed-by annotation) and a schedule EventBridge cannot run', async () => {
+    const copied = join(dir, 'copied.yaml');
+    await writeFile(copied, helloYaml().replace('name: hello', `name: mine\n  annotations:\n    ${managedByAnnotation}: cdk/Jobctl`));
+    const r = await jobctl('apply', '-f', copied);
+    expect(r.stderr).toBe(`error: cronjob "mine": metadata.annotations[${managedByAnnotation}]: cdk deploy sets it on what the config file declares; remove it from the manifest\n`);
+    const every = join(dir, 'every.yaml');
+    await writeFile(every, helloYaml('@every 90s').replace('name: hello', 'name: often'));
+    const e = await jobctl('apply', '-f', every);
+    expect(e.stderr).toContain('error: CronJob default/often spec.schedule "@every 90s"');
+    expect(e.stderr).toContain('EventBridge Scheduler cannot run it on AWS');
+    expect(await connection.store.list('CronJob', 'default')).toHaveLength(1);
+  });
+
+  it("deletes a stack's Job (it ran; the next deploy re-creates it only if the file changed it), through the job controller", async () => {
+    await applyStackManifests({ store: connection.store, clock }, { stackName: 'Jobctl', desired: manifests(helloYaml(), piYaml()) });
+    // The job controller on AWS: cascades a Job once its deletion is requested.
+    const controller = setInterval(() => {
+      void connection.store.list('Job', 'default').then(async (jobs) => {
+        for (const job of jobs) if (job.metadata.deletionTimestamp !== undefined) await connection.store.delete('Job', { namespace: 'default', name: job.metadata.name });
+      });
+    }, 20);
+    try {
+      const r = await jobctl('delete', 'job', 'pi');
+      expect(r).toMatchObject({ code: 0, stdout: 'job.batch "pi" deleted\n' });
+    } finally {
+      clearInterval(controller);
+    }
+    expect(await connection.store.get('Job', { namespace: 'default', name: 'pi' })).toBeUndefined();
+  });
+
   it("applies a CronJob of the user's own (the job controller gives it its schedule), with no local-runtime hint", async () => {
     const file = join(dir, 'mine.yaml');
     await writeFile(file, helloYaml('0 * * * *').replace('name: hello', 'name: mine'));

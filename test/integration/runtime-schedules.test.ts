@@ -124,10 +124,10 @@ describe('schedules of CronJobs created with jobctl (job controller, Scheduler A
     const created = await store.create(aCronJob({ namespace: 'default', name: 'hello', schedule: '0 9 * * *' }));
     await schedules.reconcile(key);
     await store.update<CronJob>({ ...created, spec: { ...created.spec, schedule: '0 9 1 * MON' } });
-    expect(await schedules.reconcile(key)).toEqual({ created: ['cli.default.hello.1', 'cli.default.hello.2'], updated: [], deleted: ['cli.default.hello'] });
+    expect(await schedules.reconcile(key)).toEqual({ created: ['cli.default.hello_1', 'cli.default.hello_2'], updated: [], deleted: ['cli.default.hello'] });
     expect([...scheduler.schedules.values()].map((s) => s.ScheduleExpression)).toEqual(['cron(0 9 1 * ? *)', 'cron(0 9 ? * MON *)']);
     await store.delete('CronJob', key);
-    expect(await schedules.reconcile(key)).toEqual({ created: [], updated: [], deleted: ['cli.default.hello.1', 'cli.default.hello.2'] });
+    expect(await schedules.reconcile(key)).toEqual({ created: [], updated: [], deleted: ['cli.default.hello_1', 'cli.default.hello_2'] });
     expect(scheduler.schedules.size).toBe(0);
   });
 
@@ -144,6 +144,13 @@ describe('schedules of CronJobs created with jobctl (job controller, Scheduler A
     const results = await Promise.all([schedules.reconcile(key), schedules.reconcile(key)]);
     expect(results.flatMap((r) => r.created)).toEqual(['cli.default.hello']);
     expect(scheduler.schedules.size).toBe(1);
+  });
+
+  it('gives a schedule EventBridge cannot run no schedule (and removes the old one) instead of failing the record for ever', async () => {
+    const created = await store.create(aCronJob({ namespace: 'default', name: 'hello', schedule: '*/5 * * * *' }));
+    await schedules.reconcile(key);
+    await store.update<CronJob>({ ...created, spec: { ...created.spec, schedule: '@every 90s' } });
+    expect(await schedules.reconcile(key)).toEqual({ created: [], updated: [], deleted: ['cli.default.hello'], unsupported: expect.stringContaining('@every 90s') });
   });
 
   it('propagates a Scheduler error (the stream record is retried)', async () => {
@@ -193,6 +200,15 @@ describe('job controller Lambda: stream → schedules', () => {
       schedules,
       log: () => {},
     });
+
+  it('resync reconciles the schedules of CronJobs created with jobctl, not the stack\'s', async () => {
+    await store.create(aCronJob({ namespace: 'default', name: 'hello', creationTimestamp: Date.parse('2026-03-02T10:00:00Z') }));
+    const declared = aCronJob({ namespace: 'default', name: 'declared', creationTimestamp: Date.parse('2026-03-02T10:00:00Z') });
+    await store.create<CronJob>({ ...declared, metadata: { ...declared.metadata, annotations: { [managedByAnnotation]: 'cdk/Jobctl' } } });
+    expect(await controller().handle({ resync: {} })).toEqual({ synced: 2 });
+    expect([...scheduler.schedules.keys()]).toEqual(['cli.default.hello']);
+    expect(scheduler.calls.some((c) => c.includes('declared'))).toBe(false);
+  });
 
   it('creates the schedule of a CronJob `jobctl apply` inserted, and reports the record failed when Scheduler refuses', async () => {
     const cronJob = await store.create(aCronJob({ namespace: 'default', name: 'hello', creationTimestamp: Date.parse('2026-03-02T10:00:00Z') }));

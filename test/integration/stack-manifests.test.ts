@@ -130,6 +130,15 @@ describe('cdk deploy → state table (the Manifests custom resource)', () => {
     expect(now.spec.suspend).toBe(false);
   });
 
+  it('keeps a `jobctl suspend job/X` of a stack Job across deploys that do not change its suspend', async () => {
+    const first = manifests(jobYaml({ parallelism: 2 }));
+    await applyStackManifests(deps(), { stackName: 'Jobctl', desired: first });
+    const stored = (await store.get('Job', { namespace: 'default', name: 'pi' }))!;
+    await store.update<Job>({ ...stored, spec: { ...stored.spec, suspend: true } });
+    await applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(jobYaml({ parallelism: 3 })), previous: first });
+    expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.spec).toMatchObject({ parallelism: 3, suspend: true });
+  });
+
   it('deletes what the file no longer declares: a CronJob with its Jobs, a Job through its deletion request', async () => {
     const first = manifests(cronJobYaml(), jobYaml());
     await applyStackManifests(deps(), { stackName: 'Jobctl', desired: first });

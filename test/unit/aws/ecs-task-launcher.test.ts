@@ -1,4 +1,5 @@
 import {
+  AccessDeniedException,
   ClientException,
   ConflictException,
   DescribeTaskDefinitionCommand,
@@ -202,6 +203,15 @@ describe('EcsTaskLauncher (request shapes)', () => {
       const error = await new EcsTaskLauncher(options(client)).launch(aPod()).catch((e: unknown) => e);
 
       expect(error).toMatchObject({ name: 'TaskLaunchError', retryable: false, cause: sdkError });
+    });
+
+    it.each([
+      ['AccessDeniedException right after a deploy (IAM propagating)', new AccessDeniedException({ message: 'User is not authorized to perform: ecs:RunTask', $metadata: { httpStatusCode: 400 } })],
+      ['an account limit', new ClientException({ message: 'You have reached the limit on the number of vCPUs you can run concurrently', $metadata: { httpStatusCode: 400 } })],
+    ])('keeps %s retryable: a wait can cure it, so the pod stays Pending', async (_, sdkError) => {
+      ecs.on(RunTaskCommand).rejects(sdkError);
+      const error = await new EcsTaskLauncher(options(client)).launch(aPod()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TaskLaunchError', retryable: true, cause: sdkError });
     });
 
     it('rejects a batch of more than 10 tasks', async () => {
