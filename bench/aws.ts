@@ -296,8 +296,8 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
   const coldExtras = [...diff(mergeKinds(perRun[0]!), mergeKinds(perRun[firstSteady - 1]!))].filter(([op, n]) => op !== BATCH_ITEMS && !counter.dynamoDbOps.has(op) && n > 0);
   if (coldExtras.length > 0) console.log(`run 1 also pays a cold task-definition cache: ${coldExtras.map(([op, n]) => `${op} ${n}`).join(', ')}`);
   console.log(
-    `an ECS task event of another state (PENDING, …) is dropped after ${requestCount(otherStateRequests)} requests; the rule matches every state change of the ` +
-      'cluster, so each such event Fargate emits (PROVISIONING, PENDING, DEPROVISIONING, …) is one more job-controller invocation per run, not counted above',
+    `an ECS task event of another state (PENDING, …) is dropped after ${requestCount(otherStateRequests)} requests; the construct's rule passes only RUNNING ` +
+      'and STOPPED, so Fargate\'s other states (PROVISIONING, PENDING, DEPROVISIONING, …) never invoke the job controller',
   );
   console.log(
     'caveat: the stream simulator delivers the writes made between two deliveries as one batch with one record per item; ' +
