@@ -8,6 +8,7 @@ import type { TaskLauncher } from '../ports/task-launcher.ts';
 import { wellKnown } from '../spec/types.ts';
 import { CloudWatchLogSink } from './cloudwatch-log-sink.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
+import { DynamoDbWorkQueue } from './dynamodb-work-queue.ts';
 
 /** The deployed stack's resources the CLI works on. */
 export interface AwsTarget {
@@ -77,6 +78,8 @@ export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?
   });
   return {
     store,
+    // The lease queue on the stack's table until the SQS-backed queue replaces it (issue 4).
+    queues: new DynamoDbWorkQueue({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
     logs,
     launcher: controllersOnly,
     clock: options.clock,

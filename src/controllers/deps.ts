@@ -2,6 +2,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { LogSink } from '../ports/log-sink.ts';
 import type { ObjectKey, StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
+import type { WorkQueue } from '../ports/work-queue.ts';
 import type { Kind, KubeEvent } from '../spec/types.ts';
 import { toRfc3339 } from '../engine/object-meta.ts';
 
@@ -17,6 +18,8 @@ export interface ControllerDeps {
   launcher: TaskLauncher;
   logs: LogSink;
   clock: Clock;
+  /** Work queues a Job may be bound to (`jobctl.dev/work-queue`). @default - none: a bound Job fails to start its pods */
+  queues?: WorkQueue;
   /** Called after a write another controller must react to; the local runtime enqueues, AWS relies on Streams. */
   notify?: (change: Change) => void;
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
+import { DynamoDbWorkQueue } from '../aws/dynamodb-work-queue.ts';
 import { ensureStateTable } from '../aws/state-table.ts';
 import type { Change } from '../controllers/deps.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -44,6 +45,7 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
   const logs = new FileLogSink(join(stateDir, 'logs'));
   return {
     store: new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
+    queues: new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
     logs,
     launcher: new ProcessTaskLauncher({ logs, pidDir: join(stateDir, 'pids'), clock }),
     clock,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
+import { DynamoDbWorkQueue } from '../aws/dynamodb-work-queue.ts';
 import { ensureStateTable } from '../aws/state-table.ts';
 import { CronJobController } from '../controllers/cronjob-controller.ts';
 import { JobController } from '../controllers/job-controller.ts';
@@ -12,6 +13,7 @@ import { isPodFinished } from '../engine/task-exit.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
 import type { StateStore } from '../ports/state-store.ts';
+import type { WorkQueue } from '../ports/work-queue.ts';
 import type { KubeEvent } from '../spec/types.ts';
 import { SystemClock } from './clock.ts';
 import { startDynalite, localDynamoClient, type DynaliteHost } from './dynalite-host.ts';
@@ -50,6 +52,8 @@ export class LocalRuntime {
   readonly stateDir: string;
   readonly clock: Clock;
   store!: StateStore;
+  /** The local lease queue (`kind: WorkQueue`), in the same table: it survives restarts with the rest. */
+  queues!: WorkQueue;
   launcher!: ProcessTaskLauncher;
   logs!: FileLogSink;
   private dynalite?: DynaliteHost;
@@ -78,6 +82,7 @@ export class LocalRuntime {
       const client = localDynamoClient(this.dynalite.endpoint);
       await ensureStateTable(client, STATE_TABLE_NAME);
       this.store = withEventLog(new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() }), this.options.log);
+      this.queues = new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.logs = new FileLogSink(join(this.stateDir, 'logs'));
       this.launcher = new ProcessTaskLauncher({
         logs: this.logs,
@@ -94,6 +99,7 @@ export class LocalRuntime {
         launcher: this.launcher,
         logs: this.logs,
         clock: this.clock,
+        queues: this.queues,
         notify: (change) => this.enqueue(change),
       };
       this.cronJobs = new CronJobController(deps);

@@ -78,6 +78,7 @@ export class RuntimeHarness {
     let stderr = '';
     const connection: LocalConnection = {
       store: this.runtime.store,
+      queues: this.runtime.queues,
       logs: this.runtime.logs,
       launcher: this.runtime.launcher,
       clock: this.clock,
