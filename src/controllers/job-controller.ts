@@ -6,6 +6,8 @@ import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
 import type { Job, Pod } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
 import { deleteJobCascade } from './delete-job.ts';
+import { WorkItems, type PreparedQueue } from './work-items.ts';
+import { finishedCondition } from '../engine/object-meta.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
 import type { SyncOutcome } from './cronjob-controller.ts';
 
@@ -27,7 +29,11 @@ type LaunchOutcome = 'launched' | 'startError';
  * one is thrown: the caller retries the sync with back-off, and the pod stays Pending until a launch succeeds.
  */
 export class JobController {
-  constructor(private readonly deps: ControllerDeps) {}
+  private readonly workItems: WorkItems;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.workItems = new WorkItems(deps);
+  }
 
   async sync(key: ObjectKey): Promise<SyncOutcome> {
     for (let attempt = 1; ; attempt++) {
@@ -40,7 +46,15 @@ export class JobController {
       }
       if (!(await this.isAdmitted(job))) return {};
       const pods = await this.deps.store.listPods(key);
-      const result = syncJob({ job, pods, now: this.deps.clock.now() });
+      let queue: PreparedQueue | undefined;
+      try {
+        queue = await this.workItems.prepare(job, pods);
+      } catch (error) {
+        if (error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw error;
+      }
+      if (queue?.jobChanged) continue;
+      const result = syncJob({ job, pods, now: this.deps.clock.now(), ...(queue === undefined ? {} : { workQueue: queue.view }) });
       const involved = { kind: 'Job' as const, namespace: key.namespace, name: key.name };
       let deleted = false;
       /** Pods whose start failed in this sync: their end is stored, but `pods` and `result` predate it. */
@@ -51,9 +65,19 @@ export class JobController {
       for (const action of result.actions) {
         switch (action.type) {
           case 'createPod': {
-            const pod = await this.createPod(action.pod);
-            if (pod) await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` }]);
-            await launchPod(pod ?? action.pod);
+            // A bound Job's pod takes its item first; none available now (another Job took it) → no pod.
+            const withItem = await this.workItems.attach(job, action.pod);
+            if (withItem === undefined) break;
+            const pod = await this.createPod(withItem);
+            if (pod) {
+              await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` }]);
+              await launchPod(pod);
+            } else {
+              // An earlier attempt stored this pod (with its own item): give ours back and launch the stored one.
+              await this.workItems.detach(job, withItem);
+              const stored = await this.deps.store.getPod(key, withItem.metadata.name);
+              if (stored) await launchPod(stored);
+            }
             break;
           }
           case 'restartContainer': {
@@ -101,7 +125,12 @@ export class JobController {
       // A start failure changed a pod after `result` was decided: sync again now to count it (and, on AWS, not wait
       // for the pod's stream record), whatever else is due.
       if (startErrors.size > 0) return { requeueAtMs: this.deps.clock.now() };
-      return { requeueAtMs: result.requeueAtMs };
+      if (queue !== undefined && finishedCondition(job) !== 'Complete' && finishedCondition({ ...job, status: result.status }) === 'Complete' && queue.view.pending > 0) {
+        // The seed's "completions below the item count leave items unprocessed", said out loud.
+        await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'WorkQueueNotEmpty', message: `Job completed with ${queue.view.pending} items left in workqueue/${queue.view.name}` }]);
+      }
+      const requeues = [result.requeueAtMs, queue?.requeueAtMs].filter((t): t is number => t !== undefined);
+      return requeues.length === 0 ? {} : { requeueAtMs: Math.min(...requeues) };
     }
   }
 

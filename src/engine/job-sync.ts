@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { effectiveCompletions, type WorkQueueView } from './work-queue-binding.ts';
 import { wellKnown, type Job, type JobCondition, type JobConditionType, type JobStatus, type Pod } from '../spec/types.ts';
 import { crashLoopBackOffMs, newBackoffRecord, remainingBackoffMs } from './backoff.ts';
 import {
@@ -22,6 +23,12 @@ export interface JobSyncInput {
   pods: Pod[];
   /** Epoch ms. */
   now: number;
+  /**
+   * The queue of a Job bound to one (`jobctl.dev/work-queue`), exact counts: one pod per pending item is created at
+   * most, and a Job whose queue is exactly empty with completions still missing fails (`WorkQueueEmpty`) instead of
+   * waiting for ever.
+   */
+  workQueue?: WorkQueueView;
 }
 
 /** Why the controller stops a pod's task. */
@@ -123,7 +130,7 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   const requeueAt: number[] = [];
 
   const indexed = spec.completionMode === 'Indexed';
-  const completions = spec.completions;
+  const completions = effectiveCompletions(job);
   // Kubernetes counts only pods with a valid index of an Indexed Job (getValidPodsWithFilter).
   const isCounted = (p: Pod): boolean => {
     if (!indexed) return true;
@@ -166,6 +173,7 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       if (now >= deadlineMs) failure = deadlineExceeded;
       else requeueAt.push(deadlineMs);
     }
+    if (failure === undefined) failure = workQueueExhausted(input.workQueue, completions, succeeded, activePods.length, spec.suspend);
   }
 
   let active = activePods.length;
@@ -191,7 +199,7 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       active = 0;
     } else {
       restartCrashLoopingPods(job, activePods, now, actions, requeueAt);
-      active += createPods(job, pods, activePods, succeeded, succeededIndexes, record, now, actions, requeueAt);
+      active += createPods(job, pods, activePods, succeeded, succeededIndexes, record, now, actions, requeueAt, input.workQueue?.pending);
     }
 
     const isComplete =
@@ -306,8 +314,10 @@ function createPods(
   now: number,
   actions: JobAction[],
   requeueAt: number[],
+  itemsAvailable?: number,
 ): number {
-  const { parallelism, completions } = job.spec;
+  const { parallelism } = job.spec;
+  const completions = effectiveCompletions(job);
   const active = activePods.length;
   let wantActive: number;
   if (completions === undefined) {
@@ -317,6 +327,8 @@ function createPods(
     wantActive = Math.max(0, Math.min(completions - succeeded, parallelism));
   }
   let diff = wantActive - active;
+  // A bound Job's pod needs an item: no more pods than items waiting (leased ones are other pods').
+  if (itemsAvailable !== undefined) diff = Math.min(diff, itemsAvailable);
   if (diff <= 0) return 0;
   const remainingMs = remainingBackoffMs(record, now);
   if (remainingMs > 0) {
@@ -333,6 +345,18 @@ function createPods(
   }
   for (let i = 0; i < diff; i++) actions.push({ type: 'createPod', pod: podForJob(job, sequence++, now) });
   return diff;
+}
+
+/**
+ * A bound Job whose queue has nothing left (exactly: no item pending or leased) while completions are still
+ * missing and no pod runs can never finish: the seed's "completions above the item count never completes". It
+ * fails with reason `WorkQueueEmpty`, saying how many items succeeded and how many went to the dead-letter list.
+ */
+function workQueueExhausted(queue: WorkQueueView | undefined, completions: number | undefined, succeeded: number, active: number, suspended: boolean): { reason: string; message: string } | undefined {
+  if (queue === undefined || completions === undefined || suspended || active > 0 || succeeded >= completions) return undefined;
+  if (queue.pending + queue.leased > 0) return undefined;
+  const dead = queue.dead > 0 ? `, ${queue.dead} dead-lettered (jobctl queue dlq ${queue.name})` : '';
+  return { reason: 'WorkQueueEmpty', message: `Job has completions ${completions} but workqueue/${queue.name} is empty after ${succeeded} succeeded${dead}` };
 }
 
 function hasCondition(conditions: readonly JobCondition[], type: JobConditionType, status: JobCondition['status']): boolean {

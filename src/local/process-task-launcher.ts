@@ -7,6 +7,7 @@ import type { TaskEvents, TaskLauncher, TaskRef } from '../ports/task-launcher.t
 import type { Pod } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
 import { expandVars } from '../engine/expand-vars.ts';
+import { workItemBodyOf } from '../engine/work-queue-binding.ts';
 import type { FileLogSink } from './file-log-sink.ts';
 
 /** Exit code Kubernetes reports when a container could not be started (runc "StartError"). */
@@ -30,6 +31,8 @@ export interface ProcessTaskLauncherOptions {
   cwd?: string;
   /** Variables every task inherits from the runtime (an image would bring its own). @default PATH, HOME, LANG, TZ */
   baseEnv?: Record<string, string>;
+  /** Variables added to the base ones, e.g. `JOBCTL_STATE_DIR` so `jobctl worker` inside a task finds this runtime. */
+  extraEnv?: Record<string, string>;
 }
 
 /**
@@ -68,10 +71,11 @@ export class ProcessTaskLauncher implements TaskLauncher {
     const startedAtMs = this.options.clock.now();
     await this.options.logs.ensureDir(ref.namespace);
     const logPath = this.options.logs.pathFor(ref.namespace, ref.podName);
-    const env = new Map<string, string>(Object.entries(this.options.baseEnv ?? defaultBaseEnv()));
+    const env = new Map<string, string>(Object.entries({ ...(this.options.baseEnv ?? defaultBaseEnv()), ...this.options.extraEnv }));
     env.set('HOSTNAME', pod.spec.hostname ?? pod.metadata.name);
     for (const v of container?.env ?? []) env.set(v.name, expandVars(v.value ?? '', env));
     const argv = [...(container?.command ?? []), ...(container?.args ?? [])].map((a) => expandVars(a, env));
+    const itemBody = workItemBodyOf(pod);
     if (!container || argv.length === 0) {
       // Without a container runtime jobctl cannot know an image's ENTRYPOINT/CMD.
       writeFileSync(logPath, `jobctl: container has no command or args; the local runtime cannot run image "${container?.image}" without one\n`, { flag: 'a' });
@@ -85,11 +89,16 @@ export class ProcessTaskLauncher implements TaskLauncher {
       child = spawn(argv[0]!, argv.slice(1), {
         cwd: container.workingDir ?? this.options.cwd ?? process.cwd(),
         env: Object.fromEntries(env),
-        stdio: ['ignore', logFd, logFd],
+        // A work item (the coarse work-queue pattern) arrives on stdin, as the seed's wrapper hands it to worker.py.
+        stdio: [itemBody === undefined ? 'ignore' : 'pipe', logFd, logFd],
         detached: true,
       });
     } finally {
       closeSync(logFd);
+    }
+    if (itemBody !== undefined && child.stdin) {
+      child.stdin.on('error', () => {}); // a worker that exits without reading its stdin (EPIPE) is not an error
+      child.stdin.end(itemBody.endsWith('\n') ? itemBody : `${itemBody}\n`);
     }
     const task: RunningTask = { child, ref };
     this.running.set(key, task);

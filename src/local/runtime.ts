@@ -89,6 +89,8 @@ export class LocalRuntime {
         pidDir: join(this.stateDir, 'pids'),
         clock: this.clock,
         cwd: this.options.cwd,
+        // `jobctl worker` (the fine work-queue pattern) inside a task reaches this runtime's queues through it.
+        extraEnv: { JOBCTL_STATE_DIR: this.stateDir },
         events: {
           started: (task, atMs) => this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs)),
           exited: (exit) => this.onPodEvent(exit, () => this.jobs.recordTaskExit(exit)),

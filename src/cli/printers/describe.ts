@@ -8,6 +8,7 @@
  * Pure: the caller passes the object, its events and `nowMs`.
  */
 import { assertNever } from '../../errors.ts';
+import { effectiveCompletions } from '../../engine/work-queue-binding.ts';
 import { parseQuantity } from '../../spec/quantity.ts';
 import type { Container, ContainerState, ContainerStatus, CronJob, Job, Kind, KubeEvent, KubeObject, ObjectMeta, Pod, PodTemplateSpec, ResourceRequirements } from '../../spec/types.ts';
 import { formatRfc1123z, humanDuration, parseTimestamp, translateTimestampSince } from '../human-duration.ts';
@@ -282,7 +283,7 @@ function describeJob(job: Job, w: PrefixWriter, pods: readonly Pod[] | undefined
   const owner = controlledBy(metadata);
   if (owner) w.write(0, `Controlled By:\t${owner}\n`);
   w.write(0, `Parallelism:\t${spec.parallelism}\n`);
-  w.write(0, `Completions:\t${spec.completions ?? '<unset>'}\n`);
+  w.write(0, `Completions:\t${effectiveCompletions(job) ?? '<unset>'}\n`);
   w.write(0, `Completion Mode:\t${spec.completionMode}\n`);
   // Go's %v of a bool: lower-case, unlike the CronJob's printBool.
   w.write(0, `Suspend:\t${spec.suspend}\n`);

@@ -7,6 +7,7 @@
  * padding 3, pad char ' ', flag RememberWidths). Pure: callers pass `nowMs`.
  */
 import { wellKnown } from '../../spec/types.ts';
+import { effectiveCompletions } from '../../engine/work-queue-binding.ts';
 import type { Container, ContainerState, ContainerStatus, CronJob, Job, Kind, KubeObject, Pod } from '../../spec/types.ts';
 import { humanDuration, parseTimestamp, translateTimestampSince } from '../human-duration.ts';
 
@@ -186,7 +187,8 @@ export function jobStatusText(job: Job): string {
 
 /** The COMPLETIONS column: `1/1`; without `completions`, `n/1`, or `n/1 of <parallelism>` when parallel. */
 export function jobCompletionsText(job: Job): string {
-  if (job.spec.completions !== undefined) return `${job.status.succeeded}/${job.spec.completions}`;
+  const completions = effectiveCompletions(job);
+  if (completions !== undefined) return `${job.status.succeeded}/${completions}`;
   return job.spec.parallelism > 1 ? `${job.status.succeeded}/1 of ${job.spec.parallelism}` : `${job.status.succeeded}/1`;
 }
 

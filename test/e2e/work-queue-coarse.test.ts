@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RuntimeHarness } from '../helpers/local-runtime.ts';
+
+// The seed's walkthrough 3 on the embedded runtime: a Job bound to a work queue runs one item per pod; the worker
+// reads its item from stdin (and JOB_ITEM) and knows nothing of the queue. Real child processes, injected clock.
+const START = '2026-03-02T10:00:30Z';
+const FRUITS = ['apple', 'banana', 'cherry', 'date', 'fig', 'grape', 'lemon', 'melon'];
+
+let h: RuntimeHarness | undefined;
+afterEach(async () => {
+  await h?.destroy();
+  h = undefined;
+});
+
+function boundJob(name: string, o: { completions?: number; parallelism?: number; backoffLimit?: number; script: string; queue?: string }): string {
+  return `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+  annotations:
+    jobctl.dev/work-queue: ${o.queue ?? 'fruits'}
+spec:
+${o.completions === undefined ? '' : `  completions: ${o.completions}\n`}  parallelism: ${o.parallelism ?? 2}
+  backoffLimit: ${o.backoffLimit ?? 6}
+  template:
+    spec:
+      containers:
+      - name: worker
+        image: busybox
+        command: ["/bin/sh", "-c", ${JSON.stringify(o.script)}]
+      restartPolicy: Never
+`;
+}
+
+/** The seed's worker: reads one item from stdin, prints it. */
+const WORKER = 'read item; echo "Processing $item (JOB_ITEM=$JOB_ITEM)"';
+
+async function runUntilFinished(job: string, rounds = 40): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await h!.advance(1_000);
+    const status = (await h!.runtime.store.get('Job', { namespace: 'default', name: job }))?.status;
+    if (status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return;
+  }
+  throw new Error(`job ${job} did not finish`);
+}
+
+async function logsOf(job: string): Promise<string[]> {
+  const pods = await h!.runtime.store.listPods({ namespace: 'default', name: job });
+  return Promise.all(pods.map((p) => h!.runtime.logs.read(p)));
+}
+
+describe('coarse work-queue pattern (walkthrough 3) on the embedded runtime', () => {
+  it('processes 8 items exactly once with completions 8, parallelism 2: 8/8, item on stdin and in JOB_ITEM', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits');
+    await h.runtime.queues.push('fruits', FRUITS);
+    expect((await h.jobctl('apply', '-f', await h.writeManifest('job', boundJob('job-wq-1', { completions: 8, script: WORKER })))).code).toBe(0);
+    await runUntilFinished('job-wq-1');
+
+    const jobs = await h.jobctl('get', 'jobs');
+    expect(jobs.stdout).toMatch(/job-wq-1\s+Complete\s+8\/8\s/);
+    const lines = (await logsOf('job-wq-1')).map((l) => l.trim()).sort();
+    expect(lines).toEqual(FRUITS.map((f) => `Processing ${f} (JOB_ITEM=${f})`).sort());
+    expect(await h.runtime.queues.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 8, dead: 0 });
+  });
+
+  it('takes completions from the queue when the Job omits them', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits');
+    await h.runtime.queues.push('fruits', FRUITS.slice(0, 5));
+    await h.jobctl('apply', '-f', await h.writeManifest('job', boundJob('job-wq-2', { script: WORKER })));
+    await runUntilFinished('job-wq-2');
+    expect((await h.jobctl('get', 'jobs')).stdout).toMatch(/job-wq-2\s+Complete\s+5\/5\s/);
+    expect((await h.jobctl('describe', 'job', 'job-wq-2')).stdout).toMatch(/WorkQueueCompletions\s+.*completions not set: 5 items in workqueue\/fruits/);
+  });
+
+  it('fails, saying why, when completions exceed the items instead of hanging; reports items left when below', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits');
+    await h.runtime.queues.push('fruits', FRUITS.slice(0, 3));
+    await h.jobctl('apply', '-f', await h.writeManifest('over', boundJob('over', { completions: 5, script: WORKER })));
+    await runUntilFinished('over');
+    const over = (await h.runtime.store.get('Job', { namespace: 'default', name: 'over' }))!;
+    expect(over.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'WorkQueueEmpty', message: 'Job has completions 5 but workqueue/fruits is empty after 3 succeeded' });
+    expect(over.status.succeeded).toBe(3);
+
+    await h.runtime.queues.push('fruits', FRUITS.slice(0, 4));
+    await h.jobctl('apply', '-f', await h.writeManifest('under', boundJob('under', { completions: 2, script: WORKER })));
+    await runUntilFinished('under');
+    expect((await h.jobctl('describe', 'job', 'under')).stdout).toMatch(/Warning\s+WorkQueueNotEmpty\s+.*Job completed with 2 items left in workqueue\/fruits/);
+  });
+
+  it('a worker that always fails on one item: it goes dead after maxReceiveCount, the rest complete, the Job says so', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits', { maxReceiveCount: 2 });
+    await h.runtime.queues.push('fruits', FRUITS);
+    const script = 'read item; if [ "$item" = cherry ]; then echo "cannot process $item" >&2; exit 1; fi; echo "Processing $item"';
+    await h.jobctl('apply', '-f', await h.writeManifest('job', boundJob('poisoned', { script, backoffLimit: 10 })));
+    await runUntilFinished('poisoned', 80);
+    const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'poisoned' }))!;
+    expect(job.status.succeeded).toBe(7);
+    expect(job.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+      reason: 'WorkQueueEmpty',
+      message: 'Job has completions 8 but workqueue/fruits is empty after 7 succeeded, 1 dead-lettered (jobctl queue dlq fruits)',
+    });
+    expect(await h.runtime.queues.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 7, dead: 1 });
+    expect((await h.runtime.queues.deadLetters('fruits', 10)).map((d) => [d.body, d.receiveCount])).toEqual([['cherry', 2]]);
+  });
+
+  it('a task killed mid-item: its item is processed again by another pod and counted once', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits');
+    await h.runtime.queues.push('fruits', ['slow', ...FRUITS.slice(0, 3)]);
+    // The first pod to get "slow" sleeps; it is killed from outside (like an OOM kill) while it holds the item.
+    const script = 'read item; if [ "$item" = slow ] && [ ! -f "$MARK" ]; then touch "$MARK"; echo "started $item"; sleep 30; fi; echo "Processing $item"';
+    const manifest = boundJob('killed', { completions: 4, parallelism: 1, script }).replace('      restartPolicy: Never', `        env:\n        - name: MARK\n          value: ${h.stateDir}/slow-started\n      restartPolicy: Never`);
+    await h.jobctl('apply', '-f', await h.writeManifest('job', manifest));
+    await h.advance(1_000, { tasks: false });
+    for (let i = 0; i < 50; i++) {
+      const pods = await h.runtime.store.listPods({ namespace: 'default', name: 'killed' });
+      const logs = await Promise.all(pods.map((p) => h!.runtime.logs.read(p)));
+      if (logs.some((l) => l.includes('started slow'))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [victim] = await h.runtime.store.listPods({ namespace: 'default', name: 'killed' });
+    const pid = Number(readFileSync(join(h.stateDir, 'pids', `default__${victim!.metadata.name}.pid`), 'utf8'));
+    process.kill(-pid, 'SIGKILL');
+    await runUntilFinished('killed', 60);
+    const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'killed' }))!;
+    expect(job.status).toMatchObject({ succeeded: 4, failed: 1 });
+    const processed = (await logsOf('killed')).flatMap((l) => l.split('\n')).filter((l) => l.startsWith('Processing '));
+    expect(processed.sort()).toEqual(['Processing apple', 'Processing banana', 'Processing cherry', 'Processing slow']);
+    expect(await h.runtime.queues.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 4, dead: 0 });
+  });
+});
