@@ -1,6 +1,6 @@
 /**
  * The jobctl CDK app (`cdk.json`: `tsx infra/app.ts`). The manifests come from the context value `jobctl:manifests`
- * (default in cdk.json: `examples`; override with `cdk synth -c jobctl:manifests=path`). cdk-nag's AwsSolutions pack
+ * (default in cdk.json: the seed's `hello`, the Forbid/time-zone CronJob and the Indexed Job of `examples/`, comma-separated; override with `cdk synth -c jobctl:manifests=path`). cdk-nag's AwsSolutions pack
  * runs as a validation plugin, so `cdk synth` fails on any unacknowledged finding.
  * `jobctl:dispatcherEntry` / `jobctl:jobControllerEntry` override the Lambda entry files.
  */
@@ -18,7 +18,7 @@ const context = (key: string): string | undefined => {
 
 new JobctlStack(app, context('jobctl:stackName') ?? 'Jobctl', {
   description: 'jobctl: Kubernetes CronJobs and Jobs on EventBridge Scheduler, Lambda, DynamoDB and Fargate',
-  manifests: context('jobctl:manifests') ?? 'examples',
+  manifests: context('jobctl:manifests') ?? 'examples/hello,examples/cronjobs,examples/jobs',
   dispatcherEntry: context('jobctl:dispatcherEntry'),
   jobControllerEntry: context('jobctl:jobControllerEntry'),
 });

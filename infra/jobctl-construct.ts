@@ -31,7 +31,7 @@ import { nagResourceId } from './nag-id.ts';
 /** Properties of {@link Jobctl}. */
 export interface JobctlProps {
   /**
-   * A CronJob/Job manifest file, or a folder searched recursively for `.yaml`, `.yml` and `.json` files. Every
+   * A CronJob/Job manifest file, or a folder searched recursively for `.yaml`, `.yml` and `.json` files, or several separated by commas. Every
    * manifest is validated at synth as the Kubernetes API server would; a bad one makes the constructor throw with
    * `file:line field: reason` for each error, so `cdk synth` fails before anything deploys.
    */

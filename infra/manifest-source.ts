@@ -7,7 +7,7 @@ const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
 /**
  * Reads and validates the manifests at `path` for `cdk synth`: a file, or a folder searched recursively (sorted, so
- * a synth is reproducible) for `.yaml`, `.yml` and `.json` files. Every file is validated before anything is
+ * a synth is reproducible) for `.yaml`, `.yml` and `.json` files, or several of these separated by commas. Every file is validated before anything is
  * returned, and errors from all files are reported together. File names in messages are relative to `cwd`.
  *
  * @throws Error naming the `manifests` prop when the path is missing or holds no manifests, or when two files define
@@ -16,9 +16,13 @@ const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
  * const { objects } = readManifests('examples');
  */
 export function readManifests(path: string, cwd = process.cwd()): LoadResult {
-  if (!existsSync(path)) throw new Error(`Jobctl: manifests "${path}": no such file or folder`);
-  const files = statSync(path).isDirectory() ? manifestFiles(path) : [path];
-  if (files.length === 0) throw new Error(`Jobctl: manifests "${path}": the folder holds no .yaml, .yml or .json file`);
+  const files: string[] = [];
+  for (const part of path.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    if (!existsSync(part)) throw new Error(`Jobctl: manifests "${part}": no such file or folder`);
+    const found = statSync(part).isDirectory() ? manifestFiles(part) : [part];
+    if (found.length === 0) throw new Error(`Jobctl: manifests "${part}": the folder holds no .yaml, .yml or .json file`);
+    files.push(...found);
+  }
   try {
     return loadManifestSources(files.map((file) => ({ file: relative(cwd, file) || file, text: readFileSync(file, 'utf8') })));
   } catch (error) {

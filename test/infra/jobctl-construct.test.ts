@@ -11,7 +11,7 @@ import { scheduleNameFor, SCHEDULED_TIME_ATTRIBUTE } from '../../infra/jobctl-co
 import { JobctlStack } from '../../infra/jobctl-stack.ts';
 import { JOBCTL_ENV } from '../../infra/lambda-env.ts';
 import { stateTableDefinition } from '../../src/aws/state-table.ts';
-import { actionsOf, fastApp, FIXTURES, policyStatements, resourcesOf, STUB_ENTRY, synthJobctl } from './synth.ts';
+import { actionsOf, EXAMPLES, fastApp, FIXTURES, policyStatements, resourcesOf, STUB_ENTRY, synthJobctl } from './synth.ts';
 
 const examples = synthJobctl();
 
@@ -415,7 +415,7 @@ describe('Jobctl with cdk-nag AwsSolutions', () => {
   it('synthesizes with no unacknowledged finding, each acknowledgement with a reason', () => {
     const app = fastApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const stack = new JobctlStack(app, 'Nagged', { manifests: 'examples', dispatcherEntry: STUB_ENTRY, jobControllerEntry: STUB_ENTRY });
+    const stack = new JobctlStack(app, 'Nagged', { manifests: EXAMPLES, dispatcherEntry: STUB_ENTRY, jobControllerEntry: STUB_ENTRY });
     expect(() => app.synth()).not.toThrow();
 
     const acknowledgements = stack.node

@@ -5,6 +5,8 @@ import { Jobctl, type JobctlProps } from '../../infra/jobctl-construct.ts';
 /** Stand-in entry: bundling is skipped in these tests, and functions/*.ts belong to another change. */
 export const STUB_ENTRY = 'test/infra/fixtures/handler-stub.ts';
 export const FIXTURES = 'test/infra/fixtures';
+/** The stack's default manifests (cdk.json `jobctl:manifests`). */
+export const EXAMPLES = 'examples/hello,examples/cronjobs,examples/jobs';
 
 /** A fast app: no Lambda bundling, no built-in CloudFormation validation (TOOLCHAIN.md §2). */
 export function fastApp(): App {
@@ -19,7 +21,7 @@ export function synthJobctl(props: Partial<JobctlProps> = {}, configure?: (stack
 } {
   const stack = new Stack(fastApp(), 'Test');
   const jobctl = new Jobctl(stack, 'Jobctl', {
-    manifests: 'examples',
+    manifests: EXAMPLES,
     dispatcherEntry: STUB_ENTRY,
     jobControllerEntry: STUB_ENTRY,
     manifestsEntry: STUB_ENTRY,
