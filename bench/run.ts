@@ -25,14 +25,15 @@ import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob, Job, Pod } from '../src/spec/types.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const USAGE = `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] [--cold-starts 15]
+const USAGE = `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] [--cold-starts 15] [--queue-items 10000]
 sections (all by default):
   cron      cron next(): jobctl vs croner
   engine    pure syncCronJob decisions
   dispatch  DynamoDB requests per scheduled run on the local runtime, --runs CronJobs
   drain     embedded runtime draining --drain CronJobs due in the same minute (0 skips it)
   aws       AWS requests per scheduled run through the Lambda handlers (--aws-runs runs), bundled Lambda sizes,
-            cold-start init of each handler (--cold-starts fresh node processes each)`;
+            cold-start init of each handler (--cold-starts fresh node processes each)
+  queue     the local lease queue draining --queue-items tiny items with 1, 2 and 8 workers, beside a plain loop`;
 const { values: args } = parseArgs({
   options: {
     drain: { type: 'string', default: '10000' },
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'aws-runs': { type: 'string', default: '12' },
     'cold-starts': { type: 'string', default: '15' },
+    'queue-items': { type: 'string', default: '10000' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -234,3 +236,4 @@ if (wanted('engine')) benchEngine();
 if (wanted('dispatch')) await benchDispatch();
 if (wanted('drain') && DRAIN > 0) await benchDrain();
 if (wanted('aws')) await (await import('./aws.ts')).benchAws({ runs: Number(args['aws-runs']), coldStarts: Number(args['cold-starts']) });
+if (wanted('queue')) await (await import('./queue.ts')).benchQueue({ items: Number(args['queue-items']), workers: [1, 2, 8] });

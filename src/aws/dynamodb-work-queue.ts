@@ -17,7 +17,9 @@ export interface DynamoDbWorkQueueOptions {
 const BATCH_WRITE_LIMIT = 25;
 const MAX_BATCH_ATTEMPTS = 8;
 /** Items read per Query page while looking for one to lease: leased ones at the head are skipped. */
-const LEASE_PAGE = 50;
+const LEASE_PAGE = 10;
+/** How long queue settings are reused before being read again (they change only with `queue create`/apply). */
+const META_CACHE_MS = 2_000;
 
 interface QueueMeta {
   PK: string;
@@ -72,6 +74,7 @@ export class DynamoDbWorkQueue implements WorkQueue {
   private readonly doc: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => number;
+  private readonly metaCache = new Map<string, { meta: QueueMeta; readAtMs: number }>();
 
   constructor(options: DynamoDbWorkQueueOptions) {
     this.doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
@@ -81,6 +84,7 @@ export class DynamoDbWorkQueue implements WorkQueue {
 
   async ensureQueue(name: string, settings: Partial<QueueSettings> = {}): Promise<QueueSettings> {
     assertQueueName(name);
+    this.metaCache.delete(name);
     const current = await this.describeQueue(name);
     const next: QueueSettings = { ...DEFAULT_QUEUE_SETTINGS, ...current, ...definedOnly(settings) };
     assertSettings(name, next);
@@ -114,6 +118,7 @@ export class DynamoDbWorkQueue implements WorkQueue {
   }
 
   async deleteQueue(name: string): Promise<void> {
+    this.metaCache.delete(name);
     for (const partition of [queuePartition(name), donePartition(name), deadPartition(name)]) {
       const keys = (await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ProjectionExpression: 'PK, SK', ConsistentRead: true })) as Array<{ PK: string; SK: string }>;
       await this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key: { PK: Key.PK, SK: Key.SK } } })));
@@ -164,7 +169,8 @@ export class DynamoDbWorkQueue implements WorkQueue {
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
         }),
       );
-      for (const record of (page.Items ?? []) as ItemRecord[]) {
+      // Candidates in random order: workers reading the same head would all race for its first item.
+      for (const record of shuffled((page.Items ?? []) as ItemRecord[])) {
         const now = this.now();
         if (record.leaseToken !== undefined && record.visibleAtMs > now) continue; // someone holds it
         if (record.receiveCount >= meta.maxReceiveCount) {
@@ -382,8 +388,12 @@ export class DynamoDbWorkQueue implements WorkQueue {
     return out.Item as QueueMeta | undefined;
   }
 
+  /** The queue's settings, from a short-lived cache (monotonic time: a cache age, not a lease decision). */
   private async mustMeta(name: string): Promise<QueueMeta> {
+    const cached = this.metaCache.get(name);
+    if (cached !== undefined && performance.now() - cached.readAtMs < META_CACHE_MS) return cached.meta;
     const meta = await this.meta(name);
+    if (meta !== undefined) this.metaCache.set(name, { meta, readAtMs: performance.now() });
     if (meta === undefined) throw new NotFoundError(`Error from server (NotFound): workqueues "${name}" not found: create it with jobctl queue create ${name}`);
     return meta;
   }
@@ -411,6 +421,14 @@ export class DynamoDbWorkQueue implements WorkQueue {
       }
     }
   }
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }
 
 function queuePartition(name: string): string {
