@@ -20,6 +20,7 @@ import type { CronJob, Job, Kind, KubeObject, Pod } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
 import { applyManifests, resource, type ApplyOutcome } from './apply.ts';
 import { registerCronCommands } from './cron-command.ts';
+import { registerWorkerCommand } from './worker-command.ts';
 import type { CliIo } from './io.ts';
 import { loadManifestArgs } from './manifest-files.ts';
 import { describeObject, noResourcesMessage, renderObjects, renderWatchRow, type OutputFormat } from './printers/index.ts';
@@ -279,6 +280,7 @@ export function buildProgram(penv: ProgramEnv): Command {
   }
 
   registerCronCommands(program, io);
+  registerWorkerCommand(program, { io, withConnection, signal: penv.signal, env });
   return program;
 }
 
