@@ -23,12 +23,19 @@ export function readManifests(path: string, cwd = process.cwd()): LoadResult {
     if (found.length === 0) throw new Error(`Jobctl: manifests "${part}": the folder holds no .yaml, .yml or .json file`);
     files.push(...found);
   }
+  let result: LoadResult;
   try {
-    return loadManifestSources(files.map((file) => ({ file: relative(cwd, file) || file, text: readFileSync(file, 'utf8') })));
+    result = loadManifestSources(files.map((file) => ({ file: relative(cwd, file) || file, text: readFileSync(file, 'utf8') })));
   } catch (error) {
     if (error instanceof ValidationErrors) throw error;
     throw new Error(`Jobctl: manifests "${path}": ${(error as Error).message}`, { cause: error });
   }
+  // Never dropped silently: the stack does not provision queues yet (they are created with `jobctl queue create`).
+  const queue = result.queues[0];
+  if (queue !== undefined) {
+    throw new Error(`Jobctl: manifests "${path}": WorkQueue "${queue.metadata.name}": the CDK stack does not provision work queues yet; create it with jobctl queue create ${queue.metadata.name}`);
+  }
+  return result;
 }
 
 function manifestFiles(folder: string): string[] {

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { withGeneratedSelector } from '../engine/job-selector.ts';
+import type { Change } from '../controllers/deps.ts';
 import { ConflictError, JobctlError } from '../errors.ts';
 import { assertJobUpdatable } from '../engine/job-updates.ts';
+import { isJobFinished } from '../engine/object-meta.ts';
+import { boundQueueOf, workQueueCompletionsAnnotation } from '../engine/work-queue-binding.ts';
 import type { StateStore } from '../ports/state-store.ts';
+import type { WorkQueue } from '../ports/work-queue.ts';
+import type { LoadResult } from '../spec/index.ts';
 import { declaringStack, managedByAnnotation } from '../spec/ownership.ts';
-import type { CronJob, Job } from '../spec/types.ts';
+import type { CronJob, Job, Labels, WorkQueueManifest } from '../spec/types.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -18,9 +23,59 @@ export interface ApplyOutcome {
   changes?: string[];
 }
 
-interface PlannedWrite {
-  outcome: ApplyOutcome;
+/** What `apply` did (or, with `dryRun`, would do) to a `kind: WorkQueue`. */
+export interface WorkQueueApplyOutcome {
+  kind: 'WorkQueue';
+  name: string;
+  namespace: string;
+  action: ApplyAction;
+  /** For `configured`: each changed setting as `spec.<setting>: old → new`. */
+  changes?: string[];
+}
+
+/** One line of `jobctl apply` output, whatever the kind. */
+export type AnyApplyOutcome = WorkQueueApplyOutcome | ApplyOutcome;
+
+interface PlannedWrite<O = ApplyOutcome> {
+  outcome: O;
   write?: () => Promise<unknown>;
+}
+
+type ApplyOptions = { dryRun?: boolean; createOnly?: boolean; allowStackDeclared?: boolean };
+
+/**
+ * `jobctl apply -f` of a whole load: its WorkQueues (written through the WorkQueue port, `ensureQueue`), then its
+ * CronJobs and Jobs, so that a Job bound to a queue declared in the same file finds it when the controller first
+ * syncs it. Everything is checked before anything is written, as {@link applyManifests} does; the outcomes are in
+ * write order, queues first.
+ *
+ * @example
+ * const outcomes = await applyAll(connection, await loadManifestArgs(['queue-and-job.yaml'], readStdin));
+ * for (const o of outcomes) io.stdout(`${outcomeLine(o)}\n`); // workqueue.jobctl.dev/fruits created, job.batch/eat created
+ */
+export async function applyAll(
+  ports: { store: StateStore; queues: WorkQueue },
+  loaded: Pick<LoadResult, 'objects' | 'queues'>,
+  options: ApplyOptions = {},
+): Promise<AnyApplyOutcome[]> {
+  const queuePlan: PlannedWrite<WorkQueueApplyOutcome>[] = [];
+  for (const queue of loaded.queues) queuePlan.push(await planQueue(ports.queues, queue, options.createOnly ?? false));
+  const objectPlan = await planAll(ports.store, loaded.objects, options);
+  if (options.dryRun) return [...queuePlan, ...objectPlan].map((p) => p.outcome);
+  for (const p of queuePlan) await p.write?.();
+  return [...queuePlan.map((p) => p.outcome), ...(await writePlanned(ports.store, loaded.objects, options, objectPlan))];
+}
+
+async function planQueue(queues: WorkQueue, manifest: WorkQueueManifest, createOnly: boolean): Promise<PlannedWrite<WorkQueueApplyOutcome>> {
+  const { name, namespace } = manifest.metadata;
+  const outcome = (action: ApplyAction, changes?: string[]): WorkQueueApplyOutcome => ({ kind: 'WorkQueue', name, namespace, action, ...(changes === undefined ? {} : { changes }) });
+  const desired = { maxReceiveCount: manifest.spec.maxReceiveCount, leaseSeconds: manifest.spec.leaseSeconds };
+  const existing = await queues.describeQueue(name);
+  const write = () => queues.ensureQueue(name, desired);
+  if (existing === undefined) return { outcome: outcome('created'), write };
+  if (createOnly) throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource('WorkQueue')} "${name}" already exists`);
+  const changes = diffPaths('spec', { maxReceiveCount: existing.maxReceiveCount, leaseSeconds: existing.leaseSeconds }, desired);
+  return changes.length === 0 ? { outcome: outcome('unchanged') } : { outcome: outcome('configured', changes), write };
 }
 
 /**
@@ -28,22 +83,28 @@ interface PlannedWrite {
  * what exists (status, uid and creation time are kept). Every object is checked before anything is written, so an
  * immutable-field error in the third document leaves the first two untouched. `createOnly` is `kubectl create`.
  */
-export async function applyManifests(
-  store: StateStore,
-  objects: ReadonlyArray<CronJob | Job>,
-  options: { dryRun?: boolean; createOnly?: boolean; allowStackDeclared?: boolean } = {},
-): Promise<ApplyOutcome[]> {
+export async function applyManifests(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions = {}): Promise<ApplyOutcome[]> {
+  const plan = await planAll(store, objects, options);
+  if (options.dryRun) return plan.map((p) => p.outcome);
+  return writePlanned(store, objects, options, plan);
+}
+
+async function planAll(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions): Promise<PlannedWrite[]> {
+  const plan: PlannedWrite[] = [];
+  for (const obj of objects) plan.push(await planOne(store, obj, options.createOnly ?? false, options.allowStackDeclared ?? false));
+  return plan;
+}
+
+async function writePlanned(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions, firstPlan: PlannedWrite[]): Promise<ApplyOutcome[]> {
+  let plan = firstPlan;
   for (let attempt = 1; ; attempt++) {
-    const plan: PlannedWrite[] = [];
-    for (const obj of objects) plan.push(await planOne(store, obj, options.createOnly ?? false, options.allowStackDeclared ?? false));
-    if (options.dryRun) return plan.map((p) => p.outcome);
     try {
       for (const p of plan) await p.write?.();
       return plan.map((p) => p.outcome);
     } catch (error) {
       // A controller wrote status between our read and our write: read again and re-apply (idempotent).
-      if (error instanceof ConflictError && attempt < 5) continue;
-      throw error;
+      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+      plan = await planAll(store, objects, options);
     }
   }
 }
@@ -69,24 +130,70 @@ async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: b
     throw new JobctlError('Conflict', `error: ${obj.kind.toLowerCase()} "${name}" is declared in the config file of CDK stack ${stack}: change it there and run cdk deploy (jobctl suspend/resume work on it)`);
   }
   if (obj.kind === 'Job') assertJobUpdatable(existing as Job, obj);
+  const annotations = withControllerAnnotations(existing.metadata.annotations, obj.metadata.annotations);
   const sameSpec = isDeepStrictEqual(existing.spec, obj.spec);
-  const sameMeta = isDeepStrictEqual(existing.metadata.labels ?? {}, obj.metadata.labels ?? {}) && isDeepStrictEqual(existing.metadata.annotations ?? {}, obj.metadata.annotations ?? {});
+  const sameMeta = isDeepStrictEqual(existing.metadata.labels ?? {}, obj.metadata.labels ?? {}) && isDeepStrictEqual(existing.metadata.annotations ?? {}, annotations ?? {});
   if (sameSpec && sameMeta) return { outcome: outcome('unchanged') };
   const updated = {
     ...existing,
-    metadata: { ...existing.metadata, labels: obj.metadata.labels, annotations: obj.metadata.annotations },
+    metadata: { ...existing.metadata, labels: obj.metadata.labels, annotations },
     spec: obj.spec,
   } as CronJob | Job;
   const changes = [
     ...diffPaths('metadata.labels', existing.metadata.labels ?? {}, obj.metadata.labels ?? {}),
-    ...diffPaths('metadata.annotations', existing.metadata.annotations ?? {}, obj.metadata.annotations ?? {}),
+    ...diffPaths('metadata.annotations', existing.metadata.annotations ?? {}, annotations ?? {}),
     ...diffPaths('spec', existing.spec, obj.spec),
   ];
   return { outcome: { ...outcome('configured'), changes }, write: () => store.update(updated) };
 }
 
-export function resource(kind: 'CronJob' | 'Job' | 'Pod'): string {
-  return kind === 'CronJob' ? 'cronjobs.batch' : kind === 'Job' ? 'jobs.batch' : 'pods';
+/**
+ * Annotations a controller records on an object, as it records status: `jobctl.dev/work-queue-completions` (the item
+ * count a bound Job without `completions` started with). Re-applying the user's manifest, which never has them, keeps
+ * them; a manifest that sets one explicitly wins.
+ */
+const controllerAnnotations: readonly string[] = [workQueueCompletionsAnnotation];
+
+function withControllerAnnotations(existing: Labels | undefined, desired: Labels | undefined): Labels | undefined {
+  const kept = controllerAnnotations.filter((key) => existing?.[key] !== undefined && desired?.[key] === undefined);
+  if (kept.length === 0) return desired;
+  return { ...desired, ...Object.fromEntries(kept.map((key) => [key, existing![key]!])) };
+}
+
+export function resource(kind: 'CronJob' | 'Job' | 'Pod' | 'WorkQueue'): string {
+  return kind === 'CronJob' ? 'cronjobs.batch' : kind === 'Job' ? 'jobs.batch' : kind === 'WorkQueue' ? 'workqueues.jobctl.dev' : 'pods';
+}
+
+/**
+ * kubectl's line for an applied object: `cronjob.batch/hello created`, `job.batch/pi unchanged`,
+ * `workqueue.jobctl.dev/fruits configured`.
+ */
+export function outcomeLine(o: AnyApplyOutcome): string {
+  const type = o.kind === 'CronJob' ? 'cronjob.batch' : o.kind === 'Job' ? 'job.batch' : 'workqueue.jobctl.dev';
+  return `${type}/${o.name} ${o.action}`;
+}
+
+/**
+ * What the controllers must look at after an apply: every CronJob and Job applied, and the unfinished Jobs bound to a
+ * queue that was created or reconfigured (one that waited for a missing queue can start its pods now).
+ */
+export async function appliedChanges(store: StateStore, outcomes: readonly AnyApplyOutcome[]): Promise<Change[]> {
+  const changes = new Map<string, Change>();
+  for (const o of outcomes) {
+    if (o.kind !== 'WorkQueue') changes.set(`${o.kind}/${o.name}`, { kind: o.kind, key: { namespace: o.namespace, name: o.name } });
+  }
+  const touched = outcomes.filter((o) => o.kind === 'WorkQueue' && o.action !== 'unchanged').map((o) => o.name);
+  if (touched.length > 0) {
+    for (const job of await unfinishedJobsBoundTo(store, touched)) changes.set(`Job/${job.metadata.name}`, { kind: 'Job', key: { namespace: job.metadata.namespace, name: job.metadata.name } });
+  }
+  return [...changes.values()];
+}
+
+/** The Jobs (default namespace) bound to one of `queueNames` (`jobctl.dev/work-queue`) that have not finished. */
+export async function unfinishedJobsBoundTo(store: StateStore, queueNames: readonly string[]): Promise<Job[]> {
+  const names = new Set(queueNames);
+  const jobs = await store.list('Job', 'default');
+  return jobs.filter((job) => names.has(boundQueueOf(job) ?? '') && !isJobFinished(job)).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
 /** Leaf-level differences between two JSON values, as `path: old → new` lines. */

@@ -18,9 +18,10 @@ import { resolveStateDir } from '../local/state-dir.ts';
 import { validateManifest } from '../spec/index.ts';
 import type { CronJob, Job, Kind, KubeObject, Pod } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
-import { applyManifests, resource, type ApplyOutcome } from './apply.ts';
+import { appliedChanges, applyAll, applyManifests, outcomeLine, resource } from './apply.ts';
 import { registerCronCommands } from './cron-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
+import { isWorkQueueType, parseQueueOutput, printWorkQueues, registerQueueCommands } from './queue-command.ts';
 import type { CliIo } from './io.ts';
 import { loadManifestArgs } from './manifest-files.ts';
 import { describeObject, noResourcesMessage, renderObjects, renderWatchRow, type OutputFormat } from './printers/index.ts';
@@ -106,12 +107,12 @@ export function buildProgram(penv: ProgramEnv): Command {
         if (contextOf() === 'aws') assertRunsOnEventBridge(loaded.objects);
         for (const w of loaded.warnings) io.stderr(`Warning: ${w.file}:${w.line} ${w.path}: ${w.message}\n`);
         await withConnection(async (c) => {
-          const outcomes = await applyManifests(c.store, loaded.objects, { dryRun, createOnly });
+          const outcomes = await applyAll(c, loaded, { dryRun, createOnly });
           for (const o of outcomes) {
-            io.stdout(`${applyLine(o)}${dryRun ? ' (dry run)' : ''}\n`);
+            io.stdout(`${outcomeLine(o)}${dryRun ? ' (dry run)' : ''}\n`);
             if (dryRun) for (const change of o.changes ?? []) io.stdout(`  ${change}\n`);
           }
-          if (!dryRun) await notifyAndHint(c, outcomes.map((o) => ({ kind: o.kind, key: { namespace: o.namespace, name: o.name } })));
+          if (!dryRun) await notifyAndHint(c, await appliedChanges(c.store, outcomes));
         });
       });
   applyLike('apply', false);
@@ -134,12 +135,18 @@ export function buildProgram(penv: ProgramEnv): Command {
 
   program
     .command('get <type> [name]')
-    .description('list cronjobs, jobs or pods (kubectl columns)')
+    .description('list cronjobs, jobs, pods or workqueues (kubectl columns)')
     .option('-l, --selector <selector>', 'label selector, e.g. job-name=hello-123,app!=web')
     .option('-o, --output <format>', 'wide | json | yaml | name')
     .option('-w, --watch', 'after listing, print a row for every change')
     .option('--no-headers', 'omit the header row')
     .action(async (type: string, name: string | undefined, opts: { selector?: string; output?: string; watch?: boolean; headers: boolean }) => {
+      if (isWorkQueueType(type)) {
+        if (opts.selector !== undefined || opts.watch) throw new JobctlError('Validation', 'error: workqueues take no --selector or --watch');
+        const queueFormat = parseQueueOutput(opts.output);
+        await withConnection((c) => printWorkQueues(io, c.queues, name, { format: queueFormat, noHeaders: !opts.headers }));
+        return;
+      }
       const kind = parseResourceType(type);
       const format = parseOutput(opts.output);
       const selector = opts.selector ? parseSelector(opts.selector) : undefined;
@@ -281,6 +288,7 @@ export function buildProgram(penv: ProgramEnv): Command {
 
   registerCronCommands(program, io);
   registerWorkerCommand(program, { io, withConnection, signal: penv.signal, env });
+  registerQueueCommands(program, { io, withConnection, readStdin, cwd });
   return program;
 }
 
@@ -303,10 +311,6 @@ export function formatError(error: unknown): string {
   // kubectl's own forms ("Error from server (NotFound): …", "The CronJob "x" is invalid: …") are printed as they are.
   if (error instanceof JobctlError) return /^(error|Error|The )/.test(error.message) ? error.message : `error: ${error.message}`;
   return `error: ${(error as Error).message ?? String(error)}`;
-}
-
-function applyLine(o: ApplyOutcome): string {
-  return `${o.kind === 'CronJob' ? 'cronjob' : 'job'}.batch/${o.name} ${o.action}`;
 }
 
 function parseOutput(output: string | undefined): OutputFormat {

@@ -15,6 +15,7 @@ import type {
   ObjectMeta,
   PodSpec,
   PodTemplateSpec,
+  WorkQueueManifest,
 } from './types.ts';
 
 /** ObjectMeta before defaulting: `namespace` may be missing. */
@@ -131,6 +132,38 @@ export function applyCronJobDefaults(cronJob: CronJobInput): CronJob {
       failedJobsHistoryLimit: spec.failedJobsHistoryLimit ?? 1,
     }),
     status: { active: [] },
+  };
+}
+
+/** A WorkQueue before defaulting: `namespace` and every setting may be missing. */
+export interface WorkQueueInput {
+  apiVersion: 'jobctl.dev/v1';
+  kind: 'WorkQueue';
+  metadata: { name: string; namespace?: string };
+  spec?: { maxReceiveCount?: number; leaseSeconds?: number };
+}
+
+/**
+ * The defaults of a WorkQueue's settings, the same as the `WorkQueue` port's `DEFAULT_QUEUE_SETTINGS` (spec does not
+ * import ports; test/e2e/queue-cli.test.ts checks they agree): SQS's default visibility timeout (30 s), and 5 receives.
+ */
+export const workQueueDefaults = { maxReceiveCount: 5, leaseSeconds: 30 } as const;
+
+/**
+ * A defaulted WorkQueue: namespace "default", `maxReceiveCount` 5, `leaseSeconds` 30. A manifest states the whole
+ * queue, so `apply` of a file that drops a setting puts it back to its default, as `kubectl apply` does.
+ *
+ * @example applyWorkQueueDefaults({ apiVersion: 'jobctl.dev/v1', kind: 'WorkQueue', metadata: { name: 'q' } }).spec // { maxReceiveCount: 5, leaseSeconds: 30 }
+ */
+export function applyWorkQueueDefaults(queue: WorkQueueInput): WorkQueueManifest {
+  return {
+    apiVersion: 'jobctl.dev/v1',
+    kind: 'WorkQueue',
+    metadata: { name: queue.metadata.name, namespace: queue.metadata.namespace || defaultNamespace },
+    spec: {
+      maxReceiveCount: queue.spec?.maxReceiveCount ?? workQueueDefaults.maxReceiveCount,
+      leaseSeconds: queue.spec?.leaseSeconds ?? workQueueDefaults.leaseSeconds,
+    },
   };
 }
 

@@ -50,6 +50,11 @@ export function nonNegative(value: number): string | undefined {
   return value < 0 ? invalid(value, 'must be greater than or equal to 0') : undefined;
 }
 
+/** `validation.InclusiveRangeError`. */
+export function inclusiveRangeError(lo: number, hi: number): string {
+  return `must be between ${lo} and ${hi}, inclusive`;
+}
+
 /** `validation.MaxLenError`. */
 export function maxLenError(length: number): string {
   return `must be no more than ${length} characters`;

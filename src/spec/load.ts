@@ -5,11 +5,14 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import { ValidationError, ValidationErrors } from '../errors.ts';
 import { notSupported } from './field-errors.ts';
-import type { CronJob, Job } from './types.ts';
+import type { CronJob, Job, WorkQueueManifest } from './types.ts';
 import { validateObject, type Finding, type ValidationMode } from './validate.ts';
 
 /** A manifest object as stored and run: validated and fully defaulted. */
 export type Manifest = CronJob | Job;
+
+/** Any object a manifest file may hold: a {@link Manifest}, or a `kind: WorkQueue` (applied to the WorkQueue port). */
+export type LoadedObject = Manifest | WorkQueueManifest;
 
 /** A field jobctl cannot honour and ignores; the run proceeds. */
 export interface ManifestWarning {
@@ -24,7 +27,14 @@ export interface ManifestWarning {
 
 /** What a manifest file holds. */
 export interface LoadResult {
+  /** CronJobs and Jobs, in file order. */
   objects: Manifest[];
+  /**
+   * `kind: WorkQueue` objects, in file order. Kept apart from `objects` so that every consumer of CronJobs and Jobs
+   * (the store, the stack's custom resource, `cdk synth`) never receives a queue; `jobctl apply` applies these first,
+   * so a Job bound to a queue declared in the same file finds it.
+   */
+  queues: WorkQueueManifest[];
   warnings: ManifestWarning[];
 }
 
@@ -97,7 +107,7 @@ function collect(
   index: LineIndex,
   errors: ValidationError[],
   warnings: ManifestWarning[],
-): Manifest | undefined {
+): LoadedObject | undefined {
   const result = validateObject(raw, mode, index);
   const line = (f: Finding): number | undefined => index.lineOf(f.linePath ?? f.path);
   for (const f of result.errors) errors.push(new ValidationError({ file, line: line(f), path: f.path, detail: f.detail }));
@@ -107,7 +117,7 @@ function collect(
 
 /** Two objects with the same kind, namespace and name in one load would overwrite each other. */
 function checkDuplicates(
-  placed: { object: Manifest; line: number | undefined }[],
+  placed: { object: LoadedObject; line: number | undefined }[],
   file: string,
   errors: ValidationError[],
 ): void {
@@ -144,7 +154,7 @@ export function loadManifests(text: string, file: string): LoadResult {
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const errors: ValidationError[] = [];
   const warnings: ManifestWarning[] = [];
-  const placed: { object: Manifest; line: number | undefined }[] = [];
+  const placed: { object: LoadedObject; line: number | undefined }[] = [];
 
   for (const doc of documents) {
     if (doc.errors.length > 0) {
@@ -203,7 +213,18 @@ export function loadManifests(text: string, file: string): LoadResult {
 
   checkDuplicates(placed, file, errors);
   if (errors.length > 0) throw new ValidationErrors(sortByLine(errors));
-  return { objects: placed.map((p) => p.object), warnings: warnings.sort((a, b) => a.line - b.line) };
+  return { ...split(placed.map((p) => p.object)), warnings: warnings.sort((a, b) => a.line - b.line) };
+}
+
+/** CronJobs and Jobs apart from WorkQueues, each in order. */
+function split(loaded: readonly LoadedObject[]): Pick<LoadResult, 'objects' | 'queues'> {
+  const objects: Manifest[] = [];
+  const queues: WorkQueueManifest[] = [];
+  for (const object of loaded) {
+    if (object.kind === 'WorkQueue') queues.push(object);
+    else objects.push(object);
+  }
+  return { objects, queues };
 }
 
 function isListObject(raw: unknown): raw is Record<string, unknown> {
@@ -231,5 +252,5 @@ export function validateManifest(obj: unknown, file: string): LoadResult {
   const noLines: LineIndex = { lineOf: () => undefined, isPlainScalar: () => false };
   const object = collect(obj, 'stored', file, noLines, errors, warnings);
   if (errors.length > 0 || object === undefined) throw new ValidationErrors(errors);
-  return { objects: [object], warnings };
+  return { ...split([object]), warnings };
 }

@@ -19,7 +19,10 @@ export type StructName =
   | 'Container'
   | 'EnvVar'
   | 'ResourceRequirements'
-  | 'ResourceList';
+  | 'ResourceList'
+  | 'WorkQueue'
+  | 'QueueObjectMeta'
+  | 'WorkQueueSpec';
 
 /** JSON shape of one field. `int32`/`int64` are integers in Go's ranges; maps are `map[string]string`. */
 export type Shape =
@@ -102,6 +105,10 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
   EnvVar: { name: string, value: string },
   ResourceRequirements: { limits: { type: 'quantityMap' }, requests: { type: 'quantityMap' } },
   ResourceList: {},
+  // `status` is accepted and ignored, so what `jobctl queue stats -o yaml` prints can be applied back.
+  WorkQueue: { apiVersion: string, kind: string, metadata: struct('QueueObjectMeta'), spec: struct('WorkQueueSpec'), status: { type: 'any' } },
+  QueueObjectMeta: { name: string, namespace: string },
+  WorkQueueSpec: { maxReceiveCount: int32, leaseSeconds: int32 },
 };
 
 /** Resource names Fargate and the local runtime can size a task by. */

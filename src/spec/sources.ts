@@ -1,5 +1,5 @@
 import { JobctlError, ValidationErrors, type ValidationError } from '../errors.ts';
-import { loadManifests, type LoadResult, type Manifest } from './load.ts';
+import { loadManifests, type LoadedObject, type LoadResult } from './load.ts';
 
 /** One manifest file's text and the name errors should show for it. */
 export interface ManifestSource {
@@ -15,19 +15,20 @@ export interface ManifestSource {
  * @throws ValidationErrors listing every `file:line field: reason`; JobctlError for an object defined twice.
  */
 export function loadManifestSources(sources: readonly ManifestSource[]): LoadResult {
-  const result: LoadResult = { objects: [], warnings: [] };
+  const result: LoadResult = { objects: [], queues: [], warnings: [] };
   const errors: ValidationError[] = [];
   const seen = new Map<string, string>();
   for (const source of sources) {
     try {
       const loaded = loadManifests(source.text, source.file);
-      for (const object of loaded.objects) {
+      for (const object of [...loaded.queues, ...loaded.objects]) {
         const key = keyOf(object);
         const first = seen.get(key);
         if (first !== undefined) throw new JobctlError('Validation', `${key} is defined in both ${first} and ${source.file}`);
         seen.set(key, source.file);
       }
       result.objects.push(...loaded.objects);
+      result.queues.push(...loaded.queues);
       result.warnings.push(...loaded.warnings);
     } catch (error) {
       if (error instanceof ValidationErrors) errors.push(...error.errors);
@@ -38,6 +39,6 @@ export function loadManifestSources(sources: readonly ManifestSource[]): LoadRes
   return result;
 }
 
-function keyOf(object: Manifest): string {
+function keyOf(object: LoadedObject): string {
   return `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`;
 }

@@ -203,6 +203,33 @@ export interface Pod {
 export type KubeObject = CronJob | Job | Pod;
 export type Kind = KubeObject['kind'];
 
+/** `spec` of a {@link WorkQueueManifest}, defaulted. The port's `QueueSettings`, in a manifest. */
+export interface WorkQueueSpec {
+  /** Leases an item gets before it goes to the dead-letter list (SQS redrive policy `maxReceiveCount`, 1–1000). @default 5 */
+  maxReceiveCount: number;
+  /** Default lease of an item, seconds (SQS `VisibilityTimeout`, 0–43200). @default 30 */
+  leaseSeconds: number;
+}
+
+/**
+ * `kind: WorkQueue` (`apiVersion: jobctl.dev/v1`): a finite work queue with leases and a dead-letter list, applied with
+ * `jobctl apply -f` like the batch kinds. It is not a stored object: `apply` writes its settings into the `WorkQueue`
+ * port (`ensureQueue`), so it has no uid, labels, annotations or status of its own; `jobctl queue stats -o yaml`
+ * prints it with its counts as `status`.
+ *
+ * @example
+ * // apiVersion: jobctl.dev/v1
+ * // kind: WorkQueue
+ * // metadata: { name: fruits }
+ * // spec: { maxReceiveCount: 3, leaseSeconds: 60 }
+ */
+export interface WorkQueueManifest {
+  apiVersion: 'jobctl.dev/v1';
+  kind: 'WorkQueue';
+  metadata: { name: string; namespace: string };
+  spec: WorkQueueSpec;
+}
+
 /** Labels and annotations Kubernetes puts on Jobs and pods, verbatim. */
 export const wellKnown = {
   jobName: 'job-name',

@@ -91,6 +91,16 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     }),
   ),
 
+  // QueueObjectMeta: a work queue keeps its name and settings only (the WorkQueue port has nowhere to store more).
+  ...['labels', 'annotations', 'generateName', 'finalizers', ...storedMeta, ...serverSetMeta].map(
+    (field): UnsupportedField => ({
+      struct: 'QueueObjectMeta',
+      field,
+      severity: 'warning',
+      reason: 'a WorkQueue keeps only metadata.name and its spec; ignored',
+    }),
+  ),
+
   // JobSpec
   {
     struct: 'JobSpec',

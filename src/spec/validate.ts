@@ -9,11 +9,12 @@
  * on that copy. Pure: no I/O, no clock.
  */
 import { validateSchedule } from '../cron/index.ts';
-import { applyCronJobDefaults, applyJobDefaults, type CronJobInput, type JobInput } from './defaults.ts';
+import { applyCronJobDefaults, applyJobDefaults, applyWorkQueueDefaults, type CronJobInput, type JobInput, type WorkQueueInput } from './defaults.ts';
 import {
   duplicate,
   forbidden,
   formatValue,
+  inclusiveRangeError,
   invalid,
   isDns1123Label,
   isDns1123Subdomain,
@@ -27,7 +28,7 @@ import {
 } from './field-errors.ts';
 import { parseQuantity, quantityFormatError } from './quantity.ts';
 import { standardResourceNames, structs, type Shape, type StructName } from './schema.ts';
-import type { CronJob, Job } from './types.ts';
+import type { CronJob, Job, WorkQueueManifest } from './types.ts';
 import { findUnsupported, isEmptyValue } from './unsupported.ts';
 
 /** A problem (or a warning) at a field. `linePath` locates it when it differs from the reported `path`. */
@@ -54,14 +55,14 @@ export interface SourceInfo {
 
 /** A validated, defaulted object, or the reasons there is none. */
 export interface ValidatedObject {
-  object: CronJob | Job | undefined;
+  object: CronJob | Job | WorkQueueManifest | undefined;
   errors: Finding[];
   warnings: Finding[];
 }
 
 type Obj = Record<string, unknown>;
 
-/** Everything a kind needs to plug in; `kind: WorkQueue` adds one entry to `kindHandlers`. */
+/** Everything a kind needs to plug in: one entry of `kindHandlers` per kind. */
 export interface KindHandler<T = CronJob | Job> {
   readonly apiVersion: string;
   readonly kind: string;
@@ -71,6 +72,12 @@ export interface KindHandler<T = CronJob | Job> {
   validate(object: Obj, report: Reporter): void;
   /** Defaulting of an object that passed validation. */
   build(object: Obj): T;
+  /**
+   * False for a kind that is never stored as an object (a WorkQueue's settings live in the WorkQueue port): it is
+   * then not accepted in `stored` mode, so a patch cannot turn a stored CronJob or Job into one.
+   * @default true
+   */
+  readonly isStored?: boolean;
 }
 
 /** Collects findings for one object. */
@@ -273,6 +280,12 @@ function validateObjectMeta(meta: Obj | undefined, report: Reporter): void {
   } else {
     for (const msg of isDns1123Subdomain(name)) report.error('metadata.name', invalid(name, msg));
   }
+  validateNamespace(meta, report);
+  validateLabels(map(meta, 'labels'), 'metadata.labels', report);
+  validateAnnotations(map(meta, 'annotations'), 'metadata.annotations', report);
+}
+
+function validateNamespace(meta: Obj | undefined, report: Reporter): void {
   const namespace = str(meta, 'namespace');
   const namespaceErrors = namespace ? isDns1123Label(namespace) : [];
   for (const msg of namespaceErrors) report.error('metadata.namespace', invalid(namespace, msg));
@@ -281,8 +294,6 @@ function validateObjectMeta(meta: Obj | undefined, report: Reporter): void {
   if (namespace && namespace !== 'default' && namespaceErrors.length === 0) {
     report.error('metadata.namespace', `${notSupported(namespace, ['default'])}: jobctl serves the default namespace only`);
   }
-  validateLabels(map(meta, 'labels'), 'metadata.labels', report);
-  validateAnnotations(map(meta, 'annotations'), 'metadata.annotations', report);
 }
 
 function validateTemplateMeta(meta: Obj | undefined, path: string, report: Reporter): void {
@@ -477,8 +488,34 @@ function validateJob(job: Obj, report: Reporter): void {
   }
 }
 
+/** A setting's range: the port's (`src/ports/work-queue.ts`), which are SQS's limits, so a queue means the same on AWS. */
+const workQueueRanges = {
+  maxReceiveCount: { min: 1, max: 1000 },
+  leaseSeconds: { min: 0, max: 43_200 },
+} as const;
+
+/**
+ * `kind: WorkQueue`: the name is a DNS-1123 label (the port's `QUEUE_NAME`: `jobctl-<name>-dlq` must still be a valid
+ * SQS queue name), the settings within SQS's ranges.
+ */
+function validateWorkQueue(queue: Obj, report: Reporter): void {
+  const meta = sub(queue, 'metadata');
+  const name = str(meta, 'name');
+  if (!name) {
+    if (!report.isBad('metadata.name')) report.error('metadata.name', required('name is required'));
+  } else {
+    for (const msg of isDns1123Label(name)) report.error('metadata.name', invalid(name, msg));
+  }
+  validateNamespace(meta, report);
+  const spec = sub(queue, 'spec');
+  for (const [key, { min, max }] of Object.entries(workQueueRanges)) {
+    const value = num(spec, key);
+    if (value !== undefined && (value < min || value > max)) report.error(`spec.${key}`, invalid(value, inclusiveRangeError(min, max)));
+  }
+}
+
 /** The kinds jobctl accepts, dispatched on `kind`; each has one apiVersion. */
-export const kindHandlers: readonly KindHandler[] = [
+export const kindHandlers: readonly KindHandler<CronJob | Job | WorkQueueManifest>[] = [
   {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
@@ -492,6 +529,14 @@ export const kindHandlers: readonly KindHandler[] = [
     struct: 'Job',
     validate: validateJob,
     build: (object) => applyJobDefaults(object as unknown as JobInput),
+  },
+  {
+    apiVersion: 'jobctl.dev/v1',
+    kind: 'WorkQueue',
+    struct: 'WorkQueue',
+    validate: validateWorkQueue,
+    build: (object) => applyWorkQueueDefaults(object as unknown as WorkQueueInput),
+    isStored: false,
   },
 ];
 
@@ -515,14 +560,15 @@ export function validateObject(raw: unknown, mode: ValidationMode, source: Sourc
     report.error('(root)', `Invalid value: ${typeName(raw)}: a manifest document must be a Kubernetes object (a mapping with apiVersion and kind)`);
     return done();
   }
-  const kinds = [...new Set(kindHandlers.map((h) => h.kind))];
+  const handlers = mode === 'stored' ? kindHandlers.filter((h) => h.isStored !== false) : kindHandlers;
+  const kinds = [...new Set(handlers.map((h) => h.kind))];
   const kind = raw['kind'];
   const apiVersion = raw['apiVersion'];
   if (kind === undefined || kind === null || kind === '') {
     report.error('kind', required(`supported kinds: ${kinds.map((k) => JSON.stringify(k)).join(', ')}`));
     return done();
   }
-  const candidates = kindHandlers.filter((h) => h.kind === kind);
+  const candidates = handlers.filter((h) => h.kind === kind);
   if (candidates.length === 0) {
     report.error('kind', notSupported(kind, kinds));
     return done();
