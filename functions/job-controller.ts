@@ -9,6 +9,8 @@ import { JobControllerLambda, type JobControllerLambdaDeps, type JobControllerRe
 import { RetainedLogSink } from '../src/aws/lambda-log-sink.ts';
 import { RuntimeSchedules } from '../src/aws/runtime-schedules.ts';
 import { SchedulerRequeue } from '../src/aws/scheduler-requeue.ts';
+import { SqsWorkQueue } from '../src/aws/sqs-work-queue.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SystemClock } from '../src/local/clock.ts';
 
 /**
@@ -22,7 +24,8 @@ export function createHandler(deps: JobControllerLambdaDeps): (event: unknown, c
 
 const env = loadJobControllerEnv();
 const clock = new SystemClock();
-const store = new DynamoDbStateStore({ client: new DynamoDBClient({ maxAttempts: 8 }), tableName: env.tableName, now: () => clock.now() });
+const dynamodb = new DynamoDBClient({ maxAttempts: 8 });
+const store = new DynamoDbStateStore({ client: dynamodb, tableName: env.tableName, now: () => clock.now() });
 const ecs = new EcsTaskLauncher({
   client: new ECSClient({ maxAttempts: 8 }),
   cluster: env.clusterArn,
@@ -49,6 +52,7 @@ export const handler = createHandler({
   requeue,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   maxInlineWaitMs: env.maxInlineWaitMs,
+  queues: new SqsWorkQueue({ sqs: new SQSClient({ maxAttempts: 8 }), dynamodb, tableName: env.tableName, now: () => clock.now() }),
   ...(env.runtimeSchedules === undefined
     ? {}
     : {

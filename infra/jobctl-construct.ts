@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -21,6 +21,8 @@ import { DST_RUN_SCHEDULE_PREFIX } from '../src/aws/lambda-dispatcher.ts';
 
 /** How often the job controller resyncs everything (the safety net behind streams, events and timers). */
 const RESYNC_MINUTES = 10;
+/** SQS queue-name prefix of work queues (`SqsWorkQueue`'s default `queuePrefix`). */
+const WORK_QUEUE_PREFIX = 'jobctl-';
 import { stateTableKeys } from '../src/aws/state-table.ts';
 import type { ManifestsProperties } from '../src/aws/lambda-manifests.ts';
 import type { CronJob, Job } from '../src/spec/types.ts';
@@ -264,6 +266,7 @@ export class Jobctl extends Construct {
     this.grantTaskLaunch(this.jobController);
     this.grantRequeue(this.jobController);
     this.grantRuntimeSchedules(this.jobController);
+    this.grantWorkQueues(this.jobController);
     this.grantDstRuns(this.dispatcher, props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
     this.resyncSchedule = this.createResyncSchedule();
 
@@ -568,6 +571,25 @@ export class Jobctl extends Construct {
     Validations.of(roleOf(fn)).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, dstSchedules)}]`,
       reason: 'One-time schedules for repeated local times are named dst.<namespace>.<name>.<unix seconds> at run time; the pattern limits the dispatcher to creating those, in this stack\'s group.',
+    });
+  }
+
+  /**
+   * The coarse work-queue pattern: the job controller leases, completes and releases items of the `jobctl-*` SQS
+   * queues (`src/aws/sqs-work-queue.ts`; the queues are created by `jobctl --context aws queue create`, with the
+   * caller's credentials) and dead-letters into their `-dlq` twins. Not CreateQueue/DeleteQueue or other queues.
+   */
+  private grantWorkQueues(fn: NodejsFunction): void {
+    const queues = Stack.of(this).formatArn({ service: 'sqs', resource: `${WORK_QUEUE_PREFIX}*`, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage'],
+        resources: [queues],
+      }),
+    );
+    Validations.of(roleOf(fn)).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, queues)}]`,
+      reason: 'Work queues are created at run time (jobctl queue create) as jobctl-<name> and jobctl-<name>-dlq; the pattern limits the job controller to those queues in this account and region.',
     });
   }
 

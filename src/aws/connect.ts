@@ -8,7 +8,8 @@ import type { TaskLauncher } from '../ports/task-launcher.ts';
 import { wellKnown } from '../spec/types.ts';
 import { CloudWatchLogSink } from './cloudwatch-log-sink.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
-import { DynamoDbWorkQueue } from './dynamodb-work-queue.ts';
+import { SqsWorkQueue } from './sqs-work-queue.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 /** The deployed stack's resources the CLI works on. */
 export interface AwsTarget {
@@ -66,9 +67,10 @@ const controllersOnly: TaskLauncher = {
  * A CLI connection to a deployed stack: the state table through DynamoDB, logs from CloudWatch Logs. Writes reach the
  * controllers through the table's stream, so `notify` has nothing to do and the runtime always "runs".
  */
-export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?: DynamoDBClient; logs?: CloudWatchLogsClient; pollMs?: number }): Connection {
+export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?: DynamoDBClient; logs?: CloudWatchLogsClient; sqs?: SQSClient; pollMs?: number }): Connection {
   const dynamodb = options.dynamodb ?? new DynamoDBClient({ maxAttempts: 8 });
   const logsClient = options.logs ?? new CloudWatchLogsClient({ maxAttempts: 8 });
+  const sqs = options.sqs ?? new SQSClient({ maxAttempts: 8 });
   const store = new DynamoDbStateStore({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() });
   const logs = new CloudWatchLogSink({
     client: logsClient,
@@ -78,8 +80,7 @@ export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?
   });
   return {
     store,
-    // The lease queue on the stack's table until the SQS-backed queue replaces it (issue 4).
-    queues: new DynamoDbWorkQueue({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
+    queues: new SqsWorkQueue({ sqs, dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
     logs,
     launcher: controllersOnly,
     clock: options.clock,
@@ -90,6 +91,7 @@ export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?
     async close() {
       if (options.dynamodb === undefined) dynamodb.destroy();
       if (options.logs === undefined) logsClient.destroy();
+      if (options.sqs === undefined) sqs.destroy();
     },
   };
 }

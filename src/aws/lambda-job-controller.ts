@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { LogSink } from '../ports/log-sink.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
+import type { WorkQueue } from '../ports/work-queue.ts';
 import { applyTaskStateChange } from './lambda-task-events.ts';
 import { scheduleWorkOf, streamWorkOf, type DynamoDbStreamEvent, type StreamWork } from './lambda-stream-changes.ts';
 import type { RuntimeSchedules } from './runtime-schedules.ts';
@@ -32,6 +33,8 @@ export interface JobControllerLambdaDeps {
   maxInlineWaitMs: number;
   /** Target of requeue schedules. @default - the invocation's `context.invokedFunctionArn` */
   requeueTargetArn?: string;
+  /** Work queues of Jobs bound to one (`jobctl.dev/work-queue`, the coarse pattern): SQS on AWS. @default - none */
+  queues?: WorkQueue;
   /** Schedules of CronJobs created with jobctl at run time. @default - none: such CronJobs only run when synced otherwise */
   schedules?: Pick<RuntimeSchedules, 'reconcile'>;
   /** Structured log lines. @default - JSON on stdout (CloudWatch Logs) */
@@ -80,7 +83,7 @@ export class JobControllerLambda {
   private readonly log: (record: Record<string, unknown>) => void;
 
   constructor(private readonly deps: JobControllerLambdaDeps) {
-    const controllerDeps: ControllerDeps = { store: deps.store, launcher: deps.launcher, logs: deps.logs, clock: deps.clock };
+    const controllerDeps: ControllerDeps = { store: deps.store, launcher: deps.launcher, logs: deps.logs, clock: deps.clock, ...(deps.queues === undefined ? {} : { queues: deps.queues }) };
     this.jobs = new JobController(controllerDeps);
     this.cronJobs = new CronJobController(controllerDeps);
     this.log = deps.log ?? ((record) => console.log(JSON.stringify(record)));

@@ -405,6 +405,15 @@ describe('Jobctl IAM', () => {
     ]);
   });
 
+  it('lets the job controller use only the jobctl-* SQS queues (work items), and create none', () => {
+    const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')) && /JobController/.test(s.policy));
+    // Besides the work queues, only the stack's own dead-letter queue (the stream mapping's on-failure destination).
+    const workQueues = sqs.filter((s) => /jobctl-\*/.test(JSON.stringify(s.Resource)));
+    expect(workQueues.flatMap(actionsOf).sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
+    for (const other of sqs.filter((s) => !workQueues.includes(s))) expect(JSON.stringify(other.Resource)).toMatch(/DeadLetterQueue/);
+    expect(sqs.flatMap(actionsOf).filter((a) => /CreateQueue|DeleteQueue|\*/.test(a))).toEqual([]);
+  });
+
   it('gives the dispatcher no ECS permission, and of IAM only iam:PassRole for its dst.* schedules', () => {
     const dispatcher = statements.filter((s) => /DispatcherRole/.test(s.policy)).flatMap(actionsOf);
     expect(dispatcher.filter((a) => a.startsWith('ecs:') || a.startsWith('iam:'))).toEqual(['iam:PassRole']);
