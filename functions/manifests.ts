@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
+import { DynamoDbWorkQueue } from '../src/aws/dynamodb-work-queue.ts';
 import { loadDispatcherEnv } from '../src/aws/env.ts';
 import { handleManifestsEvent, type ManifestsEvent, type ManifestsResult } from '../src/aws/lambda-manifests.ts';
 import { SystemClock } from '../src/local/clock.ts';
@@ -11,6 +12,10 @@ import { SystemClock } from '../src/local/clock.ts';
  */
 const env = loadDispatcherEnv();
 const clock = new SystemClock();
-const store = new DynamoDbStateStore({ client: new DynamoDBClient({ maxAttempts: 8 }), tableName: env.tableName, now: () => clock.now() });
+const client = new DynamoDBClient({ maxAttempts: 8 });
+const store = new DynamoDbStateStore({ client, tableName: env.tableName, now: () => clock.now() });
 
-export const handler = (event: ManifestsEvent): Promise<ManifestsResult> => handleManifestsEvent({ store, clock }, event);
+// Queue settings records only: the queues' SQS side is CloudFormation's (the construct creates them).
+const queues = new DynamoDbWorkQueue({ client, tableName: env.tableName, now: () => clock.now() });
+
+export const handler = (event: ManifestsEvent): Promise<ManifestsResult> => handleManifestsEvent({ store, clock, queues }, event);

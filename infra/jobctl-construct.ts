@@ -25,7 +25,8 @@ const RESYNC_MINUTES = 10;
 const WORK_QUEUE_PREFIX = 'jobctl-';
 import { stateTableKeys } from '../src/aws/state-table.ts';
 import type { ManifestsProperties } from '../src/aws/lambda-manifests.ts';
-import type { CronJob, Job } from '../src/spec/types.ts';
+import { sqsRedriveCount } from '../src/aws/sqs-work-queue.ts';
+import type { CronJob, Job, WorkQueueManifest } from '../src/spec/types.ts';
 import { JOBCTL_ENV } from './lambda-env.ts';
 import { readManifests } from './manifest-source.ts';
 import { nagResourceId } from './nag-id.ts';
@@ -162,6 +163,10 @@ export class Jobctl extends Construct {
   public readonly jobs: readonly Job[];
   /** `rate(10 minutes)` → the job controller's `{"resync":{}}` (the periodic safety net). */
   public readonly resyncSchedule: scheduler.CfnSchedule;
+  /** The config file's `kind: WorkQueue` manifests. */
+  public readonly workQueueManifests: readonly WorkQueueManifest[];
+  /** Their SQS queues and dead-letter queues (`jobctl-<name>`, `jobctl-<name>-dlq`). */
+  public readonly workQueues: ReadonlyArray<{ readonly name: string; readonly queue: sqs.Queue; readonly deadLetterQueue: sqs.Queue }>;
   /** The `Custom::JobctlManifests` resource writing the config file's objects into the table. */
   public readonly manifests: CustomResource;
   /** Prefix of the task definition families the Lambdas may register and run. */
@@ -175,7 +180,8 @@ export class Jobctl extends Construct {
     this.taskFamilyPrefix = props.taskFamilyPrefix ?? 'jobctl';
 
     // Manifests first: a bad one should fail synth before anything else is built.
-    const { objects, warnings } = loadOrThrow(props.manifests);
+    const { objects, warnings, queues } = loadOrThrow(props.manifests);
+    this.workQueueManifests = queues;
     this.cronJobs = objects.filter((o): o is CronJob => o.kind === 'CronJob');
     this.jobs = objects.filter((o): o is Job => o.kind === 'Job');
     for (const w of warnings) {
@@ -300,6 +306,7 @@ export class Jobctl extends Construct {
     });
 
     this.schedules = this.createSchedules(props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
+    this.workQueues = this.createWorkQueues(queues);
     this.manifests = this.createManifestsResource(objects, { architecture, logRetention, removalPolicy, entry: props.manifestsEntry ?? defaultEntry('manifests') });
   }
 
@@ -321,9 +328,15 @@ export class Jobctl extends Construct {
     this.table.grantReadWriteData(onEvent);
     this.acknowledgeTableIndexes(onEvent);
     const provider = new cr.Provider(this, 'ManifestsProvider', { onEventHandler: onEvent, logGroup: new logs.LogGroup(this, 'ManifestsProviderLogs', { retention: settings.logRetention, removalPolicy: settings.removalPolicy }) });
-    const properties: Omit<ManifestsProperties, 'ServiceToken'> = { StackName: Stack.of(this).stackName, Manifests: JSON.stringify(objects) };
+    const properties: Omit<ManifestsProperties, 'ServiceToken'> = {
+      StackName: Stack.of(this).stackName,
+      Manifests: JSON.stringify(objects),
+      Queues: JSON.stringify(this.workQueueManifests),
+    };
     const resource = new CustomResource(this, 'Manifests', { serviceToken: provider.serviceToken, resourceType: 'Custom::JobctlManifests', properties });
     resource.node.addDependency(this.jobController);
+    // The queues' SQS side exists before their records say they do.
+    for (const { queue } of this.workQueues) resource.node.addDependency(queue);
     this.acknowledgeProviderFramework(provider, onEvent);
     return resource;
   }
@@ -571,6 +584,29 @@ export class Jobctl extends Construct {
     Validations.of(roleOf(fn)).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, dstSchedules)}]`,
       reason: 'One-time schedules for repeated local times are named dst.<namespace>.<name>.<unix seconds> at run time; the pattern limits the dispatcher to creating those, in this stack\'s group.',
+    });
+  }
+
+  /**
+   * One SQS queue and dead-letter queue per `kind: WorkQueue` manifest, named as `SqsWorkQueue` names them, so the
+   * CLI and the job controller find them by name: SSE (SQS-managed keys), TLS only, visibility timeout = the lease,
+   * 14 days' retention, and a redrive policy as the adapter's safety net (`sqsRedriveCount`: the adapter dead-letters
+   * at exactly `maxReceiveCount` itself).
+   */
+  private createWorkQueues(manifests: readonly WorkQueueManifest[]): Array<{ name: string; queue: sqs.Queue; deadLetterQueue: sqs.Queue }> {
+    const container = new Construct(this, 'WorkQueues');
+    return manifests.map((m) => {
+      const name = m.metadata.name;
+      const common = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) };
+      const deadLetterQueue = new sqs.Queue(container, `${name}-dlq`, { ...common, queueName: `${WORK_QUEUE_PREFIX}${name}-dlq` });
+      Validations.of(deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: `The dead-letter queue of work queue ${name} itself.` });
+      const queue = new sqs.Queue(container, name, {
+        ...common,
+        queueName: `${WORK_QUEUE_PREFIX}${name}`,
+        visibilityTimeout: Duration.seconds(m.spec.leaseSeconds),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: sqsRedriveCount(m.spec.maxReceiveCount) },
+      });
+      return { name, queue, deadLetterQueue };
     });
   }
 

@@ -30,11 +30,6 @@ export function readManifests(path: string, cwd = process.cwd()): LoadResult {
     if (error instanceof ValidationErrors) throw error;
     throw new Error(`Jobctl: manifests "${path}": ${(error as Error).message}`, { cause: error });
   }
-  // Never dropped silently: the stack does not provision queues yet (they are created with `jobctl queue create`).
-  const queue = result.queues[0];
-  if (queue !== undefined) {
-    throw new Error(`Jobctl: manifests "${path}": WorkQueue "${queue.metadata.name}": the CDK stack does not provision work queues yet; create it with jobctl queue create ${queue.metadata.name}`);
-  }
   return result;
 }
 

@@ -1,5 +1,7 @@
 import type { Clock } from '../ports/clock.ts';
 import type { StateStore } from '../ports/state-store.ts';
+import type { WorkQueue } from '../ports/work-queue.ts';
+import type { WorkQueueManifest } from '../spec/types.ts';
 import { applyStackManifests, removeStackManifests, type StackManifest, type StackObjectOutcome } from './stack-manifests.ts';
 
 /**
@@ -11,6 +13,8 @@ export interface ManifestsProperties {
   StackName: string;
   /** JSON array of the config file's validated CronJobs and Jobs, in file order. */
   Manifests: string;
+  /** JSON array of the config file's `kind: WorkQueue` manifests (their SQS queues are CloudFormation's). @default "[]" */
+  Queues?: string;
 }
 
 /**
@@ -37,7 +41,10 @@ export interface ManifestsResult {
  * The physical id is the stack name, stable across updates, so CloudFormation never replaces the resource (a
  * replacement would Delete the old one after creating the new one: every object would go).
  */
-export async function handleManifestsEvent(deps: { store: StateStore; clock: Clock; log?: (record: Record<string, unknown>) => void }, event: ManifestsEvent): Promise<ManifestsResult> {
+export async function handleManifestsEvent(
+  deps: { store: StateStore; clock: Clock; queues?: WorkQueue; log?: (record: Record<string, unknown>) => void },
+  event: ManifestsEvent,
+): Promise<ManifestsResult> {
   const props = event.ResourceProperties;
   if (typeof props?.StackName !== 'string' || props.StackName === '') throw new TypeError(`manifests: ResourceProperties.StackName: required string, got ${JSON.stringify(props?.StackName)}`);
   const stackName = props.StackName;
@@ -48,11 +55,16 @@ export async function handleManifestsEvent(deps: { store: StateStore; clock: Clo
     case 'Update': {
       const desired = parseManifests(props.Manifests, 'ResourceProperties.Manifests');
       const previous = event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? parseManifests(event.OldResourceProperties.Manifests, 'OldResourceProperties.Manifests') : undefined;
-      outcomes = await applyStackManifests(deps, { stackName, desired, ...(previous === undefined ? {} : { previous }) });
+      const queues = deps.queues === undefined ? undefined : { queues: deps.queues, desired: parseQueues(props.Queues, 'ResourceProperties.Queues'), ...(event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? { previous: parseQueues(event.OldResourceProperties.Queues, 'OldResourceProperties.Queues') } : {}) };
+      outcomes = await applyStackManifests(deps, { stackName, desired, ...(previous === undefined ? {} : { previous }), ...(queues === undefined ? {} : { queues }) });
       break;
     }
     case 'Delete':
       outcomes = await removeStackManifests(deps, stackName);
+      for (const q of deps.queues === undefined ? [] : parseQueues(props.Queues, 'ResourceProperties.Queues')) {
+        await deps.queues!.deleteQueue(q.metadata.name);
+        outcomes.push({ kind: 'WorkQueue', name: q.metadata.name, action: 'deleted' });
+      }
       break;
     default:
       throw new TypeError(`manifests: RequestType: invalid value ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}: must be Create, Update or Delete`);
@@ -60,6 +72,16 @@ export async function handleManifestsEvent(deps: { store: StateStore; clock: Clo
   (deps.log ?? ((r) => console.log(JSON.stringify(r))))({ msg: 'manifests applied', requestType: event.RequestType, stackName, outcomes });
   const count = (action: StackObjectOutcome['action']) => outcomes.filter((o) => o.action === action).length;
   return { PhysicalResourceId: physicalId, Data: { Created: count('created'), Configured: count('configured'), Unchanged: count('unchanged') + count('not-recreated'), Deleted: count('deleted') } };
+}
+
+function parseQueues(text: unknown, where: string): WorkQueueManifest[] {
+  if (text === undefined) return [];
+  if (typeof text !== 'string') throw new TypeError(`manifests: ${where}: required JSON string, got ${typeof text}`);
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed) || parsed.some((q: Partial<WorkQueueManifest> | null) => q?.kind !== 'WorkQueue' || typeof q.metadata?.name !== 'string')) {
+    throw new TypeError(`manifests: ${where}: must be a JSON array of WorkQueue manifests`);
+  }
+  return parsed as WorkQueueManifest[];
 }
 
 /** The manifests the construct validated at synth; only their shape is checked here (they were written by jobctl). */

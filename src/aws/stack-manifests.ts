@@ -7,13 +7,14 @@ import { assertJobUpdatable } from '../engine/job-updates.ts';
 import { ConflictError, JobctlError } from '../errors.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import { declaringStack, managedByAnnotation, stackManager } from '../spec/ownership.ts';
-import type { CronJob, Job } from '../spec/types.ts';
+import type { CronJob, Job, WorkQueueManifest } from '../spec/types.ts';
+import type { WorkQueue } from '../ports/work-queue.ts';
 
 /** A validated manifest of a stack's config file. */
 export type StackManifest = CronJob | Job;
 
 export interface StackObjectOutcome {
-  kind: 'CronJob' | 'Job';
+  kind: 'CronJob' | 'Job' | 'WorkQueue';
   name: string;
   action: 'created' | 'configured' | 'unchanged' | 'deleted' | 'not-recreated';
 }
@@ -50,8 +51,10 @@ const MAX_PLAN_ATTEMPTS = 5;
  */
 export async function applyStackManifests(
   deps: Deps,
-  input: { stackName: string; desired: readonly StackManifest[]; previous?: readonly StackManifest[] },
+  input: { stackName: string; desired: readonly StackManifest[]; previous?: readonly StackManifest[]; queues?: StackQueues },
 ): Promise<StackObjectOutcome[]> {
+  // Queues first: a Job of the same file bound to one finds it when the stream syncs it.
+  const queueOutcomes = input.queues === undefined ? [] : await applyStackQueues(input.queues);
   const manager = stackManager(input.stackName);
   const previous = new Map((input.previous ?? []).map((m) => [keyOf(m), m]));
   const desiredKeys = new Set(input.desired.map(keyOf));
@@ -61,12 +64,41 @@ export async function applyStackManifests(
     for (const [key, gone] of previous) if (!desiredKeys.has(key)) plan.push(await planRemoval(deps, gone, input.stackName));
     try {
       for (const p of plan) await p.write?.();
-      return plan.map((p) => p.outcome);
+      return [...queueOutcomes, ...plan.map((p) => p.outcome)];
     } catch (error) {
       if (error instanceof ConflictError && attempt < MAX_PLAN_ATTEMPTS) continue;
       throw error;
     }
   }
+}
+
+/**
+ * The config file's `kind: WorkQueue` manifests: the construct creates their SQS queues (CloudFormation), and the
+ * deploy writes their settings record (`WorkQueue.ensureQueue` on the records, not SQS), so the CLI and the job
+ * controller find them. A queue the previous deploy declared and this one does not loses its record and items
+ * (its SQS queues go with CloudFormation).
+ */
+export interface StackQueues {
+  queues: WorkQueue;
+  desired: readonly WorkQueueManifest[];
+  previous?: readonly WorkQueueManifest[];
+}
+
+async function applyStackQueues(input: StackQueues): Promise<StackObjectOutcome[]> {
+  const outcomes: StackObjectOutcome[] = [];
+  for (const q of input.desired) {
+    const before = await input.queues.describeQueue(q.metadata.name);
+    const after = await input.queues.ensureQueue(q.metadata.name, q.spec);
+    const action = before === undefined ? 'created' : isDeepStrictEqual(before, after) ? 'unchanged' : 'configured';
+    outcomes.push({ kind: 'WorkQueue', name: q.metadata.name, action });
+  }
+  const kept = new Set(input.desired.map((q) => q.metadata.name));
+  for (const gone of input.previous ?? []) {
+    if (kept.has(gone.metadata.name)) continue;
+    await input.queues.deleteQueue(gone.metadata.name);
+    outcomes.push({ kind: 'WorkQueue', name: gone.metadata.name, action: 'deleted' });
+  }
+  return outcomes;
 }
 
 /**

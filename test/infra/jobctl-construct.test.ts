@@ -126,6 +126,26 @@ describe('Jobctl manifests', () => {
     expect(writers).toHaveLength(1);
   });
 
+  it('creates an encrypted SQS queue and dead-letter queue per WorkQueue manifest, and records its settings on deploy', () => {
+    const { template } = synthJobctl({ manifests: `${FIXTURES}/work-queues.yaml` });
+    const queues = Object.entries(template.findResources('AWS::SQS::Queue')).filter(([, r]) => /^jobctl-fruits/.test(String((r as { Properties: { QueueName?: string } }).Properties.QueueName)));
+    const byName = Object.fromEntries(queues.map(([id, r]) => [(r as { Properties: { QueueName: string } }).Properties.QueueName, { id, props: (r as { Properties: Record<string, unknown> }).Properties }]));
+    expect(Object.keys(byName).sort()).toEqual(['jobctl-fruits', 'jobctl-fruits-dlq']);
+    expect(byName['jobctl-fruits']!.props).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 120,
+      MessageRetentionPeriod: 1_209_600,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [byName['jobctl-fruits-dlq']!.id, 'Arn'] }, maxReceiveCount: 7 },
+    });
+    expect(byName['jobctl-fruits-dlq']!.props).toMatchObject({ SqsManagedSseEnabled: true });
+    // TLS only, on both.
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p) => JSON.stringify(p));
+    for (const { id } of Object.values(byName)) expect(policies.some((p) => p.includes(id) && p.includes('"aws:SecureTransport":"false"'))).toBe(true);
+    const [manifests] = Object.values(template.findResources('Custom::JobctlManifests')) as Array<{ Properties: { Queues: string }; DependsOn: string[] }>;
+    expect(JSON.parse(manifests!.Properties.Queues)).toEqual([{ apiVersion: 'jobctl.dev/v1', kind: 'WorkQueue', metadata: { name: 'fruits', namespace: 'default' }, spec: { maxReceiveCount: 3, leaseSeconds: 120 } }]);
+    expect(manifests!.DependsOn).toEqual(expect.arrayContaining([byName['jobctl-fruits']!.id]));
+  });
+
   it('resyncs everything every 10 minutes through the job controller', () => {
     const resync = Object.values(examples.template.findResources('AWS::Scheduler::Schedule')).map((r) => (r as { Properties: Record<string, unknown> }).Properties).filter((p) => p['Name'] === undefined);
     expect(resync).toEqual([
@@ -424,7 +444,7 @@ describe('Jobctl with cdk-nag AwsSolutions', () => {
   it('synthesizes with no unacknowledged finding, each acknowledgement with a reason', () => {
     const app = fastApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const stack = new JobctlStack(app, 'Nagged', { manifests: EXAMPLES, dispatcherEntry: STUB_ENTRY, jobControllerEntry: STUB_ENTRY });
+    const stack = new JobctlStack(app, 'Nagged', { manifests: `${EXAMPLES},${FIXTURES}/work-queues.yaml`, dispatcherEntry: STUB_ENTRY, jobControllerEntry: STUB_ENTRY });
     expect(() => app.synth()).not.toThrow();
 
     const acknowledgements = stack.node

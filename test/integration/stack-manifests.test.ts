@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
+import { DynamoDbWorkQueue } from '../../src/aws/dynamodb-work-queue.ts';
 import { handleManifestsEvent, type ManifestsEvent } from '../../src/aws/lambda-manifests.ts';
 import { applyStackManifests, removeStackManifests, type StackManifest } from '../../src/aws/stack-manifests.ts';
 import { ensureStateTable } from '../../src/aws/state-table.ts';
@@ -202,6 +203,23 @@ describe('cdk deploy → state table (the Manifests custom resource)', () => {
     const outcomes = await removeStackManifests(deps(), 'Jobctl');
     expect(outcomes.map((o) => `${o.kind}/${o.name} ${o.action}`)).toEqual(['CronJob/hello deleted', 'Job/pi deleted']);
     expect((await store.list('CronJob', 'default')).map((c) => c.metadata.name)).toEqual(['mine']);
+  });
+});
+
+describe('WorkQueue manifests on deploy', () => {
+  const queue = (maxReceiveCount: number) => ({ apiVersion: 'jobctl.dev/v1' as const, kind: 'WorkQueue' as const, metadata: { name: 'fruits', namespace: 'default' }, spec: { maxReceiveCount, leaseSeconds: 30 } });
+
+  it('records the settings of the queues the file declares, updates them, and removes a queue the file drops', async () => {
+    const queues = new DynamoDbWorkQueue({ client: db.client, tableName: `stack-manifests-${tables}`, now: () => clock.now() });
+    const first = await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [queue(3)] } });
+    expect(first).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'created' }]);
+    expect(await queues.describeQueue('fruits')).toEqual({ maxReceiveCount: 3, leaseSeconds: 30 });
+    await queues.push('fruits', ['apple']);
+    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [queue(3)], previous: [queue(3)] } })).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'unchanged' }]);
+    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [queue(4)], previous: [queue(3)] } })).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'configured' }]);
+    expect((await queues.stats('fruits')).pending).toBe(1); // items survive a settings change
+    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [], previous: [queue(4)] } })).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'deleted' }]);
+    expect(await queues.describeQueue('fruits')).toBeUndefined();
   });
 });
 
