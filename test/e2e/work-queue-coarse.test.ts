@@ -109,6 +109,30 @@ describe('coarse work-queue pattern (walkthrough 3) on the embedded runtime', ()
     expect((await h.runtime.queues.deadLetters('fruits', 10)).map((d) => [d.body, d.receiveCount])).toEqual([['cherry', 2]]);
   });
 
+  it('loses nothing when jobctl up restarts: queued and leased items survive, a Job in progress finishes every item once', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits');
+    await h.runtime.queues.push('fruits', FRUITS);
+    const held = (await h.runtime.queues.lease('fruits'))!; // a worker holding an item when the runtime stops
+    await h.down();
+    await h.up();
+    expect(await h.runtime.queues.stats('fruits')).toEqual({ pending: 7, leased: 1, done: 0, dead: 0 });
+    expect(await h.runtime.queues.complete('fruits', held.lease)).toBe(true);
+
+    // A Job mid-way through the queue when the runtime stops: its running pods are recorded failed, their items return.
+    const slow = 'read item; sleep 0.3; echo "Processing $item"';
+    await h.jobctl('apply', '-f', await h.writeManifest('job', boundJob('restart', { completions: 7, script: slow })));
+    await h.advance(1_000, { tasks: false });
+    await h.down();
+    await h.up();
+    await runUntilFinished('restart', 60);
+    const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'restart' }))!;
+    expect(job.status.succeeded).toBe(7);
+    const processed = (await logsOf('restart')).flatMap((l) => l.split('\n')).filter((l) => l.startsWith('Processing '));
+    expect(processed.sort()).toEqual(FRUITS.filter((f) => f !== held.body).map((f) => `Processing ${f}`).sort());
+    expect(await h.runtime.queues.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 8, dead: 0 });
+  });
+
   it('a task killed mid-item: its item is processed again by another pod and counted once', async () => {
     h = await RuntimeHarness.start(START);
     await h.runtime.queues.ensureQueue('fruits');
