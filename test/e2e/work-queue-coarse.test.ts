@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Pod } from '../../src/spec/types.ts';
 import { RuntimeHarness } from '../helpers/local-runtime.ts';
 
 // The seed's walkthrough 3 on the embedded runtime: a Job bound to a work queue runs one item per pod; the worker
@@ -141,14 +142,15 @@ describe('coarse work-queue pattern (walkthrough 3) on the embedded runtime', ()
     const script = 'read item; if [ "$item" = slow ] && [ ! -f "$MARK" ]; then touch "$MARK"; echo "started $item"; sleep 30; fi; echo "Processing $item"';
     const manifest = boundJob('killed', { completions: 4, parallelism: 1, script }).replace('      restartPolicy: Never', `        env:\n        - name: MARK\n          value: ${h.stateDir}/slow-started\n      restartPolicy: Never`);
     await h.jobctl('apply', '-f', await h.writeManifest('job', manifest));
-    await h.advance(1_000, { tasks: false });
-    for (let i = 0; i < 50; i++) {
-      const pods = await h.runtime.store.listPods({ namespace: 'default', name: 'killed' });
-      const logs = await Promise.all(pods.map((p) => h!.runtime.logs.read(p)));
-      if (logs.some((l) => l.includes('started slow'))) break;
-      await new Promise((r) => setTimeout(r, 50));
+    // Items are leased in no fixed order: run until the pod that got "slow" says it started, then kill that one.
+    let victim: Pod | undefined;
+    for (let i = 0; i < 100 && victim === undefined; i++) {
+      await h.advance(200, { tasks: false });
+      for (const pod of await h.runtime.store.listPods({ namespace: 'default', name: 'killed' })) {
+        if ((await h.runtime.logs.read(pod)).includes('started slow')) victim = pod;
+      }
+      if (victim === undefined) await new Promise((r) => setTimeout(r, 50));
     }
-    const [victim] = await h.runtime.store.listPods({ namespace: 'default', name: 'killed' });
     const pid = Number(readFileSync(join(h.stateDir, 'pids', `default__${victim!.metadata.name}.pid`), 'utf8'));
     process.kill(-pid, 'SIGKILL');
     await runUntilFinished('killed', 60);
