@@ -77,6 +77,16 @@ describe('coarse work-queue pattern (walkthrough 3) on the embedded runtime', ()
     expect((await h.jobctl('describe', 'job', 'job-wq-2')).stdout).toMatch(/WorkQueueCompletions\s+.*completions not set: 5 items in workqueue\/fruits/);
   });
 
+  it('expands $(JOB_ITEM) in command and args, as Kubernetes expands $(VAR)', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits');
+    await h.runtime.queues.push('fruits', ['kiwi']);
+    const manifest = boundJob('expand', { completions: 1, script: '' }).replace(/command: .*\n/, 'command: ["echo"]\n        args: ["got", "$(JOB_ITEM)"]\n');
+    await h.jobctl('apply', '-f', await h.writeManifest('job', manifest));
+    await runUntilFinished('expand');
+    expect((await logsOf('expand')).join('')).toBe('got kiwi\n');
+  });
+
   it('fails, saying why, when completions exceed the items instead of hanging; reports items left when below', async () => {
     h = await RuntimeHarness.start(START);
     await h.runtime.queues.ensureQueue('fruits');
