@@ -212,11 +212,14 @@ export class DynamoDbWorkQueue implements WorkQueue {
     }
   }
 
-  async release(name: string, lease: string): Promise<boolean> {
+  async release(name: string, lease: string, options: { uncounted?: boolean } = {}): Promise<boolean> {
     const meta = await this.mustMeta(name);
     const { sk, token } = parseLease(lease);
     const record = await this.item(name, sk);
     if (record === undefined || record.leaseToken !== token) return false;
+    if (options.uncounted) {
+      return this.conditionalUpdate(name, sk, token, 'REMOVE leaseToken SET visibleAtMs = :now, receiveCount = :rc', { ':now': this.now(), ':rc': Math.max(0, record.receiveCount - 1) });
+    }
     if (record.receiveCount >= meta.maxReceiveCount) {
       await this.deadLetter(name, record);
       return true;

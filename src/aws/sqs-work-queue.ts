@@ -308,12 +308,12 @@ export class SqsWorkQueue implements WorkQueue {
     return completed;
   }
 
-  async release(name: string, lease: string): Promise<boolean> {
+  async release(name: string, lease: string, options: { uncounted?: boolean } = {}): Promise<boolean> {
     const settings = await this.settings(name);
     const { sk, token, receipt } = parseLease(lease);
     const record = await this.item(name, sk);
     if (record === undefined || record.leaseToken !== token) return false;
-    if (record.receiveCount >= settings.maxReceiveCount) {
+    if (!options.uncounted && record.receiveCount >= settings.maxReceiveCount) {
       await this.deadLetter(name, record, receipt);
       return true;
     }
@@ -323,9 +323,9 @@ export class SqsWorkQueue implements WorkQueue {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { PK: record.PK, SK: record.SK },
-          UpdateExpression: 'REMOVE leaseToken SET visibleAtMs = :now, messageAtMs = :now',
+          UpdateExpression: `REMOVE leaseToken SET visibleAtMs = :now, messageAtMs = :now${options.uncounted ? ', receiveCount = :rc' : ''}`,
           ConditionExpression: 'leaseToken = :token',
-          ExpressionAttributeValues: { ':now': now, ':token': token },
+          ExpressionAttributeValues: { ':now': now, ':token': token, ...(options.uncounted ? { ':rc': Math.max(0, record.receiveCount - 1) } : {}) },
         }),
       );
     } catch (error) {

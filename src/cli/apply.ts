@@ -5,7 +5,7 @@ import type { Change } from '../controllers/deps.ts';
 import { ConflictError, JobctlError } from '../errors.ts';
 import { assertJobUpdatable } from '../engine/job-updates.ts';
 import { isJobFinished } from '../engine/object-meta.ts';
-import { boundQueueOf, workQueueCompletionsAnnotation } from '../engine/work-queue-binding.ts';
+import { boundQueueOf, workQueueAnnotation, workQueueCompletionsAnnotation } from '../engine/work-queue-binding.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 import type { LoadResult } from '../spec/index.ts';
@@ -129,7 +129,14 @@ async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: b
     // The next cdk deploy would undo the change: the config file owns this object (docs/design-notes.md).
     throw new JobctlError('Conflict', `error: ${obj.kind.toLowerCase()} "${name}" is declared in the config file of CDK stack ${stack}: change it there and run cdk deploy (jobctl suspend/resume work on it)`);
   }
-  if (obj.kind === 'Job') assertJobUpdatable(existing as Job, obj);
+  if (obj.kind === 'Job') {
+    assertJobUpdatable(existing as Job, obj);
+    // Its pods hold leases of the queue it was bound to when it started: a new binding would strand them.
+    const before = boundQueueOf(existing as Job);
+    if ((existing as Job).status.startTime !== undefined && before !== boundQueueOf(obj)) {
+      throw new JobctlError('Validation', `The Job "${name}" is invalid: metadata.annotations[${workQueueAnnotation}]: field is immutable once the Job started (bound to ${before ?? 'no queue'})`);
+    }
+  }
   const annotations = withControllerAnnotations(existing.metadata.annotations, obj.metadata.annotations);
   const sameSpec = isDeepStrictEqual(existing.spec, obj.spec);
   const sameMeta = isDeepStrictEqual(existing.metadata.labels ?? {}, obj.metadata.labels ?? {}) && isDeepStrictEqual(existing.metadata.annotations ?? {}, annotations ?? {});

@@ -4,6 +4,7 @@ import { toRfc3339 } from '../engine/object-meta.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { Job } from '../spec/types.ts';
 import { MAX_CONFLICT_RETRIES, type ControllerDeps } from './deps.ts';
+import { settleItemsOfDeletedJob } from './work-items.ts';
 
 /**
  * Asks for a Job's deletion the way Kubernetes does: `metadata.deletionTimestamp` is set (a write conditional on
@@ -37,10 +38,11 @@ export async function requestJobDeletion(deps: Pick<ControllerDeps, 'store' | 'c
  * runtime running call it. A CronJob that still lists the Job in `status.active` drops it on its next sync
  * (`MissingJob`), as upstream. Safe to repeat after a crash at any point.
  */
-export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'launcher' | 'logs'>, job: Job, reason: string): Promise<string[]> {
+export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'launcher' | 'logs' | 'queues'>, job: Job, reason: string): Promise<string[]> {
   const key = { namespace: job.metadata.namespace, name: job.metadata.name };
   const pods = await deps.store.listPods(key);
   for (const pod of pods) if (!isPodFinished(pod)) await deps.launcher.stop(pod, reason);
+  await settleItemsOfDeletedJob(deps.queues, job, pods);
   // Logs first: while the Job item exists a crash here is finished by the next attempt; after it, nothing finds them.
   for (const pod of pods) await deps.logs.remove(pod);
   await deps.store.delete('Job', key);

@@ -11,6 +11,9 @@ import { finishedCondition } from '../engine/object-meta.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
 import type { SyncOutcome } from './cronjob-controller.ts';
 
+/** How soon a bound Job looks for items again when the queue said some were pending but none could be leased. */
+const ITEM_RETRY_MS = 2_000;
+
 /**
  * How a launch ended: `startError` when the launcher said it can never succeed and the pod's end was recorded
  * (see `JobController.launch`). Retryable launch failures are thrown, not returned.
@@ -57,6 +60,8 @@ export class JobController {
       const result = syncJob({ job, pods, now: this.deps.clock.now(), ...(queue === undefined ? {} : { workQueue: queue.view }) });
       const involved = { kind: 'Job' as const, namespace: key.namespace, name: key.name };
       let deleted = false;
+      /** Pods the engine decided to create that got no item (another consumer was faster): not active, try again soon. */
+      let itemsMissed = 0;
       /** Pods whose start failed in this sync: their end is stored, but `pods` and `result` predate it. */
       const startErrors = new Set<string>();
       const launchPod = async (pod: Pod): Promise<void> => {
@@ -67,8 +72,17 @@ export class JobController {
           case 'createPod': {
             // A bound Job's pod takes its item first; none available now (another Job took it) → no pod.
             const withItem = await this.workItems.attach(job, action.pod);
-            if (withItem === undefined) break;
-            const pod = await this.createPod(withItem);
+            if (withItem === undefined) {
+              itemsMissed++;
+              break;
+            }
+            let pod: Pod | undefined;
+            try {
+              pod = await this.createPod(withItem);
+            } catch (error) {
+              await this.workItems.detach(job, withItem); // the item goes back at once, not after its lease
+              throw error;
+            }
             if (pod) {
               await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` }]);
               await launchPod(pod);
@@ -112,9 +126,11 @@ export class JobController {
         this.notifyOwner(job);
         return {};
       }
-      if (result.statusChanged) {
+      // The engine counted every pod it asked for as active; those that got no item were not created.
+      const status = itemsMissed === 0 ? result.status : { ...result.status, active: Math.max(0, result.status.active - itemsMissed) };
+      if (result.statusChanged || status.active !== job.status.active) {
         try {
-          await this.deps.store.update({ ...job, status: result.status });
+          await this.deps.store.update({ ...job, status });
         } catch (error) {
           if (error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
           if (error instanceof NotFoundError) return {};
@@ -125,11 +141,13 @@ export class JobController {
       // A start failure changed a pod after `result` was decided: sync again now to count it (and, on AWS, not wait
       // for the pod's stream record), whatever else is due.
       if (startErrors.size > 0) return { requeueAtMs: this.deps.clock.now() };
-      if (queue !== undefined && finishedCondition(job) !== 'Complete' && finishedCondition({ ...job, status: result.status }) === 'Complete' && queue.view.pending > 0) {
+      if (queue !== undefined && finishedCondition(job) !== 'Complete' && finishedCondition({ ...job, status }) === 'Complete' && queue.view.pending > 0) {
         // The seed's "completions below the item count leave items unprocessed", said out loud.
         await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'WorkQueueNotEmpty', message: `Job completed with ${queue.view.pending} items left in workqueue/${queue.view.name}` }]);
       }
-      const requeues = [result.requeueAtMs, queue?.requeueAtMs].filter((t): t is number => t !== undefined);
+      // Items the queue said were pending but another consumer took first (or SQS did not deliver yet): look again soon.
+      const retryItemsAtMs = itemsMissed > 0 ? this.deps.clock.now() + ITEM_RETRY_MS : undefined;
+      const requeues = [result.requeueAtMs, queue?.requeueAtMs, retryItemsAtMs].filter((t): t is number => t !== undefined);
       return requeues.length === 0 ? {} : { requeueAtMs: Math.min(...requeues) };
     }
   }

@@ -46,7 +46,7 @@ export class WorkItems {
       await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'WorkQueueNotFound', message: `workqueue/${name} does not exist: jobctl queue create ${name}` }]);
       return { view: { name, pending: 0, leased: 1, dead: 0 }, jobChanged: false }; // nothing to lease, nothing to fail on
     }
-    if (effectiveCompletions(job) === undefined && job.status.startTime === undefined) {
+    if (effectiveCompletions(job) === undefined && job.status.startTime === undefined && !job.spec.suspend) {
       const stats = await this.queues.stats(name);
       const completions = stats.pending + stats.leased;
       await this.deps.store.update({ ...job, metadata: { ...job.metadata, annotations: { ...job.metadata.annotations, [workQueueCompletionsAnnotation]: String(completions) } } });
@@ -83,11 +83,11 @@ export class WorkItems {
     return item === undefined ? undefined : withWorkItem(pod, item);
   }
 
-  /** Gives back the item of a pod that was never stored (its name was taken by an earlier attempt). */
+  /** Gives back, uncounted, the item of a pod that was never stored (its name was taken, or the create failed). */
   async detach(job: Job, pod: Pod): Promise<void> {
     const name = boundQueueOf(job);
     const lease = pod.metadata.annotations?.[workItemAnnotations.lease];
-    if (name !== undefined && lease !== undefined) await this.queues.release(name, lease);
+    if (name !== undefined && lease !== undefined) await this.queues.release(name, lease, { uncounted: true });
   }
 
   private async settle(queue: string, pod: Pod, lease: string): Promise<void> {
@@ -112,5 +112,21 @@ export class WorkItems {
         throw error;
       }
     }
+  }
+}
+
+/**
+ * A bound Job is being deleted (by the user, Replace, history limits or its TTL): its pods' items are settled before
+ * the pods go, or they would stay hidden until their leases ran out. A pod that succeeded completes its item; any
+ * other gives it back uncounted (its task was stopped by the deletion, not failed by the item).
+ */
+export async function settleItemsOfDeletedJob(queues: WorkQueue | undefined, job: Job, pods: readonly Pod[]): Promise<void> {
+  const name = boundQueueOf(job);
+  if (name === undefined || queues === undefined) return;
+  for (const pod of pods) {
+    const lease = pod.metadata.annotations?.[workItemAnnotations.lease];
+    if (lease === undefined || pod.metadata.annotations?.[workItemAnnotations.settled] !== undefined) continue;
+    if (pod.status.phase === 'Succeeded') await queues.complete(name, lease);
+    else await queues.release(name, lease, { uncounted: true });
   }
 }

@@ -49,15 +49,22 @@ export function boundQueueOf(job: Pick<Job, 'metadata'>): string | undefined {
 /** `spec.completions`, or for a bound Job that omitted it, the item count recorded when it started. */
 export function effectiveCompletions(job: Pick<Job, 'metadata' | 'spec'>): number | undefined {
   if (job.spec.completions !== undefined) return job.spec.completions;
+  if (boundQueueOf(job) === undefined) return undefined;
   const recorded = job.metadata.annotations?.[workQueueCompletionsAnnotation];
-  return recorded === undefined ? undefined : Number(recorded);
+  return recorded !== undefined && /^\d+$/.test(recorded) ? Number(recorded) : undefined;
 }
 
 /** The pod with its leased item: `JOB_ITEM`/`JOB_ITEM_ID` in its container's env, the lease on its annotations. */
 export function withWorkItem(pod: Pod, item: { id: string; body: string; lease: string; leaseExpiresAtMs: number }): Pod {
   const [first, ...rest] = pod.spec.containers;
   if (first === undefined) return pod;
-  const env = [...(first.env ?? []).filter((e) => e.name !== workItemEnv.body && e.name !== workItemEnv.id), { name: workItemEnv.body, value: item.body }, { name: workItemEnv.id, value: item.id }];
+  // `$` doubled: env values go through Kubernetes' $(VAR) expansion, which turns `$$` back into `$`, so the worker
+  // sees the body byte for byte (and `$(JOB_ITEM)` in args expands to it).
+  const env = [
+    ...(first.env ?? []).filter((e) => e.name !== workItemEnv.body && e.name !== workItemEnv.id),
+    { name: workItemEnv.body, value: item.body.replaceAll('$', '$$$$') },
+    { name: workItemEnv.id, value: item.id },
+  ];
   return {
     ...pod,
     metadata: {
@@ -76,5 +83,5 @@ export function withWorkItem(pod: Pod, item: { id: string; body: string; lease: 
 /** The item body a pod carries (what the local launcher writes to its stdin). */
 export function workItemBodyOf(pod: Pod): string | undefined {
   if (pod.metadata.annotations?.[workItemAnnotations.id] === undefined) return undefined;
-  return pod.spec.containers[0]?.env?.find((e) => e.name === workItemEnv.body)?.value;
+  return pod.spec.containers[0]?.env?.find((e) => e.name === workItemEnv.body)?.value?.replaceAll('$$', '$');
 }

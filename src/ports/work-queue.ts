@@ -32,8 +32,12 @@ export interface WorkQueue {
   renew(name: string, lease: string, leaseSeconds: number): Promise<boolean>;
   /** Completes the item of a lease still held; false when the lease was lost (the item then is someone else's). */
   complete(name: string, lease: string): Promise<boolean>;
-  /** Gives a leased item back at once (a failed attempt: it stays counted in `receiveCount`); false when lost. */
-  release(name: string, lease: string): Promise<boolean>;
+  /**
+   * Gives a leased item back at once; false when the lease was lost. A failed attempt stays counted in `receiveCount`
+   * (and the item goes dead at `maxReceiveCount`); `uncounted` undoes the count for a lease that was never used
+   * (the item was not tried: its pod was never created, or was deleted with its Job).
+   */
+  release(name: string, lease: string, options?: { uncounted?: boolean }): Promise<boolean>;
   /** Exact counts. */
   stats(name: string): Promise<QueueStats>;
   /** Up to `limit` items not done or dead, oldest first, without leasing them. */

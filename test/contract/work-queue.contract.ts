@@ -131,6 +131,17 @@ export function workQueueContract(name: string, make: () => Promise<WorkQueueUnd
       expect(await queue.lease(queueName)).toMatchObject({ body: 'poison', receiveCount: 1 });
     });
 
+    it('gives back a lease that was never used without counting it', async () => {
+      await queue.push(queueName, ['untried']);
+      // maxReceiveCount is 3: counted, the third release would dead-letter the item.
+      for (let i = 0; i < 3; i++) {
+        const item = (await queue.lease(queueName))!;
+        expect(item.receiveCount).toBe(1);
+        expect(await queue.release(queueName, item.lease, { uncounted: true })).toBe(true);
+      }
+      expect(await queue.stats(queueName)).toEqual({ pending: 1, leased: 0, done: 0, dead: 0 });
+    });
+
     it('peeks without leasing and purges pending and leased items', async () => {
       await queue.push(queueName, ['x', 'y', 'z']);
       await queue.lease(queueName);

@@ -87,6 +87,39 @@ describe('coarse work-queue pattern (walkthrough 3) on the embedded runtime', ()
     expect((await logsOf('expand')).join('')).toBe('got kiwi\n');
   });
 
+  it('gives the items of a deleted Job back at once, uncounted; keeps $ in items byte for byte; counts items only once resumed', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits');
+    await h.runtime.queues.push('fruits', ['cost $$5 for $(HOME)', 'b', 'c']);
+    await h.jobctl('apply', '-f', await h.writeManifest('sleepy', boundJob('sleepy', { completions: 3, script: 'read item; sleep 30' })));
+    await h.advance(1_000, { tasks: false });
+    expect(await h.runtime.queues.stats('fruits')).toMatchObject({ pending: 1, leased: 2 });
+    expect((await h.jobctl('delete', 'job', 'sleepy')).code).toBe(0);
+    expect(await h.runtime.queues.stats('fruits')).toEqual({ pending: 3, leased: 0, done: 0, dead: 0 });
+    expect((await h.runtime.queues.peek('fruits', 10)).map((i) => i.receiveCount)).toEqual([0, 0, 0]);
+
+    // Suspended at creation: completions are counted when it starts, not before the items are there.
+    const suspended = boundJob('later', { script: 'read item; printf "%s|%s\\n" "$item" "$JOB_ITEM"' }).replace('  parallelism: 2', '  parallelism: 2\n  suspend: true');
+    await h.jobctl('apply', '-f', await h.writeManifest('later', suspended));
+    await h.advance(1_000);
+    await h.runtime.queues.push('fruits', ['d']);
+    await h.jobctl('patch', 'job', 'later', '-p', '{"spec":{"suspend":false}}');
+    await runUntilFinished('later');
+    expect((await h.jobctl('get', 'jobs', 'later')).stdout).toMatch(/later\s+Complete\s+4\/4\s/);
+    const lines = (await logsOf('later')).join('').split('\n').filter(Boolean).sort();
+    expect(lines).toEqual(['b|b', 'c|c', 'cost $$5 for $(HOME)|cost $$5 for $(HOME)', 'd|d'].sort());
+  });
+
+  it("refuses to rebind a started Job to another queue (its pods hold the first queue's leases)", async () => {
+    h = await RuntimeHarness.start(START);
+    await h.runtime.queues.ensureQueue('fruits');
+    await h.runtime.queues.push('fruits', ['a', 'b']);
+    await h.jobctl('apply', '-f', await h.writeManifest('job', boundJob('bound', { completions: 2, script: 'read item; sleep 30' })));
+    await h.advance(1_000, { tasks: false });
+    const r = await h.jobctl('apply', '-f', await h.writeManifest('job2', boundJob('bound', { completions: 2, script: 'read item; sleep 30', queue: 'vegetables' })));
+    expect(r.stderr).toBe('The Job "bound" is invalid: metadata.annotations[jobctl.dev/work-queue]: field is immutable once the Job started (bound to fruits)\n');
+  });
+
   it('fails, saying why, when completions exceed the items instead of hanging; reports items left when below', async () => {
     h = await RuntimeHarness.start(START);
     await h.runtime.queues.ensureQueue('fruits');
