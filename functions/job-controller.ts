@@ -40,6 +40,8 @@ const ecs = new EcsTaskLauncher({
     logStreamPrefix: env.logStreamPrefix,
     familyPrefix: env.taskFamilyPrefix,
   },
+  // The fine work-queue pattern on Fargate: `jobctl worker` in a task reaches this stack (its role is granted too).
+  ...(env.tasksUseWorkQueues ? { taskEnv: { JOBCTL_CONTEXT: 'aws', JOBCTL_TABLE_NAME: env.tableName, JOBCTL_LOG_GROUP: env.logGroup, AWS_REGION: env.region } } : {}),
 });
 const scheduler = new SchedulerClient({ maxAttempts: 8 });
 const requeue = new SchedulerRequeue({ client: scheduler, groupName: env.scheduleGroup, roleArn: env.schedulerRoleArn, ...(env.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: env.deadLetterQueueArn }) });

@@ -21,6 +21,7 @@ new JobctlStack(app, context('jobctl:stackName') ?? 'Jobctl', {
   manifests: context('jobctl:manifests') ?? 'examples/hello,examples/cronjobs,examples/jobs',
   dispatcherEntry: context('jobctl:dispatcherEntry'),
   jobControllerEntry: context('jobctl:jobControllerEntry'),
+  tasksUseWorkQueues: context('jobctl:tasksUseWorkQueues') === 'true',
 });
 
 app.synth();

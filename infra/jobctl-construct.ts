@@ -110,6 +110,13 @@ export interface JobctlProps {
    * @default 185 (the API maximum: the event age is the real bound)
    */
   readonly scheduleRetryAttempts?: number;
+  /**
+   * Lets tasks use the stack's work queues (the fine pattern, walkthrough 4: `jobctl worker` inside a task): the task
+   * role may read and write the state table and use the `jobctl-*` SQS queues, and every task gets `JOBCTL_CONTEXT=aws`,
+   * `JOBCTL_TABLE_NAME`, `JOBCTL_LOG_GROUP` and `AWS_REGION`. Off, tasks get no AWS permission from jobctl.
+   * @default false
+   */
+  readonly tasksUseWorkQueues?: boolean;
 }
 
 export { SCHEDULED_TIME_ATTRIBUTE, scheduleNameFor, type DispatcherPayload } from '../src/aws/cronjob-schedules.ts';
@@ -273,6 +280,15 @@ export class Jobctl extends Construct {
     this.grantRequeue(this.jobController);
     this.grantRuntimeSchedules(this.jobController);
     this.grantWorkQueues(this.jobController);
+    if (props.tasksUseWorkQueues === true) {
+      this.jobController.addEnvironment(JOBCTL_ENV.tasksUseWorkQueues, 'true');
+      this.table.grantReadWriteData(this.taskRole);
+      this.grantWorkQueues(this.taskRole);
+      Validations.of(this.taskRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, this.table.tableArn)}/index/*]`,
+        reason: 'Queries on the state table GSIs of this table only (listing work queues); added by grantReadWriteData.',
+      });
+    }
     this.grantDstRuns(this.dispatcher, props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
     this.resyncSchedule = this.createResyncSchedule();
 
@@ -615,17 +631,17 @@ export class Jobctl extends Construct {
    * queues (`src/aws/sqs-work-queue.ts`; the queues are created by `jobctl --context aws queue create`, with the
    * caller's credentials) and dead-letters into their `-dlq` twins. Not CreateQueue/DeleteQueue or other queues.
    */
-  private grantWorkQueues(fn: NodejsFunction): void {
+  private grantWorkQueues(grantee: NodejsFunction | iam.Role): void {
     const queues = Stack.of(this).formatArn({ service: 'sqs', resource: `${WORK_QUEUE_PREFIX}*`, arnFormat: ArnFormat.NO_RESOURCE_NAME });
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage'],
-        resources: [queues],
-      }),
-    );
-    Validations.of(roleOf(fn)).acknowledge({
+    const statement = new iam.PolicyStatement({
+      actions: ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage'],
+      resources: [queues],
+    });
+    if (grantee instanceof iam.Role) grantee.addToPrincipalPolicy(statement);
+    else grantee.addToRolePolicy(statement);
+    Validations.of(grantee instanceof iam.Role ? grantee : roleOf(grantee)).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, queues)}]`,
-      reason: 'Work queues are created at run time (jobctl queue create) as jobctl-<name> and jobctl-<name>-dlq; the pattern limits the job controller to those queues in this account and region.',
+      reason: 'Work queues are named jobctl-<name> and jobctl-<name>-dlq (created by jobctl queue create or the stack); the pattern limits this role to those queues in this account and region.',
     });
   }
 

@@ -38,6 +38,8 @@ export const JOBCTL_ENV = {
   dispatcherArn: 'JOBCTL_DISPATCHER_ARN',
   /** Role EventBridge Scheduler assumes to invoke the dispatcher (the CronJob schedules' role, and the dispatcher's `dst.*` ones). */
   dispatchRoleArn: 'JOBCTL_DISPATCH_ROLE_ARN',
+  /** `true`: tasks get the variables `jobctl worker` needs to reach the stack's work queues. */
+  tasksUseWorkQueues: 'JOBCTL_TASKS_USE_WORK_QUEUES',
   /** RetryPolicy.MaximumRetryAttempts of the CronJob schedules (and the dispatcher's `dst.*` ones). */
   scheduleRetryAttempts: 'JOBCTL_SCHEDULE_RETRY_ATTEMPTS',
 } as const;

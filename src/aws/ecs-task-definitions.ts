@@ -59,14 +59,17 @@ export interface ContainerRun {
   command?: string[];
 }
 
-/** Resolves the pod's container run ({@link ContainerRun}); throws when the pod has no container. */
-export function resolveContainerRun(pod: Pod): ContainerRun {
+/**
+ * Resolves the pod's container run ({@link ContainerRun}); throws when the pod has no container. `baseEnv` comes
+ * first (as Kubernetes injects service variables before the container's own), so the pod can override it.
+ */
+export function resolveContainerRun(pod: Pod, baseEnv: Readonly<Record<string, string>> = {}): ContainerRun {
   const container = pod.spec.containers[0];
   if (container === undefined) {
     throw new Error(`pod ${pod.metadata.namespace}/${pod.metadata.name}: spec.containers: Required value: a pod runs one container`);
   }
-  const scope = new Map<string, string>([['HOSTNAME', pod.spec.hostname ?? pod.metadata.name]]);
-  const env: { name: string; value: string }[] = [{ name: 'HOSTNAME', value: scope.get('HOSTNAME')! }];
+  const scope = new Map<string, string>([...Object.entries(baseEnv), ['HOSTNAME', pod.spec.hostname ?? pod.metadata.name]]);
+  const env: { name: string; value: string }[] = [...Object.entries(baseEnv).map(([name, value]) => ({ name, value })), { name: 'HOSTNAME', value: scope.get('HOSTNAME')! }];
   for (const v of container.env ?? []) {
     const value = expandVars(v.value ?? '', scope);
     scope.set(v.name, value);

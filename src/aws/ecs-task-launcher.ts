@@ -87,6 +87,11 @@ export interface EcsTaskLauncherOptions {
   readonly registry?: EcsTaskDefinitionRegistry;
   /** Extra tags on every task (e.g. the stack's). @default - none */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Variables every task gets before its own (RunTask override), e.g. what `jobctl worker` needs to find the stack's
+   * work queues (`JOBCTL_CONTEXT`, `JOBCTL_TABLE_NAME`, `JOBCTL_LOG_GROUP`). @default - none
+   */
+  readonly taskEnv?: Readonly<Record<string, string>>;
 }
 
 /** Why ECS did not start a task, and whether trying again later can help. */
@@ -151,7 +156,7 @@ export class EcsTaskLauncher implements TaskLauncher {
 
   /** Launches the pod's task and returns it (the controller may record {@link taskArnAnnotation}). */
   async launchTask(pod: Pod): Promise<LaunchedTask> {
-    const run = resolveContainerRun(pod);
+    const run = resolveContainerRun(pod, this.options.taskEnv);
     const definition = taskDefinitionForPod(pod, this.options.taskDefinitions, run);
     const family = await this.registry.ensureRegistered(definition);
     const identity = taskIdentityOf(pod);

@@ -22,6 +22,7 @@
  * | `JOBCTL_DISPATCHER_ARN` | – | optional | NEW: target of the schedules of CronJobs created with jobctl at run time (`runtime-schedules.ts`); unset: such CronJobs get no schedule |
  * | `JOBCTL_DISPATCH_ROLE_ARN` | optional | with the above | NEW: role Scheduler assumes to invoke the dispatcher (`iam:PassRole`). On the dispatcher: set, it schedules the second occurrence of repeated local times (`dst.*` one-time schedules targeting its own `context.invokedFunctionArn`); unset, it does not |
  * | `JOBCTL_SCHEDULE_RETRY_ATTEMPTS` | optional | optional | NEW: their RetryPolicy.MaximumRetryAttempts (default 185) |
+ * | `JOBCTL_TASKS_USE_WORK_QUEUES` | – | optional | NEW: `true` gives every task `JOBCTL_CONTEXT=aws`, `JOBCTL_TABLE_NAME`, `JOBCTL_LOG_GROUP` and `AWS_REGION`, so `jobctl worker` in a task finds the stack's queues (the construct's `tasksUseWorkQueues`) |
  * | `AWS_REGION` | set by Lambda | set by Lambda | region of the log group (`awslogs-region`) |
  *
  * Permissions that follow: the dispatcher reads and writes the table (it never launches a task; the job
@@ -61,6 +62,8 @@ export interface JobControllerEnv extends Pick<DispatcherEnv, 'tableName'> {
   maxInlineWaitMs: number;
   /** Set when the job controller owns run-time CronJobs' schedules. */
   runtimeSchedules?: { dispatcherArn: string; roleArn: string; maximumRetryAttempts: number };
+  /** `JOBCTL_TASKS_USE_WORK_QUEUES=true`: tasks get what `jobctl worker` needs to reach the stack's work queues. */
+  tasksUseWorkQueues: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -93,6 +96,8 @@ export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
   const requeueTargetArn = optional(env, 'JOBCTL_REQUEUE_TARGET_ARN');
   const deadLetterQueueArn = optional(env, 'JOBCTL_DLQ_ARN');
   const dispatcherArn = optional(env, 'JOBCTL_DISPATCHER_ARN');
+  const tasksUseWorkQueues = optional(env, 'JOBCTL_TASKS_USE_WORK_QUEUES') ?? 'false';
+  if (tasksUseWorkQueues !== 'true' && tasksUseWorkQueues !== 'false') throw new TypeError(`environment: JOBCTL_TASKS_USE_WORK_QUEUES: invalid value "${tasksUseWorkQueues}": must be true or false`);
   const retries = scheduleRetryAttempts(env);
   return {
     tableName: required(env, 'JOBCTL_TABLE_NAME'),
@@ -111,6 +116,7 @@ export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
     ...(requeueTargetArn === undefined ? {} : { requeueTargetArn }),
     ...(deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn }),
     maxInlineWaitMs: Number(inline),
+    tasksUseWorkQueues: tasksUseWorkQueues === 'true',
     ...(dispatcherArn === undefined ? {} : { runtimeSchedules: { dispatcherArn, roleArn: required(env, 'JOBCTL_DISPATCH_ROLE_ARN'), maximumRetryAttempts: retries } }),
   };
 }

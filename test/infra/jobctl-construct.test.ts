@@ -434,6 +434,16 @@ describe('Jobctl IAM', () => {
     expect(sqs.flatMap(actionsOf).filter((a) => /CreateQueue|DeleteQueue|\*/.test(a))).toEqual([]);
   });
 
+  it('gives tasks the table and the jobctl-* queues only with tasksUseWorkQueues, and none by default', () => {
+    const taskStatements = (template: ReturnType<typeof synthJobctl>['template']) => policyStatements(template).filter((s) => /JobctlTaskRole(?!.*Execution)/.test(s.policy));
+    expect(taskStatements(examples.template)).toEqual([]);
+    const { template } = synthJobctl({ tasksUseWorkQueues: true });
+    const actions = taskStatements(template).flatMap(actionsOf);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(actions.filter((a) => /^(ecs|iam|scheduler|lambda):/.test(a) || a === 'sqs:CreateQueue')).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [JOBCTL_ENV.tasksUseWorkQueues]: 'true' }) } });
+  });
+
   it('gives the dispatcher no ECS permission, and of IAM only iam:PassRole for its dst.* schedules', () => {
     const dispatcher = statements.filter((s) => /DispatcherRole/.test(s.policy)).flatMap(actionsOf);
     expect(dispatcher.filter((a) => a.startsWith('ecs:') || a.startsWith('iam:'))).toEqual(['iam:PassRole']);
@@ -444,7 +454,7 @@ describe('Jobctl with cdk-nag AwsSolutions', () => {
   it('synthesizes with no unacknowledged finding, each acknowledgement with a reason', () => {
     const app = fastApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const stack = new JobctlStack(app, 'Nagged', { manifests: `${EXAMPLES},${FIXTURES}/work-queues.yaml`, dispatcherEntry: STUB_ENTRY, jobControllerEntry: STUB_ENTRY });
+    const stack = new JobctlStack(app, 'Nagged', { manifests: `${EXAMPLES},${FIXTURES}/work-queues.yaml`, tasksUseWorkQueues: true, dispatcherEntry: STUB_ENTRY, jobControllerEntry: STUB_ENTRY });
     expect(() => app.synth()).not.toThrow();
 
     const acknowledgements = stack.node

@@ -148,6 +148,19 @@ describe('EcsTaskLauncher (request shapes)', () => {
       expect(ecs.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeTaskDefinitionCommand', 'RegisterTaskDefinitionCommand', 'RunTaskCommand']);
     });
 
+    it('puts taskEnv before the pod env in the override, so the pod can override it and $(VAR) can use it', async () => {
+      const pod = aPod({ args: ['echo', '$(JOBCTL_CONTEXT)'], env: [{ name: 'JOBCTL_LOG_GROUP', value: 'mine' }] });
+      await new EcsTaskLauncher(options(client, { taskEnv: { JOBCTL_CONTEXT: 'aws', JOBCTL_TABLE_NAME: 'Jobctl-StateTable-1ABC', JOBCTL_LOG_GROUP: 'Jobctl-TaskLogs' } })).launch(pod);
+      const override = ecs.commandCalls(RunTaskCommand)[0]!.args[0].input.overrides!.containerOverrides![0]!;
+      expect(override.command).toEqual(['echo', 'aws']);
+      expect(override.environment).toEqual([
+        { name: 'JOBCTL_CONTEXT', value: 'aws' },
+        { name: 'JOBCTL_TABLE_NAME', value: 'Jobctl-StateTable-1ABC' },
+        { name: 'HOSTNAME', value: pod.metadata.name },
+        { name: 'JOBCTL_LOG_GROUP', value: 'mine' },
+      ]);
+    });
+
     it('fails clearly, without calling RunTask, when args and env exceed the 8192-character overrides limit', async () => {
       const pod = aPod({ env: [{ name: 'BIG', value: 'x'.repeat(8200) }] });
 
