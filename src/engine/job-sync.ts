@@ -7,6 +7,8 @@ import {
   countIndexes,
   firstPendingIndexes,
   formatIndexes,
+  hasIndex,
+  mergeIntervals,
   parseIndexes,
   withIndexes,
   type IndexInterval,
@@ -75,6 +77,9 @@ export interface JobSyncResult {
 const maxPodCreatePerSync = 500;
 
 const backoffLimitExceeded = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+// Kubernetes' reasons and messages for per-index back-off (pkg/controller/job/job_controller.go).
+const maxFailedIndexesExceeded = { reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' };
+const failedIndexesReason = { reason: 'FailedIndexes', message: 'Job has failed indexes' };
 const deadlineExceeded = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
 /** The reason and message Kubernetes (v1.31+) puts on `SuccessCriteriaMet` and `Complete` when completions are reached. */
 const completionsReached = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
@@ -153,6 +158,18 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   }
   const failedFromPods = failedPods.length + terminatingPods.filter(isCounted).length;
   let failed = Math.max(old.failed, failedFromPods);
+  // backoffLimitPerIndex: an index whose failed pods exceed its own limit is failed for good and not retried.
+  const perIndexLimit = indexed ? spec.backoffLimitPerIndex : undefined;
+  let failedIndexes: IndexInterval[] = [];
+  if (perIndexLimit !== undefined) {
+    const failuresByIndex = new Map<number, number>();
+    for (const p of [...failedPods, ...terminatingPods.filter(isCounted)]) {
+      const ix = completionIndexOf(p);
+      if (ix !== undefined) failuresByIndex.set(ix, (failuresByIndex.get(ix) ?? 0) + 1);
+    }
+    const newlyFailed = [...failuresByIndex].filter(([ix, n]) => n > perIndexLimit && !hasIndex(succeededIndexes, ix)).map(([ix]) => ix);
+    failedIndexes = withIndexes(parseIndexes(old.failedIndexes, completions ?? 0), newlyFailed);
+  }
 
   if (status.startTime === undefined && !spec.suspend) status.startTime = nowIso;
   const isResuming = !spec.suspend && hasCondition(old.conditions, 'Suspended', 'True');
@@ -164,8 +181,14 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   const successCriteriaMet = hasCondition(old.conditions, 'SuccessCriteriaMet', 'True');
   if (!successCriteriaMet) {
     const target = old.conditions.find((c) => c.type === 'FailureTarget' && c.status === 'True');
+    const failedIndexCount = countIndexes(failedIndexes);
     if (target !== undefined) {
       failure = { reason: target.reason ?? '', message: target.message ?? '' };
+    } else if (spec.maxFailedIndexes !== undefined && failedIndexCount > spec.maxFailedIndexes) {
+      failure = maxFailedIndexesExceeded;
+    } else if (failedIndexCount > 0 && succeeded + failedIndexCount >= (completions ?? 0) && activePods.length === 0) {
+      // Every index has succeeded or failed for good: the Job fails, naming the failed indexes in status.
+      failure = failedIndexesReason;
     } else if (failed > spec.backoffLimit || isPastBackoffLimitOnFailure(job, pods)) {
       failure = backoffLimitExceeded;
     } else if (spec.activeDeadlineSeconds !== undefined && !spec.suspend) {
@@ -199,7 +222,9 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       active = 0;
     } else {
       restartCrashLoopingPods(job, activePods, now, actions, requeueAt);
-      active += createPods(job, pods, activePods, succeeded, succeededIndexes, record, now, actions, requeueAt, input.workQueue?.pending);
+      // Failed indexes are not retried: to the pod creator they are as taken as the succeeded ones.
+      const takenIndexes = failedIndexes.length === 0 ? succeededIndexes : mergeIntervals(succeededIndexes, failedIndexes);
+      active += createPods(job, pods, activePods, succeeded, takenIndexes, record, now, actions, requeueAt, input.workQueue?.pending);
     }
 
     const isComplete =
@@ -232,6 +257,7 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
     const completedIndexes = formatIndexes(succeededIndexes);
     if (completedIndexes === '') delete status.completedIndexes;
     else status.completedIndexes = completedIndexes;
+    if (perIndexLimit !== undefined) status.failedIndexes = formatIndexes(failedIndexes);
   }
 
   return {

@@ -27,6 +27,8 @@ export interface JobSpecInput {
   completions?: number;
   parallelism?: number;
   backoffLimit?: number;
+  backoffLimitPerIndex?: number;
+  maxFailedIndexes?: number;
   activeDeadlineSeconds?: number;
   ttlSecondsAfterFinished?: number;
   completionMode?: CompletionMode;
@@ -77,7 +79,10 @@ export function defaultJobSpec(spec: JobSpecInput): JobSpec {
     parallelism: spec.parallelism ?? 1,
     completions: bothUnset ? 1 : spec.completions,
     activeDeadlineSeconds: spec.activeDeadlineSeconds,
-    backoffLimit: spec.backoffLimit ?? 6,
+    // SetDefaults_Job: with per-index back-off the Job-wide limit defaults to MaxInt32 (it is the indexes' limits that count).
+    backoffLimit: spec.backoffLimit ?? (spec.backoffLimitPerIndex !== undefined ? 2_147_483_647 : 6),
+    backoffLimitPerIndex: spec.backoffLimitPerIndex,
+    maxFailedIndexes: spec.maxFailedIndexes,
     template: copyPodTemplate(spec.template),
     ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished,
     completionMode: spec.completionMode ?? 'NonIndexed',

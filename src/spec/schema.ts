@@ -83,6 +83,8 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
     completions: int32,
     activeDeadlineSeconds: int64,
     backoffLimit: int32,
+    backoffLimitPerIndex: int32,
+    maxFailedIndexes: int32,
     ttlSecondsAfterFinished: int32,
     completionMode: string,
     suspend: boolean,

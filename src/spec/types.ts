@@ -77,6 +77,10 @@ export interface JobSpec {
   parallelism: number;
   /** @default 6 */
   backoffLimit: number;
+  /** Indexed only: failed pods each index may have before it is marked failed (and not retried). */
+  backoffLimitPerIndex?: number;
+  /** Indexed with backoffLimitPerIndex: more failed indexes than this fail the Job at once. */
+  maxFailedIndexes?: number;
   activeDeadlineSeconds?: number;
   ttlSecondsAfterFinished?: number;
   /** @default "NonIndexed" */
@@ -106,6 +110,8 @@ export interface JobStatus {
   failed: number;
   /** Indexed Jobs: the succeeded indexes in Kubernetes' compressed form, e.g. `"0-2,5"`. */
   completedIndexes?: string;
+  /** Indexed with backoffLimitPerIndex: the indexes that failed for good, in the same interval notation. */
+  failedIndexes?: string;
   conditions: JobCondition[];
 }
 

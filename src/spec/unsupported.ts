@@ -116,18 +116,6 @@ export const unsupportedFields: readonly UnsupportedField[] = [
   },
   {
     struct: 'JobSpec',
-    field: 'backoffLimitPerIndex',
-    severity: 'error',
-    reason: 'not supported: all indexes of an Indexed Job share one backoffLimit',
-  },
-  {
-    struct: 'JobSpec',
-    field: 'maxFailedIndexes',
-    severity: 'error',
-    reason: 'not supported: all indexes of an Indexed Job share one backoffLimit',
-  },
-  {
-    struct: 'JobSpec',
     field: 'podReplacementPolicy',
     severity: 'warning',
     reason: "jobctl's Job controller decides when a failed pod is replaced; ignored",

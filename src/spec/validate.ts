@@ -314,7 +314,7 @@ const maxParallelismForIndexedJob = 100000;
  * true (`validateGeneratedSelector`), which jobctl does not support.
  */
 function validateJobSpec(spec: Obj | undefined, path: string, report: Reporter): void {
-  for (const key of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished']) {
+  for (const key of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'backoffLimitPerIndex', 'maxFailedIndexes', 'ttlSecondsAfterFinished']) {
     checkNonNegative(spec, key, path, report);
   }
   const mode = str(spec, 'completionMode');
@@ -332,6 +332,19 @@ function validateJobSpec(spec: Obj | undefined, path: string, report: Reporter):
         invalid(parallelism, `must be less than or equal to ${maxParallelismForIndexedJob} when completion mode is Indexed`),
       );
     }
+  }
+  // validateJobSpec (pkg/apis/batch/validation): per-index back-off is for Indexed Jobs only.
+  const perIndex = num(spec, 'backoffLimitPerIndex');
+  const maxFailedIndexes = num(spec, 'maxFailedIndexes');
+  if (perIndex !== undefined && mode !== 'Indexed' && !report.isBad(join(path, 'backoffLimitPerIndex'))) {
+    report.error(join(path, 'backoffLimitPerIndex'), invalid(perIndex, 'requires indexed completion mode'));
+  }
+  if (maxFailedIndexes !== undefined && perIndex === undefined && !report.isBad(join(path, 'maxFailedIndexes'))) {
+    report.error(join(path, 'backoffLimitPerIndex'), required('when maxFailedIndexes is specified'));
+  }
+  const completionsValue = num(spec, 'completions');
+  if (maxFailedIndexes !== undefined && completionsValue !== undefined && maxFailedIndexes > completionsValue) {
+    report.error(join(path, 'maxFailedIndexes'), invalid(maxFailedIndexes, 'must be less than or equal to completions'));
   }
   if (spec?.['selector'] !== undefined) {
     report.error(join(path, 'selector'), invalid(spec['selector'], '`selector` will be auto-generated'));

@@ -92,11 +92,6 @@ describe('fields jobctl cannot honour', () => {
       },
     },
     {
-      name: 'backoffLimitPerIndex',
-      edits: [['  parallelism: 1', '  parallelism: 1\n  completions: 3\n  completionMode: Indexed\n  backoffLimitPerIndex: 1']],
-      expected: { path: 'spec.backoffLimitPerIndex', line: 10, detail: 'Forbidden: not supported: all indexes of an Indexed Job share one backoffLimit' },
-    },
-    {
       name: 'managedBy another controller',
       edits: [['  parallelism: 1', '  parallelism: 1\n  managedBy: example.com/mine']],
       expected: {

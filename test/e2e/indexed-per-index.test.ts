@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RuntimeHarness } from '../helpers/local-runtime.ts';
+
+// Indexed Jobs as the better alternative to expansion (issue 5): each index retried on its own with
+// backoffLimitPerIndex, as Kubernetes v1.29+ does. Real child processes, injected clock.
+const START = '2026-03-02T10:00:30Z';
+
+let h: RuntimeHarness | undefined;
+afterEach(async () => {
+  await h?.destroy();
+  h = undefined;
+});
+
+function indexedJob(name: string, extra: string): string {
+  return `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+spec:
+  completions: 4
+  parallelism: 2
+  completionMode: Indexed
+${extra}  template:
+    spec:
+      containers:
+      - name: worker
+        image: busybox
+        command: ["/bin/sh", "-c", "if [ \\"$JOB_COMPLETION_INDEX\\" = 2 ]; then echo index 2 fails; exit 1; fi; echo index $JOB_COMPLETION_INDEX done"]
+      restartPolicy: Never
+`;
+}
+
+async function runUntilFinished(job: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    await h!.advance(5_000);
+    const status = (await h!.runtime.store.get('Job', { namespace: 'default', name: job }))?.status;
+    if (status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return;
+  }
+  throw new Error(`job ${job} did not finish`);
+}
+
+describe('Indexed Jobs with backoffLimitPerIndex', () => {
+  it('retries a failing index on its own, finishes the others once, and fails with FailedIndexes naming it', async () => {
+    h = await RuntimeHarness.start(START);
+    expect((await h.jobctl('apply', '-f', await h.writeManifest('job', indexedJob('shards', '  backoffLimitPerIndex: 1\n')))).code).toBe(0);
+    await runUntilFinished('shards');
+    const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'shards' }))!;
+    expect(job.status).toMatchObject({ completedIndexes: '0,1,3', failedIndexes: '2', succeeded: 3, failed: 2 });
+    expect(job.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'FailedIndexes', message: 'Job has failed indexes' });
+    expect(job.spec.backoffLimit).toBe(2_147_483_647);
+    const pods = await h.runtime.store.listPods({ namespace: 'default', name: 'shards' });
+    const attempts = (ix: string) => pods.filter((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === ix).length;
+    expect(['0', '1', '2', '3'].map(attempts)).toEqual([1, 1, 2, 1]);
+  });
+
+  it('fails with MaxFailedIndexesExceeded as soon as more indexes failed than maxFailedIndexes allows', async () => {
+    h = await RuntimeHarness.start(START);
+    await h.jobctl('apply', '-f', await h.writeManifest('job', indexedJob('strict', '  backoffLimitPerIndex: 0\n  maxFailedIndexes: 0\n')));
+    await runUntilFinished('strict');
+    const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'strict' }))!;
+    expect(job.status.failedIndexes).toBe('2');
+    expect(job.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ reason: 'MaxFailedIndexesExceeded' });
+  });
+
+  it('rejects per-index fields Kubernetes rejects, naming file, line and field', async () => {
+    h = await RuntimeHarness.start(START);
+    const notIndexed = indexedJob('bad', '  backoffLimitPerIndex: 1\n').replace('  completionMode: Indexed\n', '');
+    const r = await h.jobctl('apply', '-f', await h.writeManifest('bad', notIndexed));
+    expect(r.stderr).toMatch(/bad\.yaml:\d+ spec\.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode/);
+    const tooMany = await h.jobctl('apply', '-f', await h.writeManifest('bad2', indexedJob('bad2', '  backoffLimitPerIndex: 1\n  maxFailedIndexes: 5\n')));
+    expect(tooMany.stderr).toMatch(/spec\.maxFailedIndexes: Invalid value: 5: must be less than or equal to completions/);
+  });
+});
