@@ -51,6 +51,7 @@ describe('Indexed Jobs with backoffLimitPerIndex', () => {
     const pods = await h.runtime.store.listPods({ namespace: 'default', name: 'shards' });
     const attempts = (ix: string) => pods.filter((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === ix).length;
     expect(['0', '1', '2', '3'].map(attempts)).toEqual([1, 1, 2, 1]);
+    expect((await h.jobctl('describe', 'job', 'shards')).stdout).toMatch(/Completed Indexes:\s+0,1,3\nBackoff Limit Per Index:\s+1\nFailed Indexes:\s+2\n/);
   });
 
   it('fails with MaxFailedIndexesExceeded as soon as more indexes failed than maxFailedIndexes allows', async () => {

@@ -302,6 +302,10 @@ function describeJob(job: Job, w: PrefixWriter, pods: readonly Pod[] | undefined
     w.write(0, `Pods Statuses:\t${status.active} Active (${ready} Ready) / ${status.succeeded} Succeeded / ${status.failed} Failed\n`);
   }
   if (spec.completionMode === 'Indexed') w.write(0, `Completed Indexes:\t${capIndexes(status.completedIndexes)}\n`);
+  if (spec.backoffLimitPerIndex !== undefined) {
+    w.write(0, `Backoff Limit Per Index:\t${spec.backoffLimitPerIndex}\n`);
+    w.write(0, `Failed Indexes:\t${capIndexes(status.failedIndexes)}\n`);
+  }
   describePodTemplate(spec.template, w);
 }
 
