@@ -23,8 +23,11 @@ import { registerCronCommands } from './cron-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
 import { isWorkQueueType, parseQueueOutput, printWorkQueues, registerQueueCommands } from './queue-command.ts';
 import type { CliIo } from './io.ts';
+import { describeObjects, parseShowEvents } from './describe-objects.ts';
+import { logsBySelector, parseMaxLogRequests, parseTailLines, printPodLogs } from './pod-logs.ts';
+import { registerWaitCommand } from './wait-command.ts';
 import { loadManifestArgs } from './manifest-files.ts';
-import { describeObject, noResourcesMessage, renderObjects, renderWatchRow, type OutputFormat } from './printers/index.ts';
+import { noResourcesMessage, renderObjects, renderWatchRow, type OutputFormat } from './printers/index.ts';
 import { parseResourceType, parseTypedName } from './resources.ts';
 import { matchesSelector, parseSelector } from './selector.ts';
 import { runUp } from './up.ts';
@@ -172,28 +175,35 @@ export function buildProgram(penv: ProgramEnv): Command {
     });
 
   program
-    .command('describe <type> <name>')
-    .description('show a cronjob, job or pod in detail, with its events')
-    .action(async (type: string, name: string) => {
+    .command('describe <type> [name]')
+    .description('show cronjobs, jobs or pods in detail, with their events: one by name (or name prefix), every one matching -l, or all')
+    .option('-l, --selector <selector>', 'describe every object matching the selector, e.g. jobgroup=jobexample')
+    .option('--show-events [bool]', 'print events (default: true for one object named, false for several, as kubectl)')
+    .action(async (type: string, name: string | undefined, opts: { selector?: string; showEvents?: string | boolean }) => {
       const kind = parseResourceType(type);
-      await withConnection(async (c) => {
-        const obj = await mustGet(c, kind, name);
-        const events = await c.store.listEvents(kind, { namespace: NAMESPACE, name });
-        const pods = kind === 'Job' ? await c.store.listPods({ namespace: NAMESPACE, name }) : [];
-        io.stdout(describeObject(obj, { events, pods, nowMs: c.clock.now() }));
-      });
+      const selector = opts.selector === undefined ? undefined : parseSelector(opts.selector);
+      const showEvents = parseShowEvents(opts.showEvents);
+      await withConnection((c) => describeObjects(c, kind, { name, selector, showEvents }, io));
     });
 
   program
-    .command('logs <name>')
-    .description('print the logs of a pod, or of a job\'s newest pod (job/NAME or NAME)')
-    .option('-f, --follow', 'stream new output until the task ends or Ctrl-C')
-    .action(async (arg: string, opts: { follow?: boolean }) => {
-      const target = parseTypedName(arg);
+    .command('logs [name]')
+    .description('print the logs of a pod, of a job\'s newest pod (job/NAME or NAME), or of every pod matching -l')
+    .option('-f, --follow', 'stream new output until the tasks end or Ctrl-C')
+    .option('-l, --selector <selector>', 'the logs of every pod matching the selector, one pod after another (last 10 lines each unless --tail)')
+    .option('--prefix', 'start each line with its source: [pod/NAME/CONTAINER]')
+    .option('--tail <lines>', 'lines of recent output per pod; -1 for all (default: all, or 10 with -l)')
+    .option('--max-log-requests <n>', 'most pods followed at once with -l -f (default 5)')
+    .action(async (arg: string | undefined, opts: { follow?: boolean; selector?: string; prefix?: boolean; tail?: string; maxLogRequests?: string }) => {
+      // kubectl's LogsOptions.Complete checks.
+      if (arg !== undefined && opts.selector !== undefined) throw new JobctlError('Validation', 'error: only a selector (-l) or a POD name is allowed');
+      if (arg === undefined && opts.selector === undefined) throw new JobctlError('Validation', "error: expected 'logs [-f] (POD | TYPE/NAME | -l SELECTOR)'.\nPOD or TYPE/NAME is a required argument for the logs command");
+      const options = { follow: opts.follow, prefix: opts.prefix, tailLines: parseTailLines(opts.tail), maxLogRequests: parseMaxLogRequests(opts.maxLogRequests) };
+      const deps = { io, signal: penv.signal };
       await withConnection(async (c) => {
-        const pod = await findPodForLogs(c, target.kind, target.name, io);
-        io.stdout(await c.logs.read(pod));
-        if (opts.follow) await followLogs(c, pod, io, penv.signal);
+        if (opts.selector !== undefined) return logsBySelector(c, parseSelector(opts.selector), options, deps);
+        const target = parseTypedName(arg!);
+        await printPodLogs(c, [await findPodForLogs(c, target.kind, target.name, io)], options, deps);
       });
     });
 
@@ -289,6 +299,7 @@ export function buildProgram(penv: ProgramEnv): Command {
   registerCronCommands(program, io);
   registerWorkerCommand(program, { io, withConnection, signal: penv.signal, env });
   registerQueueCommands(program, { io, withConnection, readStdin, cwd });
+  registerWaitCommand(program, { io, withConnection, signal: penv.signal });
   return program;
 }
 
@@ -348,28 +359,6 @@ async function findPodForLogs(c: Connection, kind: Kind | undefined, name: strin
 }
 
 const seq = (pod: Pod) => Number(pod.metadata.annotations?.['jobctl.dev/pod-sequence'] ?? 0);
-
-async function followLogs(c: Connection, pod: Pod, io: CliIo, signal?: AbortSignal): Promise<void> {
-  const controller = new AbortController();
-  signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const initial = (await c.logs.read(pod)).length;
-  let skipped = 0;
-  const following = c.logs.follow(pod, (chunk) => {
-    // follow() starts from the beginning; what read() already printed is skipped.
-    const fresh = chunk.slice(Math.max(0, initial - skipped));
-    skipped += chunk.length;
-    if (fresh) io.stdout(fresh);
-  }, controller.signal);
-  while (!controller.signal.aborted) {
-    await sleep(500, controller.signal);
-    const current = (await c.store.listPods({ namespace: NAMESPACE, name: pod.metadata.labels?.[wellKnown.jobName] ?? '' })).find((p) => p.metadata.name === pod.metadata.name);
-    if (!current || current.status.phase === 'Succeeded' || current.status.phase === 'Failed') {
-      await sleep(c.logsSettleMs);
-      controller.abort();
-    }
-  }
-  await following;
-}
 
 /** On AWS a CronJob needs an EventBridge schedule: refuse what EventBridge cannot express before anything is written. */
 function assertRunsOnEventBridge(objects: ReadonlyArray<KubeObject>): void {
