@@ -26,6 +26,7 @@ import type { CliIo } from './io.ts';
 import { describeObjects, parseShowEvents } from './describe-objects.ts';
 import { logsBySelector, parseMaxLogRequests, parseTailLines, printPodLogs } from './pod-logs.ts';
 import { registerWaitCommand } from './wait-command.ts';
+import { registerExpandCommand } from './expand-command.ts';
 import { loadManifestArgs } from './manifest-files.ts';
 import { noResourcesMessage, renderObjects, renderWatchRow, type OutputFormat } from './printers/index.ts';
 import { parseResourceType, parseTypedName } from './resources.ts';
@@ -299,6 +300,7 @@ export function buildProgram(penv: ProgramEnv): Command {
   registerCronCommands(program, io);
   registerWorkerCommand(program, { io, withConnection, signal: penv.signal, env });
   registerQueueCommands(program, { io, withConnection, readStdin, cwd });
+  registerExpandCommand(program, { io, readStdin, cwd });
   registerWaitCommand(program, { io, withConnection, signal: penv.signal });
   return program;
 }
