@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { JobctlError, NotFoundError } from '../errors.ts';
-import { DEFAULT_QUEUE_SETTINGS, QUEUE_NAME, type LeasedItem, type QueueSettings, type QueueStats, type QueuedItem, type WorkQueue } from '../ports/work-queue.ts';
+import { DEFAULT_QUEUE_SETTINGS, type LeasedItem, type QueueSettings, type QueueStats, type QueuedItem, type WorkQueue } from '../ports/work-queue.ts';
 import { stateTableKeys } from './state-table.ts';
+import { assertQueueName, assertSettings, deadPartition, definedOnly, donePartition, itemSortKey, queuePartition } from './work-queue-keys.ts';
 
 export interface DynamoDbWorkQueueOptions {
   client: DynamoDBClient;
@@ -434,21 +435,9 @@ function shuffled<T>(items: T[]): T[] {
   return items;
 }
 
-function queuePartition(name: string): string {
-  return `Queue#${name}`;
-}
 
-function donePartition(name: string): string {
-  return `QueueDone#${name}`;
-}
 
-function deadPartition(name: string): string {
-  return `QueueDead#${name}`;
-}
 
-function itemSortKey(seq: number, id: string): string {
-  return `item#${String(seq).padStart(12, '0')}#${id}`;
-}
 
 function parseLease(lease: string): { sk: string; token: string } {
   const bar = lease.lastIndexOf('|');
@@ -456,21 +445,5 @@ function parseLease(lease: string): { sk: string; token: string } {
   return { sk: lease.slice(0, bar), token: lease.slice(bar + 1) };
 }
 
-function assertQueueName(name: string): void {
-  if (!QUEUE_NAME.test(name)) {
-    throw new JobctlError('Validation', `work queue name "${name}": must be 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
-  }
-}
 
-function assertSettings(name: string, s: QueueSettings): void {
-  if (!Number.isInteger(s.maxReceiveCount) || s.maxReceiveCount < 1 || s.maxReceiveCount > 1000) {
-    throw new JobctlError('Validation', `work queue "${name}": maxReceiveCount: Invalid value: ${s.maxReceiveCount}: must be an integer 1-1000 (SQS redrive policy)`);
-  }
-  if (!Number.isInteger(s.leaseSeconds) || s.leaseSeconds < 0 || s.leaseSeconds > 43_200) {
-    throw new JobctlError('Validation', `work queue "${name}": leaseSeconds: Invalid value: ${s.leaseSeconds}: must be an integer 0-43200 (SQS visibility timeout)`);
-  }
-}
 
-function definedOnly(settings: Partial<QueueSettings>): Partial<QueueSettings> {
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<QueueSettings>;
-}
