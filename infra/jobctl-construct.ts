@@ -351,6 +351,8 @@ export class Jobctl extends Construct {
     };
     const resource = new CustomResource(this, 'Manifests', { serviceToken: provider.serviceToken, resourceType: 'Custom::JobctlManifests', properties });
     resource.node.addDependency(this.jobController);
+    // Deleted before the cluster, which refuses to go while the removed Jobs' tasks still run (it waits for them).
+    resource.node.addDependency(this.cluster);
     // The queues' SQS side exists before their records say they do.
     for (const { queue } of this.workQueues) resource.node.addDependency(queue);
     this.acknowledgeProviderFramework(provider, onEvent);

@@ -2,7 +2,10 @@ import type { Clock } from '../ports/clock.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 import type { WorkQueueManifest } from '../spec/types.ts';
-import { applyStackManifests, removeStackManifests, type StackManifest, type StackObjectOutcome } from './stack-manifests.ts';
+import { applyStackManifests, removeStackManifests, waitForJobDeletions, type StackManifest, type StackObjectOutcome } from './stack-manifests.ts';
+
+/** How long stack deletion waits for the removed Jobs' tasks to stop (the manifests function's timeout is 5 min). */
+const DELETE_WAIT_MS = 240_000;
 
 /**
  * The properties of the stack's `Custom::JobctlManifests` resource (the construct writes them). The manifests travel
@@ -42,7 +45,14 @@ export interface ManifestsResult {
  * replacement would Delete the old one after creating the new one: every object would go).
  */
 export async function handleManifestsEvent(
-  deps: { store: StateStore; clock: Clock; queues?: WorkQueue; log?: (record: Record<string, unknown>) => void },
+  deps: {
+    store: StateStore;
+    clock: Clock;
+    queues?: WorkQueue;
+    log?: (record: Record<string, unknown>) => void;
+    /** Waits between checks that the removed Jobs are gone (stack deletion). @default - a timer */
+    sleep?: (ms: number) => Promise<void>;
+  },
   event: ManifestsEvent,
 ): Promise<ManifestsResult> {
   const props = event.ResourceProperties;
@@ -61,6 +71,9 @@ export async function handleManifestsEvent(
     }
     case 'Delete':
       outcomes = await removeStackManifests(deps, stackName);
+      // The job controller stops their tasks; wait for it, or the ECS cluster (deleted next) refuses to go.
+      const stillGoing = await waitForJobDeletions(deps, { timeoutMs: DELETE_WAIT_MS, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) });
+      if (stillGoing > 0) (deps.log ?? ((r) => console.log(JSON.stringify(r))))({ msg: 'Jobs still being deleted when the stack went on', stillGoing });
       for (const q of deps.queues === undefined ? [] : parseQueues(props.Queues, 'ResourceProperties.Queues')) {
         await deps.queues!.deleteQueue(q.metadata.name);
         outcomes.push({ kind: 'WorkQueue', name: q.metadata.name, action: 'deleted' });

@@ -119,6 +119,23 @@ export async function removeStackManifests(deps: Deps, stackName: string, namesp
   return outcomes;
 }
 
+/**
+ * Waits until no Job of `namespace` is still being deleted: on stack deletion the job controller stops the removed
+ * Jobs' tasks, and CloudFormation deletes the ECS cluster (which refuses while tasks run) and the controller itself
+ * after this resource. Returns how many are still going when `timeoutMs` runs out (the deletion then goes on).
+ */
+export async function waitForJobDeletions(
+  deps: Pick<Deps, 'store' | 'clock'>,
+  options: { namespace?: string; timeoutMs: number; pollMs?: number; sleep: (ms: number) => Promise<void> },
+): Promise<number> {
+  const deadline = deps.clock.now() + options.timeoutMs;
+  for (;;) {
+    const going = (await deps.store.list('Job', options.namespace ?? 'default')).filter((j) => j.metadata.deletionTimestamp !== undefined).length;
+    if (going === 0 || deps.clock.now() >= deadline) return going;
+    await options.sleep(options.pollMs ?? 2_000);
+  }
+}
+
 async function planObject(store: StateStore, manifest: StackManifest, before: StackManifest | undefined, manager: string, stackName: string): Promise<PlannedWrite> {
   const { namespace, name } = manifest.metadata;
   const outcome = (action: StackObjectOutcome['action']): StackObjectOutcome => ({ kind: manifest.kind, name, action });

@@ -121,6 +121,8 @@ describe('Jobctl manifests', () => {
     expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual(['CronJob/hello', 'CronJob/nightly-report', 'Job/indexed-demo']);
     expect(manifests.find((m) => m.metadata.name === 'indexed-demo')?.spec).toMatchObject({ completions: 5, completionMode: 'Indexed' });
     expect(resource.DependsOn.some((d: string) => /JobController/.test(d))).toBe(true);
+    // Deleted before the cluster, so stack deletion can wait for the removed Jobs' tasks to stop.
+    expect(resource.DependsOn.some((d: string) => /Cluster/.test(d))).toBe(true);
     // The manifests function may write the table.
     const writers = policyStatements(examples.template).filter((s) => /ManifestsFunction/.test(s.policy) && actionsOf(s).includes('dynamodb:PutItem'));
     expect(writers).toHaveLength(1);

@@ -238,8 +238,33 @@ describe('Manifests custom resource handler (Provider framework onEvent)', () =>
     };
     expect(await handleManifestsEvent({ ...deps(), log: () => {} }, update)).toEqual({ PhysicalResourceId: 'jobctl-manifests-Jobctl', Data: { Created: 0, Configured: 1, Unchanged: 0, Deleted: 1 } });
     const del: ManifestsEvent = { RequestType: 'Delete', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: update.ResourceProperties };
-    expect((await handleManifestsEvent({ ...deps(), log: () => {} }, del)).Data.Deleted).toBe(1);
+    // No job controller runs here: the Job `pi` the update asked to delete stays, so the wait runs out (on the injected clock).
+    const logged: Array<Record<string, unknown>> = [];
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      clock.advance(ms);
+    };
+    expect((await handleManifestsEvent({ ...deps(), sleep, log: (r) => logged.push(r) }, del)).Data.Deleted).toBe(1);
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(240_000);
+    expect(logged).toContainEqual({ msg: 'Jobs still being deleted when the stack went on', stillGoing: 1 });
     expect(await store.list('CronJob', 'default')).toEqual([]);
+  });
+
+  it('on stack deletion waits until the job controller has removed the Jobs (their tasks stopped) before going on', async () => {
+    const create: ManifestsEvent = { RequestType: 'Create', ResourceProperties: props([jobYaml()]) };
+    await handleManifestsEvent({ ...deps(), log: () => {} }, create);
+    let polls = 0;
+    // The job controller: removes a Job a few seconds after its deletion was requested.
+    const sleep = async (ms: number) => {
+      clock.advance(ms);
+      if (++polls === 3) for (const job of await store.list('Job', 'default')) if (job.metadata.deletionTimestamp) await store.delete('Job', { namespace: 'default', name: job.metadata.name });
+    };
+    const logged: Array<Record<string, unknown>> = [];
+    await handleManifestsEvent({ ...deps(), sleep, log: (r) => logged.push(r) }, { RequestType: 'Delete', PhysicalResourceId: 'jobctl-manifests-Jobctl', ResourceProperties: create.ResourceProperties });
+    expect(polls).toBe(3);
+    expect(await store.list('Job', 'default')).toEqual([]);
+    expect(logged.some((r) => r['msg'] === 'Jobs still being deleted when the stack went on')).toBe(false);
   });
 
   it('keeps numbers numbers (the manifests travel as one JSON string) and rejects a malformed property by name', async () => {
