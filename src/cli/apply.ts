@@ -41,7 +41,13 @@ interface PlannedWrite<O = ApplyOutcome> {
   write?: () => Promise<unknown>;
 }
 
-type ApplyOptions = { dryRun?: boolean; createOnly?: boolean; allowStackDeclared?: boolean };
+type ApplyOptions = {
+  dryRun?: boolean;
+  createOnly?: boolean;
+  allowStackDeclared?: boolean;
+  /** Called after each CronJob/Job is written (or found unchanged): how many of how many are done. */
+  onProgress?: (done: number, total: number) => void;
+};
 
 /**
  * `jobctl apply -f` of a whole load: its WorkQueues (written through the WorkQueue port, `ensureQueue`), then its
@@ -99,7 +105,11 @@ async function writePlanned(store: StateStore, objects: ReadonlyArray<CronJob | 
   let plan = firstPlan;
   for (let attempt = 1; ; attempt++) {
     try {
-      for (const p of plan) await p.write?.();
+      let done = 0;
+      for (const p of plan) {
+        await p.write?.();
+        options.onProgress?.(++done, plan.length);
+      }
       return plan.map((p) => p.outcome);
     } catch (error) {
       // A controller wrote status between our read and our write: read again and re-apply (idempotent).

@@ -34,6 +34,8 @@ import { matchesSelector, parseSelector } from './selector.ts';
 import { runUp } from './up.ts';
 
 const NAMESPACE = 'default';
+/** `apply -f` of at least this many objects prints its progress on stderr. */
+const BULK_APPLY_PROGRESS_FROM = 200;
 
 export interface ProgramEnv {
   io: CliIo;
@@ -111,7 +113,11 @@ export function buildProgram(penv: ProgramEnv): Command {
         if (contextOf() === 'aws') assertRunsOnEventBridge(loaded.objects);
         for (const w of loaded.warnings) io.stderr(`Warning: ${w.file}:${w.line} ${w.path}: ${w.message}\n`);
         await withConnection(async (c) => {
-          const outcomes = await applyAll(c, loaded, { dryRun, createOnly });
+          // Hundreds of Jobs take a while: say how far it got (a re-run after an interruption creates nothing twice).
+          const total = loaded.objects.length;
+          const step = Math.ceil(total / 10);
+          const onProgress = total >= BULK_APPLY_PROGRESS_FROM ? (done: number) => (done % step === 0 || done === total) && io.stderr(`applied ${done}/${total}\n`) : undefined;
+          const outcomes = await applyAll(c, loaded, { dryRun, createOnly, ...(onProgress === undefined ? {} : { onProgress }) });
           for (const o of outcomes) {
             io.stdout(`${outcomeLine(o)}${dryRun ? ' (dry run)' : ''}\n`);
             if (dryRun) for (const change of o.changes ?? []) io.stdout(`  ${change}\n`);
