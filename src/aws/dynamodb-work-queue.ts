@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { JobctlError, NotFoundError } from '../errors.ts';
 import { DEFAULT_QUEUE_SETTINGS, type LeasedItem, type QueueSettings, type QueueStats, type QueuedItem, type WorkQueue } from '../ports/work-queue.ts';
 import { stateTableKeys } from './state-table.ts';
+import { WorkQueueTable } from './work-queue-table.ts';
 import { assertQueueName, assertSettings, deadPartition, definedOnly, donePartition, itemSortKey, queuePartition } from './work-queue-keys.ts';
 
 export interface DynamoDbWorkQueueOptions {
@@ -16,7 +17,6 @@ export interface DynamoDbWorkQueueOptions {
 
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH_WRITE_LIMIT = 25;
-const MAX_BATCH_ATTEMPTS = 8;
 /** Items read per Query page while looking for one to lease: leased ones at the head are skipped. */
 const LEASE_PAGE = 10;
 /** How long queue settings are reused before being read again (they change only with `queue create`/apply). */
@@ -76,10 +76,12 @@ export class DynamoDbWorkQueue implements WorkQueue {
   private readonly tableName: string;
   private readonly now: () => number;
   private readonly metaCache = new Map<string, { meta: QueueMeta; readAtMs: number }>();
+  private readonly table: WorkQueueTable;
 
   constructor(options: DynamoDbWorkQueueOptions) {
     this.doc = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
     this.tableName = options.tableName;
+    this.table = new WorkQueueTable(this.doc, this.tableName);
     this.now = options.now ?? (() => Date.now());
   }
 
@@ -109,7 +111,7 @@ export class DynamoDbWorkQueue implements WorkQueue {
 
   async listQueues(): Promise<string[]> {
     const { byKind } = stateTableKeys;
-    const items = await this.queryAll({
+    const items = await this.table.queryAll({
       IndexName: byKind.indexName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': byKind.partitionKey },
@@ -121,8 +123,8 @@ export class DynamoDbWorkQueue implements WorkQueue {
   async deleteQueue(name: string): Promise<void> {
     this.metaCache.delete(name);
     for (const partition of [queuePartition(name), donePartition(name), deadPartition(name)]) {
-      const keys = (await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ProjectionExpression: 'PK, SK', ConsistentRead: true })) as Array<{ PK: string; SK: string }>;
-      await this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key: { PK: Key.PK, SK: Key.SK } } })));
+      const keys = (await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ProjectionExpression: 'PK, SK', ConsistentRead: true })) as Array<{ PK: string; SK: string }>;
+      await this.table.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key: { PK: Key.PK, SK: Key.SK } } })));
     }
   }
 
@@ -148,7 +150,7 @@ export class DynamoDbWorkQueue implements WorkQueue {
     let written = 0;
     for (let start = 0; start < records.length; start += BATCH_WRITE_LIMIT) {
       const chunk = records.slice(start, start + BATCH_WRITE_LIMIT);
-      await this.batchWrite(chunk.map((Item) => ({ PutRequest: { Item } })));
+      await this.table.batchWrite(chunk.map((Item) => ({ PutRequest: { Item } })));
       written += chunk.length;
       onProgress?.(written);
     }
@@ -175,7 +177,7 @@ export class DynamoDbWorkQueue implements WorkQueue {
         const now = this.now();
         if (record.leaseToken !== undefined && record.visibleAtMs > now) continue; // someone holds it
         if (record.receiveCount >= meta.maxReceiveCount) {
-          await this.deadLetter(name, record);
+          await this.table.moveToDead(name, record);
           continue;
         }
         const leased = await this.takeLease(record, now + leaseSeconds * 1000);
@@ -193,7 +195,7 @@ export class DynamoDbWorkQueue implements WorkQueue {
 
   async complete(name: string, lease: string): Promise<boolean> {
     const { sk, token } = parseLease(lease);
-    const record = await this.item(name, sk);
+    const record = await this.table.item<ItemRecord>(name, sk);
     if (record === undefined || record.leaseToken !== token) return false;
     // The marker first: a crash after it leaves the item leased, and whoever finishes it later is not counted again.
     await this.markDone(name, record.id);
@@ -216,13 +218,13 @@ export class DynamoDbWorkQueue implements WorkQueue {
   async release(name: string, lease: string, options: { uncounted?: boolean } = {}): Promise<boolean> {
     const meta = await this.mustMeta(name);
     const { sk, token } = parseLease(lease);
-    const record = await this.item(name, sk);
+    const record = await this.table.item<ItemRecord>(name, sk);
     if (record === undefined || record.leaseToken !== token) return false;
     if (options.uncounted) {
       return this.conditionalUpdate(name, sk, token, 'REMOVE leaseToken SET visibleAtMs = :now, receiveCount = :rc', { ':now': this.now(), ':rc': Math.max(0, record.receiveCount - 1) });
     }
     if (record.receiveCount >= meta.maxReceiveCount) {
-      await this.deadLetter(name, record);
+      await this.table.moveToDead(name, record);
       return true;
     }
     return this.conditionalUpdate(name, sk, token, 'REMOVE leaseToken SET visibleAtMs = :now', { ':now': this.now() });
@@ -259,20 +261,20 @@ export class DynamoDbWorkQueue implements WorkQueue {
   async purge(name: string): Promise<number> {
     await this.mustMeta(name);
     const records = await this.items(name);
-    await this.batchWrite(records.map((r) => ({ DeleteRequest: { Key: { PK: r.PK, SK: r.SK } } })));
+    await this.table.batchWrite(records.map((r) => ({ DeleteRequest: { Key: { PK: r.PK, SK: r.SK } } })));
     return records.length;
   }
 
   async deadLetters(name: string, limit: number): Promise<QueuedItem[]> {
     await this.mustMeta(name);
-    const records = (await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deadPartition(name) }, ConsistentRead: true }, limit)) as unknown as ItemRecord[];
+    const records = (await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deadPartition(name) }, ConsistentRead: true }, limit)) as unknown as ItemRecord[];
     return records.map((r) => ({ id: r.id, body: r.body, receiveCount: r.receiveCount, state: 'dead' as const }));
   }
 
   async redrive(name: string, ids?: readonly string[]): Promise<number> {
     await this.mustMeta(name);
     const wanted = ids === undefined ? undefined : new Set(ids);
-    const dead = ((await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deadPartition(name) }, ConsistentRead: true })) as unknown as ItemRecord[]).filter(
+    const dead = ((await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deadPartition(name) }, ConsistentRead: true })) as unknown as ItemRecord[]).filter(
       (r) => wanted === undefined || wanted.has(r.id),
     );
     for (const record of dead) {
@@ -308,27 +310,6 @@ export class DynamoDbWorkQueue implements WorkQueue {
     return { id: record.id, body: record.body, lease: `${record.SK}|${token}`, receiveCount, leaseExpiresAtMs: untilMs };
   }
 
-  /** Dead-letter record first (idempotent by key), then the item, if it is still as read. */
-  private async deadLetter(name: string, record: ItemRecord): Promise<void> {
-    const alreadyDone = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: donePartition(name), SK: record.id }, ConsistentRead: true }))).Item !== undefined;
-    if (!alreadyDone) {
-      const seq = record.SK.split('#')[1];
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { PK: deadPartition(name), SK: `${seq}#${record.id}`, id: record.id, body: record.body, receiveCount: record.receiveCount } }));
-    }
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { PK: record.PK, SK: record.SK },
-          ConditionExpression: 'receiveCount = :seen',
-          ExpressionAttributeValues: { ':seen': record.receiveCount },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
   private async markDone(name: string, id: string): Promise<void> {
     try {
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { PK: donePartition(name), SK: id }, ConditionExpression: 'attribute_not_exists(PK)' }));
@@ -355,13 +336,8 @@ export class DynamoDbWorkQueue implements WorkQueue {
     }
   }
 
-  private async item(name: string, sk: string): Promise<ItemRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: queuePartition(name), SK: sk }, ConsistentRead: true }));
-    return out.Item as ItemRecord | undefined;
-  }
-
   private async items(name: string, limit?: number): Promise<ItemRecord[]> {
-    return (await this.queryAll(
+    return (await this.table.queryAll(
       { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :item)', ExpressionAttributeValues: { ':pk': queuePartition(name), ':item': 'item#' }, ConsistentRead: true },
       limit,
     )) as unknown as ItemRecord[];
@@ -400,30 +376,6 @@ export class DynamoDbWorkQueue implements WorkQueue {
     if (meta !== undefined) this.metaCache.set(name, { meta, readAtMs: performance.now() });
     if (meta === undefined) throw new NotFoundError(`Error from server (NotFound): workqueues "${name}" not found: create it with jobctl queue create ${name}`);
     return meta;
-  }
-
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, limit?: number): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new QueryCommand({ ...input, TableName: this.tableName, ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }) }));
-      out.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && (limit === undefined || out.length < limit));
-    return limit === undefined ? out : out.slice(0, limit);
-  }
-
-  /** BatchWriteItem in chunks of 25, retrying unprocessed requests with jittered back-off. */
-  private async batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
-      let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > MAX_BATCH_ATTEMPTS) throw new Error(`work queue: ${pending.length} writes still unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`);
-        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5_000, 50 * 2 ** attempt)));
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
-        pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
-      }
-    }
   }
 }
 

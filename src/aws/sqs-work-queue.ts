@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
@@ -27,7 +27,8 @@ import {
 import { ConflictError, JobctlError, NotFoundError } from '../errors.ts';
 import { DEFAULT_QUEUE_SETTINGS, type LeasedItem, type QueueSettings, type QueueStats, type QueuedItem, type WorkQueue } from '../ports/work-queue.ts';
 import { DynamoDbWorkQueue } from './dynamodb-work-queue.ts';
-import { assertQueueName, assertSettings, deadPartition, definedOnly, donePartition, itemSortKey, queuePartition } from './work-queue-keys.ts';
+import { WorkQueueTable } from './work-queue-table.ts';
+import { assertQueueName, assertSettings, deadPartition, definedOnly, itemSortKey, queuePartition } from './work-queue-keys.ts';
 
 export interface SqsWorkQueueOptions {
   /** Delivers the items: one standard queue and one dead-letter queue per work queue. */
@@ -156,6 +157,7 @@ interface QueueUrls {
 export class SqsWorkQueue implements WorkQueue {
   private readonly sqs: SQSClient;
   private readonly doc: DynamoDBDocumentClient;
+  private readonly table: WorkQueueTable;
   private readonly tableName: string;
   private readonly now: () => number;
   private readonly prefix: string;
@@ -170,6 +172,7 @@ export class SqsWorkQueue implements WorkQueue {
   constructor(options: SqsWorkQueueOptions) {
     this.sqs = options.sqs;
     this.doc = DynamoDBDocumentClient.from(options.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+    this.table = new WorkQueueTable(this.doc, options.tableName);
     this.tableName = options.tableName;
     this.now = options.now ?? (() => Date.now());
     this.prefix = options.queuePrefix ?? 'jobctl-';
@@ -253,7 +256,7 @@ export class SqsWorkQueue implements WorkQueue {
     for (let start = 0; start < records.length; start += BATCH_WRITE_LIMIT) {
       const chunk = records.slice(start, start + BATCH_WRITE_LIMIT);
       // Records before messages: a message always finds its record, and a record left without one is repaired.
-      await this.batchWrite(chunk.map((Item) => ({ PutRequest: { Item } })));
+      await this.table.batchWrite(chunk.map((Item) => ({ PutRequest: { Item } })));
       await this.sendMessages(name, url, chunk, (sent) => {
         written += sent;
         onProgress?.(written);
@@ -312,7 +315,7 @@ export class SqsWorkQueue implements WorkQueue {
   async release(name: string, lease: string, options: { uncounted?: boolean } = {}): Promise<boolean> {
     const settings = await this.settings(name);
     const { sk, token, receipt } = parseLease(lease);
-    const record = await this.item(name, sk);
+    const record = await this.table.item<ItemRecord>(name, sk);
     if (record === undefined || record.leaseToken !== token) return false;
     if (!options.uncounted && record.receiveCount >= settings.maxReceiveCount) {
       await this.deadLetter(name, record, receipt);
@@ -353,7 +356,7 @@ export class SqsWorkQueue implements WorkQueue {
     // are invisible; lease deletes them when they come back.
     await this.sweep(urls.url, purged, async (message) => {
       const key = message.MessageAttributes?.[ITEM_KEY_ATTRIBUTE]?.StringValue;
-      return key !== undefined && (await this.item(name, key)) === undefined;
+      return key !== undefined && (await this.table.item<ItemRecord>(name, key)) === undefined;
     });
     return purged;
   }
@@ -378,7 +381,7 @@ export class SqsWorkQueue implements WorkQueue {
     for (let start = 0; start < revived.length; start += perWrite) {
       const chunk = revived.slice(start, start + perWrite);
       const deadChunk = dead.slice(start, start + perWrite);
-      await this.batchWrite([...chunk.map((Item) => ({ PutRequest: { Item } })), ...deadChunk.map((r) => ({ DeleteRequest: { Key: { PK: r.PK, SK: r.SK } } }))]);
+      await this.table.batchWrite([...chunk.map((Item) => ({ PutRequest: { Item } })), ...deadChunk.map((r) => ({ DeleteRequest: { Key: { PK: r.PK, SK: r.SK } } }))]);
       await this.sendMessages(name, urls.url, chunk);
     }
     // Take the DLQ copies of the redriven items out again, so the DLQ's depth still means "dead letters".
@@ -396,7 +399,7 @@ export class SqsWorkQueue implements WorkQueue {
     if (key === undefined || !key.startsWith('item#')) return undefined;
     // A lost race re-reads the record; three in a row leave the message to come back after its timeout.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const record = await this.item(name, key);
+      const record = await this.table.item<ItemRecord>(name, key);
       const now = this.now();
       if (record === undefined) {
         await this.deleteMessage(urls.url, receipt);
@@ -456,24 +459,8 @@ export class SqsWorkQueue implements WorkQueue {
    * still as read, then the DLQ copy (only by whoever deleted the record: no duplicates), then the message.
    */
   private async deadLetter(name: string, record: ItemRecord, receipt?: string): Promise<void> {
-    const isDone = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: donePartition(name), SK: record.id }, ConsistentRead: true }))).Item !== undefined;
-    if (!isDone) {
-      const seq = record.SK.split('#')[1];
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { PK: deadPartition(name), SK: `${seq}#${record.id}`, id: record.id, body: record.body, receiveCount: record.receiveCount } }));
-    }
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { PK: record.PK, SK: record.SK },
-          ConditionExpression: 'receiveCount = :seen',
-          ExpressionAttributeValues: { ':seen': record.receiveCount },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return; // someone else moved it; the message is theirs
-      throw error;
-    }
+    const { isDone, isMoved } = await this.table.moveToDead(name, record);
+    if (!isMoved) return; // someone else moved it; the message is theirs
     const urls = await this.queueUrls(name);
     if (!isDone) {
       await this.sqs.send(new SendMessageCommand({ QueueUrl: urls.dlqUrl, MessageBody: messageBodyFor(record), MessageAttributes: itemAttributes(record) }));
@@ -668,55 +655,14 @@ export class SqsWorkQueue implements WorkQueue {
     }
   }
 
-  private async item(name: string, sk: string): Promise<ItemRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: queuePartition(name), SK: sk }, ConsistentRead: true }));
-    return out.Item as ItemRecord | undefined;
-  }
-
   private async items(name: string): Promise<ItemRecord[]> {
-    return (await this.queryAll(queuePartition(name), 'item#')) as unknown as ItemRecord[];
+    return (await this.table.queryAll({ KeyConditionExpression: 'PK = :pk AND begins_with(SK, :item)', ExpressionAttributeValues: { ':pk': queuePartition(name), ':item': 'item#' }, ConsistentRead: true })) as unknown as ItemRecord[];
   }
 
   private async deadRecords(name: string): Promise<ItemRecord[]> {
-    return (await this.queryAll(deadPartition(name))) as unknown as ItemRecord[];
-  }
-
-  private async queryAll(partition: string, prefix?: string): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: prefix === undefined ? 'PK = :pk' : 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': partition, ...(prefix === undefined ? {} : { ':prefix': prefix }) },
-          ConsistentRead: true,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
-      out.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return out;
-  }
-
-  /** BatchWriteItem in chunks of 25, retrying unprocessed requests with jittered back-off. */
-  private async batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
-      let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > MAX_ATTEMPTS) throw new JobctlError('Conflict', `work queue: ${pending.length} writes still unprocessed after ${MAX_ATTEMPTS} attempts`);
-        await backOff(attempt);
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
-        pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
-      }
-    }
+    return (await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deadPartition(name) }, ConsistentRead: true })) as unknown as ItemRecord[];
   }
 }
-
-
-
-
 
 /**
  * `RedrivePolicy.maxReceiveCount` for a work queue's `maxReceiveCount` M: 2M + 1 (at most 1000).
@@ -798,6 +744,4 @@ function parseLease(lease: string): { sk: string; token: string; receipt: string
   }
   return { sk: lease.slice(0, first), token: lease.slice(first + 1, second), receipt: lease.slice(second + 1) };
 }
-
-
 
