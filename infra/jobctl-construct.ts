@@ -527,25 +527,31 @@ export class Jobctl extends Construct {
    * pass the requeue role to EventBridge Scheduler, which may then invoke only the job controller.
    */
   private grantRequeue(fn: NodejsFunction): void {
-    const schedules = Stack.of(this).formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${this.scheduleGroup.scheduleGroupName}/*`,
+    this.grantSchedules(fn, {
+      namePattern: '*',
+      actions: ['scheduler:CreateSchedule'],
+      passRole: this.requeueRole,
+      reason: 'Requeue schedules are named per object and due time at run time; the ARN pattern limits CreateSchedule to this stack\'s schedule group.',
     });
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedules] }));
+    this.requeueRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    this.requeueRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+  }
+
+  /**
+   * `actions` on the schedules of this stack's group whose names match `namePattern`, and `iam:PassRole` of the role
+   * Scheduler assumes for them (to Scheduler only); the wildcard is acknowledged to cdk-nag with `reason`.
+   */
+  private grantSchedules(fn: NodejsFunction, grant: { namePattern: string; actions: string[]; passRole: iam.IRole; reason: string }): void {
+    const schedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.scheduleGroupName}/${grant.namePattern}` });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: grant.actions, resources: [schedules] }));
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [this.requeueRole.roleArn],
+        resources: [grant.passRole.roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
-    this.requeueRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
-    this.requeueRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
-    Validations.of(roleOf(fn)).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, schedules)}]`,
-      reason: 'Requeue schedules are named per object and due time at run time; the ARN pattern limits CreateSchedule to this stack\'s schedule group.',
-    });
+    Validations.of(roleOf(fn)).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, schedules)}]`, reason: grant.reason });
   }
 
   /**
@@ -554,21 +560,10 @@ export class Jobctl extends Construct {
    * dispatcher-invoking role to Scheduler. The stack's own schedules (`<namespace>.<name>`) stay CloudFormation's.
    */
   private grantRuntimeSchedules(fn: NodejsFunction): void {
-    const cliSchedules = Stack.of(this).formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${this.scheduleGroup.scheduleGroupName}/${RUNTIME_SCHEDULE_PREFIX}*`,
-    });
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'], resources: [cliSchedules] }));
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.schedulerRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      }),
-    );
-    Validations.of(roleOf(fn)).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, cliSchedules)}]`,
+    this.grantSchedules(fn, {
+      namePattern: `${RUNTIME_SCHEDULE_PREFIX}*`,
+      actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+      passRole: this.schedulerRole,
       reason: 'CronJobs created with jobctl get schedules named cli.<namespace>.<name> at run time; the pattern limits the job controller to those, in this stack\'s group.',
     });
   }
@@ -586,21 +581,10 @@ export class Jobctl extends Construct {
     fn.addEnvironment(JOBCTL_ENV.dispatchRoleArn, this.schedulerRole.roleArn);
     fn.addEnvironment(JOBCTL_ENV.deadLetterQueueArn, this.deadLetterQueue.queueArn);
     fn.addEnvironment(JOBCTL_ENV.scheduleRetryAttempts, String(retryAttempts));
-    const dstSchedules = Stack.of(this).formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${this.scheduleGroup.scheduleGroupName}/${DST_RUN_SCHEDULE_PREFIX}*`,
-    });
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [dstSchedules] }));
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.schedulerRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      }),
-    );
-    Validations.of(roleOf(fn)).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, dstSchedules)}]`,
+    this.grantSchedules(fn, {
+      namePattern: `${DST_RUN_SCHEDULE_PREFIX}*`,
+      actions: ['scheduler:CreateSchedule'],
+      passRole: this.schedulerRole,
       reason: 'One-time schedules for repeated local times are named dst.<namespace>.<name>.<unix seconds> at run time; the pattern limits the dispatcher to creating those, in this stack\'s group.',
     });
   }
