@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/local/clock.ts';
+import { PacedTaskLauncher } from '../../../src/pacing/paced-launcher.ts';
+import { TokenBucket } from '../../../src/pacing/token-bucket.ts';
+import type { TaskLauncher } from '../../../src/ports/task-launcher.ts';
+import type { Pod } from '../../../src/spec/types.ts';
+import { aJob, aJobPod } from '../../builders.ts';
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Advances to `targetMs` one timer at a time, flushing after each, so a continuation sees the time its timer fired
+ * (a single `advance` would fire every timer before any continuation runs).
+ */
+async function advanceStepwise(clock: ManualClock, targetMs: number): Promise<void> {
+  for (let next = clock.nextTimerAtMs(); next !== undefined && next <= targetMs; next = clock.nextTimerAtMs()) {
+    clock.advanceTo(next);
+    await flush();
+  }
+  clock.advanceTo(targetMs);
+  await flush();
+}
+
+/** Records every call, in order, with the clock time it arrived. */
+class RecordingLauncher implements TaskLauncher {
+  readonly calls: Array<{ op: 'launch' | 'stop'; pod: Pod; reason?: string; atMs: number }> = [];
+  constructor(
+    private readonly clock: ManualClock,
+    private readonly stopResult: boolean,
+  ) {}
+
+  async launch(pod: Pod): Promise<void> {
+    this.calls.push({ op: 'launch', pod, atMs: this.clock.now() });
+  }
+
+  async stop(pod: Pod, reason: string): Promise<boolean> {
+    this.calls.push({ op: 'stop', pod, reason, atMs: this.clock.now() });
+    return this.stopResult;
+  }
+}
+
+function setUp(stopResult = true) {
+  const clock = new ManualClock(0);
+  const inner = new RecordingLauncher(clock, stopResult);
+  const launcher = new PacedTaskLauncher(inner, new TokenBucket({ ratePerSecond: 2, burst: 1, clock }));
+  const job = aJob();
+  return { clock, inner, launcher, pods: [aJobPod(job), aJobPod(job), aJobPod(job)] as const };
+}
+
+describe('PacedTaskLauncher', () => {
+  it('launches at the pacer’s rate, in order, passing each pod through unchanged', async () => {
+    const { clock, inner, launcher, pods } = setUp();
+    const launched = pods.map((pod) => launcher.launch(pod));
+    await flush();
+    expect(inner.calls).toEqual([{ op: 'launch', pod: pods[0], atMs: 0 }]);
+
+    clock.advance(499);
+    await flush();
+    expect(inner.calls).toHaveLength(1);
+
+    await advanceStepwise(clock, 1_000);
+    await Promise.all(launched);
+    expect(inner.calls.map((c) => [c.op, c.atMs])).toEqual([
+      ['launch', 0],
+      ['launch', 500],
+      ['launch', 1_000],
+    ]);
+    inner.calls.forEach((call, i) => expect(call.pod).toBe(pods[i]));
+  });
+
+  it.each([true, false])('stops at once while launches are queued, and returns the inner result (%s)', async (stopResult) => {
+    const { inner, launcher, pods } = setUp(stopResult);
+    void launcher.launch(pods[0]);
+    void launcher.launch(pods[1]);
+    void launcher.launch(pods[2]);
+    await flush();
+
+    let stopped: boolean | undefined;
+    void launcher.stop(pods[1], 'DeadlineExceeded').then((result) => (stopped = result));
+    await flush();
+    expect(stopped).toBe(stopResult);
+    expect(inner.calls.map((c) => c.op)).toEqual(['launch', 'stop']);
+    const stop = inner.calls[1];
+    expect(stop?.pod).toBe(pods[1]);
+    expect(stop?.reason).toBe('DeadlineExceeded');
+  });
+
+  it('rejects a launch when the inner launcher fails', async () => {
+    const clock = new ManualClock(0);
+    const failing: TaskLauncher = {
+      launch: async () => {
+        throw new Error('RunTask failed');
+      },
+      stop: async () => false,
+    };
+    const launcher = new PacedTaskLauncher(failing, new TokenBucket({ ratePerSecond: 1, burst: 1, clock }));
+    await expect(launcher.launch(aJobPod(aJob()))).rejects.toThrow('RunTask failed');
+  });
+});
