@@ -12,6 +12,9 @@ import { SchedulerRequeue } from '../src/aws/scheduler-requeue.ts';
 import { SqsWorkQueue } from '../src/aws/sqs-work-queue.ts';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SystemClock } from '../src/local/clock.ts';
+import { DynamoDbResourceQuotas } from '../src/aws/dynamodb-resource-quotas.ts';
+import { PacedTaskLauncher } from '../src/pacing/paced-launcher.ts';
+import { TokenBucket } from '../src/pacing/token-bucket.ts';
 
 /**
  * Job-controller Lambda: ECS Task State Change events (EventBridge rule), the state table's DynamoDB stream
@@ -26,8 +29,15 @@ const env = loadJobControllerEnv();
 const clock = new SystemClock();
 const dynamodb = new DynamoDBClient({ maxAttempts: 8 });
 const store = new DynamoDbStateStore({ client: dynamodb, tableName: env.tableName, now: () => clock.now() });
+/**
+ * RunTask calls per second one controller instance makes: ECS allows 20 per account and Region (and launches 20
+ * Fargate tasks per second after a burst of 100); the stream runs one instance per shard, so half of it leaves room
+ * for a second shard, the dispatchers and requeues. Past it, the ECS client's adaptive retry mode (the SDK's own
+ * client-side rate limiter, jittered back-off) slows down on ThrottlingException.
+ */
+const RUN_TASKS_PER_SECOND = 10;
 const ecs = new EcsTaskLauncher({
-  client: new ECSClient({ maxAttempts: 8 }),
+  client: new ECSClient({ maxAttempts: 8, retryMode: 'adaptive' }),
   cluster: env.clusterArn,
   subnets: env.subnets,
   securityGroups: env.securityGroups,
@@ -48,7 +58,8 @@ const requeue = new SchedulerRequeue({ client: scheduler, groupName: env.schedul
 
 export const handler = createHandler({
   store,
-  launcher: new RecordingEcsLauncher(ecs, store),
+  launcher: new PacedTaskLauncher(new RecordingEcsLauncher(ecs, store), new TokenBucket({ ratePerSecond: RUN_TASKS_PER_SECOND, burst: RUN_TASKS_PER_SECOND, clock })),
+  quotas: new DynamoDbResourceQuotas({ client: dynamodb, tableName: env.tableName, now: () => clock.now() }),
   logs: new RetainedLogSink(),
   clock,
   requeue,

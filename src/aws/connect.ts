@@ -1,3 +1,4 @@
+import { DynamoDbResourceQuotas } from './dynamodb-resource-quotas.ts';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -68,7 +69,9 @@ const controllersOnly: TaskLauncher = {
  * controllers through the table's stream, so `notify` has nothing to do and the runtime always "runs".
  */
 export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?: DynamoDBClient; logs?: CloudWatchLogsClient; sqs?: SQSClient; pollMs?: number }): Connection {
-  const dynamodb = options.dynamodb ?? new DynamoDBClient({ maxAttempts: 8 });
+  // Adaptive: the SDK's standard retries with jittered back-off, plus its client-side rate limiter, which slows a bulk
+  // apply down when DynamoDB answers ThrottlingException / ProvisionedThroughputExceededException.
+  const dynamodb = options.dynamodb ?? new DynamoDBClient({ maxAttempts: 8, retryMode: 'adaptive' });
   const logsClient = options.logs ?? new CloudWatchLogsClient({ maxAttempts: 8 });
   const sqs = options.sqs ?? new SQSClient({ maxAttempts: 8 });
   const store = new DynamoDbStateStore({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() });
@@ -81,6 +84,7 @@ export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?
   return {
     store,
     queues: new SqsWorkQueue({ sqs, dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
+    quotas: new DynamoDbResourceQuotas({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
     logs,
     launcher: controllersOnly,
     clock: options.clock,

@@ -9,6 +9,7 @@ import type { LogSink } from '../ports/log-sink.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
+import type { ResourceQuotas } from '../ports/resource-quotas.ts';
 import { applyTaskStateChange } from './lambda-task-events.ts';
 import { scheduleWorkOf, streamWorkOf, type DynamoDbStreamEvent, type StreamWork } from './lambda-stream-changes.ts';
 import type { RuntimeSchedules } from './runtime-schedules.ts';
@@ -35,6 +36,8 @@ export interface JobControllerLambdaDeps {
   requeueTargetArn?: string;
   /** Work queues of Jobs bound to one (`jobctl.dev/work-queue`, the coarse pattern): SQS on AWS. @default - none */
   queues?: WorkQueue;
+  /** `kind: ResourceQuota` admission and usage (the state table). @default - none: pods are never held */
+  quotas?: ResourceQuotas;
   /** Schedules of CronJobs created with jobctl at run time. @default - none: such CronJobs only run when synced otherwise */
   schedules?: Pick<RuntimeSchedules, 'reconcile'>;
   /** Structured log lines. @default - JSON on stdout (CloudWatch Logs) */
@@ -61,6 +64,8 @@ const REMAINING_TIME_MARGIN_MS = 10_000;
 const MAX_INLINE_REQUEUES = 5;
 /** First wait after a retryable launch failure; doubles per inline retry. */
 const LAUNCH_RETRY_DELAY_MS = 10_000;
+/** Jobs woken from the quota's waiting list synced per invocation; the rest wait for the next release or resync. */
+const MAX_WOKEN_PER_INVOCATION = 200;
 
 /**
  * The job-controller Lambda: one function for the three ways the Job controller is woken on AWS.
@@ -81,15 +86,50 @@ export class JobControllerLambda {
   private readonly jobs: JobController;
   private readonly cronJobs: CronJobController;
   private readonly log: (record: Record<string, unknown>) => void;
+  /** Jobs a freed quota slot woke (no write of theirs makes a stream record): synced before the invocation ends. */
+  private readonly woken = new Map<string, Change>();
 
   constructor(private readonly deps: JobControllerLambdaDeps) {
-    const controllerDeps: ControllerDeps = { store: deps.store, launcher: deps.launcher, logs: deps.logs, clock: deps.clock, ...(deps.queues === undefined ? {} : { queues: deps.queues }) };
+    const controllerDeps: ControllerDeps = {
+      store: deps.store,
+      launcher: deps.launcher,
+      logs: deps.logs,
+      clock: deps.clock,
+      ...(deps.queues === undefined ? {} : { queues: deps.queues }),
+      ...(deps.quotas === undefined ? {} : { quotas: deps.quotas }),
+      wake: (change) => void this.woken.set(`${change.key.namespace}/${change.key.name}`, change),
+    };
     this.jobs = new JobController(controllerDeps);
     this.cronJobs = new CronJobController(controllerDeps);
     this.log = deps.log ?? ((record) => console.log(JSON.stringify(record)));
   }
 
   async handle(event: unknown, context: LambdaContextLike = {}): Promise<JobControllerResult> {
+    try {
+      return await this.handleEvent(event, context);
+    } finally {
+      await this.syncWoken(context);
+    }
+  }
+
+  /**
+   * Syncs the Jobs woken for a freed quota slot during this invocation (and those they wake). A failure is logged,
+   * not thrown: the Job waits for the next release or the resync, and the event that freed the slot succeeded.
+   */
+  private async syncWoken(context: LambdaContextLike): Promise<void> {
+    for (let synced = 0; this.woken.size > 0 && synced < MAX_WOKEN_PER_INVOCATION; ) {
+      const batch = [...this.woken.values()].slice(0, MAX_WOKEN_PER_INVOCATION - synced);
+      for (const change of batch) this.woken.delete(`${change.key.namespace}/${change.key.name}`);
+      synced += batch.length;
+      const results = await Promise.allSettled(batch.map((change) => this.syncAndRequeue(change, context)));
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') this.log({ msg: 'woken sync failed', ...batch[i]!.key, error: String((r.reason as Error)?.message ?? r.reason) });
+      });
+    }
+    this.woken.clear();
+  }
+
+  private async handleEvent(event: unknown, context: LambdaContextLike): Promise<JobControllerResult> {
     const kind = eventKindOf(event);
     switch (kind) {
       case 'ecs-task':
@@ -142,6 +182,8 @@ export class JobControllerLambda {
     const changes: Change[] = [...cronJobs.map((c) => ({ kind: 'CronJob' as const, key: c.metadata })), ...jobs.map((j) => ({ kind: 'Job' as const, key: j.metadata }))];
     const results = await Promise.allSettled([
       ...changes.map((c) => this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context)),
+      // The quota controller's recount: charges a crash left behind go, and waiting Jobs get the slots.
+      this.jobs.quota.reconcile(namespace),
       // Run-time schedules too: a CronJob stream record that went to the dead-letter queue leaves them behind.
       ...(this.deps.schedules === undefined ? [] : cronJobs.filter((c) => declaringStack(c) === undefined).map((c) => this.reconcileSchedules({ namespace: c.metadata.namespace, name: c.metadata.name }))),
     ]);
@@ -175,6 +217,11 @@ export class JobControllerLambda {
 
   /** One sync; its requeue time, or — after a retryable launch failure — when to try launching again. */
   private async syncOnce(change: Change, round: number): Promise<number | undefined> {
+    if (change.kind === 'ResourceQuota') {
+      // Quota settings changed: pods that ran before it are charged, waiting Jobs woken (synced by `handle`).
+      await this.jobs.quota.reconcile(change.key.namespace, { scanPods: true });
+      return undefined;
+    }
     try {
       const outcome = change.kind === 'CronJob' ? await this.cronJobs.sync(change.key) : await this.jobs.sync(change.key);
       return outcome.requeueAtMs;

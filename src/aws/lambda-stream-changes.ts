@@ -3,6 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Change } from '../controllers/deps.ts';
 import { isJobFinished } from '../engine/object-meta.ts';
 import { managedByAnnotation } from '../spec/ownership.ts';
+import { quotaSettingsChangeOf } from './dynamodb-resource-quotas.ts';
 import type { CronJob, Job, Pod } from '../spec/types.ts';
 
 /*
@@ -41,7 +42,10 @@ export interface StreamWork {
 }
 
 interface StoredImage {
+  PK?: string;
   SK?: string;
+  /** The quota ledger's settings version (`dynamodb-resource-quotas.ts`). */
+  qv?: number;
   kind?: string;
   object?: unknown;
 }
@@ -58,6 +62,7 @@ interface StoredImage {
  * | CronJob inserted, or its `spec` changed | that CronJob (resume catches up as Kubernetes does) |
  * | CronJob `status.active` gains a Job | that Job (it is admitted now: see docs/design-notes.md "admission") |
  * | Pod phase or restart count changed | its Job (counts an exit the controller recorded itself) |
+ * | a namespace's ResourceQuota settings changed (the ledger's `qv`) | the quota recount (`ResourceQuota`, name `*`) |
  * | anything else (events, annotation-only pod writes, CronJob status-only writes) | nothing |
  */
 export function streamWorkOf(records: readonly DynamoDbStreamRecord[]): StreamWork[] {
@@ -104,6 +109,9 @@ function changesOf(record: DynamoDbStreamRecord): Change[] {
   const oldImage = image(record.dynamodb.OldImage);
   const stored = newImage ?? oldImage;
   if (stored === undefined) return [];
+  // A ResourceQuota applied, changed or deleted: charge pods already running, wake Jobs a raise lets go.
+  const quotaNamespace = quotaSettingsChangeOf(stored, newImage, oldImage);
+  if (quotaNamespace !== undefined) return [{ kind: 'ResourceQuota', key: { namespace: quotaNamespace, name: '*' } }];
   switch (stored.kind) {
     case 'Job':
       return jobChanges(record.eventName, newImage?.object as Job | undefined, oldImage?.object as Job | undefined);

@@ -8,9 +8,11 @@ import { isJobFinished } from '../engine/object-meta.ts';
 import { boundQueueOf, workQueueAnnotation, workQueueCompletionsAnnotation } from '../engine/work-queue-binding.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
+import type { ResourceQuotas } from '../ports/resource-quotas.ts';
+import type { Pacer } from '../pacing/token-bucket.ts';
 import type { LoadResult } from '../spec/index.ts';
 import { declaringStack, managedByAnnotation } from '../spec/ownership.ts';
-import type { CronJob, Job, Labels, WorkQueueManifest } from '../spec/types.ts';
+import type { CronJob, Job, Labels, ResourceQuotaManifest, WorkQueueManifest } from '../spec/types.ts';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -33,8 +35,17 @@ export interface WorkQueueApplyOutcome {
   changes?: string[];
 }
 
+/** What `apply` did (or would do) to a `kind: ResourceQuota`. */
+export interface ResourceQuotaApplyOutcome {
+  kind: 'ResourceQuota';
+  name: string;
+  namespace: string;
+  action: ApplyAction;
+  changes?: string[];
+}
+
 /** One line of `jobctl apply` output, whatever the kind. */
-export type AnyApplyOutcome = WorkQueueApplyOutcome | ApplyOutcome;
+export type AnyApplyOutcome = ResourceQuotaApplyOutcome | WorkQueueApplyOutcome | ApplyOutcome;
 
 interface PlannedWrite<O = ApplyOutcome> {
   outcome: O;
@@ -47,12 +58,14 @@ type ApplyOptions = {
   allowStackDeclared?: boolean;
   /** Called after each CronJob/Job is written (or found unchanged): how many of how many are done. */
   onProgress?: (done: number, total: number) => void;
+  /** Paces the writes of CronJobs and Jobs (`apply --rate`): a token per object written. @default - none */
+  pacer?: Pacer;
 };
 
 /**
- * `jobctl apply -f` of a whole load: its WorkQueues (written through the WorkQueue port, `ensureQueue`), then its
- * CronJobs and Jobs, so that a Job bound to a queue declared in the same file finds it when the controller first
- * syncs it. Everything is checked before anything is written, as {@link applyManifests} does; the outcomes are in
+ * `jobctl apply -f` of a whole load: its ResourceQuotas (the ResourceQuotas port), its WorkQueues (written through the
+ * WorkQueue port, `ensureQueue`), then its CronJobs and Jobs, so that a Job bound to a queue declared in the same file
+ * finds it when the controller first syncs it, and Jobs applied with their quota are held by it from the start. Everything is checked before anything is written, as {@link applyManifests} does; the outcomes are in
  * write order, queues first.
  *
  * @example
@@ -60,16 +73,29 @@ type ApplyOptions = {
  * for (const o of outcomes) io.stdout(`${outcomeLine(o)}\n`); // workqueue.jobctl.dev/fruits created, job.batch/eat created
  */
 export async function applyAll(
-  ports: { store: StateStore; queues: WorkQueue },
-  loaded: Pick<LoadResult, 'objects' | 'queues'>,
+  ports: { store: StateStore; queues: WorkQueue; quotas: ResourceQuotas },
+  loaded: Pick<LoadResult, 'objects' | 'queues' | 'quotas'>,
   options: ApplyOptions = {},
 ): Promise<AnyApplyOutcome[]> {
+  const quotaPlan: PlannedWrite<ResourceQuotaApplyOutcome>[] = [];
+  for (const quota of loaded.quotas) quotaPlan.push(await planQuota(ports.quotas, quota, options.createOnly ?? false));
   const queuePlan: PlannedWrite<WorkQueueApplyOutcome>[] = [];
   for (const queue of loaded.queues) queuePlan.push(await planQueue(ports.queues, queue, options.createOnly ?? false));
   const objectPlan = await planAll(ports.store, loaded.objects, options);
-  if (options.dryRun) return [...queuePlan, ...objectPlan].map((p) => p.outcome);
-  for (const p of queuePlan) await p.write?.();
-  return [...queuePlan.map((p) => p.outcome), ...(await writePlanned(ports.store, loaded.objects, options, objectPlan))];
+  if (options.dryRun) return [...quotaPlan, ...queuePlan, ...objectPlan].map((p) => p.outcome);
+  for (const p of [...quotaPlan, ...queuePlan]) await p.write?.();
+  return [...quotaPlan.map((p) => p.outcome), ...queuePlan.map((p) => p.outcome), ...(await writePlanned(ports.store, loaded.objects, options, objectPlan))];
+}
+
+async function planQuota(quotas: ResourceQuotas, manifest: ResourceQuotaManifest, createOnly: boolean): Promise<PlannedWrite<ResourceQuotaApplyOutcome>> {
+  const { name, namespace } = manifest.metadata;
+  const outcome = (action: ApplyAction, changes?: string[]): ResourceQuotaApplyOutcome => ({ kind: 'ResourceQuota', name, namespace, action, ...(changes === undefined ? {} : { changes }) });
+  const existing = (await quotas.list(namespace)).find((q) => q.name === name);
+  const write = () => quotas.put(namespace, name, manifest.spec.hard);
+  if (existing === undefined) return { outcome: outcome('created'), write };
+  if (createOnly) throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource('ResourceQuota')} "${name}" already exists`);
+  const changes = diffPaths('spec.hard', existing.hard, manifest.spec.hard);
+  return changes.length === 0 ? { outcome: outcome('unchanged') } : { outcome: outcome('configured', changes), write };
 }
 
 async function planQueue(queues: WorkQueue, manifest: WorkQueueManifest, createOnly: boolean): Promise<PlannedWrite<WorkQueueApplyOutcome>> {
@@ -107,7 +133,10 @@ async function writePlanned(store: StateStore, objects: ReadonlyArray<CronJob | 
     try {
       let done = 0;
       for (const p of plan) {
-        await p.write?.();
+        if (p.write !== undefined) {
+          await options.pacer?.take();
+          await p.write();
+        }
         options.onProgress?.(++done, plan.length);
       }
       return plan.map((p) => p.outcome);
@@ -177,8 +206,8 @@ function withControllerAnnotations(existing: Labels | undefined, desired: Labels
   return { ...desired, ...Object.fromEntries(kept.map((key) => [key, existing![key]!])) };
 }
 
-export function resource(kind: 'CronJob' | 'Job' | 'Pod' | 'WorkQueue'): string {
-  return kind === 'CronJob' ? 'cronjobs.batch' : kind === 'Job' ? 'jobs.batch' : kind === 'WorkQueue' ? 'workqueues.jobctl.dev' : 'pods';
+export function resource(kind: 'CronJob' | 'Job' | 'Pod' | 'WorkQueue' | 'ResourceQuota'): string {
+  return kind === 'CronJob' ? 'cronjobs.batch' : kind === 'Job' ? 'jobs.batch' : kind === 'WorkQueue' ? 'workqueues.jobctl.dev' : kind === 'ResourceQuota' ? 'resourcequotas' : 'pods';
 }
 
 /**
@@ -186,7 +215,7 @@ export function resource(kind: 'CronJob' | 'Job' | 'Pod' | 'WorkQueue'): string 
  * `workqueue.jobctl.dev/fruits configured`.
  */
 export function outcomeLine(o: AnyApplyOutcome): string {
-  const type = o.kind === 'CronJob' ? 'cronjob.batch' : o.kind === 'Job' ? 'job.batch' : 'workqueue.jobctl.dev';
+  const type = o.kind === 'CronJob' ? 'cronjob.batch' : o.kind === 'Job' ? 'job.batch' : o.kind === 'ResourceQuota' ? 'resourcequota' : 'workqueue.jobctl.dev';
   return `${type}/${o.name} ${o.action}`;
 }
 
@@ -197,7 +226,9 @@ export function outcomeLine(o: AnyApplyOutcome): string {
 export async function appliedChanges(store: StateStore, outcomes: readonly AnyApplyOutcome[]): Promise<Change[]> {
   const changes = new Map<string, Change>();
   for (const o of outcomes) {
-    if (o.kind !== 'WorkQueue') changes.set(`${o.kind}/${o.name}`, { kind: o.kind, key: { namespace: o.namespace, name: o.name } });
+    if (o.kind === 'CronJob' || o.kind === 'Job') changes.set(`${o.kind}/${o.name}`, { kind: o.kind, key: { namespace: o.namespace, name: o.name } });
+    // A new or changed quota: the runtime charges the pods already running and wakes Jobs a raise lets go.
+    if (o.kind === 'ResourceQuota' && o.action !== 'unchanged') changes.set(`ResourceQuota/${o.name}`, { kind: 'ResourceQuota', key: { namespace: o.namespace, name: o.name } });
   }
   const touched = outcomes.filter((o) => o.kind === 'WorkQueue' && o.action !== 'unchanged').map((o) => o.name);
   if (touched.length > 0) {

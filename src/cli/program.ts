@@ -22,6 +22,8 @@ import { appliedChanges, applyAll, applyManifests, outcomeLine, resource } from 
 import { registerCronCommands } from './cron-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
 import { isWorkQueueType, parseQueueOutput, printWorkQueues, registerQueueCommands } from './queue-command.ts';
+import { TokenBucket } from '../pacing/token-bucket.ts';
+import { describeResourceQuotas, isResourceQuotaType, printResourceQuotas, quotaNotFound } from './quota-command.ts';
 import type { CliIo } from './io.ts';
 import { describeObjects, parseShowEvents } from './describe-objects.ts';
 import { logsBySelector, parseMaxLogRequests, parseTailLines, printPodLogs } from './pod-logs.ts';
@@ -105,10 +107,12 @@ export function buildProgram(penv: ProgramEnv): Command {
       .description(createOnly ? 'create resources from files (fails when they exist)' : 'create or update resources from files')
       .option('-f, --filename <path...>', 'file, directory, or - for stdin (required)')
       .addOption(new Option('--dry-run [strategy]', 'validate and print what would change, writing nothing').choices(['none', 'client', 'server']))
-      .action(async (opts: { filename?: string[]; dryRun?: string | boolean }) => {
+      .option('--rate <objects/s>', `most CronJobs/Jobs written per second, 0 for no limit (default: ${DEFAULT_AWS_APPLY_RATE} with --context aws, else 0)`)
+      .action(async (opts: { filename?: string[]; dryRun?: string | boolean; rate?: string }) => {
         // Optional for commander so that `create job NAME --from=…` parses; required for the files form.
         if (!opts.filename) throw new JobctlError('Validation', `error: must specify one of -f and -k (jobctl supports -f FILE|DIR|-)`);
         const dryRun = opts.dryRun !== undefined && opts.dryRun !== 'none';
+        const rate = parseApplyRate(opts.rate, contextOf());
         const loaded = await loadManifestArgs(opts.filename, readStdin, cwd);
         if (contextOf() === 'aws') assertRunsOnEventBridge(loaded.objects);
         for (const w of loaded.warnings) io.stderr(`Warning: ${w.file}:${w.line} ${w.path}: ${w.message}\n`);
@@ -117,7 +121,9 @@ export function buildProgram(penv: ProgramEnv): Command {
           const total = loaded.objects.length;
           const step = Math.ceil(total / 10);
           const onProgress = total >= BULK_APPLY_PROGRESS_FROM ? (done: number) => (done % step === 0 || done === total) && io.stderr(`applied ${done}/${total}\n`) : undefined;
-          const outcomes = await applyAll(c, loaded, { dryRun, createOnly, ...(onProgress === undefined ? {} : { onProgress }) });
+          // On AWS every Job written becomes a stream record, a controller sync and a RunTask: pace them (docs/design-notes.md).
+          const pacer = rate === 0 ? undefined : new TokenBucket({ ratePerSecond: rate, burst: Math.ceil(rate), clock: c.clock });
+          const outcomes = await applyAll(c, loaded, { dryRun, createOnly, ...(onProgress === undefined ? {} : { onProgress }), ...(pacer === undefined ? {} : { pacer }) });
           for (const o of outcomes) {
             io.stdout(`${outcomeLine(o)}${dryRun ? ' (dry run)' : ''}\n`);
             if (dryRun) for (const change of o.changes ?? []) io.stdout(`  ${change}\n`);
@@ -145,7 +151,7 @@ export function buildProgram(penv: ProgramEnv): Command {
 
   program
     .command('get <type> [name]')
-    .description('list cronjobs, jobs, pods or workqueues (kubectl columns)')
+    .description('list cronjobs, jobs, pods, workqueues or resourcequotas (kubectl columns)')
     .option('-l, --selector <selector>', 'label selector, e.g. job-name=hello-123,app!=web')
     .option('-o, --output <format>', 'wide | json | yaml | name')
     .option('-w, --watch', 'after listing, print a row for every change')
@@ -155,6 +161,12 @@ export function buildProgram(penv: ProgramEnv): Command {
         if (opts.selector !== undefined || opts.watch) throw new JobctlError('Validation', 'error: workqueues take no --selector or --watch');
         const queueFormat = parseQueueOutput(opts.output);
         await withConnection((c) => printWorkQueues(io, c.queues, name, { format: queueFormat, noHeaders: !opts.headers }));
+        return;
+      }
+      if (isResourceQuotaType(type)) {
+        if (opts.selector !== undefined || opts.watch) throw new JobctlError('Validation', 'error: resourcequotas take no --selector or --watch');
+        const quotaFormat = parseQueueOutput(opts.output);
+        await withConnection((c) => printResourceQuotas(io, c.quotas, NAMESPACE, name, { format: quotaFormat, noHeaders: !opts.headers, nowMs: c.clock.now() }));
         return;
       }
       const kind = parseResourceType(type);
@@ -183,10 +195,14 @@ export function buildProgram(penv: ProgramEnv): Command {
 
   program
     .command('describe <type> [name]')
-    .description('show cronjobs, jobs or pods in detail, with their events: one by name (or name prefix), every one matching -l, or all')
+    .description('show cronjobs, jobs, pods or resourcequotas in detail, with their events: one by name (or name prefix), every one matching -l, or all')
     .option('-l, --selector <selector>', 'describe every object matching the selector, e.g. jobgroup=jobexample')
     .option('--show-events [bool]', 'print events (default: true for one object named, false for several, as kubectl)')
     .action(async (type: string, name: string | undefined, opts: { selector?: string; showEvents?: string | boolean }) => {
+      if (isResourceQuotaType(type)) {
+        await withConnection((c) => describeResourceQuotas(io, c.quotas, NAMESPACE, name));
+        return;
+      }
       const kind = parseResourceType(type);
       const selector = opts.selector === undefined ? undefined : parseSelector(opts.selector);
       const showEvents = parseShowEvents(opts.showEvents);
@@ -216,9 +232,19 @@ export function buildProgram(penv: ProgramEnv): Command {
 
   program
     .command('delete <type> [name]')
-    .description('delete a cronjob (with its jobs, pods and logs) or a job (with its pods and logs)')
+    .description('delete a cronjob (with its jobs, pods and logs), a job (with its pods and logs) or a resourcequota')
     .option('-l, --selector <selector>', 'delete every object matching the selector')
     .action(async (type: string, name: string | undefined, opts: { selector?: string }) => {
+      if (isResourceQuotaType(type)) {
+        if (name === undefined) throw new JobctlError('Validation', 'error: resource name may not be empty');
+        await withConnection(async (c) => {
+          if (!(await c.quotas.delete(NAMESPACE, name))) throw quotaNotFound(name);
+          io.stdout(`resourcequota "${name}" deleted\n`);
+          // Jobs waiting for a slot may all go now (or a remaining quota's limit applies).
+          await notifyAndHint(c, [{ kind: 'ResourceQuota', key: { namespace: NAMESPACE, name } }]);
+        });
+        return;
+      }
       const kind = parseResourceType(type);
       if (kind === 'Pod') throw new JobctlError('Validation', 'error: pods are deleted with their job: jobctl delete job NAME');
       if (!name && !opts.selector) throw new JobctlError('Validation', 'error: resource name may not be empty (or pass -l SELECTOR)');
@@ -330,6 +356,20 @@ export function formatError(error: unknown): string {
   // kubectl's own forms ("Error from server (NotFound): …", "The CronJob "x" is invalid: …") are printed as they are.
   if (error instanceof JobctlError) return /^(error|Error|The )/.test(error.message) ? error.message : `error: ${error.message}`;
   return `error: ${(error as Error).message ?? String(error)}`;
+}
+
+/**
+ * Objects per second `apply` writes on AWS unless told: each Job is then a stream record, a controller sync and a
+ * RunTask, and Fargate launches 20 tasks per second per account at most; 25 Jobs/s stays near that without queueing
+ * minutes of work behind throttling. Locally the runtime takes what it is given (the quota caps what runs).
+ */
+const DEFAULT_AWS_APPLY_RATE = 25;
+
+function parseApplyRate(text: string | undefined, context: 'local' | 'aws'): number {
+  if (text === undefined) return context === 'aws' ? DEFAULT_AWS_APPLY_RATE : 0;
+  const rate = Number(text);
+  if (!Number.isFinite(rate) || rate < 0) throw new JobctlError('Validation', `error: --rate: invalid value "${text}": must be a number of objects per second, 0 or more`);
+  return rate;
 }
 
 function parseOutput(output: string | undefined): OutputFormat {

@@ -5,6 +5,7 @@ import type { ObjectKey } from '../ports/state-store.ts';
 import type { Job } from '../spec/types.ts';
 import { MAX_CONFLICT_RETRIES, type ControllerDeps } from './deps.ts';
 import { settleItemsOfDeletedJob } from './work-items.ts';
+import { PodQuota } from './pod-quota.ts';
 
 /**
  * Asks for a Job's deletion the way Kubernetes does: `metadata.deletionTimestamp` is set (a write conditional on
@@ -38,13 +39,17 @@ export async function requestJobDeletion(deps: Pick<ControllerDeps, 'store' | 'c
  * runtime running call it. A CronJob that still lists the Job in `status.active` drops it on its next sync
  * (`MissingJob`), as upstream. Safe to repeat after a crash at any point.
  */
-export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'launcher' | 'logs' | 'queues'>, job: Job, reason: string): Promise<string[]> {
+export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'launcher' | 'logs' | 'queues' | 'quotas' | 'clock' | 'wake'>, job: Job, reason: string): Promise<string[]> {
   const key = { namespace: job.metadata.namespace, name: job.metadata.name };
   const pods = await deps.store.listPods(key);
   for (const pod of pods) if (!isPodFinished(pod)) await deps.launcher.stop(pod, reason);
   await settleItemsOfDeletedJob(deps.queues, job, pods);
   // Logs first: while the Job item exists a crash here is finished by the next attempt; after it, nothing finds them.
   for (const pod of pods) await deps.logs.remove(pod);
+  // Its pods' quota slots go with it (waiting Jobs are woken); a crash before the delete is repeated harmlessly.
+  // Only `wake`, never `notify`: the CLI passes its connection, whose `notify` takes a list.
+  const { store, clock, quotas, wake } = deps;
+  await new PodQuota({ store, clock, ...(quotas === undefined ? {} : { quotas }), ...(wake === undefined ? {} : { wake }) }).releaseFinished(job, pods, { all: true });
   await deps.store.delete('Job', key);
   return pods.map((p) => p.metadata.name);
 }

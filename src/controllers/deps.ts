@@ -3,12 +3,14 @@ import type { LogSink } from '../ports/log-sink.ts';
 import type { ObjectKey, StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
+import type { ResourceQuotas } from '../ports/resource-quotas.ts';
 import type { Kind, KubeEvent } from '../spec/types.ts';
 import { toRfc3339 } from '../engine/object-meta.ts';
 
 /** A change a controller made that another controller must look at (the "watch" of Kubernetes' informers). */
 export interface Change {
-  kind: Kind;
+  /** `ResourceQuota`: a namespace's quotas changed (its `name`), so Jobs waiting for a slot may go now. */
+  kind: Kind | 'ResourceQuota';
   key: ObjectKey;
 }
 
@@ -20,8 +22,15 @@ export interface ControllerDeps {
   clock: Clock;
   /** Work queues a Job may be bound to (`jobctl.dev/work-queue`). @default - none: a bound Job fails to start its pods */
   queues?: WorkQueue;
+  /** Per-namespace caps on unfinished pods (`kind: ResourceQuota`). @default - none: no pod is ever held */
+  quotas?: ResourceQuotas;
   /** Called after a write another controller must react to; the local runtime enqueues, AWS relies on Streams. */
   notify?: (change: Change) => void;
+  /**
+   * Called for a Job that waited for a quota slot and may create its pods now: no write of the Job says so, so AWS
+   * (where `notify` is unset) syncs it in the same invocation. @default `notify`
+   */
+  wake?: (change: Change) => void;
 }
 
 /** How many times a controller re-reads and decides again after losing an optimistic-concurrency race. */

@@ -7,6 +7,7 @@ import type { Job, Pod } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
 import { deleteJobCascade } from './delete-job.ts';
 import { WorkItems, type PreparedQueue } from './work-items.ts';
+import { PodQuota } from './pod-quota.ts';
 import { finishedCondition } from '../engine/object-meta.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
 import type { SyncOutcome } from './cronjob-controller.ts';
@@ -33,9 +34,12 @@ type LaunchOutcome = 'launched' | 'startError';
  */
 export class JobController {
   private readonly workItems: WorkItems;
+  /** The namespace's `ResourceQuota` on pods: admission before each pod, release when pods finish. */
+  readonly quota: PodQuota;
 
   constructor(private readonly deps: ControllerDeps) {
     this.workItems = new WorkItems(deps);
+    this.quota = new PodQuota(deps);
   }
 
   async sync(key: ObjectKey): Promise<SyncOutcome> {
@@ -57,11 +61,15 @@ export class JobController {
         throw error;
       }
       if (queue?.jobChanged) continue;
+      // Slots of pods that finished go back first, so that this Job's own new pods (and waiting Jobs) can use them.
+      await this.quota.releaseFinished(job, pods);
       const result = syncJob({ job, pods, now: this.deps.clock.now(), ...(queue === undefined ? {} : { workQueue: queue.view }) });
       const involved = { kind: 'Job' as const, namespace: key.namespace, name: key.name };
       let deleted = false;
       /** Pods the engine decided to create that got no item (another consumer was faster): not active, try again soon. */
       let itemsMissed = 0;
+      /** Pods the quota did not admit: not created, not active; the Job waits for a slot (woken, not requeued). */
+      let overQuota = 0;
       /** Pods whose start failed in this sync: their end is stored, but `pods` and `result` predate it. */
       const startErrors = new Set<string>();
       const launchPod = async (pod: Pod): Promise<void> => {
@@ -70,6 +78,17 @@ export class JobController {
       for (const action of result.actions) {
         switch (action.type) {
           case 'createPod': {
+            if (overQuota > 0) {
+              overQuota++; // the namespace is full: the Job's other new pods wait with the first
+              break;
+            }
+            // The API server's quota admission comes before the pod exists (and before it takes an item).
+            const admission = await this.quota.admit(job, action.pod);
+            if (!admission.admitted) {
+              overQuota++;
+              await this.quota.hold(job, action.pod.metadata.name, admission);
+              break;
+            }
             // A bound Job's pod takes its item first; none available now (another Job took it) → no pod.
             const withItem = await this.workItems.attach(job, action.pod);
             if (withItem === undefined) {
@@ -126,8 +145,9 @@ export class JobController {
         this.notifyOwner(job);
         return {};
       }
-      // The engine counted every pod it asked for as active; those that got no item were not created.
-      const status = itemsMissed === 0 ? result.status : { ...result.status, active: Math.max(0, result.status.active - itemsMissed) };
+      // The engine counted every pod it asked for as active; those that got no item or no quota slot were not created.
+      const notCreated = itemsMissed + overQuota;
+      const status = notCreated === 0 ? result.status : { ...result.status, active: Math.max(0, result.status.active - notCreated) };
       if (result.statusChanged || status.active !== job.status.active) {
         try {
           await this.deps.store.update({ ...job, status });

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../aws/dynamodb-work-queue.ts';
+import { DynamoDbResourceQuotas } from '../aws/dynamodb-resource-quotas.ts';
 import { ensureStateTable } from '../aws/state-table.ts';
 import type { Change } from '../controllers/deps.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -46,6 +47,7 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
   return {
     store: new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
     queues: new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
+    quotas: new DynamoDbResourceQuotas({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
     logs,
     launcher: new ProcessTaskLauncher({ logs, pidDir: join(stateDir, 'pids'), clock }),
     clock,

@@ -1,9 +1,12 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../aws/dynamodb-work-queue.ts';
+import { DynamoDbResourceQuotas } from '../aws/dynamodb-resource-quotas.ts';
+import type { ResourceQuotas } from '../ports/resource-quotas.ts';
 import { ensureStateTable } from '../aws/state-table.ts';
 import { CronJobController } from '../controllers/cronjob-controller.ts';
 import { JobController } from '../controllers/job-controller.ts';
@@ -39,6 +42,8 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** Serve the control endpoint the CLI notifies after a write. @default true */
   serveControl?: boolean;
+  /** Sees the DynamoDB client before first use (the benchmarks count its requests with a middleware). @default none */
+  observeDynamoClient?: (client: DynamoDBClient) => void;
 }
 
 type QueueItem = Change;
@@ -54,6 +59,8 @@ export class LocalRuntime {
   store!: StateStore;
   /** The local lease queue (`kind: WorkQueue`), in the same table: it survives restarts with the rest. */
   queues!: WorkQueue;
+  /** `kind: ResourceQuota` settings and charges, in the same table. */
+  quotas!: ResourceQuotas;
   launcher!: ProcessTaskLauncher;
   logs!: FileLogSink;
   private dynalite?: DynaliteHost;
@@ -80,9 +87,11 @@ export class LocalRuntime {
     try {
       this.dynalite = await startDynalite({ thread: true, ...(this.options.inMemory ? {} : { path: join(this.stateDir, 'db') }) });
       const client = localDynamoClient(this.dynalite.endpoint);
+      this.options.observeDynamoClient?.(client);
       await ensureStateTable(client, STATE_TABLE_NAME);
       this.store = withEventLog(new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() }), this.options.log);
       this.queues = new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
+      this.quotas = new DynamoDbResourceQuotas({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.logs = new FileLogSink(join(this.stateDir, 'logs'));
       this.launcher = new ProcessTaskLauncher({
         logs: this.logs,
@@ -102,7 +111,9 @@ export class LocalRuntime {
         logs: this.logs,
         clock: this.clock,
         queues: this.queues,
+        quotas: this.quotas,
         notify: (change) => this.enqueue(change),
+        wake: (change) => this.enqueue(change),
       };
       this.cronJobs = new CronJobController(deps);
       this.jobs = new JobController(deps);
@@ -139,6 +150,8 @@ export class LocalRuntime {
     );
     for (const cronJob of await this.store.list('CronJob', 'default')) this.enqueue({ kind: 'CronJob', key: cronJob.metadata });
     for (const job of await this.store.list('Job', 'default')) this.enqueue({ kind: 'Job', key: job.metadata });
+    // The quota controller's recount: charges a crash left behind go, and waiting Jobs get the slots.
+    this.enqueue({ kind: 'ResourceQuota', key: { namespace: 'default', name: '' } });
   }
 
   /**
@@ -175,7 +188,12 @@ export class LocalRuntime {
 
   private async process(key: string, item: QueueItem): Promise<void> {
     try {
-      const outcome = item.kind === 'CronJob' ? await this.cronJobs.sync(item.key) : item.kind === 'Job' ? await this.jobs.sync(item.key) : {};
+      let outcome: { requeueAtMs?: number } = {};
+      if (item.kind === 'CronJob') outcome = await this.cronJobs.sync(item.key);
+      else if (item.kind === 'Job') outcome = await this.jobs.sync(item.key);
+      // A quota applied, changed or deleted (`name`), or the periodic recount (no name): pods that ran before it are
+      // charged, leftovers released, waiting Jobs woken.
+      else if (item.kind === 'ResourceQuota') await this.jobs.quota.reconcile(item.key.namespace, { scanPods: item.key.name !== '' });
       this.failures.delete(key);
       if (outcome.requeueAtMs !== undefined) this.enqueue(item, outcome.requeueAtMs);
     } catch (error) {

@@ -4,12 +4,15 @@ import type { LogSink } from './log-sink.ts';
 import type { StateStore } from './state-store.ts';
 import type { TaskLauncher } from './task-launcher.ts';
 import type { WorkQueue } from './work-queue.ts';
+import type { ResourceQuotas } from './resource-quotas.ts';
 
 /** Where a command works: the embedded runtime's state directory (`connectLocal`) or a deployed stack (`connectAws`). */
 export interface Connection {
   store: StateStore;
   /** Work queues (`jobctl queue …`, `jobctl worker`): the local lease queue, or SQS on AWS. */
   queues: WorkQueue;
+  /** `kind: ResourceQuota` settings and usage, in the state table. */
+  quotas: ResourceQuotas;
   logs: LogSink;
   /** Stops tasks when the CLI itself must cascade a delete (only when no runtime runs; never on AWS). */
   launcher: TaskLauncher;

@@ -5,14 +5,14 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import { ValidationError, ValidationErrors } from '../errors.ts';
 import { notSupported } from './field-errors.ts';
-import type { CronJob, Job, WorkQueueManifest } from './types.ts';
+import type { CronJob, Job, ResourceQuotaManifest, WorkQueueManifest } from './types.ts';
 import { validateObject, type Finding, type ValidationMode } from './validate.ts';
 
 /** A manifest object as stored and run: validated and fully defaulted. */
 export type Manifest = CronJob | Job;
 
 /** Any object a manifest file may hold: a {@link Manifest}, or a `kind: WorkQueue` (applied to the WorkQueue port). */
-export type LoadedObject = Manifest | WorkQueueManifest;
+export type LoadedObject = Manifest | WorkQueueManifest | ResourceQuotaManifest;
 
 /** A field jobctl cannot honour and ignores; the run proceeds. */
 export interface ManifestWarning {
@@ -35,6 +35,8 @@ export interface LoadResult {
    * so a Job bound to a queue declared in the same file finds it.
    */
   queues: WorkQueueManifest[];
+  /** `kind: ResourceQuota` objects, in file order; like queues, applied before the Jobs they limit. */
+  quotas: ResourceQuotaManifest[];
   warnings: ManifestWarning[];
 }
 
@@ -216,15 +218,17 @@ export function loadManifests(text: string, file: string): LoadResult {
   return { ...split(placed.map((p) => p.object)), warnings: warnings.sort((a, b) => a.line - b.line) };
 }
 
-/** CronJobs and Jobs apart from WorkQueues, each in order. */
-function split(loaded: readonly LoadedObject[]): Pick<LoadResult, 'objects' | 'queues'> {
+/** CronJobs and Jobs apart from WorkQueues and ResourceQuotas, each in order. */
+function split(loaded: readonly LoadedObject[]): Pick<LoadResult, 'objects' | 'queues' | 'quotas'> {
   const objects: Manifest[] = [];
   const queues: WorkQueueManifest[] = [];
+  const quotas: ResourceQuotaManifest[] = [];
   for (const object of loaded) {
     if (object.kind === 'WorkQueue') queues.push(object);
+    else if (object.kind === 'ResourceQuota') quotas.push(object);
     else objects.push(object);
   }
-  return { objects, queues };
+  return { objects, queues, quotas };
 }
 
 function isListObject(raw: unknown): raw is Record<string, unknown> {

@@ -22,7 +22,10 @@ export type StructName =
   | 'ResourceList'
   | 'WorkQueue'
   | 'QueueObjectMeta'
-  | 'WorkQueueSpec';
+  | 'WorkQueueSpec'
+  | 'ResourceQuota'
+  | 'QuotaObjectMeta'
+  | 'ResourceQuotaSpec';
 
 /** JSON shape of one field. `int32`/`int64` are integers in Go's ranges; maps are `map[string]string`. */
 export type Shape =
@@ -111,6 +114,10 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
   WorkQueue: { apiVersion: string, kind: string, metadata: struct('QueueObjectMeta'), spec: struct('WorkQueueSpec'), status: { type: 'any' } },
   QueueObjectMeta: { name: string, namespace: string },
   WorkQueueSpec: { maxReceiveCount: int32, leaseSeconds: int32 },
+  ResourceQuota: { apiVersion: string, kind: string, metadata: struct('QuotaObjectMeta'), spec: struct('ResourceQuotaSpec'), status: { type: 'any' } },
+  QuotaObjectMeta: { name: string, namespace: string },
+  // `hard` is a ResourceList of quota resource names (not container ones): validateResourceQuota checks it.
+  ResourceQuotaSpec: { hard: { type: 'any' } },
 };
 
 /** Resource names Fargate and the local runtime can size a task by. */

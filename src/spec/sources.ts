@@ -15,13 +15,13 @@ export interface ManifestSource {
  * @throws ValidationErrors listing every `file:line field: reason`; JobctlError for an object defined twice.
  */
 export function loadManifestSources(sources: readonly ManifestSource[]): LoadResult {
-  const result: LoadResult = { objects: [], queues: [], warnings: [] };
+  const result: LoadResult = { objects: [], queues: [], quotas: [], warnings: [] };
   const errors: ValidationError[] = [];
   const seen = new Map<string, string>();
   for (const source of sources) {
     try {
       const loaded = loadManifests(source.text, source.file);
-      for (const object of [...loaded.queues, ...loaded.objects]) {
+      for (const object of [...loaded.quotas, ...loaded.queues, ...loaded.objects]) {
         const key = keyOf(object);
         const first = seen.get(key);
         if (first !== undefined) throw new JobctlError('Validation', `${key} is defined in both ${first} and ${source.file}`);
@@ -29,6 +29,7 @@ export function loadManifestSources(sources: readonly ManifestSource[]): LoadRes
       }
       result.objects.push(...loaded.objects);
       result.queues.push(...loaded.queues);
+      result.quotas.push(...loaded.quotas);
       result.warnings.push(...loaded.warnings);
     } catch (error) {
       if (error instanceof ValidationErrors) errors.push(...error.errors);

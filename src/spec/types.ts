@@ -236,6 +236,30 @@ export interface WorkQueueManifest {
   spec: WorkQueueSpec;
 }
 
+/**
+ * `kind: ResourceQuota` (`apiVersion: v1`) for the one resource jobctl counts, `pods`: the namespace's unfinished
+ * pods (tasks). Like a WorkQueue it is not a stored object: `apply` writes `spec.hard` through the ResourceQuotas
+ * port, and `get`/`describe resourcequota` show it with the namespace's `used`.
+ *
+ * @example
+ * // apiVersion: v1
+ * // kind: ResourceQuota
+ * // metadata: { name: pods }
+ * // spec: { hard: { pods: "50" } }
+ */
+export interface ResourceQuotaManifest {
+  apiVersion: 'v1';
+  kind: 'ResourceQuota';
+  metadata: { name: string; namespace: string };
+  spec: { hard: { pods: number } };
+}
+
+/**
+ * The largest `spec.hard.pods` jobctl accepts: every charged pod is recorded on one DynamoDB item (400 KB at most),
+ * which keeps admission one conditional write; 2,000 pod names of 63 characters stay well below it.
+ */
+export const MAX_QUOTA_PODS = 2_000;
+
 /** Labels and annotations Kubernetes puts on Jobs and pods, verbatim. */
 export const wellKnown = {
   jobName: 'job-name',

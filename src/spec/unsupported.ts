@@ -101,6 +101,24 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     }),
   ),
 
+  // QuotaObjectMeta: likewise for a ResourceQuota (the ResourceQuotas port keeps its name and `hard`).
+  ...['labels', 'annotations', 'generateName', 'finalizers', ...storedMeta, ...serverSetMeta].map(
+    (field): UnsupportedField => ({
+      struct: 'QuotaObjectMeta',
+      field,
+      severity: 'warning',
+      reason: 'a ResourceQuota keeps only metadata.name and spec.hard; ignored',
+    }),
+  ),
+  ...['scopes', 'scopeSelector'].map(
+    (field): UnsupportedField => ({
+      struct: 'ResourceQuotaSpec',
+      field,
+      severity: 'error',
+      reason: 'not supported: jobctl counts every unfinished pod of the namespace; a scoped quota would count fewer',
+    }),
+  ),
+
   // JobSpec
   {
     struct: 'JobSpec',

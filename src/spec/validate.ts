@@ -28,7 +28,7 @@ import {
 } from './field-errors.ts';
 import { parseQuantity, quantityFormatError } from './quantity.ts';
 import { standardResourceNames, structs, type Shape, type StructName } from './schema.ts';
-import type { CronJob, Job, WorkQueueManifest } from './types.ts';
+import { MAX_QUOTA_PODS, type CronJob, type Job, type ResourceQuotaManifest, type WorkQueueManifest } from './types.ts';
 import { findUnsupported, isEmptyValue } from './unsupported.ts';
 
 /** A problem (or a warning) at a field. `linePath` locates it when it differs from the reported `path`. */
@@ -55,7 +55,7 @@ export interface SourceInfo {
 
 /** A validated, defaulted object, or the reasons there is none. */
 export interface ValidatedObject {
-  object: CronJob | Job | WorkQueueManifest | undefined;
+  object: CronJob | Job | WorkQueueManifest | ResourceQuotaManifest | undefined;
   errors: Finding[];
   warnings: Finding[];
 }
@@ -528,7 +528,63 @@ function validateWorkQueue(queue: Obj, report: Reporter): void {
 }
 
 /** The kinds jobctl accepts, dispatched on `kind`; each has one apiVersion. */
-export const kindHandlers: readonly KindHandler<CronJob | Job | WorkQueueManifest>[] = [
+/** The quota resource names Kubernetes accepts for a pod count (`pods`, and its object-count form `count/pods`). */
+const podCountResources = ['pods', 'count/pods'];
+
+/**
+ * `kind: ResourceQuota`: a DNS-1123 subdomain name (Kubernetes' rule for it), and a `spec.hard` that limits pods
+ * only, with a whole, non-negative quantity — the one resource jobctl counts. Other resources (`cpu`, `count/jobs.batch`,
+ * …) are errors rather than ignored: a quota that is silently not enforced is worse than none.
+ */
+function validateResourceQuota(quota: Obj, report: Reporter): void {
+  const meta = sub(quota, 'metadata');
+  const name = str(meta, 'name');
+  if (!name) {
+    if (!report.isBad('metadata.name')) report.error('metadata.name', required('name is required'));
+  } else {
+    for (const msg of isDns1123Subdomain(name)) report.error('metadata.name', invalid(name, msg));
+  }
+  validateNamespace(meta, report);
+  const hard = sub(quota, 'spec')?.['hard'];
+  if (hard === undefined || hard === null) {
+    report.error('spec.hard', required('jobctl enforces spec.hard.pods'));
+    return;
+  }
+  if (!isObj(hard)) {
+    report.error('spec.hard', invalid(typeName(hard), 'must be a map of resource names to quantities'));
+    return;
+  }
+  const given = Object.keys(hard).filter((k) => podCountResources.includes(k));
+  if (given.length === 0) report.error('spec.hard.pods', required('jobctl enforces spec.hard.pods, the number of unfinished pods (tasks)'));
+  if (given.length > 1) report.error('spec.hard[count/pods]', invalid('count/pods', 'pods is given twice (as pods and count/pods)'));
+  for (const [resource, raw] of Object.entries(hard)) {
+    const path = `spec.hard[${resource}]`;
+    if (!podCountResources.includes(resource)) {
+      report.error(path, notSupported(resource, podCountResources) + ': jobctl counts pods only (each is a task)');
+      continue;
+    }
+    const text = typeof raw === 'number' || typeof raw === 'string' ? String(raw) : undefined;
+    const amount = text === undefined ? undefined : parseQuantity(text);
+    if (text === undefined) report.error(path, invalid(typeName(raw), 'must be a quantity such as "50"'));
+    else if (amount === undefined) report.error(path, invalid(text, quantityFormatError));
+    else if (!Number.isInteger(amount) || amount < 0) report.error(path, invalid(text, 'must be a whole number of pods, 0 or more'));
+    else if (amount > MAX_QUOTA_PODS) report.error(path, invalid(text, `must be no more than ${MAX_QUOTA_PODS} (jobctl keeps every charged pod on one DynamoDB item)`));
+  }
+}
+
+function buildResourceQuota(quota: Obj): ResourceQuotaManifest {
+  const meta = sub(quota, 'metadata');
+  const hard = sub(sub(quota, 'spec'), 'hard') ?? {};
+  const raw = hard['pods'] ?? hard['count/pods'];
+  return {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: { name: str(meta, 'name') ?? '', namespace: str(meta, 'namespace') || 'default' },
+    spec: { hard: { pods: parseQuantity(String(raw)) ?? 0 } },
+  };
+}
+
+export const kindHandlers: readonly KindHandler<CronJob | Job | WorkQueueManifest | ResourceQuotaManifest>[] = [
   {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
@@ -549,6 +605,14 @@ export const kindHandlers: readonly KindHandler<CronJob | Job | WorkQueueManifes
     struct: 'WorkQueue',
     validate: validateWorkQueue,
     build: (object) => applyWorkQueueDefaults(object as unknown as WorkQueueInput),
+    isStored: false,
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    struct: 'ResourceQuota',
+    validate: validateResourceQuota,
+    build: buildResourceQuota,
     isStored: false,
   },
 ];

@@ -26,6 +26,7 @@ function connectionOf(harness: RuntimeHarness): Connection {
   return {
     store: harness.runtime.store,
     queues: harness.runtime.queues,
+    quotas: harness.runtime.quotas,
     logs: harness.runtime.logs,
     launcher: harness.runtime.launcher,
     clock: harness.clock,

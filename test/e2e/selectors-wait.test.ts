@@ -29,6 +29,7 @@ function connectionOf(harness: RuntimeHarness): LocalConnection {
   return {
     store: harness.runtime.store,
     queues: harness.runtime.queues,
+    quotas: harness.runtime.quotas,
     logs: harness.runtime.logs,
     launcher: harness.runtime.launcher,
     clock: harness.clock,

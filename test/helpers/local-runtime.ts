@@ -22,6 +22,8 @@ export interface CliResult {
 export class RuntimeHarness {
   runtime!: LocalRuntime;
   readonly clock: ManualClock;
+  /** How long (real time) `advance` and `jobctl` wait for the runtime to settle; bulk tests raise it. */
+  settleTimeoutMs = 15_000;
 
   private constructor(
     readonly stateDir: string,
@@ -57,13 +59,13 @@ export class RuntimeHarness {
     const target = this.clock.now() + ms;
     // Step timer by timer so each wake-up's work (which may set new timers) settles before the next.
     for (;;) {
-      await this.runtime.settle(options);
+      await this.runtime.settle({ ...options, timeoutMs: this.settleTimeoutMs });
       const next = this.clock.nextTimerAtMs();
       if (next === undefined || next > target) break;
       this.clock.advanceTo(next);
     }
     this.clock.advanceTo(target);
-    await this.runtime.settle(options);
+    await this.runtime.settle({ ...options, timeoutMs: this.settleTimeoutMs });
   }
 
   /** Writes a manifest into the state directory (as a user saves a file) and returns its path. */
@@ -79,6 +81,7 @@ export class RuntimeHarness {
     const connection: LocalConnection = {
       store: this.runtime.store,
       queues: this.runtime.queues,
+      quotas: this.runtime.quotas,
       logs: this.runtime.logs,
       launcher: this.runtime.launcher,
       clock: this.clock,
@@ -95,7 +98,7 @@ export class RuntimeHarness {
       connect: async () => connection,
     });
     // The command's writes are acted on before the test looks again; long-running tasks are not waited for.
-    await this.runtime.settle({ tasks: false });
+    await this.runtime.settle({ tasks: false, timeoutMs: this.settleTimeoutMs });
     return { code, stdout, stderr };
   }
 }

@@ -142,12 +142,12 @@ describe('loadManifests', () => {
     {
       name: 'another kind',
       text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n',
-      expected: { path: 'kind', line: 2, detail: 'Unsupported value: "Deployment": supported values: "CronJob", "Job", "WorkQueue"' },
+      expected: { path: 'kind', line: 2, detail: 'Unsupported value: "Deployment": supported values: "CronJob", "Job", "WorkQueue", "ResourceQuota"' },
     },
     {
       name: 'no kind',
       text: 'apiVersion: batch/v1\nmetadata:\n  name: d\n',
-      expected: { path: 'kind', line: 1, detail: 'Required value: supported kinds: "CronJob", "Job", "WorkQueue"' },
+      expected: { path: 'kind', line: 1, detail: 'Required value: supported kinds: "CronJob", "Job", "WorkQueue", "ResourceQuota"' },
     },
     {
       name: 'no apiVersion',

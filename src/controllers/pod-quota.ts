@@ -1,0 +1,139 @@
+import { isJobFinished } from '../engine/object-meta.ts';
+import { isPodFinished } from '../engine/task-exit.ts';
+import type { PodAdmission, QuotaUsage } from '../ports/resource-quotas.ts';
+import type { Job, Pod } from '../spec/types.ts';
+import { recordEvents, type ControllerDeps } from './deps.ts';
+
+/** Jobs woken at most per freed-slot check: a wake is cheap, but a thousand at once would only be denied again. */
+const MAX_WAKE = 100;
+/**
+ * How long a charge whose pod is not (yet) in the store is left alone by the reconcile: the controller charges a pod
+ * just before storing it, so only a crash in between (or a Job deleted then) leaves such a charge for longer.
+ */
+export const CHARGE_GRACE_MS = 60_000;
+
+/**
+ * The quota's part of the Job controller: the API server's quota admission (`ResourceQuota`, resource `pods`) and
+ * the quota controller's usage recount, over the {@link ResourceQuotas} port.
+ *
+ * - Before a pod is created it is admitted (charged). A denied pod is not created: its Job waits in the namespace's
+ *   waiting list and gets a `Warning FailedCreate` event with the API server's message, once per wait, as
+ *   Kubernetes' Job controller records it when quota admission rejects a pod. It does not fail the Job.
+ * - The charge of a pod goes when the Job's sync sees it finished, or when its Job is deleted; then as many waiting
+ *   Jobs as there are free slots are woken (oldest first) through `deps.wake` (or `deps.notify`).
+ * - `reconcile` is the safety net for charges a crash left behind (the periodic resync calls it).
+ */
+export class PodQuota {
+  constructor(private readonly deps: Pick<ControllerDeps, 'store' | 'clock' | 'quotas' | 'notify' | 'wake'>) {}
+
+  get isEnabled(): boolean {
+    return this.deps.quotas !== undefined;
+  }
+
+  /** Charges `pod`; admitted when the namespace has no quota. */
+  async admit(job: Job, pod: Pod): Promise<PodAdmission> {
+    if (this.deps.quotas === undefined) return { admitted: true };
+    return this.deps.quotas.admit(job.metadata.namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs: this.deps.clock.now() });
+  }
+
+  /**
+   * The Job waits for a slot: recorded in the waiting list, with the `FailedCreate` event the first time. Then the
+   * usage is read again, so a slot freed between the denial and the wait is not missed (its release woke nobody).
+   */
+  async hold(job: Job, podName: string, denial: Extract<PodAdmission, { admitted: false }>): Promise<void> {
+    const quotas = this.deps.quotas!;
+    const { namespace, name } = job.metadata;
+    const isNew = await quotas.hold(namespace, { name, creationTimestamp: job.metadata.creationTimestamp ?? '' });
+    if (isNew) {
+      // The API server's quota admission error (plugin/pkg/admission/resourcequota), as the Job controller records it.
+      const message = `Error creating: pods "${podName}" is forbidden: exceeded quota: ${denial.quotaName}, requested: pods=1, used: pods=${denial.used}, limited: pods=${denial.limit}`;
+      await recordEvents(this.deps, { kind: 'Job', namespace, name }, [{ type: 'Warning', reason: 'FailedCreate', message }]);
+    }
+    await this.wake(namespace);
+  }
+
+  /**
+   * Releases the charges of this Job's finished pods (and, when the Job is being removed, of all its pods), then
+   * wakes waiting Jobs for the slots that are free.
+   */
+  async releaseFinished(job: Job, pods: readonly Pod[], options: { all?: boolean } = {}): Promise<void> {
+    const quotas = this.deps.quotas;
+    if (quotas === undefined) return;
+    const namespace = job.metadata.namespace;
+    const finished = options.all ? pods : pods.filter(isPodFinished);
+    if (finished.length === 0 && !options.all) return;
+    const usage = await quotas.usage(namespace);
+    if (usage === undefined) return;
+    const names = new Set(finished.map((p) => p.metadata.name));
+    const charged = [...usage.holders.values()].filter((h) => h.jobName === job.metadata.name && (options.all || names.has(h.podName)));
+    if (charged.length === 0) return;
+    const released = await quotas.release(namespace, charged.map((h) => ({ podName: h.podName })));
+    await this.wakeFor(namespace, usage, usage.holders.size - released);
+  }
+
+  /** Wakes as many waiting Jobs as there are free slots. */
+  async wake(namespace: string): Promise<number> {
+    const quotas = this.deps.quotas;
+    if (quotas === undefined) return 0;
+    const usage = await quotas.usage(namespace);
+    if (usage === undefined) {
+      // No quota any more: every waiting Job may go.
+      let woken = 0;
+      for (;;) {
+        const n = await this.popAndWake(namespace, MAX_WAKE);
+        woken += n;
+        if (n < MAX_WAKE) return woken;
+      }
+    }
+    return this.wakeFor(namespace, usage, usage.holders.size);
+  }
+
+  /**
+   * The quota controller's recount: charges whose pod is gone or finished (and older than {@link CHARGE_GRACE_MS})
+   * are released; with `scanPods`, unfinished pods not charged are charged (pods that ran before the quota existed,
+   * which Kubernetes counts too). Returns what changed.
+   */
+  async reconcile(namespace: string, options: { scanPods?: boolean } = {}): Promise<{ released: number; charged: number }> {
+    const quotas = this.deps.quotas;
+    if (quotas === undefined) return { released: 0, charged: 0 };
+    const usage = await quotas.usage(namespace);
+    if (usage === undefined) {
+      await this.wake(namespace); // the last quota was deleted: Jobs still waiting go
+      return { released: 0, charged: 0 };
+    }
+    const now = this.deps.clock.now();
+    const stale: Array<{ podName: string; chargedAtMs: number }> = [];
+    for (const charge of usage.holders.values()) {
+      if (now - charge.chargedAtMs < CHARGE_GRACE_MS) continue;
+      const pod = await this.deps.store.getPod({ namespace, name: charge.jobName }, charge.podName);
+      if (pod === undefined || isPodFinished(pod)) stale.push({ podName: charge.podName, chargedAtMs: charge.chargedAtMs });
+    }
+    const released = await quotas.release(namespace, stale);
+    let charged = 0;
+    if (options.scanPods) {
+      for (const job of await this.deps.store.list('Job', namespace)) {
+        if (isJobFinished(job)) continue;
+        for (const pod of await this.deps.store.listPods(job.metadata)) {
+          if (isPodFinished(pod) || usage.holders.has(pod.metadata.name)) continue;
+          await quotas.charge(namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs: now });
+          charged++;
+        }
+      }
+    }
+    // Slots freed here, or a quota raised: waiting Jobs get them.
+    await this.wake(namespace);
+    return { released, charged };
+  }
+
+  private async wakeFor(namespace: string, usage: QuotaUsage, used: number): Promise<number> {
+    const free = usage.limit - used;
+    return free > 0 ? this.popAndWake(namespace, Math.min(free, MAX_WAKE)) : 0;
+  }
+
+  private async popAndWake(namespace: string, max: number): Promise<number> {
+    const woken = await this.deps.quotas!.popWaiting(namespace, max);
+    const wake = this.deps.wake ?? this.deps.notify;
+    for (const job of woken) wake?.({ kind: 'Job', key: { namespace, name: job.name } });
+    return woken.length;
+  }
+}
