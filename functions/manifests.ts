@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../src/aws/dynamodb-work-queue.ts';
+import { DynamoDbResourceQuotas } from '../src/aws/dynamodb-resource-quotas.ts';
 import { loadDispatcherEnv } from '../src/aws/env.ts';
 import { handleManifestsEvent, type ManifestsEvent, type ManifestsResult } from '../src/aws/lambda-manifests.ts';
 import { SystemClock } from '../src/local/clock.ts';
@@ -18,4 +19,6 @@ const store = new DynamoDbStateStore({ client, tableName: env.tableName, now: ()
 // Queue settings records only: the queues' SQS side is CloudFormation's (the construct creates them).
 const queues = new DynamoDbWorkQueue({ client, tableName: env.tableName, now: () => clock.now() });
 
-export const handler = (event: ManifestsEvent): Promise<ManifestsResult> => handleManifestsEvent({ store, clock, queues }, event);
+const quotas = new DynamoDbResourceQuotas({ client, tableName: env.tableName, now: () => clock.now() });
+
+export const handler = (event: ManifestsEvent): Promise<ManifestsResult> => handleManifestsEvent({ store, clock, queues, quotas }, event);

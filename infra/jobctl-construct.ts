@@ -26,7 +26,7 @@ const WORK_QUEUE_PREFIX = 'jobctl-';
 import { stateTableKeys } from '../src/aws/state-table.ts';
 import type { ManifestsProperties } from '../src/aws/lambda-manifests.ts';
 import { sqsRedriveCount } from '../src/aws/sqs-work-queue.ts';
-import type { CronJob, Job, WorkQueueManifest } from '../src/spec/types.ts';
+import type { CronJob, Job, WorkQueueManifest, ResourceQuotaManifest } from '../src/spec/types.ts';
 import { JOBCTL_ENV } from './lambda-env.ts';
 import { readManifests } from './manifest-source.ts';
 import { nagResourceId } from './nag-id.ts';
@@ -172,6 +172,8 @@ export class Jobctl extends Construct {
   public readonly resyncSchedule: scheduler.CfnSchedule;
   /** The config file's `kind: WorkQueue` manifests. */
   public readonly workQueueManifests: readonly WorkQueueManifest[];
+  /** The config file's `kind: ResourceQuota` manifests, written into the state table on deploy. */
+  public readonly resourceQuotaManifests: readonly ResourceQuotaManifest[];
   /** Their SQS queues and dead-letter queues (`jobctl-<name>`, `jobctl-<name>-dlq`). */
   public readonly workQueues: ReadonlyArray<{ readonly name: string; readonly queue: sqs.Queue; readonly deadLetterQueue: sqs.Queue }>;
   /** The `Custom::JobctlManifests` resource writing the config file's objects into the table. */
@@ -187,8 +189,9 @@ export class Jobctl extends Construct {
     this.taskFamilyPrefix = props.taskFamilyPrefix ?? 'jobctl';
 
     // Manifests first: a bad one should fail synth before anything else is built.
-    const { objects, warnings, queues } = loadOrThrow(props.manifests);
+    const { objects, warnings, queues, quotas } = loadOrThrow(props.manifests);
     this.workQueueManifests = queues;
+    this.resourceQuotaManifests = quotas;
     this.cronJobs = objects.filter((o): o is CronJob => o.kind === 'CronJob');
     this.jobs = objects.filter((o): o is Job => o.kind === 'Job');
     for (const w of warnings) {
@@ -348,6 +351,7 @@ export class Jobctl extends Construct {
       StackName: Stack.of(this).stackName,
       Manifests: JSON.stringify(objects),
       Queues: JSON.stringify(this.workQueueManifests),
+      Quotas: JSON.stringify(this.resourceQuotaManifests),
     };
     const resource = new CustomResource(this, 'Manifests', { serviceToken: provider.serviceToken, resourceType: 'Custom::JobctlManifests', properties });
     resource.node.addDependency(this.jobController);

@@ -1,7 +1,8 @@
 import type { Clock } from '../ports/clock.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
-import type { WorkQueueManifest } from '../spec/types.ts';
+import type { ResourceQuotaManifest, WorkQueueManifest } from '../spec/types.ts';
+import type { ResourceQuotas } from '../ports/resource-quotas.ts';
 import { applyStackManifests, removeStackManifests, waitForJobDeletions, type StackManifest, type StackObjectOutcome } from './stack-manifests.ts';
 
 /** How long stack deletion waits for the removed Jobs' tasks to stop (the manifests function's timeout is 5 min). */
@@ -18,6 +19,8 @@ export interface ManifestsProperties {
   Manifests: string;
   /** JSON array of the config file's `kind: WorkQueue` manifests (their SQS queues are CloudFormation's). @default "[]" */
   Queues?: string;
+  /** JSON array of the config file's `kind: ResourceQuota` manifests. @default "[]" */
+  Quotas?: string;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function handleManifestsEvent(
     store: StateStore;
     clock: Clock;
     queues?: WorkQueue;
+    quotas?: ResourceQuotas;
     log?: (record: Record<string, unknown>) => void;
     /** Waits between checks that the removed Jobs are gone (stack deletion). @default - a timer */
     sleep?: (ms: number) => Promise<void>;
@@ -66,7 +70,8 @@ export async function handleManifestsEvent(
       const desired = parseManifests(props.Manifests, 'ResourceProperties.Manifests');
       const previous = event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? parseManifests(event.OldResourceProperties.Manifests, 'OldResourceProperties.Manifests') : undefined;
       const queues = deps.queues === undefined ? undefined : { queues: deps.queues, desired: parseQueues(props.Queues, 'ResourceProperties.Queues'), ...(event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? { previous: parseQueues(event.OldResourceProperties.Queues, 'OldResourceProperties.Queues') } : {}) };
-      outcomes = await applyStackManifests(deps, { stackName, desired, ...(previous === undefined ? {} : { previous }), ...(queues === undefined ? {} : { queues }) });
+      const quotas = deps.quotas === undefined ? undefined : { quotas: deps.quotas, desired: parseQuotas(props.Quotas, 'ResourceProperties.Quotas'), ...(event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? { previous: parseQuotas(event.OldResourceProperties.Quotas, 'OldResourceProperties.Quotas') } : {}) };
+      outcomes = await applyStackManifests(deps, { stackName, desired, ...(previous === undefined ? {} : { previous }), ...(queues === undefined ? {} : { queues }), ...(quotas === undefined ? {} : { quotas }) });
       break;
     }
     case 'Delete':
@@ -78,6 +83,9 @@ export async function handleManifestsEvent(
         await deps.queues!.deleteQueue(q.metadata.name);
         outcomes.push({ kind: 'WorkQueue', name: q.metadata.name, action: 'deleted' });
       }
+      for (const q of deps.quotas === undefined ? [] : parseQuotas(props.Quotas, 'ResourceProperties.Quotas')) {
+        if (await deps.quotas!.delete(q.metadata.namespace, q.metadata.name)) outcomes.push({ kind: 'ResourceQuota', name: q.metadata.name, action: 'deleted' });
+      }
       break;
     default:
       throw new TypeError(`manifests: RequestType: invalid value ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}: must be Create, Update or Delete`);
@@ -85,6 +93,15 @@ export async function handleManifestsEvent(
   (deps.log ?? ((r) => console.log(JSON.stringify(r))))({ msg: 'manifests applied', requestType: event.RequestType, stackName, outcomes });
   const count = (action: StackObjectOutcome['action']) => outcomes.filter((o) => o.action === action).length;
   return { PhysicalResourceId: physicalId, Data: { Created: count('created'), Configured: count('configured'), Unchanged: count('unchanged') + count('not-recreated'), Deleted: count('deleted') } };
+}
+
+function parseQuotas(text: unknown, where: string): ResourceQuotaManifest[] {
+  if (text === undefined) return [];
+  if (typeof text !== 'string') throw new TypeError(`manifests: ${where}: required JSON string, got ${typeof text}`);
+  const parsed: unknown = JSON.parse(text);
+  const isQuota = (q: Partial<ResourceQuotaManifest> | null) => q?.kind === 'ResourceQuota' && typeof q.metadata?.name === 'string' && typeof q.metadata.namespace === 'string' && typeof q.spec?.hard?.pods === 'number';
+  if (!Array.isArray(parsed) || !parsed.every(isQuota)) throw new TypeError(`manifests: ${where}: must be a JSON array of ResourceQuota manifests`);
+  return parsed as ResourceQuotaManifest[];
 }
 
 function parseQueues(text: unknown, where: string): WorkQueueManifest[] {

@@ -7,14 +7,15 @@ import { assertJobUpdatable } from '../engine/job-updates.ts';
 import { ConflictError, JobctlError } from '../errors.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import { declaringStack, managedByAnnotation, stackManager } from '../spec/ownership.ts';
-import type { CronJob, Job, WorkQueueManifest } from '../spec/types.ts';
+import type { CronJob, Job, ResourceQuotaManifest, WorkQueueManifest } from '../spec/types.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
+import type { ResourceQuotas } from '../ports/resource-quotas.ts';
 
 /** A validated manifest of a stack's config file. */
 export type StackManifest = CronJob | Job;
 
 export interface StackObjectOutcome {
-  kind: 'CronJob' | 'Job' | 'WorkQueue';
+  kind: 'CronJob' | 'Job' | 'WorkQueue' | 'ResourceQuota';
   name: string;
   action: 'created' | 'configured' | 'unchanged' | 'deleted' | 'not-recreated';
 }
@@ -51,10 +52,11 @@ const MAX_PLAN_ATTEMPTS = 5;
  */
 export async function applyStackManifests(
   deps: Deps,
-  input: { stackName: string; desired: readonly StackManifest[]; previous?: readonly StackManifest[]; queues?: StackQueues },
+  input: { stackName: string; desired: readonly StackManifest[]; previous?: readonly StackManifest[]; queues?: StackQueues; quotas?: StackQuotas },
 ): Promise<StackObjectOutcome[]> {
-  // Queues first: a Job of the same file bound to one finds it when the stream syncs it.
-  const queueOutcomes = input.queues === undefined ? [] : await applyStackQueues(input.queues);
+  // Quotas and queues first: a Job of the same file is held by its quota, and finds its queue, from its first sync.
+  const quotaOutcomes = input.quotas === undefined ? [] : await applyStackQuotas(input.quotas);
+  const queueOutcomes = [...quotaOutcomes, ...(input.queues === undefined ? [] : await applyStackQueues(input.queues))];
   const manager = stackManager(input.stackName);
   const previous = new Map((input.previous ?? []).map((m) => [keyOf(m), m]));
   const desiredKeys = new Set(input.desired.map(keyOf));
@@ -82,6 +84,33 @@ export interface StackQueues {
   queues: WorkQueue;
   desired: readonly WorkQueueManifest[];
   previous?: readonly WorkQueueManifest[];
+}
+
+/**
+ * The config file's `kind: ResourceQuota` manifests, written through the ResourceQuotas port on every deploy; one the
+ * previous deploy declared and this one does not is deleted (Jobs waiting for it are woken by the stream record).
+ */
+export interface StackQuotas {
+  quotas: ResourceQuotas;
+  desired: readonly ResourceQuotaManifest[];
+  previous?: readonly ResourceQuotaManifest[];
+}
+
+async function applyStackQuotas(input: StackQuotas): Promise<StackObjectOutcome[]> {
+  const outcomes: StackObjectOutcome[] = [];
+  for (const q of input.desired) {
+    const { name, namespace } = q.metadata;
+    const before = (await input.quotas.list(namespace)).find((v) => v.name === name);
+    const action = before === undefined ? 'created' : isDeepStrictEqual(before.hard, q.spec.hard) ? 'unchanged' : 'configured';
+    if (action !== 'unchanged') await input.quotas.put(namespace, name, q.spec.hard);
+    outcomes.push({ kind: 'ResourceQuota', name, action });
+  }
+  const kept = new Set(input.desired.map((q) => `${q.metadata.namespace}/${q.metadata.name}`));
+  for (const gone of input.previous ?? []) {
+    if (kept.has(`${gone.metadata.namespace}/${gone.metadata.name}`)) continue;
+    if (await input.quotas.delete(gone.metadata.namespace, gone.metadata.name)) outcomes.push({ kind: 'ResourceQuota', name: gone.metadata.name, action: 'deleted' });
+  }
+  return outcomes;
 }
 
 async function applyStackQueues(input: StackQueues): Promise<StackObjectOutcome[]> {

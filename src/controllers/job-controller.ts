@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { AlreadyExistsError, ConflictError, NotFoundError, TaskLaunchError, assertNever } from '../errors.ts';
 import { syncJob } from '../engine/job-sync.ts';
 import { applyStartError, applyStopRequest, applyTaskExit, applyTaskStart, isStopRequested } from '../engine/task-exit.ts';
@@ -148,7 +149,10 @@ export class JobController {
       // The engine counted every pod it asked for as active; those that got no item or no quota slot were not created.
       const notCreated = itemsMissed + overQuota;
       const status = notCreated === 0 ? result.status : { ...result.status, active: Math.max(0, result.status.active - notCreated) };
-      if (result.statusChanged || status.active !== job.status.active) {
+      // Compared again after the correction: a held Job synced again must not rewrite an unchanged status (on AWS the
+      // write's stream record would sync it again, for ever).
+      const statusChanged = notCreated === 0 ? result.statusChanged : !isDeepStrictEqual(status, job.status);
+      if (statusChanged) {
         try {
           await this.deps.store.update({ ...job, status });
         } catch (error) {

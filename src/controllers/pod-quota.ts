@@ -6,6 +6,20 @@ import { recordEvents, type ControllerDeps } from './deps.ts';
 
 /** Jobs woken at most per freed-slot check: a wake is cheap, but a thousand at once would only be denied again. */
 const MAX_WAKE = 100;
+/** Pages of the waiting list read per wake while skipping stale entries. */
+const MAX_POP_ROUNDS = 5;
+
+/**
+ * Whether the Job may still want pods it does not have (so a wait for a slot can still be what holds it): unfinished,
+ * not being deleted or suspended, fewer active pods than it runs at once. A Job in its failure back-off also passes;
+ * its sync then creates nothing and the slot goes to the next wake.
+ */
+function mayCreatePods(job: Job): boolean {
+  if (isJobFinished(job) || job.metadata.deletionTimestamp !== undefined || job.spec.suspend) return false;
+  const { parallelism, completions } = job.spec;
+  const wanted = completions === undefined ? parallelism : Math.min(parallelism, completions - job.status.succeeded);
+  return job.status.active < wanted;
+}
 /**
  * How long a charge whose pod is not (yet) in the store is left alone by the reconcile: the controller charges a pod
  * just before storing it, so only a crash in between (or a Job deleted then) leaves such a charge for longer.
@@ -130,10 +144,24 @@ export class PodQuota {
     return free > 0 ? this.popAndWake(namespace, Math.min(free, MAX_WAKE)) : 0;
   }
 
+  /**
+   * Wakes up to `max` waiting Jobs, oldest first. An entry can be stale (its Job was deleted, finished, or got its
+   * pods through a sync of its own): it is dropped and the next one taken, so a freed slot is not spent on a Job that
+   * does not need it. Returns how many were woken.
+   */
   private async popAndWake(namespace: string, max: number): Promise<number> {
-    const woken = await this.deps.quotas!.popWaiting(namespace, max);
     const wake = this.deps.wake ?? this.deps.notify;
-    for (const job of woken) wake?.({ kind: 'Job', key: { namespace, name: job.name } });
-    return woken.length;
+    let woken = 0;
+    for (let round = 0; woken < max && round < MAX_POP_ROUNDS; round++) {
+      const popped = await this.deps.quotas!.popWaiting(namespace, max - woken);
+      if (popped.length === 0) break;
+      for (const held of popped) {
+        const job = await this.deps.store.get('Job', { namespace, name: held.name });
+        if (job === undefined || !mayCreatePods(job)) continue;
+        wake?.({ kind: 'Job', key: { namespace, name: held.name } });
+        woken++;
+      }
+    }
+    return woken;
   }
 }

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
+import { DynamoDbResourceQuotas } from '../../src/aws/dynamodb-resource-quotas.ts';
 import { ensureStateTable } from '../../src/aws/state-table.ts';
 import { ManualClock } from '../../src/local/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
@@ -65,67 +66,102 @@ spec:
   ).objects[0] as Job;
 }
 
+interface BulkRun {
+  jobs: Job[];
+  pods: number;
+  tasks: number;
+  /** The most tasks started and not yet reported stopped, seen after every controller invocation. */
+  peakRunning: number;
+  throttled: number;
+}
+
+/**
+ * Creates `JOBS` Jobs and drives the job-controller handler as AWS would: stream batches, ECS task events (each task
+ * stops successfully the round after it started) and due requeue schedules, until every Job succeeded.
+ */
+async function runBulk(tableName: string, options: { quota?: number } = {}): Promise<BulkRun> {
+  const clock = new ManualClock(T0);
+  await ensureStateTable(db.client, tableName);
+  const { client, throttled } = throttlingClient(7);
+  const store = new DynamoDbStateStore({ client, tableName, now: () => clock.now() });
+  const quotas = new DynamoDbResourceQuotas({ client, tableName, now: () => clock.now() });
+  const stream = new StreamSimulator(db, tableName);
+  const ecs = new FakeEcs();
+  const scheduler = new FakeScheduler();
+  try {
+    const { createHandler } = await import('../../functions/job-controller.ts');
+    const controller = createHandler({
+      store,
+      launcher: ecs.launcher(store),
+      logs: logSink(),
+      clock,
+      requeue: scheduler.requeue(),
+      sleep: async (ms) => clock.advance(ms),
+      maxInlineWaitMs: 60_000,
+      quotas,
+      log: () => {},
+    });
+    if (options.quota !== undefined) await quotas.put('default', 'tasks', { pods: options.quota });
+    for (let i = 0; i < JOBS; i++) {
+      if (i % 5 === 0) {
+        ecs.failNext(() => {
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+        });
+      }
+      await store.create(job(i));
+    }
+    const reported = new Set<string>();
+    let peakRunning = 0;
+    const observe = () => (peakRunning = Math.max(peakRunning, ecs.tasksByToken.size - reported.size));
+    for (let round = 0; round < 200; round++) {
+      const records = await stream.records();
+      if (records.length > 0) {
+        const result = await controller({ Records: records }, context);
+        expect(result).toEqual({ batchItemFailures: [] });
+        observe();
+      }
+      for (const task of [...ecs.tasksByToken.values()]) {
+        if (reported.has(task.taskArn)) continue;
+        reported.add(task.taskArn);
+        await controller(taskEvent({ taskArn: task.taskArn, group: task.group, version: 6, status: 'STOPPED', atMs: clock.now(), startedAtMs: clock.now() - 1_000, exitCode: 0 }), context);
+        observe();
+      }
+      const due = scheduler.takeDue(clock.now());
+      for (const p of due) {
+        await controller(p, context);
+        observe();
+      }
+      if (records.length === 0 && due.length === 0 && reported.size === ecs.tasksByToken.size) {
+        const done = (await store.list('Job', 'default')).filter((j) => j.status.succeeded === 1).length;
+        if (done === JOBS) break;
+        clock.advance(scheduler.nextDueMs() !== undefined ? Math.max(0, scheduler.nextDueMs()! - clock.now()) : 1_000);
+      }
+    }
+    return { jobs: await store.list('Job', 'default'), pods: (await store.list('Pod', 'default')).length, tasks: ecs.tasksByToken.size, peakRunning, throttled: throttled() };
+  } finally {
+    ecs.restore();
+    scheduler.restore();
+    client.destroy();
+  }
+}
+
 describe('many Jobs through the AWS handlers under throttling', () => {
   it(`runs ${JOBS} Jobs once each with every 7th DynamoDB request and every 5th RunTask throttled`, async () => {
-    const clock = new ManualClock(T0);
-    const tableName = 'bulk-throttling';
-    await ensureStateTable(db.client, tableName);
-    const { client, throttled } = throttlingClient(7);
-    const store = new DynamoDbStateStore({ client, tableName, now: () => clock.now() });
-    const stream = new StreamSimulator(db, tableName);
-    const ecs = new FakeEcs();
-    const scheduler = new FakeScheduler();
-    try {
-      const { createHandler } = await import('../../functions/job-controller.ts');
-      const controller = createHandler({
-        store,
-        launcher: ecs.launcher(store),
-        logs: logSink(),
-        clock,
-        requeue: scheduler.requeue(),
-        sleep: async (ms) => clock.advance(ms),
-        maxInlineWaitMs: 60_000,
-        log: () => {},
-      });
-      for (let i = 0; i < JOBS; i++) {
-        if (i % 5 === 0) {
-          ecs.failNext(() => {
-            throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
-          });
-        }
-        await store.create(job(i));
-      }
-      const reported = new Set<string>();
-      for (let round = 0; round < 30; round++) {
-        const records = await stream.records();
-        if (records.length > 0) {
-          const result = await controller({ Records: records }, context);
-          expect(result).toEqual({ batchItemFailures: [] });
-        }
-        for (const task of ecs.tasksByToken.values()) {
-          if (reported.has(task.taskArn)) continue;
-          reported.add(task.taskArn);
-          await controller(taskEvent({ taskArn: task.taskArn, group: task.group, version: 6, status: 'STOPPED', atMs: clock.now(), startedAtMs: clock.now() - 1_000, exitCode: 0 }), context);
-        }
-        const due = scheduler.takeDue(clock.now());
-        for (const p of due) await controller(p, context);
-        if (records.length === 0 && due.length === 0 && reported.size === ecs.tasksByToken.size) {
-          const done = (await store.list('Job', 'default')).filter((j) => j.status.succeeded === 1).length;
-          if (done === JOBS) break;
-          clock.advance(scheduler.nextDueMs() !== undefined ? Math.max(0, scheduler.nextDueMs()! - clock.now()) : 1_000);
-        }
-      }
-      const jobs = await store.list('Job', 'default');
-      expect(jobs).toHaveLength(JOBS);
-      expect(jobs.filter((j) => j.status.succeeded === 1)).toHaveLength(JOBS);
-      expect(ecs.tasksByToken.size).toBe(JOBS); // one task per Job: throttled RunTasks were retried with their token
-      const pods = await store.list('Pod', 'default');
-      expect(pods).toHaveLength(JOBS);
-      expect(throttled()).toBeGreaterThan(50);
-    } finally {
-      ecs.restore();
-      scheduler.restore();
-      client.destroy();
-    }
+    const run = await runBulk('bulk-throttling');
+    expect(run.jobs).toHaveLength(JOBS);
+    expect(run.jobs.filter((j) => j.status.succeeded === 1)).toHaveLength(JOBS);
+    expect(run.tasks).toBe(JOBS); // one task per Job: throttled RunTasks were retried with their token
+    expect(run.pods).toBe(JOBS);
+    expect(run.throttled).toBeGreaterThan(50);
+  });
+
+  it(`runs ${JOBS} Jobs under a ResourceQuota of 8 pods, throttled alike: never more than 8 tasks at once, none doubled`, async () => {
+    const run = await runBulk('bulk-quota-throttling', { quota: 8 });
+    expect(run.jobs.filter((j) => j.status.succeeded === 1 && j.status.failed === 0)).toHaveLength(JOBS);
+    expect(run.tasks).toBe(JOBS);
+    expect(run.pods).toBe(JOBS);
+    expect(run.peakRunning).toBeLessThanOrEqual(8);
+    expect(run.peakRunning).toBe(8); // held Jobs were woken as slots freed, in the same invocations
+    expect(run.throttled).toBeGreaterThan(50);
   });
 });

@@ -2,6 +2,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../../src/aws/dynamodb-work-queue.ts';
+import { DynamoDbResourceQuotas } from '../../src/aws/dynamodb-resource-quotas.ts';
 import { handleManifestsEvent, type ManifestsEvent } from '../../src/aws/lambda-manifests.ts';
 import { applyStackManifests, removeStackManifests, type StackManifest } from '../../src/aws/stack-manifests.ts';
 import { ensureStateTable } from '../../src/aws/state-table.ts';
@@ -220,6 +221,28 @@ describe('WorkQueue manifests on deploy', () => {
     expect((await queues.stats('fruits')).pending).toBe(1); // items survive a settings change
     expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [], previous: [queue(4)] } })).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'deleted' }]);
     expect(await queues.describeQueue('fruits')).toBeUndefined();
+  });
+
+  it('writes the ResourceQuotas the file declares, updates them, and deletes one the file drops (a Delete request too)', async () => {
+    const tableName = `stack-manifests-${tables}`;
+    const quotas = new DynamoDbResourceQuotas({ client: db.client, tableName, now: () => clock.now() });
+    const quota = (pods: number) => loadManifestSources([{ file: 'q.yaml', text: `apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: tasks }\nspec: { hard: { pods: "${pods}" } }\n` }]).quotas[0]!;
+    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], quotas: { quotas, desired: [quota(50)] } })).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'created' }]);
+    expect((await quotas.list('default')).map((q) => q.hard.pods)).toEqual([50]);
+    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], quotas: { quotas, desired: [quota(50)], previous: [quota(50)] } })).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'unchanged' }]);
+    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], quotas: { quotas, desired: [quota(20)], previous: [quota(50)] } })).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'configured' }]);
+    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], quotas: { quotas, desired: [], previous: [quota(20)] } })).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'deleted' }]);
+    expect(await quotas.list('default')).toEqual([]);
+
+    const props = { StackName: 'Jobctl', Manifests: '[]', Quotas: JSON.stringify([quota(5)]) };
+    await handleManifestsEvent({ store, clock, quotas, log: () => {} }, { RequestType: 'Create', ResourceProperties: props });
+    expect((await quotas.list('default')).map((q) => q.hard.pods)).toEqual([5]);
+    const deleted = await handleManifestsEvent({ store, clock, quotas, log: () => {}, sleep: async () => {} }, { RequestType: 'Delete', PhysicalResourceId: 'jobctl-manifests-Jobctl', ResourceProperties: props });
+    expect(deleted.Data.Deleted).toBe(1);
+    expect(await quotas.list('default')).toEqual([]);
+    await expect(handleManifestsEvent({ store, clock, quotas, log: () => {} }, { RequestType: 'Create', ResourceProperties: { ...props, Quotas: '[{"kind":"ResourceQuota"}]' } })).rejects.toThrow(
+      'manifests: ResourceProperties.Quotas: must be a JSON array of ResourceQuota manifests',
+    );
   });
 });
 
