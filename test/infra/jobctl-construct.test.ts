@@ -128,7 +128,7 @@ describe('Jobctl manifests', () => {
     expect(writers).toHaveLength(1);
   });
 
-  it('creates an encrypted SQS queue and dead-letter queue per WorkQueue manifest, and records its settings on deploy', () => {
+  it('creates an encrypted SQS queue and dead-letter queue per WorkQueue manifest, and records its settings (and the ResourceQuotas) on deploy', () => {
     const { template } = synthJobctl({ manifests: `${FIXTURES}/work-queues.yaml` });
     const queues = Object.entries(template.findResources('AWS::SQS::Queue')).filter(([, r]) => /^jobctl-fruits/.test(String((r as { Properties: { QueueName?: string } }).Properties.QueueName)));
     const byName = Object.fromEntries(queues.map(([id, r]) => [(r as { Properties: { QueueName: string } }).Properties.QueueName, { id, props: (r as { Properties: Record<string, unknown> }).Properties }]));
@@ -143,8 +143,9 @@ describe('Jobctl manifests', () => {
     // TLS only, on both.
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p) => JSON.stringify(p));
     for (const { id } of Object.values(byName)) expect(policies.some((p) => p.includes(id) && p.includes('"aws:SecureTransport":"false"'))).toBe(true);
-    const [manifests] = Object.values(template.findResources('Custom::JobctlManifests')) as Array<{ Properties: { Queues: string }; DependsOn: string[] }>;
+    const [manifests] = Object.values(template.findResources('Custom::JobctlManifests')) as Array<{ Properties: { Queues: string; Quotas: string }; DependsOn: string[] }>;
     expect(JSON.parse(manifests!.Properties.Queues)).toEqual([{ apiVersion: 'jobctl.dev/v1', kind: 'WorkQueue', metadata: { name: 'fruits', namespace: 'default' }, spec: { maxReceiveCount: 3, leaseSeconds: 120 } }]);
+    expect(JSON.parse(manifests!.Properties.Quotas)).toEqual([{ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'tasks', namespace: 'default' }, spec: { hard: { pods: 50 } } }]);
     expect(manifests!.DependsOn).toEqual(expect.arrayContaining([byName['jobctl-fruits']!.id]));
   });
 

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { applyAll } from '../../../src/cli/apply.ts';
+import { ManualClock } from '../../../src/local/clock.ts';
+import { TokenBucket } from '../../../src/pacing/token-bucket.ts';
+import type { ResourceQuotas } from '../../../src/ports/resource-quotas.ts';
+import type { WorkQueue } from '../../../src/ports/work-queue.ts';
+import { loadManifests } from '../../../src/spec/index.ts';
+import { FakeStateStore } from '../../fakes/fake-state-store.ts';
+
+// `jobctl apply --rate N`: writes of CronJobs and Jobs are paced by a token bucket; what is unchanged costs no token.
+const flush = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+const jobs = (n: number) =>
+  loadManifests(
+    Array.from({ length: n }, (_, i) => `apiVersion: batch/v1\nkind: Job\nmetadata: { name: j-${i} }\nspec:\n  template:\n    spec:\n      containers: [{ name: c, image: busybox, command: ["true"] }]\n      restartPolicy: Never\n`).join('---\n'),
+    'jobs.yaml',
+  );
+const unusedPorts = { queues: {} as WorkQueue, quotas: {} as ResourceQuotas };
+
+describe('apply pacing', () => {
+  it('writes at the rate, a burst first, and a re-run of unchanged objects takes no token', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
+    const store = new FakeStateStore();
+    const pacer = new TokenBucket({ ratePerSecond: 2, burst: 2, clock });
+    const loaded = jobs(6);
+    const done = applyAll({ store, ...unusedPorts }, loaded, { pacer });
+    const written = async () => (await store.list('Job', 'default')).length;
+    await flush();
+    expect(await written()).toBe(2); // the burst
+    clock.advance(499);
+    await flush();
+    expect(await written()).toBe(2);
+    clock.advance(1);
+    await flush();
+    expect(await written()).toBe(3); // one more every 1/rate s
+    clock.advance(1_500);
+    await flush();
+    expect(await written()).toBe(6);
+    expect((await done).map((o) => o.action)).toEqual(Array(6).fill('created'));
+
+    expect(pacer.tryTake(2)).toBe(true); // an empty bucket: a re-run that wrote anything would wait
+    const again = await applyAll({ store, ...unusedPorts }, loaded, { pacer }); // no clock movement needed
+    expect(again.map((o) => o.action)).toEqual(Array(6).fill('unchanged'));
+  });
+});
