@@ -39,6 +39,7 @@ describe('apply pacing', () => {
     expect(await written()).toBe(6);
     expect((await done).map((o) => o.action)).toEqual(Array(6).fill('created'));
 
+    clock.advance(1_000);
     expect(pacer.tryTake(2)).toBe(true); // an empty bucket: a re-run that wrote anything would wait
     const again = await applyAll({ store, ...unusedPorts }, loaded, { pacer }); // no clock movement needed
     expect(again.map((o) => o.action)).toEqual(Array(6).fill('unchanged'));
