@@ -45,3 +45,33 @@ describe('apply pacing', () => {
     expect(again.map((o) => o.action)).toEqual(Array(6).fill('unchanged'));
   });
 });
+
+describe('an interrupted apply', () => {
+  it('run again, creates only what the first run did not, and nothing twice', async () => {
+    const store = new FakeStateStore();
+    const loaded = jobs(250);
+    // The first run is interrupted (Ctrl-C, a lost connection) after 100 objects were written.
+    let creates = 0;
+    const interrupted = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'create') {
+          return async (obj: Parameters<FakeStateStore['create']>[0]) => {
+            if (++creates > 100) throw new Error('socket hang up');
+            return target.create(obj);
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    await expect(applyAll({ store: interrupted, ...unusedPorts }, loaded)).rejects.toThrow('socket hang up');
+    expect(await store.list('Job', 'default')).toHaveLength(100);
+    const uids = new Map((await store.list('Job', 'default')).map((j) => [j.metadata.name, j.metadata.uid]));
+
+    const again = await applyAll({ store, ...unusedPorts }, loaded);
+    expect(again.filter((o) => o.action === 'created')).toHaveLength(150);
+    expect(again.filter((o) => o.action === 'unchanged')).toHaveLength(100);
+    const stored = await store.list('Job', 'default');
+    expect(stored).toHaveLength(250);
+    for (const job of stored) if (uids.has(job.metadata.name)) expect(job.metadata.uid).toBe(uids.get(job.metadata.name)); // the same objects, not re-created
+  });
+});
