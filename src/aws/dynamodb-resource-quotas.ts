@@ -219,6 +219,17 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
     return count;
   }
 
+  async listWaiting(namespace: string): Promise<HeldJob[]> {
+    const held: HeldJob[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ ...this.waitingQuery(namespace), ProjectionExpression: '#n, creationTimestamp', ExpressionAttributeNames: { '#n': 'name' }, ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }) }));
+      for (const item of page.Items ?? []) held.push({ name: String(item['name']), creationTimestamp: String(item['creationTimestamp']) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return held;
+  }
+
   private waitingQuery(namespace: string): QueryCommandInput {
     return {
       TableName: this.tableName,

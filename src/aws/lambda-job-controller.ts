@@ -178,7 +178,9 @@ export class JobControllerLambda {
 
   private async onResync(namespace: string, context: LambdaContextLike): Promise<JobControllerResult> {
     const cronJobs = await this.deps.store.list('CronJob', namespace);
-    const jobs = (await this.deps.store.list('Job', namespace)).filter((job) => !isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined);
+    // Jobs waiting for a quota slot are left to the recount below, which wakes as many as slots are free.
+    const held = new Set(this.deps.quotas === undefined ? [] : (await this.deps.quotas.listWaiting(namespace)).map((j) => j.name));
+    const jobs = (await this.deps.store.list('Job', namespace)).filter((job) => (!isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined) && !held.has(job.metadata.name));
     const changes: Change[] = [...cronJobs.map((c) => ({ kind: 'CronJob' as const, key: c.metadata })), ...jobs.map((j) => ({ kind: 'Job' as const, key: j.metadata }))];
     const results = await Promise.allSettled([
       ...changes.map((c) => this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context)),

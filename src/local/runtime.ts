@@ -149,7 +149,10 @@ export class LocalRuntime {
       void this.resync().catch((error: unknown) => this.options.log?.(`resync failed: ${(error as Error).message}`)),
     );
     for (const cronJob of await this.store.list('CronJob', 'default')) this.enqueue({ kind: 'CronJob', key: cronJob.metadata });
-    for (const job of await this.store.list('Job', 'default')) this.enqueue({ kind: 'Job', key: job.metadata });
+    // Jobs waiting for a quota slot are not synced here: a freed slot wakes them, and the recount below wakes as many
+    // as slots are free (a thousand held Jobs synced every resync would only be denied again).
+    const held = new Set((await this.quotas.listWaiting('default')).map((j) => j.name));
+    for (const job of await this.store.list('Job', 'default')) if (!held.has(job.metadata.name)) this.enqueue({ kind: 'Job', key: job.metadata });
     // The quota controller's recount: charges a crash left behind go, and waiting Jobs get the slots.
     this.enqueue({ kind: 'ResourceQuota', key: { namespace: 'default', name: '' } });
   }

@@ -35,6 +35,8 @@ export interface ResourceQuotas {
   popWaiting(namespace: string, max: number): Promise<HeldJob[]>;
   /** How many Jobs wait. */
   countWaiting(namespace: string): Promise<number>;
+  /** The Jobs waiting, oldest first (left waiting). */
+  listWaiting(namespace: string): Promise<HeldJob[]>;
 }
 
 /** `spec.hard` of a ResourceQuota, the resources jobctl counts. */

@@ -96,6 +96,7 @@ describe('DynamoDbResourceQuotas', () => {
     for (const job of jobs) expect(await quotas.hold(namespace, job)).toBe(true);
     expect(await quotas.hold(namespace, jobs[0]!)).toBe(false);
     expect(await quotas.countWaiting(namespace)).toBe(3);
+    expect((await quotas.listWaiting(namespace)).map((j) => j.name)).toEqual(['job-1', 'job-2', 'job-0']);
     expect((await quotas.popWaiting(namespace, 2)).map((j) => j.name)).toEqual(['job-1', 'job-2']);
     for (let i = 0; i < 20; i++) await quotas.hold(namespace, { name: `more-${i}`, creationTimestamp: '2026-03-02T10:01:00Z' });
     const popped = (await Promise.all(Array.from({ length: 8 }, () => quotas.popWaiting(namespace, 5)))).flat().map((j) => j.name);
