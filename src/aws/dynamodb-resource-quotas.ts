@@ -24,6 +24,8 @@ interface LedgerItem {
   qv: number;
   /** Pod name → `{ j: job name, t: charged at (epoch ms) }`. */
   holders: Record<string, { j: string; t: number }>;
+  /** False from the ledger's creation until the recount has charged the pods already running. */
+  counted?: boolean;
 }
 
 const LEDGER_SK = 'ledger';
@@ -58,7 +60,8 @@ export function quotaSettingsChangeOf(keys: { PK?: unknown; SK?: unknown }, newI
  * | a Job waiting for a slot | `ResourceQuota#<namespace>` | `wait#<creationTimestamp>#<job name>` |
  *
  * - Admission is one `UpdateItem` adding the pod to `holders` on condition that it is there already or that
- *   `size(holders) < limit`: atomic across every controller, idempotent per pod name.
+ *   `size(holders) < limit` (and that the usage was counted): atomic across every controller, idempotent per pod name.
+ * - A new ledger is `counted: false` until the recount has charged the pods already running (`markCounted`).
  * - A release removes the pod from `holders` (on condition of its charge time when a reconcile asks).
  * - Quota settings are compare-and-swap on `qv`, which charges never touch, so applying a quota never races
  *   admissions. Deleting the last quota deletes the ledger with its charges.
@@ -107,7 +110,7 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
     if (ledger === undefined) return undefined;
     const holders = new Map<string, PodCharge>();
     for (const [podName, h] of Object.entries(ledger.holders ?? {})) holders.set(podName, { podName, jobName: h.j, chargedAtMs: h.t });
-    return { limit: ledger.limit, limitedBy: ledger.limitedBy, holders };
+    return { counted: ledger.counted !== false, limit: ledger.limit, limitedBy: ledger.limitedBy, holders };
   }
 
   async admit(namespace: string, pod: PodCharge): Promise<PodAdmission> {
@@ -118,9 +121,9 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
             TableName: this.tableName,
             Key: { PK: quotaPartition(namespace), SK: LEDGER_SK },
             UpdateExpression: 'SET holders.#pod = :charge',
-            ConditionExpression: 'attribute_exists(holders.#pod) OR size(holders) < #limit',
+            ConditionExpression: 'counted = :true AND (attribute_exists(holders.#pod) OR size(holders) < #limit)',
             ExpressionAttributeNames: { '#pod': pod.podName, '#limit': 'limit' },
-            ExpressionAttributeValues: { ':charge': { j: pod.jobName, t: pod.chargedAtMs } },
+            ExpressionAttributeValues: { ':charge': { j: pod.jobName, t: pod.chargedAtMs }, ':true': true },
           }),
         );
         return { admitted: true };
@@ -131,6 +134,7 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
       const ledger = await this.ledger(namespace);
       if (ledger === undefined) return { admitted: true };
       const used = Object.keys(ledger.holders ?? {}).length;
+      if (ledger.counted === false) return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit, uncounted: true };
       if (used >= ledger.limit || attempt >= MAX_ADMIT_ATTEMPTS) return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit };
     }
   }
@@ -188,6 +192,26 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
+    }
+  }
+
+  async unhold(namespace: string, job: HeldJob): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: quotaPartition(namespace), SK: waitSortKey(job) } }));
+  }
+
+  async markCounted(namespace: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: quotaPartition(namespace), SK: LEDGER_SK },
+          UpdateExpression: 'SET counted = :true',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // deleted meanwhile: nothing to mark
     }
   }
 
@@ -267,10 +291,11 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
             new UpdateCommand({
               TableName: this.tableName,
               Key: key,
-              UpdateExpression: 'SET quotas = :quotas, #limit = :limit, limitedBy = :by, #qv = :next, holders = if_not_exists(holders, :none)',
+              // A new ledger starts uncounted: admission waits until the recount charged the pods already running.
+              UpdateExpression: 'SET quotas = :quotas, #limit = :limit, limitedBy = :by, #qv = :next, holders = if_not_exists(holders, :none), counted = if_not_exists(counted, :false)',
               ConditionExpression: cas,
               ExpressionAttributeNames: { ...casNames, '#limit': 'limit' },
-              ExpressionAttributeValues: { ...casValues, ':quotas': quotas, ':limit': quotas[limitedBy]!.pods, ':by': limitedBy, ':next': (ledger?.qv ?? 0) + 1, ':none': {} },
+              ExpressionAttributeValues: { ...casValues, ':quotas': quotas, ':limit': quotas[limitedBy]!.pods, ':by': limitedBy, ':next': (ledger?.qv ?? 0) + 1, ':none': {}, ':false': false },
             }),
           );
         }

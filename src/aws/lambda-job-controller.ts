@@ -1,5 +1,6 @@
 import { CronJobController } from '../controllers/cronjob-controller.ts';
 import { JobController } from '../controllers/job-controller.ts';
+import { isOnlyWaitingForQuota } from '../controllers/pod-quota.ts';
 import type { Change, ControllerDeps } from '../controllers/deps.ts';
 import { isJobFinished } from '../engine/object-meta.ts';
 import { declaringStack } from '../spec/ownership.ts';
@@ -64,8 +65,10 @@ const REMAINING_TIME_MARGIN_MS = 10_000;
 const MAX_INLINE_REQUEUES = 5;
 /** First wait after a retryable launch failure; doubles per inline retry. */
 const LAUNCH_RETRY_DELAY_MS = 10_000;
-/** Jobs woken from the quota's waiting list synced per invocation; the rest wait for the next release or resync. */
+/** Jobs woken from the quota's waiting list synced per invocation; the rest get a requeue schedule. */
 const MAX_WOKEN_PER_INVOCATION = 200;
+/** Woken Jobs synced at once. */
+const WOKEN_SYNC_CONCURRENCY = 20;
 
 /**
  * The job-controller Lambda: one function for the three ways the Job controller is woken on AWS.
@@ -97,7 +100,7 @@ export class JobControllerLambda {
       clock: deps.clock,
       ...(deps.queues === undefined ? {} : { queues: deps.queues }),
       ...(deps.quotas === undefined ? {} : { quotas: deps.quotas }),
-      wake: (change) => void this.woken.set(`${change.key.namespace}/${change.key.name}`, change),
+      wake: (change) => void this.woken.set(wokenKey(change), change),
     };
     this.jobs = new JobController(controllerDeps);
     this.cronJobs = new CronJobController(controllerDeps);
@@ -113,20 +116,35 @@ export class JobControllerLambda {
   }
 
   /**
-   * Syncs the Jobs woken for a freed quota slot during this invocation (and those they wake). A failure is logged,
-   * not thrown: the Job waits for the next release or the resync, and the event that freed the slot succeeded.
+   * Syncs the Jobs woken for a freed quota slot during this invocation (and those they wake). Past
+   * {@link MAX_WOKEN_PER_INVOCATION}, or when the invocation's time runs short, the rest get a requeue schedule due
+   * now (their waiting entries were taken). A failure is logged, not thrown: the event that freed the slot succeeded,
+   * and the Job is synced again by the resync.
    */
   private async syncWoken(context: LambdaContextLike): Promise<void> {
-    for (let synced = 0; this.woken.size > 0 && synced < MAX_WOKEN_PER_INVOCATION; ) {
-      const batch = [...this.woken.values()].slice(0, MAX_WOKEN_PER_INVOCATION - synced);
-      for (const change of batch) this.woken.delete(`${change.key.namespace}/${change.key.name}`);
+    let synced = 0;
+    while (this.woken.size > 0) {
+      const remainingMs = context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+      if (synced >= MAX_WOKEN_PER_INVOCATION || remainingMs < 2 * REMAINING_TIME_MARGIN_MS) break;
+      const batch = [...this.woken.values()].slice(0, Math.min(WOKEN_SYNC_CONCURRENCY, MAX_WOKEN_PER_INVOCATION - synced));
+      for (const change of batch) this.woken.delete(wokenKey(change));
       synced += batch.length;
       const results = await Promise.allSettled(batch.map((change) => this.syncAndRequeue(change, context)));
       results.forEach((r, i) => {
         if (r.status === 'rejected') this.log({ msg: 'woken sync failed', ...batch[i]!.key, error: String((r.reason as Error)?.message ?? r.reason) });
       });
     }
+    const left = [...this.woken.values()];
     this.woken.clear();
+    const target = this.deps.requeueTargetArn ?? context.invokedFunctionArn;
+    for (const change of left) {
+      try {
+        if (target === undefined) throw new Error('no requeue target');
+        await this.deps.requeue.requeueAt(change, this.deps.clock.now(), target);
+      } catch (error) {
+        this.log({ msg: 'woken sync not requeued; the resync will sync it', ...change.key, error: String((error as Error)?.message ?? error) });
+      }
+    }
   }
 
   private async handleEvent(event: unknown, context: LambdaContextLike): Promise<JobControllerResult> {
@@ -180,7 +198,7 @@ export class JobControllerLambda {
     const cronJobs = await this.deps.store.list('CronJob', namespace);
     // Jobs waiting for a quota slot are left to the recount below, which wakes as many as slots are free.
     const held = new Set(this.deps.quotas === undefined ? [] : (await this.deps.quotas.listWaiting(namespace)).map((j) => j.name));
-    const jobs = (await this.deps.store.list('Job', namespace)).filter((job) => (!isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined) && !held.has(job.metadata.name));
+    const jobs = (await this.deps.store.list('Job', namespace)).filter((job) => (!isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined) && !(held.has(job.metadata.name) && isOnlyWaitingForQuota(job)));
     const changes: Change[] = [...cronJobs.map((c) => ({ kind: 'CronJob' as const, key: c.metadata })), ...jobs.map((j) => ({ kind: 'Job' as const, key: j.metadata }))];
     const results = await Promise.allSettled([
       ...changes.map((c) => this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context)),
@@ -236,6 +254,10 @@ export class JobControllerLambda {
 }
 
 type EventKind = 'ecs-task' | 'stream' | 'requeue' | 'resync';
+
+function wokenKey(change: Change): string {
+  return `${change.key.namespace}/${change.key.name}`;
+}
 
 /** Which of the handler's event kinds `event` is, by shape; a TypeError naming what was expected otherwise. */
 export function eventKindOf(event: unknown): EventKind {

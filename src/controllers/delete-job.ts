@@ -49,7 +49,7 @@ export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'lau
   // Its pods' quota slots go with it (waiting Jobs are woken); a crash before the delete is repeated harmlessly.
   // Only `wake`, never `notify`: the CLI passes its connection, whose `notify` takes a list.
   const { store, clock, quotas, wake } = deps;
-  await new PodQuota({ store, clock, ...(quotas === undefined ? {} : { quotas }), ...(wake === undefined ? {} : { wake }) }).releaseFinished(job, pods, { all: true });
+  await new PodQuota({ store, clock, ...(quotas === undefined ? {} : { quotas }), ...(wake === undefined ? {} : { wake }) }).releaseAll(job);
   await deps.store.delete('Job', key);
   return pods.map((p) => p.metadata.name);
 }

@@ -44,6 +44,8 @@ export class JobController {
   }
 
   async sync(key: ObjectKey): Promise<SyncOutcome> {
+    /** Quota charges this sync released, over its attempts (a retried attempt finds them released already). */
+    let released = 0;
     for (let attempt = 1; ; attempt++) {
       const job = await this.deps.store.get('Job', key);
       if (!job) return {};
@@ -62,8 +64,9 @@ export class JobController {
         throw error;
       }
       if (queue?.jobChanged) continue;
-      // Slots of pods that finished go back first, so that this Job's own new pods (and waiting Jobs) can use them.
-      await this.quota.releaseFinished(job, pods);
+      // Slots of pods that finished go back first, so that this Job's own new pods can use them; waiting Jobs are woken
+      // for what is left once this sync created its pods (woken first, they would only be denied again).
+      released += await this.quota.syncCharges(job, pods);
       const result = syncJob({ job, pods, now: this.deps.clock.now(), ...(queue === undefined ? {} : { workQueue: queue.view }) });
       const involved = { kind: 'Job' as const, namespace: key.namespace, name: key.name };
       let deleted = false;
@@ -84,15 +87,17 @@ export class JobController {
               break;
             }
             // The API server's quota admission comes before the pod exists (and before it takes an item).
-            const admission = await this.quota.admit(job, action.pod);
+            const chargedAtMs = this.deps.clock.now();
+            const admission = await this.quota.admit(job, action.pod, chargedAtMs);
             if (!admission.admitted) {
               overQuota++;
               await this.quota.hold(job, action.pod.metadata.name, admission);
               break;
             }
-            // A bound Job's pod takes its item first; none available now (another Job took it) → no pod.
+            // A bound Job's pod takes its item first; none available now (another Job took it) → no pod, no charge.
             const withItem = await this.workItems.attach(job, action.pod);
             if (withItem === undefined) {
+              await this.quota.unadmit(job, action.pod, chargedAtMs);
               itemsMissed++;
               break;
             }
@@ -101,6 +106,7 @@ export class JobController {
               pod = await this.createPod(withItem);
             } catch (error) {
               await this.workItems.detach(job, withItem); // the item goes back at once, not after its lease
+              await this.quota.unadmit(job, action.pod, chargedAtMs);
               throw error;
             }
             if (pod) {
@@ -162,6 +168,7 @@ export class JobController {
         }
         this.notifyOwner(job);
       }
+      if (released > 0) await this.quota.wake(key.namespace);
       // A start failure changed a pod after `result` was decided: sync again now to count it (and, on AWS, not wait
       // for the pod's stream record), whatever else is due.
       if (startErrors.size > 0) return { requeueAtMs: this.deps.clock.now() };

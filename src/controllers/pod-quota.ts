@@ -1,6 +1,6 @@
 import { isJobFinished } from '../engine/object-meta.ts';
 import { isPodFinished } from '../engine/task-exit.ts';
-import type { PodAdmission, QuotaUsage } from '../ports/resource-quotas.ts';
+import type { HeldJob, PodAdmission, QuotaUsage } from '../ports/resource-quotas.ts';
 import type { Job, Pod } from '../spec/types.ts';
 import { recordEvents, type ControllerDeps } from './deps.ts';
 
@@ -8,13 +8,15 @@ import { recordEvents, type ControllerDeps } from './deps.ts';
 const MAX_WAKE = 100;
 /** Pages of the waiting list read per wake while skipping stale entries. */
 const MAX_POP_ROUNDS = 5;
+/** How long a sync trusts that a namespace has no quota (admission itself never relies on it). */
+const NO_QUOTA_CACHE_MS = 2_000;
 
 /**
  * Whether the Job may still want pods it does not have (so a wait for a slot can still be what holds it): unfinished,
  * not being deleted or suspended, fewer active pods than it runs at once. A Job in its failure back-off also passes;
  * its sync then creates nothing and the slot goes to the next wake.
  */
-function mayCreatePods(job: Job): boolean {
+export function mayCreatePods(job: Job): boolean {
   if (isJobFinished(job) || job.metadata.deletionTimestamp !== undefined || job.spec.suspend) return false;
   const { parallelism, completions } = job.spec;
   const wanted = completions === undefined ? parallelism : Math.min(parallelism, completions - job.status.succeeded);
@@ -38,16 +40,22 @@ export const CHARGE_GRACE_MS = 60_000;
  * - `reconcile` is the safety net for charges a crash left behind (the periodic resync calls it).
  */
 export class PodQuota {
+  /** Namespaces seen without a quota, until when (epoch ms): a sync's usage read is skipped for them meanwhile. */
+  private readonly noQuotaUntil = new Map<string, number>();
+
   constructor(private readonly deps: Pick<ControllerDeps, 'store' | 'clock' | 'quotas' | 'notify' | 'wake'>) {}
 
-  get isEnabled(): boolean {
-    return this.deps.quotas !== undefined;
+  /** Charges `pod` at `chargedAtMs`; admitted when the namespace has no quota. */
+  async admit(job: Job, pod: Pod, chargedAtMs: number): Promise<PodAdmission> {
+    if (this.deps.quotas === undefined) return { admitted: true };
+    const admission = await this.deps.quotas.admit(job.metadata.namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs });
+    if (!admission.admitted) this.noQuotaUntil.delete(job.metadata.namespace);
+    return admission;
   }
 
-  /** Charges `pod`; admitted when the namespace has no quota. */
-  async admit(job: Job, pod: Pod): Promise<PodAdmission> {
-    if (this.deps.quotas === undefined) return { admitted: true };
-    return this.deps.quotas.admit(job.metadata.namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs: this.deps.clock.now() });
+  /** Gives back the charge of a pod that was admitted but not created (no item for it, or its creation failed). */
+  async unadmit(job: Job, pod: Pod, chargedAtMs: number): Promise<void> {
+    await this.deps.quotas?.release(job.metadata.namespace, [{ podName: pod.metadata.name, chargedAtMs }]);
   }
 
   /**
@@ -57,32 +65,54 @@ export class PodQuota {
   async hold(job: Job, podName: string, denial: Extract<PodAdmission, { admitted: false }>): Promise<void> {
     const quotas = this.deps.quotas!;
     const { namespace, name } = job.metadata;
-    const isNew = await quotas.hold(namespace, { name, creationTimestamp: job.metadata.creationTimestamp ?? '' });
+    const isNew = await quotas.hold(namespace, heldJobOf(job));
     if (isNew) {
-      // The API server's quota admission error (plugin/pkg/admission/resourcequota), as the Job controller records it.
-      const message = `Error creating: pods "${podName}" is forbidden: exceeded quota: ${denial.quotaName}, requested: pods=1, used: pods=${denial.used}, limited: pods=${denial.limit}`;
-      await recordEvents(this.deps, { kind: 'Job', namespace, name }, [{ type: 'Warning', reason: 'FailedCreate', message }]);
+      // The API server's quota admission errors (plugin/pkg/admission/resourcequota), as the Job controller records them.
+      const why = denial.uncounted
+        ? `status unknown for quota: ${denial.quotaName}, resources: pods`
+        : `exceeded quota: ${denial.quotaName}, requested: pods=1, used: pods=${denial.used}, limited: pods=${denial.limit}`;
+      await recordEvents(this.deps, { kind: 'Job', namespace, name }, [{ type: 'Warning', reason: 'FailedCreate', message: `Error creating: pods "${podName}" is forbidden: ${why}` }]);
     }
     await this.wake(namespace);
   }
 
   /**
-   * Releases the charges of this Job's finished pods (and, when the Job is being removed, of all its pods), then
-   * wakes waiting Jobs for the slots that are free.
+   * The Job's own part of the recount, at each sync: releases the charges of its finished pods, and charges its
+   * unfinished pods that have none (created while the namespace had no quota, or whose charge a recount released
+   * too early). Returns how many charges were released: the caller wakes waiting Jobs once its own pods are created.
    */
-  async releaseFinished(job: Job, pods: readonly Pod[], options: { all?: boolean } = {}): Promise<void> {
+  async syncCharges(job: Job, pods: readonly Pod[]): Promise<number> {
+    const quotas = this.deps.quotas;
+    const namespace = job.metadata.namespace;
+    if (quotas === undefined || pods.length === 0 || (this.noQuotaUntil.get(namespace) ?? 0) > this.deps.clock.now()) return 0;
+    const usage = await quotas.usage(namespace);
+    if (usage === undefined) {
+      this.noQuotaUntil.set(namespace, this.deps.clock.now() + NO_QUOTA_CACHE_MS);
+      return 0;
+    }
+    const finished = pods.filter((p) => isPodFinished(p) && usage.holders.get(p.metadata.name)?.jobName === job.metadata.name);
+    const released = await quotas.release(namespace, finished.map((p) => ({ podName: p.metadata.name })));
+    if (usage.counted) {
+      const now = this.deps.clock.now();
+      for (const pod of pods) {
+        if (!isPodFinished(pod) && !usage.holders.has(pod.metadata.name)) await quotas.charge(namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs: now });
+      }
+    }
+    return released;
+  }
+
+  /** A Job being removed: every charge of its pods goes, it no longer waits, and waiting Jobs get the slots. */
+  async releaseAll(job: Job): Promise<void> {
     const quotas = this.deps.quotas;
     if (quotas === undefined) return;
     const namespace = job.metadata.namespace;
-    const finished = options.all ? pods : pods.filter(isPodFinished);
-    if (finished.length === 0 && !options.all) return;
+    await quotas.unhold(namespace, heldJobOf(job));
     const usage = await quotas.usage(namespace);
     if (usage === undefined) return;
-    const names = new Set(finished.map((p) => p.metadata.name));
-    const charged = [...usage.holders.values()].filter((h) => h.jobName === job.metadata.name && (options.all || names.has(h.podName)));
+    const charged = [...usage.holders.values()].filter((h) => h.jobName === job.metadata.name);
     if (charged.length === 0) return;
-    const released = await quotas.release(namespace, charged.map((h) => ({ podName: h.podName })));
-    await this.wakeFor(namespace, usage, usage.holders.size - released);
+    await quotas.release(namespace, charged.map((h) => ({ podName: h.podName, chargedAtMs: h.chargedAtMs })));
+    await this.wake(namespace);
   }
 
   /** Wakes as many waiting Jobs as there are free slots. */
@@ -99,17 +129,19 @@ export class PodQuota {
         if (n < MAX_WAKE) return woken;
       }
     }
-    return this.wakeFor(namespace, usage, usage.holders.size);
+    return usage.counted ? this.wakeFor(namespace, usage, usage.holders.size) : 0;
   }
 
   /**
    * The quota controller's recount: charges whose pod is gone or finished (and older than {@link CHARGE_GRACE_MS})
-   * are released; with `scanPods`, unfinished pods not charged are charged (pods that ran before the quota existed,
-   * which Kubernetes counts too). Returns what changed.
+   * are released; with `scanPods`, or while the usage of a new quota is not counted yet, unfinished pods not charged
+   * are charged (pods that ran before the quota existed, which Kubernetes counts too) and the usage is marked counted.
+   * Then waiting Jobs are woken for the free slots. Returns what changed.
    */
   async reconcile(namespace: string, options: { scanPods?: boolean } = {}): Promise<{ released: number; charged: number }> {
     const quotas = this.deps.quotas;
     if (quotas === undefined) return { released: 0, charged: 0 };
+    this.noQuotaUntil.delete(namespace);
     const usage = await quotas.usage(namespace);
     if (usage === undefined) {
       await this.wake(namespace); // the last quota was deleted: Jobs still waiting go
@@ -124,7 +156,7 @@ export class PodQuota {
     }
     const released = await quotas.release(namespace, stale);
     let charged = 0;
-    if (options.scanPods) {
+    if (options.scanPods || !usage.counted) {
       for (const job of await this.deps.store.list('Job', namespace)) {
         if (isJobFinished(job)) continue;
         for (const pod of await this.deps.store.listPods(job.metadata)) {
@@ -133,6 +165,7 @@ export class PodQuota {
           charged++;
         }
       }
+      if (!usage.counted) await quotas.markCounted(namespace);
     }
     // Slots freed here, or a quota raised: waiting Jobs get them.
     await this.wake(namespace);
@@ -164,4 +197,16 @@ export class PodQuota {
     }
     return woken;
   }
+}
+
+/**
+ * Whether a periodic resync may leave this Job to the quota's wake: it waits for a slot with no pod running, so only
+ * a freed slot (or the recount's wake) can move it, and it has no deadline a sync must enforce.
+ */
+export function isOnlyWaitingForQuota(job: Job): boolean {
+  return mayCreatePods(job) && job.status.active === 0 && job.spec.activeDeadlineSeconds === undefined;
+}
+
+function heldJobOf(job: Job): HeldJob {
+  return { name: job.metadata.name, creationTimestamp: job.metadata.creationTimestamp ?? '' };
 }

@@ -10,6 +10,7 @@ import type { ResourceQuotas } from '../ports/resource-quotas.ts';
 import { ensureStateTable } from '../aws/state-table.ts';
 import { CronJobController } from '../controllers/cronjob-controller.ts';
 import { JobController } from '../controllers/job-controller.ts';
+import { isOnlyWaitingForQuota } from '../controllers/pod-quota.ts';
 import type { Change, ControllerDeps } from '../controllers/deps.ts';
 import { isJobFinished } from '../engine/object-meta.ts';
 import { isPodFinished } from '../engine/task-exit.ts';
@@ -152,7 +153,9 @@ export class LocalRuntime {
     // Jobs waiting for a quota slot are not synced here: a freed slot wakes them, and the recount below wakes as many
     // as slots are free (a thousand held Jobs synced every resync would only be denied again).
     const held = new Set((await this.quotas.listWaiting('default')).map((j) => j.name));
-    for (const job of await this.store.list('Job', 'default')) if (!held.has(job.metadata.name)) this.enqueue({ kind: 'Job', key: job.metadata });
+    for (const job of await this.store.list('Job', 'default')) {
+      if (!(held.has(job.metadata.name) && isOnlyWaitingForQuota(job))) this.enqueue({ kind: 'Job', key: job.metadata });
+    }
     // The quota controller's recount: charges a crash left behind go, and waiting Jobs get the slots.
     this.enqueue({ kind: 'ResourceQuota', key: { namespace: 'default', name: '' } });
   }

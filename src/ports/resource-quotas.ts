@@ -31,6 +31,13 @@ export interface ResourceQuotas {
   release(namespace: string, pods: ReadonlyArray<{ podName: string; chargedAtMs?: number }>): Promise<number>;
   /** Records that `job` waits for a slot; false when it already did. */
   hold(namespace: string, job: HeldJob): Promise<boolean>;
+  /** Forgets that `job` waits (it was deleted). */
+  unhold(namespace: string, job: HeldJob): Promise<void>;
+  /**
+   * Marks the namespace's usage as counted: a new ledger admits nothing until the recount has charged the pods that
+   * already run (Kubernetes denies with "status unknown for quota" until its quota controller has computed usage).
+   */
+  markCounted(namespace: string): Promise<void>;
   /** The `max` Jobs that have waited longest, removed from the waiting list. */
   popWaiting(namespace: string, max: number): Promise<HeldJob[]>;
   /** How many Jobs wait. */
@@ -52,6 +59,8 @@ export interface PodCharge {
 }
 
 export interface QuotaUsage {
+  /** False until the recount has charged the pods that ran before the quota existed: admission waits for it. */
+  counted: boolean;
   /** The smallest `hard.pods` of the namespace's quotas. */
   limit: number;
   /** The quota that sets `limit` (named in `exceeded quota: <name>`). */
@@ -60,7 +69,10 @@ export interface QuotaUsage {
   holders: Map<string, PodCharge>;
 }
 
-export type PodAdmission = { admitted: true } | { admitted: false; quotaName: string; used: number; limit: number };
+export type PodAdmission =
+  | { admitted: true }
+  /** `uncounted`: the quota is new and its usage not counted yet (not a full namespace). */
+  | { admitted: false; quotaName: string; used: number; limit: number; uncounted?: boolean };
 
 export interface HeldJob {
   name: string;

@@ -255,10 +255,12 @@ export interface ResourceQuotaManifest {
 }
 
 /**
- * The largest `spec.hard.pods` jobctl accepts: every charged pod is recorded on one DynamoDB item (400 KB at most),
- * which keeps admission one conditional write; 2,000 pod names of 63 characters stay well below it.
+ * The largest `spec.hard.pods` jobctl accepts. Every charged pod is recorded on one DynamoDB item, which keeps
+ * admission one conditional write; but each admission and release rewrites that item, at one write unit per KB, on
+ * one partition (about 1,000 units per second). 500 charges of ~60 bytes make a ~30 KB item: 20 pod starts and 20
+ * ends per second stay within the partition.
  */
-export const MAX_QUOTA_PODS = 2_000;
+export const MAX_QUOTA_PODS = 500;
 
 /** Labels and annotations Kubernetes puts on Jobs and pods, verbatim. */
 export const wellKnown = {

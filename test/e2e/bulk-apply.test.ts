@@ -28,6 +28,7 @@ spec:
 describe('bulk apply', () => {
   it(`applies ${N} Jobs with progress, runs each once, and a re-run creates nothing`, async () => {
     h = await RuntimeHarness.start('2026-03-02T10:00:30Z');
+    h.settleTimeoutMs = 120_000; // real processes on a shared 2-core machine: allow for load
     const file = await h.writeManifest('bulk', jobs);
     const first = await h.jobctl('apply', '-f', file);
     expect(first.code).toBe(0);
@@ -47,5 +48,5 @@ describe('bulk apply', () => {
     const again = await h.jobctl('apply', '-f', file);
     expect(again.stdout.split('\n').filter((l) => l.endsWith(' unchanged'))).toHaveLength(N);
     expect(await h.runtime.store.list('Pod', 'default')).toHaveLength(N);
-  });
+  }, 300_000);
 });

@@ -78,10 +78,11 @@ describe('ResourceQuota on pods', () => {
     for (const job of stored) {
       for (const e of await h.runtime.store.listEvents('Job', { namespace: 'default', name: job.metadata.name })) if (e.reason === 'FailedCreate') failedCreates.push(`${e.type} ${e.message}`);
     }
-    expect(failedCreates.length).toBeGreaterThanOrEqual(N / 2);
-    for (const line of failedCreates) {
-      expect(line).toMatch(new RegExp(`^Warning Error creating: pods "q-\\d+-[a-z0-9]+" is forbidden: exceeded quota: tasks, requested: pods=1, used: pods=\\d+, limited: pods=${QUOTA}$`));
-    }
+    // Jobs synced before the runtime counted the new quota's usage wait with Kubernetes' "status unknown" instead.
+    const exceeded = new RegExp(`^Warning Error creating: pods "q-\\d+-[a-z0-9]+" is forbidden: exceeded quota: tasks, requested: pods=1, used: pods=\\d+, limited: pods=${QUOTA}$`);
+    const unknown = /^Warning Error creating: pods "q-\d+-[a-z0-9]+" is forbidden: status unknown for quota: tasks, resources: pods$/;
+    expect(failedCreates.filter((l) => exceeded.test(l)).length).toBeGreaterThanOrEqual(N / 2);
+    expect(failedCreates.filter((l) => !exceeded.test(l) && !unknown.test(l))).toEqual([]);
     const quota = await h.jobctl('get', 'quota');
     expect(quota.stdout).toMatch(new RegExp(`^tasks\\s+\\S+\\s+pods: 0/${QUOTA}\\s*$`, 'm'));
     expect(await h.runtime.quotas.countWaiting('default')).toBe(0);

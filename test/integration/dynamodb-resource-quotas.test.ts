@@ -9,6 +9,11 @@ let db: TestDynalite;
 let quotas: DynamoDbResourceQuotas;
 let n = 0;
 const ns = () => `ns-${++n}`;
+/** A quota whose usage the recount has counted (a new ledger admits nothing before). */
+const putCounted = async (namespace: string, name: string, pods: number) => {
+  await quotas.put(namespace, name, { pods });
+  await quotas.markCounted(namespace);
+};
 const charge = (podName: string, chargedAtMs = 1_000) => ({ podName, jobName: podName.replace(/-\w+$/, ''), chargedAtMs });
 
 beforeAll(async () => {
@@ -19,6 +24,18 @@ beforeAll(async () => {
 afterAll(() => db.stop());
 
 describe('DynamoDbResourceQuotas', () => {
+  it('admits nothing under a new quota until its usage is counted ("status unknown for quota"), then up to the limit', async () => {
+    const namespace = ns();
+    await quotas.put(namespace, 'tasks', { pods: 2 });
+    expect(await quotas.admit(namespace, charge('a-1'))).toEqual({ admitted: false, quotaName: 'tasks', used: 0, limit: 2, uncounted: true });
+    await quotas.charge(namespace, charge('running-1')); // the recount charges what already runs
+    await quotas.markCounted(namespace);
+    expect(await quotas.admit(namespace, charge('a-1'))).toEqual({ admitted: true });
+    expect(await quotas.admit(namespace, charge('b-1'))).toMatchObject({ admitted: false, used: 2 });
+    await quotas.put(namespace, 'tasks', { pods: 3 }); // changing the quota keeps it counted
+    expect(await quotas.admit(namespace, charge('b-1'))).toEqual({ admitted: true });
+  });
+
   it('admits every pod when the namespace has no quota', async () => {
     const namespace = ns();
     expect(await quotas.admit(namespace, charge('a-1'))).toEqual({ admitted: true });
@@ -28,7 +45,7 @@ describe('DynamoDbResourceQuotas', () => {
 
   it('admits up to hard.pods, then denies naming the quota and the usage; a charged pod is admitted again', async () => {
     const namespace = ns();
-    await quotas.put(namespace, 'tasks', { pods: 2 });
+    await putCounted(namespace, 'tasks', 2);
     expect(await quotas.admit(namespace, charge('a-1'))).toEqual({ admitted: true });
     expect(await quotas.admit(namespace, charge('b-1'))).toEqual({ admitted: true });
     expect(await quotas.admit(namespace, charge('c-1'))).toEqual({ admitted: false, quotaName: 'tasks', used: 2, limit: 2 });
@@ -41,7 +58,7 @@ describe('DynamoDbResourceQuotas', () => {
 
   it('never admits more than the limit when 60 pods are admitted at once', async () => {
     const namespace = ns();
-    await quotas.put(namespace, 'tasks', { pods: 7 });
+    await putCounted(namespace, 'tasks', 7);
     const results = await Promise.all(Array.from({ length: 60 }, (_, i) => quotas.admit(namespace, charge(`job${i}-x`))));
     expect(results.filter((r) => r.admitted)).toHaveLength(7);
     expect((await quotas.usage(namespace))!.holders.size).toBe(7);
@@ -49,7 +66,7 @@ describe('DynamoDbResourceQuotas', () => {
 
   it('releases charges, only the one charged at the given time when asked, and frees the slot', async () => {
     const namespace = ns();
-    await quotas.put(namespace, 'tasks', { pods: 1 });
+    await putCounted(namespace, 'tasks', 1);
     await quotas.admit(namespace, charge('a-1', 5_000));
     expect(await quotas.release(namespace, [{ podName: 'a-1', chargedAtMs: 4_000 }])).toBe(0); // a newer charge stays
     expect(await quotas.admit(namespace, charge('b-1'))).toMatchObject({ admitted: false });
@@ -60,8 +77,8 @@ describe('DynamoDbResourceQuotas', () => {
 
   it('takes the smallest hard.pods of several quotas; deleting the last one removes the limit and its charges', async () => {
     const namespace = ns();
-    await quotas.put(namespace, 'wide', { pods: 10 });
-    await quotas.put(namespace, 'narrow', { pods: 1 });
+    await putCounted(namespace, 'wide', 10);
+    await putCounted(namespace, 'narrow', 1);
     expect(await quotas.admit(namespace, charge('a-1'))).toEqual({ admitted: true });
     expect(await quotas.admit(namespace, charge('b-1'))).toEqual({ admitted: false, quotaName: 'narrow', used: 1, limit: 1 });
     expect((await quotas.list(namespace)).map((q) => [q.name, q.hard.pods, q.used.pods])).toEqual([
@@ -72,7 +89,7 @@ describe('DynamoDbResourceQuotas', () => {
     expect(await quotas.delete(namespace, 'narrow')).toBe(false);
     expect(await quotas.admit(namespace, charge('b-1'))).toEqual({ admitted: true });
     // Changing a quota keeps the charges (they are pods that run).
-    await quotas.put(namespace, 'wide', { pods: 2 });
+    await putCounted(namespace, 'wide', 2);
     expect((await quotas.usage(namespace))!.holders.size).toBe(2);
     expect(await quotas.delete(namespace, 'wide')).toBe(true);
     expect(await quotas.usage(namespace)).toBeUndefined();
@@ -80,7 +97,7 @@ describe('DynamoDbResourceQuotas', () => {
 
   it('charge adds a running pod whatever the limit, once', async () => {
     const namespace = ns();
-    await quotas.put(namespace, 'tasks', { pods: 1 });
+    await putCounted(namespace, 'tasks', 1);
     await quotas.admit(namespace, charge('a-1'));
     await quotas.charge(namespace, charge('b-1'));
     await quotas.charge(namespace, charge('b-1', 9_000));
@@ -105,6 +122,6 @@ describe('DynamoDbResourceQuotas', () => {
   });
 
   it('rejects a hard.pods it cannot keep on one item', async () => {
-    await expect(quotas.put(ns(), 'huge', { pods: 2_001 })).rejects.toThrow(/spec.hard.pods: Invalid value: 2001: must be an integer 0-2000/);
+    await expect(quotas.put(ns(), 'huge', { pods: 501 })).rejects.toThrow(/spec.hard.pods: Invalid value: 501: must be an integer 0-500/);
   });
 });

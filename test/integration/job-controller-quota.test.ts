@@ -98,6 +98,7 @@ describe('Job controller with a ResourceQuota on pods', () => {
   beforeEach(async () => {
     w = await world();
     await w.deps.quotas.put('default', 'tasks', { pods: 2 });
+    await w.jobs.quota.reconcile('default'); // the recount counts the (empty) usage of the new quota
   });
 
   it('creates pods up to the quota; the rest of a parallel Job waits, with one FailedCreate, and goes on when woken', async () => {
@@ -180,15 +181,36 @@ describe('Job controller with a ResourceQuota on pods', () => {
     expect((await w.deps.quotas.usage('default'))!.holders.size).toBe(0);
   });
 
+  it("a running pod without a charge (a recount released it too early) is charged by its Job's next sync", async () => {
+    await createJob(w, 'a');
+    const [pod] = await w.deps.store.listPods({ namespace: 'default', name: 'a' });
+    await w.deps.quotas.release('default', [{ podName: pod!.metadata.name }]);
+    await w.jobs.sync({ namespace: 'default', name: 'a' });
+    expect([...(await w.deps.quotas.usage('default'))!.holders.keys()]).toEqual([pod!.metadata.name]);
+  });
+
+  it('a pod admitted but not created gives its charge back at once', async () => {
+    const failing = { ...w.deps, store: Object.assign(Object.create(w.deps.store), { create: async () => Promise.reject(new Error('throttled past retries')) }) };
+    const jobs = new (await import('../../src/controllers/job-controller.ts')).JobController(failing);
+    await w.deps.store.create({ ...jobManifest('a'), metadata: { ...jobManifest('a').metadata, uid: 'uid-a' } });
+    await expect(jobs.sync({ namespace: 'default', name: 'a' })).rejects.toThrow('throttled past retries');
+    expect((await w.deps.quotas.usage('default'))!.holders.size).toBe(0);
+  });
+
   it('a quota created over running pods charges them (the recount with scanPods), as Kubernetes counts them', async () => {
     await w.deps.quotas.delete('default', 'tasks');
     await createJob(w, 'a', 3, 3);
     expect(w.launcher.launched).toHaveLength(3);
     await w.deps.quotas.put('default', 'tasks', { pods: 2 });
-    expect(await w.jobs.quota.reconcile('default', { scanPods: true })).toEqual({ released: 0, charged: 3 });
+    await createJob(w, 'early'); // synced before the recount: held ("status unknown for quota"), not admitted
+    expect((await status(w, 'early')).active).toBe(0);
+    expect((await w.deps.store.listEvents('Job', { namespace: 'default', name: 'early' })).map((e) => e.message)).toContainEqual(
+      expect.stringMatching(/^Error creating: pods "early-\w+" is forbidden: status unknown for quota: tasks, resources: pods$/),
+    );
+    expect(await w.jobs.quota.reconcile('default')).toEqual({ released: 0, charged: 3 }); // a new quota's first recount scans pods
     await createJob(w, 'b');
     expect((await status(w, 'b')).active).toBe(0); // 3 of 2 used: held
     const describe = await w.deps.quotas.list('default');
-    expect(describe.map((q) => [q.name, q.used.pods, q.hard.pods, q.waiting])).toEqual([['tasks', 3, 2, 1]]);
+    expect(describe.map((q) => [q.name, q.used.pods, q.hard.pods, q.waiting])).toEqual([['tasks', 3, 2, 2]]);
   });
 });

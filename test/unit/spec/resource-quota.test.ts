@@ -13,7 +13,7 @@ ${hard}`;
 
 describe('ResourceQuota manifests', () => {
   it('loads spec.hard.pods as a quantity, apart from the CronJobs and Jobs', () => {
-    for (const [hard, pods] of [['    pods: "50"\n', 50], ['    pods: 7\n', 7], ['    count/pods: "2k"\n', 2000], ['    pods: "0"\n', 0]] as const) {
+    for (const [hard, pods] of [['    pods: "50"\n', 50], ['    pods: 7\n', 7], ['    count/pods: "0.5k"\n', 500], ['    pods: "0"\n', 0]] as const) {
       const loaded = loadManifests(quota(hard), 'q.yaml');
       expect(loaded.objects).toEqual([]);
       expect(loaded.quotas).toEqual([{ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'tasks', namespace: 'default' }, spec: { hard: { pods } } }]);
@@ -26,8 +26,8 @@ describe('ResourceQuota manifests', () => {
     ]);
     expect(loadErrors(quota('    pods: "1.5"\n'))).toEqual([{ path: 'spec.hard[pods]', line: 7, detail: 'Invalid value: "1.5": must be a whole number of pods, 0 or more' }]);
     expect(loadErrors(quota('    pods: "-1"\n'))).toEqual([{ path: 'spec.hard[pods]', line: 7, detail: 'Invalid value: "-1": must be a whole number of pods, 0 or more' }]);
-    expect(loadErrors(quota('    pods: "3k"\n'))).toEqual([
-      { path: 'spec.hard[pods]', line: 7, detail: 'Invalid value: "3k": must be no more than 2000 (jobctl keeps every charged pod on one DynamoDB item)' },
+    expect(loadErrors(quota('    pods: "1k"\n'))).toEqual([
+      { path: 'spec.hard[pods]', line: 7, detail: 'Invalid value: "1k": must be no more than 500 (jobctl keeps every charged pod on one DynamoDB item)' },
     ]);
     expect(loadErrors(quota('    pods: lots\n'))[0]).toMatchObject({ path: 'spec.hard[pods]', line: 7 });
     expect(loadErrors(quota('    cpu: "4"\n')).map((e) => e.path)).toEqual(['spec.hard.pods', 'spec.hard[cpu]']);
