@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { AlreadyExistsError, ConflictError, NotFoundError, TaskLaunchError, assertNever } from '../errors.ts';
 import { syncJob } from '../engine/job-sync.ts';
-import { applyStartError, applyStopRequest, applyTaskExit, applyTaskStart, isStopRequested } from '../engine/task-exit.ts';
+import { applyStartError, applyStopRequest, applyTaskExit, applyTaskStart, isPodFinished, isStopRequested } from '../engine/task-exit.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
 import type { Job, Pod } from '../spec/types.ts';
@@ -203,6 +203,8 @@ export class JobController {
       try {
         await this.deps.store.update(changed);
         this.deps.notify?.({ kind: 'Job', key: { namespace: task.namespace, name: task.jobName } });
+        // A task that ended frees its quota slot now, not when its Job's sync comes round (behind a thousand others).
+        if (isPodFinished(changed) && !isPodFinished(pod)) await this.quota.releaseEnded(changed);
         return true;
       } catch (error) {
         if (error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) continue;

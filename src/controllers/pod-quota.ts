@@ -101,6 +101,17 @@ export class PodQuota {
     return released;
   }
 
+  /**
+   * A pod whose task ended (recorded on it a moment ago): its charge goes at once and a waiting Job is woken for
+   * the slot. Its Job's next sync would release it too, but that sync may be queued behind many others.
+   */
+  async releaseEnded(pod: Pod): Promise<void> {
+    const quotas = this.deps.quotas;
+    const namespace = pod.metadata.namespace;
+    if (quotas === undefined || (this.noQuotaUntil.get(namespace) ?? 0) > this.deps.clock.now()) return;
+    if ((await quotas.release(namespace, [{ podName: pod.metadata.name }])) > 0) await this.wake(namespace);
+  }
+
   /** A Job being removed: every charge of its pods goes, it no longer waits, and waiting Jobs get the slots. */
   async releaseAll(job: Job): Promise<void> {
     const quotas = this.deps.quotas;
