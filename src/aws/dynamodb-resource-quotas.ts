@@ -120,9 +120,10 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
           new UpdateCommand({
             TableName: this.tableName,
             Key: { PK: quotaPartition(namespace), SK: LEDGER_SK },
-            UpdateExpression: 'SET holders.#pod = :charge',
-            ConditionExpression: 'counted = :true AND (attribute_exists(holders.#pod) OR size(holders) < #limit)',
-            ExpressionAttributeNames: { '#pod': pod.podName, '#limit': 'limit' },
+            // A slot reserved for the pod's Job (it was woken for it) becomes the pod's: the count does not change.
+            UpdateExpression: 'SET holders.#pod = :charge REMOVE holders.#reserved',
+            ConditionExpression: 'counted = :true AND (attribute_exists(holders.#pod) OR attribute_exists(holders.#reserved) OR size(holders) < #limit)',
+            ExpressionAttributeNames: { '#pod': pod.podName, '#reserved': reservationKey(pod.jobName), '#limit': 'limit' },
             ExpressionAttributeValues: { ':charge': { j: pod.jobName, t: pod.chargedAtMs }, ':true': true },
           }),
         );
@@ -136,6 +137,25 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
       const used = Object.keys(ledger.holders ?? {}).length;
       if (ledger.counted === false) return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit, uncounted: true };
       if (used >= ledger.limit || attempt >= MAX_ADMIT_ATTEMPTS) return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit };
+    }
+  }
+
+  async reserve(namespace: string, job: HeldJob, atMs: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: quotaPartition(namespace), SK: LEDGER_SK },
+          UpdateExpression: 'SET holders.#reserved = :charge',
+          ConditionExpression: 'counted = :true AND (attribute_exists(holders.#reserved) OR size(holders) < #limit)',
+          ExpressionAttributeNames: { '#reserved': reservationKey(job.name), '#limit': 'limit' },
+          ExpressionAttributeValues: { ':charge': { j: job.name, t: atMs }, ':true': true },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
   }
 
@@ -305,6 +325,14 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
       }
     }
   }
+}
+
+/**
+ * The holder key of a slot reserved for a woken Job: `~` cannot begin a pod name (a DNS-1123 label), so it never
+ * collides with one.
+ */
+export function reservationKey(jobName: string): string {
+  return `~${jobName}`;
 }
 
 /** Oldest first: the creation time sorts as text (RFC 3339, UTC), the name breaks ties. */

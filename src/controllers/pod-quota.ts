@@ -135,7 +135,7 @@ export class PodQuota {
       // No quota any more: every waiting Job may go.
       let woken = 0;
       for (;;) {
-        const n = await this.popAndWake(namespace, MAX_WAKE);
+        const n = await this.popAndWake(namespace, MAX_WAKE, { reserve: false });
         woken += n;
         if (n < MAX_WAKE) return woken;
       }
@@ -189,19 +189,26 @@ export class PodQuota {
   }
 
   /**
-   * Wakes up to `max` waiting Jobs, oldest first. An entry can be stale (its Job was deleted, finished, or got its
-   * pods through a sync of its own): it is dropped and the next one taken, so a freed slot is not spent on a Job that
-   * does not need it. Returns how many were woken.
+   * Wakes up to `max` waiting Jobs, oldest first, each with a slot reserved for it (`reserve`; not when the namespace
+   * has no quota left). An entry can be stale (its Job was deleted, finished, or got its pods through a sync of its
+   * own): it is dropped and the next one taken, so a freed slot is not spent on a Job that does not need it. Returns
+   * how many were woken.
    */
-  private async popAndWake(namespace: string, max: number): Promise<number> {
+  private async popAndWake(namespace: string, max: number, options: { reserve: boolean } = { reserve: true }): Promise<number> {
     const wake = this.deps.wake ?? this.deps.notify;
     let woken = 0;
     for (let round = 0; woken < max && round < MAX_POP_ROUNDS; round++) {
       const popped = await this.deps.quotas!.popWaiting(namespace, max - woken);
       if (popped.length === 0) break;
-      for (const held of popped) {
+      for (const [i, held] of popped.entries()) {
         const job = await this.deps.store.get('Job', { namespace, name: held.name });
         if (job === undefined || !mayCreatePods(job)) continue;
+        // The slot is the woken Job's until its sync takes it: Jobs synced before it cannot, so it is not denied again.
+        if (options.reserve && !(await this.deps.quotas!.reserve(namespace, held, this.deps.clock.now()))) {
+          // Taken meanwhile: this Job and the rest popped with it wait again, in their place (creation order).
+          for (const back of popped.slice(i)) await this.deps.quotas!.hold(namespace, back);
+          return woken;
+        }
         wake?.({ kind: 'Job', key: { namespace, name: held.name } });
         woken++;
       }

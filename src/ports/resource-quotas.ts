@@ -23,8 +23,17 @@ export interface ResourceQuotas {
   list(namespace: string): Promise<ResourceQuotaView[]>;
   /** The namespace's limit and charges; undefined when it has no quota. */
   usage(namespace: string): Promise<QuotaUsage | undefined>;
-  /** Charges `pod` when the namespace has a free slot (or the pod is already charged). */
+  /**
+   * Charges `pod` when the namespace has a free slot, the pod is already charged, or a slot is reserved for its Job
+   * (which the pod then takes over).
+   */
   admit(namespace: string, pod: PodCharge): Promise<PodAdmission>;
+  /**
+   * Reserves a free slot for a waiting Job that is being woken, so that the slot is still there when the Job's sync
+   * comes round (Jobs synced before it would otherwise take it, and it would be denied again). A holder like a pod's,
+   * whose pod never exists: a reservation the Job does not use is released by the recount after its grace.
+   */
+  reserve(namespace: string, job: HeldJob, atMs: number): Promise<boolean>;
   /** Charges `pod` whatever the limit: a pod that exists counts (a quota created over running pods, as Kubernetes'). */
   charge(namespace: string, pod: PodCharge): Promise<void>;
   /** Removes charges; how many there were. */

@@ -64,6 +64,18 @@ describe('DynamoDbResourceQuotas', () => {
     expect((await quotas.usage(namespace))!.holders.size).toBe(7);
   });
 
+  it("reserves a free slot for a woken Job, which its pod takes over; other Jobs' pods cannot take it", async () => {
+    const namespace = ns();
+    await putCounted(namespace, 'tasks', 2);
+    await quotas.admit(namespace, charge('a-1'));
+    expect(await quotas.reserve(namespace, { name: 'woken', creationTimestamp: 't' }, 2_000)).toBe(true);
+    expect(await quotas.reserve(namespace, { name: 'other', creationTimestamp: 't' }, 2_000)).toBe(false); // full
+    expect(await quotas.admit(namespace, charge('newcomer-1'))).toMatchObject({ admitted: false, used: 2 });
+    expect(await quotas.admit(namespace, { podName: 'woken-x1', jobName: 'woken', chargedAtMs: 3_000 })).toEqual({ admitted: true });
+    expect([...(await quotas.usage(namespace))!.holders.keys()].sort()).toEqual(['a-1', 'woken-x1']);
+    expect(await quotas.admit(namespace, { podName: 'woken-x2', jobName: 'woken', chargedAtMs: 3_000 })).toMatchObject({ admitted: false });
+  });
+
   it('releases charges, only the one charged at the given time when asked, and frees the slot', async () => {
     const namespace = ns();
     await putCounted(namespace, 'tasks', 1);

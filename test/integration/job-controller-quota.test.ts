@@ -132,12 +132,17 @@ describe('Job controller with a ResourceQuota on pods', () => {
     await createJob(w, 'd');
     expect((await status(w, 'c')).active).toBe(0);
     expect(w.woken).toEqual([]);
-    await finishPods(w, 'a');
+    await finishPods(w, 'a'); // the exit frees the slot at once: c is woken with the slot reserved for it
+    expect(w.woken).toEqual(['c']);
+    w.clock.advance(1_000);
+    await createJob(w, 'e'); // synced before c: cannot take c's slot
+    expect((await status(w, 'e')).active).toBe(0);
     await w.jobs.sync({ namespace: 'default', name: 'a' });
     expect(w.woken).toEqual(['c']);
     await w.jobs.sync({ namespace: 'default', name: 'c' });
     expect((await status(w, 'c')).active).toBe(1);
     expect((await status(w, 'a')).succeeded).toBe(1);
+    expect((await w.deps.quotas.listWaiting('default')).map((j) => j.name)).toEqual(['d', 'e']);
   });
 
   it('a deleted Job gives its slots back and wakes a waiting Job', async () => {
@@ -145,8 +150,10 @@ describe('Job controller with a ResourceQuota on pods', () => {
     await createJob(w, 'b');
     const job = (await w.deps.store.get('Job', { namespace: 'default', name: 'a' }))!;
     await deleteJobCascade(w.deps, job, 'Deleted');
-    expect((await w.deps.quotas.usage('default'))!.holders.size).toBe(0);
+    expect([...(await w.deps.quotas.usage('default'))!.holders.keys()]).toEqual(['~b']); // a slot kept for b until its sync
     expect(w.woken).toEqual(['b']);
+    await w.jobs.sync({ namespace: 'default', name: 'b' });
+    expect([...(await w.deps.quotas.usage('default'))!.holders.keys()]).toEqual([expect.stringMatching(/^b-/)]);
   });
 
   it('deleting the quota lets every waiting Job go', async () => {
