@@ -169,7 +169,9 @@ export class PodQuota {
     let charged = 0;
     if (options.scanPods || !usage.counted) {
       for (const job of await this.deps.store.list('Job', namespace)) {
-        if (isJobFinished(job)) continue;
+        // Only Jobs with active pods are read: 2,000 Jobs applied with their quota have none yet, and a pod a crash
+        // stored before its Job's status said so is charged by that Job's own next sync (`syncCharges`).
+        if (isJobFinished(job) || job.status.active === 0) continue;
         for (const pod of await this.deps.store.listPods(job.metadata)) {
           if (isPodFinished(pod) || usage.holders.has(pod.metadata.name)) continue;
           await quotas.charge(namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs: now });
