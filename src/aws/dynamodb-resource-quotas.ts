@@ -133,7 +133,7 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
       }
       // No ledger (no quota in the namespace), or full: read it to tell which and to report the usage.
       const ledger = await this.ledger(namespace);
-      if (ledger === undefined) return { admitted: true };
+      if (ledger === undefined) return { admitted: true, noQuota: true };
       const used = Object.keys(ledger.holders ?? {}).length;
       if (ledger.counted === false) return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit, uncounted: true };
       if (used >= ledger.limit || attempt >= MAX_ADMIT_ATTEMPTS) return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit };

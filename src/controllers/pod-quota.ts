@@ -8,7 +8,7 @@ import { recordEvents, type ControllerDeps } from './deps.ts';
 const MAX_WAKE = 100;
 /** Pages of the waiting list read per wake while skipping stale entries. */
 const MAX_POP_ROUNDS = 5;
-/** How long a sync trusts that a namespace has no quota (admission itself never relies on it). */
+/** How long a controller trusts that a namespace has no quota (a new quota's recount charges what slipped through). */
 const NO_QUOTA_CACHE_MS = 2_000;
 
 /**
@@ -45,12 +45,22 @@ export class PodQuota {
 
   constructor(private readonly deps: Pick<ControllerDeps, 'store' | 'clock' | 'quotas' | 'notify' | 'wake'>) {}
 
-  /** Charges `pod` at `chargedAtMs`; admitted when the namespace has no quota. */
+  /**
+   * Charges `pod` at `chargedAtMs`; admitted when the namespace has no quota. A namespace seen without a quota in the
+   * last {@link NO_QUOTA_CACHE_MS} is not asked again (two requests per pod saved where no quota is used): a quota
+   * created meanwhile starts uncounted, and its first recount charges the pods admitted so.
+   */
   async admit(job: Job, pod: Pod, chargedAtMs: number): Promise<PodAdmission> {
-    if (this.deps.quotas === undefined) return { admitted: true };
-    const admission = await this.deps.quotas.admit(job.metadata.namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs });
-    if (!admission.admitted) this.noQuotaUntil.delete(job.metadata.namespace);
+    const namespace = job.metadata.namespace;
+    if (this.deps.quotas === undefined || this.hasNoQuota(namespace)) return { admitted: true };
+    const admission = await this.deps.quotas.admit(namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs });
+    if (admission.admitted && admission.noQuota) this.noQuotaUntil.set(namespace, this.deps.clock.now() + NO_QUOTA_CACHE_MS);
+    if (!admission.admitted) this.noQuotaUntil.delete(namespace);
     return admission;
+  }
+
+  private hasNoQuota(namespace: string): boolean {
+    return (this.noQuotaUntil.get(namespace) ?? 0) > this.deps.clock.now();
   }
 
   /** Gives back the charge of a pod that was admitted but not created (no item for it, or its creation failed). */
@@ -84,7 +94,7 @@ export class PodQuota {
   async syncCharges(job: Job, pods: readonly Pod[]): Promise<number> {
     const quotas = this.deps.quotas;
     const namespace = job.metadata.namespace;
-    if (quotas === undefined || pods.length === 0 || (this.noQuotaUntil.get(namespace) ?? 0) > this.deps.clock.now()) return 0;
+    if (quotas === undefined || pods.length === 0 || this.hasNoQuota(namespace)) return 0;
     const usage = await quotas.usage(namespace);
     if (usage === undefined) {
       this.noQuotaUntil.set(namespace, this.deps.clock.now() + NO_QUOTA_CACHE_MS);
@@ -108,7 +118,7 @@ export class PodQuota {
   async releaseEnded(pod: Pod): Promise<void> {
     const quotas = this.deps.quotas;
     const namespace = pod.metadata.namespace;
-    if (quotas === undefined || (this.noQuotaUntil.get(namespace) ?? 0) > this.deps.clock.now()) return;
+    if (quotas === undefined || this.hasNoQuota(namespace)) return;
     if ((await quotas.release(namespace, [{ podName: pod.metadata.name }])) > 0) await this.wake(namespace);
   }
 

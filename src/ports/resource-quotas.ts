@@ -79,7 +79,8 @@ export interface QuotaUsage {
 }
 
 export type PodAdmission =
-  | { admitted: true }
+  /** `noQuota`: admitted because the namespace has no quota at all. */
+  | { admitted: true; noQuota?: boolean }
   /** `uncounted`: the quota is new and its usage not counted yet (not a full namespace). */
   | { admitted: false; quotaName: string; used: number; limit: number; uncounted?: boolean };
 

@@ -38,7 +38,7 @@ describe('DynamoDbResourceQuotas', () => {
 
   it('admits every pod when the namespace has no quota', async () => {
     const namespace = ns();
-    expect(await quotas.admit(namespace, charge('a-1'))).toEqual({ admitted: true });
+    expect(await quotas.admit(namespace, charge('a-1'))).toEqual({ admitted: true, noQuota: true });
     expect(await quotas.usage(namespace)).toBeUndefined();
     expect(await quotas.list(namespace)).toEqual([]);
   });

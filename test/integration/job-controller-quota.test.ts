@@ -209,6 +209,7 @@ describe('Job controller with a ResourceQuota on pods', () => {
     await createJob(w, 'a', 3, 3);
     expect(w.launcher.launched).toHaveLength(3);
     await w.deps.quotas.put('default', 'tasks', { pods: 2 });
+    w.clock.advance(2_000); // past the controller's memory of "no quota here"
     await createJob(w, 'early'); // synced before the recount: held ("status unknown for quota"), not admitted
     expect((await status(w, 'early')).active).toBe(0);
     expect((await w.deps.store.listEvents('Job', { namespace: 'default', name: 'early' })).map((e) => e.message)).toContainEqual(
