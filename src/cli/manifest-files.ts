@@ -28,6 +28,6 @@ export async function loadManifestArgs(paths: readonly string[], readStdin: () =
     }
   }
   const result = loadManifestSources(sources);
-  if (result.objects.length + result.queues.length === 0) throw new JobctlError('Validation', `error: no objects passed to apply`);
+  if (result.objects.length + result.queues.length + result.quotas.length === 0) throw new JobctlError('Validation', `error: no objects passed to apply`);
   return result;
 }

@@ -115,7 +115,7 @@ export function buildProgram(penv: ProgramEnv): Command {
         const rate = parseApplyRate(opts.rate, contextOf());
         const loaded = await loadManifestArgs(opts.filename, readStdin, cwd);
         if (contextOf() === 'aws') assertRunsOnEventBridge(loaded.objects);
-        for (const w of loaded.warnings) io.stderr(`Warning: ${w.file}:${w.line} ${w.path}: ${w.message}\n`);
+        for (const line of warningLines(loaded.warnings)) io.stderr(`${line}\n`);
         await withConnection(async (c) => {
           // Hundreds of Jobs take a while: say how far it got (a re-run after an interruption creates nothing twice).
           const total = loaded.objects.length;
@@ -356,6 +356,21 @@ export function formatError(error: unknown): string {
   // kubectl's own forms ("Error from server (NotFound): …", "The CronJob "x" is invalid: …") are printed as they are.
   if (error instanceof JobctlError) return /^(error|Error|The )/.test(error.message) ? error.message : `error: ${error.message}`;
   return `error: ${(error as Error).message ?? String(error)}`;
+}
+
+/**
+ * One line per warning, as kubectl prints them; the same warning on many documents (2,000 expanded Jobs of one
+ * template) is printed once, at its first place, with how many more documents have it.
+ */
+export function warningLines(warnings: ReadonlyArray<{ file: string; line: number; path: string; message: string }>): string[] {
+  const groups = new Map<string, { first: (typeof warnings)[number]; more: number }>();
+  for (const w of warnings) {
+    const key = `${w.file}\0${w.path}\0${w.message}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { first: w, more: 0 });
+    else group.more++;
+  }
+  return [...groups.values()].map(({ first: w, more }) => `Warning: ${w.file}:${w.line} ${w.path}: ${w.message}${more === 0 ? '' : ` (and in ${more} more document${more === 1 ? '' : 's'} of ${w.file})`}`);
 }
 
 /**
