@@ -114,7 +114,8 @@ export class LocalRuntime {
         queues: this.queues,
         quotas: this.quotas,
         notify: (change) => this.enqueue(change),
-        wake: (change) => this.enqueue(change),
+        // A woken Job has a quota slot kept for it: it goes first, or the slot idles behind every other sync.
+        wake: (change) => this.enqueue(change, undefined, { front: true }),
       };
       this.cronJobs = new CronJobController(deps);
       this.jobs = new JobController(deps);
@@ -135,10 +136,10 @@ export class LocalRuntime {
     }
   }
 
-  /** Queues a sync of one object now (or at `atMs`). */
-  enqueue(change: Change, atMs?: number): void {
+  /** Queues a sync of one object now (or at `atMs`); `front`: ahead of every sync waiting. */
+  enqueue(change: Change, atMs?: number, options: { front?: boolean } = {}): void {
     if (this.stopped) return;
-    this.queue.add(`${change.kind}/${change.key.namespace}/${change.key.name}`, change, atMs);
+    this.queue.add(`${change.kind}/${change.key.namespace}/${change.key.name}`, change, atMs, options);
   }
 
   /** Queues every CronJob and every unfinished Job, and re-arms the periodic resync. */

@@ -28,7 +28,11 @@ export class KeyedWorkQueue<T> {
     private readonly onError: (key: string, error: unknown) => void = () => {},
   ) {}
 
-  add(key: string, item: T, dueMs = this.clock.now()): void {
+  /**
+   * Queues `key` at `dueMs`. `front`: a key due now goes ahead of every key waiting (a Job woken for a quota slot kept
+   * for it must not wait behind a thousand others), or is moved there when already waiting.
+   */
+  add(key: string, item: T, dueMs = this.clock.now(), options: { front?: boolean } = {}): void {
     if (this.closed) return;
     if (this.inFlight.has(key)) {
       if (dueMs <= this.clock.now()) {
@@ -37,12 +41,27 @@ export class KeyedWorkQueue<T> {
       }
     }
     const existing = this.waiting.get(key);
+    if (options.front && dueMs <= this.clock.now() && existing !== undefined && this.ready.has(key)) {
+      this.moveToFront(key);
+      return;
+    }
     if (existing && existing.dueMs <= dueMs) return;
     existing?.cancelTimer?.();
     const entry: Entry<T> = { item, dueMs };
     this.waiting.set(key, entry);
-    if (dueMs <= this.clock.now()) this.makeReady(key);
-    else entry.cancelTimer = this.clock.setTimer(dueMs, () => this.makeReady(key));
+    if (dueMs <= this.clock.now()) {
+      if (options.front) this.moveToFront(key);
+      this.makeReady(key);
+    } else entry.cancelTimer = this.clock.setTimer(dueMs, () => this.makeReady(key));
+  }
+
+  /** Puts `key` first among the ready keys (a Set keeps insertion order, so the rest are re-added after it). */
+  private moveToFront(key: string): void {
+    const rest = [...this.ready].filter((k) => k !== key);
+    this.ready.clear();
+    this.ready.add(key);
+    for (const k of rest) this.ready.add(k);
+    this.pump();
   }
 
   /** Number of keys waiting, ready or being processed. */

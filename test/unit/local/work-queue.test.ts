@@ -95,4 +95,21 @@ describe('ManualClock', () => {
     expect(fired).toEqual(['a@100', 'b@200', 'c@300']);
     expect(clock.now()).toBe(1_000);
   });
+
+  it('puts a key added with front ahead of the keys waiting, moving it when it already waits', async () => {
+    const clock = new ManualClock(0);
+    const gate = deferred();
+    const seen: string[] = [];
+    const q = new KeyedWorkQueue<string>(clock, async (key) => {
+      seen.push(key);
+      if (key === 'busy') await gate.promise;
+    }, 1);
+    q.add('busy', 'busy');
+    for (const k of ['a', 'b', 'c']) q.add(k, k);
+    q.add('woken', 'woken', clock.now(), { front: true });
+    q.add('c', 'c', clock.now(), { front: true });
+    gate.resolve();
+    await q.whenIdle();
+    expect(seen).toEqual(['busy', 'c', 'woken', 'a', 'b']);
+  });
 });
