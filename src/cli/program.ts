@@ -253,11 +253,12 @@ export function buildProgram(penv: ProgramEnv): Command {
         if (targets.length === 0) io.stderr(noResourcesMessage(NAMESPACE) + '\n');
         // A stack's Job may go (it ran; the next deploy re-creates it only if the file changed it); its CronJob may not.
         for (const obj of targets) if (obj.kind === 'CronJob') assertNotStackDeclared(obj, 'delete', 'remove it from the config file and run cdk deploy');
-        for (const obj of targets) {
-          if (obj.kind === 'CronJob') await deleteCronJob(c, obj);
-          else await deleteJob(c, obj as Job);
-          io.stdout(`${obj.kind === 'CronJob' ? 'cronjob' : 'job'}.batch "${obj.metadata.name}" deleted\n`);
+        for (const obj of targets.filter((o) => o.kind === 'CronJob')) {
+          await deleteCronJob(c, obj);
+          io.stdout(`cronjob.batch "${obj.metadata.name}" deleted\n`);
         }
+        // Jobs: every deletion is asked for first, then waited for together (2,000 one after another took minutes).
+        await deleteJobs(c, targets.filter((o): o is Job => o.kind === 'Job'), (job) => io.stdout(`job.batch "${job.metadata.name}" deleted\n`));
       });
     });
 
@@ -461,17 +462,38 @@ async function deleteCronJob(c: Connection, cronJob: KubeObject): Promise<void> 
  * else can touch the Job, so the CLI removes it itself.
  */
 async function deleteJob(c: Connection, job: Job): Promise<void> {
-  const key = { namespace: job.metadata.namespace, name: job.metadata.name };
+  await deleteJobs(c, [job], () => {});
+}
+
+/**
+ * {@link deleteJob} for many: every deletion is requested (the runtime notified in batches), then each Job is waited
+ * for in the order asked, `onDeleted` called as it goes. The wait allows a minute plus 50 ms per Job.
+ */
+async function deleteJobs(c: Connection, jobs: readonly Job[], onDeleted: (job: Job) => void): Promise<void> {
   if (!c.isRuntimeRunning) {
-    await deleteJobCascade(c, job, 'Deleted');
+    for (const job of jobs) {
+      await deleteJobCascade(c, job, 'Deleted');
+      onDeleted(job);
+    }
     return;
   }
-  const notify = (change: Change) => void c.notify([change]);
-  if (!(await requestJobDeletion({ store: c.store, clock: c.clock, notify }, key))) return;
-  const deadline = Date.now() + 60_000;
-  while (await c.store.get('Job', key)) {
-    if (Date.now() > deadline) throw new JobctlError('Conflict', `error: timed out waiting for the runtime to delete job "${key.name}"; it will finish when the runtime next syncs it`);
-    await sleep(100);
+  const changes: Change[] = [];
+  const requested: Job[] = [];
+  for (const job of jobs) {
+    const key = { namespace: job.metadata.namespace, name: job.metadata.name };
+    if (await requestJobDeletion({ store: c.store, clock: c.clock, notify: (change) => void changes.push(change) }, key)) requested.push(job);
+    else onDeleted(job); // gone already
+    if (changes.length >= 100) await c.notify(changes.splice(0));
+  }
+  await c.notify(changes.splice(0));
+  const deadline = Date.now() + 60_000 + 50 * requested.length;
+  for (const job of requested) {
+    const key = { namespace: job.metadata.namespace, name: job.metadata.name };
+    while (await c.store.get('Job', key)) {
+      if (Date.now() > deadline) throw new JobctlError('Conflict', `error: timed out waiting for the runtime to delete job "${key.name}"; it will finish when the runtime next syncs it`);
+      await sleep(100);
+    }
+    onDeleted(job);
   }
 }
 
