@@ -35,8 +35,10 @@ export const CHARGE_GRACE_MS = 60_000;
  * - Before a pod is created it is admitted (charged). A denied pod is not created: its Job waits in the namespace's
  *   waiting list and gets a `Warning FailedCreate` event with the API server's message, once per wait, as
  *   Kubernetes' Job controller records it when quota admission rejects a pod. It does not fail the Job.
- * - The charge of a pod goes when the Job's sync sees it finished, or when its Job is deleted; then as many waiting
- *   Jobs as there are free slots are woken (oldest first) through `deps.wake` (or `deps.notify`).
+ * - The charge of a pod goes when its task's exit is recorded (`releaseEnded`), when the Job's sync sees it finished
+ *   (`syncCharges`: on AWS the exit is recorded outside the controller), or when its Job is deleted (`releaseAll`);
+ *   then as many waiting Jobs as there are free slots are woken (oldest first), each with its slot reserved, through
+ *   `deps.wake` (or `deps.notify`).
  * - `reconcile` is the safety net for charges a crash left behind (the periodic resync calls it).
  */
 export class PodQuota {
@@ -127,9 +129,10 @@ export class PodQuota {
     const quotas = this.deps.quotas;
     if (quotas === undefined) return;
     const namespace = job.metadata.namespace;
-    await quotas.unhold(namespace, heldJobOf(job));
+    // No quota: nothing charged, and nothing waits (the last quota's deletion woke every waiting Job).
     const usage = await quotas.usage(namespace);
     if (usage === undefined) return;
+    await quotas.unhold(namespace, heldJobOf(job));
     const charged = [...usage.holders.values()].filter((h) => h.jobName === job.metadata.name);
     if (charged.length === 0) return;
     await quotas.release(namespace, charged.map((h) => ({ podName: h.podName, chargedAtMs: h.chargedAtMs })));
