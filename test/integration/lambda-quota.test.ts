@@ -32,18 +32,22 @@ spec:
     `${name}.yaml`,
   ).objects[0] as Job;
 
+/** A fresh table, its stream, ECS and Scheduler fakes, and the job-controller handler with the ResourceQuotas port. */
+async function world(tableName: string) {
+  const clock = new ManualClock(T0);
+  const store = await freshTable(db, tableName, clock);
+  const quotas = new DynamoDbResourceQuotas({ client: db.client, tableName, now: () => clock.now() });
+  const ecs = new FakeEcs();
+  const scheduler = new FakeScheduler();
+  const { createHandler } = await import('../../functions/job-controller.ts');
+  const controller = createHandler({ store, launcher: ecs.launcher(store), logs: logSink(), clock, requeue: scheduler.requeue(), sleep: async (ms) => clock.advance(ms), maxInlineWaitMs: 60_000, quotas, log: () => {} });
+  return { store, quotas, stream: new StreamSimulator(db, tableName), ecs, scheduler, controller };
+}
+
 describe('job controller Lambda and ResourceQuota stream records', () => {
   it('holds Jobs over the quota, and a raised quota wakes them through the ledger record', async () => {
-    const clock = new ManualClock(T0);
-    const tableName = 'lambda-quota';
-    const store = await freshTable(db, tableName, clock);
-    const quotas = new DynamoDbResourceQuotas({ client: db.client, tableName, now: () => clock.now() });
-    const stream = new StreamSimulator(db, tableName);
-    const ecs = new FakeEcs();
-    const scheduler = new FakeScheduler();
+    const { store, quotas, stream, ecs, scheduler, controller } = await world('lambda-quota');
     try {
-      const { createHandler } = await import('../../functions/job-controller.ts');
-      const controller = createHandler({ store, launcher: ecs.launcher(store), logs: logSink(), clock, requeue: scheduler.requeue(), sleep: async (ms) => clock.advance(ms), maxInlineWaitMs: 60_000, quotas, log: () => {} });
       const drain = async () => {
         for (let i = 0; i < 10; i++) {
           const records = await stream.records();
@@ -74,16 +78,8 @@ describe('job controller Lambda and ResourceQuota stream records', () => {
   });
 
   it('a quota created over running tasks charges them when its record arrives', async () => {
-    const clock = new ManualClock(T0);
-    const tableName = 'lambda-quota-late';
-    const store = await freshTable(db, tableName, clock);
-    const quotas = new DynamoDbResourceQuotas({ client: db.client, tableName, now: () => clock.now() });
-    const stream = new StreamSimulator(db, tableName);
-    const ecs = new FakeEcs();
-    const scheduler = new FakeScheduler();
+    const { store, quotas, stream, ecs, scheduler, controller } = await world('lambda-quota-late');
     try {
-      const { createHandler } = await import('../../functions/job-controller.ts');
-      const controller = createHandler({ store, launcher: ecs.launcher(store), logs: logSink(), clock, requeue: scheduler.requeue(), sleep: async (ms) => clock.advance(ms), maxInlineWaitMs: 60_000, quotas, log: () => {} });
       for (const name of ['a', 'b']) await store.create(job(name));
       await controller({ Records: await stream.records() }, context);
       expect(ecs.tasksByToken.size).toBe(2);
