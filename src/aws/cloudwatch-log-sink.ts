@@ -2,7 +2,7 @@ import { GetLogEventsCommand, ResourceNotFoundException, type CloudWatchLogsClie
 import type { LogSink } from '../ports/log-sink.ts';
 import type { Pod } from '../spec/types.ts';
 import { logStreamName } from './ecs-task-definitions.ts';
-import { taskArnAnnotation } from './ecs-task-launcher.ts';
+import { lastTaskArnAnnotation, taskArnAnnotation } from './ecs-task-launcher.ts';
 
 /** Options of {@link CloudWatchLogSink}. */
 export interface CloudWatchLogSinkOptions {
@@ -36,7 +36,8 @@ export interface CloudWatchLogSinkOptions {
 /**
  * The CLI's {@link LogSink} on AWS (`jobctl logs [-f]`): reads a pod's output from the CloudWatch Logs stream its ECS
  * task's awslogs driver writes, `<prefix>/<container>/<task id>` ({@link logStreamName}). The task is the one named by
- * the pod's {@link taskArnAnnotation}; a pod without it (not launched yet, or restarting in place) has no log yet.
+ * the pod's {@link taskArnAnnotation}, else its {@link lastTaskArnAnnotation}: a pod waiting out an OnFailure back-off
+ * shows its last attempt's output, as `kubectl logs` shows a crash-looping container's; a pod never launched has none.
  *
  * Paging follows GetLogEvents (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html):
  * with `startFromHead: true` (required with `nextToken`), a page may be partial or even empty without the stream being
@@ -113,7 +114,7 @@ export class CloudWatchLogSink implements LogSink {
   async remove(): Promise<void> {}
 
   private streamOf(pod: Pod): string | undefined {
-    const taskArn = pod.metadata.annotations?.[taskArnAnnotation];
+    const taskArn = pod.metadata.annotations?.[taskArnAnnotation] ?? pod.metadata.annotations?.[lastTaskArnAnnotation];
     const container = pod.spec.containers[0];
     if (taskArn === undefined || taskArn === '' || container === undefined) return undefined;
     return logStreamName(this.streamPrefix, container.name, taskArn);

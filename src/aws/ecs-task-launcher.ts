@@ -4,7 +4,6 @@ import {
   ConflictException,
   ECSServiceException,
   InvalidParameterException,
-  ListTasksCommand,
   RunTaskCommand,
   StopTaskCommand,
   type CapacityProviderStrategyItem,
@@ -24,10 +23,17 @@ import {
 } from './ecs-task-definitions.ts';
 
 /**
- * Annotation the Job controller may record on a pod after `launchTask` resolves: the ECS task ARN. `stop` then stops
- * that task directly instead of looking it up with ListTasks (which is eventually consistent right after RunTask).
+ * Annotation the Job controller records on a pod once its task is known (after `launchTask` resolves, or from the
+ * task's first state change event): the ECS task ARN of the pod's **current attempt**. `stop` stops exactly that task.
+ * It is removed when the task ends and the pod waits for an in-place restart (OnFailure): a pod in back-off has no task.
  */
 export const taskArnAnnotation = 'jobctl.dev/task-arn';
+
+/**
+ * The ARN of the pod's most recent task, kept across OnFailure restarts (unlike {@link taskArnAnnotation}): where the
+ * last attempt's logs are while the pod waits out its back-off, and what `describe pod` shows.
+ */
+export const lastTaskArnAnnotation = 'jobctl.dev/last-task-arn';
 
 /**
  * Annotation the Job controller bumps (0, 1, 2, …) after a launch failed with a retryable {@link TaskLaunchError}
@@ -140,7 +146,7 @@ export interface TaskIdentity extends TaskRef {
  *
  * Identity: `group` = `jobctl:<namespace>:<job>:<pod>:<attempt>` (≤255 characters; the Task State Change event
  * carries it, and tags it does not), `startedBy` = `<namespace>/<pod>/<attempt>` (≤128 characters of
- * `[A-Za-z0-9_/-]`, ListTasks' filter), tags for people.
+ * `[A-Za-z0-9_/-]`, the console's "Started by"), tags for people.
  */
 export class EcsTaskLauncher implements TaskLauncher {
   private readonly registry: EcsTaskDefinitionRegistry;
@@ -248,52 +254,34 @@ export class EcsTaskLauncher implements TaskLauncher {
   }
 
   /**
-   * Stops the pod's current task with `reason` (cut to 255 characters). The task is the one recorded in
-   * {@link taskArnAnnotation}, or else found by ListTasks on the pod's `startedBy` (its current attempt):
-   * - a running (or pending) task is stopped → true;
-   * - a task already stopping or stopped (desired status STOPPED) → true without a second StopTask: its exit is, or
-   *   was, reported by its Task State Change event;
-   * - no task (never launched, or waiting out an OnFailure back-off, or expired from ECS an hour after it stopped)
-   *   → false: nothing will report an exit, the caller records the pod's end.
+   * Stops the pod's current task ({@link taskArnAnnotation}) with `reason` (cut to 255 characters):
+   * - a running (or pending) task is stopped → true; one already stopping or stopped is not an error (StopTask on a
+   *   stopped task succeeds) → true: its exit is, or was, reported by its Task State Change event;
+   * - no recorded task → false, with no call to ECS: the pod was never launched, or waits out an OnFailure back-off
+   *   (the previous attempt's task is over), so nothing will report an exit and the caller records the pod's end;
+   * - the recorded task is unknown to ECS (it stopped more than an hour ago) → false.
+   *
+   * Never ListTasks: a cluster-wide list is authorized on `*` and is eventually consistent right after RunTask
+   * (AWS-AUDIT.md F2). A task whose RunTask succeeded but whose ARN was never recorded (a crash between the two) has a
+   * pod that the next sync launches again with the same clientToken, which returns that task and records it; if the
+   * pod is deleted first, the task has no owner and the resync's orphan sweep stops it ({@link EcsTaskReconciler}).
    */
   async stop(pod: Pod, reason: string): Promise<boolean> {
-    const cluster = this.options.cluster;
-    const stopReason = reason.slice(0, MAX_STOP_REASON_CHARS);
     const recorded = pod.metadata.annotations?.[taskArnAnnotation];
-    if (recorded !== undefined) {
-      try {
-        await this.options.client.send(new StopTaskCommand({ cluster, task: recorded, reason: stopReason }));
-        return true;
-      } catch (error) {
-        // "The referenced task was not found": stopped more than an hour ago (or never existed).
-        if (error instanceof InvalidParameterException) return false;
-        throw translateStopError(error, recorded);
-      }
-    }
-    const startedBy = startedByFor(taskIdentityOf(pod));
-    const running = await this.listTasks(startedBy, 'RUNNING');
-    for (const task of running) {
-      try {
-        await this.options.client.send(new StopTaskCommand({ cluster, task, reason: stopReason }));
-      } catch (error) {
-        throw translateStopError(error, task);
-      }
-    }
-    if (running.length > 0) return true;
-    return (await this.listTasks(startedBy, 'STOPPED')).length > 0;
+    if (recorded === undefined) return false;
+    return this.stopTask(recorded, reason);
   }
 
-  private async listTasks(startedBy: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const out = await this.options.client.send(
-        new ListTasksCommand({ cluster: this.options.cluster, startedBy, desiredStatus, ...(nextToken === undefined ? {} : { nextToken }) }),
-      );
-      arns.push(...(out.taskArns ?? []));
-      nextToken = out.nextToken;
-    } while (nextToken !== undefined);
-    return arns;
+  /** StopTask on this cluster; false when ECS no longer knows the task (stopped over an hour ago). */
+  async stopTask(taskArn: string, reason: string): Promise<boolean> {
+    try {
+      await this.options.client.send(new StopTaskCommand({ cluster: this.options.cluster, task: taskArn, reason: reason.slice(0, MAX_STOP_REASON_CHARS) }));
+      return true;
+    } catch (error) {
+      // "The referenced task was not found": stopped more than an hour ago (or never existed).
+      if (error instanceof InvalidParameterException) return false;
+      throw translateStopError(error, taskArn);
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { applyTaskExit, applyTaskStart } from '../engine/task-exit.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { Pod } from '../spec/types.ts';
 import { isNewer, parseTaskStateChange, taskReportOf, type EcsTaskStateChange, type TaskReport } from './ecs-task-events.ts';
-import { taskArnAnnotation, taskIdentityOf } from './ecs-task-launcher.ts';
+import { lastTaskArnAnnotation, taskArnAnnotation, taskIdentityOf } from './ecs-task-launcher.ts';
 
 /** Annotation holding the highest ECS `detail.version` applied to the pod for the task in {@link taskArnAnnotation}. */
 export const taskVersionAnnotation = 'jobctl.dev/task-version';
@@ -25,8 +25,9 @@ export type TaskEventOutcome =
  *   → dropped.
  * - Otherwise the start or the exit is applied (an exit whose start was never seen is applied as start + exit, so
  *   `startTime` is kept) together with the task ARN and version annotations, in one conditional write. An exit that
- *   leaves the pod waiting for an in-place restart drops both annotations: that task is over, the next attempt's
- *   task has another ARN and counts versions from 1.
+ *   leaves the pod waiting for an in-place restart drops both annotations: that task is over (a pod in back-off has
+ *   no task to stop), the next attempt's task has another ARN and counts versions from 1. The ARN stays in
+ *   {@link lastTaskArnAnnotation}, where the last attempt's logs are.
  *
  * The write is the pod's own conditional update (resourceVersion), retried on conflict, so concurrent deliveries of
  * the same event apply it once.
@@ -76,7 +77,7 @@ function applyReport(pod: Pod, change: EcsTaskStateChange, report: Exclude<TaskR
     next = applyTaskExit(started, report.exit);
   }
   if (next === pod) return undefined;
-  const annotations = { ...(pod.metadata.annotations ?? {}) };
+  const annotations = { ...(pod.metadata.annotations ?? {}), [lastTaskArnAnnotation]: change.taskArn };
   if (taskIdentityOf(next).attempt > report.attempt) {
     // Restarting in place (OnFailure): this task is over; the next one is recorded when it is launched or reports.
     delete annotations[taskArnAnnotation];

@@ -1,7 +1,7 @@
-import { InvalidParameterException } from '@aws-sdk/client-ecs';
+import { InvalidParameterException, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadDispatcherEnv, loadJobControllerEnv } from '../../src/aws/env.ts';
-import { taskArnAnnotation, launchRetryAnnotation } from '../../src/aws/ecs-task-launcher.ts';
+import { lastTaskArnAnnotation, taskArnAnnotation, launchRetryAnnotation } from '../../src/aws/ecs-task-launcher.ts';
 import { taskVersionAnnotation } from '../../src/aws/lambda-task-events.ts';
 import type { DynamoDbStreamRecord } from '../../src/aws/lambda-stream-changes.ts';
 import { requeueScheduleName } from '../../src/aws/scheduler-requeue.ts';
@@ -249,6 +249,48 @@ describe('Lambda handlers (dynalite + aws-sdk-client-mock)', () => {
       await drainStream();
       expect(ecs.tasksByToken.size).toBe(2);
       expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.status.failed).toBe(1);
+    });
+
+    it('deletes a Job whose OnFailure pod waits out its back-off without asking ECS for a task (AWS-AUDIT F2)', async () => {
+      const crashy = loadManifests(
+        `apiVersion: batch/v1
+kind: Job
+metadata: { name: crashy }
+spec:
+  backoffLimit: 6
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["sh", "-c", "exit 1"] }]
+      restartPolicy: OnFailure
+`,
+        'crashy.yaml',
+      ).objects[0] as Job;
+      await store.create(crashy);
+      await drainStream();
+      // The first restart is immediate (CrashLoopBackOff); after the second failure the pod waits 10 s with no task.
+      for (const attempt of [0, 1]) {
+        const task = [...ecs.tasksByToken.values()][attempt]!;
+        await jobController()(taskEvent({ taskArn: task.taskArn, group: task.group, version: 2, status: 'RUNNING', atMs: clock.now() }), context);
+        await jobController()(taskEvent({ taskArn: task.taskArn, group: task.group, version: 6, status: 'STOPPED', atMs: clock.now(), exitCode: 1 }), context);
+        await drainStream();
+      }
+      const task = [...ecs.tasksByToken.values()][1];
+      expect(ecs.tasksByToken.size).toBe(2);
+      const [waiting] = await store.listPods({ namespace: 'default', name: 'crashy' });
+      // Restarting in place: no current task, the last one kept for its logs.
+      expect(waiting!.status.containerStatuses?.[0]?.restartCount).toBe(2);
+      expect(waiting!.metadata.annotations?.[taskArnAnnotation]).toBeUndefined();
+      expect(waiting!.metadata.annotations?.[lastTaskArnAnnotation]).toBe(task!.taskArn);
+
+      const job_ = (await store.get('Job', { namespace: 'default', name: 'crashy' }))!;
+      await store.update({ ...job_, metadata: { ...job_.metadata, deletionTimestamp: new Date(clock.now()).toISOString().replace('.000Z', 'Z') } });
+      ecs.mock.resetHistory();
+      await drainStream();
+
+      expect(await store.get('Job', { namespace: 'default', name: 'crashy' })).toBeUndefined();
+      // Nothing to stop: no ListTasks (denied by IAM on a cluster-wide list, and a forbidden filter combination), no StopTask.
+      expect(ecs.mock.commandCalls(ListTasksCommand)).toHaveLength(0);
+      expect(ecs.mock.commandCalls(StopTaskCommand)).toHaveLength(0);
     });
 
     it('drops duplicate versions, events of an older attempt and tasks jobctl did not start', async () => {

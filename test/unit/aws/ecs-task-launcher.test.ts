@@ -5,7 +5,6 @@ import {
   DescribeTaskDefinitionCommand,
   ECSClient,
   InvalidParameterException,
-  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
@@ -20,6 +19,7 @@ import {
   launchRetryAnnotation,
   parseTaskGroup,
   startedByFor,
+  lastTaskArnAnnotation,
   taskArnAnnotation,
   type EcsTaskLauncherOptions,
 } from '../../../src/aws/ecs-task-launcher.ts';
@@ -245,7 +245,7 @@ describe('EcsTaskLauncher (request shapes)', () => {
       await expect(new EcsTaskLauncher(options(client)).stop(pod, `DeadlineExceeded ${'x'.repeat(300)}`)).resolves.toBe(true);
 
       expect(ecs).toHaveReceivedCommandWith(StopTaskCommand, { cluster: CLUSTER, task: TASK_ARN, reason: `DeadlineExceeded ${'x'.repeat(300)}`.slice(0, 255) });
-      expect(ecs).toHaveReceivedCommandTimes(ListTasksCommand, 0);
+      expect(ecs.calls()).toHaveLength(1);
     });
 
     it('returns false when the recorded task is gone from ECS', async () => {
@@ -254,43 +254,14 @@ describe('EcsTaskLauncher (request shapes)', () => {
       await expect(new EcsTaskLauncher(options(client)).stop(annotated(aPod(), { [taskArnAnnotation]: TASK_ARN }), 'DeadlineExceeded')).resolves.toBe(false);
     });
 
-    it('finds a running task by startedBy and stops it', async () => {
-      const pod = aPod();
-      ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: [TASK_ARN] });
-      ecs.on(StopTaskCommand).resolves({});
+    it('asks ECS nothing when the pod has no task: never launched, or waiting out an OnFailure back-off (AWS-AUDIT F2)', async () => {
+      const crashLooping = annotated(restarted(aPod({}, { restartPolicy: 'OnFailure' })), { [lastTaskArnAnnotation]: TASK_ARN });
 
-      await expect(new EcsTaskLauncher(options(client)).stop(pod, 'DeadlineExceeded')).resolves.toBe(true);
-
-      expect(ecs).toHaveReceivedCommandWith(ListTasksCommand, { cluster: CLUSTER, startedBy: `default/${pod.metadata.name}/0`, desiredStatus: 'RUNNING' });
-      expect(ecs).toHaveReceivedCommandWith(StopTaskCommand, { cluster: CLUSTER, task: TASK_ARN, reason: 'DeadlineExceeded' });
-    });
-
-    it('returns true without a second StopTask when the task is already stopping or stopped', async () => {
-      ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: [] });
-      ecs.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [TASK_ARN] });
-
-      await expect(new EcsTaskLauncher(options(client)).stop(aPod(), 'Replace')).resolves.toBe(true);
-
-      expect(ecs).toHaveReceivedCommandTimes(StopTaskCommand, 0);
-    });
-
-    it('returns false when the pod has no task (never launched, or waiting out an OnFailure back-off)', async () => {
-      ecs.on(ListTasksCommand).resolves({ taskArns: [] });
-      const crashLooping = restarted(aPod({}, { restartPolicy: 'OnFailure' }));
-
+      await expect(new EcsTaskLauncher(options(client)).stop(aPod(), 'Deleted')).resolves.toBe(false);
       await expect(new EcsTaskLauncher(options(client)).stop(crashLooping, 'BackoffLimitExceeded')).resolves.toBe(false);
 
-      expect(ecs).toHaveReceivedCommandWith(ListTasksCommand, { startedBy: `default/${crashLooping.metadata.name}/1` });
-      expect(ecs).toHaveReceivedCommandTimes(StopTaskCommand, 0);
-    });
-
-    it('follows ListTasks pages', async () => {
-      ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolvesOnce({ taskArns: [], nextToken: 'page-2' }).resolves({ taskArns: [TASK_ARN] });
-      ecs.on(StopTaskCommand).resolves({});
-
-      await expect(new EcsTaskLauncher(options(client)).stop(aPod(), 'Deleted')).resolves.toBe(true);
-
-      expect(ecs).toHaveReceivedCommandWith(ListTasksCommand, { nextToken: 'page-2' });
+      // The previous attempt's task (last-task-arn) is over: it is not stopped again, and nothing is listed.
+      expect(ecs.calls()).toHaveLength(0);
     });
   });
 });
