@@ -77,7 +77,7 @@ function applyReport(pod: Pod, change: EcsTaskStateChange, report: Exclude<TaskR
     next = applyTaskExit(started, report.exit);
   }
   if (next === pod) return undefined;
-  const annotations = { ...(pod.metadata.annotations ?? {}), [lastTaskArnAnnotation]: change.taskArn };
+  const annotations: Record<string, string> = { ...(pod.metadata.annotations ?? {}), [lastTaskArnAnnotation]: change.taskArn };
   if (taskIdentityOf(next).attempt > report.attempt) {
     // Restarting in place (OnFailure): this task is over; the next one is recorded when it is launched or reports.
     delete annotations[taskArnAnnotation];
