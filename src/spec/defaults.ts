@@ -202,6 +202,7 @@ function copyPodSpec(spec: PodSpec): PodSpec {
     containers: spec.containers.map(copyContainer),
     restartPolicy: spec.restartPolicy,
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+    nodeSelector: spec.nodeSelector && { ...spec.nodeSelector },
   });
 }
 

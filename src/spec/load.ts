@@ -23,6 +23,8 @@ export interface ManifestWarning {
   path: string;
   /** Why it is ignored, e.g. `Fargate has no node selection (…); ignored`. */
   message: string;
+  /** Set by a {@link ManifestLint}: what kind of finding it is (e.g. `docker-hub-anonymous-pull`). */
+  code?: string;
 }
 
 /** What a manifest file holds. */
@@ -38,6 +40,18 @@ export interface LoadResult {
   /** `kind: ResourceQuota` objects, in file order; like queues, applied before the Jobs they limit. */
   quotas: ResourceQuotaManifest[];
   warnings: ManifestWarning[];
+}
+
+/**
+ * A check a deployment target adds to validation (e.g. `cdk synth`'s "this image would be pulled anonymously from
+ * Docker Hub"): findings on a valid object, each at a field path, reported as warnings at that field's line.
+ */
+export type ManifestLint = (object: LoadedObject) => ReadonlyArray<{ path: string; message: string; code?: string }>;
+
+/** Options of {@link loadManifests}. */
+export interface LoadOptions {
+  /** Extra warnings per valid object. @default - none */
+  lint?: ManifestLint;
 }
 
 /** Where each field path starts in the text, and which values were plain scalars. */
@@ -109,11 +123,15 @@ function collect(
   index: LineIndex,
   errors: ValidationError[],
   warnings: ManifestWarning[],
+  lint?: ManifestLint,
 ): LoadedObject | undefined {
   const result = validateObject(raw, mode, index);
   const line = (f: Finding): number | undefined => index.lineOf(f.linePath ?? f.path);
   for (const f of result.errors) errors.push(new ValidationError({ file, line: line(f), path: f.path, detail: f.detail }));
   for (const f of result.warnings) warnings.push({ file, line: line(f) ?? 0, path: f.path, message: f.detail });
+  if (result.object !== undefined && lint !== undefined) {
+    for (const f of lint(result.object)) warnings.push({ file, line: index.lineOf(f.path) ?? 0, path: f.path, message: f.message, ...(f.code === undefined ? {} : { code: f.code }) });
+  }
   return result.object;
 }
 
@@ -151,7 +169,7 @@ function checkDuplicates(
  * @example
  * const { objects, warnings } = loadManifests(readFileSync('cronjob.yaml', 'utf8'), 'cronjob.yaml');
  */
-export function loadManifests(text: string, file: string): LoadResult {
+export function loadManifests(text: string, file: string, options: LoadOptions = {}): LoadResult {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const errors: ValidationError[] = [];
@@ -202,14 +220,14 @@ export function loadManifests(text: string, file: string): LoadResult {
       }
       items.forEach((item: unknown, i) => {
         const index = indexLines(doc.contents, lineCounter, documentLine, `items[${i}]`);
-        const object = collect(item, 'create', file, index, errors, warnings);
+        const object = collect(item, 'create', file, index, errors, warnings, options.lint);
         if (object) placed.push({ object, line: index.lineOf('metadata.name') });
       });
       continue;
     }
 
     const index = indexLines(doc.contents, lineCounter, documentLine, '');
-    const object = collect(raw, 'create', file, index, errors, warnings);
+    const object = collect(raw, 'create', file, index, errors, warnings, options.lint);
     if (object) placed.push({ object, line: index.lineOf('metadata.name') });
   }
 

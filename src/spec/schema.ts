@@ -96,7 +96,7 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
     manualSelector: boolean,
   },
   PodTemplateSpec: { metadata: struct('TemplateObjectMeta'), spec: struct('PodSpec') },
-  PodSpec: { containers: structList('Container'), restartPolicy: string, terminationGracePeriodSeconds: int64 },
+  PodSpec: { containers: structList('Container'), restartPolicy: string, terminationGracePeriodSeconds: int64, nodeSelector: stringMap },
   Container: {
     name: string,
     image: string,

@@ -1,5 +1,5 @@
 import { JobctlError, ValidationErrors, type ValidationError } from '../errors.ts';
-import { loadManifests, type LoadedObject, type LoadResult } from './load.ts';
+import { loadManifests, type LoadedObject, type LoadOptions, type LoadResult } from './load.ts';
 
 /** One manifest file's text and the name errors should show for it. */
 export interface ManifestSource {
@@ -14,13 +14,13 @@ export interface ManifestSource {
  *
  * @throws ValidationErrors listing every `file:line field: reason`; JobctlError for an object defined twice.
  */
-export function loadManifestSources(sources: readonly ManifestSource[]): LoadResult {
+export function loadManifestSources(sources: readonly ManifestSource[], options: LoadOptions = {}): LoadResult {
   const result: LoadResult = { objects: [], queues: [], quotas: [], warnings: [] };
   const errors: ValidationError[] = [];
   const seen = new Map<string, string>();
   for (const source of sources) {
     try {
-      const loaded = loadManifests(source.text, source.file);
+      const loaded = loadManifests(source.text, source.file, options);
       for (const object of [...loaded.quotas, ...loaded.queues, ...loaded.objects]) {
         const key = keyOf(object);
         const first = seen.get(key);

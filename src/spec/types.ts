@@ -60,6 +60,11 @@ export interface PodSpec {
   restartPolicy: RestartPolicy;
   /** @default 30 */
   terminationGracePeriodSeconds?: number;
+  /**
+   * Only the well-known node labels a task can satisfy are honoured: `kubernetes.io/arch` (`amd64`, `arm64`: the
+   * Fargate task's CPU architecture) and `kubernetes.io/os` (`linux`). Other keys are ignored with a warning.
+   */
+  nodeSelector?: Labels;
 }
 
 export interface PodTemplateSpec {
@@ -271,7 +276,16 @@ export const wellKnown = {
   completionIndex: 'batch.kubernetes.io/job-completion-index',
   cronJobScheduledTimestamp: 'batch.kubernetes.io/cronjob-scheduled-timestamp',
   completionIndexEnv: 'JOB_COMPLETION_INDEX',
+  /** Node labels a pod's `nodeSelector` may name (https://kubernetes.io/docs/reference/labels-annotations-taints/). */
+  nodeArch: 'kubernetes.io/arch',
+  nodeOs: 'kubernetes.io/os',
 } as const;
+
+/** The values of the well-known node labels a task can satisfy: the Fargate CPU architectures, and Linux. */
+export const honouredNodeLabels: Readonly<Record<string, readonly string[]>> = {
+  [wellKnown.nodeArch]: ['amd64', 'arm64'],
+  [wellKnown.nodeOs]: ['linux'],
+};
 
 /** Kubernetes event, as `describe` prints it and the store keeps it. */
 export interface KubeEvent {

@@ -169,7 +169,6 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     reason: "not supported on the pod template: use the Job's spec.activeDeadlineSeconds",
   },
   { struct: 'PodSpec', field: 'volumes', severity: 'warning', reason: noVolumes },
-  { struct: 'PodSpec', field: 'nodeSelector', severity: 'warning', reason: noNodes },
   { struct: 'PodSpec', field: 'nodeName', severity: 'warning', reason: noNodes },
   { struct: 'PodSpec', field: 'affinity', severity: 'warning', reason: noNodes },
   { struct: 'PodSpec', field: 'tolerations', severity: 'warning', reason: 'Fargate has no node taints to tolerate; ignored' },

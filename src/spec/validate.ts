@@ -28,7 +28,7 @@ import {
 } from './field-errors.ts';
 import { parseQuantity, quantityFormatError } from './quantity.ts';
 import { standardResourceNames, structs, type Shape, type StructName } from './schema.ts';
-import { MAX_QUOTA_PODS, type CronJob, type Job, type ResourceQuotaManifest, type WorkQueueManifest } from './types.ts';
+import { MAX_QUOTA_PODS, honouredNodeLabels, type CronJob, type Job, type ResourceQuotaManifest, type WorkQueueManifest } from './types.ts';
 import { findUnsupported, isEmptyValue } from './unsupported.ts';
 
 /** A problem (or a warning) at a field. `linePath` locates it when it differs from the reported `path`. */
@@ -387,6 +387,21 @@ function validatePodSpec(spec: Obj | undefined, path: string, report: Reporter):
     }
   });
   checkNonNegative(spec, 'terminationGracePeriodSeconds', path, report);
+  validateNodeSelector(map(spec, 'nodeSelector'), `${path}.nodeSelector`, report);
+}
+
+/**
+ * `nodeSelector`: labels as Kubernetes validates them; the well-known node labels a task can satisfy must name a
+ * value it can (an unschedulable pod would wait for ever in Kubernetes: here it is an error at apply); other keys
+ * select nodes jobctl does not have and are ignored with a warning.
+ */
+function validateNodeSelector(selector: Record<string, string> | undefined, path: string, report: Reporter): void {
+  validateLabels(selector, path, report);
+  for (const [key, value] of Object.entries(selector ?? {})) {
+    const honoured = honouredNodeLabels[key];
+    if (honoured === undefined) report.warn(`${path}[${key}]`, 'Fargate has no nodes to select and the local runtime has one machine: only kubernetes.io/arch and kubernetes.io/os are honoured; ignored');
+    else if (!honoured.includes(value)) report.error(`${path}[${key}]`, notSupported(value, honoured));
+  }
 }
 
 /** `validateContainerCommon` / `validateContainersOnlyForPod` for one container. */

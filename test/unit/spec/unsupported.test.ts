@@ -5,7 +5,7 @@ import { baseJob, edit, loadErrors } from './helpers.ts';
 const pod = 'spec.template.spec';
 
 describe('fields jobctl cannot honour', () => {
-  it('warns about nodeSelector and hostPath volumes at their lines, and still loads the Job', () => {
+  it('warns about a nodeSelector key and hostPath volumes at their lines, and still loads the Job', () => {
     const text = edit(
       baseJob,
       ['      restartPolicy: OnFailure\n', '      restartPolicy: OnFailure\n      nodeSelector:\n        disktype: ssd\n      volumes:\n      - name: data\n        hostPath:\n          path: /data\n'],
@@ -19,9 +19,9 @@ describe('fields jobctl cannot honour', () => {
       warnings: [
         {
           file: 'job.yaml',
-          line: 11,
-          path: `${pod}.nodeSelector`,
-          message: 'Fargate has no node selection (and the local runtime has one machine); ignored',
+          line: 12,
+          path: `${pod}.nodeSelector[disktype]`,
+          message: 'Fargate has no nodes to select and the local runtime has one machine: only kubernetes.io/arch and kubernetes.io/os are honoured; ignored',
         },
         {
           file: 'job.yaml',
@@ -37,8 +37,20 @@ describe('fields jobctl cannot honour', () => {
         },
       ],
     });
-    // Ignored means gone: nothing downstream sees the field.
-    expect(JSON.stringify(objects[0])).not.toMatch(/nodeSelector|volumes|volumeMounts/);
+    // Ignored means gone: nothing downstream sees the field. nodeSelector is kept (its kubernetes.io/arch is honoured).
+    expect(JSON.stringify(objects[0])).not.toMatch(/volumes|volumeMounts/);
+  });
+
+  it('honours nodeSelector kubernetes.io/arch and kubernetes.io/os without a warning, and rejects a value no task can satisfy at its line', () => {
+    const honoured = edit(baseJob, ['      restartPolicy: OnFailure\n', '      restartPolicy: OnFailure\n      nodeSelector:\n        kubernetes.io/arch: arm64\n        kubernetes.io/os: linux\n']);
+    const { objects, warnings } = loadManifests(honoured, 'job.yaml');
+    expect(warnings).toEqual([]);
+    expect((objects[0] as { spec: { template: { spec: { nodeSelector?: unknown } } } }).spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64', 'kubernetes.io/os': 'linux' });
+
+    const s390x = edit(baseJob, ['      restartPolicy: OnFailure\n', '      restartPolicy: OnFailure\n      nodeSelector:\n        kubernetes.io/arch: s390x\n']);
+    expect(loadErrors(s390x)).toEqual([
+      { line: 12, path: `${pod}.nodeSelector[kubernetes.io/arch]`, detail: 'Unsupported value: "s390x": supported values: "amd64", "arm64"' },
+    ]);
   });
 
   it('stays silent about Kubernetes defaults, as `kubectl get -o yaml` prints them', () => {
