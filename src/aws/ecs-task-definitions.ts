@@ -9,7 +9,8 @@ import {
   type Tag,
 } from '@aws-sdk/client-ecs';
 import { expandVars } from '../engine/expand-vars.ts';
-import type { Container, Pod } from '../spec/types.ts';
+import { wellKnown, type Container, type Pod } from '../spec/types.ts';
+import { isDockerHubImage, resolveTaskImage, type DockerHubMirror } from './docker-hub.ts';
 import { fargateResources } from './fargate-resources.ts';
 
 /** Deployment settings every task definition carries (from the stack's outputs / Lambda environment). */
@@ -27,12 +28,45 @@ export interface TaskDefinitionSettings {
    * @default "jobctl"
    */
   readonly logStreamPrefix?: string;
-  /** @default "ARM64" (Graviton: cheaper per vCPU; images must be built for linux/arm64) */
-  readonly cpuArchitecture?: 'ARM64' | 'X86_64';
+  /**
+   * CPU architecture of a pod's task unless its `nodeSelector` names one (`kubernetes.io/arch: amd64|arm64`). Fargate
+   * runs the platform the task definition declares, whatever the image: an image without a variant for it fails with
+   * `exec format error` (AWS-AUDIT.md F3).
+   * @default "X86_64": nearly every public image has an amd64 variant; ARM64 (Graviton) is about 20% cheaper per vCPU-hour
+   *   for images built for linux/arm64 (multi-arch images such as the Docker Official Images are)
+   */
+  readonly cpuArchitecture?: CpuArchitecture;
+  /**
+   * Docker Official Images (`image: busybox`) are pulled from their mirror on Amazon ECR Public
+   * (`public.ecr.aws/docker/library/busybox`) rather than anonymously from Docker Hub, whose limit of 10 pulls per
+   * hour per IP a NAT gateway's tasks share (src/aws/docker-hub.ts). `off` names images as written.
+   * @default "ecr-public"
+   */
+  readonly dockerHubMirror?: DockerHubMirror;
+  /**
+   * A Secrets Manager secret (`{"username","password"}`) the tasks pull images still on Docker Hub with (ECS
+   * `repositoryCredentials`; the execution role must be allowed to read it). @default - anonymous pulls
+   */
+  readonly dockerHubCredentialsArn?: string;
   /** First part of every family name, `[A-Za-z0-9_-]`. @default "jobctl" */
   readonly familyPrefix?: string;
   /** Tags put on every task definition (e.g. the stack's). @default - none */
   readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** RuntimePlatform `cpuArchitecture` values Fargate runs (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RuntimePlatform.html). */
+export type CpuArchitecture = 'X86_64' | 'ARM64';
+
+/** Kubernetes' `kubernetes.io/arch` node label values → ECS CPU architectures. */
+const architectureOfNodeArch: Readonly<Record<string, CpuArchitecture>> = { amd64: 'X86_64', arm64: 'ARM64' };
+
+/**
+ * The CPU architecture of the pod's task: its `nodeSelector`'s `kubernetes.io/arch` (validated at apply/synth to
+ * `amd64` or `arm64`), else the deployment's default.
+ */
+export function cpuArchitectureOf(pod: Pod, fallback: CpuArchitecture = 'X86_64'): CpuArchitecture {
+  const arch = pod.spec.nodeSelector?.[wellKnown.nodeArch];
+  return (arch === undefined ? undefined : architectureOfNodeArch[arch]) ?? fallback;
 }
 
 /** ECS caps family names at 255 letters, digits, `_` and `-` (RegisterTaskDefinition `family`). */
@@ -45,12 +79,19 @@ const MIN_FARGATE_STOP_TIMEOUT_SECONDS = 2;
  * What the pod's single container runs, resolved the way the kubelet does, split between what a task definition must
  * carry and what RunTask overrides can carry:
  * - `env`: the container's env in order, each value `$(VAR)`-expanded against the ones before it (and `HOSTNAME`,
- *   the pod's hostname as Kubernetes sets it);
- * - `entryPoint`: Kubernetes `command` (replaces the image ENTRYPOINT), expanded. RunTask's ContainerOverride has no
- *   entryPoint field, only `command` (the image CMD), so a pod that sets `command` bakes it into its task definition.
+ *   the pod's hostname as Kubernetes sets it); travels in the override.
+ * - `entryPoint`: the program of Kubernetes `command` (which replaces the image ENTRYPOINT). RunTask's
+ *   ContainerOverride has no entryPoint field, only `command` (the image CMD), so the task definition must carry it;
+ *   it carries only `command[0]`, and the rest of `command` goes in the override ahead of `args`. Docker runs
+ *   ENTRYPOINT + CMD, so the container runs exactly `command` + `args`, and an entrypoint set in the container's
+ *   configuration makes the image's CMD unused, as Kubernetes' `command` does. Pods whose commands differ only after
+ *   the program (the seed's `sh -c "echo Processing item $ITEM"`) share one task definition (AWS-AUDIT.md F9).
  *   Absent: the image's ENTRYPOINT runs.
- * - `command`: Kubernetes `args` (replaces the image CMD), expanded; goes in the RunTask override. Absent: the image's
- *   CMD (when `command` is unset too).
+ * - `command`: the rest of Kubernetes `command`, then `args` (which replace the image CMD), expanded; goes in the
+ *   override. Absent: the image's CMD (when `command` is unset too).
+ *
+ * `bakeCommand` puts the whole of Kubernetes `command` in the task definition instead: for a command too long for
+ * RunTask's 8 KiB of overrides (one family per distinct command then, as before).
  */
 export interface ContainerRun {
   container: Container;
@@ -63,7 +104,7 @@ export interface ContainerRun {
  * Resolves the pod's container run ({@link ContainerRun}); throws when the pod has no container. `baseEnv` comes
  * first (as Kubernetes injects service variables before the container's own), so the pod can override it.
  */
-export function resolveContainerRun(pod: Pod, baseEnv: Readonly<Record<string, string>> = {}): ContainerRun {
+export function resolveContainerRun(pod: Pod, baseEnv: Readonly<Record<string, string>> = {}, options: { bakeCommand?: boolean } = {}): ContainerRun {
   const container = pod.spec.containers[0];
   if (container === undefined) {
     throw new Error(`pod ${pod.metadata.namespace}/${pod.metadata.name}: spec.containers: Required value: a pod runs one container`);
@@ -78,8 +119,17 @@ export function resolveContainerRun(pod: Pod, baseEnv: Readonly<Record<string, s
     env.push({ name: v.name, value });
   }
   const run: ContainerRun = { container, env };
-  if (container.command !== undefined) run.entryPoint = container.command.map((a) => expandVars(a, scope));
-  if (container.args !== undefined) run.command = container.args.map((a) => expandVars(a, scope));
+  // An empty list is Kubernetes' "not set" (the kubelet checks the length): the image's ENTRYPOINT / CMD run.
+  const command = container.command !== undefined && container.command.length > 0 ? container.command.map((a) => expandVars(a, scope)) : undefined;
+  const args = container.args !== undefined && container.args.length > 0 ? container.args.map((a) => expandVars(a, scope)) : undefined;
+  if (command !== undefined && options.bakeCommand !== true) {
+    run.entryPoint = command.slice(0, 1);
+    const rest = [...command.slice(1), ...(args ?? [])];
+    if (rest.length > 0) run.command = rest;
+  } else {
+    if (command !== undefined) run.entryPoint = command;
+    if (args !== undefined) run.command = args;
+  }
   return run;
 }
 
@@ -87,6 +137,8 @@ export function resolveContainerRun(pod: Pod, baseEnv: Readonly<Record<string, s
  * The RegisterTaskDefinition input for a pod: one Fargate task (awsvpc, the pod's container as the one essential
  * container, awslogs), sized by {@link fargateResources}. Args and env are not in it: they travel in RunTask overrides,
  * so every pod of a Job, and every run of a CronJob, shares one task definition.
+ *
+ * The image is the one Fargate can pull ({@link resolveTaskImage}: a Docker Official Image from its ECR Public mirror).
  *
  * The family is `<prefix>-<image name>-<hash>`, where the hash covers the whole input (image, container name,
  * entryPoint, workingDir, stop timeout, size, roles, logging, platform, tags): a family names one exact content, so
@@ -97,9 +149,12 @@ export function taskDefinitionForPod(pod: Pod, settings: TaskDefinitionSettings,
   const { container } = run;
   const size = fargateResources(container.resources, { file: `pod/${pod.metadata.name}`, path: 'spec.containers[0]' });
   const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+  const image = resolveTaskImage(container.image, settings.dockerHubMirror);
+  const credentials = settings.dockerHubCredentialsArn !== undefined && isDockerHubImage(image) ? { repositoryCredentials: { credentialsParameter: settings.dockerHubCredentialsArn } } : {};
   const containerDefinition: ContainerDefinition = {
     name: container.name,
-    image: container.image,
+    image,
+    ...credentials,
     essential: true,
     ...(run.entryPoint === undefined ? {} : { entryPoint: run.entryPoint }),
     ...(container.workingDir === undefined ? {} : { workingDirectory: container.workingDir }),
@@ -119,7 +174,7 @@ export function taskDefinitionForPod(pod: Pod, settings: TaskDefinitionSettings,
     cpu: String(size.cpu),
     memory: String(size.memoryMiB),
     ...(size.ephemeralStorageGiB === undefined ? {} : { ephemeralStorage: { sizeInGiB: size.ephemeralStorageGiB } }),
-    runtimePlatform: { cpuArchitecture: settings.cpuArchitecture ?? 'ARM64', operatingSystemFamily: 'LINUX' },
+    runtimePlatform: { cpuArchitecture: cpuArchitectureOf(pod, settings.cpuArchitecture), operatingSystemFamily: 'LINUX' },
     executionRoleArn: settings.executionRoleArn,
     taskRoleArn: settings.taskRoleArn,
     containerDefinitions: [containerDefinition],

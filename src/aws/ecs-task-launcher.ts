@@ -19,6 +19,7 @@ import {
   resolveContainerRun,
   taskDefinitionForPod,
   toTags,
+  type ContainerRun,
   type TaskDefinitionSettings,
 } from './ecs-task-definitions.ts';
 
@@ -162,19 +163,16 @@ export class EcsTaskLauncher implements TaskLauncher {
 
   /** Launches the pod's task and returns it (the controller may record {@link taskArnAnnotation}). */
   async launchTask(pod: Pod): Promise<LaunchedTask> {
-    const run = resolveContainerRun(pod, this.options.taskEnv);
+    let run = resolveContainerRun(pod, this.options.taskEnv);
+    let overrides = overridesFor(run);
+    if (JSON.stringify(overrides).length > MAX_OVERRIDES_CHARS && (pod.spec.containers[0]?.command?.length ?? 0) > 0) {
+      // The command's arguments do not fit beside the env: carry the whole command in the task definition instead.
+      run = resolveContainerRun(pod, this.options.taskEnv, { bakeCommand: true });
+      overrides = overridesFor(run);
+    }
     const definition = taskDefinitionForPod(pod, this.options.taskDefinitions, run);
     const family = await this.registry.ensureRegistered(definition);
     const identity = taskIdentityOf(pod);
-    const overrides: TaskOverride = {
-      containerOverrides: [
-        {
-          name: run.container.name,
-          ...(run.command === undefined ? {} : { command: run.command }),
-          ...(run.env.length === 0 ? {} : { environment: run.env }),
-        },
-      ],
-    };
     const [task] = await this.runTasks({
       taskDefinition: family,
       count: 1,
@@ -283,6 +281,19 @@ export class EcsTaskLauncher implements TaskLauncher {
       throw translateStopError(error, taskArn);
     }
   }
+}
+
+/** RunTask's container override of a pod: the command's arguments and args as CMD, and the env. */
+function overridesFor(run: ContainerRun): TaskOverride {
+  return {
+    containerOverrides: [
+      {
+        name: run.container.name,
+        ...(run.command === undefined ? {} : { command: run.command }),
+        ...(run.env.length === 0 ? {} : { environment: run.env }),
+      },
+    ],
+  };
 }
 
 /** The pod's task identity: namespace, Job (from the `job-name` label), pod, and its container restart count. */

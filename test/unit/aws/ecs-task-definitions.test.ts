@@ -27,7 +27,7 @@ describe('taskDefinitionForPod', () => {
       networkMode: 'awsvpc',
       cpu: '512',
       memory: '2048',
-      runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
       executionRoleArn: 'arn:aws:iam::111122223333:role/jobctl-execution',
       taskRoleArn: 'arn:aws:iam::111122223333:role/jobctl-task',
       containerDefinitions: [
@@ -35,7 +35,7 @@ describe('taskDefinitionForPod', () => {
           name: 'hello',
           image: 'public.ecr.aws/docker/library/busybox:1.36',
           essential: true,
-          entryPoint: ['/bin/sh', '-c'],
+          entryPoint: ['/bin/sh'],
           workingDirectory: '/work',
           stopTimeout: 30,
           logConfiguration: {
@@ -66,10 +66,12 @@ describe('taskDefinitionForPod', () => {
       taskDefinitionForPod(aPod({ command: ['/bin/true'] }), settings).family,
       taskDefinitionForPod(aPod({ name: 'other' }), settings).family,
       taskDefinitionForPod(aPod(), { ...settings, taskRoleArn: 'arn:aws:iam::111122223333:role/other' }).family,
-      taskDefinitionForPod(aPod(), { ...settings, cpuArchitecture: 'X86_64' }).family,
+      taskDefinitionForPod(aPod(), { ...settings, cpuArchitecture: 'ARM64' }).family,
     ];
 
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+    // The same definition however the architecture was chosen: one family.
+    expect(taskDefinitionForPod(aPod({}, { nodeSelector: { 'kubernetes.io/arch': 'arm64' } }), settings).family).toBe(variants.at(-1));
   });
 
   it('keeps the family within 255 characters of [A-Za-z0-9_-] for any image name', () => {
@@ -79,10 +81,47 @@ describe('taskDefinitionForPod', () => {
     expect(family.startsWith('my-stack-xxxx')).toBe(true);
   });
 
-  it('bakes the Kubernetes command as entryPoint, $(VAR)-expanded, since RunTask cannot override it', () => {
-    const input = taskDefinitionForPod(aPod({ command: ['run', '--shard=$(SHARD)', '$$(LITERAL)'], env: [{ name: 'SHARD', value: '7' }] }), settings);
+  it('bakes only the program of the Kubernetes command as entryPoint, $(VAR)-expanded; the rest goes in the override ahead of args', () => {
+    const pod = aPod({ command: ['run', '--shard=$(SHARD)', '$$(LITERAL)'], args: ['--verbose'], env: [{ name: 'SHARD', value: '7' }] });
+    const input = taskDefinitionForPod(pod, settings);
 
-    expect(input.containerDefinitions?.[0]?.entryPoint).toEqual(['run', '--shard=7', '$(LITERAL)']);
+    expect(input.containerDefinitions?.[0]?.entryPoint).toEqual(['run']);
+    expect(resolveContainerRun(pod).command).toEqual(['--shard=7', '$(LITERAL)', '--verbose']);
+  });
+
+  it("gives the seed's expanded Jobs one family: their commands differ only after the program (AWS-AUDIT F9)", () => {
+    const families = ['apple', 'banana', 'cherry'].map((item) => taskDefinitionForPod(aPod({ command: ['sh', '-c', `echo Processing item ${item} && sleep 5`] }), settings).family);
+    const otherProgram = taskDefinitionForPod(aPod({ command: ['bash', '-c', 'echo Processing item apple && sleep 5'] }), settings).family;
+
+    expect(new Set(families).size).toBe(1);
+    expect(otherProgram).not.toBe(families[0]);
+  });
+
+  it('bakes the whole command when asked (a command too long for the 8 KiB of RunTask overrides)', () => {
+    const pod = aPod({ command: ['sh', '-c', 'echo hi'], args: ['x'] });
+    const run = resolveContainerRun(pod, {}, { bakeCommand: true });
+
+    expect(run.entryPoint).toEqual(['sh', '-c', 'echo hi']);
+    expect(run.command).toEqual(['x']);
+  });
+
+  it('treats an empty command or args as not set, as the kubelet does', () => {
+    const run = resolveContainerRun(aPod({ command: [], args: [] }));
+
+    expect(run.entryPoint).toBeUndefined();
+    expect(run.command).toBeUndefined();
+  });
+
+  it.each<{ nodeSelector: Record<string, string> | undefined; fallback: 'ARM64' | undefined; expected: string }>([
+    { nodeSelector: undefined, fallback: undefined, expected: 'X86_64' },
+    { nodeSelector: undefined, fallback: 'ARM64', expected: 'ARM64' },
+    { nodeSelector: { 'kubernetes.io/arch': 'arm64' }, fallback: undefined, expected: 'ARM64' },
+    { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, fallback: 'ARM64', expected: 'X86_64' },
+    { nodeSelector: { 'kubernetes.io/os': 'linux' }, fallback: 'ARM64', expected: 'ARM64' },
+  ])('runs on $expected with nodeSelector $nodeSelector and default $fallback (AWS-AUDIT F3)', ({ nodeSelector, fallback, expected }) => {
+    const input = taskDefinitionForPod(aPod({}, nodeSelector === undefined ? {} : { nodeSelector }), { ...settings, ...(fallback === undefined ? {} : { cpuArchitecture: fallback }) });
+
+    expect(input.runtimePlatform).toEqual({ cpuArchitecture: expected, operatingSystemFamily: 'LINUX' });
   });
 
   it.each([
@@ -93,16 +132,16 @@ describe('taskDefinitionForPod', () => {
     expect(taskDefinitionForPod(aPod({}, { grace }), settings).containerDefinitions?.[0]?.stopTimeout).toBe(stopTimeout);
   });
 
-  it('sets ephemeral storage, the x86 platform, a stream prefix and tags when asked', () => {
+  it('sets ephemeral storage, the Graviton platform, a stream prefix and tags when asked', () => {
     const input = taskDefinitionForPod(aPod({ resources: { requests: { 'ephemeral-storage': '64Gi' } } }), {
       ...settings,
-      cpuArchitecture: 'X86_64',
+      cpuArchitecture: 'ARM64',
       logStreamPrefix: 'tasks',
       tags: { stack: 'prod', app: 'jobctl' },
     });
 
     expect(input.ephemeralStorage).toEqual({ sizeInGiB: 64 });
-    expect(input.runtimePlatform).toEqual({ cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' });
+    expect(input.runtimePlatform).toEqual({ cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' });
     expect(input.containerDefinitions?.[0]?.logConfiguration?.options?.['awslogs-stream-prefix']).toBe('tasks');
     expect(input.tags).toEqual([{ key: 'app', value: 'jobctl' }, { key: 'stack', value: 'prod' }]);
   });

@@ -148,6 +148,24 @@ describe('EcsTaskLauncher (request shapes)', () => {
       expect(ecs.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeTaskDefinitionCommand', 'RegisterTaskDefinitionCommand', 'RunTaskCommand']);
     });
 
+    it("sends the command's arguments in the override, and bakes a command too long for 8 KiB of overrides into the task definition", async () => {
+      const short = aPod({ command: ['sh', '-c', 'echo apple'] });
+      const long = aPod({ command: ['sh', '-c', `echo ${'x'.repeat(9000)}`] });
+      const launcher = new EcsTaskLauncher(options(client));
+      ecs.on(DescribeTaskDefinitionCommand).rejects(new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }));
+      ecs.on(RegisterTaskDefinitionCommand).resolves({});
+
+      await launcher.launch(short);
+      await launcher.launch(long);
+
+      const [first, second] = ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
+      expect(first!.overrides!.containerOverrides![0]!.command).toEqual(['-c', 'echo apple']);
+      expect(second!.overrides!.containerOverrides![0]).not.toHaveProperty('command');
+      expect(JSON.stringify(second!.overrides).length).toBeLessThanOrEqual(8192);
+      const registered = ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input.containerDefinitions![0]!.entryPoint);
+      expect(registered).toEqual([['sh'], ['sh', '-c', `echo ${'x'.repeat(9000)}`]]);
+    });
+
     it('puts taskEnv before the pod env in the override, so the pod can override it and $(VAR) can use it', async () => {
       const pod = aPod({ args: ['echo', '$(JOBCTL_CONTEXT)'], env: [{ name: 'JOBCTL_LOG_GROUP', value: 'mine' }] });
       await new EcsTaskLauncher(options(client, { taskEnv: { JOBCTL_CONTEXT: 'aws', JOBCTL_TABLE_NAME: 'Jobctl-StateTable-1ABC', JOBCTL_LOG_GROUP: 'Jobctl-TaskLogs' } })).launch(pod);
