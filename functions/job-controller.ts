@@ -49,6 +49,9 @@ const ecs = new EcsTaskLauncher({
     logRegion: env.region,
     logStreamPrefix: env.logStreamPrefix,
     familyPrefix: env.taskFamilyPrefix,
+    cpuArchitecture: env.taskCpuArchitecture,
+    dockerHubMirror: env.dockerHubMirror,
+    ...(env.dockerHubCredentialsArn === undefined ? {} : { dockerHubCredentialsArn: env.dockerHubCredentialsArn }),
   },
   // The fine work-queue pattern on Fargate: `jobctl worker` in a task reaches this stack (its role is granted too).
   ...(env.tasksUseWorkQueues ? { taskEnv: { JOBCTL_CONTEXT: 'aws', JOBCTL_TABLE_NAME: env.tableName, JOBCTL_LOG_GROUP: env.logGroup, AWS_REGION: env.region } } : {}),

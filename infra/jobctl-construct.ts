@@ -13,6 +13,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import { ValidationErrors } from '../src/errors.ts';
 import { toEventBridgeSchedules } from '../src/cron/eventbridge.ts';
@@ -27,6 +30,8 @@ import { stateTableKeys } from '../src/aws/state-table.ts';
 import type { ManifestsProperties } from '../src/aws/lambda-manifests.ts';
 import { sqsRedriveCount } from '../src/aws/sqs-work-queue.ts';
 import type { CronJob, Job, WorkQueueManifest, ResourceQuotaManifest } from '../src/spec/types.ts';
+import type { LoadOptions } from '../src/spec/index.ts';
+import { anonymousDockerHubPulls } from '../src/aws/docker-hub.ts';
 import { JOBCTL_ENV } from './lambda-env.ts';
 import { readManifests } from './manifest-source.ts';
 import { nagResourceId } from './nag-id.ts';
@@ -41,11 +46,21 @@ export interface JobctlProps {
   readonly manifests: string;
   /**
    * VPC the Fargate tasks run in. Lambdas are not put in a VPC: they call only AWS APIs.
-   * @default - a new two-AZ VPC with public subnets (for one NAT gateway only), private-with-egress subnets for the
-   *   tasks, and a flow log to CloudWatch Logs. The NAT gateway lets tasks pull public images (Docker Hub, ECR
-   *   Public); bring your own VPC with VPC endpoints (ECR api/dkr, S3 gateway, CloudWatch Logs) to avoid its cost.
+   * @default - a new two-AZ VPC laid out as `network` says, with a flow log to CloudWatch Logs
    */
   readonly vpc?: ec2.IVpc;
+  /**
+   * The network of the VPC the construct creates (not used with `vpc`). Tasks need a way out to pull their images and
+   * write their logs:
+   * - `nat`: tasks in private subnets, egress through one NAT gateway. About $36.5 a month idle in us-east-1 (the
+   *   gateway's hours and its public IPv4) plus $0.045/GB; one stable egress IP (allow-lists); no public IP on tasks.
+   * - `public`: tasks in public subnets with a public IPv4 each and a security group with no inbound rule (nothing can
+   *   connect to them), no NAT gateway. About $0 a month idle; $0.005 per task-hour for the public IPv4 while a task
+   *   runs; egress IPs vary per task.
+   * `npm run bench -- --only cost` prints both figures for your config file.
+   * @default "nat"
+   */
+  readonly network?: 'nat' | 'public';
   /**
    * Subnets the tasks get their network interface in. Requires `vpc`.
    * @default - the VPC's private subnets with egress (`SubnetType.PRIVATE_WITH_EGRESS`)
@@ -74,10 +89,38 @@ export interface JobctlProps {
    */
   readonly existingTable?: dynamodb.ITable;
   /**
-   * Instruction set of the two Lambdas (not of the tasks: their images decide that).
+   * Instruction set of the Lambdas. Not the tasks': see `taskCpuArchitecture`.
    * @default lambda.Architecture.ARM_64
    */
   readonly architecture?: lambda.Architecture;
+  /**
+   * CPU architecture of the Fargate tasks, unless a pod's `nodeSelector` names `kubernetes.io/arch: amd64|arm64`.
+   * Fargate runs the platform the task definition declares whatever the image holds: an image with no variant for it
+   * fails with `exec format error`.
+   * @default "X86_64" (nearly every image has an amd64 variant; `ARM64`, Graviton, is about 20% cheaper per vCPU-hour
+   *   for images built for linux/arm64, as the multi-arch Docker Official Images are)
+   */
+  readonly taskCpuArchitecture?: 'X86_64' | 'ARM64';
+  /**
+   * Pull Docker Official Images (`image: busybox`, `python:3.12`) from Docker's mirror on Amazon ECR Public
+   * (`public.ecr.aws/docker/library/…`) instead of anonymously from Docker Hub, which allows 10 pulls per hour per IP
+   * address (all tasks behind the NAT gateway share one). Manifests stay as written. `cdk synth` warns, at the
+   * manifest's line, about every image that would still be pulled anonymously from Docker Hub.
+   * @default true
+   */
+  readonly dockerHubMirror?: boolean;
+  /**
+   * Docker Hub credentials the tasks pull Docker Hub images with (ECS `repositoryCredentials`): a Secrets Manager
+   * secret holding `{"username":"…","password":"<access token>"}`. The execution role may read it.
+   * @default - images still on Docker Hub after the mirror are pulled anonymously
+   */
+  readonly dockerHubCredentials?: secretsmanager.ISecret;
+  /**
+   * ECS Container Insights on the cluster: per-task CPU, memory and network metrics, billed as custom metrics (about
+   * 15 per cluster and 10 per task-definition family that ran in the hour, at $0.30 per metric-month).
+   * @default false
+   */
+  readonly containerInsights?: boolean;
   /**
    * What happens to the state table and the log groups when they leave the stack.
    * @default RemovalPolicy.RETAIN (run history and logs survive a `cdk destroy`)
@@ -160,8 +203,14 @@ export class Jobctl extends Construct {
   public readonly schedulerRole: iam.Role;
   /** Role EventBridge Scheduler assumes for the job controller's one-time requeue schedules: invoke the job controller, dead-letter. */
   public readonly requeueRole: iam.Role;
-  /** Undeliverable schedule invocations, task events and stream batches. */
+  /**
+   * Everything that failed for good, kept 14 days: schedule firings and task events that could not be delivered, stream
+   * batches the job controller gave up on, and asynchronous invocations (schedules, task events, requeues) whose
+   * function failed three times (Lambda's on-failure destination). `jobctl --context aws failures` lists and redrives them.
+   */
   public readonly deadLetterQueue: sqs.Queue;
+  /** In ALARM while {@link deadLetterQueue} holds a message: add an action (`alarm.addAlarmAction(new SnsAction(topic))`). */
+  public readonly failureAlarm: cloudwatch.Alarm;
   /** One or two schedules per CronJob, in manifest order. */
   public readonly schedules: readonly scheduler.CfnSchedule[];
   /** The validated, defaulted CronJobs of `manifests`. */
@@ -180,6 +229,8 @@ export class Jobctl extends Construct {
   public readonly manifests: CustomResource;
   /** Prefix of the task definition families the Lambdas may register and run. */
   public readonly taskFamilyPrefix: string;
+  /** The secret the tasks pull Docker Hub images with, if any. */
+  public readonly dockerHubCredentials: secretsmanager.ISecret | undefined;
 
   constructor(scope: Construct, id: string, props: JobctlProps) {
     super(scope, id);
@@ -187,21 +238,25 @@ export class Jobctl extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.taskFamilyPrefix = props.taskFamilyPrefix ?? 'jobctl';
+    this.dockerHubCredentials = props.dockerHubCredentials;
 
     // Manifests first: a bad one should fail synth before anything else is built.
-    const { objects, warnings, queues, quotas } = loadOrThrow(props.manifests);
+    const pulls = { mirror: props.dockerHubMirror === false ? ('off' as const) : ('ecr-public' as const), credentials: props.dockerHubCredentials !== undefined };
+    const { objects, warnings, queues, quotas } = loadOrThrow(props.manifests, { lint: (object) => anonymousDockerHubPulls(object, pulls) });
     this.workQueueManifests = queues;
     this.resourceQuotaManifests = quotas;
     this.cronJobs = objects.filter((o): o is CronJob => o.kind === 'CronJob');
     this.jobs = objects.filter((o): o is Job => o.kind === 'Job');
     for (const w of warnings) {
-      Annotations.of(this).addWarningV2('@jobctl/infra:unsupported-field', `${w.file}:${w.line} ${w.path}: ${w.message}`);
+      Annotations.of(this).addWarningV2(`@jobctl/infra:${w.code ?? 'unsupported-field'}`, `${w.file}:${w.line} ${w.path}: ${w.message}`);
     }
 
     this.table = props.existingTable ?? this.createTable(removalPolicy);
 
-    this.vpc = props.vpc ?? this.createVpc(logRetention);
-    this.taskSubnets = this.vpc.selectSubnets(props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+    const network = props.network ?? 'nat';
+    this.vpc = props.vpc ?? this.createVpc(logRetention, network);
+    const publicTasks = props.vpc === undefined ? network === 'public' : props.assignPublicIp === true;
+    this.taskSubnets = this.vpc.selectSubnets(props.subnets ?? { subnetType: props.vpc === undefined && network === 'public' ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS });
     this.taskSecurityGroups = props.securityGroups ?? [
       new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
         vpc: this.vpc,
@@ -210,8 +265,15 @@ export class Jobctl extends Construct {
       }),
     ];
 
-    // Container Insights v2 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html).
-    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    // Container Insights v2 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html):
+    // opt-in, as its metrics are billed per task-definition family (AWS-AUDIT.md F8).
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: props.containerInsights === true ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED });
+    if (props.containerInsights !== true) {
+      Validations.of(this.cluster).acknowledge({
+        id: 'AwsSolutions-ECS4',
+        reason: 'Container Insights is opt-in (the containerInsights prop): its metrics cost $0.30 per metric-month per task-definition family that ran; task exits, logs and the controllers\' metrics are kept without it.',
+      });
+    }
 
     this.taskLogGroup = new logs.LogGroup(this, 'TaskLogs', { retention: logRetention, removalPolicy });
     ({ executionRole: this.taskExecutionRole, taskRole: this.taskRole } = this.createTaskRoles());
@@ -223,7 +285,15 @@ export class Jobctl extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the schedules, the task-event rule and the stream mapping.',
+      reason: 'This queue is itself the dead-letter queue of the schedules, the task-event rule, the stream mapping and the Lambdas\' asynchronous invocations.',
+    });
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
+      alarmDescription: 'jobctl: a schedule firing, task event, stream batch or invocation failed for good; see `jobctl --context aws failures`',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
@@ -259,7 +329,10 @@ export class Jobctl extends Construct {
         [JOBCTL_ENV.clusterArn]: this.cluster.clusterArn,
         [JOBCTL_ENV.subnets]: this.taskSubnets.subnetIds.join(','),
         [JOBCTL_ENV.securityGroups]: this.taskSecurityGroups.map((g) => g.securityGroupId).join(','),
-        [JOBCTL_ENV.assignPublicIp]: props.assignPublicIp === true ? 'ENABLED' : 'DISABLED',
+        [JOBCTL_ENV.assignPublicIp]: publicTasks ? 'ENABLED' : 'DISABLED',
+        [JOBCTL_ENV.taskCpuArchitecture]: props.taskCpuArchitecture ?? 'X86_64',
+        [JOBCTL_ENV.dockerHubMirror]: pulls.mirror,
+        ...(props.dockerHubCredentials === undefined ? {} : { [JOBCTL_ENV.dockerHubCredentialsArn]: props.dockerHubCredentials.secretArn }),
         [JOBCTL_ENV.logGroupName]: this.taskLogGroup.logGroupName,
         [JOBCTL_ENV.logStreamPrefix]: 'jobctl',
         [JOBCTL_ENV.taskExecutionRoleArn]: this.taskExecutionRole.roleArn,
@@ -294,6 +367,12 @@ export class Jobctl extends Construct {
     }
     this.grantDstRuns(this.dispatcher, props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
     this.resyncSchedule = this.createResyncSchedule();
+    // EventBridge Scheduler and EventBridge rules invoke both functions asynchronously: a function error is retried
+    // twice by Lambda, then the event is discarded unless it has somewhere to go (AWS-AUDIT.md F4). The schedules'
+    // and the rule's own dead-letter configs only catch failures to deliver the invocation.
+    for (const fn of [this.dispatcher, this.jobController]) {
+      fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.deadLetterQueue) });
+    }
 
     this.jobController.addEventSource(
       new DynamoEventSource(this.table, {
@@ -359,6 +438,9 @@ export class Jobctl extends Construct {
     resource.node.addDependency(this.cluster);
     // The queues' SQS side exists before their records say they do.
     for (const { queue } of this.workQueues) resource.node.addDependency(queue);
+    // The config file's Jobs start at once: their tasks need the route out (the NAT gateway takes minutes) to pull
+    // their images (AWS-AUDIT.md F5).
+    resource.node.addDependency(this.taskSubnets.internetConnectivityEstablished);
     this.acknowledgeProviderFramework(provider, onEvent);
     return resource;
   }
@@ -373,7 +455,8 @@ export class Jobctl extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute,
       dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      // An AWS-owned key: no KMS requests billed, unlike the AWS-managed key (AWS-AUDIT.md F13).
+      encryption: dynamodb.TableEncryptionV2.dynamoOwnedKey(),
       removalPolicy,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       // The same indexes as `stateTableDefinition` (src/aws/state-table.ts): `list` reads whole objects, so ALL.
@@ -386,15 +469,22 @@ export class Jobctl extends Construct {
     });
   }
 
-  private createVpc(logRetention: logs.RetentionDays): ec2.Vpc {
+  /**
+   * Two AZs. `nat`: a small public subnet per AZ for the one NAT gateway, and private-with-egress subnets for the
+   * tasks. `public`: only public subnets, the tasks' (an internet gateway, no NAT gateway, tasks get a public IP).
+   */
+  private createVpc(logRetention: logs.RetentionDays, network: 'nat' | 'public'): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
-      natGateways: 1,
+      natGateways: network === 'nat' ? 1 : 0,
       restrictDefaultSecurityGroup: false,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
-      ],
+      subnetConfiguration:
+        network === 'nat'
+          ? [
+              { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+              { name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+            ]
+          : [{ name: 'tasks', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20, mapPublicIpOnLaunch: false }],
     });
     const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) });
@@ -429,6 +519,7 @@ export class Jobctl extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, repositories)}]`,
       reason: 'Pod templates may name any private ECR image of this account and Region, and jobctl apply adds CronJobs after deploy.',
     });
+    this.dockerHubCredentials?.grantRead(executionRole);
     const taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: ecsTasks(),
       description: 'jobctl: role the jobs containers run with (no permissions by default)',
@@ -484,8 +575,8 @@ export class Jobctl extends Construct {
   }
 
   /**
-   * RunTask/StopTask/DescribeTasks on this cluster's tasks of `<prefix>-*` families, task definition registration,
-   * tagging on create, and iam:PassRole for the two task roles only.
+   * RunTask/StopTask/DescribeTasks on this cluster's tasks of `<prefix>-*` families, ListTasks of this cluster, task
+   * definition registration, tagging on create, and iam:PassRole for the two task roles only.
    * Resources and condition keys: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
    */
   private grantTaskLaunch(fn: NodejsFunction): void {
@@ -504,9 +595,10 @@ export class Jobctl extends Construct {
         conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } },
       }),
     );
-    // ListTasks is authorized on the container-instance resource type, with the ecs:cluster condition key.
-    const containerInstances = stack.formatArn({ service: 'ecs', resource: 'container-instance', resourceName: `${this.cluster.clusterName}/*` });
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: [containerInstances], conditions: clusterCondition }));
+    // The resync's orphan sweep lists the cluster's tasks. A ListTasks without a container instance (every Fargate
+    // list) is authorized on Resource "*", scoped by the ecs:cluster condition key — not on the container-instance
+    // resource type the service authorization reference names, which denies it (AWS-AUDIT.md F2; cdklabs/construct-hub#1207).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: clusterCondition }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition'], resources: ['*'] }));
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -517,12 +609,14 @@ export class Jobctl extends Construct {
     );
     const acknowledge = (resource: string, reason: string) =>
       Validations.of(roleOf(fn)).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
-    acknowledge('*', 'ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level permissions; AWS requires Resource "*". Task definitions are registered on demand from each pod template.');
+    acknowledge(
+      '*',
+      'ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level permissions; AWS requires Resource "*". Task definitions are registered on demand from each pod template. ecs:ListTasks of a whole Fargate cluster is authorized on "*" too, limited to this cluster by the ecs:cluster condition.',
+    );
     acknowledge(
       nagResourceId(this, families),
       'Task definition families are content-hashed per pod template (`<prefix>-<image>-<hash>`) and registered at run time; the prefix limits RunTask to jobctl families, and the ecs:cluster condition to this cluster.',
     );
-    acknowledge(nagResourceId(this, containerInstances), 'ListTasks is authorized on container instances of this cluster only (ecs:cluster condition); Fargate tasks have no container instance of their own.');
     acknowledge(nagResourceId(this, tasks), 'Task ids are assigned by ECS at launch; the ARN pattern limits StopTask/DescribeTasks to tasks of this cluster.');
   }
 
@@ -764,9 +858,9 @@ function defaultEntry(name: 'dispatcher' | 'job-controller' | 'manifests'): stri
 }
 
 
-function loadOrThrow(path: string): ReturnType<typeof readManifests> {
+function loadOrThrow(path: string, options: LoadOptions): ReturnType<typeof readManifests> {
   try {
-    return readManifests(path);
+    return readManifests(path, process.cwd(), options);
   } catch (error) {
     if (error instanceof ValidationErrors) {
       throw new Error(`Jobctl: manifests "${path}" are invalid:\n${error.message}`, { cause: error });
@@ -778,6 +872,9 @@ function loadOrThrow(path: string): ReturnType<typeof readManifests> {
 function validateProps(props: JobctlProps): void {
   if (typeof props.manifests !== 'string' || props.manifests.trim() === '') {
     throw new Error(`Jobctl: manifests must name a file or folder, got ${JSON.stringify(props.manifests)}`);
+  }
+  if (props.network !== undefined && props.vpc !== undefined) {
+    throw new Error('Jobctl: network lays out the VPC the construct creates; with vpc, choose the tasks\' subnets with subnets and their public IP with assignPublicIp');
   }
   if (props.subnets !== undefined && props.vpc === undefined) {
     throw new Error('Jobctl: subnets requires vpc: subnets are selected from the VPC you bring');

@@ -28,6 +28,12 @@ export const JOBCTL_ENV = {
   taskRoleArn: 'JOBCTL_TASK_ROLE_ARN',
   /** First part of every task definition family; the Lambdas may only RunTask families starting with `<prefix>-`. */
   taskFamilyPrefix: 'JOBCTL_TASK_FAMILY_PREFIX',
+  /** `X86_64` or `ARM64`: the tasks' CPU architecture unless a pod's `nodeSelector` names `kubernetes.io/arch`. */
+  taskCpuArchitecture: 'JOBCTL_TASK_CPU_ARCHITECTURE',
+  /** `ecr-public` or `off`: whether Docker Official Images are pulled from their Amazon ECR Public mirror. */
+  dockerHubMirror: 'JOBCTL_DOCKER_HUB_MIRROR',
+  /** Secrets Manager secret ARN the tasks pull Docker Hub images with (`repositoryCredentials`). */
+  dockerHubCredentialsArn: 'JOBCTL_DOCKER_HUB_CREDENTIALS_ARN',
   /** EventBridge Scheduler schedule group holding the CronJobs' schedules (and the one-time requeue and `dst.*` ones). */
   scheduleGroupName: 'JOBCTL_SCHEDULE_GROUP',
   /** Role EventBridge Scheduler assumes for the job controller's one-time requeue schedules (durable timers). */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ValidationErrors } from '../src/errors.ts';
-import { loadManifestSources, type LoadResult } from '../src/spec/index.ts';
+import { loadManifestSources, type LoadOptions, type LoadResult } from '../src/spec/index.ts';
 
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
@@ -15,7 +15,7 @@ const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
  * @example
  * const { objects } = readManifests('examples');
  */
-export function readManifests(path: string, cwd = process.cwd()): LoadResult {
+export function readManifests(path: string, cwd = process.cwd(), options: LoadOptions = {}): LoadResult {
   const files: string[] = [];
   for (const part of path.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     if (!existsSync(part)) throw new Error(`Jobctl: manifests "${part}": no such file or folder`);
@@ -25,7 +25,7 @@ export function readManifests(path: string, cwd = process.cwd()): LoadResult {
   }
   let result: LoadResult;
   try {
-    result = loadManifestSources(files.map((file) => ({ file: relative(cwd, file) || file, text: readFileSync(file, 'utf8') })));
+    result = loadManifestSources(files.map((file) => ({ file: relative(cwd, file) || file, text: readFileSync(file, 'utf8') })), options);
   } catch (error) {
     if (error instanceof ValidationErrors) throw error;
     throw new Error(`Jobctl: manifests "${path}": ${(error as Error).message}`, { cause: error });

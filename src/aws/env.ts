@@ -14,6 +14,9 @@
  * | `JOBCTL_LOG_GROUP` | – | required | CloudWatch Logs group of the tasks' awslogs driver |
  * | `JOBCTL_LOG_STREAM_PREFIX` | – | optional | `awslogs-stream-prefix` (default `jobctl`) |
  * | `JOBCTL_TASK_FAMILY_PREFIX` | – | optional | task definition family prefix (default `jobctl`) |
+ * | `JOBCTL_TASK_CPU_ARCHITECTURE` | – | optional | `X86_64` or `ARM64`: tasks' CPU architecture unless a pod's `nodeSelector` names `kubernetes.io/arch` (default `X86_64`) |
+ * | `JOBCTL_DOCKER_HUB_MIRROR` | – | optional | `ecr-public` (Docker Official Images from `public.ecr.aws/docker/library`) or `off` (default `ecr-public`) |
+ * | `JOBCTL_DOCKER_HUB_CREDENTIALS_ARN` | – | optional | Secrets Manager secret the tasks pull Docker Hub images with (`repositoryCredentials`) |
  * | `JOBCTL_SCHEDULE_GROUP` | with `JOBCTL_DISPATCH_ROLE_ARN` | required | Scheduler group of the durable-timer (requeue) one-time schedules, and of the dispatcher's `dst.*` ones |
  * | `JOBCTL_SCHEDULER_ROLE_ARN` | – | required | NEW: role Scheduler assumes to invoke the job controller (`iam:PassRole`) |
  * | `JOBCTL_REQUEUE_TARGET_ARN` | – | optional | NEW: the job controller's own ARN, target of requeue schedules; default: the invocation's `context.invokedFunctionArn` (so the construct need not make the function reference itself) |
@@ -53,6 +56,9 @@ export interface JobControllerEnv extends Pick<DispatcherEnv, 'tableName'> {
   logGroup: string;
   logStreamPrefix: string;
   taskFamilyPrefix: string;
+  taskCpuArchitecture: 'X86_64' | 'ARM64';
+  dockerHubMirror: 'ecr-public' | 'off';
+  dockerHubCredentialsArn?: string;
   region: string;
   scheduleGroup: string;
   schedulerRoleArn: string;
@@ -99,6 +105,9 @@ export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
   const tasksUseWorkQueues = optional(env, 'JOBCTL_TASKS_USE_WORK_QUEUES') ?? 'false';
   if (tasksUseWorkQueues !== 'true' && tasksUseWorkQueues !== 'false') throw new TypeError(`environment: JOBCTL_TASKS_USE_WORK_QUEUES: invalid value "${tasksUseWorkQueues}": must be true or false`);
   const retries = scheduleRetryAttempts(env);
+  const taskCpuArchitecture = oneOf(env, 'JOBCTL_TASK_CPU_ARCHITECTURE', ['X86_64', 'ARM64'] as const, 'X86_64');
+  const dockerHubMirror = oneOf(env, 'JOBCTL_DOCKER_HUB_MIRROR', ['ecr-public', 'off'] as const, 'ecr-public');
+  const dockerHubCredentialsArn = optional(env, 'JOBCTL_DOCKER_HUB_CREDENTIALS_ARN');
   return {
     tableName: required(env, 'JOBCTL_TABLE_NAME'),
     clusterArn: required(env, 'JOBCTL_CLUSTER_ARN'),
@@ -110,6 +119,9 @@ export function loadJobControllerEnv(env: Env = process.env): JobControllerEnv {
     logGroup: required(env, 'JOBCTL_LOG_GROUP'),
     logStreamPrefix: optional(env, 'JOBCTL_LOG_STREAM_PREFIX') ?? 'jobctl',
     taskFamilyPrefix: optional(env, 'JOBCTL_TASK_FAMILY_PREFIX') ?? 'jobctl',
+    taskCpuArchitecture,
+    dockerHubMirror,
+    ...(dockerHubCredentialsArn === undefined ? {} : { dockerHubCredentialsArn }),
     region: required(env, 'AWS_REGION'),
     scheduleGroup: required(env, 'JOBCTL_SCHEDULE_GROUP'),
     schedulerRoleArn: required(env, 'JOBCTL_SCHEDULER_ROLE_ARN'),
@@ -126,6 +138,12 @@ function scheduleRetryAttempts(env: Env): number {
   const retries = optional(env, 'JOBCTL_SCHEDULE_RETRY_ATTEMPTS') ?? '185';
   if (!/^\d+$/.test(retries) || Number(retries) > 185) throw new TypeError(`environment: JOBCTL_SCHEDULE_RETRY_ATTEMPTS: invalid value "${retries}": must be a whole number 0-185`);
   return Number(retries);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const value = optional(env, name) ?? fallback;
+  if (!(values as readonly string[]).includes(value)) throw new TypeError(`environment: ${name}: invalid value "${value}": must be ${values.join(' or ')}`);
+  return value as T;
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -63,8 +63,10 @@ export interface DstRuns {
 }
 
 /**
- * Parses the schedule payload; a TypeError naming the field otherwise (thrown: Lambda's async retries and then the
- * schedule's dead-letter queue keep a malformed invocation visible instead of dropping it).
+ * Parses the schedule payload; a TypeError naming the field otherwise. Thrown, not dropped: Scheduler invokes the
+ * dispatcher asynchronously, so Lambda retries the invocation twice and then sends it to the function's on-failure
+ * destination (the stack's dead-letter queue, where `jobctl --context aws failures` shows it). The schedule's own
+ * dead-letter config only receives invocations Scheduler could not deliver, never function errors.
  */
 export function parseSchedulePayload(event: unknown): { key: ObjectKey; scheduledTimeMs: number } {
   const e = (event ?? {}) as Record<string, unknown>;

@@ -5,6 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { scheduleNameFor, SCHEDULED_TIME_ATTRIBUTE } from '../../infra/jobctl-construct.ts';
@@ -128,6 +129,26 @@ describe('Jobctl manifests', () => {
     expect(writers).toHaveLength(1);
   });
 
+  it('starts the config file\'s Jobs only once the tasks\' subnets have their route out (AWS-AUDIT F5)', () => {
+    const [manifests] = Object.values(examples.template.findResources('Custom::JobctlManifests')) as Array<{ DependsOn: string[] }>;
+    const routes = Object.keys(examples.template.findResources('AWS::EC2::Route')).filter((id) => /tasksSubnet\dDefaultRoute/.test(id));
+    expect(routes).toHaveLength(2);
+    expect(manifests!.DependsOn).toEqual(expect.arrayContaining(routes));
+  });
+
+  it('warns at synth, at the manifest\'s line, about an image the tasks would pull anonymously from Docker Hub (AWS-AUDIT F1)', () => {
+    const { stack } = synthJobctl({ manifests: `${FIXTURES}/docker-hub-images.yaml` });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('pulled anonymously from Docker Hub'));
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([
+      expect.stringMatching(/^test\/infra\/fixtures\/docker-hub-images\.yaml:22 spec\.jobTemplate\.spec\.template\.spec\.containers\[0\]\.image: image "bitnami\/kubectl:1\.30" would be pulled anonymously from Docker Hub .*10 unauthenticated pulls per hour per IP address.* \[ack: @jobctl\/infra:docker-hub-anonymous-pull\]$/),
+    ]);
+    // The default manifests run the seed's `busybox`, which the mirror serves: no warning.
+    expect(Annotations.fromStack(examples.stack).findWarning('*', Match.stringLikeRegexp('pulled anonymously'))).toEqual([]);
+    // With the mirror off, busybox is pulled from Docker Hub too.
+    const off = synthJobctl({ manifests: `${FIXTURES}/docker-hub-images.yaml`, dockerHubMirror: false });
+    expect(Annotations.fromStack(off.stack).findWarning('*', Match.stringLikeRegexp('pulled anonymously from Docker Hub'))).toHaveLength(2);
+  });
+
   it('creates an encrypted SQS queue and dead-letter queue per WorkQueue manifest, and records its settings (and the ResourceQuotas) on deploy', () => {
     const { template } = synthJobctl({ manifests: `${FIXTURES}/work-queues.yaml` });
     const queues = Object.entries(template.findResources('AWS::SQS::Queue')).filter(([, r]) => /^jobctl-fruits/.test(String((r as { Properties: { QueueName?: string } }).Properties.QueueName)));
@@ -191,7 +212,8 @@ describe('Jobctl state table', () => {
     examples.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      SSESpecification: { SSEEnabled: true },
+      // An AWS-owned key (no KMS charges): SSE off in CloudFormation's terms (AWS-AUDIT F13).
+      SSESpecification: { SSEEnabled: false },
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
     });
   });
@@ -244,6 +266,33 @@ describe('Jobctl dead-letter queue', () => {
   });
 });
 
+describe('Jobctl failures (AWS-AUDIT F4)', () => {
+  it('sends an asynchronous invocation of the dispatcher or the job controller that failed three times to the dead-letter queue', () => {
+    const configs = Object.values(examples.template.findResources('AWS::Lambda::EventInvokeConfig')).map((r) => (r as { Properties: Record<string, unknown> }).Properties);
+    const functionsWithConfig = configs.map((c) => JSON.stringify(c['FunctionName']));
+    expect(functionsWithConfig.sort()).toEqual([expect.stringMatching(/Dispatcher/), expect.stringMatching(/JobController/)].sort((a, b) => String(a).localeCompare(String(b))));
+    for (const config of configs) {
+      expect(config).toMatchObject({ Qualifier: '$LATEST', DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] } } } });
+    }
+    // Lambda sends the failure record with the function's role.
+    for (const fn of ['Dispatcher', 'JobController']) {
+      const send = policyStatements(examples.template).filter((s) => new RegExp(`${fn}RoleDefaultPolicy`).test(s.policy) && actionsOf(s).includes('sqs:SendMessage'));
+      expect(send.flatMap(resourcesOf)).toContainEqual({ 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] });
+    }
+  });
+
+  it('raises an alarm while the dead-letter queue holds a message', () => {
+    examples.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+});
+
 describe('Jobctl compute and logs', () => {
   /** The dispatcher, job controller and manifests functions (the Provider framework's own has handler `framework.onEvent`). */
   const jobctlFunctions = (template: ReturnType<typeof synthJobctl>['template']) =>
@@ -270,6 +319,8 @@ describe('Jobctl compute and logs', () => {
           [JOBCTL_ENV.subnets]: ref,
           [JOBCTL_ENV.securityGroups]: ref,
           [JOBCTL_ENV.assignPublicIp]: 'DISABLED',
+          [JOBCTL_ENV.taskCpuArchitecture]: 'X86_64',
+          [JOBCTL_ENV.dockerHubMirror]: 'ecr-public',
           [JOBCTL_ENV.logGroupName]: ref,
           [JOBCTL_ENV.logStreamPrefix]: 'jobctl',
           [JOBCTL_ENV.taskExecutionRoleArn]: ref,
@@ -299,10 +350,49 @@ describe('Jobctl compute and logs', () => {
     });
   });
 
-  it('sets assignPublicIp ENABLED only when asked', () => {
-    synthJobctl({ assignPublicIp: true }).template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [JOBCTL_ENV.assignPublicIp]: 'ENABLED' }) },
+  it('sets assignPublicIp ENABLED only when asked, with a VPC brought by the caller', () => {
+    const { template } = synthJobctl({}, (stack) => ({
+      vpc: ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], publicSubnetIds: ['subnet-p'], privateSubnetIds: ['subnet-a'] }),
+      subnets: { subnetType: ec2.SubnetType.PUBLIC },
+      assignPublicIp: true,
+    }));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [JOBCTL_ENV.assignPublicIp]: 'ENABLED', [JOBCTL_ENV.subnets]: 'subnet-p' }) },
     });
+  });
+
+  it("lays the VPC out without a NAT gateway with network 'public': tasks in public subnets with a public IP, no inbound rule", () => {
+    const { template } = synthJobctl({ network: 'public' });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::EIP', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', 2);
+    template.allResourcesProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [JOBCTL_ENV.assignPublicIp]: 'ENABLED' }) } });
+    const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup')).map((g) => (g as { Properties: Record<string, unknown> }).Properties);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).not.toHaveProperty('SecurityGroupIngress');
+    expect(() => synthJobctl({ network: 'public' }, (stack) => ({ vpc: ec2.Vpc.fromVpcAttributes(stack, 'V', { vpcId: 'vpc-1', availabilityZones: ['a'] }) }))).toThrow(
+      'Jobctl: network lays out the VPC the construct creates',
+    );
+  });
+
+  it('passes the task architecture, the Docker Hub mirror switch and the Docker Hub credentials to the job controller', () => {
+    const { template } = synthJobctl({ taskCpuArchitecture: 'ARM64', dockerHubMirror: false }, (stack) => ({
+      dockerHubCredentials: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Hub', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dockerhub-AbCdEf'),
+    }));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [JOBCTL_ENV.taskCpuArchitecture]: 'ARM64',
+          [JOBCTL_ENV.dockerHubMirror]: 'off',
+          [JOBCTL_ENV.dockerHubCredentialsArn]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dockerhub-AbCdEf',
+        }),
+      },
+    });
+    // The ECS agent reads the secret with the execution role.
+    const read = policyStatements(template).find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+    expect(read?.policy).toMatch(/TaskExecutionRole/);
+    expect(resourcesOf(read!)).toEqual(['arn:aws:secretsmanager:eu-west-1:123456789012:secret:dockerhub-AbCdEf']);
   });
 
   it('keeps logs one month by default and for logRetention when given', () => {
@@ -310,8 +400,11 @@ describe('Jobctl compute and logs', () => {
     synthJobctl({ logRetention: logs.RetentionDays.ONE_WEEK }).template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
-  it('creates an ECS cluster with Container Insights in a private-subnet VPC by default', () => {
+  it('creates an ECS cluster without Container Insights (opt-in: AWS-AUDIT F8) in a private-subnet VPC by default', () => {
     examples.template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'disabled' }],
+    });
+    synthJobctl({ containerInsights: true }).template.hasResourceProperties('AWS::ECS::Cluster', {
       ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
     examples.template.resourceCountIs('AWS::EC2::VPC', 1);
@@ -375,12 +468,14 @@ describe('Jobctl compute and logs', () => {
 
 describe('Jobctl IAM', () => {
   const statements = policyStatements(examples.template);
-  const ALLOWED_STAR_ACTIONS = new Set(['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecr:GetAuthorizationToken']);
+  const ALLOWED_STAR_ACTIONS = new Set(['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'ecr:GetAuthorizationToken']);
 
-  it('has no "*" resource on DynamoDB, ECS or Scheduler actions except the task-definition ones AWS requires', () => {
-    const starred = statements.filter((s) => resourcesOf(s).includes('*')).flatMap(actionsOf);
-    expect(starred.filter((a) => !ALLOWED_STAR_ACTIONS.has(a))).toEqual([]);
-    expect(starred.filter((a) => /^(dynamodb|ecs|scheduler):/.test(a)).sort()).toEqual(['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition']);
+  it('has no "*" resource on DynamoDB, ECS or Scheduler actions except those AWS authorizes only on "*"', () => {
+    const starred = statements.filter((s) => resourcesOf(s).includes('*'));
+    expect(starred.flatMap(actionsOf).filter((a) => !ALLOWED_STAR_ACTIONS.has(a))).toEqual([]);
+    expect(starred.flatMap(actionsOf).filter((a) => /^(dynamodb|ecs|scheduler):/.test(a)).sort()).toEqual(['ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'ecs:RegisterTaskDefinition']);
+    // A cluster-wide ListTasks is authorized on "*" (AWS-AUDIT F2), scoped to this cluster by its condition key.
+    expect(starred.find((s) => actionsOf(s).includes('ecs:ListTasks'))?.Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/Cluster/), 'Arn'] } } });
   });
 
   it('allows iam:PassRole only for the two task roles (to ECS), the requeue role and the dispatch role (to Scheduler)', () => {
