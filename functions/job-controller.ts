@@ -3,6 +3,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
 import { EcsTaskLauncher } from '../src/aws/ecs-task-launcher.ts';
+import { EcsTaskReconciler } from '../src/aws/ecs-task-reconciler.ts';
 import { loadJobControllerEnv } from '../src/aws/env.ts';
 import { RecordingEcsLauncher } from '../src/aws/lambda-launcher.ts';
 import { JobControllerLambda, type JobControllerLambdaDeps, type JobControllerResult, type LambdaContextLike } from '../src/aws/lambda-job-controller.ts';
@@ -36,8 +37,9 @@ const store = new DynamoDbStateStore({ client: dynamodb, tableName: env.tableNam
  * client-side rate limiter, jittered back-off) slows down on ThrottlingException.
  */
 const RUN_TASKS_PER_SECOND = 10;
+const ecsClient = new ECSClient({ maxAttempts: 8, retryMode: 'adaptive' });
 const ecs = new EcsTaskLauncher({
-  client: new ECSClient({ maxAttempts: 8, retryMode: 'adaptive' }),
+  client: ecsClient,
   cluster: env.clusterArn,
   subnets: env.subnets,
   securityGroups: env.securityGroups,
@@ -66,6 +68,7 @@ export const handler = createHandler({
   logs: new RetainedLogSink(),
   clock,
   requeue,
+  tasks: new EcsTaskReconciler({ client: ecsClient, cluster: env.clusterArn, store, clock, stopTask: (taskArn, reason) => ecs.stopTask(taskArn, reason) }),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   maxInlineWaitMs: env.maxInlineWaitMs,
   queues: new SqsWorkQueue({ sqs: new SQSClient({ maxAttempts: 8 }), dynamodb, tableName: env.tableName, now: () => clock.now() }),

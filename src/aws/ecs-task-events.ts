@@ -1,3 +1,4 @@
+import type { Task } from '@aws-sdk/client-ecs';
 import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
 import { parseTaskGroup, type TaskIdentity } from './ecs-task-launcher.ts';
 
@@ -158,6 +159,36 @@ function exitOf(change: EcsTaskStateChange): { exitCode: number; reason: string 
   if (code === 0) return { exitCode: 0, reason: 'Completed' };
   if (/OutOfMemory/i.test(change.container?.reason ?? '')) return { exitCode: code, reason: 'OOMKilled' };
   return { exitCode: code, reason: 'Error' };
+}
+
+/**
+ * The "ECS Task State Change" event that reports a task in the state DescribeTasks returns it in. The event's
+ * `detail` carries the fields of the Task object (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html)
+ * with ISO-8601 timestamps, `detail.version` being the Task's `version`, as the documented example shows
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html). The resync applies it when the
+ * event itself was lost; {@link parseTaskStateChange} reads it like any other, and the pod's recorded version keeps a
+ * state already applied from being applied twice.
+ */
+export function taskStateChangeEventOf(task: Task, atMs: number): Record<string, unknown> {
+  const detail: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(task)) {
+    if (value === undefined) continue;
+    detail[key] = value instanceof Date ? value.toISOString() : value;
+  }
+  detail['containers'] = (task.containers ?? []).map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)));
+  const arn = task.taskArn ?? '';
+  const [, , , region = '', account = ''] = arn.split(':');
+  return {
+    version: '0',
+    id: `jobctl-resync-${arn.slice(arn.lastIndexOf('/') + 1)}-${task.version ?? 0}`,
+    'detail-type': 'ECS Task State Change',
+    source: 'aws.ecs',
+    account,
+    time: new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [arn],
+    detail,
+  };
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {

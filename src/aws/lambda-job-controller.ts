@@ -11,10 +11,12 @@ import type { StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 import type { ResourceQuotas } from '../ports/resource-quotas.ts';
+import type { Job } from '../spec/types.ts';
 import { applyTaskStateChange } from './lambda-task-events.ts';
 import { scheduleWorkOf, streamWorkOf, type DynamoDbStreamEvent, type StreamWork } from './lambda-stream-changes.ts';
 import type { RuntimeSchedules } from './runtime-schedules.ts';
 import type { ScheduleRequeue } from './scheduler-requeue.ts';
+import type { EcsTaskReconciler } from './ecs-task-reconciler.ts';
 
 /** The part of the Lambda context jobctl reads. */
 export interface LambdaContextLike {
@@ -41,6 +43,8 @@ export interface JobControllerLambdaDeps {
   quotas?: ResourceQuotas;
   /** Schedules of CronJobs created with jobctl at run time. @default - none: such CronJobs only run when synced otherwise */
   schedules?: Pick<RuntimeSchedules, 'reconcile'>;
+  /** Reconciles pods with ECS in every resync (missed exits, orphan tasks). @default - none */
+  tasks?: Pick<EcsTaskReconciler, 'reconcile'>;
   /** Structured log lines. @default - JSON on stdout (CloudWatch Logs) */
   log?: (record: Record<string, unknown>) => void;
 }
@@ -78,7 +82,7 @@ const WOKEN_SYNC_CONCURRENCY = 20;
  * | EventBridge "ECS Task State Change" (`source: aws.ecs`) | records the start/exit on the pod once ({@link applyTaskStateChange}); the pod's stream record then syncs the Job |
  * | DynamoDB Streams batch (`Records[].eventSource: aws:dynamodb`) | syncs what the records ask for ({@link streamWorkOf}); answers `batchItemFailures` |
  * | `{"requeue":{kind,namespace,name}}` | syncs that object (a durable timer fired) |
- * | `{"resync":{namespace?}}` | syncs every CronJob and unfinished Job of the namespace |
+ * | `{"resync":{namespace?}}` | reconciles pods with ECS (missed exits, orphan tasks), then syncs every CronJob and unfinished Job of the namespace |
  *
  * Every sync's `requeueAtMs` is honoured: waited out in the invocation when near, else a one-time schedule. A
  * CronJob's requeue is its next scheduled time, which its own EventBridge schedule already covers, so it gets none.
@@ -198,7 +202,10 @@ export class JobControllerLambda {
     const cronJobs = await this.deps.store.list('CronJob', namespace);
     // Jobs waiting for a quota slot are left to the recount below, which wakes as many as slots are free.
     const held = new Set(this.deps.quotas === undefined ? [] : (await this.deps.quotas.listWaiting(namespace)).map((j) => j.name));
-    const jobs = (await this.deps.store.list('Job', namespace)).filter((job) => (!isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined) && !(held.has(job.metadata.name) && isOnlyWaitingForQuota(job)));
+    const allJobs = await this.deps.store.list('Job', namespace);
+    // ECS first: exits it reports that no event delivered are recorded before the Jobs are synced, so those syncs count them.
+    const reconciled = await Promise.allSettled(this.deps.tasks === undefined ? [] : [this.reconcileTasks(namespace, allJobs)]);
+    const jobs = allJobs.filter((job) => (!isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined) && !(held.has(job.metadata.name) && isOnlyWaitingForQuota(job)));
     const changes: Change[] = [...cronJobs.map((c) => ({ kind: 'CronJob' as const, key: c.metadata })), ...jobs.map((j) => ({ kind: 'Job' as const, key: j.metadata }))];
     const results = await Promise.allSettled([
       ...changes.map((c) => this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context)),
@@ -207,9 +214,20 @@ export class JobControllerLambda {
       // Run-time schedules too: a CronJob stream record that went to the dead-letter queue leaves them behind.
       ...(this.deps.schedules === undefined ? [] : cronJobs.filter((c) => declaringStack(c) === undefined).map((c) => this.reconcileSchedules({ namespace: c.metadata.namespace, name: c.metadata.name }))),
     ]);
-    const failures = results.filter((r) => r.status === 'rejected').length;
-    if (failures > 0) throw new Error(`resync of namespace ${namespace}: ${failures} of ${results.length} syncs and schedule reconciles failed`);
+    const failures = [...reconciled, ...results].filter((r) => r.status === 'rejected').length;
+    if (failures > 0) throw new Error(`resync of namespace ${namespace}: ${failures} of ${reconciled.length + results.length} syncs, task and schedule reconciles failed`);
     return { synced: changes.length };
+  }
+
+  /** Pods against ECS ({@link EcsTaskReconciler}), counted in one log line. */
+  private async reconcileTasks(namespace: string, jobs: Job[]): Promise<void> {
+    try {
+      const counts = await this.deps.tasks!.reconcile(namespace, jobs);
+      this.log({ msg: 'tasks reconciled with ECS', namespace, ...counts });
+    } catch (error) {
+      this.log({ msg: 'tasks not reconciled with ECS', namespace, error: String((error as Error)?.message ?? error) });
+      throw error;
+    }
   }
 
   private async reconcileSchedules(key: { namespace: string; name: string }): Promise<void> {
