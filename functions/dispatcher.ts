@@ -1,10 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
-import { loadDispatcherEnv } from '../src/aws/env.ts';
+import { loadDispatcherEnv, type DispatcherEnv } from '../src/aws/env.ts';
 import { DispatcherLambda, SchedulerDstRuns, type DispatchResult, type DispatcherDeps } from '../src/aws/lambda-dispatcher.ts';
 import type { LambdaContextLike } from '../src/aws/lambda-job-controller.ts';
 import { SystemClock } from '../src/local/clock.ts';
+import type { Clock } from '../src/ports/clock.ts';
 
 /**
  * Dispatcher Lambda: EventBridge Scheduler target of every CronJob schedule, and of its own `dst.*` one-time
@@ -16,12 +17,37 @@ export function createHandler(deps: DispatcherDeps): (event: unknown, context?: 
   return (event, context) => dispatcher.handle(event, context);
 }
 
-const env = loadDispatcherEnv();
-const clock = new SystemClock();
-const store = new DynamoDbStateStore({ client: new DynamoDBClient({ maxAttempts: 8 }), tableName: env.tableName, now: () => clock.now() });
-const dstRuns =
-  env.dstRuns === undefined
-    ? undefined
-    : new SchedulerDstRuns({ client: new SchedulerClient({ maxAttempts: 8 }), groupName: env.dstRuns.scheduleGroup, roleArn: env.dstRuns.roleArn, maximumRetryAttempts: env.dstRuns.maximumRetryAttempts, ...(env.dstRuns.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: env.dstRuns.deadLetterQueueArn }) });
+/** The SDK clients the dispatcher calls AWS with. */
+export interface DispatcherClients {
+  dynamodb: DynamoDBClient;
+  scheduler: SchedulerClient;
+}
 
-export const handler = createHandler({ store, clock, ...(dstRuns === undefined ? {} : { dstRuns }) });
+/** The clients as the Lambda builds them (8 attempts each); `config` adds to each (tests: an endpoint and credentials). */
+export function dispatcherClients(config: { dynamodb?: DynamoDBClientConfig; scheduler?: SchedulerClientConfig } = {}): DispatcherClients {
+  return { dynamodb: new DynamoDBClient({ maxAttempts: 8, ...config.dynamodb }), scheduler: new SchedulerClient({ maxAttempts: 8, ...config.scheduler }) };
+}
+
+/** Everything the handler works with, wired from the environment: what the module scope runs, and what tests run. */
+export function dispatcherDeps(env: DispatcherEnv, runtime: { clients: DispatcherClients; clock: Clock }): DispatcherDeps {
+  const { clients, clock } = runtime;
+  const store = new DynamoDbStateStore({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() });
+  const dst = env.dstRuns;
+  return {
+    store,
+    clock,
+    ...(dst === undefined
+      ? {}
+      : {
+          dstRuns: new SchedulerDstRuns({
+            client: clients.scheduler,
+            groupName: dst.scheduleGroup,
+            roleArn: dst.roleArn,
+            maximumRetryAttempts: dst.maximumRetryAttempts,
+            ...(dst.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: dst.deadLetterQueueArn }),
+          }),
+        }),
+  };
+}
+
+export const handler = createHandler(dispatcherDeps(loadDispatcherEnv(), { clients: dispatcherClients(), clock: new SystemClock() }));
