@@ -12,14 +12,17 @@ import type { Clock } from '../src/ports/clock.ts';
  * `cdk deploy` writes the config file's CronJobs and Jobs into the state table through it. Semantics:
  * {@link handleManifestsEvent}. Environment: `JOBCTL_TABLE_NAME`.
  */
-export function createHandler(env: { tableName: string }, runtime: { dynamodb: DynamoDBClient; clock: Clock }): (event: ManifestsEvent) => Promise<ManifestsResult> {
+export function createHandler(
+  env: { tableName: string },
+  runtime: { dynamodb: DynamoDBClient; clock: Clock; sleep?: (ms: number) => Promise<void> },
+): (event: ManifestsEvent) => Promise<ManifestsResult> {
   const { dynamodb: client, clock } = runtime;
   const now = () => clock.now();
   const store = new DynamoDbStateStore({ client, tableName: env.tableName, now });
   // Queue settings records only: the queues' SQS side is CloudFormation's (the construct creates them).
   const queues = new DynamoDbWorkQueue({ client, tableName: env.tableName, now });
   const quotas = new DynamoDbResourceQuotas({ client, tableName: env.tableName, now });
-  return (event) => handleManifestsEvent({ store, clock, queues, quotas }, event);
+  return (event) => handleManifestsEvent({ store, clock, queues, quotas, ...(runtime.sleep === undefined ? {} : { sleep: runtime.sleep }) }, event);
 }
 
 /** The DynamoDB client as the Lambda builds it (8 attempts); `config` adds to it (tests: an endpoint and credentials). */

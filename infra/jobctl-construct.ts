@@ -7,7 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -15,12 +15,32 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
+import type { IEventSourceDlq } from 'aws-cdk-lib/aws-lambda';
 import { ValidationErrors } from '../src/errors.ts';
 import { toEventBridgeSchedules } from '../src/cron/eventbridge.ts';
 import { cronJobScheduleDefinitions, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, RUNTIME_SCHEDULE_PREFIX } from '../src/aws/cronjob-schedules.ts';
 import { DST_RUN_SCHEDULE_PREFIX } from '../src/aws/lambda-dispatcher.ts';
+
+/**
+ * The state-table actions each role sends, no more: what `DynamoDbStateStore`, `DynamoDbResourceQuotas` and the work
+ * queues' tables send on that role's code paths, and what test/integration/aws-world.test.ts measures (it fails on a
+ * denied request and on a grant no request used).
+ */
+const TABLE_ACCESS: Record<'dispatcher' | 'jobController' | 'manifests' | 'worker', { readonly actions: readonly string[]; readonly indexes: ReadonlyArray<'byKind' | 'byOwner'> }> = {
+  /** The CronJob controller: the CronJob (GetItem), its Jobs (Query on GSI2), Job creation, status, events (PutItem). */
+  dispatcher: { actions: ['GetItem', 'PutItem'], indexes: ['byOwner'] },
+  /**
+   * The Job controller: objects and pods (GetItem, PutItem, Query of a Job's partition), quota ledgers and work-queue
+   * records (UpdateItem), partitions removed (BatchWriteItem, DeleteItem), the resync's lists (GSI1) and a CronJob's
+   * Jobs (GSI2).
+   */
+  jobController: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'], indexes: ['byKind', 'byOwner'] },
+  /** `cdk deploy`: the config file's objects, queue settings and quotas written, and removed from a deleted stack. */
+  manifests: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'], indexes: ['byKind', 'byOwner'] },
+  /** `jobctl worker` in a task (tasksUseWorkQueues): leases, completions and counts of the work queues' records. */
+  worker: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'Query'], indexes: ['byKind'] },
+};
 
 /** How often the job controller resyncs everything (the safety net behind streams, events and timers). */
 const RESYNC_MINUTES = 10;
@@ -348,22 +368,16 @@ export class Jobctl extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
-    for (const fn of [this.dispatcher, this.jobController]) {
-      this.table.grantReadWriteData(fn);
-      this.acknowledgeTableIndexes(fn);
-    }
+    this.grantTable(this.dispatcher, TABLE_ACCESS.dispatcher);
+    this.grantTable(this.jobController, TABLE_ACCESS.jobController);
     this.grantTaskLaunch(this.jobController);
     this.grantRequeue(this.jobController);
     this.grantRuntimeSchedules(this.jobController);
     this.grantWorkQueues(this.jobController);
     if (props.tasksUseWorkQueues === true) {
       this.jobController.addEnvironment(JOBCTL_ENV.tasksUseWorkQueues, 'true');
-      this.table.grantReadWriteData(this.taskRole);
+      this.grantTable(this.taskRole, TABLE_ACCESS.worker);
       this.grantWorkQueues(this.taskRole);
-      Validations.of(this.taskRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, this.table.tableArn)}/index/*]`,
-        reason: 'Queries on the state table GSIs of this table only (listing work queues); added by grantReadWriteData.',
-      });
     }
     this.grantDstRuns(this.dispatcher, props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
     this.resyncSchedule = this.createResyncSchedule();
@@ -371,7 +385,7 @@ export class Jobctl extends Construct {
     // twice by Lambda, then the event is discarded unless it has somewhere to go (AWS-AUDIT.md F4). The schedules'
     // and the rule's own dead-letter configs only catch failures to deliver the invocation.
     for (const fn of [this.dispatcher, this.jobController]) {
-      fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.deadLetterQueue) });
+      fn.configureAsyncInvoke({ onFailure: this.failureDestination() });
     }
 
     this.jobController.addEventSource(
@@ -383,7 +397,7 @@ export class Jobctl extends Construct {
         reportBatchItemFailures: true,
         retryAttempts: 10,
         maxRecordAge: Duration.days(1),
-        onFailure: new SqsDlq(this.deadLetterQueue),
+        onFailure: this.streamFailureDestination(),
       }),
     );
 
@@ -423,8 +437,7 @@ export class Jobctl extends Construct {
       timeout: Duration.minutes(5),
       environment: { [JOBCTL_ENV.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
     });
-    this.table.grantReadWriteData(onEvent);
-    this.acknowledgeTableIndexes(onEvent);
+    this.grantTable(onEvent, TABLE_ACCESS.manifests);
     const provider = new cr.Provider(this, 'ManifestsProvider', { onEventHandler: onEvent, logGroup: new logs.LogGroup(this, 'ManifestsProviderLogs', { retention: settings.logRetention, removalPolicy: settings.removalPolicy }) });
     const properties: Omit<ManifestsProperties, 'ServiceToken'> = {
       StackName: Stack.of(this).stackName,
@@ -586,13 +599,13 @@ export class Jobctl extends Construct {
     const clusterCondition = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:RunTask'], resources: [families], conditions: clusterCondition }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:StopTask', 'ecs:DescribeTasks'], resources: [tasks], conditions: clusterCondition }));
-    // Tags on RunTask/RegisterTaskDefinition need ecs:TagResource, limited to those create actions
+    // Tags on RunTask need ecs:TagResource, limited to that create action (task definitions are registered untagged)
     // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html).
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ecs:TagResource'],
-        resources: [tasks, families],
-        conditions: { StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] } },
+        resources: [tasks],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
       }),
     );
     // The resync's orphan sweep lists the cluster's tasks. A ListTasks without a container instance (every Fargate
@@ -753,12 +766,36 @@ export class Jobctl extends Construct {
     return resync;
   }
 
-  /** `grantReadWriteData` covers the table's indexes as `<table>/index/*`: acknowledge exactly that. */
-  private acknowledgeTableIndexes(fn: NodejsFunction): void {
-    Validations.of(roleOf(fn)).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, this.table.tableArn)}/index/*]`,
-      reason: 'Queries on the state table GSIs (GSI1 by kind, GSI2 by owner) of this table only; added by grantReadWriteData.',
-    });
+  /**
+   * `access.actions` on the state table and Query on the GSIs it names: exactly what the role's adapters send
+   * (TABLE_ACCESS), not `grantReadWriteData`'s dozen (Scan, BatchGetItem, ConditionCheckItem, DescribeTable, stream
+   * reads on the table ARN, item actions on index ARNs where they never apply).
+   */
+  private grantTable(grantee: NodejsFunction | iam.Role, access: (typeof TABLE_ACCESS)[keyof typeof TABLE_ACCESS]): void {
+    const add = (statement: iam.PolicyStatement) => (grantee instanceof iam.Role ? grantee.addToPrincipalPolicy(statement) : grantee.addToRolePolicy(statement));
+    add(new iam.PolicyStatement({ actions: access.actions.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }));
+    if (access.indexes.length > 0) {
+      add(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: access.indexes.map((i) => `${this.table.tableArn}/index/${stateTableKeys[i].indexName}`) }));
+    }
+  }
+
+  /**
+   * Where Lambda sends what failed for good (an asynchronous invocation after its retries, a stream batch after its
+   * retries): the dead-letter queue. Lambda sends with the function's role, which needs `sqs:SendMessage` there and
+   * nothing else (aws-cdk-lib's SqsDestination and SqsDlq also grant GetQueueAttributes and GetQueueUrl).
+   */
+  private failureDestination(): lambda.IDestination {
+    return { bind: (_scope: Construct, fn: lambda.IFunction) => ({ destination: this.grantFailureSend(fn) }) };
+  }
+
+  /** The same for a stream event source mapping's on-failure destination. */
+  private streamFailureDestination(): IEventSourceDlq {
+    return { bind: (_mapping: lambda.IEventSourceMapping, fn: lambda.IFunction) => ({ destination: this.grantFailureSend(fn) }) };
+  }
+
+  private grantFailureSend(fn: lambda.IFunction): string {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+    return this.deadLetterQueue.queueArn;
   }
 
   /** cdk-nag findings on the CDK Provider framework's own function, each with its reason. */

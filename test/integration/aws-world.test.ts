@@ -1,0 +1,374 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskArnAnnotation, taskGroupFor } from '../../src/aws/ecs-task-launcher.ts';
+import { ORPHAN_STOP_REASON } from '../../src/aws/ecs-task-reconciler.ts';
+import { SqsWorkQueue } from '../../src/aws/sqs-work-queue.ts';
+import { toRfc3339 } from '../../src/engine/object-meta.ts';
+import { loadManifests } from '../../src/spec/index.ts';
+import type { CronJob, Job } from '../../src/spec/types.ts';
+import { validateRequests } from '../support/aws-rules/api-models.ts';
+import { checkRequests, type JustifiedGrant } from '../support/aws-rules/iam.ts';
+import { AwsWorld } from '../support/aws-world/world.ts';
+
+const T0 = Date.parse('2026-10-25T00:00:00Z');
+const MINUTE = 60_000;
+/** The stack's default config file (cdk.json) and what exercises the rest of its grants. */
+const MANIFESTS = 'examples/hello,examples/cronjobs,examples/jobs,test/fixtures/world';
+
+/** Grants no handler request uses because a service uses them for the function (each says which, and why). */
+function justifiedGrants(world: AwsWorld): JustifiedGrant[] {
+  const { dispatcher, jobController, manifests } = world.deployed.functionsByEntryHint;
+  const out: JustifiedGrant[] = [];
+  for (const fn of [dispatcher, jobController, manifests]) {
+    const role = world.deployed.functionRole(fn);
+    out.push(
+      { role, action: 'logs:CreateLogStream', why: 'the Lambda runtime creates the function\'s log streams in its log group' },
+      { role, action: 'logs:PutLogEvents', why: 'the Lambda runtime writes the function\'s logs' },
+    );
+  }
+  for (const fn of [dispatcher, jobController]) {
+    out.push({ role: world.deployed.functionRole(fn), action: 'sqs:SendMessage', resource: world.deployed.resolve({ 'Fn::GetAtt': [deadLetterQueueId(world), 'Arn'] }) as string, why: 'Lambda sends an asynchronous invocation that failed three times (and the job controller\'s failed stream batches) to the dead-letter queue with the function\'s role' });
+  }
+  const jc = world.deployed.functionRole(jobController);
+  for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']) {
+    out.push({ role: jc, action, why: 'the stream event source mapping reads the table\'s stream with the function\'s role (aws-cdk-lib\'s DynamoEventSource grant; ListStreams on a stream ARN is never used, since the mapping names its stream)' });
+  }
+  return out;
+}
+
+function deadLetterQueueId(world: AwsWorld): string {
+  return world.deployed.logicalIdsOfType('AWS::SQS::Queue').find((id) => /DeadLetterQueue/.test(id))!;
+}
+
+function manifest<T>(yaml: string): T {
+  return loadManifests(yaml, 'cli.yaml').objects[0] as T;
+}
+
+describe.sequential('a deployed stack, through its Lambda entry points, with the environment and roles of its template', () => {
+  let world: AwsWorld;
+  /** The user's side (`jobctl --context aws`): the same table and queues, with credentials no handler has. */
+  let user: { queues: SqsWorkQueue };
+
+  beforeAll(async () => {
+    world = await AwsWorld.start({ manifests: MANIFESTS, startMs: T0 });
+    const sqs = new SQSClient({ endpoint: world.sqsEndpoint, region: world.deployed.region, credentials: { accessKeyId: 'user', secretAccessKey: 'user' } });
+    user = { queues: new SqsWorkQueue({ sqs, dynamodb: world.db.client, tableName: world.tableName, now: () => world.clock.now() }) };
+  });
+  afterAll(() => world?.stop());
+
+  const pods = (job: string) => world.store.listPods({ namespace: 'default', name: job });
+  const job = (name: string) => world.store.get('Job', { namespace: 'default', name });
+  /** Every task still running exits with `code`. */
+  const exitRunning = (code: number, only?: (podName: string) => boolean) => {
+    for (const task of world.ecs.allTasks()) {
+      const pod = task.group?.split(':')[3] ?? '';
+      if (task.lastStatus !== 'STOPPED' && task.desiredStatus !== 'STOPPED' && (only === undefined || only(pod))) world.ecs.exit(task.taskArn!, code);
+    }
+  };
+
+  it('deploys the config file and runs its Indexed Job to completion', async () => {
+    expect((await world.deploy()).Data).toMatchObject({ Created: 6 }); // 3 CronJobs, 1 Job, the queue and the quota
+    await world.settle();
+    for (let round = 0; round < 5 && !(await job('indexed-demo'))?.status.conditions?.length; round++) {
+      exitRunning(0);
+      world.clock.advance(5_000);
+      await world.settle();
+    }
+    expect((await job('indexed-demo'))?.status).toMatchObject({ succeeded: 5, conditions: expect.arrayContaining([expect.objectContaining({ type: 'Complete' })]) });
+    // The seed's `image: busybox` runs from its ECR Public mirror, and its task definition is X86_64 by default.
+    const [definition] = world.ecs.taskDefinitions.values();
+    expect(definition?.containerDefinitions?.[0]?.image).toBe('public.ecr.aws/docker/library/busybox');
+    expect(definition?.runtimePlatform?.cpuArchitecture).toBe('X86_64');
+    expect(world.ecs.taskDefinitions.size).toBe(1);
+  });
+
+  it('runs the seed\'s hello CronJob from its schedule, and keeps three successful Jobs', async () => {
+    for (let minute = 1; minute <= 5; minute++) {
+      world.clock.advanceTo(T0 + minute * MINUTE);
+      await world.fireStackSchedule('hello', T0 + minute * MINUTE);
+      await world.settle();
+      exitRunning(0, (pod) => pod.startsWith('hello-'));
+      world.clock.advance(10_000);
+      await world.settle();
+    }
+    const hello = await world.store.get('CronJob', { namespace: 'default', name: 'hello' });
+    expect(hello?.status.lastSuccessfulTime).toBe(toRfc3339(T0 + 5 * MINUTE + 10_000));
+    const jobs = (await world.store.list('Job', 'default')).filter((j) => j.metadata.name.startsWith('hello-'));
+    expect(jobs).toHaveLength(3);
+  });
+
+  it('schedules the second 02:30 of the night Berlin\'s clocks go back, and runs it', async () => {
+    // 02:30 CEST is 00:30 UTC; clocks go back at 03:00 CEST, so 02:30 CET (01:30 UTC) comes again.
+    const first = Date.parse('2026-10-25T00:30:00Z');
+    world.clock.advanceTo(first);
+    await world.fireStackSchedule('nightly-report', first);
+    await world.settle();
+    exitRunning(0, (pod) => pod.startsWith('nightly-report-'));
+    await world.settle();
+    expect([...world.scheduler.schedules.keys()].some((id) => /\/dst\.default\.nightly-report\./.test(id))).toBe(true);
+    world.clock.advanceTo(Date.parse('2026-10-25T01:30:00Z'));
+    expect(await world.fireDueSchedules()).toBeGreaterThanOrEqual(1);
+    await world.settle();
+    const runs = (await world.store.list('Job', 'default')).filter((j) => j.metadata.name.startsWith('nightly-report-'));
+    expect(runs.map((j) => j.metadata.name).sort()).toEqual([`nightly-report-${first / MINUTE}`, `nightly-report-${(first + 60 * MINUTE) / MINUTE}`]);
+    exitRunning(0, (pod) => pod.startsWith('nightly-report-'));
+    await world.settle();
+  });
+
+  it('replaces a running Job of a Replace CronJob: its task is stopped', async () => {
+    const at = (n: number) => Date.parse('2026-10-25T01:35:00Z') + n * 5 * MINUTE;
+    world.clock.advanceTo(at(0));
+    await world.fireStackSchedule('replacer', at(0));
+    await world.settle();
+    const [firstTask] = world.ecs.allTasks().filter((t) => t.group?.includes(':replacer-'));
+    world.ecs.start(firstTask!.taskArn!);
+    await world.settle();
+    world.clock.advanceTo(at(1));
+    await world.fireStackSchedule('replacer', at(1));
+    await world.settle();
+    world.ecs.settleStops();
+    await world.settle();
+    expect(world.ecs.allTasks().find((t) => t.taskArn === firstTask!.taskArn)).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'UserInitiated' });
+    const running = world.ecs.allTasks().filter((t) => t.group?.includes(':replacer-') && t.lastStatus !== 'STOPPED');
+    expect(running).toHaveLength(1);
+    exitRunning(0, (pod) => pod.startsWith('replacer-'));
+    await world.settle();
+  });
+
+  it('gives a CronJob created with jobctl its schedule, updates it on suspend and deletes it with the CronJob', async () => {
+    const cronJob = manifest<CronJob>(`apiVersion: batch/v1
+kind: CronJob
+metadata: { name: cli-report }
+spec:
+  schedule: "15 3 * * *"
+  timeZone: America/New_York
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{ name: main, image: busybox, command: ["date"] }]
+          restartPolicy: Never
+`);
+    await world.store.create(cronJob);
+    await world.settle();
+    const id = [...world.scheduler.schedules.keys()].find((k) => k.endsWith('/cli.default.cli-report'));
+    expect(world.scheduler.schedules.get(id!)).toMatchObject({ ScheduleExpression: 'cron(15 3 * * ? *)', ScheduleExpressionTimezone: 'America/New_York', State: 'ENABLED' });
+    const stored = (await world.store.get('CronJob', { namespace: 'default', name: 'cli-report' }))!;
+    await world.store.update({ ...stored, spec: { ...stored.spec, suspend: true } });
+    await world.settle();
+    expect(world.scheduler.schedules.get(id!)?.State).toBe('DISABLED');
+    await world.store.delete('CronJob', { namespace: 'default', name: 'cli-report' });
+    await world.settle();
+    expect(world.scheduler.schedules.has(id!)).toBe(false);
+  });
+
+  it('retries a failing Job after its back-off through a one-time requeue schedule, then fails it at backoffLimit', async () => {
+    await world.store.create(
+      manifest<Job>(`apiVersion: batch/v1
+kind: Job
+metadata: { name: flaky }
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["sh", "-c", "exit 3"] }]
+      restartPolicy: Never
+`),
+    );
+    await world.settle();
+    for (let i = 0; i < 4 && !(await job('flaky'))?.status.conditions?.some((c) => c.type === 'Failed'); i++) {
+      exitRunning(3, (pod) => pod.startsWith('flaky-'));
+      await world.settle();
+      const due = world.scheduler.nextDueMs();
+      if (due !== undefined) world.clock.advanceTo(due);
+      await world.settle();
+    }
+    expect((await job('flaky'))?.status.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Failed', reason: 'BackoffLimitExceeded' })]));
+    expect(world.requests.some((r) => r.operation === 'CreateSchedule' && String(r.input['Name']).startsWith('rq-'))).toBe(true);
+  });
+
+  it('leases work-queue items for a bound Job\'s pods and completes or releases them by their exit', async () => {
+    await user.queues.push('fruits', ['apple', 'banana']);
+    await world.store.create(
+      manifest<Job>(`apiVersion: batch/v1
+kind: Job
+metadata:
+  name: fruit-eater
+  annotations: { jobctl.dev/work-queue: fruits }
+spec:
+  parallelism: 2
+  backoffLimit: 4
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["sh", "-c", "echo $JOB_ITEM"] }]
+      restartPolicy: Never
+`),
+    );
+    await world.settle();
+    // One fails (its item goes back), then everything succeeds.
+    const [first] = world.ecs.allTasks().filter((t) => t.group?.includes(':fruit-eater-') && t.lastStatus !== 'STOPPED');
+    world.ecs.exit(first!.taskArn!, 1);
+    await world.settle();
+    for (let i = 0; i < 6 && !(await job('fruit-eater'))?.status.conditions?.length; i++) {
+      world.clock.advance(30_000);
+      await world.settle();
+      exitRunning(0, (pod) => pod.startsWith('fruit-eater-'));
+      await world.settle();
+    }
+    expect((await job('fruit-eater'))?.status).toMatchObject({ succeeded: 2, conditions: expect.arrayContaining([expect.objectContaining({ type: 'Complete' })]) });
+    expect(await user.queues.stats('fruits')).toMatchObject({ pending: 0, leased: 0, done: 2 });
+  });
+
+  it('moves an item whose pods failed maxReceiveCount times to the dead letters', async () => {
+    await user.queues.push('fruits', ['rotten']);
+    await world.store.create(
+      manifest<Job>(`apiVersion: batch/v1
+kind: Job
+metadata:
+  name: rotten-eater
+  annotations: { jobctl.dev/work-queue: fruits }
+spec:
+  completions: 1
+  backoffLimit: 5
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["sh", "-c", "exit 1"] }]
+      restartPolicy: Never
+`),
+    );
+    await world.settle();
+    for (let i = 0; i < 8 && (await user.queues.stats('fruits')).dead === 0; i++) {
+      exitRunning(1, (pod) => pod.startsWith('rotten-eater-'));
+      await world.settle();
+      const due = world.scheduler.nextDueMs();
+      world.clock.advanceTo(Math.max(due ?? 0, world.clock.now() + 30_000));
+      await world.settle();
+    }
+    expect(await user.queues.stats('fruits')).toMatchObject({ pending: 0, leased: 0, dead: 1 });
+    const stored = (await job('rotten-eater'))!;
+    await world.store.update({ ...stored, metadata: { ...stored.metadata, deletionTimestamp: toRfc3339(world.clock.now()) } });
+    world.ecs.settleStops();
+    await world.settle();
+  });
+
+  it('reconciles a pod whose STOPPED event was lost with ECS in the next resync: the pod ends with the task\'s real exit code', async () => {
+    await world.store.create(
+      manifest<Job>(`apiVersion: batch/v1
+kind: Job
+metadata: { name: lost-event }
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["sh", "-c", "exit 42"] }]
+      restartPolicy: Never
+`),
+    );
+    await world.settle();
+    const [task] = world.ecs.allTasks().filter((t) => t.group?.includes(':lost-event-'));
+    world.ecs.start(task!.taskArn!);
+    await world.settle();
+    world.ecs.exit(task!.taskArn!, 42);
+    // The job controller failed three times on the STOPPED event (e.g. DynamoDB throttled past every retry): lost.
+    expect(await world.deliverTaskEvents((e) => (e['detail'] as { lastStatus: string }).lastStatus === 'STOPPED')).toBe(1);
+    await world.settle();
+    expect((await pods('lost-event'))[0]?.status.phase).toBe('Running');
+
+    world.clock.advance(10 * MINUTE);
+    await world.resync();
+    await world.settle();
+
+    const [pod] = await pods('lost-event');
+    expect(pod?.status.phase).toBe('Failed');
+    expect(pod?.status.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 42, reason: 'Error' });
+    expect((await job('lost-event'))?.status.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Failed', reason: 'BackoffLimitExceeded' })]));
+    expect(world.logs).toContainEqual(expect.objectContaining({ msg: 'tasks reconciled with ECS', exitsRecorded: 1 }));
+  });
+
+  it('stops, in the resync, a task this stack started that no pod owns', async () => {
+    // A launch whose answer was lost, for a pod whose Job was deleted meanwhile.
+    const family = [...world.ecs.taskDefinitions.keys()][0]!;
+    const orphan = world.ecs.launchUnrecorded(taskGroupFor({ namespace: 'default', jobName: 'gone', podName: 'gone-x7k2q', attempt: 0 }), family);
+    world.ecs.start(orphan);
+    world.ecs.takeEvents();
+    world.clock.advance(10 * MINUTE);
+
+    await world.resync();
+    world.ecs.settleStops();
+    await world.settle();
+
+    expect(world.ecs.allTasks().find((t) => t.taskArn === orphan)).toMatchObject({ lastStatus: 'STOPPED', stoppedReason: ORPHAN_STOP_REASON });
+    expect(world.logs).toContainEqual(expect.objectContaining({ msg: 'tasks reconciled with ECS', orphansStopped: 1 }));
+  });
+
+  it('deletes a running Job: its task is stopped and the Job removed', async () => {
+    await world.store.create(
+      manifest<Job>(`apiVersion: batch/v1
+kind: Job
+metadata: { name: doomed }
+spec:
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["sleep", "3600"] }]
+      restartPolicy: Never
+`),
+    );
+    await world.settle();
+    const [pod] = await pods('doomed');
+    world.ecs.start(pod!.metadata.annotations![taskArnAnnotation]!);
+    await world.settle();
+    const stored = (await job('doomed'))!;
+    await world.store.update({ ...stored, metadata: { ...stored.metadata, deletionTimestamp: toRfc3339(world.clock.now()) } });
+    await world.settle();
+    world.ecs.settleStops();
+    await world.settle();
+    expect(await job('doomed')).toBeUndefined();
+    expect(world.ecs.tasksOfPod(pod!.metadata.name)[0]).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'UserInitiated' });
+  });
+
+  it('deploys a config file without the Replace CronJob (it goes with its Jobs), then deletes the stack (its objects go, their tasks stopped)', async () => {
+    const before = world.manifestsProperties();
+    const after = { ...before, Manifests: JSON.stringify((JSON.parse(before.Manifests) as Array<{ metadata: { name: string } }>).filter((o) => o.metadata.name !== 'replacer')) };
+    expect((await world.deploy({ RequestType: 'Update', PhysicalResourceId: 'jobctl-manifests-Test', ResourceProperties: after, OldResourceProperties: before })).Data).toMatchObject({ Deleted: 1 });
+    await world.settle();
+    expect(await world.store.get('CronJob', { namespace: 'default', name: 'replacer' })).toBeUndefined();
+
+    // A stack Job still running when the stack goes.
+    world.clock.advanceTo(world.clock.now() + MINUTE);
+    await world.fireStackSchedule('hello', Math.floor(world.clock.now() / MINUTE) * MINUTE);
+    await world.settle();
+    const running = world.ecs.allTasks().filter((t) => t.group?.includes(':hello-') && t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED');
+    for (const t of running) world.ecs.start(t.taskArn!);
+    await world.settle();
+    expect(running.length).toBeGreaterThan(0);
+
+    const deleted = await world.deploy({ RequestType: 'Delete', PhysicalResourceId: 'jobctl-manifests-Test', ResourceProperties: after });
+    expect(deleted.Data.Deleted).toBeGreaterThanOrEqual(4);
+    expect((await world.store.list('CronJob', 'default')).map((c) => c.metadata.name)).toEqual([]);
+    // Asked to stop before the stack went on (the cluster refuses to go while tasks run).
+    for (const t of running) expect(world.ecs.allTasks().find((x) => x.taskArn === t.taskArn)).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated' });
+  });
+
+  it('IAM: every request each role made is allowed by its policies in the template, and no grant goes unused', async () => {
+    // Judged only after the scenarios above ran (alone, this test has nothing to judge: it says so rather than pass).
+    const { dispatcher, jobController, manifests } = world.deployed.functionsByEntryHint;
+    expect(new Set(world.requests.map((r) => r.role))).toEqual(new Set([dispatcher, jobController, manifests].map((fn) => world.deployed.functionRole(fn))));
+    const report = await checkRequests(world.deployed, world.requests, { justified: justifiedGrants(world) });
+    console.log(`IAM: ${report.allowed} of ${report.authorizations} authorizations allowed, from ${report.recorded} recorded requests in ${new Set(world.requests.map((r) => r.role)).size} roles`);
+    if (process.env['PRINT_USED']) {
+      const used = new Map<string, Set<string>>();
+      for (const r of report.results) used.set(r.request.role, (used.get(r.request.role) ?? new Set()).add(`${r.authorization.action} ${r.authorization.resource.replace(/[0-9a-f]{32}/, 'ID')}`));
+      for (const [role, set] of used) console.log(role, [...set].sort().join('\n  '));
+    }
+    expect(report.denied.map((d) => `${d.authorization.action} ${d.authorization.resource}: ${d.why}`)).toEqual([]);
+    expect(report.unusedGrants.map((g) => `${g.role} ${g.action} ${g.resource}`)).toEqual([]);
+  });
+
+  it('API models: every request is valid against AWS\'s published models and the rules of the API reference', () => {
+    expect(world.requests.length).toBeGreaterThan(0);
+    const { checked, violations } = validateRequests(world.requests);
+    console.log(`API models: ${checked} requests checked, ${violations.length} violations`);
+    expect(violations).toEqual([]);
+    expect(checked).toBe(world.requests.length);
+  });
+});

@@ -1,0 +1,227 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsServer } from 'local-aws-sqs';
+import { loadDispatcherEnv, loadJobControllerEnv } from '../../../src/aws/env.ts';
+import type { DispatchResult } from '../../../src/aws/lambda-dispatcher.ts';
+import type { JobControllerResult, LambdaContextLike } from '../../../src/aws/lambda-job-controller.ts';
+import type { ManifestsEvent, ManifestsResult } from '../../../src/aws/lambda-manifests.ts';
+import { ensureStateTable } from '../../../src/aws/state-table.ts';
+import { DynamoDbStateStore } from '../../../src/aws/dynamodb-state-store.ts';
+import { ManualClock } from '../../../src/local/clock.ts';
+import type { JobctlProps } from '../../../infra/jobctl-construct.ts';
+import { StreamSimulator } from '../../fixtures/lambda/harness.ts';
+import { startTestDynalite, type TestDynalite } from '../../helpers/dynalite.ts';
+import { synthJobctl } from '../../infra/synth.ts';
+import type { RecordedRequest } from '../aws-rules/recorded-request.ts';
+import { recordRequests } from '../aws-rules/recorder.ts';
+import { deployedTemplate, type DeployedTemplate } from '../aws-rules/template.ts';
+import { FakeEcsService } from './fake-ecs-service.ts';
+import { FakeSchedulerService, withScheduledTime } from './fake-scheduler-service.ts';
+
+const CREDENTIALS = { accessKeyId: 'AKIDWORLD', secretAccessKey: 'world' };
+
+/**
+ * A deployed jobctl stack, in-process: the construct is synthesized, the template's resources get the physical ids
+ * CloudFormation would give them, and the three Lambdas are built by their own entry points' wiring
+ * (`functions/*.ts`) from the environment **the template sets**, with one recording middleware on every SDK client
+ * (`recordRequests`, attributed to the function's IAM role in the template). DynamoDB is dynalite, SQS is
+ * local-aws-sqs (both real protocol servers), ECS and Scheduler are in-process fakes with the behaviour AWS documents.
+ * The clock is a {@link ManualClock}: nothing waits on the real one.
+ *
+ * What it records — every request each role made — is what the IAM and API-model checks judge
+ * (test/integration/aws-world.test.ts).
+ */
+export class AwsWorld {
+  readonly requests: RecordedRequest[] = [];
+  /** Structured log lines of the job controller (e.g. the resync's ECS reconcile counts). */
+  readonly logs: Record<string, unknown>[] = [];
+  readonly stream: StreamSimulator;
+  /** The table as the tests read it (its requests are not recorded: no handler made them). */
+  readonly store: DynamoDbStateStore;
+
+  private constructor(
+    readonly deployed: DeployedTemplate,
+    readonly clock: ManualClock,
+    readonly db: TestDynalite,
+    private readonly sqsServer: Server,
+    /** local-aws-sqs, whose queue URLs carry the stack's account. */
+    readonly sqsEndpoint: string,
+    readonly ecs: FakeEcsService,
+    readonly scheduler: FakeSchedulerService,
+    readonly tableName: string,
+    private readonly handlers: {
+      dispatcher: (event: unknown, context?: LambdaContextLike) => Promise<DispatchResult>;
+      jobController: (event: unknown, context?: LambdaContextLike) => Promise<JobControllerResult>;
+      manifests: (event: ManifestsEvent) => Promise<ManifestsResult>;
+    },
+    readonly functionArns: { dispatcher: string; jobController: string },
+  ) {
+    this.stream = new StreamSimulator(db, tableName);
+    this.store = new DynamoDbStateStore({ client: db.client, tableName, now: () => clock.now() });
+  }
+
+  static async start(options: { manifests: string; props?: Partial<JobctlProps>; startMs: number }): Promise<AwsWorld> {
+    const { template } = synthJobctl({ manifests: options.manifests, ...options.props });
+    const deployed = deployedTemplate(template.toJSON());
+    const { account, region } = deployed;
+    const clock = new ManualClock(options.startMs);
+    const db = await startTestDynalite();
+    const tableId = deployed.logicalIdsOfType('AWS::DynamoDB::GlobalTable')[0]!;
+    const tableName = deployed.physicalId(tableId);
+    await ensureStateTable(db.client, tableName);
+    const sqsServer: Server = await createSqsServer({ port: 0, hostname: '127.0.0.1', accountId: account, region });
+    const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+    // The stack's work queues exist, as CloudFormation creates them.
+    const admin = new SQSClient({ endpoint: sqsEndpoint, region, credentials: CREDENTIALS });
+    for (const id of deployed.logicalIdsOfType('AWS::SQS::Queue')) {
+      const name = deployed.resources[id]!.properties['QueueName'];
+      if (typeof name === 'string') await admin.send(new CreateQueueCommand({ QueueName: name }));
+    }
+    admin.destroy();
+
+    const fns = deployed.functionsByEntryHint;
+    // The entry points build their production handler at module scope from the environment: they load with the
+    // template's (the job controller's is a superset of the others'); the world then wires its own from each function's.
+    const envOf = (fn: string) => ({ ...deployed.functionEnvironment(fn), AWS_REGION: region });
+    for (const [name, value] of Object.entries(envOf(fns.jobController))) process.env[name] ??= value;
+    const { dispatcherClients, dispatcherDeps, createHandler: createDispatcherHandler } = await import('../../../functions/dispatcher.ts');
+    const { createHandler: createJobControllerHandler, jobControllerClients, jobControllerDeps } = await import('../../../functions/job-controller.ts');
+    const { createHandler: createManifestsHandler, manifestsClient } = await import('../../../functions/manifests.ts');
+    const clusterArn = String(deployed.attribute(deployed.logicalIdsOfType('AWS::ECS::Cluster')[0]!, 'Arn'));
+    const ecs = new FakeEcsService({ clusterArn, account, region, clock });
+    const scheduler = new FakeSchedulerService(`arn:${deployed.partition}:scheduler:${region}:${account}`);
+    const requests: RecordedRequest[] = [];
+    const record = (client: Parameters<typeof recordRequests>[0], fn: string, fake?: Parameters<typeof recordRequests>[1]['fake']) =>
+      recordRequests(client, { role: deployed.functionRole(fn), account, region, sink: requests, ...(fake === undefined ? {} : { fake }) });
+    const common = { region, credentials: CREDENTIALS };
+
+    const jc = jobControllerClients({ dynamodb: { ...common, endpoint: db.endpoint }, ecs: common, scheduler: common, sqs: { ...common, endpoint: sqsEndpoint } });
+    record(jc.dynamodb, fns.jobController);
+    record(jc.ecs, fns.jobController, ecs.handle);
+    record(jc.scheduler, fns.jobController, scheduler.handle);
+    record(jc.sqs, fns.jobController);
+    const logs: Record<string, unknown>[] = [];
+    const jobController = createJobControllerHandler({
+      ...jobControllerDeps(loadJobControllerEnv(envOf(fns.jobController)), { clients: jc, clock, sleep: async (ms) => clock.advance(ms) }),
+      log: (line) => void logs.push(line),
+    });
+
+    const dc = dispatcherClients({ dynamodb: { ...common, endpoint: db.endpoint }, scheduler: common });
+    record(dc.dynamodb, fns.dispatcher);
+    record(dc.scheduler, fns.dispatcher, scheduler.handle);
+    const dispatcher = createDispatcherHandler({ ...dispatcherDeps(loadDispatcherEnv(envOf(fns.dispatcher)), { clients: dc, clock }), log: () => {} });
+
+    const mc = manifestsClient({ ...common, endpoint: db.endpoint });
+    record(mc, fns.manifests);
+    // Stack deletion waits for the job controller to remove the stack's Jobs: here each wait lets the world run.
+    let settle: () => Promise<void> = async () => {};
+    const manifests = createManifestsHandler(loadDispatcherEnv(envOf(fns.manifests)), { dynamodb: mc, clock, sleep: async (ms) => {
+      clock.advance(ms);
+      await settle();
+    } });
+
+    const world = new AwsWorld(deployed, clock, db, sqsServer, sqsEndpoint, ecs, scheduler, tableName, { dispatcher, jobController, manifests }, {
+      dispatcher: String(deployed.attribute(fns.dispatcher, 'Arn')),
+      jobController: String(deployed.attribute(fns.jobController, 'Arn')),
+    });
+    settle = async () => {
+      world.ecs.settleStops();
+      await world.settle();
+    };
+    world.requests.push(...requests.splice(0));
+    // Later requests go straight to the world's list.
+    Object.defineProperty(world, 'requests', { value: requests });
+    Object.defineProperty(world, 'logs', { value: logs });
+    return world;
+  }
+
+  /** The manifests resource's properties in the template (what `cdk deploy` sends the Provider framework). */
+  manifestsProperties(): ManifestsEvent['ResourceProperties'] {
+    const id = this.deployed.logicalIdsOfType('Custom::JobctlManifests')[0]!;
+    return structuredClone(this.deployed.resources[id]!.properties) as unknown as ManifestsEvent['ResourceProperties'];
+  }
+
+  /** `cdk deploy`: the Provider framework calls the manifests function (Create, then Update or Delete). */
+  async deploy(event: Partial<ManifestsEvent> = {}): Promise<ManifestsResult> {
+    return this.handlers.manifests({ RequestType: 'Create', ResourceProperties: this.manifestsProperties(), ...event });
+  }
+
+  /** The invocation context Lambda gives the job controller. */
+  private context(arn: string): LambdaContextLike {
+    return { invokedFunctionArn: arn, getRemainingTimeInMillis: () => 900_000 };
+  }
+
+  /** Delivers the table's stream to the job controller until nothing changes; throws on a failed record. */
+  async drain(): Promise<number> {
+    let batches = 0;
+    for (let i = 0; i < 30; i++) {
+      const records = await this.stream.records();
+      if (records.length === 0) return batches;
+      batches++;
+      const result = await this.handlers.jobController({ Records: records }, this.context(this.functionArns.jobController));
+      if ('batchItemFailures' in result && result.batchItemFailures.length > 0) throw new Error(`stream batch failed: ${JSON.stringify(result)} ${JSON.stringify(this.logs.slice(-5))}`);
+    }
+    throw new Error('the stream did not drain in 30 batches');
+  }
+
+  /** Delivers the ECS events emitted since the last call; `drop` loses the ones it returns true for. */
+  async deliverTaskEvents(drop: (event: Record<string, unknown>) => boolean = () => false): Promise<number> {
+    const events = this.ecs.takeEvents();
+    for (const event of events) {
+      if (!drop(event)) await this.handlers.jobController(event, this.context(this.functionArns.jobController));
+    }
+    return events.length;
+  }
+
+  /** Fires the one-time schedules (requeues, `dst.*` runs) due now at their targets. */
+  async fireDueSchedules(): Promise<number> {
+    const due = this.scheduler.takeDue(this.clock.now());
+    for (const run of due) await this.invoke(run.targetArn, run.input);
+    return due.length;
+  }
+
+  /** The stack's CronJob schedule(s) for `name` fire at `scheduledMs`: the template's own Target.Input, templated. */
+  async fireStackSchedule(name: string, scheduledMs: number): Promise<DispatchResult[]> {
+    const results: DispatchResult[] = [];
+    for (const id of this.deployed.logicalIdsOfType('AWS::Scheduler::Schedule')) {
+      const target = this.deployed.resources[id]!.properties['Target'] as { Arn: string; Input: string };
+      const input = JSON.parse(withScheduledTime(target.Input, scheduledMs)) as { cronJob?: { name: string } };
+      if (input.cronJob?.name !== name) continue;
+      results.push((await this.invoke(target.Arn, input)) as DispatchResult);
+    }
+    if (results.length === 0) throw new Error(`no stack schedule for CronJob ${name}`);
+    return results;
+  }
+
+  /** The periodic resync, with the input the template's resync schedule delivers. */
+  async resync(): Promise<JobControllerResult> {
+    const id = this.deployed.logicalIdsOfType('AWS::Scheduler::Schedule').find((s) => /Resync/.test(s))!;
+    const target = this.deployed.resources[id]!.properties['Target'] as { Arn: string; Input: string };
+    return (await this.invoke(target.Arn, JSON.parse(target.Input))) as JobControllerResult;
+  }
+
+  /** Invokes the function `arn` names with `event`, as Scheduler or EventBridge would. */
+  async invoke(arn: string, event: unknown): Promise<unknown> {
+    if (arn === this.functionArns.dispatcher) return this.handlers.dispatcher(event, this.context(arn));
+    if (arn === this.functionArns.jobController) return this.handlers.jobController(event, this.context(arn));
+    throw new Error(`no function ${arn} in this stack`);
+  }
+
+  /** Runs the stream, task events and due timers until none has anything left. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      const work = (await this.drain()) + (await this.deliverTaskEvents()) + (await this.fireDueSchedules());
+      if (work === 0) return;
+    }
+    throw new Error('the world did not settle in 50 rounds');
+  }
+
+  async stop(): Promise<void> {
+    await this.db.stop();
+    await new Promise<void>((resolve) => {
+      this.sqsServer.close(() => resolve());
+      this.sqsServer.closeAllConnections?.();
+    });
+  }
+}
