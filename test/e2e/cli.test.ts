@@ -173,7 +173,7 @@ describe('jobctl apply', () => {
     expect(applied.stdout).toBe('cronjob.batch/warned created\n');
     const warnings = applied.stderr.split('\n').filter(Boolean);
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(new RegExp(`^Warning: ${path}:${lineOf(text, 'nodeSelector:')} spec\\.jobTemplate\\.spec\\.template\\.spec\\.nodeSelector: .*ignored$`));
+    expect(warnings[0]).toMatch(new RegExp(`^Warning: ${path}:${lineOf(text, 'disk: ssd')} spec\\.jobTemplate\\.spec\\.template\\.spec\\.nodeSelector\\[disk\\]: .*ignored$`));
     expect(warnings[1]).toMatch(new RegExp(`^Warning: ${path}:${lineOf(text, 'volumes:')} spec\\.jobTemplate\\.spec\\.template\\.spec\\.volumes: .*hostPath.*ignored$`));
     expect(names(await h.jobctl('get', 'cronjobs', '-o', 'name'))).toEqual(['cronjob.batch/warned']);
   });
