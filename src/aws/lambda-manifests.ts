@@ -24,13 +24,19 @@ export interface ManifestsProperties {
 }
 
 /**
- * The event the CDK Provider framework passes its `onEvent` handler: CloudFormation's custom resource request, minus
- * the response URL the framework answers itself (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.custom_resources-readme.html,
- * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html).
+ * The event the CDK Provider framework passes its `onEvent` handler: CloudFormation's custom resource request
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref.html), `ResponseURL` included; the
+ * framework answers it itself (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.custom_resources-readme.html).
+ * Only the members read here are required by this type.
  */
 export interface ManifestsEvent {
   RequestType: 'Create' | 'Update' | 'Delete';
   PhysicalResourceId?: string;
+  RequestId?: string;
+  StackId?: string;
+  ResponseURL?: string;
+  ResourceType?: string;
+  LogicalResourceId?: string;
   ResourceProperties: ManifestsProperties & { ServiceToken?: string };
   OldResourceProperties?: ManifestsProperties & { ServiceToken?: string };
 }

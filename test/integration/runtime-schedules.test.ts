@@ -21,6 +21,7 @@ import type { CronJob } from '../../src/spec/types.ts';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { aCronJob } from '../builders.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { streamRecord } from '../fixtures/lambda/harness.ts';
 
 const GROUP = 'jobctl';
 const DISPATCHER = 'arn:aws:lambda:us-west-2:111122223333:function:jobctl-dispatcher';
@@ -160,16 +161,13 @@ describe('schedules of CronJobs created with jobctl (job controller, Scheduler A
   });
 });
 
+/** A stream record's SequenceNumber (21 digits, as DynamoDB Streams gives them). */
+const seq = (n: number) => String(n).padStart(21, '0');
+
 describe('which stream records reconcile schedules', () => {
-  const record = (eventName: DynamoDbStreamRecord['eventName'], seq: string, next?: CronJob, old?: CronJob): DynamoDbStreamRecord => ({
-    eventName,
-    eventSource: 'aws:dynamodb',
-    dynamodb: {
-      SequenceNumber: seq,
-      ...(next ? { NewImage: marshall({ PK: 'x', SK: 'y', kind: 'CronJob', object: next }, { removeUndefinedValues: true }) as never } : {}),
-      ...(old ? { OldImage: marshall({ PK: 'x', SK: 'y', kind: 'CronJob', object: old }, { removeUndefinedValues: true }) as never } : {}),
-    },
-  });
+  const image = (c: CronJob | undefined) => (c === undefined ? undefined : (marshall({ PK: 'x', SK: 'y', kind: 'CronJob', object: c }, { removeUndefinedValues: true }) as never));
+  const record = (eventName: DynamoDbStreamRecord['eventName'], seq: string, next?: CronJob, old?: CronJob): DynamoDbStreamRecord =>
+    streamRecord({ eventName, keys: { PK: { S: 'x' }, SK: { S: 'y' } }, newImage: image(next), oldImage: image(old), sequence: Number(seq) });
 
   it('insert, spec change, owner change and removal do; a status-only write does not', () => {
     const cronJob = aCronJob({ namespace: 'default', name: 'hello' });
@@ -178,15 +176,15 @@ describe('which stream records reconcile schedules', () => {
     const adopted: CronJob = { ...cronJob, metadata: { ...cronJob.metadata, annotations: { [managedByAnnotation]: 'cdk/Jobctl' } } };
     expect(scheduleWorkOf([record('MODIFY', '1', ran, cronJob)])).toEqual([]);
     expect(scheduleWorkOf([record('INSERT', '1', cronJob), record('MODIFY', '2', suspended, cronJob), record('MODIFY', '3', adopted, cronJob)])).toEqual([
-      { change: { kind: 'CronJob', key }, sequenceNumbers: ['1', '2', '3'] },
+      { change: { kind: 'CronJob', key }, sequenceNumbers: [seq(1), seq(2), seq(3)] },
     ]);
-    expect(scheduleWorkOf([record('REMOVE', '9', undefined, cronJob)])).toEqual([{ change: { kind: 'CronJob', key }, sequenceNumbers: ['9'] }]);
+    expect(scheduleWorkOf([record('REMOVE', '9', undefined, cronJob)])).toEqual([{ change: { kind: 'CronJob', key }, sequenceNumbers: [seq(9)] }]);
   });
 });
 
 describe('job controller Lambda: stream → schedules', () => {
   const insert = (cronJob: CronJob, seq: string) => ({
-    Records: [{ eventName: 'INSERT' as const, eventSource: 'aws:dynamodb' as const, dynamodb: { SequenceNumber: seq, NewImage: marshall({ PK: 'x', SK: 'y', kind: 'CronJob', object: cronJob }, { removeUndefinedValues: true }) as never } }],
+    Records: [streamRecord({ eventName: 'INSERT', keys: { PK: { S: 'x' }, SK: { S: 'y' } }, newImage: marshall({ PK: 'x', SK: 'y', kind: 'CronJob', object: cronJob }, { removeUndefinedValues: true }) as never, sequence: Number(seq) })],
   });
   const controller = () =>
     new JobControllerLambda({
@@ -218,6 +216,6 @@ describe('job controller Lambda: stream → schedules', () => {
     await store.delete('CronJob', key);
     const other = await store.create(aCronJob({ namespace: 'default', name: 'hello', creationTimestamp: Date.parse('2026-03-02T10:00:00Z'), schedule: '0 * * * *' }));
     scheduler.mock.on(GetScheduleCommand).rejects(new Error('ThrottlingException: Rate exceeded'));
-    expect(await controller().handle(insert(other, '200'))).toEqual({ batchItemFailures: [{ itemIdentifier: '200' }] });
+    expect(await controller().handle(insert(other, '200'))).toEqual({ batchItemFailures: [{ itemIdentifier: seq(200) }] });
   });
 });

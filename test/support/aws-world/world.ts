@@ -15,6 +15,7 @@ import { startTestDynalite, type TestDynalite } from '../../helpers/dynalite.ts'
 import { synthJobctl } from '../../infra/synth.ts';
 import type { RecordedRequest } from '../aws-rules/recorded-request.ts';
 import { recordRequests } from '../aws-rules/recorder.ts';
+import { expectDocumentedShape } from '../aws-rules/event-shapes.ts';
 import { deployedTemplate, type DeployedTemplate } from '../aws-rules/template.ts';
 import { FakeEcsService } from './fake-ecs-service.ts';
 import { FakeSchedulerService, withScheduledTime } from './fake-scheduler-service.ts';
@@ -39,6 +40,7 @@ export class AwsWorld {
   readonly stream: StreamSimulator;
   /** The table as the tests read it (its requests are not recorded: no handler made them). */
   readonly store: DynamoDbStateStore;
+  private deploys = 0;
 
   private constructor(
     readonly deployed: DeployedTemplate,
@@ -142,9 +144,24 @@ export class AwsWorld {
     return structuredClone(this.deployed.resources[id]!.properties) as unknown as ManifestsEvent['ResourceProperties'];
   }
 
-  /** `cdk deploy`: the Provider framework calls the manifests function (Create, then Update or Delete). */
+  /**
+   * `cdk deploy`: the Provider framework calls the manifests function (Create, then Update or Delete) with
+   * CloudFormation's custom resource request, checked against its documented shape.
+   */
   async deploy(event: Partial<ManifestsEvent> = {}): Promise<ManifestsResult> {
-    return this.handlers.manifests({ RequestType: 'Create', ResourceProperties: this.manifestsProperties(), ...event });
+    const id = this.deployed.logicalIdsOfType('Custom::JobctlManifests')[0]!;
+    const request: ManifestsEvent = {
+      RequestType: 'Create',
+      RequestId: `request-${++this.deploys}`,
+      StackId: `arn:${this.deployed.partition}:cloudformation:${this.deployed.region}:${this.deployed.account}:stack/${this.deployed.stackName}/5b5b3e10-0000-4000-8000-000000000000`,
+      ResponseURL: 'https://cloudformation-custom-resource-response-uswest2.s3.amazonaws.com/pre-signed',
+      ResourceType: 'Custom::JobctlManifests',
+      LogicalResourceId: id,
+      ResourceProperties: this.manifestsProperties(),
+      ...event,
+    };
+    expectDocumentedShape('cloudformation-custom-resource-request', request);
+    return this.handlers.manifests(request);
   }
 
   /** The invocation context Lambda gives the job controller. */
@@ -159,7 +176,9 @@ export class AwsWorld {
       const records = await this.stream.records();
       if (records.length === 0) return batches;
       batches++;
-      const result = await this.handlers.jobController({ Records: records }, this.context(this.functionArns.jobController));
+      const batch = { Records: records };
+      expectDocumentedShape('dynamodb-stream-event', batch);
+      const result = await this.handlers.jobController(batch, this.context(this.functionArns.jobController));
       if ('batchItemFailures' in result && result.batchItemFailures.length > 0) throw new Error(`stream batch failed: ${JSON.stringify(result)} ${JSON.stringify(this.logs.slice(-5))}`);
     }
     throw new Error('the stream did not drain in 30 batches');
@@ -169,6 +188,7 @@ export class AwsWorld {
   async deliverTaskEvents(drop: (event: Record<string, unknown>) => boolean = () => false): Promise<number> {
     const events = this.ecs.takeEvents();
     for (const event of events) {
+      expectDocumentedShape('ecs-task-state-change', event);
       if (!drop(event)) await this.handlers.jobController(event, this.context(this.functionArns.jobController));
     }
     return events.length;
@@ -203,6 +223,7 @@ export class AwsWorld {
 
   /** Invokes the function `arn` names with `event`, as Scheduler or EventBridge would. */
   async invoke(arn: string, event: unknown): Promise<unknown> {
+    expectDocumentedShape('scheduler-target-input', event);
     if (arn === this.functionArns.dispatcher) return this.handlers.dispatcher(event, this.context(arn));
     if (arn === this.functionArns.jobController) return this.handlers.jobController(event, this.context(arn));
     throw new Error(`no function ${arn} in this stack`);
