@@ -11,17 +11,23 @@ import { CloudWatchLogSink } from './cloudwatch-log-sink.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
 import { SqsWorkQueue } from './sqs-work-queue.ts';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DeadLetterQueue } from './dead-letters.ts';
 
 /** The deployed stack's resources the CLI works on. */
 export interface AwsTarget {
   stackName: string;
   tableName: string;
   logGroup: string;
+  /** The dead-letter queue (`jobctl failures`) and the functions a redrive may invoke. */
+  failures?: { queueUrl: string; functions: string[] };
 }
 
 /** Stack outputs `JobctlStack` declares (infra/jobctl-stack.ts) that the CLI reads. */
 const OUTPUT_TABLE = 'TableName';
 const OUTPUT_LOG_GROUP = 'TaskLogGroupName';
+const OUTPUT_DEAD_LETTER_QUEUE = 'DeadLetterQueueUrl';
+const OUTPUT_FUNCTIONS = ['DispatcherFunctionName', 'JobControllerFunctionName'];
 export const DEFAULT_STACK_NAME = 'Jobctl';
 
 /**
@@ -35,7 +41,11 @@ export async function resolveAwsTarget(env: Readonly<Record<string, string | und
   const stackName = stackOption ?? env['JOBCTL_STACK'] ?? DEFAULT_STACK_NAME;
   const tableName = env['JOBCTL_TABLE_NAME'];
   const logGroup = env['JOBCTL_LOG_GROUP'];
-  if (tableName && logGroup) return { stackName, tableName, logGroup };
+  if (tableName && logGroup) {
+    const queueUrl = env['JOBCTL_DEAD_LETTER_QUEUE_URL'];
+    const functions = (env['JOBCTL_FUNCTIONS'] ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+    return { stackName, tableName, logGroup, ...(queueUrl ? { failures: { queueUrl, functions } } : {}) };
+  }
   let outputs: Map<string, string>;
   try {
     const answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -55,7 +65,14 @@ export async function resolveAwsTarget(env: Readonly<Record<string, string | und
     if (!value) throw new JobctlError('NotFound', `error: stack "${stackName}" has no output ${key}: is it a jobctl stack (infra/jobctl-stack.ts)? Otherwise set ${variable}`);
     return value;
   };
-  return { stackName, tableName: tableName || output(OUTPUT_TABLE, 'JOBCTL_TABLE_NAME'), logGroup: logGroup || output(OUTPUT_LOG_GROUP, 'JOBCTL_LOG_GROUP') };
+  const queueUrl = outputs.get(OUTPUT_DEAD_LETTER_QUEUE);
+  const functions = OUTPUT_FUNCTIONS.map((key) => outputs.get(key)).filter((f): f is string => f !== undefined && f !== '');
+  return {
+    stackName,
+    tableName: tableName || output(OUTPUT_TABLE, 'JOBCTL_TABLE_NAME'),
+    logGroup: logGroup || output(OUTPUT_LOG_GROUP, 'JOBCTL_LOG_GROUP'),
+    ...(queueUrl ? { failures: { queueUrl, functions } } : {}),
+  };
 }
 
 /** The CLI never launches or stops a task on AWS: it asks for deletion, and the job controller Lambda does the rest. */
@@ -68,12 +85,13 @@ const controllersOnly: TaskLauncher = {
  * A CLI connection to a deployed stack: the state table through DynamoDB, logs from CloudWatch Logs. Writes reach the
  * controllers through the table's stream, so `notify` has nothing to do and the runtime always "runs".
  */
-export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?: DynamoDBClient; logs?: CloudWatchLogsClient; sqs?: SQSClient; pollMs?: number }): Connection {
+export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?: DynamoDBClient; logs?: CloudWatchLogsClient; sqs?: SQSClient; lambda?: LambdaClient; pollMs?: number }): Connection {
   // Adaptive: the SDK's standard retries with jittered back-off, plus its client-side rate limiter, which slows a bulk
   // apply down when DynamoDB answers ThrottlingException / ProvisionedThroughputExceededException.
   const dynamodb = options.dynamodb ?? new DynamoDBClient({ maxAttempts: 8, retryMode: 'adaptive' });
   const logsClient = options.logs ?? new CloudWatchLogsClient({ maxAttempts: 8 });
   const sqs = options.sqs ?? new SQSClient({ maxAttempts: 8 });
+  const lambda = options.lambda ?? new LambdaClient({ maxAttempts: 4 });
   const store = new DynamoDbStateStore({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() });
   const logs = new CloudWatchLogSink({
     client: logsClient,
@@ -86,6 +104,7 @@ export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?
     queues: new SqsWorkQueue({ sqs, dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
     quotas: new DynamoDbResourceQuotas({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
     logs,
+    ...(target.failures === undefined ? {} : { failures: new DeadLetterQueue({ sqs, lambda, queueUrl: target.failures.queueUrl, functions: target.failures.functions }) }),
     launcher: controllersOnly,
     clock: options.clock,
     isRuntimeRunning: true,
@@ -96,6 +115,7 @@ export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?
       if (options.dynamodb === undefined) dynamodb.destroy();
       if (options.logs === undefined) logsClient.destroy();
       if (options.sqs === undefined) sqs.destroy();
+      if (options.lambda === undefined) lambda.destroy();
     },
   };
 }

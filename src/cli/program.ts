@@ -28,6 +28,7 @@ import type { CliIo } from './io.ts';
 import { describeObjects, parseShowEvents } from './describe-objects.ts';
 import { logsBySelector, parseMaxLogRequests, parseTailLines, printPodLogs } from './pod-logs.ts';
 import { registerWaitCommand } from './wait-command.ts';
+import { registerFailuresCommand } from './failures-command.ts';
 import { registerExpandCommand } from './expand-command.ts';
 import { loadManifestArgs } from './manifest-files.ts';
 import { noResourcesMessage, renderObjects, renderWatchRow, type OutputFormat } from './printers/index.ts';
@@ -335,6 +336,7 @@ export function buildProgram(penv: ProgramEnv): Command {
   registerQueueCommands(program, { io, withConnection, readStdin, cwd });
   registerExpandCommand(program, { io, readStdin, cwd });
   registerWaitCommand(program, { io, withConnection, signal: penv.signal });
+  registerFailuresCommand(program, { io, withConnection });
   return program;
 }
 

@@ -5,6 +5,7 @@ import type { StateStore } from './state-store.ts';
 import type { TaskLauncher } from './task-launcher.ts';
 import type { WorkQueue } from './work-queue.ts';
 import type { ResourceQuotas } from './resource-quotas.ts';
+import type { Failures } from './failures.ts';
 
 /** Where a command works: the embedded runtime's state directory (`connectLocal`) or a deployed stack (`connectAws`). */
 export interface Connection {
@@ -14,6 +15,8 @@ export interface Connection {
   /** `kind: ResourceQuota` settings and usage, in the state table. */
   quotas: ResourceQuotas;
   logs: LogSink;
+  /** What failed for good and was kept, to see and redrive (the stack's dead-letter queue); none locally. */
+  failures?: Failures;
   /** Stops tasks when the CLI itself must cascade a delete (only when no runtime runs; never on AWS). */
   launcher: TaskLauncher;
   clock: Clock;

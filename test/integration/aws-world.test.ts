@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskArnAnnotation, taskGroupFor } from '../../src/aws/ecs-task-launcher.ts';
 import { ORPHAN_STOP_REASON } from '../../src/aws/ecs-task-reconciler.ts';
 import { SqsWorkQueue } from '../../src/aws/sqs-work-queue.ts';
+import { runCli } from '../../src/cli/program.ts';
 import { toRfc3339 } from '../../src/engine/object-meta.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { CronJob, Job } from '../../src/spec/types.ts';
@@ -57,6 +58,17 @@ describe.sequential('a deployed stack, through its Lambda entry points, with the
   afterAll(() => world?.stop());
 
   const pods = (job: string) => world.store.listPods({ namespace: 'default', name: job });
+  /** `jobctl --context aws …` against this stack, with the user's clients (their requests are checked against the API models too). */
+  async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, {
+      io: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), now: () => world.clock.now(), setExitCode: () => {} },
+      env: { JOBCTL_CONTEXT: 'aws' },
+      connectAws: async () => world.userConnection(),
+    });
+    return { code, stdout, stderr };
+  }
   const job = (name: string) => world.store.get('Job', { namespace: 'default', name });
   /** Every task still running exits with `code`. */
   const exitRunning = (code: number, only?: (podName: string) => boolean) => {
@@ -285,6 +297,49 @@ spec:
     expect(world.logs).toContainEqual(expect.objectContaining({ msg: 'tasks reconciled with ECS', exitsRecorded: 1 }));
   });
 
+  it('keeps a task event the job controller failed on three times, and `jobctl failures` shows it and redrives it', async () => {
+    await world.store.create(
+      manifest<Job>(`apiVersion: batch/v1
+kind: Job
+metadata: { name: unlucky }
+spec:
+  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ["true"] }]
+      restartPolicy: Never
+`),
+    );
+    await world.settle();
+    const [task] = world.ecs.allTasks().filter((t) => t.group?.includes(':unlucky-'));
+    world.ecs.exit(task!.taskArn!, 0);
+    const [running, stopped] = world.ecs.takeEvents();
+    await world.invoke(world.functionArns.jobController, running);
+    // DynamoDB throttles the job controller past all of the SDK's retries, on each of Lambda's three attempts.
+    world.failRequests(world.deployed.functionsByEntryHint.jobController, 'dynamodb', 3, () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    expect(await world.invokeAsync(world.functionArns.jobController, stopped)).toEqual({ attempts: 3, failed: 'Rate exceeded' });
+    await world.settle();
+    expect((await pods('unlucky'))[0]?.status.phase).toBe('Running');
+
+    const listed = await cli('failures');
+    if (process.env['PRINT_CLI']) console.log(listed.stdout + (await cli('failures', '-o', 'yaml')).stdout);
+    expect(listed.code).toBe(0);
+    const [header, row, ...rest] = listed.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+SOURCE\s+AGE\s+ATTEMPTS\s+FUNCTION\s+WHAT\s+ERROR\s+REDRIVE$/);
+    expect(rest).toEqual([]);
+    const jobControllerName = world.deployed.physicalId(world.deployed.functionsByEntryHint.jobController);
+    expect(row).toMatch(new RegExp(`^\\S+\\s+invocation\\s+\\S+\\s+3\\s+${jobControllerName}\\s+ECS task STOPPED event of pod default/unlucky-\\S+ \\(task \\w+\\)\\s+Rate exceeded\\s+invoke$`));
+    const id = row!.split(/\s+/)[0]!;
+    // Listing consumes nothing: the message is still there (the alarm still sees it).
+    expect((await cli('failures', '-o', 'json')).stdout).toContain(id);
+
+    expect(await cli('failures', 'redrive', id)).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^failure/${id} redriven: ECS task STOPPED event of pod default/unlucky-.* sent again to ${jobControllerName}\\n$`)) });
+    await world.settle();
+    expect((await pods('unlucky'))[0]?.status.phase).toBe('Succeeded');
+    expect((await job('unlucky'))?.status.succeeded).toBe(1);
+    expect(await cli('failures')).toMatchObject({ code: 0, stdout: '', stderr: "No failures: nothing is in the stack's dead-letter queue.\n" });
+    expect(await cli('failures', 'redrive', id)).toMatchObject({ code: 1, stderr: `Error from server (NotFound): failure "${id}" not found\n` });
+  });
+
   it('stops, in the resync, a task this stack started that no pod owns', async () => {
     // A launch whose answer was lost, for a pod whose Job was deleted meanwhile.
     const family = [...world.ecs.taskDefinitions.keys()][0]!;
@@ -366,9 +421,10 @@ spec:
 
   it('API models: every request is valid against AWS\'s published models and the rules of the API reference', () => {
     expect(world.requests.length).toBeGreaterThan(0);
-    const { checked, violations } = validateRequests(world.requests);
+    // The handlers' requests and the CLI's (`jobctl failures`, with the user's credentials).
+    const { checked, violations } = validateRequests([...world.requests, ...world.userRequests]);
     console.log(`API models: ${checked} requests checked, ${violations.length} violations`);
     expect(violations).toEqual([]);
-    expect(checked).toBe(world.requests.length);
+    expect(checked).toBe(world.requests.length + world.userRequests.length);
   });
 });

@@ -36,6 +36,18 @@ describe('finding the stack (resolveAwsTarget)', () => {
     expect(await resolveAwsTarget({}, client())).toEqual({ stackName: 'Jobctl', tableName: 'Jobctl-StateTable-1ABC', logGroup: 'Jobctl-TaskLogs-2DEF' });
   });
 
+  it("reads the dead-letter queue and the functions a redrive may invoke from the stack's outputs, or JOBCTL_DEAD_LETTER_QUEUE_URL and JOBCTL_FUNCTIONS", async () => {
+    const outputs = [
+      ...STACK_OUTPUTS,
+      { OutputKey: 'DeadLetterQueueUrl', OutputValue: 'https://sqs.us-west-2.amazonaws.com/111122223333/Jobctl-DeadLetterQueue-3GHI' },
+      { OutputKey: 'DispatcherFunctionName', OutputValue: 'Jobctl-Dispatcher-4JKL' },
+      { OutputKey: 'JobControllerFunctionName', OutputValue: 'Jobctl-JobController-5MNO' },
+    ];
+    cfn.on(DescribeStacksCommand, { StackName: 'Jobctl' }).resolves({ Stacks: [{ StackName: 'Jobctl', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: outputs }] });
+    expect((await resolveAwsTarget({}, client())).failures).toEqual({ queueUrl: 'https://sqs.us-west-2.amazonaws.com/111122223333/Jobctl-DeadLetterQueue-3GHI', functions: ['Jobctl-Dispatcher-4JKL', 'Jobctl-JobController-5MNO'] });
+    expect((await resolveAwsTarget({ JOBCTL_TABLE_NAME: 't', JOBCTL_LOG_GROUP: 'g', JOBCTL_DEAD_LETTER_QUEUE_URL: 'u', JOBCTL_FUNCTIONS: 'a, b' }, client())).failures).toEqual({ queueUrl: 'u', functions: ['a', 'b'] });
+  });
+
   it('takes --stack over JOBCTL_STACK, and the JOBCTL_TABLE_NAME/JOBCTL_LOG_GROUP pair without calling CloudFormation', async () => {
     cfn.on(DescribeStacksCommand, { StackName: 'Prod' }).resolves({ Stacks: [{ StackName: 'Prod', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: STACK_OUTPUTS }] });
     expect((await resolveAwsTarget({ JOBCTL_STACK: 'Staging' }, client(), 'Prod')).stackName).toBe('Prod');
@@ -184,6 +196,12 @@ describe('jobctl --context aws', () => {
       );
     const r = await jobctl('logs', 'job/pi');
     expect(r).toMatchObject({ code: 0, stdout: '3.1415926535897932385\n' });
+  });
+
+  it('says where failures are kept when the connection has no dead-letter queue', async () => {
+    const r = await jobctl('failures');
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toMatch(/^error: failures are kept by a deployed stack \(--context aws, whose outputs name its dead-letter queue\)/);
   });
 
   it('does not run the embedded runtime', async () => {

@@ -27,13 +27,20 @@ export interface RecordableClient {
  * local-aws-sqs) still get the request. Recorded once per call, not per SDK retry: IAM and the API models judge a call
  * the same way on every attempt.
  */
-export function recordRequests(client: RecordableClient, options: { role: string; account: string; region: string; sink: RecordedRequest[]; fake?: FakeService }): void {
+export function recordRequests(
+  client: RecordableClient,
+  options: { role: string; account: string; region: string; sink: RecordedRequest[]; fake?: FakeService; fault?: (request: RecordedRequest) => Error | undefined },
+): void {
   const middleware = (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => async (args: { input: Record<string, unknown>; request?: { headers?: Record<string, string> } }) => {
     const service = SERVICE_OF_CLIENT[context.clientName ?? ''];
     if (service === undefined) throw new Error(`recordRequests: unknown client ${context.clientName}`);
     const target = args.request?.headers?.['x-amz-target'];
     const operation = target !== undefined ? target.slice(target.lastIndexOf('.') + 1) : (context.commandName ?? '').replace(/Command$/, '');
-    options.sink.push({ role: options.role, service, operation, input: structuredClone(args.input), region: options.region, account: options.account });
+    const request: RecordedRequest = { role: options.role, service, operation, input: structuredClone(args.input), region: options.region, account: options.account };
+    options.sink.push(request);
+    // An injected failure (throttling past every retry, say): the request was made, AWS answered with an error.
+    const failure = options.fault?.(request);
+    if (failure !== undefined) throw failure;
     if (options.fake === undefined) return next(args);
     const output = await options.fake(operation, args.input);
     return { output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} };

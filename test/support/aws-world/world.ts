@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { connectAws } from '../../../src/aws/connect.ts';
+import type { Connection } from '../../../src/ports/connection.ts';
 import { createSqsServer } from 'local-aws-sqs';
 import { loadDispatcherEnv, loadJobControllerEnv } from '../../../src/aws/env.ts';
 import type { DispatchResult } from '../../../src/aws/lambda-dispatcher.ts';
@@ -22,6 +25,14 @@ import { FakeSchedulerService, withScheduledTime } from './fake-scheduler-servic
 
 const CREDENTIALS = { accessKeyId: 'AKIDWORLD', secretAccessKey: 'world' };
 
+/** An injected failure: the next `times` requests of `role` to `service` fail. */
+interface Fault {
+  role: string;
+  service: string;
+  times: number;
+  error: () => Error;
+}
+
 /**
  * A deployed jobctl stack, in-process: the construct is synthesized, the template's resources get the physical ids
  * CloudFormation would give them, and the three Lambdas are built by their own entry points' wiring
@@ -41,6 +52,8 @@ export class AwsWorld {
   /** The table as the tests read it (its requests are not recorded: no handler made them). */
   readonly store: DynamoDbStateStore;
   private deploys = 0;
+  /** Injected failures of handler requests, consumed in order. */
+  private faults: Fault[] = [];
 
   private constructor(
     readonly deployed: DeployedTemplate,
@@ -77,8 +90,7 @@ export class AwsWorld {
     // The stack's work queues exist, as CloudFormation creates them.
     const admin = new SQSClient({ endpoint: sqsEndpoint, region, credentials: CREDENTIALS });
     for (const id of deployed.logicalIdsOfType('AWS::SQS::Queue')) {
-      const name = deployed.resources[id]!.properties['QueueName'];
-      if (typeof name === 'string') await admin.send(new CreateQueueCommand({ QueueName: name }));
+      await admin.send(new CreateQueueCommand({ QueueName: String(deployed.attribute(id, 'QueueName')) }));
     }
     admin.destroy();
 
@@ -94,8 +106,15 @@ export class AwsWorld {
     const ecs = new FakeEcsService({ clusterArn, account, region, clock });
     const scheduler = new FakeSchedulerService(`arn:${deployed.partition}:scheduler:${region}:${account}`);
     const requests: RecordedRequest[] = [];
+    const faults: Fault[] = [];
+    const fault = (request: RecordedRequest): Error | undefined => {
+      const i = faults.findIndex((f) => f.role === request.role && f.service === request.service && f.times > 0);
+      if (i < 0) return undefined;
+      faults[i]!.times--;
+      return faults[i]!.error();
+    };
     const record = (client: Parameters<typeof recordRequests>[0], fn: string, fake?: Parameters<typeof recordRequests>[1]['fake']) =>
-      recordRequests(client, { role: deployed.functionRole(fn), account, region, sink: requests, ...(fake === undefined ? {} : { fake }) });
+      recordRequests(client, { role: deployed.functionRole(fn), account, region, sink: requests, fault, ...(fake === undefined ? {} : { fake }) });
     const common = { region, credentials: CREDENTIALS };
 
     const jc = jobControllerClients({ dynamodb: { ...common, endpoint: db.endpoint }, ecs: common, scheduler: common, sqs: { ...common, endpoint: sqsEndpoint } });
@@ -131,6 +150,7 @@ export class AwsWorld {
       world.ecs.settleStops();
       await world.settle();
     };
+    world.faults = faults;
     world.requests.push(...requests.splice(0));
     // Later requests go straight to the world's list.
     Object.defineProperty(world, 'requests', { value: requests });
@@ -227,6 +247,90 @@ export class AwsWorld {
     if (arn === this.functionArns.dispatcher) return this.handlers.dispatcher(event, this.context(arn));
     if (arn === this.functionArns.jobController) return this.handlers.jobController(event, this.context(arn));
     throw new Error(`no function ${arn} in this stack`);
+  }
+
+  /** Requests `jobctl --context aws` made through {@link userConnection} (not the handlers': no role of the stack). */
+  readonly userRequests: RecordedRequest[] = [];
+
+  /**
+   * The CLI's connection to this stack, as `connectAws` builds it from the stack's outputs, with the user's clients:
+   * DynamoDB and SQS on the real servers, Lambda's Invoke answered by invoking the function asynchronously here.
+   */
+  userConnection(): Connection {
+    const { region, account } = this.deployed;
+    const credentials = { accessKeyId: 'AKIDUSER', secretAccessKey: 'user' };
+    const lambda = new LambdaClient({ region, credentials });
+    recordRequests(lambda, {
+      role: 'user',
+      account,
+      region,
+      sink: this.userRequests,
+      fake: async (operation, input) => {
+        if (operation !== 'Invoke' || input['InvocationType'] !== 'Event') throw new Error(`user Lambda: ${operation} ${String(input['InvocationType'])} is not faked`);
+        const name = String(input['FunctionName']);
+        const arn = Object.values(this.functionArns).find((a) => a === name || a.endsWith(`:function:${name}`));
+        if (arn === undefined) throw new Error(`user Lambda: no function ${name}`);
+        await this.invokeAsync(arn, JSON.parse(new TextDecoder().decode(input['Payload'] as Uint8Array)));
+        return { StatusCode: 202 };
+      },
+    });
+    const sqs = new SQSClient({ endpoint: this.sqsEndpoint, region, credentials });
+    recordRequests(sqs, { role: 'user', account, region, sink: this.userRequests });
+    const dlq = this.deployed.logicalIdsOfType('AWS::SQS::Queue').find((id) => /DeadLetterQueue/.test(id))!;
+    const fns = this.deployed.functionsByEntryHint;
+    return connectAws(
+      {
+        stackName: this.deployed.stackName,
+        tableName: this.tableName,
+        logGroup: String(this.deployed.physicalId(this.deployed.logicalIdsOfType('AWS::Logs::LogGroup').find((id) => /TaskLogs/.test(id))!)),
+        failures: { queueUrl: `${this.sqsEndpoint}/${account}/${String(this.deployed.attribute(dlq, 'QueueName'))}`, functions: [fns.dispatcher, fns.jobController].map((fn) => this.deployed.physicalId(fn)) },
+      },
+      { clock: this.clock, dynamodb: this.db.client, sqs, lambda },
+    );
+  }
+
+  /** The next `times` requests `function` (a logical id) makes to `service` fail with `error()`. */
+  failRequests(fn: string, service: string, times: number, error: () => Error): void {
+    this.faults.push({ role: this.deployed.functionRole(fn), service, times, error });
+  }
+
+  /**
+   * Invokes a function asynchronously, as Scheduler and EventBridge do, with Lambda's documented handling of a
+   * function error: two retries, then the invocation record goes to the function's on-failure destination (the
+   * template's EventInvokeConfig), shaped as documented
+   * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html). Resolves to the attempts made.
+   */
+  async invokeAsync(arn: string, event: unknown): Promise<{ attempts: number; failed?: string }> {
+    let error: unknown;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.invoke(arn, event);
+        return { attempts: attempt };
+      } catch (e) {
+        error = e;
+      }
+    }
+    const fn = arn === this.functionArns.dispatcher ? this.deployed.functionsByEntryHint.dispatcher : this.deployed.functionsByEntryHint.jobController;
+    const config = this.deployed.logicalIdsOfType('AWS::Lambda::EventInvokeConfig').map((id) => this.deployed.resources[id]!.properties).find((p) => p['FunctionName'] === this.deployed.physicalId(fn));
+    const destination = (config?.['DestinationConfig'] as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination;
+    if (destination === undefined) throw new Error(`invokeAsync: ${arn} failed 3 times and has no on-failure destination: the event is lost`);
+    const record = {
+      version: '1.0',
+      timestamp: new Date(this.clock.now()).toISOString(),
+      requestContext: { requestId: `e4b46cbf-0000-4000-8000-${String(++this.deploys).padStart(12, '0')}`, functionArn: `${arn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: event,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: (error as Error)?.name ?? 'Error', errorMessage: (error as Error)?.message ?? String(error) },
+    };
+    expectDocumentedShape('lambda-async-on-failure-record', record);
+    const queueName = destination.slice(destination.lastIndexOf(':') + 1);
+    const sqs = new SQSClient({ endpoint: this.sqsEndpoint, region: this.deployed.region, credentials: CREDENTIALS });
+    try {
+      await sqs.send(new SendMessageCommand({ QueueUrl: `${this.sqsEndpoint}/${this.deployed.account}/${queueName}`, MessageBody: JSON.stringify(record) }));
+    } finally {
+      sqs.destroy();
+    }
+    return { attempts: 3, failed: (error as Error)?.message ?? String(error) };
   }
 
   /** Runs the stream, task events and due timers until none has anything left. */
