@@ -32,3 +32,19 @@ describe('pure modules', () => {
     expect(violations).toEqual([]);
   });
 });
+
+// What ships (the Lambda bundles, the CLI, the construct) imports no test-only tool. @cloud-copilot/iam-simulate is
+// AGPL-3.0: allowed as a devDependency that only tests run, never in a bundle.
+const SHIPPED_DIRS = ['src', 'functions', 'infra'];
+const TEST_ONLY = /from ['"](@cloud-copilot\/|aws-sdk-client-mock|local-aws-sqs|vitest)/;
+
+describe('shipped code', () => {
+  it.each(SHIPPED_DIRS)('%s imports no test-only package (the AGPL IAM simulator among them)', (dir) => {
+    const violations = sources(dir).flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (TEST_ONLY.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(violations).toEqual([]);
+  });
+});
