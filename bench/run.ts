@@ -25,7 +25,7 @@ import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob, Job, Pod } from '../src/spec/types.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const USAGE = `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] [--cold-starts 15] [--queue-items 10000] [--bulk-jobs 2000] [--bulk-quota 50]
+const USAGE = `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] [--cold-starts 15] [--queue-items 10000] [--bulk-jobs 2000] [--bulk-quota 50] [--cost-runs 8]
 sections (all by default):
   cron      cron next(): jobctl vs croner
   engine    pure syncCronJob decisions
@@ -34,6 +34,9 @@ sections (all by default):
   aws       AWS requests per scheduled run through the Lambda handlers (--aws-runs runs), bundled Lambda sizes,
             cold-start init of each handler (--cold-starts fresh node processes each)
   queue     the local lease queue draining --queue-items tiny items with 1, 2 and 8 workers, beside a plain loop
+  cost      what a deployed stack costs at us-east-1 list prices, itemised: idle per month for each network choice
+            (from the synthesized template, with its resync measured), and the control plane of one scheduled run
+            measured through the Lambda entry points (--cost-runs runs), per run and per million runs
   bulk      --bulk-jobs trivial Jobs applied and run to completion on the embedded runtime, without and with a
             ResourceQuota of --bulk-quota pods: Jobs/s created and completed, DynamoDB requests and launches (0 skips it)`;
 const { values: args } = parseArgs({
@@ -46,6 +49,7 @@ const { values: args } = parseArgs({
     'queue-items': { type: 'string', default: '10000' },
     'bulk-jobs': { type: 'string', default: '2000' },
     'bulk-quota': { type: 'string', default: '50' },
+    'cost-runs': { type: 'string', default: '8' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -241,4 +245,5 @@ if (wanted('dispatch')) await benchDispatch();
 if (wanted('drain') && DRAIN > 0) await benchDrain();
 if (wanted('aws')) await (await import('./aws.ts')).benchAws({ runs: Number(args['aws-runs']), coldStarts: Number(args['cold-starts']) });
 if (wanted('queue')) await (await import('./queue.ts')).benchQueue({ items: Number(args['queue-items']), workers: [1, 2, 8] });
+if (wanted('cost')) await (await import('./cost.ts')).benchCost({ runs: Number(args['cost-runs']) });
 if (wanted('bulk') && Number(args['bulk-jobs']) > 0) await (await import('./bulk.ts')).benchBulk({ jobs: Number(args['bulk-jobs']), quota: Number(args['bulk-quota']) });

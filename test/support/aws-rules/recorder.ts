@@ -16,7 +16,15 @@ export type FakeService = (operation: string, input: Record<string, unknown>) =>
 
 /** The part of an SDK v3 client the recorder uses. */
 export interface RecordableClient {
-  middlewareStack: { add: (middleware: never, options: { step: 'build'; name: string; priority?: 'high' | 'normal' | 'low' }) => void };
+  // Method syntax (bivariant parameters): every SDK v3 client's overloaded `add` fits.
+  middlewareStack: { add(middleware: never, options: never): void };
+}
+
+/** Where a middleware goes in the SDK's stack. */
+export interface MiddlewareOptions {
+  step: 'initialize' | 'build';
+  name: string;
+  priority?: 'high' | 'normal' | 'low';
 }
 
 /**
@@ -45,5 +53,5 @@ export function recordRequests(
     const output = await options.fake(operation, args.input);
     return { output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} };
   };
-  client.middlewareStack.add(middleware as never, { step: 'build', name: 'jobctlRecordRequests', priority: 'low' });
+  client.middlewareStack.add(middleware as never, { step: 'build', name: 'jobctlRecordRequests', priority: 'low' } satisfies MiddlewareOptions as never);
 }

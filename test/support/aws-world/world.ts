@@ -17,7 +17,7 @@ import { StreamSimulator } from '../../fixtures/lambda/harness.ts';
 import { startTestDynalite, type TestDynalite } from '../../helpers/dynalite.ts';
 import { synthJobctl } from '../../infra/synth.ts';
 import type { RecordedRequest } from '../aws-rules/recorded-request.ts';
-import { recordRequests } from '../aws-rules/recorder.ts';
+import { recordRequests, type RecordableClient } from '../aws-rules/recorder.ts';
 import { expectDocumentedShape } from '../aws-rules/event-shapes.ts';
 import { deployedTemplate, type DeployedTemplate } from '../aws-rules/template.ts';
 import { FakeEcsService } from './fake-ecs-service.ts';
@@ -76,7 +76,11 @@ export class AwsWorld {
     this.store = new DynamoDbStateStore({ client: db.client, tableName, now: () => clock.now() });
   }
 
-  static async start(options: { manifests: string; props?: Partial<JobctlProps>; startMs: number }): Promise<AwsWorld> {
+  /**
+   * @param options.onClient - called with each SDK client a handler builds, after the recorder (the cost benchmark adds
+   *   its meter there)
+   */
+  static async start(options: { manifests: string; props?: Partial<JobctlProps>; startMs: number; onClient?: (client: RecordableClient, service: string, fn: 'dispatcher' | 'jobController' | 'manifests') => void }): Promise<AwsWorld> {
     const { template } = synthJobctl({ manifests: options.manifests, ...options.props });
     const deployed = deployedTemplate(template.toJSON());
     const { account, region } = deployed;
@@ -113,8 +117,11 @@ export class AwsWorld {
       faults[i]!.times--;
       return faults[i]!.error();
     };
-    const record = (client: Parameters<typeof recordRequests>[0], fn: string, fake?: Parameters<typeof recordRequests>[1]['fake']) =>
+    const roleFn = (fn: string) => (fn === fns.dispatcher ? 'dispatcher' : fn === fns.jobController ? 'jobController' : 'manifests') as 'dispatcher' | 'jobController' | 'manifests';
+    const record = (client: RecordableClient, fn: string, fake?: Parameters<typeof recordRequests>[1]['fake']) => {
       recordRequests(client, { role: deployed.functionRole(fn), account, region, sink: requests, fault, ...(fake === undefined ? {} : { fake }) });
+      options.onClient?.(client, (client as { constructor: { name: string } }).constructor.name, roleFn(fn));
+    };
     const common = { region, credentials: CREDENTIALS };
 
     const jc = jobControllerClients({ dynamodb: { ...common, endpoint: db.endpoint }, ecs: common, scheduler: common, sqs: { ...common, endpoint: sqsEndpoint } });
@@ -137,7 +144,7 @@ export class AwsWorld {
     record(mc, fns.manifests);
     // Stack deletion waits for the job controller to remove the stack's Jobs: here each wait lets the world run.
     let settle: () => Promise<void> = async () => {};
-    const manifests = createManifestsHandler(loadDispatcherEnv(envOf(fns.manifests)), { dynamodb: mc, clock, sleep: async (ms) => {
+    const manifests = createManifestsHandler(loadDispatcherEnv(envOf(fns.manifests)), { dynamodb: mc, clock, log: (line) => void logs.push(line), sleep: async (ms) => {
       clock.advance(ms);
       await settle();
     } });
@@ -181,7 +188,7 @@ export class AwsWorld {
       ...event,
     };
     expectDocumentedShape('cloudformation-custom-resource-request', request);
-    return this.handlers.manifests(request);
+    return this.call('manifests', () => this.handlers.manifests(request));
   }
 
   /** The invocation context Lambda gives the job controller. */
@@ -198,7 +205,7 @@ export class AwsWorld {
       batches++;
       const batch = { Records: records };
       expectDocumentedShape('dynamodb-stream-event', batch);
-      const result = await this.handlers.jobController(batch, this.context(this.functionArns.jobController));
+      const result = await this.call('jobController', () => this.handlers.jobController(batch, this.context(this.functionArns.jobController)));
       if ('batchItemFailures' in result && result.batchItemFailures.length > 0) throw new Error(`stream batch failed: ${JSON.stringify(result)} ${JSON.stringify(this.logs.slice(-5))}`);
     }
     throw new Error('the stream did not drain in 30 batches');
@@ -209,7 +216,7 @@ export class AwsWorld {
     const events = this.ecs.takeEvents();
     for (const event of events) {
       expectDocumentedShape('ecs-task-state-change', event);
-      if (!drop(event)) await this.handlers.jobController(event, this.context(this.functionArns.jobController));
+      if (!drop(event)) await this.call('jobController', () => this.handlers.jobController(event, this.context(this.functionArns.jobController)));
     }
     return events.length;
   }
@@ -244,9 +251,21 @@ export class AwsWorld {
   /** Invokes the function `arn` names with `event`, as Scheduler or EventBridge would. */
   async invoke(arn: string, event: unknown): Promise<unknown> {
     expectDocumentedShape('scheduler-target-input', event);
-    if (arn === this.functionArns.dispatcher) return this.handlers.dispatcher(event, this.context(arn));
-    if (arn === this.functionArns.jobController) return this.handlers.jobController(event, this.context(arn));
+    if (arn === this.functionArns.dispatcher) return this.call('dispatcher', () => this.handlers.dispatcher(event, this.context(arn)));
+    if (arn === this.functionArns.jobController) return this.call('jobController', () => this.handlers.jobController(event, this.context(arn)));
     throw new Error(`no function ${arn} in this stack`);
+  }
+
+  /** Every handler invocation, with the requests it made (for the cost benchmark). */
+  readonly invocations: Array<{ fn: 'dispatcher' | 'jobController' | 'manifests'; requests: number }> = [];
+
+  private async call<T>(fn: 'dispatcher' | 'jobController' | 'manifests', invocation: () => Promise<T>): Promise<T> {
+    const before = this.requests.length;
+    try {
+      return await invocation();
+    } finally {
+      this.invocations.push({ fn, requests: this.requests.length - before });
+    }
   }
 
   /** Requests `jobctl --context aws` made through {@link userConnection} (not the handlers': no role of the stack). */
