@@ -28,11 +28,13 @@
  * | `JOBCTL_TASKS_USE_WORK_QUEUES` | – | optional | NEW: `true` gives every task `JOBCTL_CONTEXT=aws`, `JOBCTL_TABLE_NAME`, `JOBCTL_LOG_GROUP` and `AWS_REGION`, so `jobctl worker` in a task finds the stack's queues (the construct's `tasksUseWorkQueues`) |
  * | `AWS_REGION` | set by Lambda | set by Lambda | region of the log group (`awslogs-region`) |
  *
- * Permissions that follow: the dispatcher reads and writes the table (it never launches a task; the job
- * controller reacts to the Job it created through the table's stream), and for repeated local times
- * `scheduler:CreateSchedule` on `schedule/<group>/dst.*` and `iam:PassRole` on the dispatch role. The job controller: the table; ECS
- * RunTask/StopTask/ListTasks/RegisterTaskDefinition/DescribeTaskDefinition/TagResource; `iam:PassRole` on the two
- * task roles and the scheduler role; `scheduler:CreateSchedule` on `schedule/<group>/*`.
+ * Permissions that follow (exactly: test/integration/aws-world.test.ts fails on a denied request and on an unused
+ * grant): the dispatcher reads and writes the table (GetItem, PutItem, Query on GSI2; it never launches a task: the
+ * job controller reacts to the Job it created through the table's stream), and for repeated local times
+ * `scheduler:CreateSchedule` on `schedule/<group>/dst.*` and `iam:PassRole` on the dispatch role. The job controller:
+ * the table; ECS RunTask/StopTask/DescribeTasks/RegisterTaskDefinition/DescribeTaskDefinition/TagResource, and
+ * ListTasks (on `*` with the `ecs:cluster` condition: the resync's orphan sweep); `iam:PassRole` on the two task
+ * roles and the scheduler roles; `scheduler:CreateSchedule` on `schedule/<group>/*`.
  *
  * @example
  * const env = loadJobControllerEnv(); // at module scope: a cold start fails at once, naming the missing variable
