@@ -189,7 +189,8 @@ export { SCHEDULED_TIME_ATTRIBUTE, scheduleNameFor, type DispatcherPayload } fro
  *
  * Provisions the state table, the ECS cluster and task roles, the tasks' log group, the dispatcher and job-controller
  * Lambdas, an EventBridge rule for the cluster's `ECS Task State Change` events, the table's stream -> job controller,
- * a schedule group with one or two schedules per CronJob in `manifests`, and an SQS dead-letter queue.
+ * a schedule group with one or two schedules per CronJob in `manifests`, and an SQS dead-letter queue for everything
+ * that fails for good, with an alarm.
  *
  * @example
  * new Jobctl(stack, 'Jobctl', { manifests: 'examples', logRetention: logs.RetentionDays.ONE_WEEK });
@@ -203,7 +204,7 @@ export class Jobctl extends Construct {
   public readonly taskSubnets: ec2.SelectedSubnets;
   /** Security groups of the tasks. */
   public readonly taskSecurityGroups: readonly ec2.ISecurityGroup[];
-  /** ECS cluster with Container Insights. */
+  /** ECS cluster of the tasks (Container Insights with `containerInsights`). */
   public readonly cluster: ecs.Cluster;
   /** Log group of the tasks' awslogs driver. */
   public readonly taskLogGroup: logs.LogGroup;
