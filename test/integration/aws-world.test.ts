@@ -41,6 +41,20 @@ function deadLetterQueueId(world: AwsWorld): string {
   return world.deployed.logicalIdsOfType('AWS::SQS::Queue').find((id) => /DeadLetterQueue/.test(id))!;
 }
 
+/** A Job running `command` (a JSON list) on busybox, never restarted, with `spec` fields and `annotations`. */
+function aJob(name: string, command: string, extra: { spec?: Record<string, number>; annotations?: Record<string, string> } = {}): Job {
+  const spec = Object.entries(extra.spec ?? {}).map(([k, v]) => `  ${k}: ${v}\n`).join('');
+  return manifest<Job>(`apiVersion: batch/v1
+kind: Job
+metadata: { name: ${name}, annotations: ${JSON.stringify(extra.annotations ?? {})} }
+spec:
+${spec}  template:
+    spec:
+      containers: [{ name: main, image: busybox, command: ${command} }]
+      restartPolicy: Never
+`);
+}
+
 function manifest<T>(yaml: string): T {
   return loadManifests(yaml, 'cli.yaml').objects[0] as T;
 }
@@ -175,18 +189,7 @@ spec:
   });
 
   it('retries a failing Job after its back-off through a one-time requeue schedule, then fails it at backoffLimit', async () => {
-    await world.store.create(
-      manifest<Job>(`apiVersion: batch/v1
-kind: Job
-metadata: { name: flaky }
-spec:
-  backoffLimit: 1
-  template:
-    spec:
-      containers: [{ name: main, image: busybox, command: ["sh", "-c", "exit 3"] }]
-      restartPolicy: Never
-`),
-    );
+    await world.store.create(aJob('flaky', '["sh", "-c", "exit 3"]', { spec: { backoffLimit: 1 } }));
     await world.settle();
     for (let i = 0; i < 4 && !(await job('flaky'))?.status.conditions?.some((c) => c.type === 'Failed'); i++) {
       exitRunning(3, (pod) => pod.startsWith('flaky-'));
@@ -201,21 +204,7 @@ spec:
 
   it('leases work-queue items for a bound Job\'s pods and completes or releases them by their exit', async () => {
     await user.queues.push('fruits', ['apple', 'banana']);
-    await world.store.create(
-      manifest<Job>(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: fruit-eater
-  annotations: { jobctl.dev/work-queue: fruits }
-spec:
-  parallelism: 2
-  backoffLimit: 4
-  template:
-    spec:
-      containers: [{ name: main, image: busybox, command: ["sh", "-c", "echo $JOB_ITEM"] }]
-      restartPolicy: Never
-`),
-    );
+    await world.store.create(aJob('fruit-eater', '["sh", "-c", "echo $JOB_ITEM"]', { spec: { parallelism: 2, backoffLimit: 4 }, annotations: { 'jobctl.dev/work-queue': 'fruits' } }));
     await world.settle();
     // One fails (its item goes back), then everything succeeds.
     const [first] = world.ecs.allTasks().filter((t) => t.group?.includes(':fruit-eater-') && t.lastStatus !== 'STOPPED');
@@ -233,21 +222,7 @@ spec:
 
   it('moves an item whose pods failed maxReceiveCount times to the dead letters', async () => {
     await user.queues.push('fruits', ['rotten']);
-    await world.store.create(
-      manifest<Job>(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: rotten-eater
-  annotations: { jobctl.dev/work-queue: fruits }
-spec:
-  completions: 1
-  backoffLimit: 5
-  template:
-    spec:
-      containers: [{ name: main, image: busybox, command: ["sh", "-c", "exit 1"] }]
-      restartPolicy: Never
-`),
-    );
+    await world.store.create(aJob('rotten-eater', '["sh", "-c", "exit 1"]', { spec: { completions: 1, backoffLimit: 5 }, annotations: { 'jobctl.dev/work-queue': 'fruits' } }));
     await world.settle();
     for (let i = 0; i < 8 && (await user.queues.stats('fruits')).dead === 0; i++) {
       exitRunning(1, (pod) => pod.startsWith('rotten-eater-'));
@@ -264,18 +239,7 @@ spec:
   });
 
   it('reconciles a pod whose STOPPED event was lost with ECS in the next resync: the pod ends with the task\'s real exit code', async () => {
-    await world.store.create(
-      manifest<Job>(`apiVersion: batch/v1
-kind: Job
-metadata: { name: lost-event }
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      containers: [{ name: main, image: busybox, command: ["sh", "-c", "exit 42"] }]
-      restartPolicy: Never
-`),
-    );
+    await world.store.create(aJob('lost-event', '["sh", "-c", "exit 42"]', { spec: { backoffLimit: 0 } }));
     await world.settle();
     const [task] = world.ecs.allTasks().filter((t) => t.group?.includes(':lost-event-'));
     world.ecs.start(task!.taskArn!);
@@ -298,17 +262,7 @@ spec:
   });
 
   it('keeps a task event the job controller failed on three times, and `jobctl failures` shows it and redrives it', async () => {
-    await world.store.create(
-      manifest<Job>(`apiVersion: batch/v1
-kind: Job
-metadata: { name: unlucky }
-spec:
-  template:
-    spec:
-      containers: [{ name: main, image: busybox, command: ["true"] }]
-      restartPolicy: Never
-`),
-    );
+    await world.store.create(aJob('unlucky', '["true"]'));
     await world.settle();
     const [task] = world.ecs.allTasks().filter((t) => t.group?.includes(':unlucky-'));
     world.ecs.exit(task!.taskArn!, 0);
@@ -357,17 +311,7 @@ spec:
   });
 
   it('deletes a running Job: its task is stopped and the Job removed', async () => {
-    await world.store.create(
-      manifest<Job>(`apiVersion: batch/v1
-kind: Job
-metadata: { name: doomed }
-spec:
-  template:
-    spec:
-      containers: [{ name: main, image: busybox, command: ["sleep", "3600"] }]
-      restartPolicy: Never
-`),
-    );
+    await world.store.create(aJob('doomed', '["sleep", "3600"]'));
     await world.settle();
     const [pod] = await pods('doomed');
     world.ecs.start(pod!.metadata.annotations![taskArnAnnotation]!);
