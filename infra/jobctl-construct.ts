@@ -759,7 +759,8 @@ export class Jobctl extends Construct {
         arn: this.jobController.functionArn,
         roleArn: this.requeueRole.roleArn,
         input: JSON.stringify({ resync: { namespace: 'default' } }),
-        // A missed resync is replaced by the next one: no retries, no dead letters.
+        // A resync Scheduler could not deliver is replaced by the next one: no delivery retries, no dead letters. One the
+        // function failed on three times goes to the dead-letter queue like every asynchronous invocation.
         retryPolicy: { maximumEventAgeInSeconds: RESYNC_MINUTES * 60, maximumRetryAttempts: 0 },
       },
     });
