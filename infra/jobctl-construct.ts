@@ -262,7 +262,9 @@ export class Jobctl extends Construct {
     this.dockerHubCredentials = props.dockerHubCredentials;
 
     // Manifests first: a bad one should fail synth before anything else is built.
-    const pulls = { mirror: props.dockerHubMirror === false ? ('off' as const) : ('ecr-public' as const), credentials: props.dockerHubCredentials !== undefined };
+    // Tasks behind the construct's NAT gateway share its one IP; with network 'public' each task has its own.
+    const sharedIp = props.vpc === undefined ? (props.network ?? 'nat') === 'nat' : props.assignPublicIp !== true;
+    const pulls = { mirror: props.dockerHubMirror === false ? ('off' as const) : ('ecr-public' as const), credentials: props.dockerHubCredentials !== undefined, sharedIp };
     const { objects, warnings, queues, quotas } = loadOrThrow(props.manifests, { lint: (object) => anonymousDockerHubPulls(object, pulls) });
     this.workQueueManifests = queues;
     this.resourceQuotaManifests = quotas;

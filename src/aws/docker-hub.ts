@@ -87,7 +87,7 @@ const WAYS_OUT =
  * pull anonymously from Docker Hub — any Docker Hub image when the mirror is off, else one that is not a Docker
  * Official Image; none when the stack has Docker Hub credentials — at its field path, with the limit and the ways out.
  */
-export function anonymousDockerHubPulls(object: LoadedObject, pulls: { mirror: DockerHubMirror; credentials: boolean }): Array<{ path: string; message: string; code: string }> {
+export function anonymousDockerHubPulls(object: LoadedObject, pulls: { mirror: DockerHubMirror; credentials: boolean; sharedIp?: boolean }): Array<{ path: string; message: string; code: string }> {
   if (pulls.credentials) return [];
   const mirror = pulls.mirror;
   const template = object.kind === 'CronJob' ? { prefix: 'spec.jobTemplate.spec.template.spec', spec: object.spec.jobTemplate.spec.template.spec } : object.kind === 'Job' ? { prefix: 'spec.template.spec', spec: object.spec.template.spec } : undefined;
@@ -102,7 +102,7 @@ export function anonymousDockerHubPulls(object: LoadedObject, pulls: { mirror: D
         code: 'docker-hub-anonymous-pull',
         message:
           `image "${image}" would be pulled anonymously from Docker Hub (${why}): Fargate pulls the image for every task, and Docker Hub allows ` +
-          `10 unauthenticated pulls per hour per IP address (all tasks share the NAT gateway's): ${WAYS_OUT}`,
+          `10 unauthenticated pulls per hour per IP address${pulls.sharedIp === false ? '' : " (all tasks share the NAT gateway's)"}: ${WAYS_OUT}`,
       },
     ];
   });
