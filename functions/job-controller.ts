@@ -84,7 +84,7 @@ export function jobControllerDeps(env: JobControllerEnv, runtime: { clients: Job
   const deadLetters = env.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: env.deadLetterQueueArn };
   return {
     store,
-    launcher: new PacedTaskLauncher(new RecordingEcsLauncher(ecs, store), new TokenBucket({ ratePerSecond: RUN_TASKS_PER_SECOND, burst: RUN_TASKS_PER_SECOND, clock })),
+    launcher: new PacedTaskLauncher(new RecordingEcsLauncher(ecs, store, () => clock.now()), new TokenBucket({ ratePerSecond: RUN_TASKS_PER_SECOND, burst: RUN_TASKS_PER_SECOND, clock })),
     quotas: new DynamoDbResourceQuotas({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
     logs: new RetainedLogSink(),
     clock,

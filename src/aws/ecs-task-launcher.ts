@@ -31,6 +31,13 @@ import {
 export const taskArnAnnotation = 'jobctl.dev/task-arn';
 
 /**
+ * When the pod's current task was launched (RFC 3339), recorded with {@link taskArnAnnotation}. The resync asks ECS
+ * about a task only once it has stood still for a while since then, and believes ECS's "MISSING" only for a task
+ * launched long enough ago: right after RunTask, DescribeTasks may not know the task yet (ECS is eventually consistent).
+ */
+export const taskLaunchedAtAnnotation = 'jobctl.dev/task-launched-at';
+
+/**
  * The ARN of the pod's most recent task, kept across OnFailure restarts (unlike {@link taskArnAnnotation}): where the
  * last attempt's logs are while the pod waits out its back-off, and what `describe pod` shows.
  */

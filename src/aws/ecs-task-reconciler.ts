@@ -7,7 +7,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { Job, Pod } from '../spec/types.ts';
 import { KILLED_EXIT_CODE, taskStateChangeEventOf } from './ecs-task-events.ts';
-import { parseTaskGroup, taskArnAnnotation, taskIdentityOf } from './ecs-task-launcher.ts';
+import { parseTaskGroup, taskArnAnnotation, taskIdentityOf, taskLaunchedAtAnnotation } from './ecs-task-launcher.ts';
 import { applyTaskStateChange } from './lambda-task-events.ts';
 
 /** DescribeTasks takes at most 100 tasks per call (DescribeTasks `tasks`). */
@@ -27,6 +27,8 @@ export interface EcsReconcileCounts {
   startsRecorded: number;
   /** Pods whose task ECS no longer knows (stopped over an hour ago): recorded Failed, reason `Lost`. */
   lost: number;
+  /** Tasks ECS did not know that were launched too recently (or at an unknown time) to be judged lost: left alone. */
+  missingNotJudged: number;
   /** Running tasks of this cluster (ListTasks). */
   tasksListed: number;
   /** jobctl tasks no pod owns, stopped. */
@@ -52,6 +54,13 @@ export interface EcsTaskReconcilerOptions {
    * @default 5 minutes
    */
   orphanGraceMs?: number;
+  /**
+   * How long after its launch a task ECS answers `MISSING` for is taken as gone. Right after RunTask, DescribeTasks may
+   * not know a task yet (ECS is eventually consistent: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html
+   * asks callers to retry DescribeTasks with back-off for up to five minutes).
+   * @default 10 minutes
+   */
+  lostAfterMs?: number;
 }
 
 const FIVE_MINUTES_MS = 5 * 60_000;
@@ -65,8 +74,9 @@ const FIVE_MINUTES_MS = 5 * 60_000;
  * 1. **Missed exits**: the unfinished pods of unfinished Jobs that record a task and whose state has not changed for
  *    `staleAfterMs` are described (DescribeTasks, 100 at a time). A STOPPED task's exit, or a RUNNING task's start, is
  *    applied through the same code as its event ({@link applyTaskStateChange}: the pod's recorded `detail.version`
- *    keeps it from counting twice). A task ECS no longer knows (`MISSING`: stopped over an hour ago) ends its pod
- *    Failed with reason `Lost`, exit 137, as the local runtime records a task that vanished.
+ *    keeps it from counting twice). A task ECS no longer knows (`MISSING`: stopped over an hour ago) and that was
+ *    launched over `lostAfterMs` ago ends its pod Failed with reason `Lost`, exit 137, as the local runtime records a
+ *    task that vanished.
  * 2. **Orphans**: the cluster's running tasks (ListTasks, which on Fargate is authorized on `*` with the `ecs:cluster`
  *    condition) that jobctl started (`group` `jobctl:…`), are older than `orphanGraceMs`, and that no pod owns — the
  *    pod is gone (its Job deleted while the launch was in flight), finished, at a later attempt, or records another
@@ -79,7 +89,7 @@ export class EcsTaskReconciler {
 
   /** Reconciles `namespace`'s pods and the cluster's tasks; `jobs` are the namespace's Jobs (the resync read them). */
   async reconcile(namespace: string, jobs: readonly Job[]): Promise<EcsReconcileCounts> {
-    const counts: EcsReconcileCounts = { podsChecked: 0, describeCalls: 0, exitsRecorded: 0, startsRecorded: 0, lost: 0, tasksListed: 0, orphansStopped: 0 };
+    const counts: EcsReconcileCounts = { podsChecked: 0, describeCalls: 0, exitsRecorded: 0, startsRecorded: 0, lost: 0, missingNotJudged: 0, tasksListed: 0, orphansStopped: 0 };
     const now = this.options.clock.now();
     const staleAfterMs = this.options.staleAfterMs ?? FIVE_MINUTES_MS;
     const podsByTask = new Map<string, Pod>();
@@ -103,7 +113,11 @@ export class EcsTaskReconciler {
         else counts.startsRecorded++;
       }
       for (const taskArn of missing) {
-        if (await this.recordLost(podsByTask.get(taskArn)!, taskArn, now)) counts.lost++;
+        const pod = podsByTask.get(taskArn)!;
+        const launchedAt = Date.parse(pod.metadata.annotations?.[taskLaunchedAtAnnotation] ?? '');
+        // A task of unknown launch time (recorded before this annotation existed) is never judged lost here.
+        if (Number.isNaN(launchedAt) || now - launchedAt < (this.options.lostAfterMs ?? 2 * FIVE_MINUTES_MS)) counts.missingNotJudged++;
+        else if (await this.recordLost(pod, taskArn, now)) counts.lost++;
       }
     }
     await this.stopOrphans(namespace, now, counts);
@@ -171,12 +185,20 @@ function ownsTask(pod: Pod | undefined, taskArn: string, attempt: number): boole
   return recorded === undefined || recorded === taskArn;
 }
 
-/** When the pod's state last changed as far as its record shows: its container's start, else its creation. */
+/**
+ * When the pod's state last changed as far as its record shows: the latest of its task's launch, its container's
+ * start, its last exit (an in-place restart), its start and its creation.
+ */
 function lastChangeMs(pod: Pod): number {
-  const running = pod.status.containerStatuses?.[0]?.state.running?.startedAt;
-  const stamp = running ?? pod.status.startTime ?? pod.metadata.creationTimestamp;
-  const ms = stamp === undefined ? Number.NaN : Date.parse(stamp);
-  return Number.isNaN(ms) ? 0 : ms;
+  const status = pod.status.containerStatuses?.[0];
+  const stamps = [
+    pod.metadata.annotations?.[taskLaunchedAtAnnotation],
+    status?.state.running?.startedAt,
+    status?.lastState?.terminated?.finishedAt,
+    pod.status.startTime,
+    pod.metadata.creationTimestamp,
+  ];
+  return Math.max(0, ...stamps.map((s) => (s === undefined ? Number.NaN : Date.parse(s))).filter((ms) => !Number.isNaN(ms)));
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -3,14 +3,15 @@ import { MAX_CONFLICT_RETRIES } from '../controllers/deps.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
 import { wellKnown, type Pod } from '../spec/types.ts';
-import { lastTaskArnAnnotation, launchRetryAnnotation, taskArnAnnotation, taskIdentityOf, type EcsTaskLauncher } from './ecs-task-launcher.ts';
+import { lastTaskArnAnnotation, launchRetryAnnotation, taskArnAnnotation, taskIdentityOf, taskLaunchedAtAnnotation, type EcsTaskLauncher } from './ecs-task-launcher.ts';
+import { toRfc3339 } from '../engine/object-meta.ts';
 
 /**
  * The Job controller's launcher on AWS: {@link EcsTaskLauncher} plus the bookkeeping the launcher's docs leave to
  * "the Job controller", kept on the pod so it survives between Lambda invocations:
  *
- * - After RunTask returns, the task ARN is recorded ({@link taskArnAnnotation}, and {@link lastTaskArnAnnotation}):
- *   `stop` stops exactly that task.
+ * - After RunTask returns, the task ARN is recorded ({@link taskArnAnnotation}, and {@link lastTaskArnAnnotation}), with
+ *   when it was launched ({@link taskLaunchedAtAnnotation}): `stop` stops exactly that task.
  * - A pod that already records a task for its current attempt is not launched again: the Job controller re-launches
  *   every Pending pod on every sync (the local launcher ignores running ones), which on AWS would be one RunTask per
  *   stream record. The clientToken would make it harmless, but not free (RunTask: 20 calls/s per account).
@@ -22,6 +23,8 @@ export class RecordingEcsLauncher implements TaskLauncher {
   constructor(
     private readonly ecs: Pick<EcsTaskLauncher, 'launchTask' | 'stop'>,
     private readonly store: StateStore,
+    /** When a task is launched ({@link taskLaunchedAtAnnotation}). @default Date.now */
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   async launch(pod: Pod): Promise<void> {
@@ -37,7 +40,8 @@ export class RecordingEcsLauncher implements TaskLauncher {
       }
       throw error;
     }
-    await this.annotate(pod, attempt, (a) => (a[taskArnAnnotation] === undefined ? { ...a, [taskArnAnnotation]: taskArn, [lastTaskArnAnnotation]: taskArn } : a));
+    const launchedAt = toRfc3339(this.now());
+    await this.annotate(pod, attempt, (a) => (a[taskArnAnnotation] === undefined ? { ...a, [taskArnAnnotation]: taskArn, [lastTaskArnAnnotation]: taskArn, [taskLaunchedAtAnnotation]: launchedAt } : a));
   }
 
   stop(pod: Pod, reason: string): Promise<boolean> {

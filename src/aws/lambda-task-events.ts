@@ -4,7 +4,8 @@ import { applyTaskExit, applyTaskStart } from '../engine/task-exit.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { Pod } from '../spec/types.ts';
 import { isNewer, parseTaskStateChange, taskReportOf, type EcsTaskStateChange, type TaskReport } from './ecs-task-events.ts';
-import { lastTaskArnAnnotation, taskArnAnnotation, taskIdentityOf } from './ecs-task-launcher.ts';
+import { lastTaskArnAnnotation, taskArnAnnotation, taskIdentityOf, taskLaunchedAtAnnotation } from './ecs-task-launcher.ts';
+import { toRfc3339 } from '../engine/object-meta.ts';
 
 /** Annotation holding the highest ECS `detail.version` applied to the pod for the task in {@link taskArnAnnotation}. */
 export const taskVersionAnnotation = 'jobctl.dev/task-version';
@@ -82,7 +83,13 @@ function applyReport(pod: Pod, change: EcsTaskStateChange, report: Exclude<TaskR
     // Restarting in place (OnFailure): this task is over; the next one is recorded when it is launched or reports.
     delete annotations[taskArnAnnotation];
     delete annotations[taskVersionAnnotation];
+    delete annotations[taskLaunchedAtAnnotation];
   } else {
+    // A task first learned from its event (its RunTask answer was lost) was launched no later than this change.
+    if (annotations[taskArnAnnotation] !== change.taskArn || annotations[taskLaunchedAtAnnotation] === undefined) {
+      const at = change.startedAtMs ?? change.updatedAtMs;
+      if (at !== undefined) annotations[taskLaunchedAtAnnotation] = toRfc3339(at);
+    }
     annotations[taskArnAnnotation] = change.taskArn;
     annotations[taskVersionAnnotation] = String(change.version);
   }

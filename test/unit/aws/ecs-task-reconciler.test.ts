@@ -1,7 +1,7 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { taskArnAnnotation, taskGroupFor } from '../../../src/aws/ecs-task-launcher.ts';
+import { taskArnAnnotation, taskGroupFor, taskLaunchedAtAnnotation } from '../../../src/aws/ecs-task-launcher.ts';
 import { EcsTaskReconciler, ORPHAN_STOP_REASON } from '../../../src/aws/ecs-task-reconciler.ts';
 import { taskVersionAnnotation } from '../../../src/aws/lambda-task-events.ts';
 import { ManualClock } from '../../../src/local/clock.ts';
@@ -20,7 +20,7 @@ function runningPod(job: Job, taskArn: string, startedAtMs: number): Pod {
   pod.metadata.creationTimestamp = rfc3339(startedAtMs - 20_000);
   pod.status.startTime = rfc3339(startedAtMs);
   pod.status.containerStatuses![0]!.state = { running: { startedAt: rfc3339(startedAtMs) } };
-  pod.metadata.annotations = { ...pod.metadata.annotations, [taskArnAnnotation]: taskArn, [taskVersionAnnotation]: '2' };
+  pod.metadata.annotations = { ...pod.metadata.annotations, [taskArnAnnotation]: taskArn, [taskVersionAnnotation]: '2', [taskLaunchedAtAnnotation]: rfc3339(startedAtMs - 15_000) };
   return pod;
 }
 
@@ -108,6 +108,24 @@ describe('EcsTaskReconciler', () => {
     const [after] = await store.listPods({ namespace: 'default', name: 'report' });
     expect(after!.status).toMatchObject({ phase: 'Failed', reason: 'Lost' });
     expect(after!.status.containerStatuses?.[0]?.state.terminated?.exitCode).toBe(137);
+  });
+
+  it('leaves alone a task ECS does not know yet: relaunched in place a minute ago, or of unknown launch time', async () => {
+    // An OnFailure pod: first started 3 h ago, its second task launched a minute ago (DescribeTasks may not know it yet).
+    const restarted = runningPod(job, arn(1), T0 - 3 * 60 * MINUTE);
+    restarted.status.containerStatuses![0]! = { ...restarted.status.containerStatuses![0]!, restartCount: 1, state: { waiting: { reason: 'ContainerCreating' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: rfc3339(T0 - 2 * MINUTE) } } };
+    restarted.metadata.annotations![taskLaunchedAtAnnotation] = rfc3339(T0 - MINUTE);
+    const legacy = runningPod(job, arn(2), T0 - 3 * 60 * MINUTE);
+    delete legacy.metadata.annotations![taskLaunchedAtAnnotation];
+    for (const pod of [restarted, legacy]) await store.create(pod);
+    ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({ tasks: [], failures: input.tasks.map((a) => ({ arn: a, reason: 'MISSING' })) }));
+
+    // The restarted pod's state changed a minute ago: not even asked about; the legacy one is asked, but not judged.
+    expect(await reconciler.reconcile('default', [job])).toMatchObject({ podsChecked: 1, lost: 0, missingNotJudged: 1 });
+    expect(ecs.commandCalls(DescribeTasksCommand)[0]!.args[0].input.tasks).toEqual([arn(2)]);
+    // Ten minutes on, the restarted pod's task is still unknown to ECS: now it is lost.
+    clock.advance(10 * MINUTE);
+    expect(await reconciler.reconcile('default', [job])).toMatchObject({ podsChecked: 2, lost: 1, missingNotJudged: 1 });
   });
 
   it('describes at most 100 tasks per call', async () => {
