@@ -781,6 +781,10 @@ export class Jobctl extends Construct {
     if (access.indexes.length > 0) {
       add(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: access.indexes.map((i) => `${this.table.tableArn}/index/${stateTableKeys[i].indexName}`) }));
     }
+    // An existingTable encrypted with a customer-managed key: DynamoDB uses the key on the caller's behalf (the
+    // actions grantReadWriteData grants; found in review). The construct's own table uses an AWS-owned key.
+    const writes = access.actions.some((a) => a !== 'GetItem' && a !== 'Query');
+    this.table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] : []));
   }
 
   /**

@@ -3,6 +3,7 @@ import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -237,6 +238,22 @@ describe('Jobctl state table', () => {
     }));
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [JOBCTL_ENV.tableName]: 'my-jobctl' }) } });
+  });
+
+  it('lets every role use the customer-managed KMS key of an existingTable (DynamoDB uses it on the caller\'s behalf)', () => {
+    const { template } = synthJobctl({}, (stack) => ({
+      existingTable: dynamodb.Table.fromTableAttributes(stack, 'Mine', {
+        tableName: 'my-jobctl',
+        tableStreamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/my-jobctl/stream/2024-01-01T00:00:00.000',
+        encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+      }),
+    }));
+    const kmsActions = (policy: RegExp) => policyStatements(template).filter((s) => policy.test(s.policy)).flatMap(actionsOf).filter((a) => a.startsWith('kms:')).sort();
+    expect(kmsActions(/DispatcherRoleDefaultPolicy/)).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']);
+    expect(kmsActions(/ManifestsFunctionRoleDefaultPolicy/)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']));
+    expect(kmsActions(/JobControllerRoleDefaultPolicy/)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']));
+    // The construct's own table uses an AWS-owned key: no KMS grant at all.
+    expect(policyStatements(examples.template).flatMap(actionsOf).filter((a) => a.startsWith('kms:'))).toEqual([]);
   });
 
   it('rejects an existingTable without a stream, naming the prop', () => {
