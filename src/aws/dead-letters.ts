@@ -113,8 +113,13 @@ export interface DeadLetterQueueOptions {
   queueUrl: string;
   /** The functions a redrive may invoke (names or ARNs): this stack's dispatcher and job controller. */
   functions: readonly string[];
-  /** How long messages stay hidden while they are read; they are made visible again at once afterwards. @default 60 */
+  /**
+   * How long messages stay hidden while they are read; listing makes them visible again at once afterwards.
+   * @default 300
+   */
   visibilitySeconds?: number;
+  /** Most messages `list` reads (the oldest SQS hands out first). @default 1000 */
+  listLimit?: number;
 }
 
 /**
@@ -123,71 +128,98 @@ export interface DeadLetterQueueOptions {
  * replayed is sent again to its function as an asynchronous invocation (`InvocationType: Event`, so the function's
  * retries and on-failure destination apply again), then the message is deleted. A stream batch cannot be replayed —
  * its records leave the stream after 24 hours — so its redrive invokes the job controller's resync, which syncs every
- * object the batch could have carried.
+ * object the batch could have carried. The function invoked is always one of this stack's (`functions`), matched by
+ * name: a message cannot send an operator's credentials elsewhere.
  */
 export class DeadLetterQueue implements Failures {
   constructor(private readonly options: DeadLetterQueueOptions) {}
 
   async list(): Promise<DeadLetter[]> {
-    const messages = await this.receiveAll();
-    await this.release(messages);
-    return messages.map(parseDeadLetter);
-  }
-
-  async redrive(ids: readonly string[] | 'all'): Promise<RedriveOutcome[]> {
-    const messages = await this.receiveAll();
-    const wanted = ids === 'all' ? undefined : new Set(ids);
-    const outcomes: RedriveOutcome[] = [];
-    const keep: Message[] = [];
+    const seen = new Map<string, Message>();
     try {
-      for (const message of messages) {
-        const letter = parseDeadLetter(message);
-        if (wanted !== undefined && !wanted.has(letter.id)) {
-          keep.push(message);
-          continue;
-        }
-        wanted?.delete(letter.id);
-        if (letter.replay === undefined || !this.mayInvoke(letter.replay.functionArn)) {
-          keep.push(message);
-          outcomes.push({ id: letter.id, action: 'not-redrivable', what: letter.what });
-          continue;
-        }
-        await this.options.lambda.send(new InvokeCommand({ FunctionName: letter.replay.functionArn, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(letter.replay.payload)) }));
-        await this.options.sqs.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: message.ReceiptHandle! }));
-        outcomes.push({ id: letter.id, action: letter.redrive === 'resync' ? 'resync-requested' : 'invoked', functionName: functionNameOf(letter.replay.functionArn), what: letter.what });
+      for (let page = await this.receive(); page.length > 0 && seen.size < (this.options.listLimit ?? 1000); page = await this.receive()) {
+        const fresh = page.filter((m) => !seen.has(m.MessageId!));
+        // Keep the newest receipt handle: only it can change the message's visibility.
+        for (const m of page) seen.set(m.MessageId!, m);
+        if (fresh.length === 0) break;
       }
     } finally {
-      await this.release(keep);
+      await this.release([...seen.values()]);
+    }
+    return [...seen.values()].map(parseDeadLetter);
+  }
+
+  /**
+   * Page by page: each message asked for is invoked and deleted before the next page is received, so a long queue
+   * never outlives its visibility timeout; the others stay hidden until the end, then are released. Stops at the
+   * first invocation that fails (reported as `failed`, its message kept), with what was done before it reported.
+   */
+  async redrive(ids: readonly string[] | 'all'): Promise<RedriveOutcome[]> {
+    const wanted = ids === 'all' ? undefined : new Set(ids);
+    const outcomes: RedriveOutcome[] = [];
+    const kept = new Map<string, Message>();
+    const done = new Set<string>();
+    try {
+      for (let page = await this.receive(); page.length > 0; page = await this.receive()) {
+        let fresh = 0;
+        for (const message of page) {
+          const id = message.MessageId!;
+          if (done.has(id)) continue;
+          if (!kept.has(id)) fresh++;
+          if (wanted !== undefined && !wanted.has(id)) {
+            kept.set(id, message);
+            continue;
+          }
+          const letter = parseDeadLetter(message);
+          const target = letter.replay === undefined ? undefined : this.stackFunction(letter.replay.functionArn);
+          if (letter.replay === undefined || target === undefined) {
+            kept.set(id, message);
+            done.add(id);
+            outcomes.push({ id, action: 'not-redrivable', what: letter.what });
+            continue;
+          }
+          try {
+            await this.options.lambda.send(new InvokeCommand({ FunctionName: target, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(letter.replay.payload)) }));
+          } catch (error) {
+            kept.set(id, message);
+            outcomes.push({ id, action: 'failed', functionName: functionNameOf(target), what: letter.what, error: `${(error as Error).name}: ${(error as Error).message}` });
+            return outcomes;
+          }
+          await this.options.sqs.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+          kept.delete(id);
+          done.add(id);
+          wanted?.delete(id);
+          outcomes.push({ id, action: letter.redrive === 'resync' ? 'resync-requested' : 'invoked', functionName: functionNameOf(target), what: letter.what });
+        }
+        if (fresh === 0 || wanted?.size === 0) break;
+      }
+    } finally {
+      await this.release([...kept.values()]);
     }
     for (const id of wanted ?? []) outcomes.push({ id, action: 'not-found' });
     return outcomes;
   }
 
-  /** Whether `functionArn` is one of this stack's functions (a message could name any ARN). */
-  private mayInvoke(functionArn: string): boolean {
+  /** The stack's function `functionArn` names (by function name), as configured; undefined for any other function. */
+  private stackFunction(functionArn: string): string | undefined {
     const name = functionNameOf(functionArn);
-    return this.options.functions.some((f) => f === functionArn || functionNameOf(f) === name);
+    return this.options.functions.find((f) => functionNameOf(f) === name);
   }
 
-  /** Every message, each once: hidden while read, ordered as received. */
-  private async receiveAll(): Promise<Message[]> {
-    const seen = new Map<string, Message>();
-    for (;;) {
-      // A long poll (WaitTimeSeconds > 0) asks every SQS server, so an empty answer means the queue has nothing visible.
-      const out = await this.options.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.options.queueUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: this.options.visibilitySeconds ?? 60,
-          WaitTimeSeconds: 1,
-          MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
-        }),
-      );
-      const fresh = (out.Messages ?? []).filter((m) => m.MessageId !== undefined && !seen.has(m.MessageId));
-      if (fresh.length === 0) return [...seen.values()];
-      for (const m of fresh) seen.set(m.MessageId!, m);
-    }
+  /** One page of up to 10 messages, hidden while they are worked on. */
+  private async receive(): Promise<Message[]> {
+    // A long poll (WaitTimeSeconds > 0) asks every SQS server, so an empty answer means the queue has nothing visible.
+    const out = await this.options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: this.options.visibilitySeconds ?? 300,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+      }),
+    );
+    return (out.Messages ?? []).filter((m) => m.MessageId !== undefined && m.ReceiptHandle !== undefined);
   }
 
   /** Makes `messages` visible again at once (visibility 0), 10 per call. */

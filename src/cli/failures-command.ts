@@ -67,6 +67,10 @@ export function registerFailuresCommand(program: Command, deps: FailuresCommandD
             case 'not-redrivable':
               io.stderr(`failure/${o.id} kept: ${o.what} names no function of this stack to send it to\n`);
               break;
+            case 'failed':
+              missing++;
+              io.stderr(`failure/${o.id} kept: sending ${o.what} to ${o.functionName} failed: ${o.error}; the redrive stopped here\n`);
+              break;
             case 'not-found':
               missing++;
               io.stderr(`Error from server (NotFound): failure "${o.id}" not found\n`);
@@ -83,7 +87,9 @@ function failuresOf(c: Connection): Failures {
   if (c.failures === undefined) {
     throw new JobctlError(
       'Validation',
-      'error: failures are kept by a deployed stack (--context aws, whose outputs name its dead-letter queue); the embedded runtime retries every sync in its resync and keeps nothing it gave up on',
+      'error: failures are kept in a deployed stack\'s dead-letter queue: use --context aws with a stack whose outputs name it (DeadLetterQueueUrl), ' +
+        'or set JOBCTL_DEAD_LETTER_QUEUE_URL and JOBCTL_FUNCTIONS (the dispatcher\'s and job controller\'s names) beside JOBCTL_TABLE_NAME; ' +
+        'the embedded runtime retries every sync in its resync and keeps nothing it gave up on',
     );
   }
   return c.failures;

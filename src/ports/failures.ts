@@ -24,9 +24,11 @@ export interface FailedWork {
 /** What `redrive` did with one item. */
 export interface RedriveOutcome {
   id: string;
-  action: 'invoked' | 'resync-requested' | 'not-found' | 'not-redrivable';
+  action: 'invoked' | 'resync-requested' | 'not-found' | 'not-redrivable' | 'failed';
   functionName?: string;
   what?: string;
+  /** Why the invocation failed (`failed`): the redrive stopped there, the item is kept. */
+  error?: string;
 }
 
 export interface Failures {

@@ -201,7 +201,7 @@ describe('jobctl --context aws', () => {
   it('says where failures are kept when the connection has no dead-letter queue', async () => {
     const r = await jobctl('failures');
     expect(r).toMatchObject({ code: 1, stdout: '' });
-    expect(r.stderr).toMatch(/^error: failures are kept by a deployed stack \(--context aws, whose outputs name its dead-letter queue\)/);
+    expect(r.stderr).toMatch(/^error: failures are kept in a deployed stack's dead-letter queue: use --context aws with a stack whose outputs name it \(DeadLetterQueueUrl\), or set JOBCTL_DEAD_LETTER_QUEUE_URL and JOBCTL_FUNCTIONS/);
   });
 
   it('does not run the embedded runtime', async () => {
