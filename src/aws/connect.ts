@@ -85,7 +85,10 @@ const controllersOnly: TaskLauncher = {
  * A CLI connection to a deployed stack: the state table through DynamoDB, logs from CloudWatch Logs. Writes reach the
  * controllers through the table's stream, so `notify` has nothing to do and the runtime always "runs".
  */
-export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?: DynamoDBClient; logs?: CloudWatchLogsClient; sqs?: SQSClient; lambda?: LambdaClient; pollMs?: number }): Connection {
+export function connectAws(
+  target: AwsTarget,
+  options: { clock: Clock; dynamodb?: DynamoDBClient; logs?: CloudWatchLogsClient; sqs?: SQSClient; lambda?: LambdaClient; pollMs?: number; /** The dead-letter queue's long poll (tests: 0). @default 1 */ failuresWaitSeconds?: number },
+): Connection {
   // Adaptive: the SDK's standard retries with jittered back-off, plus its client-side rate limiter, which slows a bulk
   // apply down when DynamoDB answers ThrottlingException / ProvisionedThroughputExceededException.
   const dynamodb = options.dynamodb ?? new DynamoDBClient({ maxAttempts: 8, retryMode: 'adaptive' });
@@ -104,7 +107,7 @@ export function connectAws(target: AwsTarget, options: { clock: Clock; dynamodb?
     queues: new SqsWorkQueue({ sqs, dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
     quotas: new DynamoDbResourceQuotas({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
     logs,
-    ...(target.failures === undefined ? {} : { failures: new DeadLetterQueue({ sqs, lambda, queueUrl: target.failures.queueUrl, functions: target.failures.functions }) }),
+    ...(target.failures === undefined ? {} : { failures: new DeadLetterQueue({ sqs, lambda, queueUrl: target.failures.queueUrl, functions: target.failures.functions, ...(options.failuresWaitSeconds === undefined ? {} : { waitSeconds: options.failuresWaitSeconds }) }) }),
     launcher: controllersOnly,
     clock: options.clock,
     isRuntimeRunning: true,

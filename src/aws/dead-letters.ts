@@ -120,6 +120,11 @@ export interface DeadLetterQueueOptions {
   visibilitySeconds?: number;
   /** Most messages `list` reads (the oldest SQS hands out first). @default 1000 */
   listLimit?: number;
+  /**
+   * ReceiveMessage's long poll: above 0, SQS asks all its servers, so an empty answer means an empty queue (a short
+   * poll samples some). @default 1
+   */
+  waitSeconds?: number;
 }
 
 /**
@@ -214,7 +219,7 @@ export class DeadLetterQueue implements Failures {
         QueueUrl: this.options.queueUrl,
         MaxNumberOfMessages: 10,
         VisibilityTimeout: this.options.visibilitySeconds ?? 300,
-        WaitTimeSeconds: 1,
+        WaitTimeSeconds: this.options.waitSeconds ?? 1,
         MessageAttributeNames: ['All'],
         MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
       }),

@@ -27,8 +27,9 @@ describe('DeadLetterQueue (local-aws-sqs)', () => {
   let queueUrl: string;
   let queues = 0;
   const lambda = mockClient(LambdaClient);
+  // A short poll: local-aws-sqs answers every visible message (SQS itself samples servers, hence the default long poll).
   const dlq = (options: { listLimit?: number } = {}) =>
-    new DeadLetterQueue({ sqs: sqs.client, lambda: new LambdaClient({ region: 'us-west-2' }), queueUrl, functions: [DISPATCHER, JOB_CONTROLLER], ...options });
+    new DeadLetterQueue({ sqs: sqs.client, lambda: new LambdaClient({ region: 'us-west-2' }), queueUrl, functions: [DISPATCHER, JOB_CONTROLLER], waitSeconds: 0, ...options });
   const visible = async () => Number((await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.['ApproximateNumberOfMessages']);
   async function put(bodies: string[]): Promise<void> {
     for (let i = 0; i < bodies.length; i += 10) {

@@ -304,7 +304,8 @@ export class AwsWorld {
         logGroup: String(this.deployed.physicalId(this.deployed.logicalIdsOfType('AWS::Logs::LogGroup').find((id) => /TaskLogs/.test(id))!)),
         failures: { queueUrl: `${this.sqsEndpoint}/${account}/${String(this.deployed.attribute(dlq, 'QueueName'))}`, functions: [fns.dispatcher, fns.jobController].map((fn) => this.deployed.physicalId(fn)) },
       },
-      { clock: this.clock, dynamodb: this.db.client, sqs, lambda },
+      // local-aws-sqs answers a short poll with every visible message: no long poll needed.
+      { clock: this.clock, dynamodb: this.db.client, sqs, lambda, failuresWaitSeconds: 0 },
     );
   }
 
