@@ -12,6 +12,8 @@ import type { FileLogSink } from './file-log-sink.ts';
 
 /** Exit code Kubernetes reports when a container could not be started (runc "StartError"). */
 const START_ERROR_EXIT_CODE = 128;
+/** How long a launched pod attempt is remembered: far longer than recording a start or an exit takes. */
+const ATTEMPT_MEMORY_MS = 60 * 60_000;
 
 interface RunningTask {
   child: ChildProcess;
@@ -43,6 +45,13 @@ export interface ProcessTaskLauncherOptions {
  */
 export class ProcessTaskLauncher implements TaskLauncher {
   private readonly running = new Map<string, RunningTask>();
+  /**
+   * Pod attempts (`<namespace>/<pod>/<restart count>`) launched by this process, with when: a pod is never started
+   * twice for one attempt. Two syncs of one Job can ask at once (the check and the spawn are apart by an await), and a
+   * sync that read the pod before its exit was recorded asks again after the process ended — both once ran the
+   * command twice (a coarse work-queue item processed twice, seen in CI). Entries go after {@link ATTEMPT_MEMORY_MS}.
+   */
+  private readonly launched = new Map<string, number>();
 
   constructor(private readonly options: ProcessTaskLauncherOptions) {}
 
@@ -55,6 +64,16 @@ export class ProcessTaskLauncher implements TaskLauncher {
     return [...this.running.values()].filter((t) => t.stopReason !== undefined).length;
   }
 
+  /** Records `attempt` as launched, forgetting attempts launched over {@link ATTEMPT_MEMORY_MS} ago. */
+  private rememberLaunch(attempt: string): void {
+    const now = this.options.clock.now();
+    for (const [old, at] of this.launched) {
+      if (now - at < ATTEMPT_MEMORY_MS) break; // insertion order is launch order
+      this.launched.delete(old);
+    }
+    this.launched.set(attempt, now);
+  }
+
   isRunning(namespace: string, podName: string): boolean {
     return this.running.has(`${namespace}/${podName}`);
   }
@@ -62,6 +81,9 @@ export class ProcessTaskLauncher implements TaskLauncher {
   async launch(pod: Pod): Promise<void> {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     if (this.running.has(key)) return;
+    const attempt = `${key}/${pod.status.containerStatuses?.[0]?.restartCount ?? 0}`;
+    if (this.launched.has(attempt)) return;
+    this.rememberLaunch(attempt);
     const ref: TaskRef = {
       namespace: pod.metadata.namespace,
       jobName: pod.metadata.labels?.[wellKnown.jobName] ?? '',
@@ -69,7 +91,12 @@ export class ProcessTaskLauncher implements TaskLauncher {
     };
     const container = pod.spec.containers[0];
     const startedAtMs = this.options.clock.now();
-    await this.options.logs.ensureDir(ref.namespace);
+    try {
+      await this.options.logs.ensureDir(ref.namespace);
+    } catch (error) {
+      this.launched.delete(attempt); // nothing ran: a later sync may try again
+      throw error;
+    }
     const logPath = this.options.logs.pathFor(ref.namespace, ref.podName);
     const env = new Map<string, string>(Object.entries({ ...(this.options.baseEnv ?? defaultBaseEnv()), ...this.options.extraEnv }));
     env.set('HOSTNAME', pod.spec.hostname ?? pod.metadata.name);
