@@ -87,7 +87,7 @@ async function runScenario(name: string, jobs: number, quota: number | undefined
   const runtime = new LocalRuntime({ stateDir: dir, serveControl: false, observeDynamoClient: (client) => void (counts = countRequests(client)) });
   await runtime.start();
   // The benchmark's own polling goes through a second client to the same dynalite, so it is not counted.
-  const pollClient = localDynamoClient(runtime.info!.dynamodbEndpoint);
+  const pollClient = localDynamoClient(runtime.info!.dynamodbEndpoint, runtime.info!.dynamodbCredentials!);
   const poll = new DynamoDbStateStore({ client: pollClient, tableName: STATE_TABLE_NAME });
   let launches = 0;
   let peakTasks = 0;

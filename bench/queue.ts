@@ -20,8 +20,8 @@ function work(item: string): string {
 }
 
 export async function benchQueue(options: QueueBenchOptions): Promise<void> {
-  const host = await startDynalite({ thread: true });
-  const client = localDynamoClient(host.endpoint);
+  const host = await startDynalite();
+  const client = localDynamoClient(host.endpoint, host.credentials);
   const tableName = 'jobctl-bench-queue';
   await ensureStateTable(client, tableName);
   const queues = new DynamoDbWorkQueue({ client, tableName });

@@ -151,7 +151,7 @@ function countRequests(client: ReturnType<typeof localDynamoClient>): Map<string
 async function benchDispatch(): Promise<void> {
   console.log(`\n## one scheduled run against dynalite (in memory), ${RUNS} CronJobs`);
   const host = await startDynalite();
-  const client = localDynamoClient(host.endpoint);
+  const client = localDynamoClient(host.endpoint, host.credentials);
   await ensureStateTable(client, 'bench');
   const clock = new ManualClock(T0);
   const store = new DynamoDbStateStore({ client, tableName: 'bench', now: () => clock.now() });

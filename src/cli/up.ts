@@ -19,7 +19,7 @@ export async function runUp(options: { io: CliIo; stateDir: string; cwd: string;
     [
       `jobctl runtime up (pid ${info.pid})`,
       `  state:    ${info.stateDir}`,
-      `  DynamoDB: ${info.dynamodbEndpoint} (table jobctl)`,
+      `  DynamoDB: ${info.dynamodbEndpoint} (table jobctl; requests signed with the credentials in ${info.stateDir}/runtime.json, which only you can read)`,
       `  ${cronJobs.length} cronjob(s) loaded; apply more from another terminal: npx jobctl apply -f examples/hello/cronjob.yaml`,
       `  Ctrl-C to stop`,
       '',

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../aws/dynamodb-work-queue.ts';
@@ -11,7 +10,7 @@ import { SystemClock } from './clock.ts';
 import { localDynamoClient, startDynalite } from './dynalite-host.ts';
 import { FileLogSink } from './file-log-sink.ts';
 import { ProcessTaskLauncher } from './process-task-launcher.ts';
-import { findRuntime, STATE_TABLE_NAME } from './state-dir.ts';
+import { findRuntime, securePrivateDir, STATE_TABLE_NAME } from './state-dir.ts';
 import { RuntimeNotRunningError } from '../errors.ts';
 
 /** What the CLI works through on the embedded default. */
@@ -38,10 +37,13 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
     runtime = await findRuntime(stateDir);
   }
   if (runtime && runtime.dynamodbEndpoint === '') throw new RuntimeNotRunningError(`${stateDir}: jobctl up (pid ${runtime.pid}) is still starting; try again in a moment`);
+  if (runtime && runtime.dynamodbCredentials === undefined) {
+    throw new RuntimeNotRunningError(`${stateDir}: the running jobctl up (pid ${runtime.pid}) is from an older jobctl that publishes no credentials; restart it`);
+  }
   const usable = runtime !== undefined;
-  await mkdir(stateDir, { recursive: true });
+  await securePrivateDir(stateDir);
   const host = usable ? undefined : await startDynalite({ path: join(stateDir, 'db') });
-  const client = localDynamoClient(runtime ? runtime.dynamodbEndpoint : host!.endpoint);
+  const client = runtime ? localDynamoClient(runtime.dynamodbEndpoint, runtime.dynamodbCredentials!) : localDynamoClient(host!.endpoint, host!.credentials);
   if (host) await ensureStateTable(client, STATE_TABLE_NAME);
   const logs = new FileLogSink(join(stateDir, 'logs'));
   return {
@@ -56,7 +58,15 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
     async notify(changes) {
       if (!runtime?.controlUrl || changes.length === 0) return;
       try {
-        await fetch(`${runtime.controlUrl}/notify`, { method: 'POST', body: JSON.stringify(changes), signal: AbortSignal.timeout(2_000) });
+        // The runtime takes at most 10,000 changes per request (its bound against one request eating its memory).
+        for (let i = 0; i < changes.length; i += 10_000) {
+          await fetch(`${runtime.controlUrl}/notify`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${runtime.controlToken ?? ''}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify(changes.slice(i, i + 10_000)),
+            signal: AbortSignal.timeout(2_000),
+          });
+        }
       } catch {
         // The runtime resyncs every object periodically; a lost notification only delays the reaction.
       }

@@ -1,53 +1,36 @@
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { JobctlError } from '../errors.ts';
 
 const require = createRequire(import.meta.url);
 
+/** What a client needs to sign requests to the local DynamoDB endpoint (AWS Signature V4 with these). */
+export interface LocalDynamoCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 export interface DynaliteHost {
   endpoint: string;
+  /** Generated at start: the endpoint refuses any request not signed with them (endpoint-guard.mjs). */
+  credentials: LocalDynamoCredentials;
   close(): Promise<void>;
 }
 
+/** The region local clients sign for (any region verifies; this one says where the table is). */
+export const LOCAL_REGION = 'local';
+
 /**
- * Serves the DynamoDB API in-process with dynalite (LevelDB under `path`, or in memory), on a loopback port.
- * Only one process can hold a LevelDB path at a time; the runtime publishes the endpoint for the CLI.
- * `thread: true` runs it on a worker thread: the runtime's controllers and dynalite then use two cores.
+ * Serves the DynamoDB API with dynalite (LevelDB under `path`, or in memory) on a worker thread, so the controllers
+ * and dynalite use two cores, behind a loopback port that admits only requests signed with the credentials generated
+ * here (`src/local/dynalite-worker.mjs`). Only one process can hold a LevelDB path at a time.
  */
-export async function startDynalite(options: { path?: string; port?: number; thread?: boolean } = {}): Promise<DynaliteHost> {
+export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<DynaliteHost> {
   if (options.path) await assertLevelDbFree(options.path);
-  if (options.thread) return startDynaliteThread(options);
-  const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections?.();
-    }),
-  };
-}
-
-/** A DynamoDB client for a local endpoint: fixed dummy credentials, the SDK's standard retry strategy. */
-export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 8,
-  });
-}
-
-async function startDynaliteThread(options: { path?: string; port?: number }): Promise<DynaliteHost> {
-  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path: options.path, port: options.port } });
+  const credentials: LocalDynamoCredentials = { accessKeyId: `JOBCTL${randomBytes(7).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(32).toString('base64url') };
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path: options.path, port: options.port, credentials } });
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => ((exited = true), resolve())));
   const port = await new Promise<number>((resolve, reject) => {
@@ -57,12 +40,18 @@ async function startDynaliteThread(options: { path?: string; port?: number }): P
   });
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    credentials,
     // A graceful close lets LevelDB flush; terminate() would not. A worker that already died is simply done.
     close: async () => {
       if (!exited) worker.postMessage('close');
       await exit;
     },
   };
+}
+
+/** A DynamoDB client for a local endpoint, signing with its credentials; the SDK's standard retry strategy. */
+export function localDynamoClient(endpoint: string, credentials: LocalDynamoCredentials): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 8 });
 }
 
 /**

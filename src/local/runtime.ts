@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../aws/dynamodb-work-queue.ts';
@@ -23,7 +23,8 @@ import { SystemClock } from './clock.ts';
 import { startDynalite, localDynamoClient, type DynaliteHost } from './dynalite-host.ts';
 import { FileLogSink } from './file-log-sink.ts';
 import { ProcessTaskLauncher } from './process-task-launcher.ts';
-import { claimRuntimeFile, releaseRuntimeFile, STATE_TABLE_NAME, type RuntimeInfo } from './state-dir.ts';
+import { claimRuntimeFile, releaseRuntimeFile, securePrivateDir, STATE_TABLE_NAME, type RuntimeInfo } from './state-dir.ts';
+import { hasBearer, readBody, refusal } from './endpoint-guard.mjs';
 import { KeyedWorkQueue } from './work-queue.ts';
 
 export interface LocalRuntimeOptions {
@@ -83,11 +84,11 @@ export class LocalRuntime {
 
   async start(): Promise<RuntimeInfo> {
     const log = this.options.log ?? (() => {});
-    await mkdir(this.stateDir, { recursive: true });
+    await securePrivateDir(this.stateDir);
     await claimRuntimeFile(this.stateDir);
     try {
-      this.dynalite = await startDynalite({ thread: true, ...(this.options.inMemory ? {} : { path: join(this.stateDir, 'db') }) });
-      const client = localDynamoClient(this.dynalite.endpoint);
+      this.dynalite = await startDynalite(this.options.inMemory ? {} : { path: join(this.stateDir, 'db') });
+      const client = localDynamoClient(this.dynalite.endpoint, this.dynalite.credentials);
       this.options.observeDynamoClient?.(client);
       await ensureStateTable(client, STATE_TABLE_NAME);
       this.store = withEventLog(new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() }), this.options.log);
@@ -122,8 +123,16 @@ export class LocalRuntime {
       this.queue = new KeyedWorkQueue<QueueItem>(this.clock, (key, item) => this.process(key, item), this.options.workers ?? 8, (key, error) =>
         log(`sync ${key} failed: ${(error as Error).message}`),
       );
-      const controlUrl = this.options.serveControl === false ? undefined : await this.serveControl();
-      this.info = { pid: process.pid, dynamodbEndpoint: this.dynalite.endpoint, controlUrl, stateDir: this.stateDir, startedAt: new Date(this.clock.now()).toISOString() };
+      const controlToken = randomBytes(32).toString('base64url');
+      const controlUrl = this.options.serveControl === false ? undefined : await this.serveControl(controlToken);
+      this.info = {
+        pid: process.pid,
+        dynamodbEndpoint: this.dynalite.endpoint,
+        dynamodbCredentials: this.dynalite.credentials,
+        ...(controlUrl === undefined ? {} : { controlUrl, controlToken }),
+        stateDir: this.stateDir,
+        startedAt: new Date(this.clock.now()).toISOString(),
+      };
       await claimRuntimeFile(this.stateDir, this.info);
       const orphans = await this.launcher.stopOrphans();
       if (orphans > 0) log(`stopped ${orphans} task(s) left running by a runtime that did not stop cleanly`);
@@ -256,29 +265,52 @@ export class LocalRuntime {
     }
   }
 
-  private async serveControl(): Promise<string> {
-    this.control = createServer((req, res) => {
-      if (req.method !== 'POST' || req.url !== '/notify') {
-        res.writeHead(404).end();
-        return;
-      }
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        try {
-          const changes = JSON.parse(body) as Change[];
-          for (const c of changes) this.enqueue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } });
-          res.writeHead(204).end();
-        } catch {
-          res.writeHead(400).end();
-        }
-      });
+  /**
+   * The control endpoint (`POST /notify`, a JSON list of changes): only for a request with the runtime's bearer token,
+   * addressed to 127.0.0.1 or localhost at its port, from no web page, with a body of at most 1 MiB and 10,000 changes
+   * (a bigger one is refused before it is read whole: one request could exhaust the runtime's memory, audit D2).
+   */
+  private async serveControl(token: string): Promise<string> {
+    const control = createServer(async (req, res) => {
+      const port = (control.address() as AddressInfo).port;
+      const refused = refusal(req, port) ?? (hasBearer(req.headers, token) ? undefined : 'missing or wrong bearer token');
+      if (refused !== undefined) return void res.writeHead(refused.startsWith('missing') ? 401 : 403, { 'Content-Type': 'text/plain' }).end(`${refused}\n`);
+      if (req.method !== 'POST' || req.url !== '/notify') return void res.writeHead(404).end();
+      const body = await readBody(req, MAX_CONTROL_BODY_BYTES).catch(() => undefined);
+      if (body === undefined) return void res.writeHead(413).end();
+      const changes = parseChanges(body);
+      if (changes === undefined) return void res.writeHead(400).end();
+      for (const c of changes) this.enqueue(c);
+      res.writeHead(204).end();
     });
-    await new Promise<void>((r) => this.control!.listen(0, '127.0.0.1', () => r()));
-    return `http://127.0.0.1:${(this.control.address() as AddressInfo).port}`;
+    this.control = control;
+    await new Promise<void>((r) => control.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
   }
 }
 
+/** Bound on a `/notify` body: 10,000 changes of ~100 bytes. */
+const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
+const MAX_CONTROL_CHANGES = 10_000;
+
+/** A `/notify` body: a list of at most 10,000 well-formed changes, or undefined. */
+function parseChanges(body: Buffer): Change[] | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length > MAX_CONTROL_CHANGES) return undefined;
+  const changes: Change[] = [];
+  for (const c of value as Array<Record<string, unknown>>) {
+    const key = c?.['key'] as Record<string, unknown> | undefined;
+    const kind = c?.['kind'];
+    if ((kind !== 'CronJob' && kind !== 'Job' && kind !== 'ResourceQuota') || typeof key?.['namespace'] !== 'string' || typeof key['name'] !== 'string') return undefined;
+    changes.push({ kind, key: { namespace: key['namespace'], name: key['name'] } });
+  }
+  return changes;
+}
 
 /** Echoes every recorded event to the operator's terminal, like `kubectl get events --watch`. */
 function withEventLog(store: StateStore, log?: (line: string) => void): StateStore {

@@ -1,19 +1,48 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { JobctlError } from '../errors.ts';
 
 /** The one DynamoDB table the local runtime keeps, with the same keys as the stack's table on AWS. */
 export const STATE_TABLE_NAME = 'jobctl';
 
-/** What a running `jobctl up` publishes in `<stateDir>/runtime.json` so the CLI can find it. */
+/**
+ * What a running `jobctl up` publishes in `<stateDir>/runtime.json` (mode 0600, in a 0700 directory) so the CLI — and
+ * only the owner — can reach it: the endpoints and the credentials they demand.
+ */
 export interface RuntimeInfo {
   pid: number;
   dynamodbEndpoint: string;
+  /** Requests to `dynamodbEndpoint` are refused unless signed (AWS Signature V4) with these. */
+  dynamodbCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** POST /notify here after a write, so the runtime reacts at once instead of at the next resync. */
   controlUrl?: string;
+  /** `Authorization: Bearer <controlToken>` on every request to `controlUrl`. */
+  controlToken?: string;
   stateDir: string;
   startedAt: string;
 }
+
+/**
+ * Creates the state directory owner-only (0700), or makes an existing one so (a state dir made by an older jobctl
+ * was 0755: its db and logs hold env values), and makes every file this process creates from now on owner-only
+ * (umask 077): the db, logs, pid files. Tasks get the umask the process started with back (the launcher sets it).
+ * Returns that original umask.
+ */
+export async function securePrivateDir(stateDir: string): Promise<number> {
+  const original = ORIGINAL_UMASK;
+  process.umask(0o077);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await chmod(stateDir, 0o700);
+  return original;
+}
+
+/** The umask this process started with (before {@link securePrivateDir} narrowed it), for the tasks it starts. */
+export const ORIGINAL_UMASK: number = (() => {
+  // Read without process.umask()'s deprecated no-argument form: set, then restore.
+  const umask = process.umask(0o022);
+  process.umask(umask);
+  return umask;
+})();
 
 /** `$JOBCTL_STATE_DIR`, else `.jobctl` in the working directory. */
 export function resolveStateDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
