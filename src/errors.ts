@@ -102,6 +102,19 @@ export class TaskLaunchError<F = unknown> extends JobctlError {
   }
 }
 
+/**
+ * A stored item the store cannot read as the object it should hold (audit D8): `get` and `update` throw it, naming
+ * the item's key; the lists skip such items and report them. The item can still be deleted.
+ */
+export class UnreadableItemError extends JobctlError {
+  readonly key: { PK: string; SK: string };
+  constructor(message: string, key: { PK: string; SK: string }) {
+    super('Validation', message);
+    this.name = 'UnreadableItemError';
+    this.key = key;
+  }
+}
+
 /** Exhaustiveness check for `switch` over closed unions. */
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);

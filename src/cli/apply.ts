@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { MAX_ITEM_BYTES, storedItemSizeBytes } from '../aws/dynamodb-state-store.ts';
 import { withGeneratedSelector } from '../engine/job-selector.ts';
 import type { Change } from '../controllers/deps.ts';
-import { ConflictError, JobctlError } from '../errors.ts';
+import { AlreadyExistsError, ConflictError, JobctlError } from '../errors.ts';
+import { jobFromTemplate } from '../engine/cronjob-sync.ts';
 import { assertJobUpdatable } from '../engine/job-updates.ts';
 import { isJobFinished } from '../engine/object-meta.ts';
+import { podForJob } from '../engine/pod-template.ts';
 import { boundQueueOf, workQueueAnnotation, workQueueCompletionsAnnotation } from '../engine/work-queue-binding.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 import type { ResourceQuotas } from '../ports/resource-quotas.ts';
 import type { Pacer } from '../pacing/token-bucket.ts';
 import type { LoadResult } from '../spec/index.ts';
+import type { LoadedObject } from '../spec/load.ts';
 import { declaringStack, managedByAnnotation } from '../spec/ownership.ts';
 import type { CronJob, Job, Labels, ResourceQuotaManifest, WorkQueueManifest } from '../spec/types.ts';
 
@@ -63,6 +67,77 @@ type ApplyOptions = {
 };
 
 /**
+ * Bytes of a stored item kept for what controllers add after `apply` wrote it: a Job's status (conditions, indexes,
+ * times), a CronJob's `status.active` references, a pod's container statuses and launch annotations.
+ */
+export const STATUS_HEADROOM_BYTES = 16_384;
+
+/** A placeholder uid of the length the store and the controllers give one (a UUID). */
+const SIZING_UID = '00000000-0000-4000-8000-000000000000';
+/** A late scheduled time (2099) and a late creation time: the longest names and timestamps a run gets for decades. */
+const SIZING_TIME_MS = Date.UTC(2099, 11, 31, 23, 59);
+
+/**
+ * The store-limit check `apply` adds to validation (a `ManifestCheck` of the manifest loader): an object must
+ * fit one DynamoDB item ({@link MAX_ITEM_BYTES}, counted as the store writes it) with {@link STATUS_HEADROOM_BYTES} to
+ * spare, and so must what it makes: a CronJob's Jobs, and a Job's pods, which copy their templates. Reported at
+ * `metadata.name`, so a file with one such object writes nothing (audit D7).
+ *
+ * @example
+ * loadManifestSources(sources, { check: storeItemLimitFindings }); // half.yaml:27 metadata.name: job "half-b" would be a stored item of 420,339 bytes: …
+ */
+export function storeItemLimitFindings(object: LoadedObject): Array<{ path: string; message: string }> {
+  if (object.kind !== 'Job' && object.kind !== 'CronJob') return [];
+  if (isSurelyWithinItemLimit(object)) return [];
+  const findings: Array<{ path: string; message: string }> = [];
+  const check = (what: string, stored: Parameters<typeof storedItemSizeBytes>[0]) => {
+    const bytes = storedItemSizeBytes(stored);
+    if (bytes <= MAX_ITEM_BYTES - STATUS_HEADROOM_BYTES) return;
+    findings.push({
+      path: 'metadata.name',
+      message:
+        `${what} would be a stored item of ${bytes.toLocaleString('en-US')} bytes: DynamoDB's item limit is ${MAX_ITEM_BYTES.toLocaleString('en-US')} bytes (400 KB), ` +
+        `less ${STATUS_HEADROOM_BYTES.toLocaleString('en-US')} kept for the status controllers add: make commands, env values, labels or annotations smaller (pass large data in a file or a work queue item)`,
+    });
+  };
+  const { name } = object.metadata;
+  if (object.kind === 'CronJob') {
+    const cronJob = { ...object, metadata: { ...object.metadata, uid: SIZING_UID, creationTimestamp: '2099-12-31T23:59:00Z' } };
+    check(`cronjob "${name}"`, cronJob);
+    if (findings.length > 0) return findings;
+    const job = jobFromTemplate(cronJob, SIZING_TIME_MS, SIZING_TIME_MS);
+    check(`each Job of cronjob "${name}"`, job);
+    if (findings.length === 0) check(`each pod of cronjob "${name}"`, largestPodOf(job));
+    return findings;
+  }
+  const job = withGeneratedSelector({ ...object, metadata: { ...object.metadata, uid: SIZING_UID } });
+  check(`job "${name}"`, job);
+  if (findings.length === 0) check(`each pod of job "${name}"`, largestPodOf(job));
+  return findings;
+}
+
+/**
+ * A cheap bound that spares nearly every object the exact count (a 24,000-Job file would otherwise pay for it): a value's
+ * DynamoDB size is at most twice its compact JSON in UTF-8 (a string costs its bytes against JSON's bytes plus quotes;
+ * a number at most 1 + ⌈digits/2⌉ + 2 against its digits; a list or map 3 + 1 per element against JSON's brackets and
+ * separators). The object, its Jobs and its pods each hold at most the manifest twice (a Job copies its template's
+ * labels to itself) plus names of at most 253 characters, generated labels, an owner and the item's key attributes,
+ * well under {@link DERIVED_BYTES}.
+ */
+function isSurelyWithinItemLimit(object: CronJob | Job): boolean {
+  return 2 * (2 * Buffer.byteLength(JSON.stringify(object), 'utf8') + DERIVED_BYTES) <= MAX_ITEM_BYTES - STATUS_HEADROOM_BYTES;
+}
+
+/** Upper bound of what a stored Job or pod adds to a manifest: uid, generated labels and selector, owner, keys. */
+const DERIVED_BYTES = 8_192;
+
+/** The pod a Job's controller creates, at the largest completion index (the longest name, labels and env). */
+function largestPodOf(job: Job): ReturnType<typeof podForJob> {
+  const lastIndex = job.spec.completionMode === 'Indexed' ? Math.max(0, (job.spec.completions ?? 1) - 1) : undefined;
+  return podForJob(job, 999_999, SIZING_TIME_MS, lastIndex);
+}
+
+/**
  * `jobctl apply -f` of a whole load: its ResourceQuotas (the ResourceQuotas port), its WorkQueues (written through the
  * WorkQueue port, `ensureQueue`), then its CronJobs and Jobs, so that a Job bound to a queue declared in the same file
  * finds it when the controller first syncs it, and Jobs applied with their quota are held by it from the start. Everything is checked before anything is written, as {@link applyManifests} does; the outcomes are in
@@ -73,7 +148,7 @@ type ApplyOptions = {
  * for (const o of outcomes) io.stdout(`${outcomeLine(o)}\n`); // workqueue.jobctl.dev/fruits created, job.batch/eat created
  */
 export async function applyAll(
-  ports: { store: StateStore; queues: WorkQueue; quotas: ResourceQuotas },
+  ports: { store: StateStore; queues: WorkQueue; quotas: ResourceQuotas; notify?: (changes: Change[]) => Promise<void> },
   loaded: Pick<LoadResult, 'objects' | 'queues' | 'quotas'>,
   options: ApplyOptions = {},
 ): Promise<AnyApplyOutcome[]> {
@@ -83,8 +158,47 @@ export async function applyAll(
   for (const queue of loaded.queues) queuePlan.push(await planQueue(ports.queues, queue, options.createOnly ?? false));
   const objectPlan = await planAll(ports.store, loaded.objects, options);
   if (options.dryRun) return [...quotaPlan, ...queuePlan, ...objectPlan].map((p) => p.outcome);
-  for (const p of [...quotaPlan, ...queuePlan]) await p.write?.();
-  return [...quotaPlan.map((p) => p.outcome), ...queuePlan.map((p) => p.outcome), ...(await writePlanned(ports.store, loaded.objects, options, objectPlan))];
+  const applied: AnyApplyOutcome[] = [];
+  try {
+    for (const p of [...quotaPlan, ...queuePlan]) {
+      await p.write?.();
+      applied.push(p.outcome);
+    }
+    await writePlanned(ports.store, loaded.objects, options, objectPlan, applied);
+  } catch (error) {
+    throw await partialApplyError(error, ports, applied, [...quotaPlan, ...queuePlan, ...objectPlan].map((p) => p.outcome));
+  }
+  return applied;
+}
+
+/**
+ * A write failed after others succeeded (every object was checked before the first write, so this is the store
+ * refusing or failing one): say which failed and which were applied, and tell the runtime about the applied ones,
+ * which would otherwise wait for its next resync. An error before any write is returned as it is.
+ */
+async function partialApplyError(
+  error: unknown,
+  ports: { store: StateStore; notify?: (changes: Change[]) => Promise<void> },
+  applied: readonly AnyApplyOutcome[],
+  planned: readonly AnyApplyOutcome[],
+): Promise<unknown> {
+  if (applied.length === 0) return error;
+  try {
+    await ports.notify?.(await appliedChanges(ports.store, applied));
+  } catch {
+    // The runtime's periodic resync picks the applied objects up; the write error is what the user must see.
+  }
+  const rest = planned.slice(applied.length);
+  const failed = rest[0];
+  const what = (o: AnyApplyOutcome) => outcomeLine(o).replace(/ \S+$/, '');
+  const reason = (error as Error | undefined)?.message ?? String(error);
+  return new JobctlError(
+    'Conflict',
+    `error: apply stopped at ${failed === undefined ? 'an unknown object' : what(failed)}: ${reason.replace(/^error: /, '')}; ` +
+      `already applied: ${applied.map(outcomeLine).join(', ')}; not applied: ${rest.map(what).join(', ')} ` +
+      '(apply the file again to finish: what was applied is then unchanged)',
+    { cause: error },
+  );
 }
 
 async function planQuota(quotas: ResourceQuotas, manifest: ResourceQuotaManifest, createOnly: boolean): Promise<PlannedWrite<ResourceQuotaApplyOutcome>> {
@@ -118,7 +232,9 @@ async function planQueue(queues: WorkQueue, manifest: WorkQueueManifest, createO
 export async function applyManifests(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions = {}): Promise<ApplyOutcome[]> {
   const plan = await planAll(store, objects, options);
   if (options.dryRun) return plan.map((p) => p.outcome);
-  return writePlanned(store, objects, options, plan);
+  const applied: ApplyOutcome[] = [];
+  await writePlanned(store, objects, options, plan, applied);
+  return applied;
 }
 
 async function planAll(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions): Promise<PlannedWrite[]> {
@@ -127,24 +243,37 @@ async function planAll(store: StateStore, objects: ReadonlyArray<CronJob | Job>,
   return plan;
 }
 
-async function writePlanned(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions, firstPlan: PlannedWrite[]): Promise<ApplyOutcome[]> {
-  let plan = firstPlan;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      let done = 0;
-      for (const p of plan) {
+/** Writes planned for this many times when the object keeps changing under us; then the conflict is reported. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+/**
+ * Writes each planned object in order, pushing its outcome onto `applied` once it is written (or found unchanged).
+ * A write that lost a race is planned again for that object alone and retried (idempotent): a controller that wrote
+ * status between our read and our write (Conflict), or another `apply` that created the object first (AlreadyExists,
+ * kubectl's create-or-update: audit 5.1). `kubectl create` reports the latter.
+ */
+async function writePlanned(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions, plan: PlannedWrite[], applied: AnyApplyOutcome[]): Promise<void> {
+  const createOnly = options.createOnly ?? false;
+  for (const [i, first] of plan.entries()) {
+    let p = first;
+    for (let attempt = 1; ; attempt++) {
+      try {
         if (p.write !== undefined) {
           await options.pacer?.take();
           await p.write();
         }
-        options.onProgress?.(++done, plan.length);
+        break;
+      } catch (error) {
+        if (error instanceof AlreadyExistsError && createOnly) {
+          throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource(p.outcome.kind)} "${p.outcome.name}" already exists`, { cause: error });
+        }
+        const lostRace = error instanceof ConflictError || error instanceof AlreadyExistsError;
+        if (!lostRace || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        p = await planOne(store, objects[i]!, createOnly, options.allowStackDeclared ?? false);
       }
-      return plan.map((p) => p.outcome);
-    } catch (error) {
-      // A controller wrote status between our read and our write: read again and re-apply (idempotent).
-      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
-      plan = await planAll(store, objects, options);
     }
+    applied.push(p.outcome);
+    options.onProgress?.(i + 1, plan.length);
   }
 }
 

@@ -37,6 +37,7 @@ interface ExpandOptions {
   var?: string[];
   engine?: TemplateEngine;
   out?: string;
+  raw?: boolean;
 }
 
 /**
@@ -58,6 +59,7 @@ export function registerExpandCommand(program: Command, deps: ExpandCommandDeps)
     .option('--var <NAME=VALUE>', '$NAME in every manifest (Jinja2: a variable); repeatable', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .addOption(new Option('--engine <engine>', 'subst ($ITEM, ${NAME}) or jinja2 (default: jinja2 for .jinja2/.j2 files)').choices(['subst', 'jinja2']))
     .option('--out <dir>', 'write one file per manifest (job-NAME.yaml) into this directory and print each path, instead of stdout')
+    .option('--raw', 'splice values into the text as sed does, so a value may add YAML fields or documents (default: a value that changes the structure is an error)')
     .action(async (opts: ExpandOptions) => {
       await expand(deps, opts);
     });
@@ -81,6 +83,7 @@ async function expand(deps: ExpandCommandDeps, opts: ExpandOptions): Promise<voi
     items,
     params,
     vars: parseVars(opts.var ?? []),
+    raw: opts.raw === true,
   });
 
   if (opts.out === undefined) {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { JobctlError, NotFoundError, ValidationErrors } from '../errors.ts';
+import { JobctlError, NotFoundError, UnreadableItemError, ValidationErrors } from '../errors.ts';
 import { deleteJobCascade, requestJobDeletion } from '../controllers/delete-job.ts';
 import type { Change } from '../controllers/deps.ts';
 import { jobFromTemplate } from '../engine/cronjob-sync.ts';
@@ -250,7 +250,16 @@ export function buildProgram(penv: ProgramEnv): Command {
       if (kind === 'Pod') throw new JobctlError('Validation', 'error: pods are deleted with their job: jobctl delete job NAME');
       if (!name && !opts.selector) throw new JobctlError('Validation', 'error: resource name may not be empty (or pass -l SELECTOR)');
       await withConnection(async (c) => {
-        const targets = name ? [await mustGet(c, kind, name)] : (await listKind(c, kind)).filter((o) => matchesSelector(parseSelector(opts.selector!), o.metadata.labels ?? {}));
+        let targets: KubeObject[];
+        try {
+          targets = name ? [await mustGet(c, kind, name)] : (await listKind(c, kind)).filter((o) => matchesSelector(parseSelector(opts.selector!), o.metadata.labels ?? {}));
+        } catch (error) {
+          if (!(error instanceof UnreadableItemError) || name === undefined) throw error;
+          // An item the store cannot read (audit D8) never ran: it is removed as it is, with whatever it holds.
+          await c.store.delete(kind, { namespace: NAMESPACE, name });
+          io.stdout(`${kind === 'CronJob' ? 'cronjob' : 'job'}.batch "${name}" deleted\n`);
+          return;
+        }
         if (targets.length === 0) io.stderr(noResourcesMessage(NAMESPACE) + '\n');
         // A stack's Job may go (it ran; the next deploy re-creates it only if the file changed it); its CronJob may not.
         for (const obj of targets) if (obj.kind === 'CronJob') assertNotStackDeclared(obj, 'delete', 'remove it from the config file and run cdk deploy');

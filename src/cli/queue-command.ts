@@ -12,6 +12,7 @@ import type { QueueSettings, QueueStats, QueuedItem, WorkQueue } from '../ports/
 import { diffPaths, unfinishedJobsBoundTo } from './apply.ts';
 import type { CliIo } from './io.ts';
 import { formatTable, noResourcesMessage, toJson, toYaml } from './printers/index.ts';
+import { MAX_ARG_STRING_BYTES } from '../spec/validate.ts';
 
 const NAMESPACE = 'default';
 /** Pushes of at least this many items report progress on stderr. */
@@ -295,6 +296,7 @@ async function readItems(deps: QueueCommandDeps, args: readonly string[], opts: 
     throw new JobctlError('Validation', 'error: no items: pass them as arguments, with --file FILE (one per line), or - to read stdin');
   }
   if (opts.jsonLines) assertJsonLines(lines);
+  assertLaunchable(lines);
   if (lines.length === 0) throw new JobctlError('Validation', `error: no items to push: ${opts.file === '-' || isStdinArg ? 'stdin' : `"${opts.file}"`} has only empty lines`);
   return lines.map((line) => line.text);
 }
@@ -304,6 +306,26 @@ async function readItemsFile(absolute: string, shown: string): Promise<string> {
   if (!info) throw new JobctlError('NotFound', `error: the path "${shown}" does not exist`);
   if (info.isDirectory()) throw new JobctlError('Validation', `error: "${shown}" is a directory: --file takes a file with one item per line`);
   return readFile(absolute, 'utf8');
+}
+
+/**
+ * Every item reaches its task in `$JOB_ITEM` (both work-queue patterns), so an item with a NUL byte, or one whose
+ * `JOB_ITEM=<item>` is over the kernel's limit for one environment string, could never be handed over: its pods would
+ * fail to start until it dead-letters (audit D6). Such items are refused, with where they are, and nothing is pushed.
+ */
+function assertLaunchable(lines: ReadonlyArray<{ where: string; text: string }>): void {
+  const problems: string[] = [];
+  for (const line of lines) {
+    if (line.text.includes('\0')) problems.push(`error: ${line.where}: the item contains a NUL byte, which no process can receive in $JOB_ITEM`);
+    else {
+      const bytes = Buffer.byteLength(`JOB_ITEM=${line.text}`);
+      if (bytes > MAX_ARG_STRING_BYTES) problems.push(`error: ${line.where}: the item is ${bytes - 'JOB_ITEM='.length} bytes; $JOB_ITEM holds at most ${MAX_ARG_STRING_BYTES - 'JOB_ITEM='.length} (the kernel's limit on one environment string)`);
+    }
+  }
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, MAX_REPORTED_LINE_ERRORS);
+  if (problems.length > shown.length) shown.push(`error: … and ${problems.length - shown.length} more items that cannot be handed to a task`);
+  throw new JobctlError('Validation', `${shown.join('\n')}\nnothing was pushed`);
 }
 
 function assertJsonLines(lines: ReadonlyArray<{ where: string; text: string }>): void {

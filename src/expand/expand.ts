@@ -1,14 +1,17 @@
 /**
  * Expansion: one template, many manifests (the Kubernetes task "Parallel Processing using Expansions"). Renders a
  * `$ITEM` template once per item, or a Jinja2 template once, then validates every document with the manifest loader
- * before returning anything, so a caller writes all manifests or none. Pure: the caller reads and writes files.
+ * before returning anything, so a caller writes all manifests or none. A value is text: a render whose structure
+ * differs from the template's rendered with placeholders is an error naming the value (`structure.ts`, audit D12),
+ * unless `raw` asks for the seed's text splice. Pure: the caller reads and writes files.
  */
 import { isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { assertNever, JobctlError, ValidationError, ValidationErrors } from '../errors.ts';
 import { loadManifestSources } from '../spec/index.ts';
-import { renderJinja2 } from './jinja2.ts';
+import { renderJinja2, renderJinja2Spliced } from './jinja2.ts';
 import { bindingsFromItems, bindingsFromParams, type ItemBinding } from './params.ts';
-import { PLACEHOLDER_NAME, placeholderNames, substitutePlaceholders } from './placeholders.ts';
+import { PLACEHOLDER_NAME, placeholderNames, splitAtPlaceholders, substitutePlaceholders } from './placeholders.ts';
+import { structureChange, tokensAvoiding, type SplicedRender } from './structure.ts';
 
 /** How a template is rendered: `$ITEM`/`${NAME}` substitution (the task's sed loop) or Jinja2. */
 export type TemplateEngine = 'subst' | 'jinja2';
@@ -35,6 +38,12 @@ export interface ExpansionRequest {
   readonly params?: TemplateParams;
   /** `--var NAME=VALUE`: `$NAME` in every manifest; a Jinja2 variable. @default - none */
   readonly vars?: Readonly<Record<string, string>>;
+  /**
+   * `--raw`: splice values into the text as the seed's `sed` did, so a value may add YAML structure (fields, list
+   * items, documents). Otherwise a value that changes the structure the template gives the documents is an error.
+   * @default false
+   */
+  readonly raw?: boolean;
 }
 
 /** One rendered, validated manifest. */
@@ -65,6 +74,9 @@ export function templateEngineOf(file: string): TemplateEngine {
  *
  * @throws ValidationErrors listing every invalid document of every item, each prefixed with its item:
  * `item "Apple Pie": job-tmpl.yaml:4 metadata.name: Invalid value: "process-item-Apple Pie": a lowercase RFC 1123 …`
+ * @throws ValidationErrors also for a value that changes the structure of its render (adds a field, a list item or a
+ * document; turns a scalar into a map), naming the item and the value: `item 2 "evil": job-tmpl.yaml:15 …: $url "x\"]…"
+ * changes the structure of the manifest: it adds the key "env"; …` (not with `raw`)
  * @throws JobctlError (`Validation`) for a template that cannot be rendered (undefined Jinja2 variable, bad syntax,
  * no items, a `--var` the template never uses)
  *
@@ -78,12 +90,13 @@ export function expandTemplate(request: ExpansionRequest): ExpandedManifest[] {
   for (const name of Object.keys(vars)) {
     if (!PLACEHOLDER_NAME.test(name)) throw new JobctlError('Validation', `--var ${name}: invalid name "${name}": use letters, digits and _, not starting with a digit`);
   }
+  const checked = request.raw !== true;
   const rendered = ((): Rendered[] => {
     switch (engine) {
       case 'subst':
-        return renderSubst(request, vars);
+        return renderSubst(request, vars, checked);
       case 'jinja2':
-        return renderJinja2Documents(request, vars);
+        return renderJinja2Documents(request, vars, checked);
       default:
         return assertNever(engine, 'template engine');
     }
@@ -110,9 +123,42 @@ interface Rendered {
   /** The name errors show for the rendered text (the template's name; line numbers are the text's own). */
   file: string;
   text: string;
+  /** For the structure check: the render with placeholders, and how to name each value. @default - not checked (`raw`) */
+  check?: StructureCheck;
 }
 
-function renderSubst(request: ExpansionRequest, vars: Readonly<Record<string, string>>): Rendered[] {
+interface StructureCheck {
+  spliced: SplicedRender;
+  /** Where errors about a value are reported: `item 2 "evil": job-tmpl.yaml`. */
+  where: string;
+  /** What the values make: `manifest` (one item) or `documents` (a whole Jinja2 render). */
+  subject: string;
+  /** Names value `i`: `$url`, `--var IMAGE`, `params[1].url`. */
+  nameOf(index: number): string;
+  /** How a value is written as YAML in this kind of template. */
+  advice: string;
+}
+
+/** A value quoted in a message: JSON, cut to 47 characters. */
+function quoteValue(value: string): string {
+  return JSON.stringify(value.length > 48 ? `${value.slice(0, 47)}…` : value);
+}
+
+/** The error for a value that changed the structure of its render (audit D12), or undefined. */
+function structureError(check: StructureCheck): ValidationError | undefined {
+  const change = structureChange(check.spliced);
+  if (change === undefined) return undefined;
+  const { valueIndex } = change;
+  const value = valueIndex === undefined ? 'a value' : `${check.nameOf(valueIndex)} ${quoteValue(check.spliced.values[valueIndex] ?? '')}`;
+  return new ValidationError({
+    file: check.where,
+    line: change.line,
+    path: change.path,
+    detail: `${value} changes the structure of the ${check.subject}: ${change.what}; values are text and cannot add YAML structure: ${check.advice}, or pass --raw to splice values as text`,
+  });
+}
+
+function renderSubst(request: ExpansionRequest, vars: Readonly<Record<string, string>>, checked: boolean): Rendered[] {
   const { template, file } = request;
   const bindings: ItemBinding[] = [];
   if (request.items !== undefined) bindings.push(...bindingsFromItems(request.items));
@@ -133,18 +179,82 @@ function renderSubst(request: ExpansionRequest, vars: Readonly<Record<string, st
     const wanted = [...itemNames].map((n) => `$${n}`).join(', ');
     throw new JobctlError('Validation', `${file}: no placeholder for the items: use ${wanted} (or \${NAME}) where each manifest differs, e.g. name: process-item-$ITEM`);
   }
-  return bindings.map((b) => ({ label: b.label, file, text: substitutePlaceholders(template, { ...vars, ...b.values }) }));
+  return bindings.map((b, i) => {
+    const values = { ...vars, ...b.values };
+    const text = substitutePlaceholders(template, values);
+    if (!checked) return { label: b.label, file, text };
+    const split = splitAtPlaceholders(template, new Set(Object.keys(values)));
+    const spliced = split.names.map((name) => values[name] ?? '');
+    const tokens = tokensAvoiding([template, ...spliced]);
+    const templateText = split.pieces.map((piece, j) => (j < split.names.length ? `${piece}${tokens.token(j)}` : piece)).join('');
+    const first = Object.values(b.values)[0] ?? '';
+    return {
+      label: b.label,
+      file,
+      text,
+      check: {
+        spliced: { text, templateText, values: spliced, tokens },
+        where: `item ${i + 1} ${quoteValue(first)}: ${file}`,
+        subject: 'manifest',
+        nameOf: (j) => {
+          const name = split.names[j] ?? '';
+          return Object.hasOwn(b.values, name) ? `$${name}` : `--var ${name}`;
+        },
+        advice: 'quote the placeholder in the template',
+      },
+    };
+  });
 }
 
-function renderJinja2Documents(request: ExpansionRequest, vars: Readonly<Record<string, string>>): Rendered[] {
+function renderJinja2Documents(request: ExpansionRequest, vars: Readonly<Record<string, string>>, checked: boolean): Rendered[] {
   const context: Record<string, unknown> = { ...vars };
   for (const [name, value] of [['items', request.items], ['params', request.params?.value]] as const) {
     if (value === undefined) continue;
     if (Object.hasOwn(vars, name)) throw new JobctlError('Validation', `--var ${name}: the template's ${name} come from --${name}; rename the variable`);
     context[name] = value;
   }
-  const text = renderJinja2(request.template, context, request.file);
-  return [{ label: '', file: `${request.file} (rendered)`, text }];
+  const file = `${request.file} (rendered)`;
+  if (!checked) return [{ label: '', file, text: renderJinja2(request.template, context, request.file) }];
+  const spliced = renderJinja2Spliced(request.template, context, request.file);
+  const origins = valueOrigins(context);
+  return [
+    {
+      label: '',
+      file,
+      text: spliced.text,
+      check: {
+        spliced,
+        where: file,
+        subject: 'documents',
+        nameOf: (i) => origins(spliced.values[i] ?? '') ?? `the value of {{ }} output ${i + 1}`,
+        advice: 'write {{ value | tojson }} to insert a value as YAML',
+      },
+    },
+  ];
+}
+
+/**
+ * Where in the template's context a value came from (`params[1].url`, `items[0]`, `image`): the first leaf whose text
+ * is the value. Built on first use; undefined for a value the template computed.
+ */
+function valueOrigins(context: Readonly<Record<string, unknown>>): (value: string) => string | undefined {
+  let origins: Map<string, string> | undefined;
+  const visit = (value: unknown, path: string, into: Map<string, string>): void => {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      if (!into.has(String(value))) into.set(String(value), path);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(v, `${path}[${i}]`, into));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) visit(v, /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, into);
+    }
+  };
+  return (value) => {
+    if (origins === undefined) {
+      origins = new Map();
+      for (const [name, v] of Object.entries(context)) visit(v, name, origins);
+    }
+    return origins.get(value);
+  };
 }
 
 /** One YAML document of a rendered text. */
@@ -161,6 +271,11 @@ function validateRendered(rendered: readonly Rendered[]): ExpandedManifest[] {
   const firstLabel = new Map<string, string>();
   let documentNumber = 0;
   for (const r of rendered) {
+    const changed = r.check === undefined ? undefined : structureError(r.check);
+    if (changed !== undefined) {
+      errors.push(changed);
+      continue;
+    }
     for (const doc of documentsOf(r.text)) {
       documentNumber++;
       const label = r.label === '' ? `document ${documentNumber}` : r.label;

@@ -5,6 +5,7 @@
  */
 import nunjucks from 'nunjucks';
 import { JobctlError } from '../errors.ts';
+import { tokensAvoiding, type SplicedRender } from './structure.ts';
 
 /** Template-level variables: `params`, `items` and each `--var`. */
 export type Jinja2Context = Readonly<Record<string, unknown>>;
@@ -20,8 +21,9 @@ const environment = new nunjucks.Environment([], {
   trimBlocks: false,
   lstripBlocks: false,
 });
-// Jinja2's `tojson` (nunjucks has only `dump`): a JSON value is valid YAML, so it quotes any value safely.
-environment.addFilter('tojson', (value: unknown) => pythonJson(value));
+// Jinja2's `tojson` (nunjucks has only `dump`): a JSON value is valid YAML, so it quotes any value safely. Marked
+// safe, as Jinja2 marks it: it is kept as written when the structure check renders placeholders for values.
+environment.addFilter('tojson', (value: unknown) => new nunjucks.runtime.SafeString(pythonJson(value)));
 
 /**
  * Renders a Jinja2 template. Whitespace follows Jinja2's defaults: newlines are normalised to `\n` and a single
@@ -42,6 +44,36 @@ export function renderJinja2(text: string, context: Jinja2Context, file: string)
     throw translateError(error, source, file);
   }
 }
+
+/**
+ * Renders a Jinja2 template twice: as {@link renderJinja2} does, and with every `{{ … }}` output replaced by a
+ * placeholder token (outputs marked safe — `| tojson`, `| safe`, a macro's — are kept as written), for
+ * `structureChange` to compare. Control flow depends on the context, not on what was output (but for a `{% set %}`
+ * block that captures output and is then tested), so both renders take the same path.
+ *
+ * @throws JobctlError (`Validation`) as {@link renderJinja2}
+ */
+export function renderJinja2Spliced(text: string, context: Jinja2Context, file: string): SplicedRender {
+  const rendered = renderJinja2(text, context, file);
+  const tokens = tokensAvoiding([text, rendered]);
+  const values: string[] = [];
+  outputHook = (value) => {
+    values.push(value);
+    return tokens.token(values.length - 1);
+  };
+  try {
+    return { text: rendered, templateText: renderJinja2(text, context, file), values, tokens };
+  } catch (error) {
+    // Only a template that computes with what it printed (a `{% set %}` block) can fail here after rendering once.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new JobctlError('Validation', `${reason}: the template could not be rendered again with placeholders for its values, to check they add no YAML structure; pass --raw to splice values as text`, { cause: error });
+  } finally {
+    outputHook = undefined;
+  }
+}
+
+/** Set while {@link renderJinja2Spliced} renders its placeholder pass: what an unsafe `{{ … }}` output becomes. */
+let outputHook: ((value: string) => string) | undefined;
 
 /** nunjucks reports `(file) [Line 3, Column 9]\n  reason`; jobctl reports `file:3:9: reason`. */
 function translateError(error: unknown, source: string, file: string): JobctlError {
@@ -97,7 +129,16 @@ interface Tokenizer {
  *   nunjucks' parser rejects: the tokenizer reads such a comma as whitespace.
  */
 function installJinja2Syntax(): void {
-  const runtime = nunjucks.runtime as unknown as { memberLookup: (obj: unknown, key: unknown, ...rest: unknown[]) => unknown };
+  const runtime = nunjucks.runtime as unknown as {
+    memberLookup: (obj: unknown, key: unknown, ...rest: unknown[]) => unknown;
+    suppressValue: (value: unknown, autoescape: boolean) => unknown;
+  };
+  // Every `{{ … }}` output goes through suppressValue; the structure check's placeholder pass replaces it there.
+  const suppressValue = runtime.suppressValue;
+  runtime.suppressValue = function (value: unknown, autoescape: boolean) {
+    if (outputHook === undefined || value instanceof nunjucks.runtime.SafeString) return suppressValue(value, autoescape);
+    return outputHook(String(value ?? ''));
+  };
   const plainLookup = runtime.memberLookup;
   nunjucks.installJinjaCompat();
   const compatLookup = runtime.memberLookup;

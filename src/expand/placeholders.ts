@@ -35,3 +35,25 @@ export function placeholderNames(text: string): string[] {
   for (const match of text.matchAll(PLACEHOLDER)) names.add(match[1] ?? match[2] ?? '');
   return [...names];
 }
+
+/**
+ * `text` cut at every `$NAME`/`${NAME}` whose NAME is in `names`: `pieces` has one more entry than `names`, and
+ * `pieces[0] + value(names[0]) + pieces[1] + …` is what {@link substitutePlaceholders} returns for those values.
+ *
+ * @example
+ * splitAtPlaceholders('a-$ITEM-${ITEM}', new Set(['ITEM'])); // { pieces: ['a-', '-', ''], names: ['ITEM', 'ITEM'] }
+ */
+export function splitAtPlaceholders(text: string, names: ReadonlySet<string>): { pieces: string[]; names: string[] } {
+  const pieces: string[] = [];
+  const found: string[] = [];
+  let from = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    const name = match[1] ?? match[2] ?? '';
+    if (!names.has(name)) continue;
+    pieces.push(text.slice(from, match.index));
+    found.push(name);
+    from = match.index + match[0].length;
+  }
+  pieces.push(text.slice(from));
+  return { pieces, names: found };
+}

@@ -2,7 +2,7 @@
  * Manifest loading: multi-document YAML (and `kind: List`) → validated, defaulted objects, with every error and
  * warning located at `file:line` and a Kubernetes field path. Pure: the caller reads the file.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from 'yaml';
 import { ValidationError, ValidationErrors } from '../errors.ts';
 import { notSupported } from './field-errors.ts';
 import type { CronJob, Job, ResourceQuotaManifest, WorkQueueManifest } from './types.ts';
@@ -48,10 +48,19 @@ export interface LoadResult {
  */
 export type ManifestLint = (object: LoadedObject) => ReadonlyArray<{ path: string; message: string; code?: string }>;
 
+/**
+ * A limit a destination adds to validation (e.g. `jobctl apply`'s "fits the store's item size"): errors on a valid
+ * object, each at a field path, reported at that field's line like the validator's own, so nothing of the load is
+ * returned.
+ */
+export type ManifestCheck = (object: LoadedObject) => ReadonlyArray<{ path: string; message: string }>;
+
 /** Options of {@link loadManifests}. */
 export interface LoadOptions {
   /** Extra warnings per valid object. @default - none */
   lint?: ManifestLint;
+  /** Extra errors per valid object. @default - none */
+  check?: ManifestCheck;
 }
 
 /** Where each field path starts in the text, and which values were plain scalars. */
@@ -123,14 +132,20 @@ function collect(
   index: LineIndex,
   errors: ValidationError[],
   warnings: ManifestWarning[],
-  lint?: ManifestLint,
+  options: LoadOptions = {},
 ): LoadedObject | undefined {
+  const { lint, check } = options;
   const result = validateObject(raw, mode, index);
   const line = (f: Finding): number | undefined => index.lineOf(f.linePath ?? f.path);
   for (const f of result.errors) errors.push(new ValidationError({ file, line: line(f), path: f.path, detail: f.detail }));
   for (const f of result.warnings) warnings.push({ file, line: line(f) ?? 0, path: f.path, message: f.detail });
   if (result.object !== undefined && lint !== undefined) {
     for (const f of lint(result.object)) warnings.push({ file, line: index.lineOf(f.path) ?? 0, path: f.path, message: f.message, ...(f.code === undefined ? {} : { code: f.code }) });
+  }
+  if (result.object !== undefined && check !== undefined) {
+    const failed = check(result.object);
+    for (const f of failed) errors.push(new ValidationError({ file, line: index.lineOf(f.path), path: f.path, detail: f.message }));
+    if (failed.length > 0) return undefined;
   }
   return result.object;
 }
@@ -178,7 +193,8 @@ export function loadManifests(text: string, file: string, options: LoadOptions =
 
   for (const doc of documents) {
     if (doc.errors.length > 0) {
-      for (const err of doc.errors) {
+      // Text that is not YAML at all (a runaway template render) can hold thousands: the first few locate the problem.
+      for (const err of doc.errors.slice(0, MAX_YAML_ERRORS_PER_DOCUMENT)) {
         const position = err.linePos?.[0];
         const reason = err.message.split('\n')[0] ?? err.message;
         errors.push(
@@ -190,12 +206,22 @@ export function loadManifests(text: string, file: string, options: LoadOptions =
           }),
         );
       }
+      const more = doc.errors.length - MAX_YAML_ERRORS_PER_DOCUMENT;
+      if (more > 0) {
+        const last = doc.errors[MAX_YAML_ERRORS_PER_DOCUMENT - 1]?.linePos?.[0]?.line;
+        errors.push(new ValidationError({ file, line: last, path: '(yaml)', detail: `and ${more} more YAML syntax error${more === 1 ? '' : 's'} in this document` }));
+      }
       continue;
     }
     // `---` followed by nothing (or only comments) is an empty document, which kubectl skips too.
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     const documentLine = lineCounter.linePos(doc.contents.range[0]).line;
-    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+    const converted = toPlainValue(doc, lineCounter);
+    if ('error' in converted) {
+      errors.push(new ValidationError({ file, line: converted.line ?? documentLine, path: '(yaml)', detail: converted.error }));
+      continue;
+    }
+    const raw = converted.value;
 
     if (isListObject(raw)) {
       const rootIndex = indexLines(doc.contents, lineCounter, documentLine, '');
@@ -220,20 +246,65 @@ export function loadManifests(text: string, file: string, options: LoadOptions =
       }
       items.forEach((item: unknown, i) => {
         const index = indexLines(doc.contents, lineCounter, documentLine, `items[${i}]`);
-        const object = collect(item, 'create', file, index, errors, warnings, options.lint);
+        const object = collect(item, 'create', file, index, errors, warnings, options);
         if (object) placed.push({ object, line: index.lineOf('metadata.name') });
       });
       continue;
     }
 
     const index = indexLines(doc.contents, lineCounter, documentLine, '');
-    const object = collect(raw, 'create', file, index, errors, warnings, options.lint);
+    const object = collect(raw, 'create', file, index, errors, warnings, options);
     if (object) placed.push({ object, line: index.lineOf('metadata.name') });
   }
 
   checkDuplicates(placed, file, errors);
   if (errors.length > 0) throw new ValidationErrors(sortByLine(errors));
   return { ...split(placed.map((p) => p.object)), warnings: warnings.sort((a, b) => a.line - b.line) };
+}
+
+/** YAML syntax errors reported per document; the rest are counted. */
+const MAX_YAML_ERRORS_PER_DOCUMENT = 3;
+
+/** Aliases a document may expand, in all: yaml's defence against "billion laughs" (100 is its own default). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain data. yaml resolves aliases only here, and throws without a location (an alias bomb over
+ * {@link MAX_ALIAS_COUNT}, an alias whose anchor comes later or not at all): such a throw becomes an error at the
+ * line of the alias that caused it (audit D15).
+ */
+function toPlainValue(doc: Document.Parsed, lineCounter: LineCounter): { value: unknown } | { error: string; line: number | undefined } {
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    // Run the conversion again with each alias watched: the innermost alias whose resolution throws is the culprit.
+    let culprit: Alias | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        const toJSON = node.toJSON.bind(node);
+        node.toJSON = (...args: Parameters<Alias['toJSON']>) => {
+          try {
+            return toJSON(...args);
+          } catch (thrown) {
+            culprit ??= node;
+            throw thrown;
+          }
+        };
+      },
+    });
+    try {
+      doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch {
+      // The same error as above; only the culprit was wanted.
+    }
+    const message = culprit === undefined ? error.message : error.message.replace(`: ${culprit.source}`, '');
+    const reason = message.charAt(0).toLowerCase() + message.slice(1);
+    const what = culprit === undefined ? 'YAML aliases' : `YAML alias *${culprit.source}`;
+    const line = culprit?.range ? lineCounter.linePos(culprit.range[0]).line : undefined;
+    const fix = /excessive/i.test(error.message) ? `: a document may expand at most ${MAX_ALIAS_COUNT} aliases; write the values out` : '';
+    return { error: `${what}: ${reason}${fix}`, line };
+  }
 }
 
 /** CronJobs and Jobs apart from WorkQueues and ResourceQuotas, each in order. */

@@ -120,7 +120,8 @@ function join(path: string, key: string): string {
 function typeName(value: unknown): string {
   if (Array.isArray(value)) return '"array"';
   if (isObj(value)) return '"object"';
-  return formatValue(value);
+  // A rendered template that is one long scalar (a runaway Jinja2 loop) must not be echoed whole (audit D15).
+  return formatValue(typeof value === 'string' ? excerpt(value, 200) : value);
 }
 
 /** The shape pass: checks JSON types, reports unknown and unsupported fields, returns the supported part. */
@@ -431,6 +432,7 @@ function validateContainer(container: Obj, path: string, report: Reporter): void
       for (const msg of isEnvVarName(envName)) report.error(envPath, invalid(envName, msg));
     }
   });
+  validateLaunchStrings(container, path, report);
   const resources = sub(container, 'resources');
   const limits = map(resources, 'limits') ?? {};
   for (const [resource, request] of Object.entries(map(resources, 'requests') ?? {})) {
@@ -443,6 +445,64 @@ function validateContainer(container: Obj, path: string, report: Reporter): void
       );
     }
   }
+}
+
+/**
+ * Linux's `MAX_ARG_STRLEN` (32 pages, 131,072 bytes) counts the terminating NUL, so one argument or one `NAME=value`
+ * environment string holds at most this many bytes; a longer one makes exec fail with E2BIG.
+ */
+export const MAX_ARG_STRING_BYTES = 131_071;
+const launchLimitReason = "Linux's MAX_ARG_STRLEN (128 KiB with the terminating NUL) makes exec fail with E2BIG; pass large data in a file or through a work queue";
+const nulReason = 'must not contain a NUL byte (\\0): the kubelet refuses it and no process can receive it (exec ends a string at NUL)';
+
+/**
+ * What a process can be started with: no NUL byte in `command`, `args`, an env value or `workingDir` (the kubelet
+ * refuses such a container; Node's spawn throws), and no argument or `NAME=value` longer than
+ * {@link MAX_ARG_STRING_BYTES}. Checked here because a launch that can never succeed would otherwise be retried for
+ * ever (audit D6). Values that `$(VAR)` expansion makes longer at launch are the launcher's to report.
+ */
+function validateLaunchStrings(container: Obj, path: string, report: Reporter): void {
+  const check = (value: string, fieldPath: string, countedAs?: { prefix: string; label: string }): void => {
+    if (value.includes('\0')) report.error(fieldPath, invalid(excerpt(value), nulReason));
+    const bytes = utf8Bytes(countedAs === undefined ? value : countedAs.prefix + value);
+    if (bytes > MAX_ARG_STRING_BYTES) {
+      const what = countedAs === undefined ? '' : `${countedAs.label} `;
+      report.error(fieldPath, `Too long: ${what}must have at most ${MAX_ARG_STRING_BYTES} bytes (it has ${bytes}): ${launchLimitReason}`);
+    }
+  };
+  for (const key of ['command', 'args'] as const) {
+    ((container[key] as string[] | undefined) ?? []).forEach((arg, i) => check(arg, `${path}.${key}[${i}]`));
+  }
+  (list(container, 'env') ?? []).forEach((env, i) => {
+    const name = str(env, 'name') ?? '';
+    const value = str(env, 'value');
+    if (value !== undefined) check(value, `${path}.env[${i}].value`, { prefix: `${name}=`, label: `${name}=value` });
+  });
+  const workingDir = str(container, 'workingDir');
+  if (workingDir?.includes('\0')) report.error(`${path}.workingDir`, invalid(excerpt(workingDir), nulReason));
+}
+
+/** The UTF-8 length of a string, as exec receives it (a lone surrogate is encoded as U+FFFD, 3 bytes). */
+function utf8Bytes(value: string): number {
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** A value short enough to quote in a message: up to 60 characters, around its first NUL if it has one. */
+function excerpt(value: string, maxChars = 60): string {
+  if (value.length <= maxChars) return value;
+  const nul = value.indexOf('\0');
+  const start = nul < maxChars / 2 ? 0 : Math.min(nul - maxChars / 2, value.length - maxChars);
+  return `${start > 0 ? '…' : ''}${value.slice(start, start + maxChars)}${start + maxChars < value.length ? `… (${value.length} characters)` : ''}`;
 }
 
 /** A cron message that is already a Kubernetes error body is kept; a bare reason is framed as `Invalid value: …`. */

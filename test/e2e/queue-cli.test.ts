@@ -125,6 +125,21 @@ describe('jobctl queue push', () => {
     expect((await queues().peek('jobs', 10)).map((i) => i.body)).toEqual(['{"n":  1, "x": "a"}', '42']);
   });
 
+  it('refuses items no task could receive in $JOB_ITEM — a NUL byte, or over 128 KiB — naming FILE:LINE, pushing nothing (audit D6)', async () => {
+    h = await RuntimeHarness.start(START);
+    await queueCli(['create', 'q1']);
+    await writeFile(join(h.stateDir, 'items.txt'), `ok1\nnul\0inside\nok2\n${'B'.repeat(300_000)}\n`);
+    expect(await queueCli(['push', 'q1', '--file', 'items.txt'])).toEqual(
+      failed(
+        'error: items.txt:2: the item contains a NUL byte, which no process can receive in $JOB_ITEM\n' +
+          "error: items.txt:4: the item is 300000 bytes; $JOB_ITEM holds at most 131062 (the kernel's limit on one environment string)\n" +
+          'nothing was pushed\n',
+      ),
+    );
+    expect(await queueCli(['push', 'q1', 'x'.repeat(131_062)])).toEqual(ok('pushed 1 item to workqueue/q1\n'));
+    expect(await queues().stats('q1')).toMatchObject({ pending: 1 });
+  });
+
   it('reports progress on stderr every 10% for 2,500 items, then the total', async () => {
     h = await RuntimeHarness.start(START);
     await queueCli(['create', 'big']);
