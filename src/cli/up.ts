@@ -15,12 +15,15 @@ export async function runUp(options: { io: CliIo; stateDir: string; cwd: string;
   });
   const info = await runtime.start();
   const cronJobs = await runtime.store.list('CronJob', 'default');
+  const quotas = await runtime.quotas.list('default');
+  const cap = quotas.length === 0 ? 'no limit' : `at most ${Math.min(...quotas.map((q) => q.hard.pods))} (${quotas.map((q) => `resourcequota/${q.name}`).join(', ')}; apply a ResourceQuota of your own to change it)`;
   io.stdout(
     [
       `jobctl runtime up (pid ${info.pid})`,
       `  state:    ${info.stateDir}`,
       `  DynamoDB: ${info.dynamodbEndpoint} (table jobctl; requests signed with the credentials in ${info.stateDir}/runtime.json, which only you can read)`,
       `  ${cronJobs.length} cronjob(s) loaded; apply more from another terminal: npx jobctl apply -f examples/hello/cronjob.yaml`,
+      `  tasks at once: ${cap}`,
       `  Ctrl-C to stop`,
       '',
     ].join('\n'),

@@ -15,7 +15,7 @@ import {
 } from './indexes.ts';
 import { finishedCondition, fromRfc3339, toRfc3339 } from './object-meta.ts';
 import { nextPodSequence, podForJob } from './pod-template.ts';
-import { isPodFinished, isStopRequested } from './task-exit.ts';
+import { isDisrupted, isPodFinished, isStopRequested } from './task-exit.ts';
 
 /** What the Job controller decides from, read by the executor. */
 export interface JobSyncInput {
@@ -117,6 +117,9 @@ const completionsReached = { reason: 'CompletionsReached', message: 'Reached exp
  *   jobctl never creates such pods and leaves extra ones running rather than stopping them.
  * - A Job that is resumed has its `startTime` reset before the deadline check, as the API documents; Kubernetes
  *   checks the deadline against the old `startTime` in that one sync.
+ * - A pod failed with a `DisruptionTarget` condition (only the local runtime sets it: its own stop, or a task that
+ *   vanished with it) is ignored as Kubernetes ignores it under a podFailurePolicy rule `action: Ignore` on that
+ *   condition — not in `failed`, not in the back-off, replaced — without the Job declaring the policy.
  *
  * @example
  * const { status, statusChanged, actions, events, requeueAtMs } = syncJob({ job, pods, now: clock.now() });
@@ -145,7 +148,8 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   const activePods = pods.filter((p) => !isPodFinished(p) && !isStopRequested(p));
   const terminatingPods = pods.filter(isStopRequested);
   const succeededPods = pods.filter((p) => p.status.phase === 'Succeeded' && isCounted(p));
-  const failedPods = pods.filter((p) => p.status.phase === 'Failed' && isCounted(p));
+  // A pod that ended with its node (`DisruptionTarget`) is not the command's failure: not counted, no back-off.
+  const failedPods = pods.filter((p) => p.status.phase === 'Failed' && isCounted(p) && !isDisrupted(p));
 
   let succeededIndexes: IndexInterval[] = [];
   let succeeded: number;

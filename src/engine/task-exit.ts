@@ -67,6 +67,28 @@ export const START_ERROR_EXIT_CODE = 128;
 /** Reasons a container itself ends with, as the kubelet reports them; any other reason is a stop the controller asked for. */
 const containerExitReasons = new Set(['Completed', 'Error', 'OOMKilled', 'ContainerCannotRun', 'StartError']);
 
+/** A task's end as the launcher reports it (see `TaskExit`). */
+export interface TaskExitReport {
+  exitCode: number;
+  reason: string;
+  message?: string;
+  finishedAtMs: number;
+  /** The restart count of the attempt that ended; an exit of another attempt is ignored. */
+  attempt?: number;
+  /** The pod ended with its node: it gets a `DisruptionTarget` condition ({@link isDisrupted}). */
+  disruption?: { reason: string; message: string };
+}
+
+/**
+ * Whether the pod failed with its "node" — Kubernetes' `DisruptionTarget` condition: the local runtime stopped
+ * (`TerminationByKubelet`) or a task vanished with a crashed runtime (`DeletionByPodGC`). The Job controller counts
+ * such a pod neither as failed nor in the back-off, as Kubernetes does under the podFailurePolicy rule its docs
+ * suggest for this (`action: Ignore`, `onPodConditions: [{type: DisruptionTarget}]`): the user's command did not fail.
+ */
+export function isDisrupted(pod: Pod): boolean {
+  return pod.status.phase === 'Failed' && (pod.status.conditions ?? []).some((c) => c.type === 'DisruptionTarget' && c.status === 'True');
+}
+
 /**
  * Kubelet's part: the task exited.
  * - A stop the controller asked for (the pod carries {@link applyStopRequest}'s reason, or the exit's reason is not a
@@ -76,15 +98,17 @@ const containerExitReasons = new Set(['Completed', 'Error', 'OOMKilled', 'Contai
  * - Non-zero with restartPolicy `OnFailure` → stays `Running`: `restartCount` + 1, state `waiting` with reason
  *   `CrashLoopBackOff`, `lastState.terminated` keeping the exit, as `kubectl get pod` shows a crash-looping pod.
  *   The Job controller restarts it in place once the kubelet back-off has passed.
- * A finished pod is returned unchanged (duplicate or late exit).
+ * A finished pod is returned unchanged (duplicate or late exit), and so is one whose restart count is not the exit's
+ * `attempt` (an earlier attempt's exit, reported after a crash of the runtime).
  *
  * `message` (a start error's) becomes the `Failed` pod's `status.message`, unless a stop request already gave one:
  * Kubernetes keeps it in the container's `terminated.message`, which jobctl's container state does not carry. A pod
  * that restarts in place keeps no message (its `lastState` has no field for it either); the kubelet's `Failed` event
  * on the pod carries it.
  */
-export function applyTaskExit(pod: Pod, exit: { exitCode: number; reason: string; message?: string; finishedAtMs: number }): Pod {
+export function applyTaskExit(pod: Pod, exit: TaskExitReport): Pod {
   if (isPodFinished(pod)) return pod;
+  if (exit.attempt !== undefined && exit.attempt !== restartCountOf(pod)) return pod; // an earlier attempt's late exit
   const finishedAt = toRfc3339(exit.finishedAtMs);
   const stopReason = pod.status.reason ?? (containerExitReasons.has(exit.reason) ? undefined : exit.reason);
   const containerReason = containerExitReasons.has(exit.reason) ? exit.reason : exit.exitCode === 0 ? 'Completed' : 'Error';
@@ -138,6 +162,9 @@ export function applyTaskExit(pod: Pod, exit: { exitCode: number; reason: string
       phase,
       ...(stopReason === undefined ? {} : { reason: stopReason }),
       ...(exit.message === undefined || pod.status.message !== undefined ? {} : { message: exit.message }),
+      ...(exit.disruption === undefined
+        ? {}
+        : { conditions: [{ type: 'DisruptionTarget' as const, status: 'True' as const, ...exit.disruption, lastTransitionTime: finishedAt }] }),
       containerStatuses,
     },
   };

@@ -1,30 +1,69 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, writeFileSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, closeSync, constants as fsConstants, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
+import { TaskLaunchError } from '../errors.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { TaskEvents, TaskLauncher, TaskRef } from '../ports/task-launcher.ts';
+import type { TaskEvents, TaskExit, TaskLauncher, TaskRef } from '../ports/task-launcher.ts';
 import type { Pod } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
+import { isDns1123Label, isDns1123Subdomain } from '../spec/field-errors.ts';
 import { expandVars } from '../engine/expand-vars.ts';
 import { workItemBodyOf } from '../engine/work-queue-binding.ts';
 import type { FileLogSink } from './file-log-sink.ts';
+import { ORIGINAL_UMASK } from './state-dir.ts';
+import {
+  claimTaskRecord,
+  findTaskPid,
+  forgetTaskRecord,
+  listTaskRecords,
+  readTaskExit,
+  SUPERVISOR_SCRIPT,
+  taskRecordBase,
+  writeTaskStdin,
+  type TaskRecord,
+} from './task-records.ts';
 
-/** Exit code Kubernetes reports when a container could not be started (runc "StartError"). */
-const START_ERROR_EXIT_CODE = 128;
 /** How long a launched pod attempt is remembered: far longer than recording a start or an exit takes. */
 const ATTEMPT_MEMORY_MS = 60 * 60_000;
+/** How often a task adopted from an earlier runtime (not this process's child) is checked for its end. */
+const ADOPTED_POLL_MS = 200;
+/** A container's PATH when its image sets none (Docker's and containerd's default). */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Exit code of a process killed with SIGKILL, as a shell and the kubelet report it. */
+const KILLED_EXIT_CODE = 137;
 
 interface RunningTask {
-  child: ChildProcess;
   ref: TaskRef;
+  attempt: number;
+  /** The supervisor's pid: it leads the task's process group. */
+  pid: number;
+  /** Set for a task this process spawned; an adopted one is polled instead. */
+  child?: ChildProcess;
   stopReason?: string;
+  disruption?: TaskExit['disruption'];
   killTimer?: NodeJS.Timeout;
+  /** Resolves when the task's exit has been reported. */
+  ended: Promise<void>;
+}
+
+/** What {@link ProcessTaskLauncher.adopt} found a previous runtime left behind. */
+export interface AdoptedTasks {
+  /** Still running: watched from now on, their exits reported when they come. */
+  running: number;
+  /** Ended while no runtime watched: their exits reported now, with the code and time the supervisor wrote. */
+  exited: number;
+  /** Gone without an exit record (the machine restarted, or the group was killed): reported `Lost`. */
+  vanished: number;
+  /** Claimed but never started (the runtime died between the claim and the spawn): forgotten, to be launched. */
+  neverStarted: number;
+  /** Tasks of an older jobctl (pid files only): stopped, as that version did at start. */
+  legacyStopped: number;
 }
 
 export interface ProcessTaskLauncherOptions {
   logs: FileLogSink;
-  /** Where pid files go, so another process (the CLI) can stop a task. */
+  /** Where the task records go ({@link TaskRecord}), so a later runtime — or the CLI — finds the tasks. */
   pidDir: string;
   clock: Clock;
   /** Receives start and exit reports. Absent in a CLI process that only stops tasks. */
@@ -35,13 +74,20 @@ export interface ProcessTaskLauncherOptions {
   baseEnv?: Record<string, string>;
   /** Variables added to the base ones, e.g. `JOBCTL_STATE_DIR` so `jobctl worker` inside a task finds this runtime. */
   extraEnv?: Record<string, string>;
+  /** The umask tasks run with. @default the one jobctl started with (the runtime narrows its own to 077) */
+  taskUmask?: number;
 }
 
 /**
  * Runs a pod's single container as a child process: `command` + `args` (with Kubernetes `$(VAR)` expansion), `env`,
  * stdout and stderr appended to the pod's log file. The image is recorded, not pulled: the local runtime trusts the
- * machine to have the commands the container would. Each task leads its own process group, so stopping it also
- * stops what `/bin/sh -c` started.
+ * machine to have the commands the container would.
+ *
+ * Each task runs under a small supervisor shell that leads its own process group (stopping the task stops what
+ * `/bin/sh -c` started) and writes the task's pid and, at the end, its exit code beside the attempt's record
+ * (`task-records.ts`). So a task outlives a crash of the runtime without losing its result: the next runtime
+ * {@link adopt}s it, as a kubelet that restarts finds its containers and reports how they ended. A pod attempt is
+ * launched once: the record is claimed exclusively before anything is spawned.
  */
 export class ProcessTaskLauncher implements TaskLauncher {
   private readonly running = new Map<string, RunningTask>();
@@ -50,6 +96,7 @@ export class ProcessTaskLauncher implements TaskLauncher {
    * twice for one attempt. Two syncs of one Job can ask at once (the check and the spawn are apart by an await), and a
    * sync that read the pod before its exit was recorded asks again after the process ended — both once ran the
    * command twice (a coarse work-queue item processed twice, seen in CI). Entries go after {@link ATTEMPT_MEMORY_MS}.
+   * Across processes the `.task` record does the same.
    */
   private readonly launched = new Map<string, number>();
 
@@ -78,76 +125,86 @@ export class ProcessTaskLauncher implements TaskLauncher {
     return this.running.has(`${namespace}/${podName}`);
   }
 
+  /**
+   * Starts the pod's current attempt. A launch that can never succeed — a name that is not a Kubernetes name (it
+   * would become a path), no command, a `workingDir` or executable that does not exist, a NUL byte or an argument
+   * beyond the OS limit — throws a `TaskLaunchError` that is not retryable: the Job controller records it as the
+   * kubelet records a container that failed to start (`StartError`, exit 128), and the Job's policy applies.
+   */
   async launch(pod: Pod): Promise<void> {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     if (this.running.has(key)) return;
-    const attempt = `${key}/${pod.status.containerStatuses?.[0]?.restartCount ?? 0}`;
-    if (this.launched.has(attempt)) return;
-    this.rememberLaunch(attempt);
+    const attempt = pod.status.containerStatuses?.[0]?.restartCount ?? 0;
+    const attemptKey = `${key}/${attempt}`;
+    if (this.launched.has(attemptKey)) return;
+    this.rememberLaunch(attemptKey);
     const ref: TaskRef = {
       namespace: pod.metadata.namespace,
       jobName: pod.metadata.labels?.[wellKnown.jobName] ?? '',
       podName: pod.metadata.name,
     };
-    const container = pod.spec.containers[0];
-    const startedAtMs = this.options.clock.now();
+    assertPathSafe(ref);
     try {
       await this.options.logs.ensureDir(ref.namespace);
     } catch (error) {
-      this.launched.delete(attempt); // nothing ran: a later sync may try again
+      this.launched.delete(attemptKey); // nothing ran: a later sync may try again
       throw error;
     }
     const logPath = this.options.logs.pathFor(ref.namespace, ref.podName);
+    const cannotStart = (message: string): never => {
+      writeFileSync(logPath, `jobctl: ${message}\n`, { flag: 'a' });
+      throw new TaskLaunchError(message, { retryable: false });
+    };
+    const container = pod.spec.containers[0];
     const env = new Map<string, string>(Object.entries({ ...(this.options.baseEnv ?? defaultBaseEnv()), ...this.options.extraEnv }));
     env.set('HOSTNAME', pod.spec.hostname ?? pod.metadata.name);
     for (const v of container?.env ?? []) env.set(v.name, expandVars(v.value ?? '', env));
     const argv = [...(container?.command ?? []), ...(container?.args ?? [])].map((a) => expandVars(a, env));
-    const itemBody = workItemBodyOf(pod);
-    if (!container || argv.length === 0) {
-      // Without a container runtime jobctl cannot know an image's ENTRYPOINT/CMD.
-      writeFileSync(logPath, `jobctl: container has no command or args; the local runtime cannot run image "${container?.image}" without one\n`, { flag: 'a' });
-      this.options.events?.started(ref, startedAtMs);
-      this.options.events?.exited({ ...ref, exitCode: START_ERROR_EXIT_CODE, reason: 'StartError', finishedAtMs: this.options.clock.now() });
-      return;
+    // Without a container runtime jobctl cannot know an image's ENTRYPOINT/CMD.
+    if (!container || argv.length === 0) cannotStart(`container has no command or args; the local runtime cannot run image "${container?.image}" without one`);
+    const cwd = resolve(this.options.cwd ?? process.cwd(), container!.workingDir ?? '.');
+    if (!isDirectory(cwd)) cannotStart(`chdir to cwd (${JSON.stringify(cwd)}) set in workingDir failed: no such directory`);
+    const executable = findExecutable(argv[0]!, env.get('PATH') ?? DEFAULT_PATH, cwd);
+    if (executable === undefined) {
+      cannotStart(argv[0]!.includes('/') ? `exec: ${JSON.stringify(argv[0])}: no such executable file` : `exec: ${JSON.stringify(argv[0])}: executable file not found in $PATH`);
     }
-    const logFd = openSync(logPath, 'a');
+
+    const record: TaskRecord = { ...ref, attempt, launchedAtMs: this.options.clock.now() };
+    // Another runtime (or this one before a crash) launched this attempt already: its record says how it went.
+    if (!claimTaskRecord(this.options.pidDir, record)) return;
+    const base = taskRecordBase(this.options.pidDir, ref.namespace, ref.podName, attempt);
+    const itemBody = workItemBodyOf(pod);
     let child: ChildProcess;
+    const logFd = openSync(logPath, 'a');
+    // A work item (the coarse work-queue pattern) arrives on stdin, as the seed's wrapper hands it to worker.py; from
+    // a file, so a runtime that dies while handing it over cannot leave the task a truncated item.
+    const stdinFd = itemBody === undefined ? undefined : openSync(writeTaskStdin(this.options.pidDir, record, itemBody.endsWith('\n') ? itemBody : `${itemBody}\n`), 'r');
     try {
-      child = spawn(argv[0]!, argv.slice(1), {
-        cwd: container.workingDir ?? this.options.cwd ?? process.cwd(),
+      const umask = (this.options.taskUmask ?? ORIGINAL_UMASK).toString(8).padStart(4, '0');
+      // argv[0] is passed resolved, so the shell runs that file and never a builtin of the same name (`echo`).
+      child = spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, 'jobctl-task', umask, base, executable!, ...argv.slice(1)], {
+        cwd,
         env: Object.fromEntries(env),
-        // A work item (the coarse work-queue pattern) arrives on stdin, as the seed's wrapper hands it to worker.py.
-        stdio: [itemBody === undefined ? 'ignore' : 'pipe', logFd, logFd],
+        stdio: [stdinFd ?? 'ignore', logFd, logFd],
         detached: true,
       });
+    } catch (error) {
+      // Node refuses some arguments before forking: a NUL byte (ERR_INVALID_ARG_VALUE), E2BIG from the kernel.
+      forgetTaskRecord(this.options.pidDir, record);
+      return cannotStart(`cannot start ${JSON.stringify(argv[0])}: ${(error as Error).message}`);
     } finally {
       closeSync(logFd);
+      if (stdinFd !== undefined) closeSync(stdinFd);
     }
-    if (itemBody !== undefined && child.stdin) {
-      child.stdin.on('error', () => {}); // a worker that exits without reading its stdin (EPIPE) is not an error
-      child.stdin.end(itemBody.endsWith('\n') ? itemBody : `${itemBody}\n`);
+    if (child.pid === undefined) {
+      // The fork itself failed (E2BIG, EAGAIN): the error event follows; nothing ran.
+      const error = await new Promise<Error>((r) => child.once('error', r));
+      forgetTaskRecord(this.options.pidDir, record);
+      return cannotStart(`cannot start ${JSON.stringify(argv[0])}: ${error.message}`);
     }
-    const task: RunningTask = { child, ref };
-    this.running.set(key, task);
-    if (child.pid !== undefined) this.writePid(ref, child.pid);
+    const startedAtMs = this.options.clock.now();
     this.options.events?.started(ref, startedAtMs);
-    let reported = false;
-    const report = (exitCode: number, reason: string) => {
-      if (reported) return;
-      reported = true;
-      clearTimeout(task.killTimer);
-      this.running.delete(key);
-      this.removePid(ref);
-      this.options.events?.exited({ ...ref, exitCode, reason: task.stopReason ?? reason, finishedAtMs: this.options.clock.now() });
-    };
-    child.on('error', (error) => {
-      writeFileSync(logPath, `jobctl: cannot start ${JSON.stringify(argv[0])}: ${error.message}\n`, { flag: 'a' });
-      report(START_ERROR_EXIT_CODE, 'StartError');
-    });
-    child.on('exit', (code, signal) => {
-      const exitCode = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 9) : 9);
-      report(exitCode, exitCode === 0 ? 'Completed' : 'Error');
-    });
+    this.watch({ ref, attempt, pid: child.pid, child }, startedAtMs);
   }
 
   async stop(pod: Pod, reason: string): Promise<boolean> {
@@ -156,72 +213,188 @@ export class ProcessTaskLauncher implements TaskLauncher {
     const task = this.running.get(`${ref.namespace}/${ref.podName}`);
     if (task) {
       task.stopReason ??= reason;
-      signalGroup(task.child.pid, 'SIGTERM');
-      task.killTimer ??= setTimeout(() => signalGroup(task.child.pid, 'SIGKILL'), graceMs).unref();
+      signalGroup(task.pid, 'SIGTERM');
+      task.killTimer ??= setTimeout(() => signalGroup(task.pid, 'SIGKILL'), graceMs).unref();
       return true;
     }
-    // Not ours (e.g. the CLI stopping a task the runtime started): signal it through its pid file.
-    const pid = this.readPid(ref.namespace, ref.podName);
+    if (!isPathSafe(ref.namespace, ref.podName)) return false;
+    // Not ours (e.g. the CLI stopping a task the runtime started): signal it through its record.
+    const pid = findTaskPid(this.options.pidDir, ref.namespace, ref.podName);
     if (pid === undefined || !signalGroup(pid, 'SIGTERM')) return false;
     setTimeout(() => signalGroup(pid, 'SIGKILL'), Math.min(graceMs, 2_000)).unref();
     return true;
   }
 
-  /** Stops every task and waits for their exit reports (clean shutdown). */
+  /**
+   * Stops every task and waits for their exit reports: the runtime's clean shutdown. A task the controller had not
+   * asked to stop ends with its "node" (`disruption`), which is not charged to its Job.
+   */
   async stopAll(reason: string, graceMs = 5_000): Promise<void> {
-    const exits = [...this.running.values()].map(
-      (task) => new Promise<void>((resolve) => {
-        if (task.child.exitCode !== null || task.child.signalCode !== null) return resolve();
-        task.child.once('exit', () => resolve());
-        task.stopReason ??= reason;
-        signalGroup(task.child.pid, 'SIGTERM');
-        task.killTimer ??= setTimeout(() => signalGroup(task.child.pid, 'SIGKILL'), graceMs).unref();
-      }),
-    );
-    await Promise.all(exits);
+    const tasks = [...this.running.values()];
+    for (const task of tasks) {
+      if (task.stopReason === undefined) {
+        task.stopReason = reason;
+        task.disruption = { reason: 'TerminationByKubelet', message: `jobctl: the local runtime stopped (${reason})` };
+      }
+      signalGroup(task.pid, 'SIGTERM');
+      task.killTimer ??= setTimeout(() => signalGroup(task.pid, 'SIGKILL'), graceMs).unref();
+    }
+    await Promise.all(tasks.map((t) => t.ended));
   }
 
   /**
-   * Stops every task a previous runtime left behind (its pid files outlive a crash): their start or exit may never
-   * have been recorded, so the new runtime ends them before it syncs, rather than run a second copy beside them.
-   * Returns how many it found.
+   * Takes over what a runtime that did not stop cleanly left in the pid directory, before the first sync: tasks still
+   * running are watched as if this process had started them; exits written while no runtime watched are reported
+   * (after a start report, for a pod whose start was never recorded), with their real exit code — a task that
+   * succeeded meanwhile is `Succeeded`, not redone; a task gone without an exit record is reported `Lost` (exit
+   * 137). Pods whose task is not in the directory at all are the caller's to settle.
    */
-  async stopOrphans(graceMs = 5_000): Promise<number> {
-    let names: string[];
-    try {
-      names = readdirSync(this.options.pidDir).filter((n) => n.endsWith('.pid'));
-    } catch {
-      return 0; // no pid directory: nothing ever ran
+  adopt(): AdoptedTasks {
+    const found: AdoptedTasks = { running: 0, exited: 0, vanished: 0, neverStarted: 0, legacyStopped: 0 };
+    const { records, legacyPids } = listTaskRecords(this.options.pidDir);
+    for (const { file, pid } of legacyPids) {
+      if (signalGroup(pid, 'SIGKILL')) found.legacyStopped++;
+      rmSync(file, { force: true });
     }
-    const pids = names.map((n) => Number(readFileSync(join(this.options.pidDir, n), 'utf8'))).filter((pid) => Number.isInteger(pid) && pid > 0);
-    const alive = pids.filter((pid) => signalGroup(pid, 'SIGTERM'));
-    const deadline = Date.now() + graceMs;
-    while (alive.some((pid) => signalGroup(pid, 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const pid of alive) signalGroup(pid, 'SIGKILL');
-    for (const n of names) rmSync(join(this.options.pidDir, n), { force: true });
-    return alive.length;
-  }
-
-  private pidPath(namespace: string, podName: string): string {
-    return join(this.options.pidDir, `${namespace}__${podName}.pid`);
-  }
-
-  private writePid(ref: TaskRef, pid: number): void {
-    mkdirSync(this.options.pidDir, { recursive: true });
-    writeFileSync(this.pidPath(ref.namespace, ref.podName), String(pid));
-  }
-
-  private removePid(ref: TaskRef): void {
-    rmSync(this.pidPath(ref.namespace, ref.podName), { force: true });
-  }
-
-  private readPid(namespace: string, podName: string): number | undefined {
-    try {
-      const pid = Number(readFileSync(this.pidPath(namespace, podName), 'utf8'));
-      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-    } catch {
-      return undefined; // no pid file: the task is not running
+    for (const { record, pid, exit } of records) {
+      const ref: TaskRef = { namespace: record.namespace, jobName: record.jobName, podName: record.podName };
+      if (!isPathSafe(ref.namespace, ref.podName) || this.running.has(`${ref.namespace}/${ref.podName}`)) continue;
+      this.rememberLaunch(`${ref.namespace}/${ref.podName}/${record.attempt}`);
+      if (exit === undefined && pid === undefined) {
+        forgetTaskRecord(this.options.pidDir, record);
+        this.launched.delete(`${ref.namespace}/${ref.podName}/${record.attempt}`);
+        found.neverStarted++;
+        continue;
+      }
+      this.options.events?.started(ref, record.launchedAtMs);
+      if (exit === undefined && isSupervisor(pid!, taskRecordBase(this.options.pidDir, ref.namespace, ref.podName, record.attempt))) {
+        this.watch({ ref, attempt: record.attempt, pid: pid! }, record.launchedAtMs);
+        found.running++;
+        continue;
+      }
+      // Ended while nobody watched: with the exit the supervisor wrote, or none (the whole group was killed).
+      const finishedAtMs = clamp(exit?.atMs ?? this.options.clock.now(), record.launchedAtMs, this.options.clock.now());
+      if (exit) found.exited++;
+      else found.vanished++;
+      this.report(record, exit ? exitOf(ref, record.attempt, exit.exitCode, finishedAtMs) : lostExit(ref, record.attempt, finishedAtMs));
     }
+    return found;
+  }
+
+  /** Follows a running task to its end: a child's exit event, or (adopted) its supervisor's disappearance. */
+  private watch(task: Omit<RunningTask, 'ended'>, startedAtMs: number): void {
+    const key = `${task.ref.namespace}/${task.ref.podName}`;
+    let finish!: () => void;
+    const running: RunningTask = { ...task, ended: new Promise<void>((r) => (finish = r)) };
+    this.running.set(key, running);
+    const record = { ...task.ref, attempt: task.attempt, launchedAtMs: startedAtMs };
+    let reported = false;
+    const end = (fallbackCode: number) => {
+      if (reported) return;
+      reported = true;
+      clearTimeout(running.killTimer);
+      clearInterval(poll);
+      this.running.delete(key);
+      // The supervisor's record is the command's own status; without one (the group was SIGKILLed) the fallback.
+      const written = readTaskExit(this.options.pidDir, record);
+      const exitCode = written?.exitCode ?? fallbackCode;
+      const exit = exitOf(task.ref, task.attempt, exitCode, this.options.clock.now());
+      const stopped = running.stopReason === undefined ? exit : { ...exit, reason: running.stopReason };
+      void this.report(record, running.disruption === undefined ? stopped : { ...stopped, disruption: running.disruption }).finally(finish);
+    };
+    const poll = task.child ? undefined : setInterval(() => !isAlive(task.pid) && end(KILLED_EXIT_CODE), ADOPTED_POLL_MS);
+    task.child?.on('exit', (code, signal) => end(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 9) : 9)));
+    task.child?.on('error', () => end(KILLED_EXIT_CODE));
+  }
+
+  /** Reports an exit, and forgets the attempt's record once the exit is stored (until then it must survive a crash). */
+  private async report(record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>, exit: TaskExit): Promise<void> {
+    if (!this.options.events) return;
+    try {
+      await this.options.events.exited(exit);
+      forgetTaskRecord(this.options.pidDir, record);
+    } catch {
+      // Not stored (the runtime is stopping with its store unreachable): the next runtime reads the record again.
+    }
+  }
+}
+
+function exitOf(ref: TaskRef, attempt: number, exitCode: number, finishedAtMs: number): TaskExit {
+  return { ...ref, attempt, exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAtMs };
+}
+
+/**
+ * A task that vanished with its runtime: Kubernetes' pod garbage collector fails a pod whose node is gone with a
+ * `DisruptionTarget` condition, reason `DeletionByPodGC`; the Job controller does not charge it (see `job-sync.ts`).
+ */
+function lostExit(ref: TaskRef, attempt: number, finishedAtMs: number): TaskExit {
+  return {
+    ...ref,
+    attempt,
+    exitCode: KILLED_EXIT_CODE,
+    reason: 'Lost',
+    finishedAtMs,
+    disruption: { reason: 'DeletionByPodGC', message: 'jobctl: the task vanished while no runtime watched it (no exit was recorded)' },
+  };
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(Math.max(value, min), Math.max(min, max));
+}
+
+/** Throws for a namespace or pod name that is not a Kubernetes name: read back from the table, it becomes a path (audit D13). */
+function assertPathSafe(ref: { namespace: string; podName: string }): void {
+  if (!isPathSafe(ref.namespace, ref.podName)) {
+    throw new TaskLaunchError(`pod ${JSON.stringify(`${ref.namespace}/${ref.podName}`)}: not a valid namespace and pod name; refusing to make it a file name`, { retryable: false });
+  }
+}
+
+function isPathSafe(namespace: string, podName: string): boolean {
+  return isDns1123Label(namespace).length === 0 && isDns1123Subdomain(podName).length === 0 && podName.length <= 200;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The file `exec` would run for `name`: a path (relative to `cwd`) as it is, a bare name searched on `PATH`. */
+function findExecutable(name: string, path: string, cwd: string): string | undefined {
+  const candidates = name.includes('/') ? [resolve(cwd, name)] : path.split(delimiter).map((dir) => resolve(cwd, dir || '.', name));
+  return candidates.find((file) => {
+    try {
+      accessSync(file, fsConstants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Whether `pid` is still the supervisor of the attempt at `base`: on Linux its command line names the attempt's files
+ * (a pid reused by another process does not); where there is no `/proc`, that it is alive.
+ */
+function isSupervisor(pid: number, base: string): boolean {
+  if (!isAlive(pid)) return false;
+  let cmdline: string[];
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+  } catch {
+    return process.platform !== 'linux';
+  }
+  return cmdline.includes('jobctl-task') && cmdline.includes(base);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDbStateStore } from '../aws/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../aws/dynamodb-work-queue.ts';
@@ -18,7 +19,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
-import type { KubeEvent } from '../spec/types.ts';
+import { MAX_QUOTA_PODS, type KubeEvent } from '../spec/types.ts';
 import { SystemClock } from './clock.ts';
 import { startDynalite, localDynamoClient, type DynaliteHost } from './dynalite-host.ts';
 import { FileLogSink } from './file-log-sink.ts';
@@ -46,6 +47,24 @@ export interface LocalRuntimeOptions {
   serveControl?: boolean;
   /** Sees the DynamoDB client before first use (the benchmarks count its requests with a middleware). @default none */
   observeDynamoClient?: (client: DynamoDBClient) => void;
+  /**
+   * Tasks running at once while the namespace has no ResourceQuota of its own, kept as `resourcequota/jobctl-default`;
+   * false: no default. @default {@link defaultTaskCap}()
+   */
+  defaultTaskCap?: number | false;
+}
+
+/** The ResourceQuota the local runtime keeps in a namespace that has none of its own (audit D11). */
+export const DEFAULT_QUOTA_NAME = 'jobctl-default';
+
+/**
+ * The default cap on tasks running at once: 8 per CPU, at least 32, at most {@link MAX_QUOTA_PODS}. A typo such as
+ * `parallelism: 10000` then runs 32–500 processes at a time instead of forking until the machine gives out (the
+ * audit measured 673 at once for parallelism 1000). Sleeping or I/O-bound tasks are the common local case, hence
+ * several per CPU.
+ */
+export function defaultTaskCap(cpus = availableParallelism()): number {
+  return Math.min(MAX_QUOTA_PODS, Math.max(32, 8 * cpus));
 }
 
 type QueueItem = Change;
@@ -91,7 +110,10 @@ export class LocalRuntime {
       const client = localDynamoClient(this.dynalite.endpoint, this.dynalite.credentials);
       this.options.observeDynamoClient?.(client);
       await ensureStateTable(client, STATE_TABLE_NAME);
-      this.store = withEventLog(new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() }), this.options.log);
+      this.store = withEventLog(
+        new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now(), ...(this.options.log ? { onUnreadable: (message: string) => log(`warning: ${message}`) } : {}) }),
+        this.options.log,
+      );
       this.queues = new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.quotas = new DynamoDbResourceQuotas({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.logs = new FileLogSink(join(this.stateDir, 'logs'));
@@ -103,7 +125,7 @@ export class LocalRuntime {
         // `jobctl worker` (the fine work-queue pattern) inside a task reaches this runtime's queues through it.
         extraEnv: { JOBCTL_STATE_DIR: this.stateDir },
         events: {
-          started: (task, atMs) => this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs)),
+          started: (task, atMs) => void this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs)).catch(() => {}),
           exited: (exit) => this.onPodEvent(exit, () => this.jobs.recordTaskExit(exit)),
         },
       });
@@ -134,9 +156,19 @@ export class LocalRuntime {
         startedAt: new Date(this.clock.now()).toISOString(),
       };
       await claimRuntimeFile(this.stateDir, this.info);
-      const orphans = await this.launcher.stopOrphans();
-      if (orphans > 0) log(`stopped ${orphans} task(s) left running by a runtime that did not stop cleanly`);
-      await this.recoverLostTasks();
+      // What a runtime that did not stop cleanly left: tasks still running are adopted, exits recorded as they were.
+      const adopted = this.launcher.adopt();
+      await Promise.all(this.podEventChains.values());
+      const lost = await this.recoverLostTasks();
+      if (adopted.running + adopted.exited + adopted.vanished + adopted.legacyStopped + lost > 0) {
+        log(
+          `took over from a runtime that did not stop cleanly: ${adopted.running} task(s) still running, ${adopted.exited} ended meanwhile` +
+            ` (exits recorded), ${adopted.vanished + lost} lost` +
+            (adopted.legacyStopped > 0 ? `, ${adopted.legacyStopped} of an older jobctl stopped` : ''),
+        );
+      }
+      // The default cap exists before the first Job sync, and is counted, so no Job is denied while it is new.
+      if (await this.ensureDefaultQuota('default')) await this.jobs.quota.reconcile('default', { scanPods: true });
       await this.resync();
       return this.info;
     } catch (error) {
@@ -209,7 +241,10 @@ export class LocalRuntime {
       else if (item.kind === 'Job') outcome = await this.jobs.sync(item.key);
       // A quota applied, changed or deleted (`name`), or the periodic recount (no name): pods that ran before it are
       // charged, leftovers released, waiting Jobs woken.
-      else if (item.kind === 'ResourceQuota') await this.jobs.quota.reconcile(item.key.namespace, { scanPods: item.key.name !== '' });
+      else if (item.kind === 'ResourceQuota') {
+        await this.ensureDefaultQuota(item.key.namespace);
+        await this.jobs.quota.reconcile(item.key.namespace, { scanPods: item.key.name !== '' });
+      }
       this.failures.delete(key);
       if (outcome.requeueAtMs !== undefined) this.enqueue(item, outcome.requeueAtMs);
     } catch (error) {
@@ -221,8 +256,30 @@ export class LocalRuntime {
     }
   }
 
-  /** Task reports for one pod are applied in order (a start must not overwrite the exit that follows it). */
-  private onPodEvent(task: TaskRef, apply: () => Promise<void>): void {
+  /**
+   * Keeps `resourcequota/jobctl-default` exactly when the namespace has no other quota: created when there is none
+   * (at start, and when the last one is deleted), deleted when the user applies one (theirs then decides, higher or
+   * lower). Applying a quota named `jobctl-default` changes the default's limit. True when it created it.
+   */
+  private async ensureDefaultQuota(namespace: string): Promise<boolean> {
+    const cap = this.options.defaultTaskCap ?? defaultTaskCap();
+    if (cap === false) return false;
+    const quotas = await this.quotas.list(namespace);
+    const hasDefault = quotas.some((q) => q.name === DEFAULT_QUOTA_NAME);
+    const hasOwn = quotas.some((q) => q.name !== DEFAULT_QUOTA_NAME);
+    if (!hasOwn && !hasDefault) {
+      await this.quotas.put(namespace, DEFAULT_QUOTA_NAME, { pods: cap });
+      return true;
+    }
+    if (hasOwn && hasDefault) await this.quotas.delete(namespace, DEFAULT_QUOTA_NAME);
+    return false;
+  }
+
+  /**
+   * Task reports for one pod are applied in order (a start must not overwrite the exit that follows it). Resolves
+   * when this report is stored; rejects only when the runtime stopped before it could be.
+   */
+  private onPodEvent(task: TaskRef, apply: () => Promise<void>): Promise<void> {
     const key = `${task.namespace}/${task.podName}`;
     this.pendingPodEvents++;
     // A task's start or exit must reach its pod, or the Job waits forever: retry with back-off while the runtime runs.
@@ -237,32 +294,46 @@ export class LocalRuntime {
         }
       }
     };
-    const next = (this.podEventChains.get(key) ?? Promise.resolve())
-      .then(applyWithRetry)
+    const applied = (this.podEventChains.get(key) ?? Promise.resolve()).then(applyWithRetry);
+    const next = applied
       .catch(() => {})
       .finally(() => {
         this.pendingPodEvents--;
         if (this.podEventChains.get(key) === next) this.podEventChains.delete(key);
       });
     this.podEventChains.set(key, next);
+    return applied;
   }
 
   /**
-   * Pods left Running by a runtime that died without a clean stop have no process to report their exit: they are
-   * recorded as failed (exit 137, reason `Lost`, as a node that vanished), which the Job controller then counts.
+   * Pods left Running whose task no record accounts for (it was not adopted, and its exit is not stored): a task gone
+   * with a runtime of an older jobctl, or whose records were removed. They are recorded as Kubernetes' pod garbage
+   * collector fails a pod whose node vanished — `Failed`, exit 137, reason `Lost`, condition `DisruptionTarget`
+   * (`DeletionByPodGC`) — which the Job controller replaces without charging it. Returns how many.
    */
-  private async recoverLostTasks(): Promise<void> {
+  private async recoverLostTasks(): Promise<number> {
+    let lost = 0;
     for (const job of await this.store.list('Job', 'default')) {
       if (isJobFinished(job)) continue;
       for (const pod of await this.store.listPods(job.metadata)) {
         if (pod.status.phase !== 'Running' || isPodFinished(pod)) continue;
+        if (this.launcher.isRunning(pod.metadata.namespace, pod.metadata.name)) continue; // adopted
         const waiting = pod.status.containerStatuses?.[0]?.state.waiting;
         if (waiting) continue; // OnFailure back-off: the controller restarts it when due
-        await this.launcher.stop(pod, 'Lost');
-        const exit: TaskExit = { namespace: pod.metadata.namespace, jobName: job.metadata.name, podName: pod.metadata.name, exitCode: 137, reason: 'Lost', finishedAtMs: this.clock.now() };
+        const exit: TaskExit = {
+          namespace: pod.metadata.namespace,
+          jobName: job.metadata.name,
+          podName: pod.metadata.name,
+          exitCode: 137,
+          reason: 'Lost',
+          finishedAtMs: this.clock.now(),
+          disruption: { reason: 'DeletionByPodGC', message: 'jobctl: no record of the task survived the runtime that started it' },
+        };
         await this.jobs.recordTaskExit(exit);
+        lost++;
       }
     }
+    return lost;
   }
 
   /**

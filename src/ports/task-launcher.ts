@@ -13,12 +13,24 @@ export interface TaskExit extends TaskRef {
   /** "Completed", "Error", or the reason the controller gave when it asked the task to stop. */
   reason: string;
   finishedAtMs: number;
+  /**
+   * The container restart count of the attempt that exited, when the launcher knows it: an exit reported late (after
+   * a crash of the runtime) must not end the pod's next attempt.
+   */
+  attempt?: number;
+  /**
+   * Set when the task did not end by itself or by the controller's wish but with its "node" (the local runtime's
+   * stop, or a task gone with a crashed runtime): the pod gets Kubernetes' `DisruptionTarget` condition with this
+   * reason, and the Job controller does not charge it to `backoffLimit`.
+   */
+  disruption?: { reason: 'DeletionByPodGC' | 'TerminationByKubelet'; message: string };
 }
 
 /** What a launcher reports back; the runtime (or the ECS event handler on AWS) feeds these to the Job controller. */
 export interface TaskEvents {
   started(task: TaskRef, atMs: number): void;
-  exited(exit: TaskExit): void;
+  /** Resolves once the exit is stored: the launcher keeps what it knows of the task until then (a crash may follow). */
+  exited(exit: TaskExit): void | Promise<void>;
 }
 
 /**

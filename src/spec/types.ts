@@ -196,7 +196,18 @@ export interface PodStatus {
   /** Set when the controller asked the task to stop (deadline, Replace, delete). */
   reason?: string;
   message?: string;
+  /** Only `DisruptionTarget` is set by jobctl: the pod ended with its "node" (see `TaskExit.disruption`). */
+  conditions?: PodCondition[];
   containerStatuses?: ContainerStatus[];
+}
+
+/** A pod condition, as Kubernetes' `PodCondition`. */
+export interface PodCondition {
+  type: 'DisruptionTarget';
+  status: 'True' | 'False';
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
 }
 
 /**

@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('jobctl up and the CLI as separate processes', () => {
-  it('runs a Job applied from another process, shows its logs, deletes it, and stops cleanly on Ctrl-C', async () => {
+  it('runs a Job applied from another process, shows its logs, deletes it, and stops cleanly on Ctrl-C', { timeout: 120_000 }, async () => {
     const manifest = join(stateDir, 'hi.yaml');
     await writeFile(
       manifest,

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { warningLines } from '../../src/cli/program.ts';
+import { availableParallelism } from 'node:os';
+import { defaultTaskCap } from '../../src/local/runtime.ts';
 import { RuntimeHarness } from '../helpers/local-runtime.ts';
 
 // `kind: ResourceQuota` through the CLI as a user types it: a file with only the quota, get/describe/delete.
@@ -50,6 +52,29 @@ describe('jobctl and ResourceQuota', () => {
     expect(gone.code).toBe(1);
     await h.jobctl('delete', 'job', 'first');
     await h.jobctl('delete', 'job', 'second');
+  });
+
+  it('caps tasks at once by default (resourcequota/jobctl-default, audit D11); a quota of the user\'s own replaces it, higher or lower', async () => {
+    h = await RuntimeHarness.start('2026-03-02T10:00:30Z');
+    const cap = defaultTaskCap();
+    expect(cap).toBe(Math.min(500, Math.max(32, 8 * availableParallelism())));
+    // The typo the audit measured: parallelism 1000 forked 673 processes at once.
+    const typo = sleeper('typo').replace('spec:\n  template:', 'spec:\n  parallelism: 1000\n  template:');
+    await h.jobctl('apply', '-f', await h.writeManifest('typo', typo));
+    await h.advance(1_000, { tasks: false });
+    expect(h.runtime.launcher.runningCount).toBe(cap);
+    expect((await h.jobctl('get', 'quota')).stdout).toMatch(new RegExp(`^NAME\\s+AGE\\s+REQUEST\\s+LIMIT\\s*\\njobctl-default\\s+\\S+\\s+pods: ${cap}/${cap}\\s*\\n$`));
+
+    // Higher: the user's quota alone decides.
+    await h.jobctl('apply', '-f', await h.writeManifest('quota', quota(cap + 8)));
+    await h.advance(1_000, { tasks: false });
+    expect((await h.jobctl('get', 'quota', '-o', 'name')).stdout).toBe('resourcequota/tasks\n');
+    expect(h.runtime.launcher.runningCount).toBe(cap + 8);
+    // Deleting the last quota brings the default back.
+    await h.jobctl('delete', 'resourcequota', 'tasks');
+    await h.advance(1_000, { tasks: false });
+    expect((await h.jobctl('get', 'quota', '-o', 'name')).stdout).toBe('resourcequota/jobctl-default\n');
+    await h.jobctl('delete', 'job', 'typo');
   });
 
   it('prints a warning shared by many documents once, with how many more have it', () => {

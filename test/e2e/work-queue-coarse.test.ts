@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { findTaskPid } from '../../src/local/task-records.ts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/spec/types.ts';
@@ -194,7 +194,7 @@ describe('coarse work-queue pattern (walkthrough 3) on the embedded runtime', ()
       }
       if (victim === undefined) await new Promise((r) => setTimeout(r, 50));
     }
-    const pid = Number(readFileSync(join(h.stateDir, 'pids', `default__${victim!.metadata.name}.pid`), 'utf8'));
+    const pid = findTaskPid(join(h.stateDir, 'pids'), 'default', victim!.metadata.name)!;
     process.kill(-pid, 'SIGKILL');
     await runUntilFinished('killed', 60);
     const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'killed' }))!;

@@ -714,3 +714,32 @@ describe('syncJob: ttlSecondsAfterFinished', () => {
     }).toEqual({ ...expected, statusChanged: false, events: [] });
   });
 });
+
+describe('syncJob: a pod that ended with its node (DisruptionTarget) is not the command failing', () => {
+  const disrupted = (job: Job, reason: 'DeletionByPodGC' | 'TerminationByKubelet', finishedAt = NOW - 2 * sec): Pod => {
+    const pod = aJobPod(job, { phase: 'Failed', finishedAt });
+    pod.status.reason = reason === 'DeletionByPodGC' ? 'Lost' : 'RuntimeStopped';
+    pod.status.conditions = [{ type: 'DisruptionTarget', status: 'True', reason, message: 'node gone' }];
+    return pod;
+  };
+
+  it.each(['DeletionByPodGC', 'TerminationByKubelet'] as const)('%s: not counted failed, no back-off, replaced at once even with backoffLimit 0', (reason) => {
+    const job = aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 0 });
+    const result = syncJob({ job, pods: [disrupted(job, reason), disrupted(job, reason)], now: NOW });
+    expect(summarize(result)).toMatchObject({ creates: 2, failed: 0, active: 2, conditions: [] });
+  });
+
+  it('the same pods without the condition fail the Job (the test above can fail)', () => {
+    const job = aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 0 });
+    const pods = [disrupted(job, 'DeletionByPodGC'), disrupted(job, 'DeletionByPodGC')].map((p) => ({ ...p, status: { ...p.status, conditions: [] } }));
+    expect(summarize(syncJob({ job, pods, now: NOW }))).toMatchObject({ creates: 0, failed: 2, conditions: ['FailureTarget=True BackoffLimitExceeded', 'Failed=True BackoffLimitExceeded'] });
+  });
+
+  it('a real failure beside a disruption keeps its back-off: one failure, not two', () => {
+    const job = aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 6 });
+    const failedPod = aJobPod(job, { phase: 'Failed', finishedAt: NOW - 2 * sec });
+    const result = syncJob({ job, pods: [failedPod, disrupted(job, 'DeletionByPodGC')], now: NOW });
+    // One failure: the 10 s pod-failure back-off; two would be 20 s.
+    expect(summarize(result)).toMatchObject({ creates: 0, failed: 1, requeueAtMs: NOW - 2 * sec + 10 * sec });
+  });
+});

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyStopRequest, applyTaskExit, applyTaskStart, isPodFinished, isStopRequested } from '../../../src/engine/task-exit.ts';
+import { applyStopRequest, applyTaskExit, applyTaskStart, isDisrupted, isPodFinished, isStopRequested } from '../../../src/engine/task-exit.ts';
 import { podForJob } from '../../../src/engine/pod-template.ts';
 import type { Pod, RestartPolicy } from '../../../src/spec/types.ts';
-import { aBatchJob, at, rfc3339 } from '../../builders.ts';
+import { aBatchJob, aJobPod, at, rfc3339 } from '../../builders.ts';
 
 const T0 = at('2024-03-01T12:00:00Z');
 const s = 1000;
@@ -161,5 +161,24 @@ describe('applyStopRequest', () => {
       finishedUnchanged: applyStopRequest(done, 'Suspended') === done,
       runningNotStopping: isStopRequested(running),
     }).toEqual({ stopping: true, reason: 'Suspended', message: 'Job suspended', phase: 'Running', finishedUnchanged: true, runningNotStopping: false });
+  });
+});
+
+describe('applyTaskExit: exits of another attempt, and disruptions', () => {
+  const running = (restartCount: number): Pod => {
+    const pod = aJobPod(aBatchJob({ restartPolicy: 'OnFailure' }), { phase: 'Running', restartCount });
+    return pod;
+  };
+
+  it('ignores an exit of an earlier attempt (reported late, after a runtime crash)', () => {
+    const pod = running(1);
+    expect(applyTaskExit(pod, { exitCode: 1, reason: 'Error', finishedAtMs: 5_000, attempt: 0 })).toBe(pod);
+    expect(applyTaskExit(pod, { exitCode: 0, reason: 'Completed', finishedAtMs: 5_000, attempt: 1 }).status.phase).toBe('Succeeded');
+  });
+
+  it('a disruption fails the pod with the DisruptionTarget condition, whatever the restart policy', () => {
+    const ended = applyTaskExit(running(0), { exitCode: 137, reason: 'Lost', finishedAtMs: 5_000, disruption: { reason: 'DeletionByPodGC', message: 'gone' } });
+    expect(ended.status).toMatchObject({ phase: 'Failed', reason: 'Lost', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'gone' }] });
+    expect(isDisrupted(ended)).toBe(true);
   });
 });

@@ -1,50 +1,206 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TaskLaunchError } from '../../../src/errors.ts';
 import { ManualClock } from '../../../src/local/clock.ts';
 import { FileLogSink } from '../../../src/local/file-log-sink.ts';
 import { ProcessTaskLauncher } from '../../../src/local/process-task-launcher.ts';
-import type { TaskExit } from '../../../src/ports/task-launcher.ts';
+import { claimTaskRecord, findTaskPid } from '../../../src/local/task-records.ts';
+import type { TaskEvents, TaskExit } from '../../../src/ports/task-launcher.ts';
 import type { Pod } from '../../../src/spec/types.ts';
 import { aBatchJob, aJobPod } from '../../builders.ts';
+
+const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
+
+/** Polls (real time: these are real processes) until `check` holds, for at most 10 s. */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
 
 describe('ProcessTaskLauncher: one process per pod attempt', () => {
   let dir: string;
   let exits: TaskExit[];
+  let starts: string[];
   let launcher: ProcessTaskLauncher;
   let logs: FileLogSink;
-  const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
+  const events = (): TaskEvents => ({ started: (t) => void starts.push(t.podName), exited: (e) => void exits.push(e) });
+  /** A launcher in a runtime that dies: its reports are never stored, so it keeps every record (a crash follows). */
+  const dyingLauncher = () => new ProcessTaskLauncher({ logs, pidDir: join(dir, 'pids'), clock, events: { started: () => {}, exited: () => new Promise<void>(() => {}) } });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'jobctl-launcher-'));
     exits = [];
+    starts = [];
     logs = new FileLogSink(join(dir, 'logs'));
-    launcher = new ProcessTaskLauncher({ logs, pidDir: join(dir, 'pids'), clock, events: { started: () => {}, exited: (e) => void exits.push(e) } });
+    launcher = new ProcessTaskLauncher({ logs, pidDir: join(dir, 'pids'), clock, cwd: dir, events: events() });
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await launcher.stopAll('test over', 100);
+    await rm(dir, { recursive: true, force: true });
+  });
 
-  const pod = (restartCount = 0): Pod => {
+  const pod = (script = 'echo ran', restartCount = 0, name = 'once-x7k2q'): Pod => {
     const p = aJobPod(aBatchJob({ name: 'once' }), { phase: 'Pending' });
-    p.metadata.name = 'once-x7k2q';
-    p.spec = { ...p.spec, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'echo ran'] }] };
+    p.metadata.name = name;
+    p.metadata.labels = { ...p.metadata.labels, 'job-name': 'once' };
+    p.spec = { ...p.spec, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] };
     if (restartCount > 0) p.status.containerStatuses = [{ name: 'main', image: 'busybox', restartCount, state: { waiting: { reason: 'CrashLoopBackOff' } } }];
     return p;
-  };
-  const exited = async (n: number) => {
-    for (let i = 0; i < 200 && exits.length < n; i++) await new Promise((r) => setTimeout(r, 10));
   };
 
   it('runs a pod once when two syncs launch it at the same time, and again only for its next attempt', async () => {
     await Promise.all([launcher.launch(pod()), launcher.launch(pod())]);
     expect(launcher.runningCount).toBe(1);
-    await exited(1);
+    await until(() => exits.length === 1);
     // A sync that read the pod before its exit was recorded launches it again: nothing runs.
     await launcher.launch(pod());
     expect(launcher.runningCount).toBe(0);
-    await launcher.launch(pod(1));
-    await exited(2);
-    expect(exits).toHaveLength(2);
+    await launcher.launch(pod('echo ran', 1));
+    await until(() => exits.length === 2);
+    expect(exits.map((e) => [e.exitCode, e.attempt])).toEqual([[0, 0], [0, 1]]);
     expect(await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8')).toBe('ran\nran\n');
+    expect(readdirSync(join(dir, 'pids'))).toEqual([]); // every record goes once its exit is stored
+  });
+
+  it('never launches an attempt another runtime launched (its record is claimed exclusively)', async () => {
+    const other = dyingLauncher();
+    await other.launch(pod('echo ran'));
+    await launcher.launch(pod('echo ran'));
+    expect(launcher.runningCount).toBe(0);
+    await until(() => existsSync(join(dir, 'pids', 'default__once-x7k2q__0.exit')));
+    expect(await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8')).toBe('ran\n');
+  });
+
+  it('after a crash, records the exit of a task that ended meanwhile with its real code, not Lost (audit D5)', async () => {
+    await dyingLauncher().launch(pod('exit 3'));
+    await until(() => existsSync(join(dir, 'pids', 'default__once-x7k2q__0.exit')));
+    expect(launcher.adopt()).toMatchObject({ running: 0, exited: 1, vanished: 0 });
+    await until(() => exits.length === 1);
+    expect(starts).toEqual(['once-x7k2q']); // a start the dead runtime may not have stored comes first
+    expect(exits[0]).toMatchObject({ podName: 'once-x7k2q', jobName: 'once', exitCode: 3, reason: 'Error', attempt: 0 });
+    expect(exits[0]!.disruption).toBeUndefined();
+    expect(readdirSync(join(dir, 'pids'))).toEqual([]);
+  });
+
+  it('after a crash, adopts a task still running and reports its exit when it ends', async () => {
+    const marker = join(dir, 'go');
+    await dyingLauncher().launch(pod(`while [ ! -f ${marker} ]; do sleep 0.02; done; echo finished`));
+    await until(() => findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q') !== undefined);
+    expect(launcher.adopt()).toMatchObject({ running: 1, exited: 0 });
+    expect(launcher.isRunning('default', 'once-x7k2q')).toBe(true);
+    await launcher.launch(pod()); // the sync that follows the start: nothing more runs
+    await writeFile(marker, '');
+    await until(() => exits.length === 1);
+    expect(exits[0]).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8')).toBe('finished\n');
+  });
+
+  it('an adopted task can be stopped; its exit carries the stop reason', async () => {
+    await dyingLauncher().launch(pod('sleep 30'));
+    await until(() => findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q') !== undefined);
+    launcher.adopt();
+    expect(await launcher.stop(pod(), 'DeadlineExceeded')).toBe(true);
+    await until(() => exits.length === 1);
+    expect(exits[0]).toMatchObject({ exitCode: 143, reason: 'DeadlineExceeded' });
+  });
+
+  it('a task whose whole group was killed while no runtime watched is Lost, as a disruption', async () => {
+    await dyingLauncher().launch(pod('sleep 30'));
+    let pid: number | undefined;
+    await until(() => (pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')) !== undefined);
+    process.kill(-pid!, 'SIGKILL');
+    await until(() => {
+      try {
+        process.kill(pid!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(launcher.adopt()).toMatchObject({ vanished: 1 });
+    await until(() => exits.length === 1);
+    expect(exits[0]).toMatchObject({ exitCode: 137, reason: 'Lost', disruption: { reason: 'DeletionByPodGC' } });
+  });
+
+  it('an attempt claimed but never spawned is forgotten, and launched by the next sync', async () => {
+    claimTaskRecord(join(dir, 'pids'), { namespace: 'default', jobName: 'once', podName: 'once-x7k2q', attempt: 0, launchedAtMs: clock.now() });
+    expect(launcher.adopt()).toMatchObject({ neverStarted: 1 });
+    await launcher.launch(pod());
+    await until(() => exits.length === 1);
+    expect(await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8')).toBe('ran\n');
+  });
+
+  it('keeps the record while the exit is not stored, so a later runtime records it', async () => {
+    const failing = new ProcessTaskLauncher({ logs, pidDir: join(dir, 'pids'), clock, events: { started: () => {}, exited: () => Promise.reject(new Error('store down')) } });
+    await failing.launch(pod('exit 0'));
+    await until(() => failing.runningCount === 0);
+    expect(launcher.adopt()).toMatchObject({ exited: 1 });
+    await until(() => exits.length === 1);
+    expect(exits[0]).toMatchObject({ exitCode: 0 });
+  });
+
+  it('a clean stop of the runtime ends tasks as a disruption (TerminationByKubelet), not a failure of theirs', async () => {
+    await launcher.launch(pod('sleep 30'));
+    await launcher.stopAll('RuntimeStopped', 1_000);
+    expect(exits[0]).toMatchObject({ exitCode: 143, reason: 'RuntimeStopped', disruption: { reason: 'TerminationByKubelet' } });
+  });
+
+  it('gives tasks the umask jobctl started with, not the runtime own 077', async () => {
+    const umasked = new ProcessTaskLauncher({ logs, pidDir: join(dir, 'pids'), clock, cwd: dir, taskUmask: 0o022, events: events() });
+    await umasked.launch(pod('echo x > made-by-task'));
+    await until(() => exits.length === 1);
+    expect(statSync(join(dir, 'made-by-task')).mode & 0o777).toBe(0o644);
+  });
+
+  it('hands a work item over on stdin, byte for byte', async () => {
+    const p = pod('cat');
+    p.metadata.annotations = { 'jobctl.dev/work-item-id': 'i1' };
+    p.spec.containers[0]!.env = [{ name: 'JOB_ITEM', value: 'apple $$HOME' }];
+    await launcher.launch(p);
+    await until(() => exits.length === 1);
+    expect(await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8')).toBe('apple $HOME\n');
+  });
+
+  describe('a launch that can never succeed is a StartError, not a sync retried for ever (audit D6, D13, D15)', () => {
+    const startError = async (p: Pod) => {
+      const error = await launcher.launch(p).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(TaskLaunchError);
+      expect((error as TaskLaunchError).retryable).toBe(false);
+      expect(launcher.runningCount).toBe(0);
+      return (error as Error).message;
+    };
+
+    it('a NUL byte in an argument or in the environment', async () => {
+      expect(await startError(pod('echo a\0b'))).toMatch(/cannot start "sh": .*null bytes/);
+      const p = pod('true', 0, 'env-nul-abcde');
+      p.spec.containers[0]!.env = [{ name: 'V', value: 'a\0b' }];
+      expect(await startError(p)).toMatch(/null bytes/);
+      expect(readdirSync(join(dir, 'pids'))).toEqual([]);
+    });
+
+    it('an argument beyond the OS limit (E2BIG)', async () => {
+      expect(await startError(pod(`echo ${'x'.repeat(300_000)}`))).toMatch(/E2BIG/);
+    });
+
+    it('an executable that does not exist, named as runc names it', async () => {
+      const p = pod();
+      p.spec.containers[0]!.command = ['no-such-command-jobctl'];
+      expect(await startError(p)).toBe('exec: "no-such-command-jobctl": executable file not found in $PATH');
+      expect(await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8')).toContain('executable file not found');
+    });
+
+    it('a workingDir that does not exist (not "spawn sh ENOENT")', async () => {
+      const p = pod();
+      p.spec.containers[0]!.workingDir = '/no/such/dir';
+      expect(await startError(p)).toBe('chdir to cwd ("/no/such/dir") set in workingDir failed: no such directory');
+    });
+
+    it('a stored name that would become a path outside the state dir', async () => {
+      expect(await startError(pod('true', 0, '../../../../tmp/jobctl-esc'))).toMatch(/not a valid namespace and pod name/);
+      expect(existsSync(join(dir, 'logs', 'default'))).toBe(false);
+    });
   });
 });

@@ -1,0 +1,53 @@
+/**
+ * A `jobctl up` the test can kill -9: the same LocalRuntime in a process of its own, on a manual clock the parent
+ * moves over IPC (no test waits on the real clock). Started as `runtime-child.ts <stateDir> <cwd> <nowMs>`.
+ *
+ * Messages in: `{ advance: ms }` (moves the clock wake-up by wake-up, letting each one's syncs settle; running tasks
+ * are not waited for), `{ settle: true }` (waits for the tasks too), `{ stop: true }` (a clean stop). Out: `ready`,
+ * then after each message `{ now, jobs }` — the clock, and each Job's counts — and `stopped`.
+ */
+import { ManualClock } from '../../src/local/clock.ts';
+import { LocalRuntime } from '../../src/local/runtime.ts';
+import { isJobFinished } from '../../src/engine/object-meta.ts';
+
+const [stateDir, cwd, nowArg] = process.argv.slice(2);
+const clock = new ManualClock(Number(nowArg));
+const runtime = new LocalRuntime({ stateDir: stateDir!, cwd, clock, serveControl: false, resyncIntervalMs: 30_000 });
+const send = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
+
+async function report(): Promise<void> {
+  const jobs = (await runtime.store.list('Job', 'default')).map((j) => ({
+    name: j.metadata.name,
+    succeeded: j.status.succeeded,
+    failed: j.status.failed,
+    active: j.status.active,
+    finished: isJobFinished(j),
+  }));
+  await send({ now: clock.now(), jobs });
+}
+
+process.on('message', (message: { advance?: number; settle?: boolean; stop?: boolean }) => {
+  void (async () => {
+    if (message.stop) {
+      await runtime.stop();
+      await send('stopped');
+      process.exit(0);
+    }
+    if (message.advance !== undefined) {
+      const target = clock.now() + message.advance;
+      for (;;) {
+        await runtime.settle({ tasks: false, timeoutMs: 60_000 });
+        const next = clock.nextTimerAtMs();
+        if (next === undefined || next > target) break;
+        clock.advanceTo(next);
+      }
+      clock.advanceTo(target);
+      await runtime.settle({ tasks: false, timeoutMs: 60_000 });
+    }
+    if (message.settle) await runtime.settle({ timeoutMs: 60_000 });
+    await report();
+  })();
+});
+
+await runtime.start();
+await send('ready');
