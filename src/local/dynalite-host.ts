@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { JobctlError } from '../errors.ts';
 
 const require = createRequire(import.meta.url);
@@ -25,14 +25,34 @@ export const LOCAL_REGION = 'local';
 /**
  * Serves the DynamoDB API with dynalite (LevelDB under `path`, or in memory) on a worker thread, so the controllers
  * and dynalite use two cores, behind a loopback port that admits only requests signed with the credentials generated
- * here (`src/local/dynalite-worker.mjs`). Only one process can hold a LevelDB path at a time.
+ * here (`src/local/dynalite-worker.mjs`).
+ *
+ * Only one process can hold a LevelDB path at a time. CLI commands run while no runtime is up each open it for their
+ * length, so several at once take turns: a holder is waited for, up to `waitForLockMs`, and then named in one line
+ * (audit D14: six parallel `apply` gave two successes, three refusals and one Node stack trace). The lock probe and
+ * dynalite's own open are two steps another process can slip between; dynalite then fails on its first request
+ * ("Database is closed", which kills its thread), so the host makes that first request itself and, when it fails,
+ * waits its turn again.
  */
-export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<DynaliteHost> {
-  if (options.path) await assertLevelDbFree(options.path);
+export async function startDynalite(options: { path?: string; port?: number; waitForLockMs?: number } = {}): Promise<DynaliteHost> {
+  const deadline = Date.now() + (options.waitForLockMs ?? 30_000);
+  for (let attempt = 1; ; attempt++) {
+    if (options.path) await waitForLevelDb(options.path, deadline);
+    const host = await startWorker(options);
+    if (!options.path || (await answers(host))) return host;
+    await host.close();
+    if (Date.now() > deadline) throw levelDbInUse(options.path);
+    await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
+  }
+}
+
+async function startWorker(options: { path?: string; port?: number }): Promise<DynaliteHost> {
   const credentials: LocalDynamoCredentials = { accessKeyId: `JOBCTL${randomBytes(7).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(32).toString('base64url') };
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path: options.path, port: options.port, credentials } });
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => ((exited = true), resolve())));
+  // The worker's uncaught errors end it; its exit is what the host and the runtime act on, not an unhandled event.
+  worker.on('error', () => {});
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     void exit.then(() => reject(new Error('dynalite: the DynamoDB worker exited before it was ready')));
@@ -49,30 +69,51 @@ export async function startDynalite(options: { path?: string; port?: number } = 
   };
 }
 
+/** Whether dynalite opened its LevelDB: one request, not retried (a failed open kills the worker at once). */
+async function answers(host: DynaliteHost): Promise<boolean> {
+  const client = new DynamoDBClient({ endpoint: host.endpoint, region: LOCAL_REGION, credentials: host.credentials, maxAttempts: 1 });
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
 /** A DynamoDB client for a local endpoint, signing with its credentials; the SDK's standard retry strategy. */
 export function localDynamoClient(endpoint: string, credentials: LocalDynamoCredentials): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 8 });
 }
 
 /**
- * LevelDB admits one process per directory. Opening it first, briefly, turns a lock held by another jobctl process
- * into one clear error instead of dynalite's "Database is closed" on the first request.
+ * Waits until no other process holds the LevelDB at `path` (opening it briefly, as LevelDB admits one process per
+ * directory), or throws one clear error at `deadline`. A LevelDB that cannot be opened for another reason is an
+ * error at once.
  */
-async function assertLevelDbFree(path: string): Promise<void> {
+async function waitForLevelDb(path: string, deadline: number): Promise<void> {
   const { ClassicLevel } = require('classic-level') as typeof import('classic-level');
-  const db = new ClassicLevel(path);
-  try {
-    await db.open();
-  } catch (error) {
-    const locked = (error as { code?: string; cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED' || (error as { code?: string }).code === 'LEVEL_LOCKED';
-    throw new JobctlError(
-      'Conflict',
-      locked
-        ? `${path} is in use by another jobctl process (a \`jobctl up\` starting or stopping, or a CLI command such as get --watch or logs -f run while no runtime was up); wait for it to end and try again`
-        : `cannot open the state in ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  } finally {
-    await db.close().catch(() => {});
+  for (let attempt = 1; ; attempt++) {
+    const db = new ClassicLevel(path);
+    try {
+      await db.open();
+      return;
+    } catch (error) {
+      const locked = (error as { code?: string; cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED' || (error as { code?: string }).code === 'LEVEL_LOCKED';
+      if (!locked) throw new JobctlError('Conflict', `cannot open the state in ${path}: ${(error as Error).message}`, { cause: error });
+      if (Date.now() > deadline) throw levelDbInUse(path, error);
+    } finally {
+      await db.close().catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, Math.min(25 * attempt, 250)));
   }
+}
+
+function levelDbInUse(path: string | undefined, cause?: unknown): JobctlError {
+  return new JobctlError(
+    'Conflict',
+    `${path} is in use by another jobctl process (a \`jobctl up\` starting or stopping, or a CLI command such as get --watch or logs -f run while no runtime was up); wait for it to end and try again`,
+    { cause },
+  );
 }
