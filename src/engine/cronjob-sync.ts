@@ -208,7 +208,10 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
     // Kubernetes' AlreadyExists path, decided from what was read instead of from a failed create.
     const controller = existing.metadata.ownerReferences?.find((owner) => owner.controller);
     if (controller?.uid !== cronJob.metadata.uid) return result();
-    status.active.push(referenceTo(existing));
+    // Kubernetes adopts it even when it has finished, and its next sync takes it out again (SawCompletedJob): for a
+    // schedule firing more than once a minute (`@every 1s`, one Job name per minute) that was an event every second
+    // and ACTIVE stuck at 1 (audit D15). A finished Job only marks the slot as processed.
+    if (finishedCondition(existing) === undefined) status.active.push(referenceTo(existing));
   } else {
     const job = jobFromTemplate(cronJob, scheduledMs, now);
     actions.push({ type: 'createJob', job, scheduledTimeMs: scheduledMs });

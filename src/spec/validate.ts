@@ -8,7 +8,7 @@
  * unsupported fields) that yields a cleaned copy holding only supported, well-typed fields; then the semantic rules
  * on that copy. Pure: no I/O, no clock.
  */
-import { validateSchedule } from '../cron/index.ts';
+import { parseSchedule, validateSchedule } from '../cron/index.ts';
 import { applyCronJobDefaults, applyJobDefaults, applyWorkQueueDefaults, type CronJobInput, type JobInput, type WorkQueueInput } from './defaults.ts';
 import {
   duplicate,
@@ -536,6 +536,12 @@ function validateCronJob(cronJob: Obj, report: Reporter): void {
       const value = problem.field === 'spec.timeZone' ? (timeZone ?? '') : schedule;
       report.error(problem.field, cronDetail(problem.message, value));
     }
+    if (problem === undefined && firesMoreThanOncePerMinute(schedule, timeZone)) {
+      report.warn(
+        'spec.schedule',
+        `"${schedule}" fires more than once a minute, but a CronJob's Jobs are named by the minute (<name>-<Unix minutes>, as Kubernetes names them): at most one Job runs per minute`,
+      );
+    }
     // validateSchedule stops at the first problem; Kubernetes checks the zone independently of the schedule.
     if (problem?.field === 'spec.schedule' && timeZone !== undefined) {
       const zoneProblem = validateSchedule('0 * * * *', timeZone);
@@ -554,6 +560,14 @@ function validateCronJob(cronJob: Obj, report: Reporter): void {
   const jobTemplate = sub(spec, 'jobTemplate');
   validateTemplateMeta(sub(jobTemplate, 'metadata'), 'spec.jobTemplate.metadata', report);
   validateJobSpec(sub(jobTemplate, 'spec'), 'spec.jobTemplate.spec', report);
+}
+
+/** Whether two consecutive fire times of a valid schedule are under a minute apart (`@every 10s`). */
+function firesMoreThanOncePerMinute(schedule: string, timeZone: string | undefined): boolean {
+  const parsed = parseSchedule(schedule, timeZone);
+  const first = parsed.next(Date.UTC(2025, 0, 1));
+  const second = first === undefined ? undefined : parsed.next(first);
+  return first !== undefined && second !== undefined && second - first < 60_000;
 }
 
 function validateJob(job: Obj, report: Reporter): void {

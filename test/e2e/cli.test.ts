@@ -178,6 +178,19 @@ describe('jobctl apply', () => {
     expect(names(await h.jobctl('get', 'cronjobs', '-o', 'name'))).toEqual(['cronjob.batch/warned']);
   });
 
+  it('runs @every 1s once a minute, with a warning, no event a second and ACTIVE clearing (audit D15)', async () => {
+    h = await RuntimeHarness.start(START);
+    const path = await manifest('fast', cronJobYaml('fast', { schedule: '@every 1s' }));
+    const applied = await h.jobctl('apply', '-f', path);
+    expect(applied.stderr).toMatch(/^Warning: .*fast\.yaml:6 spec\.schedule: "@every 1s" fires more than once a minute.*at most one Job runs per minute\n$/);
+    await h.advance(75_000);
+    const jobs = names(await h.jobctl('get', 'jobs', '-o', 'name'));
+    expect(jobs).toHaveLength(2); // the minutes 10:00 (from 10:00:31) and 10:01
+    const described = (await h.jobctl('describe', 'cronjob', 'fast')).stdout;
+    expect(described.match(/SawCompletedJob/g)?.length).toBe(2);
+    expect(described).toMatch(/Active Jobs:\s+<none>/);
+  });
+
   it('create -f fails with AlreadyExists the second time', async () => {
     h = await RuntimeHarness.start(START);
     expect(await h.jobctl('create', '-f', 'examples/hello/cronjob.yaml')).toEqual({ code: 0, stdout: 'cronjob.batch/hello created\n', stderr: '' });

@@ -171,10 +171,11 @@ const upstreamCases: SyncCase[] = [
     existingJob: { scheduledAt: topOfTheHour },
     expected: { deletes: [], active: [nameAt(topOfTheHour)], events: ['Warning UnexpectedJob'], requeueAfterMs: 1 * H - 1 * M + delta, statusChanged: true, lastScheduleTime: lst(topOfTheHour), lastSuccessfulTime: prevSucceeded } },
   // Same upstream setup as the row above (jobPresentInCJActiveStatus only matters for a still-active Job); here the
-  // existing Job has already failed, so nothing warns and it is still adopted (its next sync reports SawCompletedJob).
+  // existing Job has already failed, so nothing warns. Upstream adopts it into active and its next sync removes it
+  // (SawCompletedJob); jobctl only marks the slot processed (audit D15: with `@every 1s` that was an event a second).
   { name: 'prev ran but done, is time, job not present in CJ active status, create job failed, A', concurrencyPolicy: 'Allow', schedule: onTheHour, ranPreviously: true, now: justAfterTheHour,
     existingJob: { scheduledAt: topOfTheHour, finished: 'Failed' },
-    expected: { deletes: [], active: [nameAt(topOfTheHour)], events: [], requeueAfterMs: 1 * H - 1 * M + delta, statusChanged: true, lastScheduleTime: lst(topOfTheHour), lastSuccessfulTime: prevSucceeded } },
+    expected: { deletes: [], active: [], events: [], requeueAfterMs: 1 * H - 1 * M + delta, statusChanged: true, lastScheduleTime: lst(topOfTheHour), lastSuccessfulTime: prevSucceeded } },
   { name: 'prev ran but done, is time, F', concurrencyPolicy: 'Forbid', schedule: onTheHour, ranPreviously: true, now: justAfterTheHour,
     expected: { create: nameAt(topOfTheHour), deletes: [], active: [nameAt(topOfTheHour)], events: [], requeueAfterMs: 1 * H - 1 * M + delta, statusChanged: true, lastScheduleTime: lst(topOfTheHour), lastSuccessfulTime: prevSucceeded } },
   { name: 'prev ran but done, is time, R', concurrencyPolicy: 'Replace', schedule: onTheHour, ranPreviously: true, now: justAfterTheHour,

@@ -146,3 +146,34 @@ describe('fields jobctl cannot honour', () => {
     });
   });
 });
+
+describe('a schedule firing more than once a minute (audit D15: @every 1s)', () => {
+  const cronJob = (schedule: string) => `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: fast
+spec:
+  schedule: "${schedule}"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: c, image: busybox, command: ["true"]}]
+          restartPolicy: Never
+`;
+
+  it('is accepted with a warning at its line: Jobs are named by the minute, so at most one runs per minute', () => {
+    expect(loadManifests(cronJob('@every 1s'), 'fast.yaml').warnings).toEqual([
+      {
+        file: 'fast.yaml',
+        line: 6,
+        path: 'spec.schedule',
+        message: '"@every 1s" fires more than once a minute, but a CronJob\'s Jobs are named by the minute (<name>-<Unix minutes>, as Kubernetes names them): at most one Job runs per minute',
+      },
+    ]);
+  });
+
+  it.each(['@every 1m', '* * * * *', '@hourly'])('%s: no warning', (schedule) => {
+    expect(loadManifests(cronJob(schedule), 'fast.yaml').warnings).toEqual([]);
+  });
+});
