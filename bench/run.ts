@@ -25,7 +25,7 @@ import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob, Job, Pod } from '../src/spec/types.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const USAGE = `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] [--cold-starts 15] [--queue-items 10000] [--bulk-jobs 2000] [--bulk-quota 50] [--cost-runs 8]
+const USAGE = `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] [--cold-starts 15] [--queue-items 10000] [--bulk-jobs 2000] [--bulk-quota 50] [--cost-runs 8] [--growth-days 7]
 sections (all by default):
   cron      cron next(): jobctl vs croner
   engine    pure syncCronJob decisions
@@ -38,7 +38,9 @@ sections (all by default):
             (from the synthesized template, with its resync measured), and the control plane of one scheduled run
             measured through the Lambda entry points (--cost-runs runs), per run and per million runs
   bulk      --bulk-jobs trivial Jobs applied and run to completion on the embedded runtime, without and with a
-            ResourceQuota of --bulk-quota pods: Jobs/s created and completed, DynamoDB requests and launches (0 skips it)`;
+            ResourceQuota of --bulk-quota pods: Jobs/s created and completed, DynamoDB requests and launches (0 skips it)
+  growth    one every-minute CronJob for --growth-days simulated days on the embedded runtime (state on disk): db and
+            log bytes at the end of each day (not in the default run: a week takes about 35 minutes)`;
 const { values: args } = parseArgs({
   options: {
     drain: { type: 'string', default: '10000' },
@@ -50,6 +52,7 @@ const { values: args } = parseArgs({
     'bulk-jobs': { type: 'string', default: '2000' },
     'bulk-quota': { type: 'string', default: '50' },
     'cost-runs': { type: 'string', default: '8' },
+    'growth-days': { type: 'string', default: '7' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -247,3 +250,4 @@ if (wanted('aws')) await (await import('./aws.ts')).benchAws({ runs: Number(args
 if (wanted('queue')) await (await import('./queue.ts')).benchQueue({ items: Number(args['queue-items']), workers: [1, 2, 8] });
 if (wanted('cost')) await (await import('./cost.ts')).benchCost({ runs: Number(args['cost-runs']) });
 if (wanted('bulk') && Number(args['bulk-jobs']) > 0) await (await import('./bulk.ts')).benchBulk({ jobs: Number(args['bulk-jobs']), quota: Number(args['bulk-quota']) });
+if (only?.includes('growth')) await (await import('./growth.ts')).benchGrowth({ days: Number(args['growth-days']) });

@@ -9,6 +9,7 @@
  */
 import { JobctlError } from '../errors.ts';
 import type { Connection } from '../ports/connection.ts';
+import type { LogSink } from '../ports/log-sink.ts';
 import type { Pod } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
 import type { Sleep } from '../worker/work-queue-client.ts';
@@ -27,6 +28,29 @@ const FOLLOW_POLL_MS = 500;
 
 /** What `logs` needs from a connection. */
 export type LogsConnection = Pick<Connection, 'store' | 'logs' | 'logsSettleMs'>;
+
+/** Longest partial line held back for a whole line; a longer line is written in pieces (memory stays bounded). */
+const MAX_HELD_LINE_CHARS = 64 * 1024;
+
+/**
+ * A {@link LogSink} that also reads by position, chunk by chunk (the local `FileLogSink`): `logs` then never holds a
+ * whole log in memory (`--tail` reads backwards from the end; `-f` resumes where the first read ended). Positions are
+ * the sink's own opaque offsets. A sink without these methods (CloudWatch Logs) is read whole through `read`.
+ */
+export interface PositionedLogSink extends LogSink {
+  /** Streams the log from position `from` to its current end in chunks; returns the position to continue from. */
+  readRange(pod: Pod, from: number, onChunk: (text: string) => void): Promise<number>;
+  /** The position where the last `lines` lines start (-1: the beginning), found without reading the whole log. */
+  tailStart(pod: Pod, lines: number): Promise<number>;
+  /** {@link LogSink.follow} from position `from` instead of the beginning. */
+  follow(pod: Pod, onChunk: (text: string) => void, signal: AbortSignal, from?: number): Promise<void>;
+}
+
+/** Whether `sink` reads by position ({@link PositionedLogSink}). */
+export function isPositionedLogSink(sink: LogSink): sink is PositionedLogSink {
+  const candidate = sink as Partial<PositionedLogSink>;
+  return typeof candidate.readRange === 'function' && typeof candidate.tailStart === 'function';
+}
 
 /** `logs` flags that apply to every form (`POD`, `job/NAME`, `-l SELECTOR`). */
 export interface PodLogsOptions {
@@ -97,21 +121,33 @@ export async function printPodLogs(c: LogsConnection, pods: readonly Pod[], opti
   if (!options.follow) {
     for (const pod of pods) {
       const out = new LineWriter(prefixFor(pod, options.prefix), deps.io);
-      out.write(tailLines(await c.logs.read(pod), tail));
+      await printSoFar(c.logs, pod, tail, out);
       out.end();
     }
     return;
   }
   // Each pod's output so far first, in order, then every pod streamed at once.
-  const started: { pod: Pod; out: LineWriter; printedChars: number }[] = [];
+  const started: { pod: Pod; out: LineWriter; resume: Resume }[] = [];
   for (const pod of pods) {
     const out = new LineWriter(prefixFor(pod, options.prefix), deps.io);
-    const initial = await c.logs.read(pod);
-    out.write(tailLines(initial, tail));
-    started.push({ pod, out, printedChars: initial.length });
+    started.push({ pod, out, resume: await printSoFar(c.logs, pod, tail, out) });
   }
   const sleep = deps.sleep ?? realSleep;
-  await Promise.all(started.map((s) => followPod(c, s.pod, s.out, s.printedChars, sleep, deps.signal)));
+  await Promise.all(started.map((s) => followPod(c, s.pod, s.out, s.resume, sleep, deps.signal)));
+}
+
+/** Where `-f` goes on after the output so far: a position of a {@link PositionedLogSink}, or characters to skip. */
+type Resume = { position: number } | { skipChars: number };
+
+/**
+ * Prints the pod's last `tail` lines (-1: all) through `out`. A {@link PositionedLogSink} is streamed chunk by chunk
+ * from where those lines start; another sink is read whole. Returns where following resumes.
+ */
+async function printSoFar(logs: LogSink, pod: Pod, tail: number, out: LineWriter): Promise<Resume> {
+  if (isPositionedLogSink(logs)) return { position: await logs.readRange(pod, await logs.tailStart(pod, tail), (text) => out.write(text)) };
+  const initial = await logs.read(pod);
+  out.write(tailLines(initial, tail));
+  return { skipChars: initial.length };
 }
 
 /**
@@ -151,18 +187,25 @@ export function tailLines(text: string, lines: number): string {
   return text.split(/(?<=\n)/).slice(-lines).join('');
 }
 
-/** Streams one pod's output after its first `skipChars` characters, until the pod has ended and its last lines arrived. */
-async function followPod(c: LogsConnection, pod: Pod, out: LineWriter, skipChars: number, sleep: Sleep, signal: AbortSignal | undefined): Promise<void> {
+/** Streams one pod's output from `resume` on, until the pod has ended and its last lines arrived. */
+async function followPod(c: LogsConnection, pod: Pod, out: LineWriter, resume: Resume, sleep: Sleep, signal: AbortSignal | undefined): Promise<void> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   signal?.addEventListener('abort', stop, { once: true });
-  let seen = 0;
-  // LogSink.follow starts from the beginning: what the first read printed is skipped.
-  const following = c.logs.follow(pod, (chunk) => {
-    const fresh = chunk.slice(Math.max(0, skipChars - seen));
-    seen += chunk.length;
-    if (fresh) out.write(fresh);
-  }, controller.signal);
+  let following: Promise<void>;
+  const logs = c.logs;
+  if ('position' in resume && isPositionedLogSink(logs)) {
+    following = logs.follow(pod, (chunk) => out.write(chunk), controller.signal, resume.position);
+  } else {
+    const skipChars = 'skipChars' in resume ? resume.skipChars : 0;
+    let seen = 0;
+    // LogSink.follow starts from the beginning: what the first read printed is skipped.
+    following = logs.follow(pod, (chunk) => {
+      const fresh = chunk.slice(Math.max(0, skipChars - seen));
+      seen += chunk.length;
+      if (fresh) out.write(fresh);
+    }, controller.signal);
+  }
   const job = { namespace: pod.metadata.namespace, name: pod.metadata.labels?.[wellKnown.jobName] ?? '' };
   try {
     while (!controller.signal.aborted) {
@@ -190,10 +233,13 @@ function prefixFor(pod: Pod, isPrefixed: boolean | undefined): string {
 
 /**
  * DefaultConsumeRequest + prefixingWriter: writes whole lines (each with the prefix, empty lines too) and holds a
- * partial line until its newline or the end of the stream, so streams followed together never split a line.
+ * partial line until its newline or the end of the stream, so streams followed together never split a line. A line
+ * longer than {@link MAX_HELD_LINE_CHARS} is written in pieces (the prefix only before its first), so a log without
+ * newlines never accumulates in memory.
  */
 class LineWriter {
   private partial = '';
+  private atLineStart = true;
 
   constructor(
     private readonly prefix: string,
@@ -205,6 +251,10 @@ class LineWriter {
     const end = all.lastIndexOf('\n') + 1;
     this.partial = all.slice(end);
     if (end > 0) this.emit(all.slice(0, end));
+    if (this.partial.length > MAX_HELD_LINE_CHARS) {
+      this.emit(this.partial);
+      this.partial = '';
+    }
   }
 
   /** The stream ended: a last line without a newline is written as it is. */
@@ -214,7 +264,10 @@ class LineWriter {
   }
 
   private emit(text: string): void {
-    this.io.stdout(this.prefix ? text.split(/(?<=\n)/).map((line) => this.prefix + line).join('') : text);
+    // Each newline that another character follows starts a prefixed line (`$` escaped: replace's pattern syntax).
+    const prefixed = this.prefix ? (this.atLineStart ? this.prefix : '') + text.replace(/\n(?=[\s\S])/g, `\n${this.prefix.replaceAll('$', '$$$$')}`) : text;
+    this.atLineStart = text.endsWith('\n');
+    this.io.stdout(prefixed);
   }
 }
 

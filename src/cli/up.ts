@@ -1,3 +1,4 @@
+import { DatabaseFailure, diskFullFailure, isDiskFull } from '../local/database-watch.ts';
 import { LocalRuntime } from '../local/runtime.ts';
 import type { CliIo } from './io.ts';
 
@@ -13,7 +14,10 @@ export async function runUp(options: { io: CliIo; stateDir: string; cwd: string;
     cwd: options.cwd,
     log: (line) => io.stdout(`${stamp()} ${line}\n`),
   });
-  const info = await runtime.start();
+  // A full disk at start (runtime.json, the db's first write) says so in one line, as one while running does.
+  const info = await runtime.start().catch(async (error: unknown) => {
+    throw isDiskFull(error) && !(error instanceof DatabaseFailure) ? await diskFullFailure(error, options.stateDir) : error;
+  });
   const cronJobs = await runtime.store.list('CronJob', 'default');
   const quotas = await runtime.quotas.list('default');
   const cap = quotas.length === 0 ? 'no limit' : `at most ${Math.min(...quotas.map((q) => q.hard.pods))} (${quotas.map((q) => `resourcequota/${q.name}`).join(', ')}; apply a ResourceQuota of your own to change it)`;
@@ -28,13 +32,16 @@ export async function runUp(options: { io: CliIo; stateDir: string; cwd: string;
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const done = () => resolve();
+  const failure = await new Promise<Error | undefined>((resolve) => {
+    const done = () => resolve(undefined);
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
     options.signal?.addEventListener('abort', done, { once: true });
+    void runtime.failed.then(resolve);
   });
   io.stdout(`${stamp()} stopping: ending running tasks and closing state…\n`);
   await runtime.stop();
   io.stdout(`${stamp()} stopped\n`);
+  // The database died or the disk is full: the CLI prints the one line (`error: …`) and exits 1.
+  if (failure) throw failure;
 }

@@ -44,7 +44,14 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
   await securePrivateDir(stateDir);
   const host = usable ? undefined : await startDynalite({ path: join(stateDir, 'db') });
   const client = runtime ? localDynamoClient(runtime.dynamodbEndpoint, runtime.dynamodbCredentials!) : localDynamoClient(host!.endpoint, host!.credentials);
-  if (host) await ensureStateTable(client, STATE_TABLE_NAME);
+  if (host) {
+    // The database thread of this command died (a full disk): one line, not a hang on refused connections.
+    void host.failed.then((failure) => {
+      process.stderr.write(`error: ${failure.message}\n`);
+      process.exit(1);
+    });
+    await ensureStateTable(client, STATE_TABLE_NAME);
+  }
   const logs = new FileLogSink(join(stateDir, 'logs'));
   return {
     store: new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { JobctlError } from '../errors.ts';
+import { describeDatabaseFailure, watchDatabaseWorker, type DatabaseFailure } from './database-watch.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -16,6 +17,8 @@ export interface DynaliteHost {
   endpoint: string;
   /** Generated at start: the endpoint refuses any request not signed with them (endpoint-guard.mjs). */
   credentials: LocalDynamoCredentials;
+  /** Resolves if the database thread dies without being asked to close (a full disk: audit D3b); else never. */
+  failed: Promise<DatabaseFailure>;
   close(): Promise<void>;
 }
 
@@ -58,11 +61,14 @@ async function startWorker(options: { path?: string; port?: number }): Promise<D
     void exit.then(() => reject(new Error('dynalite: the DynamoDB worker exited before it was ready')));
     worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`dynalite: ${m.error}`))));
   });
+  const watch = watchDatabaseWorker(worker, { dbPath: options.path });
   return {
     endpoint: `http://127.0.0.1:${port}`,
     credentials,
+    failed: watch.failed,
     // A graceful close lets LevelDB flush; terminate() would not. A worker that already died is simply done.
     close: async () => {
+      watch.expectExit();
       if (!exited) worker.postMessage('close');
       await exit;
     },
@@ -101,7 +107,7 @@ async function waitForLevelDb(path: string, deadline: number): Promise<void> {
       return;
     } catch (error) {
       const locked = (error as { code?: string; cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED' || (error as { code?: string }).code === 'LEVEL_LOCKED';
-      if (!locked) throw new JobctlError('Conflict', `cannot open the state in ${path}: ${(error as Error).message}`, { cause: error });
+      if (!locked) throw await describeDatabaseFailure(error, { dbPath: path, when: 'open' });
       if (Date.now() > deadline) throw levelDbInUse(path, error);
     } finally {
       await db.close().catch(() => {});

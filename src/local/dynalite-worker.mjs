@@ -13,6 +13,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MAX_DYNAMODB_BODY_BYTES, readBody, refusal, sigV4Problem } from './endpoint-guard.mjs';
+import { closeLevelIteratorsOnStreamEnd } from './level-iterators.mjs';
+
+// Before dynalite opens its first iterator: every Query and Scan would leave one open (audit D3a).
+closeLevelIteratorsOnStreamEnd();
 
 const dynalite = createRequire(import.meta.url)('dynalite');
 const inner = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(workerData.path ? { path: workerData.path } : {}) });

@@ -27,6 +27,9 @@ import { ProcessTaskLauncher } from './process-task-launcher.ts';
 import { claimRuntimeFile, releaseRuntimeFile, securePrivateDir, STATE_TABLE_NAME, type RuntimeInfo } from './state-dir.ts';
 import { hasBearer, readBody, refusal } from './endpoint-guard.mjs';
 import { KeyedWorkQueue } from './work-queue.ts';
+import { diskFullFailure, isDiskFull, type DatabaseFailure } from './database-watch.ts';
+import { ExpirySweeper } from './expiry-sweeper.ts';
+import { LogRotator, logRotationFromEnv, type LogRotatorOptions } from './log-rotation.ts';
 
 export interface LocalRuntimeOptions {
   /** Where state, logs and the runtime file live. @default `$JOBCTL_STATE_DIR` or `.jobctl` in the working directory */
@@ -52,6 +55,10 @@ export interface LocalRuntimeOptions {
    * false: no default. @default {@link defaultTaskCap}()
    */
   defaultTaskCap?: number | false;
+  /** Caps on per-pod log files. @default the kubelet's (10 MiB, 5 files), or JOBCTL_LOG_MAX_SIZE / JOBCTL_LOG_MAX_FILES */
+  logRotation?: LogRotatorOptions;
+  /** How often expired events are deleted, on the runtime's clock. @default 10 minutes */
+  sweepIntervalMs?: number;
 }
 
 /** The ResourceQuota the local runtime keeps in a namespace that has none of its own (audit D11). */
@@ -94,6 +101,12 @@ export class LocalRuntime {
   private readonly podEventChains = new Map<string, Promise<void>>();
   private pendingPodEvents = 0;
   private stopped = false;
+  private sweeper?: ExpirySweeper;
+  private rotator?: LogRotator;
+  private failure?: DatabaseFailure;
+  private reportFailure!: (failure: DatabaseFailure) => void;
+  /** Resolves when the runtime stopped itself: its database died or the disk is full (one line for the operator). */
+  readonly failed = new Promise<DatabaseFailure>((resolve) => (this.reportFailure = resolve));
   info?: RuntimeInfo;
 
   constructor(private readonly options: LocalRuntimeOptions) {
@@ -107,7 +120,9 @@ export class LocalRuntime {
     await claimRuntimeFile(this.stateDir);
     try {
       this.dynalite = await startDynalite(this.options.inMemory ? {} : { path: join(this.stateDir, 'db') });
+      void this.dynalite.failed.then((failure) => this.fail(failure));
       const client = localDynamoClient(this.dynalite.endpoint, this.dynalite.credentials);
+      this.sweeper = new ExpirySweeper({ client, tableName: STATE_TABLE_NAME, clock: this.clock, intervalMs: this.options.sweepIntervalMs, log });
       this.options.observeDynamoClient?.(client);
       await ensureStateTable(client, STATE_TABLE_NAME);
       this.store = withEventLog(
@@ -117,6 +132,7 @@ export class LocalRuntime {
       this.queues = new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.quotas = new DynamoDbResourceQuotas({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.logs = new FileLogSink(join(this.stateDir, 'logs'));
+      this.rotator = new LogRotator(this.logs, { ...logRotationFromEnv(), ...this.options.logRotation, log });
       this.launcher = new ProcessTaskLauncher({
         logs: this.logs,
         pidDir: join(this.stateDir, 'pids'),
@@ -142,9 +158,11 @@ export class LocalRuntime {
       };
       this.cronJobs = new CronJobController(deps);
       this.jobs = new JobController(deps);
-      this.queue = new KeyedWorkQueue<QueueItem>(this.clock, (key, item) => this.process(key, item), this.options.workers ?? 8, (key, error) =>
-        log(`sync ${key} failed: ${(error as Error).message}`),
-      );
+      this.queue = new KeyedWorkQueue<QueueItem>(this.clock, (key, item) => this.process(key, item), this.options.workers ?? 8, (key, error) => {
+        if (this.failure) return; // the one message is the failure's
+        if (isDiskFull(error)) return void diskFullFailure(error, this.stateDir).then((failure) => this.fail(failure));
+        log(`sync ${key} failed: ${(error as Error).message}`);
+      });
       const controlToken = randomBytes(32).toString('base64url');
       const controlUrl = this.options.serveControl === false ? undefined : await this.serveControl(controlToken);
       this.info = {
@@ -170,6 +188,8 @@ export class LocalRuntime {
       // The default cap exists before the first Job sync, and is counted, so no Job is denied while it is new.
       if (await this.ensureDefaultQuota('default')) await this.jobs.quota.reconcile('default', { scanPods: true });
       await this.resync();
+      this.sweeper.start();
+      this.rotator.start();
       return this.info;
     } catch (error) {
       await this.stop();
@@ -211,6 +231,7 @@ export class LocalRuntime {
     for (;;) {
       await this.queue.whenIdle();
       await Promise.all(this.podEventChains.values());
+      await this.sweeper?.idle();
       await new Promise((r) => setTimeout(r, 5));
       // Tasks asked to stop are always waited for: their exit is part of what the stop decided.
       const tasksBusy = options.tasks === false ? this.launcher.stoppingCount > 0 : this.launcher.runningCount > 0;
@@ -224,7 +245,11 @@ export class LocalRuntime {
     this.stopped = true;
     this.cancelResync?.();
     this.queue?.close();
-    await this.queue?.whenIdle();
+    // A dead database fails every sync at once or after the SDK's retries: not worth waiting for.
+    if (!this.failure) await this.queue?.whenIdle();
+    const sweeping = this.sweeper?.stop();
+    if (!this.failure) await sweeping;
+    await this.rotator?.stop();
     if (this.launcher) {
       await this.launcher.stopAll('RuntimeStopped');
       await Promise.all(this.podEventChains.values());
@@ -254,6 +279,13 @@ export class LocalRuntime {
       this.enqueue(item, this.clock.now() + Math.min(5 * 2 ** (failures - 1), 1_000_000));
       throw error;
     }
+  }
+
+  /** Stops the runtime after its database died or the disk filled: once, with the failure for `failed`. */
+  private fail(failure: DatabaseFailure): void {
+    if (this.failure || this.stopped) return;
+    this.failure = failure;
+    this.reportFailure(failure);
   }
 
   /**
@@ -288,6 +320,7 @@ export class LocalRuntime {
         try {
           return await apply();
         } catch (error) {
+          if (this.failure) throw error; // nothing can be recorded any more; the next start adopts the task
           this.options.log?.(`recording task ${key} failed (attempt ${attempt}): ${(error as Error).message}`);
           if (this.stopped && attempt >= 3) throw error;
           await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 10_000)));
