@@ -10,42 +10,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/jobctl-kill-XXXXXX")
 cd "$dir"
 export JOBCTL_STATE_DIR="$dir/.jobctl"
 J() { node "$repo/bin/jobctl.mjs" "$@"; }
-cat > all.yaml <<'YAML'
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: every-minute}
-spec:
-  schedule: "*/1 * * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: Never
-          containers: [{name: c, image: busybox, command: ["sh", "-c", "sleep 20; echo \"$HOSTNAME\" >> cron.ledger"]}]
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: par5}
-spec:
-  parallelism: 5
-  completions: 40
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: c, image: busybox, command: ["sh", "-c", "sleep 8; echo \"$HOSTNAME\" >> par.ledger"]}]
----
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: wq
-  annotations: {jobctl.dev/work-queue: items}
-spec:
-  parallelism: 3
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: c, image: busybox, command: ["sh", "-c", "read item; sleep 2; echo \"$HOSTNAME $item\" >> queue.ledger"]}]
-YAML
+cp "$repo/test/fixtures/crash/workload.yaml" all.yaml
 seq -f 'item-%g' 1 50 > items.txt
 J queue create items >/dev/null
 J queue push items --file items.txt >/dev/null

@@ -11,7 +11,7 @@ import { isDns1123Label, isDns1123Subdomain } from '../spec/field-errors.ts';
 import { expandVars } from '../engine/expand-vars.ts';
 import { workItemBodyOf } from '../engine/work-queue-binding.ts';
 import type { FileLogSink } from './file-log-sink.ts';
-import { ORIGINAL_UMASK } from './state-dir.ts';
+import { isAlive, ORIGINAL_UMASK } from './state-dir.ts';
 import {
   claimTaskRecord,
   findTaskPid,
@@ -387,15 +387,6 @@ function isSupervisor(pid: number, base: string): boolean {
     return process.platform !== 'linux';
   }
   return cmdline.includes('jobctl-task') && cmdline.includes(base);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Signals a task's whole process group; false when it no longer exists. */

@@ -51,7 +51,8 @@ export function resolveStateDir(env: NodeJS.ProcessEnv = process.env, cwd = proc
 
 const runtimeFile = (stateDir: string) => join(stateDir, 'runtime.json');
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (one of another user counts: EPERM). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

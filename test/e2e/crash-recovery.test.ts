@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,42 +19,11 @@ const KILLS = Number(process.env.JOBCTL_CRASH_KILLS ?? 20);
 const START = Math.floor(Date.now() / 60_000) * 60_000;
 const CHILD = join(import.meta.dirname, '..', 'helpers', 'runtime-child.ts');
 
-const manifests = `
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: every-minute}
-spec:
-  schedule: "*/1 * * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: Never
-          containers: [{name: c, image: busybox, command: ["sh", "-c", "sleep 0.3; echo \\"$HOSTNAME\\" >> cron.ledger"]}]
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: par5}
-spec:
-  parallelism: 5
-  completions: 40
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: c, image: busybox, command: ["sh", "-c", "sleep 0.4; echo \\"$HOSTNAME\\" >> par.ledger"]}]
----
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: wq
-  annotations: {jobctl.dev/work-queue: items}
-spec:
-  parallelism: 3
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{name: c, image: busybox, command: ["sh", "-c", "read item; sleep 0.2; echo \\"$HOSTNAME $item\\" >> queue.ledger"]}]
-`;
+/** The workload scripts/kill-runtime.sh runs too, with its sleeps cut to fractions of a second. */
+const manifests = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'crash', 'workload.yaml'), 'utf8')
+  .replace('sleep 20;', 'sleep 0.3;')
+  .replace('sleep 8;', 'sleep 0.4;')
+  .replace('sleep 2;', 'sleep 0.2;');
 
 interface JobReport {
   name: string;
