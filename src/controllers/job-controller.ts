@@ -184,8 +184,8 @@ export class JobController {
   }
 
   /** The kubelet's report that a task started: Pending → Running. */
-  async recordTaskStart(task: TaskRef, startedAtMs: number): Promise<void> {
-    await this.updatePod(task, (pod) => applyTaskStart(pod, startedAtMs));
+  async recordTaskStart(task: TaskRef, startedAtMs: number, attempt?: number): Promise<void> {
+    await this.updatePod(task, (pod) => applyTaskStart(pod, startedAtMs, attempt));
   }
 
   /** The kubelet's report that a task exited; then the Job is synced to count it. */

@@ -1,5 +1,5 @@
 import { ConflictError, JobctlError, NotFoundError } from '../errors.ts';
-import { isPodFinished } from '../engine/task-exit.ts';
+import { isDisrupted, isPodFinished } from '../engine/task-exit.ts';
 import { boundQueueOf, effectiveCompletions, withWorkItem, workItemAnnotations, workQueueCompletionsAnnotation, type WorkQueueView } from '../engine/work-queue-binding.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 import type { Job, Pod } from '../spec/types.ts';
@@ -94,7 +94,9 @@ export class WorkItems {
     const succeeded = pod.status.phase === 'Succeeded';
     // complete/release answer false when the lease was lost (it ran out and another pod has the item): nothing to do.
     if (succeeded) await this.queues.complete(queue, lease);
-    else await this.queues.release(queue, lease);
+    // A pod that ended with its "node" (a runtime that stopped or crashed) did not fail on the item: the receive is
+    // not counted, or a few restarts of jobctl up would dead-letter an item no task ever failed on.
+    else await this.queues.release(queue, lease, { uncounted: isDisrupted(pod) });
     await this.annotate(pod, { [workItemAnnotations.settled]: succeeded ? 'done' : 'released' });
   }
 

@@ -34,11 +34,13 @@ export function applyStopRequest(pod: Pod, reason: string, message?: string): Po
 
 /**
  * Kubelet's part: the task started. Pending → Running, `status.startTime` on the first start only, each container
- * `running`. After an in-place restart (OnFailure) the restart count and `lastState` are kept. A finished pod is
- * returned unchanged (a late event).
+ * `running`. After an in-place restart (OnFailure) the restart count and `lastState` are kept. A finished pod, or a
+ * report about another attempt than the pod's current one (`attempt`, its restart count), is returned unchanged (a
+ * late event: a runtime that restarts can find the record of an attempt whose exit is stored already).
  */
-export function applyTaskStart(pod: Pod, startedAtMs: number): Pod {
+export function applyTaskStart(pod: Pod, startedAtMs: number, attempt?: number): Pod {
   if (isPodFinished(pod)) return pod;
+  if (attempt !== undefined && attempt !== (pod.status.containerStatuses?.[0]?.restartCount ?? 0)) return pod;
   const startedAt = toRfc3339(startedAtMs);
   const previous = new Map((pod.status.containerStatuses ?? []).map((cs) => [cs.name, cs]));
   const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c) => {

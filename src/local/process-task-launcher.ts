@@ -11,16 +11,21 @@ import { isDns1123Label, isDns1123Subdomain } from '../spec/field-errors.ts';
 import { expandVars } from '../engine/expand-vars.ts';
 import { workItemBodyOf } from '../engine/work-queue-binding.ts';
 import type { FileLogSink } from './file-log-sink.ts';
-import { isAlive, ORIGINAL_UMASK } from './state-dir.ts';
+import { ORIGINAL_UMASK } from './state-dir.ts';
 import {
   claimTaskRecord,
+  findSupervisor,
   findTaskPid,
   forgetTaskRecord,
+  isSupervisor,
   listTaskRecords,
   readTaskExit,
+  readTaskStop,
   SUPERVISOR_SCRIPT,
   taskRecordBase,
+  writeTaskPid,
   writeTaskStdin,
+  writeTaskStop,
   type TaskRecord,
 } from './task-records.ts';
 
@@ -32,17 +37,19 @@ const ADOPTED_POLL_MS = 200;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Exit code of a process killed with SIGKILL, as a shell and the kubelet report it. */
 const KILLED_EXIT_CODE = 137;
+/** Exit code of a process ended by SIGTERM. */
+const TERMINATED_EXIT_CODE = 143;
 
 interface RunningTask {
   ref: TaskRef;
   attempt: number;
   /** The supervisor's pid: it leads the task's process group. */
   pid: number;
-  /** Set for a task this process spawned; an adopted one is polled instead. */
-  child?: ChildProcess;
   stopReason?: string;
   disruption?: TaskExit['disruption'];
   killTimer?: NodeJS.Timeout;
+  /** SIGKILL was sent (the grace period ran out). */
+  killed?: boolean;
   /** Resolves when the task's exit has been reported. */
   ended: Promise<void>;
 }
@@ -59,6 +66,8 @@ export interface AdoptedTasks {
   neverStarted: number;
   /** Tasks of an older jobctl (pid files only): stopped, as that version did at start. */
   legacyStopped: number;
+  /** `<namespace>/<pod>` of every pod a record was found for: its task is accounted for (watched or reported). */
+  pods: Set<string>;
 }
 
 export interface ProcessTaskLauncherOptions {
@@ -172,39 +181,71 @@ export class ProcessTaskLauncher implements TaskLauncher {
     const record: TaskRecord = { ...ref, attempt, launchedAtMs: this.options.clock.now() };
     // Another runtime (or this one before a crash) launched this attempt already: its record says how it went.
     if (!claimTaskRecord(this.options.pidDir, record)) return;
-    const base = taskRecordBase(this.options.pidDir, ref.namespace, ref.podName, attempt);
+    let child: ChildProcess;
+    try {
+      child = await this.spawnSupervisor(record, pod, executable!, argv, cwd, env, logPath);
+    } catch (error) {
+      // Nothing ran: the claim goes, and the launch may be tried again unless it can never succeed.
+      forgetTaskRecord(this.options.pidDir, record);
+      if (error instanceof TaskLaunchError && !error.retryable) throw error;
+      this.launched.delete(attemptKey);
+      if (isResourceShortage(error)) throw new TaskLaunchError(`cannot start ${JSON.stringify(argv[0])} now: ${(error as Error).message}`, { retryable: true });
+      throw error;
+    }
+    const startedAtMs = this.options.clock.now();
+    this.options.events?.started(ref, startedAtMs, attempt);
+    this.watch({ ref, attempt, pid: child.pid! }, startedAtMs, child);
+  }
+
+  /**
+   * Spawns the attempt's supervisor and records its pid. Throws a non-retryable `TaskLaunchError` when the command
+   * cannot start (Node refuses a NUL byte before forking; the kernel E2BIG), and the error itself for what may pass
+   * (EAGAIN, EMFILE, ENOSPC while writing the records).
+   */
+  private async spawnSupervisor(record: TaskRecord, pod: Pod, executable: string, argv: string[], cwd: string, env: Map<string, string>, logPath: string): Promise<ChildProcess> {
+    const base = taskRecordBase(this.options.pidDir, record.namespace, record.podName, record.attempt);
     const itemBody = workItemBodyOf(pod);
+    const cannotStart = (error: unknown): never => {
+      const message = `cannot start ${JSON.stringify(argv[0])}: ${(error as Error).message}`;
+      if (isResourceShortage(error)) throw error;
+      writeFileSync(logPath, `jobctl: ${message}\n`, { flag: 'a' });
+      throw new TaskLaunchError(message, { retryable: false });
+    };
     let child: ChildProcess;
     const logFd = openSync(logPath, 'a');
-    // A work item (the coarse work-queue pattern) arrives on stdin, as the seed's wrapper hands it to worker.py; from
-    // a file, so a runtime that dies while handing it over cannot leave the task a truncated item.
-    const stdinFd = itemBody === undefined ? undefined : openSync(writeTaskStdin(this.options.pidDir, record, itemBody.endsWith('\n') ? itemBody : `${itemBody}\n`), 'r');
+    let stdinFd: number | undefined;
     try {
+      // A work item (the coarse work-queue pattern) arrives on stdin, as the seed's wrapper hands it to worker.py; from
+      // a file, so a runtime that dies while handing it over cannot leave the task a truncated item.
+      stdinFd = itemBody === undefined ? undefined : openSync(writeTaskStdin(this.options.pidDir, record, itemBody.endsWith('\n') ? itemBody : `${itemBody}\n`), 'r');
       const umask = (this.options.taskUmask ?? ORIGINAL_UMASK).toString(8).padStart(4, '0');
-      // argv[0] is passed resolved, so the shell runs that file and never a builtin of the same name (`echo`).
-      child = spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, 'jobctl-task', umask, base, executable!, ...argv.slice(1)], {
-        cwd,
-        env: Object.fromEntries(env),
-        stdio: [stdinFd ?? 'ignore', logFd, logFd],
-        detached: true,
-      });
-    } catch (error) {
-      // Node refuses some arguments before forking: a NUL byte (ERR_INVALID_ARG_VALUE), E2BIG from the kernel.
-      forgetTaskRecord(this.options.pidDir, record);
-      return cannotStart(`cannot start ${JSON.stringify(argv[0])}: ${(error as Error).message}`);
+      try {
+        // argv[0] is passed resolved, so the shell runs that file and never a builtin of the same name (`echo`).
+        child = spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, 'jobctl-task', umask, base, executable, ...argv.slice(1)], {
+          cwd,
+          env: Object.fromEntries(env),
+          stdio: [stdinFd ?? 'ignore', logFd, logFd],
+          detached: true,
+        });
+      } catch (error) {
+        return cannotStart(error);
+      }
     } finally {
       closeSync(logFd);
       if (stdinFd !== undefined) closeSync(stdinFd);
     }
     if (child.pid === undefined) {
       // The fork itself failed (E2BIG, EAGAIN): the error event follows; nothing ran.
-      const error = await new Promise<Error>((r) => child.once('error', r));
-      forgetTaskRecord(this.options.pidDir, record);
-      return cannotStart(`cannot start ${JSON.stringify(argv[0])}: ${error.message}`);
+      return cannotStart(await new Promise<Error>((r) => child.once('error', r)));
     }
-    const startedAtMs = this.options.clock.now();
-    this.options.events?.started(ref, startedAtMs);
-    this.watch({ ref, attempt, pid: child.pid, child }, startedAtMs);
+    try {
+      writeTaskPid(this.options.pidDir, record, child.pid);
+    } catch (error) {
+      // It runs, but a later runtime could not find it: better stopped now than run twice.
+      signalGroup(child.pid, 'SIGKILL');
+      throw error;
+    }
+    return child;
   }
 
   async stop(pod: Pod, reason: string): Promise<boolean> {
@@ -212,9 +253,7 @@ export class ProcessTaskLauncher implements TaskLauncher {
     const graceMs = (pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
     const task = this.running.get(`${ref.namespace}/${ref.podName}`);
     if (task) {
-      task.stopReason ??= reason;
-      signalGroup(task.pid, 'SIGTERM');
-      task.killTimer ??= setTimeout(() => signalGroup(task.pid, 'SIGKILL'), graceMs).unref();
+      this.stopTask(task, reason, graceMs);
       return true;
     }
     if (!isPathSafe(ref.namespace, ref.podName)) return false;
@@ -232,14 +271,31 @@ export class ProcessTaskLauncher implements TaskLauncher {
   async stopAll(reason: string, graceMs = 5_000): Promise<void> {
     const tasks = [...this.running.values()];
     for (const task of tasks) {
-      if (task.stopReason === undefined) {
-        task.stopReason = reason;
-        task.disruption = { reason: 'TerminationByKubelet', message: `jobctl: the local runtime stopped (${reason})` };
-      }
-      signalGroup(task.pid, 'SIGTERM');
-      task.killTimer ??= setTimeout(() => signalGroup(task.pid, 'SIGKILL'), graceMs).unref();
+      this.stopTask(task, reason, graceMs, { reason: 'TerminationByKubelet', message: `jobctl: the local runtime stopped (${reason})` });
     }
     await Promise.all(tasks.map((t) => t.ended));
+  }
+
+  /**
+   * SIGTERM to the task's group, SIGKILL after the grace period. The first stop decides the reason; it is written
+   * beside the record before the signal, so a runtime that dies meanwhile (a second Ctrl-C, kill -9) leaves the next
+   * one the decision: it finishes the stop, and reports the exit with that reason (`disruption`: not charged).
+   */
+  private stopTask(task: RunningTask, reason: string, graceMs: number, disruption?: TaskExit['disruption']): void {
+    if (task.stopReason === undefined) {
+      task.stopReason = reason;
+      task.disruption = disruption;
+      try {
+        writeTaskStop(this.options.pidDir, { ...task.ref, attempt: task.attempt }, { reason, graceMs, ...(disruption === undefined ? {} : { disruption }) });
+      } catch {
+        // The stop still happens; only a crash before the exit would lose its reason.
+      }
+    }
+    signalGroup(task.pid, 'SIGTERM');
+    task.killTimer ??= setTimeout(() => {
+      task.killed = true;
+      signalGroup(task.pid, 'SIGKILL');
+    }, graceMs).unref();
   }
 
   /**
@@ -250,15 +306,20 @@ export class ProcessTaskLauncher implements TaskLauncher {
    * 137). Pods whose task is not in the directory at all are the caller's to settle.
    */
   adopt(): AdoptedTasks {
-    const found: AdoptedTasks = { running: 0, exited: 0, vanished: 0, neverStarted: 0, legacyStopped: 0 };
+    const found: AdoptedTasks = { running: 0, exited: 0, vanished: 0, neverStarted: 0, legacyStopped: 0, pods: new Set() };
     const { records, legacyPids } = listTaskRecords(this.options.pidDir);
     for (const { file, pid } of legacyPids) {
       if (signalGroup(pid, 'SIGKILL')) found.legacyStopped++;
       rmSync(file, { force: true });
     }
-    for (const { record, pid, exit } of records) {
+    for (const state of records) {
+      const { record, exit } = state;
       const ref: TaskRef = { namespace: record.namespace, jobName: record.jobName, podName: record.podName };
       if (!isPathSafe(ref.namespace, ref.podName) || this.running.has(`${ref.namespace}/${ref.podName}`)) continue;
+      const base = taskRecordBase(this.options.pidDir, ref.namespace, ref.podName, record.attempt);
+      // No pid file: the runtime died between the spawn and writing it — or before the spawn. Only the first has a
+      // supervisor among the machine's processes.
+      const pid = state.pid ?? (exit === undefined ? findSupervisor(base) : undefined);
       this.rememberLaunch(`${ref.namespace}/${ref.podName}/${record.attempt}`);
       if (exit === undefined && pid === undefined) {
         forgetTaskRecord(this.options.pidDir, record);
@@ -266,9 +327,13 @@ export class ProcessTaskLauncher implements TaskLauncher {
         found.neverStarted++;
         continue;
       }
-      this.options.events?.started(ref, record.launchedAtMs);
-      if (exit === undefined && isSupervisor(pid!, taskRecordBase(this.options.pidDir, ref.namespace, ref.podName, record.attempt))) {
-        this.watch({ ref, attempt: record.attempt, pid: pid! }, record.launchedAtMs);
+      found.pods.add(`${ref.namespace}/${ref.podName}`);
+      this.options.events?.started(ref, record.launchedAtMs, record.attempt);
+      const stop = readTaskStop(this.options.pidDir, record);
+      if (exit === undefined && isSupervisor(pid!, base)) {
+        const task = this.watch({ ref, attempt: record.attempt, pid: pid! }, record.launchedAtMs);
+        // A stop the previous runtime decided is carried out (it may have died before the signal or the SIGKILL).
+        if (stop) this.stopTask(task, stop.reason, stop.graceMs, stop.disruption);
         found.running++;
         continue;
       }
@@ -276,13 +341,14 @@ export class ProcessTaskLauncher implements TaskLauncher {
       const finishedAtMs = clamp(exit?.atMs ?? this.options.clock.now(), record.launchedAtMs, this.options.clock.now());
       if (exit) found.exited++;
       else found.vanished++;
-      this.report(record, exit ? exitOf(ref, record.attempt, exit.exitCode, finishedAtMs) : lostExit(ref, record.attempt, finishedAtMs));
+      const ended = exit ? exitOf(ref, record.attempt, exit.exitCode, finishedAtMs) : lostExit(ref, record.attempt, finishedAtMs);
+      this.report(record, stop ? withStop(ended, stop.reason, stop.disruption) : ended);
     }
     return found;
   }
 
   /** Follows a running task to its end: a child's exit event, or (adopted) its supervisor's disappearance. */
-  private watch(task: Omit<RunningTask, 'ended'>, startedAtMs: number): void {
+  private watch(task: Omit<RunningTask, 'ended'>, startedAtMs: number, child?: ChildProcess): RunningTask {
     const key = `${task.ref.namespace}/${task.ref.podName}`;
     let finish!: () => void;
     const running: RunningTask = { ...task, ended: new Promise<void>((r) => (finish = r)) };
@@ -299,12 +365,21 @@ export class ProcessTaskLauncher implements TaskLauncher {
       const written = readTaskExit(this.options.pidDir, record);
       const exitCode = written?.exitCode ?? fallbackCode;
       const exit = exitOf(task.ref, task.attempt, exitCode, this.options.clock.now());
-      const stopped = running.stopReason === undefined ? exit : { ...exit, reason: running.stopReason };
-      void this.report(record, running.disruption === undefined ? stopped : { ...stopped, disruption: running.disruption }).finally(finish);
+      void this.report(record, running.stopReason === undefined ? exit : withStop(exit, running.stopReason, running.disruption)).finally(finish);
     };
-    const poll = task.child ? undefined : setInterval(() => !isAlive(task.pid) && end(KILLED_EXIT_CODE), ADOPTED_POLL_MS);
-    task.child?.on('exit', (code, signal) => end(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 9) : 9)));
-    task.child?.on('error', () => end(KILLED_EXIT_CODE));
+    // An adopted supervisor is not our child: its end shows as its exit record, or as its pid no longer being it
+    // (gone, reused, or a zombie nobody reaps).
+    const base = taskRecordBase(this.options.pidDir, task.ref.namespace, task.ref.podName, task.attempt);
+    // Without an exit record the supervisor itself was killed: by the stop's SIGTERM (before its trap was set) or by
+    // SIGKILL — reported with the code a shell gives each.
+    const poll = child
+      ? undefined
+      : setInterval(() => {
+          if (readTaskExit(this.options.pidDir, record) !== undefined || !isSupervisor(task.pid, base)) end(running.stopReason !== undefined && !running.killed ? TERMINATED_EXIT_CODE : KILLED_EXIT_CODE);
+        }, ADOPTED_POLL_MS);
+    child?.on('exit', (code, signal) => end(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 9) : 9)));
+    child?.on('error', () => end(KILLED_EXIT_CODE));
+    return running;
   }
 
   /** Reports an exit, and forgets the attempt's record once the exit is stored (until then it must survive a crash). */
@@ -317,6 +392,15 @@ export class ProcessTaskLauncher implements TaskLauncher {
       // Not stored (the runtime is stopping with its store unreachable): the next runtime reads the record again.
     }
   }
+}
+
+function withStop(exit: TaskExit, reason: string, disruption: TaskExit['disruption']): TaskExit {
+  return { ...exit, reason, ...(disruption === undefined ? {} : { disruption }) };
+}
+
+/** Errors of a machine short of processes, files, memory or disk for a moment: the launch is tried again later. */
+function isResourceShortage(error: unknown): boolean {
+  return ['EAGAIN', 'EMFILE', 'ENFILE', 'ENOMEM', 'ENOSPC'].includes((error as NodeJS.ErrnoException)?.code ?? '');
 }
 
 function exitOf(ref: TaskRef, attempt: number, exitCode: number, finishedAtMs: number): TaskExit {
@@ -372,21 +456,6 @@ function findExecutable(name: string, path: string, cwd: string): string | undef
       return false;
     }
   });
-}
-
-/**
- * Whether `pid` is still the supervisor of the attempt at `base`: on Linux its command line names the attempt's files
- * (a pid reused by another process does not); where there is no `/proc`, that it is alive.
- */
-function isSupervisor(pid: number, base: string): boolean {
-  if (!isAlive(pid)) return false;
-  let cmdline: string[];
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-  } catch {
-    return process.platform !== 'linux';
-  }
-  return cmdline.includes('jobctl-task') && cmdline.includes(base);
 }
 
 /** Signals a task's whole process group; false when it no longer exists. */

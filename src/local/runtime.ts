@@ -14,7 +14,7 @@ import { JobController } from '../controllers/job-controller.ts';
 import { isOnlyWaitingForQuota } from '../controllers/pod-quota.ts';
 import type { Change, ControllerDeps } from '../controllers/deps.ts';
 import { isJobFinished } from '../engine/object-meta.ts';
-import { isPodFinished } from '../engine/task-exit.ts';
+import { isPodFinished, isStopRequested } from '../engine/task-exit.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
 import type { StateStore } from '../ports/state-store.ts';
@@ -141,7 +141,7 @@ export class LocalRuntime {
         // `jobctl worker` (the fine work-queue pattern) inside a task reaches this runtime's queues through it.
         extraEnv: { JOBCTL_STATE_DIR: this.stateDir },
         events: {
-          started: (task, atMs) => void this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs)).catch(() => {}),
+          started: (task, atMs, attempt) => void this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs, attempt)).catch(() => {}),
           exited: (exit) => this.onPodEvent(exit, () => this.jobs.recordTaskExit(exit)),
         },
       });
@@ -177,7 +177,7 @@ export class LocalRuntime {
       // What a runtime that did not stop cleanly left: tasks still running are adopted, exits recorded as they were.
       const adopted = this.launcher.adopt();
       await Promise.all(this.podEventChains.values());
-      const lost = await this.recoverLostTasks();
+      const lost = await this.recoverLostTasks(adopted.pods);
       if (adopted.running + adopted.exited + adopted.vanished + adopted.legacyStopped + lost > 0) {
         log(
           `took over from a runtime that did not stop cleanly: ${adopted.running} task(s) still running, ${adopted.exited} ended meanwhile` +
@@ -228,15 +228,26 @@ export class LocalRuntime {
    */
   async settle(options: { tasks?: boolean; timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+    const notSettled = () => new Error(`runtime did not settle: ${this.launcher.runningCount} tasks running, queue ${this.queue.size}, ${this.pendingPodEvents} task reports pending`);
+    // Each wait is bounded too: a sync or a task report that never ends fails the settle instead of hanging it.
+    const within = async (wait: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(notSettled()), Math.max(0, deadline - Date.now()))));
+      try {
+        await Promise.race([wait, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     for (;;) {
-      await this.queue.whenIdle();
-      await Promise.all(this.podEventChains.values());
-      await this.sweeper?.idle();
+      await within(this.queue.whenIdle());
+      await within(Promise.all(this.podEventChains.values()));
+      await within(this.sweeper?.idle() ?? Promise.resolve());
       await new Promise((r) => setTimeout(r, 5));
       // Tasks asked to stop are always waited for: their exit is part of what the stop decided.
       const tasksBusy = options.tasks === false ? this.launcher.stoppingCount > 0 : this.launcher.runningCount > 0;
       if (this.queue.isIdle && this.pendingPodEvents === 0 && !tasksBusy) return;
-      if (Date.now() > deadline) throw new Error(`runtime did not settle: ${this.launcher.runningCount} tasks running, queue ${this.queue.size}`);
+      if (Date.now() > deadline) throw notSettled();
     }
   }
 
@@ -344,13 +355,18 @@ export class LocalRuntime {
    * collector fails a pod whose node vanished — `Failed`, exit 137, reason `Lost`, condition `DisruptionTarget`
    * (`DeletionByPodGC`) — which the Job controller replaces without charging it. Returns how many.
    */
-  private async recoverLostTasks(): Promise<number> {
+  private async recoverLostTasks(recorded: ReadonlySet<string>): Promise<number> {
     let lost = 0;
     for (const job of await this.store.list('Job', 'default')) {
       if (isJobFinished(job)) continue;
       for (const pod of await this.store.listPods(job.metadata)) {
         if (pod.status.phase !== 'Running' || isPodFinished(pod)) continue;
-        if (this.launcher.isRunning(pod.metadata.namespace, pod.metadata.name)) continue; // adopted
+        const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+        // The controller asked for a stop the runtime died before sending: it would never be asked again.
+        if (this.launcher.isRunning(pod.metadata.namespace, pod.metadata.name) && isStopRequested(pod)) await this.launcher.stop(pod, pod.status.reason!);
+        // Adopted, or its exit reported from its record (maybe still being stored: an exit of an adopted task that
+        // ended a moment ago must not be overwritten by Lost).
+        if (recorded.has(key) || this.launcher.isRunning(pod.metadata.namespace, pod.metadata.name)) continue;
         const waiting = pod.status.containerStatuses?.[0]?.state.waiting;
         if (waiting) continue; // OnFailure back-off: the controller restarts it when due
         const exit: TaskExit = {

@@ -1,13 +1,18 @@
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { uptime } from 'node:os';
+import type { TaskExit } from '../ports/task-launcher.ts';
+import { isAlive } from './state-dir.ts';
 
 /**
  * What outlives a crash of `jobctl up` about each task it launched: the files of one pod attempt in the pid directory,
  * all named `<namespace>__<pod>__<attempt>` (`__` cannot occur in a Kubernetes name):
  * - `.task`: written by the runtime before it spawns anything (exclusively: an attempt is launched at most once, even
  *   by two runtimes) — who the task is;
- * - `.pid`: written by the task's supervisor shell ({@link SUPERVISOR_SCRIPT}) before it runs the command — that it ran;
+ * - `.pid`: the supervisor's pid, written by the runtime as soon as it spawned it and again by the supervisor shell
+ *   ({@link SUPERVISOR_SCRIPT}) before it runs the command (a runtime killed between the spawn and its own write
+ *   leaves the supervisor's);
+ * - `.stop`: why the runtime stopped the task (a stop decided outlives the runtime that decided it);
  * - `.exit`: written by the supervisor when the command ended — its exit code (the file's time is when);
  * - `.stdin`: the work item a coarse work-queue pod reads, when there is one.
  * The runtime removes them once the exit is stored in the pod. A runtime that starts reads what is left
@@ -90,7 +95,78 @@ export function writeTaskStdin(dir: string, record: TaskRecord, body: string): s
 /** Removes every file of the attempt (after its exit is stored, or when it never started). */
 export function forgetTaskRecord(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>): void {
   const base = taskRecordBase(dir, record.namespace, record.podName, record.attempt);
-  for (const suffix of ['.exit', '.exit.tmp', '.pid', '.pid.tmp', '.stdin', '.task']) rmSync(`${base}${suffix}`, { force: true });
+  for (const suffix of ['.exit', '.exit.tmp', '.pid', '.pid.tmp', `.pid.${process.pid}.tmp`, '.stop', '.stdin', '.task']) rmSync(`${base}${suffix}`, { force: true });
+}
+
+/** Records the supervisor's pid at once after the spawn (write, then rename: never half written). */
+export function writeTaskPid(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>, pid: number): void {
+  const base = taskRecordBase(dir, record.namespace, record.podName, record.attempt);
+  writeAtomically(`${base}.pid`, `${pid}\n`);
+}
+
+/** Why the runtime stopped an attempt, and how long it gives the task before SIGKILL. */
+export interface TaskStop {
+  reason: string;
+  graceMs: number;
+  /** The stop was the runtime's own (it was shutting down), not the controller's: not charged to the Job. */
+  disruption?: TaskExit['disruption'];
+}
+
+/** Records a stop before its signal is sent: a runtime that dies meanwhile leaves the next one the decision. */
+export function writeTaskStop(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>, stop: TaskStop): void {
+  writeAtomically(`${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.stop`, JSON.stringify(stop) + '\n');
+}
+
+export function readTaskStop(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>): TaskStop | undefined {
+  try {
+    const stop = JSON.parse(readFileSync(`${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.stop`, 'utf8')) as Partial<TaskStop>;
+    if (typeof stop.reason !== 'string' || !Number.isFinite(stop.graceMs)) return undefined;
+    const d = stop.disruption;
+    const disruption = d !== undefined && (d.reason === 'DeletionByPodGC' || d.reason === 'TerminationByKubelet') && typeof d.message === 'string' ? { reason: d.reason, message: d.message } : undefined;
+    return { reason: stop.reason, graceMs: stop.graceMs!, ...(disruption === undefined ? {} : { disruption }) };
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAtomically(path: string, content: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+/**
+ * Whether `pid` is still the supervisor of the attempt at `base`: on Linux its command line names the attempt's files
+ * (a pid reused by another process does not, and a zombie's is empty — an orphaned supervisor that ended is a zombie
+ * until its new parent reaps it, which a container's PID 1 may never do); where there is no `/proc`, that it is alive.
+ */
+export function isSupervisor(pid: number, base: string): boolean {
+  if (!isAlive(pid)) return false;
+  let cmdline: string[];
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+  } catch {
+    return process.platform !== 'linux';
+  }
+  return cmdline.includes('jobctl-task') && cmdline.includes(base);
+}
+
+/**
+ * The supervisor of the attempt at `base` found among the machine's processes (Linux: by its command line), for a
+ * record without a pid file — a runtime killed between the spawn and writing it. Undefined where there is no `/proc`.
+ */
+export function findSupervisor(base: string): number | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  for (const name of pids) {
+    const pid = Number(name);
+    if (pid > 1 && isSupervisor(pid, base)) return pid;
+  }
+  return undefined;
 }
 
 /** The exit the supervisor wrote, if it did. */
@@ -169,7 +245,8 @@ export function findTaskPid(dir: string, namespace: string, podName: string): nu
     if (!Number.isInteger(attempt)) continue;
     if (readTaskExit(dir, { namespace, podName, attempt }) !== undefined) continue;
     const pid = readTaskPid(dir, { namespace, podName, attempt });
-    if (pid !== undefined) return pid;
+    // A pid whose supervisor ended is some other process's now, or soon: never signal it.
+    if (pid !== undefined && isSupervisor(pid, taskRecordBase(dir, namespace, podName, attempt))) return pid;
   }
   // An older jobctl's pid file.
   const legacy = Number(readFileSafe(join(dir, `${namespace}${SEPARATOR}${podName}.pid`)));

@@ -28,7 +28,8 @@ export interface TaskExit extends TaskRef {
 
 /** What a launcher reports back; the runtime (or the ECS event handler on AWS) feeds these to the Job controller. */
 export interface TaskEvents {
-  started(task: TaskRef, atMs: number): void;
+  /** `attempt`: the restart count of the attempt that started; a report about another attempt is ignored. */
+  started(task: TaskRef, atMs: number, attempt?: number): void;
   /** Resolves once the exit is stored: the launcher keeps what it knows of the task until then (a crash may follow). */
   exited(exit: TaskExit): void | Promise<void>;
 }

@@ -22,6 +22,13 @@ describe('applyTaskStart', () => {
     });
   });
 
+  it("ignores a start report of another attempt (a restarted runtime finds a record of the one before, already ended)", () => {
+    const crashed = applyTaskExit(applyTaskStart(pendingPod('OnFailure'), T0), { exitCode: 2, reason: 'Error', finishedAtMs: T0 + 5 * s });
+
+    expect(applyTaskStart(crashed, T0 + 20 * s, 0)).toBe(crashed);
+    expect(applyTaskStart(crashed, T0 + 20 * s, 1).status.phase).toBe('Running');
+  });
+
   it('keeps the first startTime, the restart count and lastState after an in-place restart', () => {
     const crashed = applyTaskExit(applyTaskStart(pendingPod('OnFailure'), T0), { exitCode: 2, reason: 'Error', finishedAtMs: T0 + 5 * s });
 

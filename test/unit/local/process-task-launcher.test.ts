@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { TaskLaunchError } from '../../../src/errors.ts';
 import { ManualClock } from '../../../src/local/clock.ts';
 import { FileLogSink } from '../../../src/local/file-log-sink.ts';
 import { ProcessTaskLauncher } from '../../../src/local/process-task-launcher.ts';
-import { claimTaskRecord, findTaskPid } from '../../../src/local/task-records.ts';
+import { claimTaskRecord, findTaskPid, SUPERVISOR_SCRIPT, taskRecordBase } from '../../../src/local/task-records.ts';
 import type { TaskEvents, TaskExit } from '../../../src/ports/task-launcher.ts';
 import type { Pod } from '../../../src/spec/types.ts';
 import { aBatchJob, aJobPod } from '../../builders.ts';
@@ -146,6 +147,66 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     await launcher.launch(pod('sleep 30'));
     await launcher.stopAll('RuntimeStopped', 1_000);
     expect(exits[0]).toMatchObject({ exitCode: 143, reason: 'RuntimeStopped', disruption: { reason: 'TerminationByKubelet' } });
+  });
+
+  it('after a crash during a clean stop (a second Ctrl-C), the exits still count as the runtime\'s, not the tasks\'', async () => {
+    const dying = dyingLauncher();
+    await dying.launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
+    await until(() => existsSync(join(dir, 'started')));
+    void dying.stopAll('RuntimeStopped', 60_000); // never ends: its reports are never stored
+    await until(() => existsSync(join(dir, 'pids', 'default__once-x7k2q__0.exit')));
+    expect(launcher.adopt()).toMatchObject({ exited: 1 });
+    await until(() => exits.length === 1);
+    expect(exits[0]).toMatchObject({ exitCode: 143, reason: 'RuntimeStopped', disruption: { reason: 'TerminationByKubelet' } });
+  });
+
+  describe('an orphaned supervisor, as a container\'s PID 1 leaves it', () => {
+    let parent: ChildProcess | undefined;
+    afterEach(() => void parent?.kill('SIGKILL'));
+    /** Starts the attempt's supervisor under a parent that never reaps it (it became `sleep`): the dead runtime's orphan. */
+    const orphan = async (script: string) => {
+      const record = { namespace: 'default', jobName: 'once', podName: 'once-x7k2q', attempt: 0, launchedAtMs: clock.now() };
+      claimTaskRecord(join(dir, 'pids'), record);
+      const base = taskRecordBase(join(dir, 'pids'), 'default', 'once-x7k2q', 0);
+      parent = spawn('/bin/sh', ['-c', `/bin/sh -c "$0" jobctl-task 0022 "$1" /bin/sh -c "$2" & exec sleep 30`, SUPERVISOR_SCRIPT, base, script], { stdio: 'ignore' });
+      await until(() => existsSync(`${base}.pid`));
+      return base;
+    };
+
+    it('is seen to end although it stays a zombie', async () => {
+      await orphan('sleep 0.3; exit 4');
+      expect(launcher.adopt()).toMatchObject({ running: 1 });
+      await until(() => exits.length === 1);
+      expect(exits[0]).toMatchObject({ exitCode: 4, reason: 'Error' });
+    });
+
+    it('is adopted, not launched again, when the runtime died before writing its pid', async () => {
+      const base = await orphan('sleep 0.3; echo ran');
+      rmSync(`${base}.pid`);
+      expect(launcher.adopt()).toMatchObject({ running: 1, neverStarted: 0 });
+      await launcher.launch(pod('echo ran'));
+      await until(() => exits.length === 1);
+      expect(exits[0]).toMatchObject({ exitCode: 0, reason: 'Completed' });
+      expect(starts).toEqual(['once-x7k2q']);
+    });
+  });
+
+  it('a launch that failed after the claim (its log file cannot be opened) gives the claim back: the next sync launches it', async () => {
+    const log = logs.pathFor('default', 'once-x7k2q');
+    await mkdir(log, { recursive: true }); // EISDIR
+    await expect(launcher.launch(pod())).rejects.toThrow(/EISDIR/);
+    expect(existsSync(join(dir, 'pids', 'default__once-x7k2q__0.task'))).toBe(false);
+    await rm(log, { recursive: true });
+    await launcher.launch(pod());
+    await until(() => exits.length === 1);
+    expect(await readFile(log, 'utf8')).toBe('ran\n');
+  });
+
+  it('never names for a stop a pid that is no longer the task\'s supervisor', async () => {
+    claimTaskRecord(join(dir, 'pids'), { namespace: 'default', jobName: 'once', podName: 'once-x7k2q', attempt: 0, launchedAtMs: clock.now() });
+    await writeFile(join(dir, 'pids', 'default__once-x7k2q__0.pid'), `${process.pid}\n`); // reused by this process
+    expect(findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')).toBeUndefined();
+    expect(await launcher.stop(pod(), 'DeadlineExceeded')).toBe(false);
   });
 
   it('gives tasks the umask jobctl started with, not the runtime own 077', async () => {
