@@ -101,7 +101,7 @@ describe('LevelDB iterators of dynalite', () => {
     expect(openResources).toBe(before);
   });
 
-  it('no longer pin replaced table files: 45 MB written through a one-item working set leaves a few MB on disk', async () => {
+  it('no longer pin replaced table files: 45 MB written through a one-item working set leaves a fraction on disk', async () => {
     // Without the fix this left 132 MB (measured): every table file written stayed, pinned by a Query's iterator.
     const client = await dynaliteOnDisk();
     for (let i = 0; i < 1000; i++) {
@@ -111,6 +111,8 @@ describe('LevelDB iterators of dynalite', () => {
       await client.send(new QueryCommand({ TableName: 'jobctl', KeyConditionExpression: 'PK = :p', Limit: 1, ScanIndexForward: false, ExpressionAttributeValues: { ':p': { S: 'p' } } }));
       if (i > 0) await client.send(new DeleteItemCommand({ TableName: 'jobctl', Key: { PK: { S: 'p' }, SK: { S: String(i - 1).padStart(5, '0') } } }));
     }
-    expect(await dbBytes()).toBeLessThan(12 * 1024 * 1024);
+    // LevelDB compacts in a thread of its own, which lags on a loaded machine (13 MB seen with two test workers on
+    // two cores, 3 MB alone): the bound sits well between that and the 132 MB of pinned files.
+    expect(await dbBytes()).toBeLessThan(32 * 1024 * 1024);
   }, 120_000);
 });
