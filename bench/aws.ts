@@ -13,11 +13,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build, type Metafile } from 'esbuild';
-import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
-import { loadJobControllerEnv } from '../src/aws/env.ts';
-import { streamWorkOf } from '../src/aws/lambda-stream-changes.ts';
-import { ensureStateTable } from '../src/aws/state-table.ts';
-import { ManualClock } from '../src/local/clock.ts';
+import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { loadJobControllerEnv } from '../src/runtime/lambda/env.ts';
+import { streamWorkOf } from '../src/runtime/lambda/stream-changes.ts';
+import { ensureStateTable } from '../src/adapters/dynamodb/state-table.ts';
+import { ManualClock } from '../src/adapters/clock/clock.ts';
 import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob } from '../src/spec/types.ts';
 import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, REGION, StreamSimulator, lambdaEnv, logSink, taskEvent } from '../test/fixtures/lambda/harness.ts';
@@ -411,7 +411,7 @@ function coldStart(probe: string, moduleUrl: string, env: Record<string, string>
 async function benchColdStarts(bundles: Bundle[], dir: string, runs: number): Promise<void> {
   console.log(`\n## AWS: cold-start init per handler (fresh \`node\` ${process.version} processes, ${runs} each, interleaved)`);
   console.log(
-    'Import of the bundle with the Lambda environment (src/aws/env.ts, dummy credentials), timed with performance.now() in the child; ' +
+    'Import of the bundle with the Lambda environment (src/runtime/lambda/env.ts, dummy credentials), timed with performance.now() in the child; ' +
       '"node boot" is node start to the first line of user code, "wall" is spawn to exit. Lambda\'s Init duration also includes its runtime ' +
       'start in the 512 MB arm64 sandbox (a fraction of a vCPU) on Node.js 24: read these relative to the empty-module row.',
   );

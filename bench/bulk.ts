@@ -11,11 +11,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
+import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { appliedChanges, applyAll, type AnyApplyOutcome } from '../src/cli/apply.ts';
-import { localDynamoClient } from '../src/local/dynalite-host.ts';
-import { LocalRuntime } from '../src/local/runtime.ts';
-import { STATE_TABLE_NAME } from '../src/local/state-dir.ts';
+import { localDynamoClient } from '../src/runtime/local/dynalite-host.ts';
+import { LocalRuntime } from '../src/runtime/local/runtime.ts';
+import { STATE_TABLE_NAME } from '../src/runtime/local/state-dir.ts';
 import { loadManifests } from '../src/spec/index.ts';
 import type { Pod } from '../src/spec/types.ts';
 

@@ -5,9 +5,9 @@
  * the figure is the queue's own cost per item, not process start-up.
  */
 import { createHash } from 'node:crypto';
-import { DynamoDbWorkQueue } from '../src/aws/dynamodb-work-queue.ts';
-import { ensureStateTable } from '../src/aws/state-table.ts';
-import { localDynamoClient, startDynalite } from '../src/local/dynalite-host.ts';
+import { DynamoDbWorkQueue } from '../src/adapters/dynamodb/dynamodb-work-queue.ts';
+import { ensureStateTable } from '../src/adapters/dynamodb/state-table.ts';
+import { localDynamoClient, startDynalite } from '../src/runtime/local/dynalite-host.ts';
 
 export interface QueueBenchOptions {
   items: number;

@@ -1,16 +1,16 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
-import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
-import { loadDispatcherEnv, type DispatcherEnv } from '../src/aws/env.ts';
-import { DispatcherLambda, SchedulerDstRuns, type DispatchResult, type DispatcherDeps } from '../src/aws/lambda-dispatcher.ts';
-import type { LambdaContextLike } from '../src/aws/lambda-job-controller.ts';
-import { SystemClock } from '../src/local/clock.ts';
+import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { loadDispatcherEnv, type DispatcherEnv } from '../src/runtime/lambda/env.ts';
+import { DispatcherLambda, SchedulerDstRuns, type DispatchResult, type DispatcherDeps } from '../src/runtime/lambda/dispatcher.ts';
+import type { LambdaContextLike } from '../src/runtime/lambda/job-controller.ts';
+import { SystemClock } from '../src/adapters/clock/clock.ts';
 import type { Clock } from '../src/ports/clock.ts';
 
 /**
  * Dispatcher Lambda: EventBridge Scheduler target of every CronJob schedule, and of its own `dst.*` one-time
  * schedules for repeated local times. Input `{"cronJob":{"namespace","name"},"scheduledTime":"<ISO 8601>"}`; output
- * `{ requeueAtMs?, dstRunAtMs? }`. Semantics: {@link DispatcherLambda}. Environment: `src/aws/env.ts`.
+ * `{ requeueAtMs?, dstRunAtMs? }`. Semantics: {@link DispatcherLambda}. Environment: `src/runtime/lambda/env.ts`.
  */
 export function createHandler(deps: DispatcherDeps): (event: unknown, context?: LambdaContextLike) => Promise<DispatchResult> {
   const dispatcher = new DispatcherLambda(deps);

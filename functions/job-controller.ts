@@ -2,26 +2,26 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
-import { DynamoDbResourceQuotas } from '../src/aws/dynamodb-resource-quotas.ts';
-import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
-import { EcsTaskLauncher } from '../src/aws/ecs-task-launcher.ts';
-import { EcsTaskReconciler } from '../src/aws/ecs-task-reconciler.ts';
-import { loadJobControllerEnv, type JobControllerEnv } from '../src/aws/env.ts';
-import { RecordingEcsLauncher } from '../src/aws/lambda-launcher.ts';
-import { JobControllerLambda, type JobControllerLambdaDeps, type JobControllerResult, type LambdaContextLike } from '../src/aws/lambda-job-controller.ts';
-import { RetainedLogSink } from '../src/aws/lambda-log-sink.ts';
-import { RuntimeSchedules } from '../src/aws/runtime-schedules.ts';
-import { SchedulerRequeue } from '../src/aws/scheduler-requeue.ts';
-import { SqsWorkQueue } from '../src/aws/sqs-work-queue.ts';
-import { SystemClock } from '../src/local/clock.ts';
-import { PacedTaskLauncher } from '../src/pacing/paced-launcher.ts';
-import { TokenBucket } from '../src/pacing/token-bucket.ts';
+import { DynamoDbResourceQuotas } from '../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
+import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { EcsTaskLauncher } from '../src/adapters/ecs/ecs-task-launcher.ts';
+import { EcsTaskReconciler } from '../src/runtime/lambda/task-reconciler.ts';
+import { loadJobControllerEnv, type JobControllerEnv } from '../src/runtime/lambda/env.ts';
+import { RecordingEcsLauncher } from '../src/runtime/lambda/launcher.ts';
+import { JobControllerLambda, type JobControllerLambdaDeps, type JobControllerResult, type LambdaContextLike } from '../src/runtime/lambda/job-controller.ts';
+import { RetainedLogSink } from '../src/runtime/lambda/log-sink.ts';
+import { RuntimeSchedules } from '../src/adapters/scheduler/runtime-schedules.ts';
+import { SchedulerRequeue } from '../src/adapters/scheduler/scheduler-requeue.ts';
+import { SqsWorkQueue } from '../src/adapters/sqs/sqs-work-queue.ts';
+import { SystemClock } from '../src/adapters/clock/clock.ts';
+import { PacedTaskLauncher } from '../src/adapters/pacing/paced-launcher.ts';
+import { TokenBucket } from '../src/adapters/pacing/token-bucket.ts';
 import type { Clock } from '../src/ports/clock.ts';
 
 /**
  * Job-controller Lambda: ECS Task State Change events (EventBridge rule), the state table's DynamoDB stream
  * (ReportBatchItemFailures), requeue timers and the periodic resync. Contracts: {@link JobControllerLambda}.
- * Environment: `src/aws/env.ts`.
+ * Environment: `src/runtime/lambda/env.ts`.
  */
 export function createHandler(deps: JobControllerLambdaDeps): (event: unknown, context?: LambdaContextLike) => Promise<JobControllerResult> {
   const controller = new JobControllerLambda(deps);

@@ -1,10 +1,10 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDbResourceQuotas } from '../src/aws/dynamodb-resource-quotas.ts';
-import { DynamoDbStateStore } from '../src/aws/dynamodb-state-store.ts';
-import { DynamoDbWorkQueue } from '../src/aws/dynamodb-work-queue.ts';
-import { loadDispatcherEnv } from '../src/aws/env.ts';
-import { handleManifestsEvent, type ManifestsEvent, type ManifestsResult } from '../src/aws/lambda-manifests.ts';
-import { SystemClock } from '../src/local/clock.ts';
+import { DynamoDbResourceQuotas } from '../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
+import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { DynamoDbWorkQueue } from '../src/adapters/dynamodb/dynamodb-work-queue.ts';
+import { loadDispatcherEnv } from '../src/runtime/lambda/env.ts';
+import { handleManifestsEvent, type ManifestsEvent, type ManifestsResult } from '../src/runtime/lambda/manifests.ts';
+import { SystemClock } from '../src/adapters/clock/clock.ts';
 import type { Clock } from '../src/ports/clock.ts';
 
 /**

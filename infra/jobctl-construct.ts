@@ -19,8 +19,8 @@ import { Construct } from 'constructs';
 import type { IEventSourceDlq } from 'aws-cdk-lib/aws-lambda';
 import { ValidationErrors } from '../src/errors.ts';
 import { toEventBridgeSchedules } from '../src/cron/eventbridge.ts';
-import { cronJobScheduleDefinitions, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, RUNTIME_SCHEDULE_PREFIX } from '../src/aws/cronjob-schedules.ts';
-import { DST_RUN_SCHEDULE_PREFIX } from '../src/aws/lambda-dispatcher.ts';
+import { cronJobScheduleDefinitions, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, RUNTIME_SCHEDULE_PREFIX } from '../src/adapters/scheduler/cronjob-schedules.ts';
+import { DST_RUN_SCHEDULE_PREFIX } from '../src/runtime/lambda/dispatcher.ts';
 
 /**
  * The state-table actions each role sends, no more: what `DynamoDbStateStore`, `DynamoDbResourceQuotas` and the work
@@ -46,12 +46,12 @@ const TABLE_ACCESS: Record<'dispatcher' | 'jobController' | 'manifests' | 'worke
 const RESYNC_MINUTES = 10;
 /** SQS queue-name prefix of work queues (`SqsWorkQueue`'s default `queuePrefix`). */
 const WORK_QUEUE_PREFIX = 'jobctl-';
-import { stateTableKeys } from '../src/aws/state-table.ts';
-import type { ManifestsProperties } from '../src/aws/lambda-manifests.ts';
-import { sqsRedriveCount } from '../src/aws/sqs-work-queue.ts';
+import { stateTableKeys } from '../src/adapters/dynamodb/state-table.ts';
+import type { ManifestsProperties } from '../src/runtime/lambda/manifests.ts';
+import { sqsRedriveCount } from '../src/adapters/sqs/sqs-work-queue.ts';
 import type { CronJob, Job, WorkQueueManifest, ResourceQuotaManifest } from '../src/spec/types.ts';
 import type { LoadOptions } from '../src/spec/index.ts';
-import { anonymousDockerHubPulls } from '../src/aws/docker-hub.ts';
+import { anonymousDockerHubPulls } from '../src/adapters/ecs/docker-hub.ts';
 import { JOBCTL_ENV } from './lambda-env.ts';
 import { readManifests } from './manifest-source.ts';
 import { nagResourceId } from './nag-id.ts';
@@ -103,7 +103,7 @@ export interface JobctlProps {
   readonly logRetention?: logs.RetentionDays;
   /**
    * A state table to use instead of creating one. It must have the keys and GSIs of `stateTableDefinition`
-   * (`src/aws/state-table.ts`; not checkable at synth), a stream with new and old images, and TTL on `expiresAt`.
+   * (`src/adapters/dynamodb/state-table.ts`; not checkable at synth), a stream with new and old images, and TTL on `expiresAt`.
    * @default - a new on-demand TableV2 with point-in-time recovery, TTL, a NEW_AND_OLD_IMAGES stream and
    *   AWS-owned-key encryption
    */
@@ -182,7 +182,7 @@ export interface JobctlProps {
   readonly tasksUseWorkQueues?: boolean;
 }
 
-export { SCHEDULED_TIME_ATTRIBUTE, scheduleNameFor, type DispatcherPayload } from '../src/aws/cronjob-schedules.ts';
+export { SCHEDULED_TIME_ATTRIBUTE, scheduleNameFor, type DispatcherPayload } from '../src/adapters/scheduler/cronjob-schedules.ts';
 
 /**
  * jobctl on AWS: Kubernetes batch/v1 CronJobs and Jobs run as Fargate tasks, fired by EventBridge Scheduler.
@@ -334,7 +334,7 @@ export class Jobctl extends Construct {
       entry: props.dispatcherEntry ?? defaultEntry('dispatcher'),
       description: 'jobctl dispatcher: EventBridge Scheduler payload -> CronJob sync -> Job creation in the state table',
       timeout: Duration.seconds(60),
-      // The dispatcher reads and writes the table; the job controller launches the Job's tasks (src/aws/env.ts).
+      // The dispatcher reads and writes the table; the job controller launches the Job's tasks (src/runtime/lambda/env.ts).
       // Its repeated-local-time variables are added by grantDstRuns, once the scheduler role exists.
       environment: { [JOBCTL_ENV.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
     });
@@ -345,7 +345,7 @@ export class Jobctl extends Construct {
       removalPolicy,
       entry: props.jobControllerEntry ?? defaultEntry('job-controller'),
       description: 'jobctl job controller: ECS Task State Change events, state-table stream and requeues -> Job sync',
-      // Above src/aws/env.ts JOBCTL_MAX_INLINE_WAIT_MS (20 s) plus the sync itself.
+      // Above src/runtime/lambda/env.ts JOBCTL_MAX_INLINE_WAIT_MS (20 s) plus the sync itself.
       timeout: Duration.seconds(120),
       environment: {
         [JOBCTL_ENV.tableName]: this.table.tableName,
@@ -364,7 +364,7 @@ export class Jobctl extends Construct {
         [JOBCTL_ENV.scheduleGroupName]: this.scheduleGroup.scheduleGroupName,
         [JOBCTL_ENV.schedulerRoleArn]: this.requeueRole.roleArn,
         [JOBCTL_ENV.deadLetterQueueArn]: this.deadLetterQueue.queueArn,
-        // Schedules of CronJobs created with jobctl at run time (src/aws/runtime-schedules.ts).
+        // Schedules of CronJobs created with jobctl at run time (src/adapters/scheduler/runtime-schedules.ts).
         [JOBCTL_ENV.dispatcherArn]: this.dispatcher.functionArn,
         [JOBCTL_ENV.dispatchRoleArn]: this.schedulerRole.roleArn,
         [JOBCTL_ENV.scheduleRetryAttempts]: String(props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS),
@@ -408,7 +408,7 @@ export class Jobctl extends Construct {
     // at least once and possibly out of order, so the controller orders them by `detail.version`.
     this.taskStateChangeRule = new events.Rule(this, 'TaskStateChangeRule', {
       description: 'jobctl: task state changes of the jobctl cluster -> job controller',
-      // Only the states the controller records (src/aws/ecs-task-events.ts taskReportOf): PROVISIONING, PENDING,
+      // Only the states the controller records (src/adapters/ecs/ecs-task-events.ts taskReportOf): PROVISIONING, PENDING,
       // ACTIVATING, DEACTIVATING, STOPPING and DEPROVISIONING would each be an invocation that drops the event.
       eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [this.cluster.clusterArn], lastStatus: ['RUNNING', 'STOPPED'] } },
       targets: [
@@ -427,7 +427,7 @@ export class Jobctl extends Construct {
 
   /**
    * `Custom::JobctlManifests`: writes the config file's CronJobs and Jobs into the state table on every deploy and
-   * removes them with the stack (src/aws/stack-manifests.ts). It depends on the job controller and its stream
+   * removes them with the stack (src/controllers/stack-manifests.ts). It depends on the job controller and its stream
    * mapping, so on stack deletion it goes first, while the controller can still stop the removed Jobs' tasks.
    */
   private createManifestsResource(
@@ -475,7 +475,7 @@ export class Jobctl extends Construct {
       encryption: dynamodb.TableEncryptionV2.dynamoOwnedKey(),
       removalPolicy,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
-      // The same indexes as `stateTableDefinition` (src/aws/state-table.ts): `list` reads whole objects, so ALL.
+      // The same indexes as `stateTableDefinition` (src/adapters/dynamodb/state-table.ts): `list` reads whole objects, so ALL.
       globalSecondaryIndexes: [byKind, byOwner].map((index) => ({
         indexName: index.indexName,
         partitionKey: string(index.partitionKey),
@@ -637,7 +637,7 @@ export class Jobctl extends Construct {
   }
 
   /**
-   * One-time requeue schedules (durable timers, src/aws/scheduler-requeue.ts): create them in this stack's group and
+   * One-time requeue schedules (durable timers, src/adapters/scheduler/scheduler-requeue.ts): create them in this stack's group and
    * pass the requeue role to EventBridge Scheduler, which may then invoke only the job controller.
    */
   private grantRequeue(fn: NodejsFunction): void {
@@ -669,7 +669,7 @@ export class Jobctl extends Construct {
   }
 
   /**
-   * The schedules of CronJobs created with jobctl at run time (src/aws/runtime-schedules.ts): read, update and delete
+   * The schedules of CronJobs created with jobctl at run time (src/adapters/scheduler/runtime-schedules.ts): read, update and delete
    * only `cli.*` schedules of this group (CreateSchedule is granted group-wide for requeues), and pass the
    * dispatcher-invoking role to Scheduler. The stack's own schedules (`<namespace>.<name>`) stay CloudFormation's.
    */
@@ -683,7 +683,7 @@ export class Jobctl extends Construct {
   }
 
   /**
-   * Repeated local times (src/aws/lambda-dispatcher.ts `SchedulerDstRuns`): when clocks go back, Kubernetes runs a
+   * Repeated local times (src/runtime/lambda/dispatcher.ts `SchedulerDstRuns`): when clocks go back, Kubernetes runs a
    * repeated local time twice and EventBridge Scheduler once, so the dispatcher creates a one-time `dst.*` schedule
    * for the second occurrence, targeting itself through the scheduler role, in this stack's group. Added after the
    * scheduler role exists (it names the dispatcher's ARN; the dispatcher's environment names the role's: two
@@ -728,7 +728,7 @@ export class Jobctl extends Construct {
 
   /**
    * The coarse work-queue pattern: the job controller leases, completes and releases items of the `jobctl-*` SQS
-   * queues (`src/aws/sqs-work-queue.ts`; the queues are created by `jobctl --context aws queue create`, with the
+   * queues (`src/adapters/sqs/sqs-work-queue.ts`; the queues are created by `jobctl --context aws queue create`, with the
    * caller's credentials) and dead-letters into their `-dlq` twins. Not CreateQueue/DeleteQueue or other queues.
    */
   private grantWorkQueues(grantee: NodejsFunction | iam.Role): void {

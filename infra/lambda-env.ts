@@ -1,14 +1,14 @@
 /**
- * Names of the environment variables the `Jobctl` construct sets on the Lambdas (read by `src/aws/env.ts`): the
+ * Names of the environment variables the `Jobctl` construct sets on the Lambdas (read by `src/runtime/lambda/env.ts`): the
  * dispatcher gets the table name and what its repeated-local-time schedules need (schedule group, dispatch role,
  * dead-letter queue, retry attempts), the job controller all of them. Kept free of imports so `functions/*.ts` can import it without bundling aws-cdk-lib.
  *
  * @example
- * import { JOBCTL_ENV } from '../infra/lambda-env.ts';
+ * import { JOBCTL_ENV } from './lambda-env.ts';
  * const tableName = process.env[JOBCTL_ENV.tableName];
  */
 export const JOBCTL_ENV = {
-  /** The state table's name (`src/aws/state-table.ts` layout). */
+  /** The state table's name (`src/adapters/dynamodb/state-table.ts` layout). */
   tableName: 'JOBCTL_TABLE_NAME',
   /** ARN of the ECS cluster the tasks run in. */
   clusterArn: 'JOBCTL_CLUSTER_ARN',

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { MAX_ITEM_BYTES, storedItemSizeBytes } from '../aws/dynamodb-state-store.ts';
+import { MAX_ITEM_BYTES, storedItemSizeBytes } from '../adapters/dynamodb/dynamodb-state-store.ts';
 import { withGeneratedSelector } from '../engine/job-selector.ts';
-import type { Change } from '../controllers/deps.ts';
+import type { Change } from '../ports/changes.ts';
 import { AlreadyExistsError, ConflictError, JobctlError } from '../errors.ts';
 import { jobFromTemplate } from '../engine/cronjob-sync.ts';
 import { assertJobUpdatable } from '../engine/job-updates.ts';
@@ -12,7 +12,7 @@ import { boundQueueOf, workQueueAnnotation, workQueueCompletionsAnnotation } fro
 import type { StateStore } from '../ports/state-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 import type { ResourceQuotas } from '../ports/resource-quotas.ts';
-import type { Pacer } from '../pacing/token-bucket.ts';
+import type { Pacer } from '../adapters/pacing/token-bucket.ts';
 import type { LoadResult } from '../spec/index.ts';
 import type { LoadedObject } from '../spec/load.ts';
 import { declaringStack, managedByAnnotation } from '../spec/ownership.ts';

@@ -1,5 +1,5 @@
-import { DatabaseFailure, diskFullFailure, isDiskFull } from '../local/database-watch.ts';
-import { LocalRuntime } from '../local/runtime.ts';
+import { DatabaseFailure, diskFullFailure, isDiskFull } from '../runtime/local/database-watch.ts';
+import { LocalRuntime } from '../runtime/local/runtime.ts';
 import type { CliIo } from './io.ts';
 
 /**

@@ -1,18 +1,13 @@
 import type { Clock } from '../ports/clock.ts';
 import type { LogSink } from '../ports/log-sink.ts';
-import type { ObjectKey, StateStore } from '../ports/state-store.ts';
+import type { Change } from '../ports/changes.ts';
+import type { StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 import type { ResourceQuotas } from '../ports/resource-quotas.ts';
-import type { Kind, KubeEvent } from '../spec/types.ts';
+import type { KubeEvent } from '../spec/types.ts';
 import { toRfc3339 } from '../engine/object-meta.ts';
 
-/** A change a controller made that another controller must look at (the "watch" of Kubernetes' informers). */
-export interface Change {
-  /** `ResourceQuota`: a namespace's quotas changed (its `name`), so Jobs waiting for a slot may go now. */
-  kind: Kind | 'ResourceQuota';
-  key: ObjectKey;
-}
 
 /** The ports a controller works through; the Lambda handlers and the local runtime supply them. */
 export interface ControllerDeps {

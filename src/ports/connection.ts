@@ -1,4 +1,4 @@
-import type { Change } from '../controllers/deps.ts';
+import type { Change } from './changes.ts';
 import type { Clock } from './clock.ts';
 import type { LogSink } from './log-sink.ts';
 import type { StateStore } from './state-store.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SystemClock } from '../local/clock.ts';
+import { SystemClock } from '../adapters/clock/clock.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { LeasedItem, WorkQueue } from '../ports/work-queue.ts';
 

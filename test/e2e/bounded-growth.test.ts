@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
-import { ManualClock } from '../../src/local/clock.ts';
-import type { LocalConnection } from '../../src/local/connect.ts';
-import { LocalRuntime } from '../../src/local/runtime.ts';
-import { STATE_TABLE_NAME } from '../../src/local/state-dir.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
+import type { LocalConnection } from '../../src/runtime/local/connect.ts';
+import { LocalRuntime } from '../../src/runtime/local/runtime.ts';
+import { STATE_TABLE_NAME } from '../../src/runtime/local/state-dir.ts';
 import type { KubeEvent } from '../../src/spec/types.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:30Z');

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
 import { applyStopRequest } from '../../src/engine/task-exit.ts';
-import { ManualClock } from '../../src/local/clock.ts';
-import { connectLocal } from '../../src/local/connect.ts';
-import { findTaskPid } from '../../src/local/task-records.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
+import { connectLocal } from '../../src/runtime/local/connect.ts';
+import { findTaskPid } from '../../src/adapters/process/task-records.ts';
 import type { Pod } from '../../src/spec/types.ts';
 
 /*

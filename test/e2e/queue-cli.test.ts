@@ -182,7 +182,7 @@ describe('jobctl queue stats, list and peek', () => {
       spec: { leaseSeconds: 60, maxReceiveCount: 5 },
       status: { dead: 0, done: 1, leased: 1, pending: 3 },
     });
-    // Workers lease in random order (src/aws/dynamodb-work-queue.ts); peek lists what is left oldest first.
+    // Workers lease in random order (src/adapters/dynamodb/dynamodb-work-queue.ts); peek lists what is left oldest first.
     const left = ['apple', 'banana', 'cherry', 'date', 'elderberry'].filter((body) => body !== first.body);
     const row = (body: string) => (body === second.body ? [second.id, 'leased', '1', body] : [expect.any(String), 'pending', '0', body]);
     const peeked = await queueCli(['peek', 'fruits', '-n', '2']);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { warningLines } from '../../src/cli/program.ts';
 import { availableParallelism } from 'node:os';
-import { defaultTaskCap } from '../../src/local/runtime.ts';
+import { defaultTaskCap } from '../../src/runtime/local/runtime.ts';
 import { RuntimeHarness } from '../helpers/local-runtime.ts';
 
 // `kind: ResourceQuota` through the CLI as a user types it: a file with only the quota, get/describe/delete.

@@ -7,7 +7,7 @@ import { describeObject } from '../../src/cli/printers/index.ts';
 import { formatError } from '../../src/cli/program.ts';
 import { parseSelector } from '../../src/cli/selector.ts';
 import { registerWaitCommand } from '../../src/cli/wait-command.ts';
-import type { LocalConnection } from '../../src/local/connect.ts';
+import type { LocalConnection } from '../../src/runtime/local/connect.ts';
 import type { Sleep } from '../../src/worker/work-queue-client.ts';
 import { RuntimeHarness, type CliResult } from '../helpers/local-runtime.ts';
 

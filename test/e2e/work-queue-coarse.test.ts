@@ -1,4 +1,4 @@
-import { findTaskPid } from '../../src/local/task-records.ts';
+import { findTaskPid } from '../../src/adapters/process/task-records.ts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/spec/types.ts';

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../../src/local/clock.ts';
-import type { LocalConnection } from '../../src/local/connect.ts';
-import { LocalRuntime } from '../../src/local/runtime.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
+import type { LocalConnection } from '../../src/runtime/local/connect.ts';
+import { LocalRuntime } from '../../src/runtime/local/runtime.ts';
 import { runCli } from '../../src/cli/program.ts';
 
 /** Kubernetes' job-name suffix for a scheduled time: Unix minutes. */

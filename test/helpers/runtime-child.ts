@@ -7,8 +7,8 @@
  * then after each message `{ now, jobs }` — the clock, and each Job's counts — or `{ error }`, and `stopped`.
  */
 import { appendFileSync } from 'node:fs';
-import { ManualClock } from '../../src/local/clock.ts';
-import { LocalRuntime } from '../../src/local/runtime.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
+import { LocalRuntime } from '../../src/runtime/local/runtime.ts';
 import { isJobFinished } from '../../src/engine/object-meta.ts';
 
 const [stateDir, cwd, nowArg, logFile] = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { scheduleNameFor, SCHEDULED_TIME_ATTRIBUTE } from '../../infra/jobctl-construct.ts';
 import { JobctlStack } from '../../infra/jobctl-stack.ts';
 import { JOBCTL_ENV } from '../../infra/lambda-env.ts';
-import { stateTableDefinition } from '../../src/aws/state-table.ts';
+import { stateTableDefinition } from '../../src/adapters/dynamodb/state-table.ts';
 import { actionsOf, EXAMPLES, fastApp, FIXTURES, policyStatements, resourcesOf, STUB_ENTRY, synthJobctl } from './synth.ts';
 
 const examples = synthJobctl();
@@ -325,7 +325,7 @@ describe('Jobctl compute and logs', () => {
     for (const fn of jobctlFunctions(synthJobctl({ architecture: lambda.Architecture.X86_64 }).template)) expect(fn['Architectures']).toEqual(['x86_64']);
   });
 
-  it('gives the job controller every variable src/aws/env.ts reads, and the dispatcher the table and its repeated-local-time schedules\' variables', () => {
+  it('gives the job controller every variable src/runtime/lambda/env.ts reads, and the dispatcher the table and its repeated-local-time schedules\' variables', () => {
     const ref = Match.anyValue();
     examples.template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',

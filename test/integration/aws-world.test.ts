@@ -1,8 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { taskArnAnnotation, taskGroupFor } from '../../src/aws/ecs-task-launcher.ts';
-import { ORPHAN_STOP_REASON } from '../../src/aws/ecs-task-reconciler.ts';
-import { SqsWorkQueue } from '../../src/aws/sqs-work-queue.ts';
+import { taskArnAnnotation, taskGroupFor } from '../../src/adapters/ecs/ecs-task-launcher.ts';
+import { ORPHAN_STOP_REASON } from '../../src/runtime/lambda/task-reconciler.ts';
+import { SqsWorkQueue } from '../../src/adapters/sqs/sqs-work-queue.ts';
 import { runCli } from '../../src/cli/program.ts';
 import { toRfc3339 } from '../../src/engine/object-meta.ts';
 import { loadManifests } from '../../src/spec/index.ts';

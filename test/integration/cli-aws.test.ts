@@ -5,12 +5,12 @@ import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCom
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectAws, resolveAwsTarget } from '../../src/aws/connect.ts';
-import { taskArnAnnotation } from '../../src/aws/ecs-task-launcher.ts';
-import { applyStackManifests, type StackManifest } from '../../src/aws/stack-manifests.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { connectAws, resolveAwsTarget } from '../../src/runtime/lambda/connect.ts';
+import { taskArnAnnotation } from '../../src/adapters/ecs/ecs-task-launcher.ts';
+import { applyStackManifests, type StackManifest } from '../../src/controllers/stack-manifests.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { runCli } from '../../src/cli/program.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { Connection } from '../../src/ports/connection.ts';
 import { loadManifestSources } from '../../src/spec/index.ts';
 import { managedByAnnotation } from '../../src/spec/ownership.ts';

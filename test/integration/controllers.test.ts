@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { CronJobController } from '../../src/controllers/cronjob-controller.ts';
 import { JobController } from '../../src/controllers/job-controller.ts';
 import type { ControllerDeps } from '../../src/controllers/deps.ts';
 import { jobNameFor } from '../../src/engine/cronjob-sync.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LogSink } from '../../src/ports/log-sink.ts';
 import type { StateStore } from '../../src/ports/state-store.ts';
 import type { TaskLauncher } from '../../src/ports/task-launcher.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeDatabaseFailure, diskFullFailure, isDiskFull, watchDatabaseWorker } from '../../src/local/database-watch.ts';
+import { describeDatabaseFailure, diskFullFailure, isDiskFull, watchDatabaseWorker } from '../../src/runtime/local/database-watch.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeadLetterQueue } from '../../src/aws/dead-letters.ts';
+import { DeadLetterQueue } from '../../src/adapters/sqs/dead-letters.ts';
 import { startTestSqs, type TestSqs } from '../helpers/local-sqs.ts';
 
 // The dead-letter queue against a real SQS protocol server (local-aws-sqs), Lambda's Invoke mocked.

@@ -7,10 +7,10 @@
  */
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
-import { loadDispatcherEnv } from '../../src/aws/env.ts';
-import { SchedulerDstRuns, dstRunScheduleName } from '../../src/aws/lambda-dispatcher.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import type { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { loadDispatcherEnv } from '../../src/runtime/lambda/env.ts';
+import { SchedulerDstRuns, dstRunScheduleName } from '../../src/runtime/lambda/dispatcher.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import { wellKnown, type CronJob } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';

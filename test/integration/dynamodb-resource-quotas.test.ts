@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbResourceQuotas } from '../../src/aws/dynamodb-resource-quotas.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
 
 // The ResourceQuotas adapter on dynalite (real conditional writes): admission never exceeds the limit however many

@@ -1,8 +1,8 @@
 import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import type { Job, KubeEvent, Pod } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
 

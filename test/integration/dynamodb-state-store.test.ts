@@ -3,8 +3,8 @@ import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Quer
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
-import { ensureStateTable, stateTableDefinition } from '../../src/aws/state-table.ts';
+import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { ensureStateTable, stateTableDefinition } from '../../src/adapters/dynamodb/state-table.ts';
 import { AlreadyExistsError, ConflictError } from '../../src/errors.ts';
 import type { Job, KubeEvent, Pod } from '../../src/spec/types.ts';
 import { stateStoreContract } from '../contract/state-store.contract.ts';

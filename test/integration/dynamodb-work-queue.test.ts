@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
-import { DynamoDbWorkQueue } from '../../src/aws/dynamodb-work-queue.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { DynamoDbWorkQueue } from '../../src/adapters/dynamodb/dynamodb-work-queue.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { workQueueContract } from '../contract/work-queue.contract.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
 

@@ -1,9 +1,9 @@
 import { BatchWriteItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore, EVENT_TTL_SECONDS } from '../../src/aws/dynamodb-state-store.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
-import { ManualClock } from '../../src/local/clock.ts';
-import { DEFAULT_SWEEP_INTERVAL_MS, ExpirySweeper, sweepExpired } from '../../src/local/expiry-sweeper.ts';
+import { DynamoDbStateStore, EVENT_TTL_SECONDS } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
+import { DEFAULT_SWEEP_INTERVAL_MS, ExpirySweeper, sweepExpired } from '../../src/runtime/local/expiry-sweeper.ts';
 import type { Job, KubeEvent } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
 

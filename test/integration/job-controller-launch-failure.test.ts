@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JobController } from '../../src/controllers/job-controller.ts';
 import type { ControllerDeps } from '../../src/controllers/deps.ts';
 import { TaskLaunchError } from '../../src/errors.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LogSink } from '../../src/ports/log-sink.ts';
 import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
 import { loadManifests } from '../../src/spec/index.ts';

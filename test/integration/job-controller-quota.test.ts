@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbResourceQuotas } from '../../src/aws/dynamodb-resource-quotas.ts';
-import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
+import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { deleteJobCascade } from '../../src/controllers/delete-job.ts';
-import type { Change, ControllerDeps } from '../../src/controllers/deps.ts';
+import type { ControllerDeps } from '../../src/controllers/deps.ts';
+import type { Change } from '../../src/ports/changes.ts';
 import { JobController } from '../../src/controllers/job-controller.ts';
 import { CHARGE_GRACE_MS } from '../../src/controllers/pod-quota.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LogSink } from '../../src/ports/log-sink.ts';
 import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
 import { loadManifests } from '../../src/spec/index.ts';

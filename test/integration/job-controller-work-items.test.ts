@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbWorkQueue } from '../../src/aws/dynamodb-work-queue.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { DynamoDbWorkQueue } from '../../src/adapters/dynamodb/dynamodb-work-queue.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { JobController } from '../../src/controllers/job-controller.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LeasedItem, WorkQueue } from '../../src/ports/work-queue.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job, Pod } from '../../src/spec/types.ts';

@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
-import { DynamoDbResourceQuotas } from '../../src/aws/dynamodb-resource-quotas.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbResourceQuotas } from '../../src/aws/dynamodb-resource-quotas.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';

@@ -8,10 +8,10 @@
  */
 import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
-import { taskArnAnnotation } from '../../src/aws/ecs-task-launcher.ts';
-import type { DynamoDbStreamRecord } from '../../src/aws/lambda-stream-changes.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import type { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { taskArnAnnotation } from '../../src/adapters/ecs/ecs-task-launcher.ts';
+import type { DynamoDbStreamRecord } from '../../src/runtime/lambda/stream-changes.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { StateStore } from '../../src/ports/state-store.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { CronJob, Job, KubeObject } from '../../src/spec/types.ts';

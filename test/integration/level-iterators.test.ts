@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeLevelIteratorsOnStreamEnd } from '../../src/local/level-iterators.mjs';
+import { closeLevelIteratorsOnStreamEnd } from '../../src/runtime/local/level-iterators.mjs';
 
 /**
  * Audit D3a: `.jobctl/db` grew ~180 MB a day for one every-minute CronJob. Every Query and Scan dynalite answers opens

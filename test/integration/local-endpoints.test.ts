@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalRuntime } from '../../src/local/runtime.ts';
-import type { RuntimeInfo } from '../../src/local/state-dir.ts';
+import { LocalRuntime } from '../../src/runtime/local/runtime.ts';
+import type { RuntimeInfo } from '../../src/runtime/local/state-dir.ts';
 
 // `jobctl up`'s endpoints as the audit attacked them (../shared/RELIABILITY-AUDIT.md D1, D2, D4): another local user,
 // a web page, a huge request. The runtime serves its real control endpoint here (serveControl), on the system clock:

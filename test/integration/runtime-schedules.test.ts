@@ -10,12 +10,12 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore } from '../../src/aws/dynamodb-state-store.ts';
-import { scheduleWorkOf, type DynamoDbStreamRecord } from '../../src/aws/lambda-stream-changes.ts';
-import { RuntimeSchedules } from '../../src/aws/runtime-schedules.ts';
-import { JobControllerLambda } from '../../src/aws/lambda-job-controller.ts';
-import { ManualClock } from '../../src/local/clock.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { scheduleWorkOf, type DynamoDbStreamRecord } from '../../src/runtime/lambda/stream-changes.ts';
+import { RuntimeSchedules } from '../../src/adapters/scheduler/runtime-schedules.ts';
+import { JobControllerLambda } from '../../src/runtime/lambda/job-controller.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { managedByAnnotation } from '../../src/spec/ownership.ts';
 import type { CronJob } from '../../src/spec/types.ts';
 import { marshall } from '@aws-sdk/util-dynamodb';

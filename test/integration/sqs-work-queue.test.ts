@@ -1,8 +1,8 @@
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
-import { SqsWorkQueue } from '../../src/aws/sqs-work-queue.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
+import { SqsWorkQueue } from '../../src/adapters/sqs/sqs-work-queue.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LeasedItem } from '../../src/ports/work-queue.ts';
 import { workQueueContract } from '../contract/work-queue.contract.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbStateStore, MAX_ITEM_BYTES, storedItemSizeBytes } from '../../src/aws/dynamodb-state-store.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { DynamoDbStateStore, MAX_ITEM_BYTES, storedItemSizeBytes } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import type { CronJob, Job, KubeObject, Pod } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
 

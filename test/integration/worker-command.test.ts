@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbWorkQueue } from '../../src/aws/dynamodb-work-queue.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
+import { DynamoDbWorkQueue } from '../../src/adapters/dynamodb/dynamodb-work-queue.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { registerWorkerCommand, type WorkerConnection } from '../../src/cli/worker-command.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { WorkQueue } from '../../src/ports/work-queue.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbWorkQueue } from '../../src/aws/dynamodb-work-queue.ts';
-import { ensureStateTable } from '../../src/aws/state-table.ts';
-import { ManualClock } from '../../src/local/clock.ts';
+import { DynamoDbWorkQueue } from '../../src/adapters/dynamodb/dynamodb-work-queue.ts';
+import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LeasedItem, WorkQueue } from '../../src/ports/work-queue.ts';
 import { WorkQueueClient, type WorkQueueClientOptions } from '../../src/worker/work-queue-client.ts';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';

@@ -2,8 +2,8 @@
 // job.yaml: `node --import tsx examples/work-queue/fine/worker.ts`. Inside a task JOBCTL_STATE_DIR names the runtime,
 // so the client reaches the same queue as `jobctl queue push`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectLocal } from '../../../src/local/connect.ts';
-import { resolveStateDir } from '../../../src/local/state-dir.ts';
+import { connectLocal } from '../../../src/runtime/local/connect.ts';
+import { resolveStateDir } from '../../../src/runtime/local/state-dir.ts';
 import { WorkQueueClient } from '../../../src/worker/work-queue-client.ts';
 
 const connection = await connectLocal(resolveStateDir(process.env, process.cwd()));

@@ -52,7 +52,7 @@ export interface ValidateOptions {
   globalSecondaryIndexes?: Iterable<string>;
 }
 
-/** jobctl's state table's indexes (`src/aws/state-table.ts`): both global. */
+/** jobctl's state table's indexes (`src/adapters/dynamodb/state-table.ts`): both global. */
 export const JOBCTL_GLOBAL_SECONDARY_INDEXES: readonly string[] = ['GSI1', 'GSI2'];
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -342,7 +342,7 @@ function ddbEventSpec(): Spec {
 // The payload is jobctl's own JSON; only what Scheduler puts into it is AWS's: "EventBridge Scheduler replaces each
 // keyword with its respective value when your schedule invokes the target."
 
-/** jobctl's payload fields that Scheduler fills from a context attribute (src/aws/cronjob-schedules.ts). */
+/** jobctl's payload fields that Scheduler fills from a context attribute (src/adapters/scheduler/cronjob-schedules.ts). */
 export const SCHEDULER_CONTEXT_FIELDS: Readonly<Record<string, `<aws.scheduler.${string}>`>> = {
   scheduledTime: '<aws.scheduler.scheduled-time>',
 };

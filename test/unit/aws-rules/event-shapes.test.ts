@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SchedulerDstRuns } from '../../../src/aws/lambda-dispatcher.ts';
-import { ManualClock } from '../../../src/local/clock.ts';
+import { SchedulerDstRuns } from '../../../src/runtime/lambda/dispatcher.ts';
+import { ManualClock } from '../../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../../src/spec/index.ts';
 import type { Job } from '../../../src/spec/types.ts';
 import { FakeScheduler, JOB_CONTROLLER_ARN, StreamSimulator, freshTable, taskEvent } from '../../fixtures/lambda/harness.ts';

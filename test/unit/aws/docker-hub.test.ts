@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { anonymousDockerHubPulls, isDockerHubImage, parseImageReference, resolveTaskImage } from '../../../src/aws/docker-hub.ts';
-import { taskDefinitionForPod } from '../../../src/aws/ecs-task-definitions.ts';
+import { anonymousDockerHubPulls, isDockerHubImage, parseImageReference, resolveTaskImage } from '../../../src/adapters/ecs/docker-hub.ts';
+import { taskDefinitionForPod } from '../../../src/adapters/ecs/ecs-task-definitions.ts';
 import { loadManifests } from '../../../src/spec/index.ts';
 import { aPod, settings } from './pods.ts';
 

@@ -6,7 +6,7 @@ import {
   logStreamName,
   resolveContainerRun,
   taskDefinitionForPod,
-} from '../../../src/aws/ecs-task-definitions.ts';
+} from '../../../src/adapters/ecs/ecs-task-definitions.ts';
 import { aPod, settings } from './pods.ts';
 
 describe('taskDefinitionForPod', () => {

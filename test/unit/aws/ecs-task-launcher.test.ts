@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { taskDefinitionForPod } from '../../../src/aws/ecs-task-definitions.ts';
+import { taskDefinitionForPod } from '../../../src/adapters/ecs/ecs-task-definitions.ts';
 import {
   EcsTaskLauncher,
   TaskLaunchError,
@@ -22,7 +22,7 @@ import {
   lastTaskArnAnnotation,
   taskArnAnnotation,
   type EcsTaskLauncherOptions,
-} from '../../../src/aws/ecs-task-launcher.ts';
+} from '../../../src/adapters/ecs/ecs-task-launcher.ts';
 import type { Pod } from '../../../src/spec/types.ts';
 import { aPod, settings } from './pods.ts';
 

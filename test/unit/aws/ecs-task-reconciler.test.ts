@@ -1,10 +1,10 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { taskArnAnnotation, taskGroupFor, taskLaunchedAtAnnotation } from '../../../src/aws/ecs-task-launcher.ts';
-import { EcsTaskReconciler, ORPHAN_STOP_REASON } from '../../../src/aws/ecs-task-reconciler.ts';
-import { taskVersionAnnotation } from '../../../src/aws/lambda-task-events.ts';
-import { ManualClock } from '../../../src/local/clock.ts';
+import { taskArnAnnotation, taskGroupFor, taskLaunchedAtAnnotation } from '../../../src/adapters/ecs/ecs-task-launcher.ts';
+import { EcsTaskReconciler, ORPHAN_STOP_REASON } from '../../../src/runtime/lambda/task-reconciler.ts';
+import { taskVersionAnnotation } from '../../../src/runtime/lambda/task-events.ts';
+import { ManualClock } from '../../../src/adapters/clock/clock.ts';
 import type { Job, Pod } from '../../../src/spec/types.ts';
 import { aBatchJob, aJobPod, rfc3339 } from '../../builders.ts';
 import { FakeStateStore } from '../../fakes/fake-state-store.ts';

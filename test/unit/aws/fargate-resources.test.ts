@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FARGATE_TASK_SIZES, fargateResources, type FargateResources } from '../../../src/aws/fargate-resources.ts';
+import { FARGATE_TASK_SIZES, fargateResources, type FargateResources } from '../../../src/adapters/ecs/fargate-resources.ts';
 import { ValidationError } from '../../../src/errors.ts';
 import type { ResourceRequirements } from '../../../src/spec/types.ts';
 

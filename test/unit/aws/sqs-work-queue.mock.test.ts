@@ -26,10 +26,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SqsWorkQueue, sqsRedriveCount } from '../../../src/aws/sqs-work-queue.ts';
-import { ensureStateTable } from '../../../src/aws/state-table.ts';
+import { SqsWorkQueue, sqsRedriveCount } from '../../../src/adapters/sqs/sqs-work-queue.ts';
+import { ensureStateTable } from '../../../src/adapters/dynamodb/state-table.ts';
 import { JobctlError, NotFoundError } from '../../../src/errors.ts';
-import { ManualClock } from '../../../src/local/clock.ts';
+import { ManualClock } from '../../../src/adapters/clock/clock.ts';
 import { workQueueContract } from '../../contract/work-queue.contract.ts';
 import { startTestDynalite, type TestDynalite } from '../../helpers/dynalite.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyAll } from '../../../src/cli/apply.ts';
-import { ManualClock } from '../../../src/local/clock.ts';
-import { TokenBucket } from '../../../src/pacing/token-bucket.ts';
+import { ManualClock } from '../../../src/adapters/clock/clock.ts';
+import { TokenBucket } from '../../../src/adapters/pacing/token-bucket.ts';
 import type { ResourceQuotas } from '../../../src/ports/resource-quotas.ts';
 import type { WorkQueue } from '../../../src/ports/work-queue.ts';
 import { loadManifests } from '../../../src/spec/index.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPositionedLogSink, printPodLogs, type LogsConnection } from '../../../src/cli/pod-logs.ts';
 import type { CliIo } from '../../../src/cli/io.ts';
-import { FileLogSink } from '../../../src/local/file-log-sink.ts';
+import { FileLogSink } from '../../../src/adapters/files/file-log-sink.ts';
 import type { LogSink } from '../../../src/ports/log-sink.ts';
 import type { Pod, PodPhase } from '../../../src/spec/types.ts';
 import { aBatchJob, aJobPod } from '../../builders.ts';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tailLines } from '../../../src/cli/pod-logs.ts';
-import { FileLogSink, incompleteUtf8Tail, LOG_CHUNK_BYTES } from '../../../src/local/file-log-sink.ts';
-import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES, LogRotator, logRotationFromEnv, parseByteQuantity } from '../../../src/local/log-rotation.ts';
+import { FileLogSink, incompleteUtf8Tail, LOG_CHUNK_BYTES } from '../../../src/adapters/files/file-log-sink.ts';
+import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES, LogRotator, logRotationFromEnv, parseByteQuantity } from '../../../src/adapters/files/log-rotation.ts';
 import type { Pod } from '../../../src/spec/types.ts';
 import { aBatchJob, aJobPod } from '../../builders.ts';
 

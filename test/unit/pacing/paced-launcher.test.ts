@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/local/clock.ts';
-import { PacedTaskLauncher } from '../../../src/pacing/paced-launcher.ts';
-import { TokenBucket } from '../../../src/pacing/token-bucket.ts';
+import { ManualClock } from '../../../src/adapters/clock/clock.ts';
+import { PacedTaskLauncher } from '../../../src/adapters/pacing/paced-launcher.ts';
+import { TokenBucket } from '../../../src/adapters/pacing/token-bucket.ts';
 import type { TaskLauncher } from '../../../src/ports/task-launcher.ts';
 import type { Pod } from '../../../src/spec/types.ts';
 import { aJob, aJobPod } from '../../builders.ts';
