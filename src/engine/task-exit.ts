@@ -95,7 +95,7 @@ export function isDisrupted(pod: Pod): boolean {
  * Kubelet's part: the task exited.
  * - A stop the controller asked for (the pod carries {@link applyStopRequest}'s reason, or the exit's reason is not a
  *   container's own such as `Completed`/`Error`) ends `Failed` with that reason, whatever the exit code.
- * - Exit code 0 → `Succeeded`.
+ * - Exit code 0 → `Succeeded`, also when the runtime itself was stopping the task (a `disruption`): it finished.
  * - Non-zero with restartPolicy `Never` → `Failed`.
  * - Non-zero with restartPolicy `OnFailure` → stays `Running`: `restartCount` + 1, state `waiting` with reason
  *   `CrashLoopBackOff`, `lastState.terminated` keeping the exit, as `kubectl get pod` shows a crash-looping pod.
@@ -112,7 +112,10 @@ export function applyTaskExit(pod: Pod, exit: TaskExitReport): Pod {
   if (isPodFinished(pod)) return pod;
   if (exit.attempt !== undefined && exit.attempt !== restartCountOf(pod)) return pod; // an earlier attempt's late exit
   const finishedAt = toRfc3339(exit.finishedAtMs);
-  const stopReason = pod.status.reason ?? (containerExitReasons.has(exit.reason) ? undefined : exit.reason);
+  // A task that exited 0 as its "node" stopped (the runtime's own stop) finished its work: it succeeded, as a container
+  // that exits 0 on a node's SIGTERM does in Kubernetes. Recorded Failed, its work (a queue item) would be done again.
+  const completedDespiteDisruption = exit.disruption !== undefined && exit.exitCode === 0 && pod.status.reason === undefined;
+  const stopReason = pod.status.reason ?? (containerExitReasons.has(exit.reason) || completedDespiteDisruption ? undefined : exit.reason);
   const containerReason = containerExitReasons.has(exit.reason) ? exit.reason : exit.exitCode === 0 ? 'Completed' : 'Error';
   const terminatedState = (cs: ContainerStatus | undefined): ContainerState => ({
     terminated: {
@@ -164,7 +167,7 @@ export function applyTaskExit(pod: Pod, exit: TaskExitReport): Pod {
       phase,
       ...(stopReason === undefined ? {} : { reason: stopReason }),
       ...(exit.message === undefined || pod.status.message !== undefined ? {} : { message: exit.message }),
-      ...(exit.disruption === undefined
+      ...(exit.disruption === undefined || phase === 'Succeeded'
         ? {}
         : { conditions: [{ type: 'DisruptionTarget' as const, status: 'True' as const, ...exit.disruption, lastTransitionTime: finishedAt }] }),
       containerStatuses,

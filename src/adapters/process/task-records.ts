@@ -40,16 +40,19 @@ export interface TaskRecordState {
  * The supervisor each task runs under: `/bin/sh -c SUPERVISOR_SCRIPT jobctl-task <umask> <base> <argv…>`. It gives the
  * task the umask jobctl started with (the runtime itself runs with 077), writes its pid, runs the command as its child
  * and writes the exit code — atomically (write, then rename), so a reader sees all of it or nothing. SIGTERM, SIGINT
- * and SIGHUP are caught with an empty trap, not ignored: a caught signal is reset to its default in the command (an
- * ignored one would stay ignored), and the shell outlives the stop it delivers to its own group long enough to
- * write the command's status (the trap runs once the command has exited, POSIX 2.11). Only SIGKILL of the group
- * ends it without a record, which is what a vanished task is.
+ * and SIGHUP are caught, not ignored: a caught signal is reset to its default in the command (an ignored one would
+ * stay ignored), and the shell outlives the stop it delivers to its own group long enough to write the command's
+ * status (the trap runs once the command has exited, POSIX 2.11). A stop that arrives before the command starts is
+ * remembered, and the command is then not started at all (its status: 128 + the signal). One window remains: a
+ * signal that lands while the shell forks and execs the command reaches neither (a shell cannot hand it over
+ * atomically); such a task is ended by the SIGKILL at the end of its grace period, still with the stop's reason.
+ * Only SIGKILL of the group ends the shell without a record, which is what a vanished task is.
  */
 export const SUPERVISOR_SCRIPT =
   'umask "$1"; b="$2"; shift 2; ' +
-  'echo $$ > "$b.pid.tmp" && mv -f "$b.pid.tmp" "$b.pid" || exit 125; ' +
-  'trap : TERM INT HUP; ' +
-  '"$@"; c=$?; ' +
+  "s=; trap 's=143' TERM; trap 's=130' INT; trap 's=129' HUP; " +
+  'echo $$ > "$b.pid.tmp" && mv -f "$b.pid.tmp" "$b.pid" || exit "${s:-125}"; ' +
+  'if [ -z "$s" ]; then trap : TERM INT HUP; "$@"; c=$?; else c=$s; fi; ' +
   'echo "$c" > "$b.exit.tmp" && mv -f "$b.exit.tmp" "$b.exit"; ' +
   'exit "$c"';
 

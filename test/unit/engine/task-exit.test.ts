@@ -188,4 +188,11 @@ describe('applyTaskExit: exits of another attempt, and disruptions', () => {
     expect(ended.status).toMatchObject({ phase: 'Failed', reason: 'Lost', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'gone' }] });
     expect(isDisrupted(ended)).toBe(true);
   });
+
+  it('a task that exited 0 while the runtime stopped it finished its work: Succeeded, not disrupted', () => {
+    const ended = applyTaskExit(running(0), { exitCode: 0, reason: 'RuntimeStopped', finishedAtMs: 5_000, disruption: { reason: 'TerminationByKubelet', message: 'stopped' } });
+    expect(ended.status.phase).toBe('Succeeded');
+    expect(ended.status.reason).toBeUndefined();
+    expect(isDisrupted(ended)).toBe(false);
+  });
 });

@@ -100,8 +100,8 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
   });
 
   it('an adopted task can be stopped; its exit carries the stop reason', async () => {
-    await dyingLauncher().launch(pod('sleep 30'));
-    await until(() => findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q') !== undefined);
+    await dyingLauncher().launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
+    await until(() => existsSync(join(dir, 'started')));
     launcher.adopt();
     expect(await launcher.stop(pod(), 'DeadlineExceeded')).toBe(true);
     await until(() => exits.length === 1);
@@ -147,6 +147,20 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     await launcher.launch(pod('sleep 30'));
     await launcher.stopAll('RuntimeStopped', 1_000);
     expect(exits[0]).toMatchObject({ exitCode: 143, reason: 'RuntimeStopped', disruption: { reason: 'TerminationByKubelet' } });
+  });
+
+  it('a stop sent the moment a task was launched ends it, within its grace period, with the stop reason', async () => {
+    const quick = (name: string) => {
+      const p = pod('sleep 30', 0, name);
+      p.spec.terminationGracePeriodSeconds = 1;
+      return p;
+    };
+    for (let i = 0; i < 10; i++) {
+      await launcher.launch(quick(`quick-${i}`));
+      expect(await launcher.stop(quick(`quick-${i}`), 'DeadlineExceeded')).toBe(true);
+    }
+    await until(() => exits.length === 10);
+    expect(exits.map((e) => e.reason)).toEqual(Array(10).fill('DeadlineExceeded'));
   });
 
   it('after a crash during a clean stop (a second Ctrl-C), the exits still count as the runtime\'s, not the tasks\'', async () => {
