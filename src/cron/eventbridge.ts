@@ -30,7 +30,7 @@ export interface EventBridgeSchedule {
  * Why EventBridge Scheduler cannot run a schedule exactly as Kubernetes would:
  * - `repeated-local-time`: a fire time falls in a local hour that repeats when clocks go back. Kubernetes (robfig
  *   `Next`) runs it once per offset, i.e. twice; EventBridge Scheduler runs it once. The dispatcher adds the second
- *   run with a one-time `dst.*` schedule (`nextRepeatedLocalTime` in src/runtime/lambda/dispatcher.ts).
+ *   run with a one-time `dst.*` schedule (`nextRepeatedLocalTime` in src/cron/repeated-local-time.ts).
  * - `partial-hour-clock-change`: the zone moves its clocks by part of an hour (Australia/Lord_Howe, 30 minutes).
  *   robfig steps hours in elapsed time, so a Kubernetes search crossing that change skips or shifts fire times;
  *   EventBridge keeps to the wall clock. Not raised for schedules that fire in every hour of every day.

@@ -238,6 +238,24 @@ export function isValidTimeZone(timeZone: string): boolean {
   return zoneRules(timeZone) !== undefined;
 }
 
+/**
+ * Go's `t.In(zone).Format(time.RFC3339)` at second precision: the wall-clock time in `timeZone` with its offset, `Z`
+ * when the offset is 0 (Kubernetes writes the scheduled-timestamp annotation so). An unknown zone formats as UTC.
+ * As Go, an offset with seconds (a zone's early local mean time) prints its whole minutes, truncated.
+ */
+export function formatRfc3339InZone(ms: number, timeZone: string): string {
+  const seconds = Math.floor(ms / 1000);
+  const zone = zoneRules(timeZone) ?? UTC_RULES;
+  const offset = zone.offsetAt(seconds);
+  const wall = wallClockAt(zone, seconds, newWallClock());
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  const local = `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}`;
+  const minutes = Math.trunc(offset / 60);
+  if (minutes === 0) return `${local}Z`;
+  const abs = Math.abs(minutes);
+  return `${local}${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
 /** The rules of a zone for {@link isValidTimeZone} names, cached per name; undefined for anything else. */
 export function zoneRules(timeZone: string): ZoneRules | undefined {
   if (rulesCache.has(timeZone)) return rulesCache.get(timeZone);

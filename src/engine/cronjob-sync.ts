@@ -1,4 +1,5 @@
 import { isValidTimeZone, parseSchedule, type CronSchedule } from '../cron/index.ts';
+import { formatRfc3339InZone } from '../cron/time-zone.ts';
 import { JobctlError, assertNever } from '../errors.ts';
 import { wellKnown, type CronJob, type CronJobStatus, type Job, type ObjectReference } from '../spec/types.ts';
 import { jobsBeyondHistoryLimits } from './cronjob-history.ts';
@@ -355,39 +356,4 @@ function sameStatus(a: CronJobStatus, b: CronJobStatus): boolean {
       return other !== undefined && ref.uid === other.uid && ref.name === other.name && ref.namespace === other.namespace;
     })
   );
-}
-
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * Go's `t.In(zone).Format(time.RFC3339)`: wall-clock time in `timeZone` with its offset, `Z` when the offset is 0,
- * second precision.
- */
-function formatRfc3339InZone(ms: number, timeZone: string): string {
-  const seconds = Math.floor(ms / 1000);
-  let formatter = offsetFormatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    offsetFormatters.set(timeZone, formatter);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of formatter.formatToParts(seconds * 1000)) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  const wallMs = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-  const offsetMinutes = Math.round((wallMs - seconds * 1000) / 60_000);
-  const wall = toRfc3339(wallMs).slice(0, -1);
-  if (offsetMinutes === 0) return `${wall}Z`;
-  const sign = offsetMinutes < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMinutes);
-  return `${wall}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
