@@ -6,6 +6,9 @@ import { wellKnown } from '../spec/types.ts';
 import { requestJobDeletion } from './delete-job.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
 
+/** What the CronJob controller works through: it creates and deletes Jobs and records events, nothing else. */
+export type CronJobControllerDeps = Pick<ControllerDeps, 'store' | 'clock' | 'notify'>;
+
 export interface SyncOutcome {
   /** When to sync this object again; undefined = only on a change. */
   requeueAtMs?: number;
@@ -30,7 +33,7 @@ export interface SyncOutcome {
  *   deletes it: Forbid never overlaps.
  */
 export class CronJobController {
-  constructor(private readonly deps: ControllerDeps) {}
+  constructor(private readonly deps: CronJobControllerDeps) {}
 
   async sync(key: ObjectKey): Promise<SyncOutcome> {
     const created: Job[] = [];

@@ -3,9 +3,7 @@ import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '
 import { CronJobController } from '../../controllers/cronjob-controller.ts';
 import { nextRepeatedLocalTime } from '../../cron/repeated-local-time.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { LogSink } from '../../ports/log-sink.ts';
 import type { ObjectKey, StateStore } from '../../ports/state-store.ts';
-import type { TaskLauncher } from '../../ports/task-launcher.ts';
 import type { CronJob } from '../../spec/types.ts';
 import { MAX_EVENT_AGE_SECONDS, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, type DispatcherPayload } from '../../adapters/scheduler/cronjob-schedules.ts';
 import type { LambdaContextLike } from './job-controller.ts';
@@ -89,10 +87,6 @@ export function parseSchedulePayload(event: unknown): { key: ObjectKey; schedule
 export const MAX_CLOCK_SKEW_MS = 5_000;
 
 
-/** The dispatcher launches nothing and reads no logs: the job controller does, woken by the table's stream. */
-const notHere = (what: string) => () => Promise.reject(new Error(`dispatcher: ${what} is the job controller's work`));
-const noLauncher: TaskLauncher = { launch: notHere('launching a task'), stop: notHere('stopping a task') };
-const noLogs: LogSink = { read: notHere('reading logs'), follow: notHere('reading logs'), remove: notHere('removing logs') };
 
 /**
  * The dispatcher Lambda: one CronJob sync per schedule invocation, deciding from the Lambda's clock, not from the
@@ -144,7 +138,8 @@ export class DispatcherLambda {
 
   private controllerAt(decidedAtMs: number): CronJobController {
     const clock: Clock = { now: () => decidedAtMs, setTimer: (at, cb) => this.deps.clock.setTimer(at, cb) };
-    return new CronJobController({ store: this.deps.store, clock, launcher: noLauncher, logs: noLogs });
+    // It launches nothing and reads no logs: the job controller does, woken by the table's stream.
+    return new CronJobController({ store: this.deps.store, clock });
   }
 
   /**
