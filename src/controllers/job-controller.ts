@@ -1,6 +1,5 @@
-import { isDeepStrictEqual } from 'node:util';
 import { AlreadyExistsError, ConflictError, NotFoundError, TaskLaunchError, assertNever } from '../errors.ts';
-import { syncJob } from '../engine/job-sync.ts';
+import { statusAfterActions, syncJob } from '../engine/job-sync.ts';
 import { applyStartError, applyStopRequest, applyTaskExit, applyTaskStart, isPodFinished, isStopRequested } from '../engine/task-exit.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
@@ -152,12 +151,7 @@ export class JobController {
         this.notifyOwner(job);
         return {};
       }
-      // The engine counted every pod it asked for as active; those that got no item or no quota slot were not created.
-      const notCreated = itemsMissed + overQuota;
-      const status = notCreated === 0 ? result.status : { ...result.status, active: Math.max(0, result.status.active - notCreated) };
-      // Compared again after the correction: a held Job synced again must not rewrite an unchanged status (on AWS the
-      // write's stream record would sync it again, for ever).
-      const statusChanged = notCreated === 0 ? result.statusChanged : !isDeepStrictEqual(status, job.status);
+      const { status, statusChanged } = statusAfterActions(job, result, itemsMissed + overQuota);
       if (statusChanged) {
         try {
           await this.deps.store.update({ ...job, status });

@@ -85,6 +85,22 @@ const deadlineExceeded = { reason: 'DeadlineExceeded', message: 'Job was active 
 const completionsReached = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
 
 /**
+ * The status once the executor has carried out a sync's actions. The engine counts every pod it asked to create as
+ * active; the executor could not create `notCreated` of them (no work item available now, no quota slot), so they
+ * are not. `statusChanged` is compared again against the stored status: a Job held for a slot and synced again must
+ * not rewrite an unchanged status (on AWS the write's stream record would sync it again, for ever).
+ *
+ * @example
+ * // parallelism 3, two pods over quota: the status says 1 active, as Kubernetes' (the API server refused two creates)
+ * statusAfterActions(job, syncJob({ job, pods, now }), 2);
+ */
+export function statusAfterActions(job: Job, result: Pick<JobSyncResult, 'status' | 'statusChanged'>, notCreated: number): { status: JobStatus; statusChanged: boolean } {
+  if (notCreated === 0) return { status: result.status, statusChanged: result.statusChanged };
+  const status = { ...result.status, active: Math.max(0, result.status.active - notCreated) };
+  return { status, statusChanged: !isDeepStrictEqual(status, job.status) };
+}
+
+/**
  * The Job controller's decision for one sync: Kubernetes `syncJob` + `manageJob` (`pkg/controller/job/job_controller.go`,
  * v1.31+ with its default feature gates) with the I/O taken out, plus the TTL-after-finished controller.
  * No input is mutated; the executor runs `actions`, records `events`, writes `status` and requeues.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { syncJob, type JobSyncResult, type StopPodReason } from '../../../src/engine/job-sync.ts';
+import { statusAfterActions, syncJob, type JobSyncResult, type StopPodReason } from '../../../src/engine/job-sync.ts';
 import { completionIndexOf } from '../../../src/engine/indexes.ts';
 import type { Job, Pod } from '../../../src/spec/types.ts';
 import { aBatchJob, aJobPod, at, jobPods, rfc3339 } from '../../builders.ts';
@@ -741,5 +741,30 @@ describe('syncJob: a pod that ended with its node (DisruptionTarget) is not the 
     const result = syncJob({ job, pods: [failedPod, disrupted(job, 'DeletionByPodGC')], now: NOW });
     // One failure: the 10 s pod-failure back-off; two would be 20 s.
     expect(summarize(result)).toMatchObject({ creates: 0, failed: 1, requeueAtMs: NOW - 2 * sec + 10 * sec });
+  });
+});
+
+describe('statusAfterActions: pods the executor could not create are not active', () => {
+  it('takes them off active; the status then equals the stored one, so nothing is written for a Job held again', () => {
+    const job = aBatchJob({ parallelism: 3, completions: 3 });
+    const first = syncJob({ job, pods: [], now: NOW });
+    expect(first.status.active).toBe(3);
+    const after = statusAfterActions(job, first, 3);
+    expect(after.status.active).toBe(0);
+    // Stored as it is (no pod, nothing changed but the start): synced again and held again, it changes nothing.
+    const stored = { ...job, status: after.status };
+    const again = statusAfterActions(stored, syncJob({ job: stored, pods: [], now: NOW + sec }), 3);
+    expect(again.statusChanged).toBe(false);
+  });
+
+  it('changes nothing when every pod was created', () => {
+    const job = aBatchJob({ parallelism: 2 });
+    const result = syncJob({ job, pods: [], now: NOW });
+    expect(statusAfterActions(job, result, 0)).toEqual({ status: result.status, statusChanged: result.statusChanged });
+  });
+
+  it('never goes below zero', () => {
+    const job = aBatchJob({ parallelism: 1 });
+    expect(statusAfterActions(job, syncJob({ job, pods: [], now: NOW }), 5).status.active).toBe(0);
   });
 });
