@@ -1,9 +1,9 @@
 /**
  * `kind: ResourceQuota` in the CLI: `get|describe|delete resourcequota` (also `quota`), kubectl's columns and forms,
- * over the connection's `ResourceQuotas` port. `apply -f` of a quota is in apply.ts with the other kinds.
+ * over the connection's `QuotaObjects` port. `apply -f` of a quota is in apply.ts with the other kinds.
  */
 import { assertNever, NotFoundError } from '../errors.ts';
-import type { ResourceQuotaView, ResourceQuotas } from '../ports/resource-quotas.ts';
+import type { QuotaObjects, ResourceQuotaView } from '../ports/resource-quotas.ts';
 import { translateTimestampSince } from './human-duration.ts';
 import type { CliIo } from './io.ts';
 import { formatTable, noResourcesMessage, toJson, toYaml } from './printers/index.ts';
@@ -36,7 +36,7 @@ interface ResourceQuotaObject {
  */
 export async function printResourceQuotas(
   io: CliIo,
-  quotas: ResourceQuotas,
+  quotas: QuotaObjects,
   namespace: string,
   name: string | undefined,
   options: { format: QueueOutputFormat; noHeaders?: boolean; nowMs: number },
@@ -74,7 +74,7 @@ export async function printResourceQuotas(
 }
 
 /** `describe resourcequota [NAME]`: kubectl's layout (Resource / Used / Hard), plus the Jobs waiting for a slot. */
-export async function describeResourceQuotas(io: CliIo, quotas: ResourceQuotas, namespace: string, name: string | undefined): Promise<void> {
+export async function describeResourceQuotas(io: CliIo, quotas: QuotaObjects, namespace: string, name: string | undefined): Promise<void> {
   const all = await quotas.list(namespace);
   const views = name === undefined ? all : all.filter((q) => q.name === name || q.name.startsWith(name));
   if (views.length === 0) {

@@ -3,8 +3,8 @@ import type { LogSink } from '../ports/log-sink.ts';
 import type { Change } from '../ports/changes.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { TaskLauncher } from '../ports/task-launcher.ts';
-import type { WorkQueue } from '../ports/work-queue.ts';
-import type { ResourceQuotas } from '../ports/resource-quotas.ts';
+import type { WorkQueueConsumer } from '../ports/work-queue.ts';
+import type { QuotaAdmission } from '../ports/resource-quotas.ts';
 import type { KubeEvent } from '../spec/types.ts';
 import { toRfc3339 } from '../engine/object-meta.ts';
 
@@ -16,9 +16,9 @@ export interface ControllerDeps {
   logs: LogSink;
   clock: Clock;
   /** Work queues a Job may be bound to (`jobctl.dev/work-queue`). @default - none: a bound Job fails to start its pods */
-  queues?: WorkQueue;
+  queues?: WorkQueueConsumer;
   /** Per-namespace caps on unfinished pods (`kind: ResourceQuota`). @default - none: no pod is ever held */
-  quotas?: ResourceQuotas;
+  quotas?: QuotaAdmission;
   /** Called after a write another controller must react to; the local runtime enqueues, AWS relies on Streams. */
   notify?: (change: Change) => void;
   /**

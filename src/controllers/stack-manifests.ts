@@ -9,7 +9,7 @@ import type { StateStore } from '../ports/state-store.ts';
 import { declaringStack, managedByAnnotation, stackManager } from '../spec/ownership.ts';
 import type { CronJob, Job, ResourceQuotaManifest, WorkQueueManifest } from '../spec/types.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
-import type { ResourceQuotas } from '../ports/resource-quotas.ts';
+import type { QuotaObjects } from '../ports/resource-quotas.ts';
 
 /** A validated manifest of a stack's config file. */
 export type StackManifest = CronJob | Job;
@@ -87,11 +87,11 @@ export interface StackQueues {
 }
 
 /**
- * The config file's `kind: ResourceQuota` manifests, written through the ResourceQuotas port on every deploy; one the
+ * The config file's `kind: ResourceQuota` manifests, written through the QuotaObjects port on every deploy; one the
  * previous deploy declared and this one does not is deleted (Jobs waiting for it are woken by the stream record).
  */
 export interface StackQuotas {
-  quotas: ResourceQuotas;
+  quotas: QuotaObjects;
   desired: readonly ResourceQuotaManifest[];
   previous?: readonly ResourceQuotaManifest[];
 }

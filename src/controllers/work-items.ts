@@ -1,7 +1,7 @@
 import { ConflictError, JobctlError, NotFoundError } from '../errors.ts';
 import { isDisrupted, isPodFinished } from '../engine/task-exit.ts';
 import { boundQueueOf, effectiveCompletions, withWorkItem, workItemAnnotations, workQueueCompletionsAnnotation, type WorkQueueView } from '../engine/work-queue-binding.ts';
-import type { WorkQueue } from '../ports/work-queue.ts';
+import type { WorkQueueConsumer } from '../ports/work-queue.ts';
 import type { Job, Pod } from '../spec/types.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
 
@@ -33,7 +33,7 @@ export interface PreparedQueue {
 export class WorkItems {
   constructor(private readonly deps: ControllerDeps) {}
 
-  private get queues(): WorkQueue {
+  private get queues(): WorkQueueConsumer {
     if (this.deps.queues === undefined) throw new JobctlError('Validation', 'work queues are not available to this Job controller');
     return this.deps.queues;
   }
@@ -122,7 +122,7 @@ export class WorkItems {
  * the pods go, or they would stay hidden until their leases ran out. A pod that succeeded completes its item; any
  * other gives it back uncounted (its task was stopped by the deletion, not failed by the item).
  */
-export async function settleItemsOfDeletedJob(queues: WorkQueue | undefined, job: Job, pods: readonly Pod[]): Promise<void> {
+export async function settleItemsOfDeletedJob(queues: WorkQueueConsumer | undefined, job: Job, pods: readonly Pod[]): Promise<void> {
   const name = boundQueueOf(job);
   if (name === undefined || queues === undefined) return;
   for (const pod of pods) {

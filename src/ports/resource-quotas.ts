@@ -14,13 +14,22 @@
  * - Held Jobs wait in creation order; `popWaiting` takes the oldest and forgets them (a woken Job that is denied
  *   again waits again).
  */
-export interface ResourceQuotas {
+/** The quota objects, as `jobctl apply/get/delete quota` and a stack's deploy see them. */
+export interface QuotaObjects {
   /** Creates or replaces one quota's `hard` limits. */
   put(namespace: string, name: string, hard: QuotaHard): Promise<void>;
   /** Deletes one quota; false when it did not exist. The last one's charges go with it. */
   delete(namespace: string, name: string): Promise<boolean>;
   /** Every quota of the namespace with the usage they share, by name. */
   list(namespace: string): Promise<ResourceQuotaView[]>;
+  /** How many Jobs wait. */
+  countWaiting(namespace: string): Promise<number>;
+  /** The Jobs waiting, oldest first (left waiting). */
+  listWaiting(namespace: string): Promise<HeldJob[]>;
+}
+
+/** The admission and accounting of pods against the quotas: the Job controller's side (`controllers/pod-quota.ts`). */
+export interface QuotaAdmission {
   /** The namespace's limit and charges; undefined when it has no quota. */
   usage(namespace: string): Promise<QuotaUsage | undefined>;
   /**
@@ -49,11 +58,10 @@ export interface ResourceQuotas {
   markCounted(namespace: string): Promise<void>;
   /** The `max` Jobs that have waited longest, removed from the waiting list. */
   popWaiting(namespace: string, max: number): Promise<HeldJob[]>;
-  /** How many Jobs wait. */
-  countWaiting(namespace: string): Promise<number>;
-  /** The Jobs waiting, oldest first (left waiting). */
-  listWaiting(namespace: string): Promise<HeldJob[]>;
 }
+
+/** Both sides: what the adapter implements and the runtimes hand out. */
+export interface ResourceQuotas extends QuotaObjects, QuotaAdmission {}
 
 /** `spec.hard` of a ResourceQuota, the resources jobctl counts. */
 export interface QuotaHard {

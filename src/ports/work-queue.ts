@@ -15,17 +15,13 @@
  * - `stats` is exact, not approximate: `pending + leased` is zero exactly when nothing is left to do, so `isEmpty`
  *   lets a worker exit without losing an item leased by a worker that died (it returns after its lease).
  */
-export interface WorkQueue {
-  /** Creates the queue, or updates its settings. Idempotent. */
-  ensureQueue(name: string, settings?: Partial<QueueSettings>): Promise<QueueSettings>;
+/**
+ * What a consumer of items needs: the worker library inside tasks (`WorkQueueClient`) and the Job controller, which
+ * leases an item for each pod of a bound Job.
+ */
+export interface WorkQueueConsumer {
   /** The queue's settings; undefined when it does not exist. */
   describeQueue(name: string): Promise<QueueSettings | undefined>;
-  /** Every queue's name, sorted. */
-  listQueues(): Promise<string[]>;
-  /** Deletes the queue with its items and dead letters. */
-  deleteQueue(name: string): Promise<void>;
-  /** Appends items in order (batched); returns their ids. `onProgress` gets the count written so far. */
-  push(name: string, bodies: readonly string[], onProgress?: (written: number) => void): Promise<string[]>;
   /** One item under a lease of `leaseSeconds` (default: the queue's), or undefined when none is available now. */
   lease(name: string, options?: { leaseSeconds?: number }): Promise<LeasedItem | undefined>;
   /** Extends a lease still held; false when it was lost (expired and re-leased, completed or gone). */
@@ -40,6 +36,18 @@ export interface WorkQueue {
   release(name: string, lease: string, options?: { uncounted?: boolean }): Promise<boolean>;
   /** Exact counts. */
   stats(name: string): Promise<QueueStats>;
+}
+
+/** What the one who runs the queues needs besides: `jobctl queue …`, the deploy of a stack's queues. */
+export interface WorkQueueAdmin {
+  /** Creates the queue, or updates its settings. Idempotent. */
+  ensureQueue(name: string, settings?: Partial<QueueSettings>): Promise<QueueSettings>;
+  /** Every queue's name, sorted. */
+  listQueues(): Promise<string[]>;
+  /** Deletes the queue with its items and dead letters. */
+  deleteQueue(name: string): Promise<void>;
+  /** Appends items in order (batched); returns their ids. `onProgress` gets the count written so far. */
+  push(name: string, bodies: readonly string[], onProgress?: (written: number) => void): Promise<string[]>;
   /** Up to `limit` items not done or dead, oldest first, without leasing them. */
   peek(name: string, limit: number): Promise<QueuedItem[]>;
   /** Removes every pending and leased item (not the dead letters); returns how many. */
@@ -49,6 +57,9 @@ export interface WorkQueue {
   /** Moves dead letters (all, or `ids`) back to pending with a fresh receive count; returns how many. */
   redrive(name: string, ids?: readonly string[]): Promise<number>;
 }
+
+/** Both sides: what the adapters (the local lease queue, SQS) implement. */
+export interface WorkQueue extends WorkQueueConsumer, WorkQueueAdmin {}
 
 export interface QueueSettings {
   /** Leases an item gets before it goes dead. SQS RedrivePolicy `maxReceiveCount` (1–1000). @default 5 */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SystemClock } from '../adapters/clock/clock.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { LeasedItem, WorkQueue } from '../ports/work-queue.ts';
+import type { LeasedItem, WorkQueueConsumer } from '../ports/work-queue.ts';
 
 /** Waits `ms` on some clock; must resolve early when `signal` aborts (a stopping worker does not sit out its poll). */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -50,7 +50,7 @@ const DEFAULT_POLL_MIN_MS = 250;
 const DEFAULT_POLL_MAX_MS = 5_000;
 
 /**
- * A worker's side of a {@link WorkQueue}: the seed's `rediswq` client (walkthrough 4: `lease(lease_secs, block,
+ * A worker's side of a work queue ({@link WorkQueueConsumer}): the seed's `rediswq` client (walkthrough 4: `lease(lease_secs, block,
  * timeout)`, `complete(item)`, `empty()`, a session id) made safe:
  * - `empty()` is exact (`pending + leased === 0`), so a worker does not exit while an item is still leased by a worker
  *   that died: that item returns to the queue when its lease runs out, and a worker still looping picks it up.
@@ -87,7 +87,7 @@ export class WorkQueueClient {
   private readonly onAbort = () => this.stopInBackground('signal aborted');
 
   constructor(
-    private readonly queue: WorkQueue,
+    private readonly queue: WorkQueueConsumer,
     /** The queue's name. */
     readonly name: string,
     private readonly options: WorkQueueClientOptions = {},
