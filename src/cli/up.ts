@@ -1,6 +1,21 @@
 import { DatabaseFailure, diskFullFailure, isDiskFull } from '../runtime/local/database-watch.ts';
 import { LocalRuntime } from '../runtime/local/runtime.ts';
+import type { Command } from 'commander';
+import { JobctlError } from '../errors.ts';
+import type { CliContext } from './context.ts';
 import type { CliIo } from './io.ts';
+
+/** `up`: the embedded runtime in the foreground. */
+export function registerUpCommand(program: Command, ctx: CliContext): void {
+  const { io, stateDir, cwd, contextOf } = ctx;
+  program
+    .command('up')
+    .description('run the embedded runtime in the foreground (state in $JOBCTL_STATE_DIR or ./.jobctl); Ctrl-C stops it')
+    .action(async () => {
+      if (contextOf() === 'aws') throw new JobctlError('Validation', 'error: jobctl up runs the embedded runtime on this machine; on AWS the stack\'s Lambdas are the runtime (npx cdk deploy)');
+      await runUp({ io, stateDir, cwd, signal: ctx.signal });
+    });
+}
 
 /**
  * `jobctl up`: runs the embedded runtime in the foreground until Ctrl-C (SIGINT) or SIGTERM, then stops every task,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { warningLines } from '../../src/cli/program.ts';
+import { warningLines } from '../../src/cli/apply-command.ts';
 import { availableParallelism } from 'node:os';
 import { defaultTaskCap } from '../../src/runtime/local/runtime.ts';
 import { RuntimeHarness } from '../helpers/local-runtime.ts';
