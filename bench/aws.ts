@@ -1,6 +1,6 @@
 /**
  * The `aws` benchmark section (`npm run bench -- --only aws`): what one plain scheduled run costs on AWS, measured
- * through the real Lambda handlers in process (test/fixtures/lambda/harness.ts: dynalite for the table, a simulated
+ * through the real Lambda handlers in process (test/support/lambda-harness.ts: dynalite for the table, a simulated
  * DynamoDB stream, ECS and Scheduler behind aws-sdk-client-mock), then each handler bundled as the construct bundles
  * it, its size, and its cold-start import time in fresh node processes.
  */
@@ -20,8 +20,8 @@ import { ensureStateTable } from '../src/adapters/dynamodb/state-table.ts';
 import { ManualClock } from '../src/adapters/clock/clock.ts';
 import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob } from '../src/spec/types.ts';
-import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, REGION, StreamSimulator, lambdaEnv, logSink, taskEvent } from '../test/fixtures/lambda/harness.ts';
-import { startTestDynalite } from '../test/helpers/dynalite.ts';
+import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, REGION, StreamSimulator, lambdaEnv, logSink, taskEvent } from '../test/support/lambda-harness.ts';
+import { startTestDynalite } from '../test/support/dynalite.ts';
 
 /** What `bench/run.ts` passes in. */
 export interface AwsBenchOptions {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --only growth [--growth-days 7]`: what a week of one every-minute CronJob leaves on disk (issue 11,
  * audit D3a/D10). The embedded runtime as `jobctl up` runs it — dynalite on its worker thread, state on disk, tasks as
- * child processes writing per-pod log files — on the injected clock (test/helpers/local-runtime.ts, the audit's
+ * child processes writing per-pod log files — on the injected clock (test/support/local-runtime.ts, the audit's
  * set-up), one `*\/1` CronJob with the default history limits (3 succeeded, 1 failed) whose task prints a line. At the
  * end of each simulated day: the bytes of `.jobctl/db` (every file LevelDB keeps), of `.jobctl/logs`, the number of
  * log files, and the process's resident memory (dynalite's thread included).
@@ -17,7 +17,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RuntimeHarness } from '../test/helpers/local-runtime.ts';
+import { RuntimeHarness } from '../test/support/local-runtime.ts';
 
 export interface GrowthBenchOptions {
   /** Simulated days. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RuntimeHarness } from '../helpers/local-runtime.ts';
+import { RuntimeHarness } from '../support/local-runtime.ts';
 
 // `jobctl apply -f` of hundreds of Jobs at once (issue 5): progress on stderr, every Job runs once, and re-running
 // the same apply (as after an interruption) creates nothing new. Real child processes, injected clock.

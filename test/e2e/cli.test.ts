@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RuntimeHarness, unixMinutes, type CliResult } from '../helpers/local-runtime.ts';
+import { RuntimeHarness, unixMinutes, type CliResult } from '../support/local-runtime.ts';
 
 // What a kubectl user relies on from `jobctl`: apply/create messages, validation errors located at file:line, the
 // `get` output formats and selectors, describe, patch, create job --from, logs, cascading delete, Indexed Jobs,

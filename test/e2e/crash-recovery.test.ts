@@ -14,7 +14,7 @@ import type { Pod } from '../../src/spec/types.ts';
 /*
  * Audit D5: a crash of `jobctl up` threw away tasks that had succeeded meanwhile and ran them again (18 random
  * kills: 15 of 95 successful pods re-run, 2 CronJob runs done twice, 5 of 50 queue items processed twice). Here the
- * runtime runs in a process of its own (test/helpers/runtime-child.ts, on a manual clock moved over IPC) and is
+ * runtime runs in a process of its own (test/support/runtime-child.ts, on a manual clock moved over IPC) and is
  * killed with SIGKILL at random moments, 10 times (JOBCTL_CRASH_KILLS=20 for more; scripts/kill-runtime.sh does it to
  * the real `jobctl up`), while a CronJob every minute, a Job with parallelism 5 and a
  * 50-item coarse queue run. Every task appends its pod name to a ledger: a pod that ran twice, a scheduled run done
@@ -25,7 +25,7 @@ const KILLS = Number(process.env.JOBCTL_CRASH_KILLS ?? 10);
 const LIFE_LIMIT_MS = 60_000;
 /** The manual clock starts at this minute: `apply` (without a runtime) stamps objects with the system clock. */
 const START = Math.floor(Date.now() / 60_000) * 60_000;
-const CHILD = join(import.meta.dirname, '..', 'helpers', 'runtime-child.ts');
+const CHILD = join(import.meta.dirname, '..', 'support', 'runtime-child.ts');
 
 /** The workload scripts/kill-runtime.sh runs too, with its sleeps cut to fractions of a second. */
 const manifests = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'crash', 'workload.yaml'), 'utf8')

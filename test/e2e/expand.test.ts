@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { registerExpandCommand } from '../../src/cli/expand-command.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { formatError } from '../../src/cli/program.ts';
-import { RuntimeHarness, type CliResult } from '../helpers/local-runtime.ts';
+import { RuntimeHarness, type CliResult } from '../support/local-runtime.ts';
 
 // The seed's second walkthrough ("Parallel Processing using Expansions") as a user runs it: expand the task's
 // templates with `jobctl expand`, create the Jobs with `jobctl apply`, and find them by their jobgroup label.

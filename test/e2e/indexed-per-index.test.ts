@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RuntimeHarness } from '../helpers/local-runtime.ts';
+import { RuntimeHarness } from '../support/local-runtime.ts';
 
 // Indexed Jobs as the better alternative to expansion (issue 5): each index retried on its own with
 // backoffLimitPerIndex, as Kubernetes v1.29+ does. Real child processes, injected clock.

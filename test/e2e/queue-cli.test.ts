@@ -9,7 +9,7 @@ import { registerQueueCommands } from '../../src/cli/queue-command.ts';
 import type { Connection } from '../../src/ports/connection.ts';
 import { DEFAULT_QUEUE_SETTINGS } from '../../src/ports/work-queue.ts';
 import { loadManifestSources, validateManifest, workQueueDefaults } from '../../src/spec/index.ts';
-import { RuntimeHarness, type CliResult } from '../helpers/local-runtime.ts';
+import { RuntimeHarness, type CliResult } from '../support/local-runtime.ts';
 
 // `jobctl queue …` and `kind: WorkQueue` as a user sees them (stdout, stderr, exit code) on the embedded runtime.
 // program.ts does not register the queue commands yet, so `queueCli` hosts them in a commander program of its own,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/spec/types.ts';
-import { RuntimeHarness } from '../helpers/local-runtime.ts';
+import { RuntimeHarness } from '../support/local-runtime.ts';
 
 // Issue 5: many Jobs applied at once under a ResourceQuota on pods. Excess Jobs wait (FailedCreate, as Kubernetes'
 // quota admission makes the Job controller record) instead of failing; none is lost or run twice; a re-run of the

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { warningLines } from '../../src/cli/apply-command.ts';
 import { availableParallelism } from 'node:os';
 import { defaultTaskCap } from '../../src/runtime/local/runtime.ts';
-import { RuntimeHarness } from '../helpers/local-runtime.ts';
+import { RuntimeHarness } from '../support/local-runtime.ts';
 
 // `kind: ResourceQuota` through the CLI as a user types it: a file with only the quota, get/describe/delete.
 let h: RuntimeHarness | undefined;

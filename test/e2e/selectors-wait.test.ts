@@ -9,7 +9,7 @@ import { parseSelector } from '../../src/cli/selector.ts';
 import { registerWaitCommand } from '../../src/cli/wait-command.ts';
 import type { LocalConnection } from '../../src/runtime/local/connect.ts';
 import type { Sleep } from '../../src/worker/work-queue-client.ts';
-import { RuntimeHarness, type CliResult } from '../helpers/local-runtime.ts';
+import { RuntimeHarness, type CliResult } from '../support/local-runtime.ts';
 
 // Issue 5 item 2: label selectors everywhere the seed's expansion walkthrough uses them (`logs -l`, `describe -l`),
 // and `jobctl wait --for=condition=complete -l jobgroup=jobexample` with progress. The Jobs are the walkthrough's

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RuntimeHarness, unixMinutes } from '../helpers/local-runtime.ts';
+import { RuntimeHarness, unixMinutes } from '../support/local-runtime.ts';
 
 // The seed's first walkthrough ("Running automated tasks with a CronJob"), as a user runs it, on the embedded
 // runtime with a manual clock: a minute passes in milliseconds, tasks are real child processes.

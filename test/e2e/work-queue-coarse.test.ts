@@ -2,7 +2,7 @@ import { findTaskPid } from '../../src/adapters/process/task-records.ts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/spec/types.ts';
-import { RuntimeHarness } from '../helpers/local-runtime.ts';
+import { RuntimeHarness } from '../support/local-runtime.ts';
 
 // The seed's walkthrough 3 on the embedded runtime: a Job bound to a work queue runs one item per pod; the worker
 // reads its item from stdin (and JOB_ITEM) and knows nothing of the queue. Real child processes, injected clock.

@@ -15,7 +15,7 @@ import type { Connection } from '../../src/ports/connection.ts';
 import type { StateStore } from '../../src/ports/state-store.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { CronJob, Job, KubeObject } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // Audit D7: a file that `--dry-run` accepted whole was written up to its first object too big for DynamoDB (its
 // ResourceQuota, WorkQueue and earlier Jobs created, the later ones not) with only "Item size has exceeded the

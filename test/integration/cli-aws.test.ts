@@ -15,7 +15,7 @@ import type { Connection } from '../../src/ports/connection.ts';
 import { loadManifestSources } from '../../src/spec/index.ts';
 import { managedByAnnotation } from '../../src/spec/ownership.ts';
 import type { Job, Pod } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // `jobctl --context aws …` against a deployed stack, with the stack's table on dynalite and CloudFormation and
 // CloudWatch Logs behind aws-sdk-client-mock in the shapes their API references document.

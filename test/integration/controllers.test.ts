@@ -11,8 +11,8 @@ import type { StateStore } from '../../src/ports/state-store.ts';
 import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { CronJob, Job, Pod } from '../../src/spec/types.ts';
-import { FakeStateStore } from '../fakes/fake-state-store.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:30Z');
 const key = (name: string) => ({ namespace: 'default', name });

@@ -3,7 +3,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeadLetterQueue } from '../../src/adapters/sqs/dead-letters.ts';
-import { startTestSqs, type TestSqs } from '../helpers/local-sqs.ts';
+import { startTestSqs, type TestSqs } from '../support/local-sqs.ts';
 
 // The dead-letter queue against a real SQS protocol server (local-aws-sqs), Lambda's Invoke mocked.
 const DISPATCHER = 'Jobctl-Dispatcher-4JKL';

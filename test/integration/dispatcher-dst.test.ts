@@ -13,8 +13,8 @@ import { SchedulerDstRuns, dstRunScheduleName } from '../../src/runtime/lambda/d
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import { wellKnown, type CronJob } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
-import { FakeScheduler, REGION, freshTable, lambdaEnv } from '../fixtures/lambda/harness.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { FakeScheduler, REGION, freshTable, lambdaEnv } from '../support/lambda-harness.ts';
 
 type DispatcherModule = typeof import('../../functions/dispatcher.ts');
 

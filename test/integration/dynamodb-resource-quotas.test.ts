@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // The ResourceQuotas adapter on dynalite (real conditional writes): admission never exceeds the limit however many
 // controllers admit at once, is idempotent per pod, and releases only what it is asked to.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import type { Job, KubeEvent, Pod } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // Audit D8: one malformed item (a Job without status.conditions, written by D1's attack.py, a bug or a hand edit)
 // failed every `get jobs` and stopped `jobctl up` from starting, with only "Cannot read properties of undefined

@@ -8,7 +8,7 @@ import { ensureStateTable, stateTableDefinition } from '../../src/adapters/dynam
 import { AlreadyExistsError, ConflictError } from '../../src/errors.ts';
 import type { Job, KubeEvent, Pod } from '../../src/spec/types.ts';
 import { stateStoreContract } from '../contract/state-store.contract.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 let db: TestDynalite;
 let tables = 0;

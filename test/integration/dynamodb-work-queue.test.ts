@@ -3,7 +3,7 @@ import { DynamoDbWorkQueue } from '../../src/adapters/dynamodb/dynamodb-work-que
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { workQueueContract } from '../contract/work-queue.contract.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // The local lease queue on dynalite (the embedded runtime's DynamoDB): the WorkQueue contract.
 let db: TestDynalite;

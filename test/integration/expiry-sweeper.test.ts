@@ -5,7 +5,7 @@ import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { DEFAULT_SWEEP_INTERVAL_MS, ExpirySweeper, sweepExpired } from '../../src/runtime/local/expiry-sweeper.ts';
 import type { Job, KubeEvent } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 let db: TestDynalite;
 let tables = 0;

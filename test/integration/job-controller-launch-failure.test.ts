@@ -7,7 +7,7 @@ import type { LogSink } from '../../src/ports/log-sink.ts';
 import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job, Pod } from '../../src/spec/types.ts';
-import { FakeStateStore } from '../fakes/fake-state-store.ts';
+import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
 
 /*
  * A launch the launcher says can never succeed is, in Kubernetes terms, a container the runtime could not start:

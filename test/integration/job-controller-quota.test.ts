@@ -12,7 +12,7 @@ import type { LogSink } from '../../src/ports/log-sink.ts';
 import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job, Pod } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // The Job controller under a ResourceQuota on pods, on dynalite: admission before each pod, Jobs held (not failed)
 // and woken when slots free, and the recount that repairs what a crash leaves behind.

@@ -6,8 +6,8 @@ import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LeasedItem, WorkQueue } from '../../src/ports/work-queue.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job, Pod } from '../../src/spec/types.ts';
-import { FakeStateStore } from '../fakes/fake-state-store.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // The Job controller's side of the coarse pattern, where the queue answers unlike the stats it gave a moment before.
 let db: TestDynalite;

@@ -7,8 +7,8 @@ import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
-import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, lambdaEnv, logSink, StreamSimulator, taskEvent } from '../fixtures/lambda/harness.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, lambdaEnv, logSink, StreamSimulator, taskEvent } from '../support/lambda-harness.ts';
 
 // Issue 5: many Jobs at once through the AWS adapters, with DynamoDB and ECS throttling injected, finish with no
 // duplicate Job or task. Throttles go through the AWS SDK's own retry strategy (no back-off delay, so no real waiting).

@@ -9,8 +9,8 @@ import type { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-st
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { CronJob, Job } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
-import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, StreamSimulator, freshTable, lambdaEnv, logSink, taskEvent } from '../fixtures/lambda/harness.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, StreamSimulator, freshTable, lambdaEnv, logSink, taskEvent } from '../support/lambda-harness.ts';
 
 type DispatcherModule = typeof import('../../functions/dispatcher.ts');
 type JobControllerModule = typeof import('../../functions/job-controller.ts');

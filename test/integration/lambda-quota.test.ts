@@ -3,8 +3,8 @@ import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-res
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
-import { FakeEcs, FakeScheduler, freshTable, JOB_CONTROLLER_ARN, lambdaEnv, logSink, StreamSimulator } from '../fixtures/lambda/harness.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { FakeEcs, FakeScheduler, freshTable, JOB_CONTROLLER_ARN, lambdaEnv, logSink, StreamSimulator } from '../support/lambda-harness.ts';
 
 // On AWS a ResourceQuota change reaches the job controller as the stream record of its ledger item (settings version
 // `qv`; charges alone make no work): raising the quota wakes held Jobs in that invocation, and a recount charges pods

@@ -1,5 +1,5 @@
 /**
- * Recovery through the Lambda handlers (dynalite + aws-sdk-client-mock, harness in test/fixtures/lambda/harness.ts):
+ * Recovery through the Lambda handlers (dynalite + aws-sdk-client-mock, harness in test/support/lambda-harness.ts):
  * Replace across the handlers, a Lambda dying at each write boundary followed by what AWS does next (async retry of
  * the same event, redelivery of the stream batch, the periodic `{"resync":{}}`), and resync over a mixed table.
  *
@@ -15,8 +15,8 @@ import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { StateStore } from '../../src/ports/state-store.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { CronJob, Job, KubeObject } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
-import { CLUSTER_ARN, FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, StreamSimulator, freshTable, lambdaEnv, logSink, taskEvent } from '../fixtures/lambda/harness.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { CLUSTER_ARN, FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, StreamSimulator, freshTable, lambdaEnv, logSink, taskEvent } from '../support/lambda-harness.ts';
 
 type DispatcherModule = typeof import('../../functions/dispatcher.ts');
 type JobControllerModule = typeof import('../../functions/job-controller.ts');

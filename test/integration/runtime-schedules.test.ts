@@ -19,9 +19,9 @@ import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { managedByAnnotation } from '../../src/spec/ownership.ts';
 import type { CronJob } from '../../src/spec/types.ts';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { aCronJob } from '../builders.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
-import { streamRecord } from '../fixtures/lambda/harness.ts';
+import { aCronJob } from '../support/builders.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { streamRecord } from '../support/lambda-harness.ts';
 
 const GROUP = 'jobctl';
 const DISPATCHER = 'arn:aws:lambda:us-west-2:111122223333:function:jobctl-dispatcher';

@@ -5,8 +5,8 @@ import { SqsWorkQueue } from '../../src/adapters/sqs/sqs-work-queue.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LeasedItem } from '../../src/ports/work-queue.ts';
 import { workQueueContract } from '../contract/work-queue.contract.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
-import { startTestSqs, type TestSqs } from '../helpers/local-sqs.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { startTestSqs, type TestSqs } from '../support/local-sqs.ts';
 
 // The SQS work queue against a real SQS protocol server (local-aws-sqs, in process) with its records on dynalite.
 // SQS's visibility runs on the real clock and the records' leases on a ManualClock, so expiring a lease is both

@@ -10,7 +10,7 @@ import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifestSources } from '../../src/spec/index.ts';
 import { managedByAnnotation } from '../../src/spec/ownership.ts';
 import type { CronJob, Job } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 let db: TestDynalite;
 let store: DynamoDbStateStore;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore, MAX_ITEM_BYTES, storedItemSizeBytes } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import type { CronJob, Job, KubeObject, Pod } from '../../src/spec/types.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // Audit D7: `apply` must know, before writing anything, whether each object fits DynamoDB's 400 KB item. The size is
 // that of the item the store writes, counted as DynamoDB counts it; dynalite (the embedded runtime's DynamoDB) counts

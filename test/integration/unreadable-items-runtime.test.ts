@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../src/spec/types.ts';
-import { RuntimeHarness } from '../helpers/local-runtime.ts';
+import { RuntimeHarness } from '../support/local-runtime.ts';
 
 // Audit D8, end to end: a Job item without status.conditions (D1's attack.py with 'conditions' removed) made
 // `jobctl up` exit at start (recoverLostTasks → isJobFinished: "Cannot read properties of undefined (reading

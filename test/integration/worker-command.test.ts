@@ -8,7 +8,7 @@ import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { registerWorkerCommand, type WorkerConnection } from '../../src/cli/worker-command.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { WorkQueue } from '../../src/ports/work-queue.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // `jobctl worker` running real commands (`node -e …`) against the local lease queue on dynalite. The connection's
 // clock is a ManualClock that never moves: no lease runs out and no renewal fires, so nothing here depends on lease

@@ -5,7 +5,7 @@ import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LeasedItem, WorkQueue } from '../../src/ports/work-queue.ts';
 import { WorkQueueClient, type WorkQueueClientOptions } from '../../src/worker/work-queue-client.ts';
-import { startTestDynalite, type TestDynalite } from '../helpers/dynalite.ts';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // The fine-grained work-queue pattern (the seed's walkthrough 4) on the local lease queue (dynalite), with the
 // issue's fault tests. Time is a ManualClock shared by the queue (lease expiry) and the workers (polls, renewals,

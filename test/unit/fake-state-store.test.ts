@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError, ConflictError } from '../../src/errors.ts';
 import type { Job } from '../../src/spec/types.ts';
 import { stateStoreContract } from '../contract/state-store.contract.ts';
-import { FakeStateStore } from '../fakes/fake-state-store.ts';
+import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
 
 stateStoreContract('FakeStateStore', async ({ now }) => ({ store: new FakeStateStore({ now }), close: async () => {} }));
 

@@ -13,8 +13,8 @@ import { ensureStateTable } from '../../../src/adapters/dynamodb/state-table.ts'
 import { DynamoDbStateStore } from '../../../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { ManualClock } from '../../../src/adapters/clock/clock.ts';
 import type { JobctlProps } from '../../../infra/jobctl-construct.ts';
-import { StreamSimulator } from '../../fixtures/lambda/harness.ts';
-import { startTestDynalite, type TestDynalite } from '../../helpers/dynalite.ts';
+import { StreamSimulator } from '../lambda-harness.ts';
+import { startTestDynalite, type TestDynalite } from '../dynalite.ts';
 import { synthJobctl } from '../../infra/synth.ts';
 import type { RecordedRequest } from '../aws-rules/recorded-request.ts';
 import { recordRequests, type RecordableClient } from '../aws-rules/recorder.ts';

@@ -5,8 +5,8 @@ import { SchedulerDstRuns } from '../../../src/runtime/lambda/dispatcher.ts';
 import { ManualClock } from '../../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../../src/spec/index.ts';
 import type { Job } from '../../../src/spec/types.ts';
-import { FakeScheduler, JOB_CONTROLLER_ARN, StreamSimulator, freshTable, taskEvent } from '../../fixtures/lambda/harness.ts';
-import { startTestDynalite, type TestDynalite } from '../../helpers/dynalite.ts';
+import { FakeScheduler, JOB_CONTROLLER_ARN, StreamSimulator, freshTable, taskEvent } from '../../support/lambda-harness.ts';
+import { startTestDynalite, type TestDynalite } from '../../support/dynalite.ts';
 import { checkDocumentedShape, documentedShapes, expectDocumentedShape, type DocumentedShapeKind } from '../../support/aws-rules/event-shapes.ts';
 
 // Fixtures: test/fixtures/aws/README.md says which are verbatim AWS documentation examples and which are derived.
@@ -242,7 +242,7 @@ describe('formats the docs are specific about', () => {
   });
 });
 
-describe("the builders the handler tests use (test/fixtures/lambda/harness.ts)", () => {
+describe("the builders the handler tests use (test/support/lambda-harness.ts)", () => {
   it('taskEvent: RUNNING and STOPPED task state change events', () => {
     const taskArn = 'arn:aws:ecs:us-west-2:111122223333:task/jobctl/00000000000000000000000000000001';
     const group = 'jobctl:default:pi:pi-abcde:0';

@@ -6,8 +6,8 @@ import { EcsTaskReconciler, ORPHAN_STOP_REASON } from '../../../src/runtime/lamb
 import { taskVersionAnnotation } from '../../../src/runtime/lambda/task-events.ts';
 import { ManualClock } from '../../../src/adapters/clock/clock.ts';
 import type { Job, Pod } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod, rfc3339 } from '../../builders.ts';
-import { FakeStateStore } from '../../fakes/fake-state-store.ts';
+import { aBatchJob, aJobPod, rfc3339 } from '../../support/builders.ts';
+import { FakeStateStore } from '../../support/fakes/fake-state-store.ts';
 
 const CLUSTER = 'arn:aws:ecs:us-west-2:111122223333:cluster/jobctl';
 const T0 = Date.parse('2026-03-02T10:00:00Z');

@@ -5,7 +5,7 @@ import { TokenBucket } from '../../../src/adapters/pacing/token-bucket.ts';
 import type { ResourceQuotas } from '../../../src/ports/resource-quotas.ts';
 import type { WorkQueue } from '../../../src/ports/work-queue.ts';
 import { loadManifests } from '../../../src/spec/index.ts';
-import { FakeStateStore } from '../../fakes/fake-state-store.ts';
+import { FakeStateStore } from '../../support/fakes/fake-state-store.ts';
 
 // `jobctl apply --rate N`: writes of CronJobs and Jobs are paced by a token bucket; what is unchanged costs no token.
 const flush = async () => {

@@ -8,7 +8,7 @@ import type { CliIo } from '../../../src/cli/io.ts';
 import { FileLogSink } from '../../../src/adapters/files/file-log-sink.ts';
 import type { LogSink } from '../../../src/ports/log-sink.ts';
 import type { Pod, PodPhase } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod } from '../../builders.ts';
+import { aBatchJob, aJobPod } from '../../support/builders.ts';
 
 const BIG_BYTES = 600 * 1024 * 1024;
 

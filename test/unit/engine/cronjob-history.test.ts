@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareByStartTime, jobsBeyondHistoryLimits } from '../../../src/engine/cronjob-history.ts';
 import { syncCronJob } from '../../../src/engine/cronjob-sync.ts';
-import { aCronJob, aJob, at, refTo } from '../../builders.ts';
+import { aCronJob, aJob, at, refTo } from '../../support/builders.ts';
 
 const justBeforeThePriorHour = at('2016-05-19T08:59:00Z');
 const justAfterThePriorHour = at('2016-05-19T09:01:00Z');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { jobFromTemplate, jobNameFor, syncCronJob, type CronJobSyncInput, type CronJobSyncResult } from '../../../src/engine/cronjob-sync.ts';
 import { deterministicUid } from '../../../src/engine/object-meta.ts';
 import type { ConcurrencyPolicy, CronJob, Job, Labels } from '../../../src/spec/types.ts';
-import { aCronJob, aJob, at, refTo, rfc3339 } from '../../builders.ts';
+import { aCronJob, aJob, at, refTo, rfc3339 } from '../../support/builders.ts';
 
 // Times and deadlines of kubernetes pkg/controller/cronjob/cronjob_controllerv2_test.go (2016-05-19 is a Thursday).
 const justBeforeThePriorHour = at('2016-05-19T08:59:00Z');

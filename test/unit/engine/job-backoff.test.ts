@@ -7,7 +7,7 @@ import {
   type BackoffRecord,
 } from '../../../src/engine/backoff.ts';
 import type { Pod } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod, at } from '../../builders.ts';
+import { aBatchJob, aJobPod, at } from '../../support/builders.ts';
 
 // defaultTestTime of kubernetes/kubernetes pkg/controller/job/backoff_utils_test.go.
 const T = at('2009-11-10T23:00:00Z');

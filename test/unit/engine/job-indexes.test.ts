@@ -7,7 +7,7 @@ import {
   withIndexes,
 } from '../../../src/engine/indexes.ts';
 import type { Pod } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod } from '../../builders.ts';
+import { aBatchJob, aJobPod } from '../../support/builders.ts';
 
 /** Kubernetes' `calculateSucceededIndexes`: previous status indexes plus succeeded pods' valid indexes. */
 function succeededIndexes(prev: string, pods: [string, Pod['status']['phase']][], completions: number) {

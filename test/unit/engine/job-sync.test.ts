@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { statusAfterActions, syncJob, type JobSyncResult, type StopPodReason } from '../../../src/engine/job-sync.ts';
 import { completionIndexOf } from '../../../src/engine/indexes.ts';
 import type { Job, Pod } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod, at, jobPods, rfc3339 } from '../../builders.ts';
+import { aBatchJob, aJobPod, at, jobPods, rfc3339 } from '../../support/builders.ts';
 
 const NOW = at('2024-03-01T12:00:00Z');
 const sec = 1000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextPodSequence, podForJob, podNamePrefix, podSequenceOf } from '../../../src/engine/pod-template.ts';
-import { aBatchJob, aJobPod, at } from '../../builders.ts';
+import { aBatchJob, aJobPod, at } from '../../support/builders.ts';
 
 const NOW = at('2024-03-01T12:00:00Z');
 

@@ -6,7 +6,7 @@ import {
   nextScheduleTime,
   nextScheduleTimeDuration,
 } from '../../../src/engine/schedule-times.ts';
-import { aCronJob, at } from '../../builders.ts';
+import { aCronJob, at } from '../../support/builders.ts';
 
 // Times of kubernetes pkg/controller/cronjob/utils_test.go: topOfTheHour = 2016-05-19T10:00:00Z (a Thursday).
 const topOfTheHour = at('2016-05-19T10:00:00Z');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyStopRequest, applyTaskExit, applyTaskStart, isDisrupted, isPodFinished, isStopRequested } from '../../../src/engine/task-exit.ts';
 import { podForJob } from '../../../src/engine/pod-template.ts';
 import type { Pod, RestartPolicy } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod, at, rfc3339 } from '../../builders.ts';
+import { aBatchJob, aJobPod, at, rfc3339 } from '../../support/builders.ts';
 
 const T0 = at('2024-03-01T12:00:00Z');
 const s = 1000;

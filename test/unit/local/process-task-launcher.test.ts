@@ -11,7 +11,7 @@ import { ProcessTaskLauncher } from '../../../src/adapters/process/process-task-
 import { claimTaskRecord, findTaskPid, SUPERVISOR_SCRIPT, taskRecordBase } from '../../../src/adapters/process/task-records.ts';
 import type { TaskEvents, TaskExit } from '../../../src/ports/task-launcher.ts';
 import type { Pod } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod } from '../../builders.ts';
+import { aBatchJob, aJobPod } from '../../support/builders.ts';
 
 const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
 

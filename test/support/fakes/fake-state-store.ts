@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { toRfc3339 } from '../../src/engine/object-meta.ts';
-import { AlreadyExistsError, ConflictError, JobctlError, NotFoundError } from '../../src/errors.ts';
-import type { ObjectKey, ObjectOfKind, StateStore } from '../../src/ports/state-store.ts';
-import { wellKnown, type Kind, type KubeEvent, type KubeObject, type Pod } from '../../src/spec/types.ts';
+import { toRfc3339 } from '../../../src/engine/object-meta.ts';
+import { AlreadyExistsError, ConflictError, JobctlError, NotFoundError } from '../../../src/errors.ts';
+import type { ObjectKey, ObjectOfKind, StateStore } from '../../../src/ports/state-store.ts';
+import { wellKnown, type Kind, type KubeEvent, type KubeObject, type Pod } from '../../../src/spec/types.ts';
 
 export type StateStoreMethod = keyof StateStore;
 

@@ -10,7 +10,7 @@ import type {
   JobSpec,
   Labels,
   ObjectReference,
-} from '../src/spec/types.ts';
+} from '../../src/spec/types.ts';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // CronJob controller builders (test/unit/engine/cronjob-*.test.ts, schedule-times.test.ts)
@@ -170,7 +170,7 @@ export function refTo(job: Job): ObjectReference {
 // Job controller builders (test/unit/engine/job-*.test.ts, pod-*.test.ts, task-exit.test.ts)
 // ---------------------------------------------------------------------------------------------------------------------
 
-import type { CompletionMode, ContainerStatus, Pod, PodPhase, RestartPolicy } from '../src/spec/types.ts';
+import type { CompletionMode, ContainerStatus, Pod, PodPhase, RestartPolicy } from '../../src/spec/types.ts';
 
 /** What a Job controller test may set on {@link aBatchJob}; times are epoch ms. */
 export interface BatchJobOverrides {
