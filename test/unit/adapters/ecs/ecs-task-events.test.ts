@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isNewer, parseTaskStateChange, taskReportOf, type TaskReport } from '../../../src/adapters/ecs/ecs-task-events.ts';
+import { isNewer, parseTaskStateChange, taskReportOf, type TaskReport } from '../../../../src/adapters/ecs/ecs-task-events.ts';
 
 // Fixtures: test/fixtures/aws/README.md says which are verbatim AWS documentation examples and which are derived.
 function fixture(name: string): Record<string, any> {

@@ -1,13 +1,13 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { taskArnAnnotation, taskGroupFor, taskLaunchedAtAnnotation } from '../../../src/adapters/ecs/ecs-task-launcher.ts';
-import { EcsTaskReconciler, ORPHAN_STOP_REASON } from '../../../src/runtime/lambda/task-reconciler.ts';
-import { taskVersionAnnotation } from '../../../src/runtime/lambda/task-events.ts';
-import { ManualClock } from '../../../src/adapters/clock/clock.ts';
-import type { Job, Pod } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod, rfc3339 } from '../../support/builders.ts';
-import { FakeStateStore } from '../../support/fakes/fake-state-store.ts';
+import { taskArnAnnotation, taskGroupFor, taskLaunchedAtAnnotation } from '../../../../src/adapters/ecs/ecs-task-launcher.ts';
+import { EcsTaskReconciler, ORPHAN_STOP_REASON } from '../../../../src/runtime/lambda/task-reconciler.ts';
+import { taskVersionAnnotation } from '../../../../src/runtime/lambda/task-events.ts';
+import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
+import type { Job, Pod } from '../../../../src/spec/types.ts';
+import { aBatchJob, aJobPod, rfc3339 } from '../../../support/builders.ts';
+import { FakeStateStore } from '../../../support/fakes/fake-state-store.ts';
 
 const CLUSTER = 'arn:aws:ecs:us-west-2:111122223333:cluster/jobctl';
 const T0 = Date.parse('2026-03-02T10:00:00Z');

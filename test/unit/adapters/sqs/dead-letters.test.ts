@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { describePayload, parseDeadLetter } from '../../../src/adapters/sqs/dead-letters.ts';
+import { describePayload, parseDeadLetter } from '../../../../src/adapters/sqs/dead-letters.ts';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/aws/${name}`, import.meta.url), 'utf8'));
 /** An SQS message carrying `body`, as ReceiveMessage returns it. */

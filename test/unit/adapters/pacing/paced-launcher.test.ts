@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/adapters/clock/clock.ts';
-import { PacedTaskLauncher } from '../../../src/adapters/pacing/paced-launcher.ts';
-import { TokenBucket } from '../../../src/adapters/pacing/token-bucket.ts';
-import type { TaskLauncher } from '../../../src/ports/task-launcher.ts';
-import type { Pod } from '../../../src/spec/types.ts';
-import { aJob, aJobPod } from '../../support/builders.ts';
+import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
+import { PacedTaskLauncher } from '../../../../src/adapters/pacing/paced-launcher.ts';
+import { TokenBucket } from '../../../../src/adapters/pacing/token-bucket.ts';
+import type { TaskLauncher } from '../../../../src/ports/task-launcher.ts';
+import type { Pod } from '../../../../src/spec/types.ts';
+import { aJob, aJobPod } from '../../../support/builders.ts';
 
 async function flush(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));

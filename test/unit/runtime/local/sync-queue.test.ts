@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/adapters/clock/clock.ts';
-import { KeyedWorkQueue } from '../../../src/runtime/local/sync-queue.ts';
+import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
+import { KeyedWorkQueue } from '../../../../src/runtime/local/sync-queue.ts';
 
 function deferred() {
   let resolve!: () => void;

@@ -26,12 +26,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SqsWorkQueue, sqsRedriveCount } from '../../../src/adapters/sqs/sqs-work-queue.ts';
-import { ensureStateTable } from '../../../src/adapters/dynamodb/state-table.ts';
-import { JobctlError, NotFoundError } from '../../../src/errors.ts';
-import { ManualClock } from '../../../src/adapters/clock/clock.ts';
-import { workQueueContract } from '../../contract/work-queue.contract.ts';
-import { startTestDynalite, type TestDynalite } from '../../support/dynalite.ts';
+import { SqsWorkQueue, sqsRedriveCount } from '../../../../src/adapters/sqs/sqs-work-queue.ts';
+import { ensureStateTable } from '../../../../src/adapters/dynamodb/state-table.ts';
+import { JobctlError, NotFoundError } from '../../../../src/errors.ts';
+import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
+import { workQueueContract } from '../../../contract/work-queue.contract.ts';
+import { startTestDynalite, type TestDynalite } from '../../../support/dynalite.ts';
 
 // The SQS work queue with SQS behind aws-sdk-client-mock (its records on dynalite): the request shapes it sends, and
 // how it reads responses shaped as the SQS API reference describes them:

@@ -8,11 +8,11 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchLogSink, type CloudWatchLogSinkOptions } from '../../../src/adapters/cloudwatch/cloudwatch-log-sink.ts';
-import { taskArnAnnotation } from '../../../src/adapters/ecs/ecs-task-launcher.ts';
-import type { LogSink } from '../../../src/ports/log-sink.ts';
-import type { Pod } from '../../../src/spec/types.ts';
-import { aPod } from './pods.ts';
+import { CloudWatchLogSink, type CloudWatchLogSinkOptions } from '../../../../src/adapters/cloudwatch/cloudwatch-log-sink.ts';
+import { taskArnAnnotation } from '../../../../src/adapters/ecs/ecs-task-launcher.ts';
+import type { LogSink } from '../../../../src/ports/log-sink.ts';
+import type { Pod } from '../../../../src/spec/types.ts';
+import { aPod } from '../../../support/pods.ts';
 
 // GetLogEvents paging: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html
 

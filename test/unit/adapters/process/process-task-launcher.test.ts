@@ -4,14 +4,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TaskLaunchError } from '../../../src/errors.ts';
-import { ManualClock } from '../../../src/adapters/clock/clock.ts';
-import { FileLogSink } from '../../../src/adapters/files/file-log-sink.ts';
-import { ProcessTaskLauncher } from '../../../src/adapters/process/process-task-launcher.ts';
-import { claimTaskRecord, findTaskPid, SUPERVISOR_SCRIPT, taskRecordBase } from '../../../src/adapters/process/task-records.ts';
-import type { TaskEvents, TaskExit } from '../../../src/ports/task-launcher.ts';
-import type { Pod } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod } from '../../support/builders.ts';
+import { TaskLaunchError } from '../../../../src/errors.ts';
+import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
+import { FileLogSink } from '../../../../src/adapters/files/file-log-sink.ts';
+import { ProcessTaskLauncher } from '../../../../src/adapters/process/process-task-launcher.ts';
+import { claimTaskRecord, findTaskPid, SUPERVISOR_SCRIPT, taskRecordBase } from '../../../../src/adapters/process/task-records.ts';
+import type { TaskEvents, TaskExit } from '../../../../src/ports/task-launcher.ts';
+import type { Pod } from '../../../../src/spec/types.ts';
+import { aBatchJob, aJobPod } from '../../../support/builders.ts';
 
 const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
 

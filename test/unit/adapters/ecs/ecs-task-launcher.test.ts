@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { taskDefinitionForPod } from '../../../src/adapters/ecs/ecs-task-definitions.ts';
+import { taskDefinitionForPod } from '../../../../src/adapters/ecs/ecs-task-definitions.ts';
 import {
   EcsTaskLauncher,
   TaskLaunchError,
@@ -22,9 +22,9 @@ import {
   lastTaskArnAnnotation,
   taskArnAnnotation,
   type EcsTaskLauncherOptions,
-} from '../../../src/adapters/ecs/ecs-task-launcher.ts';
-import type { Pod } from '../../../src/spec/types.ts';
-import { aPod, settings } from './pods.ts';
+} from '../../../../src/adapters/ecs/ecs-task-launcher.ts';
+import type { Pod } from '../../../../src/spec/types.ts';
+import { aPod, settings } from '../../../support/pods.ts';
 
 const CLUSTER = 'arn:aws:ecs:us-west-2:111122223333:cluster/jobctl';
 const TASK_ARN = 'arn:aws:ecs:us-west-2:111122223333:task/jobctl/0123456789abcdef0123456789abcdef';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { anonymousDockerHubPulls, isDockerHubImage, parseImageReference, resolveTaskImage } from '../../../src/adapters/ecs/docker-hub.ts';
-import { taskDefinitionForPod } from '../../../src/adapters/ecs/ecs-task-definitions.ts';
-import { loadManifests } from '../../../src/spec/index.ts';
-import { aPod, settings } from './pods.ts';
+import { anonymousDockerHubPulls, isDockerHubImage, parseImageReference, resolveTaskImage } from '../../../../src/adapters/ecs/docker-hub.ts';
+import { taskDefinitionForPod } from '../../../../src/adapters/ecs/ecs-task-definitions.ts';
+import { loadManifests } from '../../../../src/spec/index.ts';
+import { aPod, settings } from '../../../support/pods.ts';
 
 describe('parseImageReference (Docker’s normalisation)', () => {
   it.each([

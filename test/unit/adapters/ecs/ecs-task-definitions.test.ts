@@ -6,8 +6,8 @@ import {
   logStreamName,
   resolveContainerRun,
   taskDefinitionForPod,
-} from '../../../src/adapters/ecs/ecs-task-definitions.ts';
-import { aPod, settings } from './pods.ts';
+} from '../../../../src/adapters/ecs/ecs-task-definitions.ts';
+import { aPod, settings } from '../../../support/pods.ts';
 
 describe('taskDefinitionForPod', () => {
   it('builds a Fargate awsvpc task definition with one essential container logging to awslogs', () => {

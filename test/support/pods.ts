@@ -1,7 +1,7 @@
-import { podForJob } from '../../../src/engine/pod-template.ts';
-import type { Container, Pod, RestartPolicy } from '../../../src/spec/types.ts';
-import { aBatchJob, at } from '../../support/builders.ts';
-import type { TaskDefinitionSettings } from '../../../src/adapters/ecs/ecs-task-definitions.ts';
+import { podForJob } from '../../src/engine/pod-template.ts';
+import type { Container, Pod, RestartPolicy } from '../../src/spec/types.ts';
+import { aBatchJob, at } from './builders.ts';
+import type { TaskDefinitionSettings } from '../../src/adapters/ecs/ecs-task-definitions.ts';
 
 export const T0 = at('2024-03-01T12:00:00Z');
 

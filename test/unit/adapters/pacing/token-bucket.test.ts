@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/adapters/clock/clock.ts';
-import { TokenBucket } from '../../../src/adapters/pacing/token-bucket.ts';
+import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
+import { TokenBucket } from '../../../../src/adapters/pacing/token-bucket.ts';
 
 /** Lets resolved takes run their continuations; a few rounds cover chained awaits. */
 async function flush(): Promise<void> {

@@ -4,11 +4,11 @@ import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tailLines } from '../../../src/cli/pod-logs.ts';
-import { FileLogSink, incompleteUtf8Tail, LOG_CHUNK_BYTES } from '../../../src/adapters/files/file-log-sink.ts';
-import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES, LogRotator, logRotationFromEnv, parseByteQuantity } from '../../../src/adapters/files/log-rotation.ts';
-import type { Pod } from '../../../src/spec/types.ts';
-import { aBatchJob, aJobPod } from '../../support/builders.ts';
+import { tailLines } from '../../../../src/cli/pod-logs.ts';
+import { FileLogSink, incompleteUtf8Tail, LOG_CHUNK_BYTES } from '../../../../src/adapters/files/file-log-sink.ts';
+import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES, LogRotator, logRotationFromEnv, parseByteQuantity } from '../../../../src/adapters/files/log-rotation.ts';
+import type { Pod } from '../../../../src/spec/types.ts';
+import { aBatchJob, aJobPod } from '../../../support/builders.ts';
 
 const podNamed = (name: string): Pod => {
   const pod = aJobPod(aBatchJob({ name: 'logs' }));

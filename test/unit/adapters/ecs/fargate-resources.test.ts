@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FARGATE_TASK_SIZES, fargateResources, type FargateResources } from '../../../src/adapters/ecs/fargate-resources.ts';
-import { ValidationError } from '../../../src/errors.ts';
-import type { ResourceRequirements } from '../../../src/spec/types.ts';
+import { FARGATE_TASK_SIZES, fargateResources, type FargateResources } from '../../../../src/adapters/ecs/fargate-resources.ts';
+import { ValidationError } from '../../../../src/errors.ts';
+import type { ResourceRequirements } from '../../../../src/spec/types.ts';
 
 // The Fargate table: https://docs.aws.amazon.com/AmazonECS/latest/userguide/task-cpu-memory-error.html
 describe('FARGATE_TASK_SIZES', () => {

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { hasBearer, refusal, sigV4Problem } from '../../../src/runtime/local/endpoint-guard.mjs';
+import { hasBearer, refusal, sigV4Problem } from '../../../../src/runtime/local/endpoint-guard.mjs';
 
 /** node:crypto as the signer's hash (what @smithy/hash-node does). */
 class Sha256 {
