@@ -4,7 +4,7 @@ import { isNewer, parseTaskStateChange, taskReportOf, type TaskReport } from '..
 
 // Fixtures: test/fixtures/aws/README.md says which are verbatim AWS documentation examples and which are derived.
 function fixture(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`../../fixtures/aws/${name}`, import.meta.url), 'utf8')) as Record<string, any>;
+  return JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), 'utf8')) as Record<string, any>;
 }
 
 const ours = 'jobctl:default:hello-28433000:hello-28433000-x7k2q:0';

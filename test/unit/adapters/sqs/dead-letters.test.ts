@@ -3,7 +3,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { describePayload, parseDeadLetter } from '../../../../src/adapters/sqs/dead-letters.ts';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/aws/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), 'utf8'));
 /** An SQS message carrying `body`, as ReceiveMessage returns it. */
 const message = (body: unknown, extra: Partial<Message> = {}): Message => ({ MessageId: 'm-1', ReceiptHandle: 'r-1', Body: JSON.stringify(body), Attributes: { SentTimestamp: '1772445600000' }, ...extra });
 
