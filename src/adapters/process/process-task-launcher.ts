@@ -337,11 +337,13 @@ export class ProcessTaskLauncher implements TaskLauncher {
         found.running++;
         continue;
       }
-      // Ended while nobody watched: with the exit the supervisor wrote, or none (the whole group was killed).
-      const finishedAtMs = clamp(exit?.atMs ?? this.options.clock.now(), record.launchedAtMs, this.options.clock.now());
-      if (exit) found.exited++;
+      // Ended while nobody watched: with the exit the supervisor wrote, or none (the whole group was killed). Read
+      // again: the listing may predate an exit written just before the supervisor was found gone.
+      const written = exit ?? readTaskExit(this.options.pidDir, record);
+      const finishedAtMs = clamp(written?.atMs ?? this.options.clock.now(), record.launchedAtMs, this.options.clock.now());
+      if (written) found.exited++;
       else found.vanished++;
-      const ended = exit ? exitOf(ref, record.attempt, exit.exitCode, finishedAtMs) : lostExit(ref, record.attempt, finishedAtMs);
+      const ended = written ? exitOf(ref, record.attempt, written.exitCode, finishedAtMs) : lostExit(ref, record.attempt, finishedAtMs);
       this.report(record, stop ? withStop(ended, stop.reason, stop.disruption) : ended);
     }
     return found;
@@ -394,8 +396,10 @@ export class ProcessTaskLauncher implements TaskLauncher {
   }
 }
 
+/** The exit of a task the runtime stopped: the stop's reason, and its disruption or none (a controller's stop counts). */
 function withStop(exit: TaskExit, reason: string, disruption: TaskExit['disruption']): TaskExit {
-  return { ...exit, reason, ...(disruption === undefined ? {} : { disruption }) };
+  const { disruption: _lost, ...rest } = exit;
+  return { ...rest, reason, ...(disruption === undefined ? {} : { disruption }) };
 }
 
 /** Errors of a machine short of processes, files, memory or disk for a moment: the launch is tried again later. */

@@ -38,8 +38,10 @@ export interface TaskRecordState {
 
 /**
  * The supervisor each task runs under: `/bin/sh -c SUPERVISOR_SCRIPT jobctl-task <umask> <base> <argv…>`. It gives the
- * task the umask jobctl started with (the runtime itself runs with 077), writes its pid, runs the command as its child
- * and writes the exit code — atomically (write, then rename), so a reader sees all of it or nothing. SIGTERM, SIGINT
+ * task the umask jobctl started with (the runtime itself runs with 077), writes its pid (a builtin `echo`: no process a
+ * stop could kill), runs the command as its child and writes the exit code — atomically (write, then rename with the
+ * system's `mv`, whatever the pod's PATH, while ignoring stop signals: a second SIGTERM to the group must not kill the
+ * `mv` and lose the record), so a reader sees all of it or nothing. SIGTERM, SIGINT
  * and SIGHUP are caught, not ignored: a caught signal is reset to its default in the command (an ignored one would
  * stay ignored), and the shell outlives the stop it delivers to its own group long enough to write the command's
  * status (the trap runs once the command has exited, POSIX 2.11). A stop that arrives before the command starts is
@@ -51,9 +53,10 @@ export interface TaskRecordState {
 export const SUPERVISOR_SCRIPT =
   'umask "$1"; b="$2"; shift 2; ' +
   "s=; trap 's=143' TERM; trap 's=130' INT; trap 's=129' HUP; " +
-  'echo $$ > "$b.pid.tmp" && mv -f "$b.pid.tmp" "$b.pid" || exit "${s:-125}"; ' +
+  'echo $$ > "$b.pid" || exit "${s:-125}"; ' +
   'if [ -z "$s" ]; then trap : TERM INT HUP; "$@"; c=$?; else c=$s; fi; ' +
-  'echo "$c" > "$b.exit.tmp" && mv -f "$b.exit.tmp" "$b.exit"; ' +
+  "trap '' TERM INT HUP; " +
+  'echo "$c" > "$b.exit.tmp" && command -p mv -f "$b.exit.tmp" "$b.exit"; ' +
   'exit "$c"';
 
 const SEPARATOR = '__';
@@ -176,7 +179,9 @@ export function findSupervisor(base: string): number | undefined {
 export function readTaskExit(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>): { exitCode: number; atMs: number } | undefined {
   const path = `${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.exit`;
   try {
-    const exitCode = Number(readFileSync(path, 'utf8').trim());
+    const text = readFileSync(path, 'utf8').trim();
+    if (!/^\d{1,3}$/.test(text)) return undefined; // empty or partial: not an exit (Number('') is 0)
+    const exitCode = Number(text);
     if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) return undefined;
     return { exitCode, atMs: statSync(path).mtimeMs };
   } catch {

@@ -8,7 +8,7 @@ import { TaskLaunchError } from '../../../../src/errors.ts';
 import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
 import { FileLogSink } from '../../../../src/adapters/files/file-log-sink.ts';
 import { ProcessTaskLauncher } from '../../../../src/adapters/process/process-task-launcher.ts';
-import { claimTaskRecord, findTaskPid, SUPERVISOR_SCRIPT, taskRecordBase } from '../../../../src/adapters/process/task-records.ts';
+import { claimTaskRecord, findTaskPid, readTaskExit, SUPERVISOR_SCRIPT, taskRecordBase, writeTaskStop } from '../../../../src/adapters/process/task-records.ts';
 import type { TaskEvents, TaskExit } from '../../../../src/ports/task-launcher.ts';
 import type { Pod } from '../../../../src/spec/types.ts';
 import { aBatchJob, aJobPod } from '../../../support/builders.ts';
@@ -124,6 +124,39 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     expect(launcher.adopt()).toMatchObject({ vanished: 1 });
     await until(() => exits.length === 1);
     expect(exits[0]).toMatchObject({ exitCode: 137, reason: 'Lost', disruption: { reason: 'DeletionByPodGC' } });
+  });
+
+  it('a task the controller stopped that vanished counts as the stop, not as a disruption', async () => {
+    await dyingLauncher().launch(pod('sleep 30'));
+    let pid: number | undefined;
+    await until(() => (pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')) !== undefined);
+    writeTaskStop(join(dir, 'pids'), { namespace: 'default', podName: 'once-x7k2q', attempt: 0 }, { reason: 'DeadlineExceeded', graceMs: 30_000 });
+    process.kill(-pid!, 'SIGKILL');
+    await until(() => findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q') === undefined);
+    expect(launcher.adopt()).toMatchObject({ vanished: 1 });
+    await until(() => exits.length === 1);
+    expect(exits[0]).toMatchObject({ exitCode: 137, reason: 'DeadlineExceeded' });
+    expect(exits[0]!.disruption).toBeUndefined();
+  });
+
+  it("records the exit whatever the pod's PATH (the supervisor's own mv is the system's)", async () => {
+    const noPath = pod();
+    noPath.spec.containers[0]!.command = ['/bin/sh', '-c', 'exit 3'];
+    noPath.spec.containers[0]!.env = [{ name: 'PATH', value: '/nonexistent' }];
+    await dyingLauncher().launch(noPath);
+    await until(() => existsSync(join(dir, 'pids', 'default__once-x7k2q__0.exit')));
+    expect(launcher.adopt()).toMatchObject({ exited: 1 });
+    await until(() => exits.length === 1);
+    expect(exits[0]).toMatchObject({ exitCode: 3, reason: 'Error' });
+  });
+
+  it('reads an empty or partial exit file as no exit (not as 0)', async () => {
+    const record = { namespace: 'default', podName: 'once-x7k2q', attempt: 0 };
+    await mkdir(join(dir, 'pids'), { recursive: true });
+    await writeFile(join(dir, 'pids', 'default__once-x7k2q__0.exit'), '');
+    expect(readTaskExit(join(dir, 'pids'), record)).toBeUndefined();
+    await writeFile(join(dir, 'pids', 'default__once-x7k2q__0.exit'), '0\n');
+    expect(readTaskExit(join(dir, 'pids'), record)).toMatchObject({ exitCode: 0 });
   });
 
   it('an attempt claimed but never spawned is forgotten, and launched by the next sync', async () => {
