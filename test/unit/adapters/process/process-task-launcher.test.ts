@@ -177,7 +177,9 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
   });
 
   it('a clean stop of the runtime ends tasks as a disruption (TerminationByKubelet), not a failure of theirs', async () => {
-    await launcher.launch(pod('sleep 30'));
+    // Started for sure: a stop that lands while the supervisor forks the command is only ended by the SIGKILL (137).
+    await launcher.launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
+    await until(() => existsSync(join(dir, 'started')));
     await launcher.stopAll('RuntimeStopped', 1_000);
     expect(exits[0]).toMatchObject({ exitCode: 143, reason: 'RuntimeStopped', disruption: { reason: 'TerminationByKubelet' } });
   });
