@@ -109,7 +109,8 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
   });
 
   it('a task whose whole group was killed while no runtime watched is Lost, as a disruption', async () => {
-    await dyingLauncher().launch(pod('sleep 30'));
+    await dyingLauncher().launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
+    await until(() => existsSync(join(dir, 'started')));
     let pid: number | undefined;
     await until(() => (pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')) !== undefined);
     process.kill(-pid!, 'SIGKILL');
@@ -127,7 +128,9 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
   });
 
   it('a task the controller stopped that vanished counts as the stop, not as a disruption', async () => {
-    await dyingLauncher().launch(pod('sleep 30'));
+    // Started for sure: a supervisor killed before its command started is an attempt never started (launched again).
+    await dyingLauncher().launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
+    await until(() => existsSync(join(dir, 'started')));
     let pid: number | undefined;
     await until(() => (pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')) !== undefined);
     writeTaskStop(join(dir, 'pids'), { namespace: 'default', podName: 'once-x7k2q', attempt: 0 }, { reason: 'DeadlineExceeded', graceMs: 30_000 });
