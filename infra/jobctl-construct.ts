@@ -45,7 +45,6 @@ const TABLE_ACCESS: Record<'dispatcher' | 'jobController' | 'manifests' | 'worke
 /** How often the job controller resyncs everything (the safety net behind streams, events and timers). */
 const RESYNC_MINUTES = 10;
 /** SQS queue-name prefix of work queues (`SqsWorkQueue`'s default `queuePrefix`). */
-const WORK_QUEUE_PREFIX = 'jobctl-';
 import { stateTableKeys } from '../src/adapters/dynamodb/state-table.ts';
 import type { ManifestsProperties } from '../src/runtime/lambda/manifests.ts';
 import { sqsRedriveCount } from '../src/adapters/sqs/sqs-work-queue.ts';
@@ -54,7 +53,10 @@ import type { LoadOptions } from '../src/spec/index.ts';
 import { anonymousDockerHubPulls } from '../src/adapters/ecs/docker-hub.ts';
 import { JOBCTL_ENV } from './lambda-env.ts';
 import { readManifests } from './manifest-source.ts';
-import { nagResourceId } from './nag-id.ts';
+import { nagResourceId, roleOf } from './nag-id.ts';
+import { createNetwork } from './network.ts';
+import { createStateTable } from './state-table.ts';
+import { createWorkQueues, grantWorkQueues } from './work-queues.ts';
 
 /** Properties of {@link Jobctl}. */
 export interface JobctlProps {
@@ -274,10 +276,10 @@ export class Jobctl extends Construct {
       Annotations.of(this).addWarningV2(`@jobctl/infra:${w.code ?? 'unsupported-field'}`, `${w.file}:${w.line} ${w.path}: ${w.message}`);
     }
 
-    this.table = props.existingTable ?? this.createTable(removalPolicy);
+    this.table = props.existingTable ?? createStateTable(this, removalPolicy);
 
     const network = props.network ?? 'nat';
-    this.vpc = props.vpc ?? this.createVpc(logRetention, network);
+    this.vpc = props.vpc ?? createNetwork(this, logRetention, network);
     const publicTasks = props.vpc === undefined ? network === 'public' : props.assignPublicIp === true;
     this.taskSubnets = this.vpc.selectSubnets(props.subnets ?? { subnetType: props.vpc === undefined && network === 'public' ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS });
     this.taskSecurityGroups = props.securityGroups ?? [
@@ -376,11 +378,11 @@ export class Jobctl extends Construct {
     this.grantTaskLaunch(this.jobController);
     this.grantRequeue(this.jobController);
     this.grantRuntimeSchedules(this.jobController);
-    this.grantWorkQueues(this.jobController);
+    grantWorkQueues(this, this.jobController);
     if (props.tasksUseWorkQueues === true) {
       this.jobController.addEnvironment(JOBCTL_ENV.tasksUseWorkQueues, 'true');
       this.grantTable(this.taskRole, TABLE_ACCESS.worker);
-      this.grantWorkQueues(this.taskRole);
+      grantWorkQueues(this, this.taskRole);
     }
     this.grantDstRuns(this.dispatcher, props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
     this.resyncSchedule = this.createResyncSchedule();
@@ -421,7 +423,7 @@ export class Jobctl extends Construct {
     });
 
     this.schedules = this.createSchedules(props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
-    this.workQueues = this.createWorkQueues(queues);
+    this.workQueues = createWorkQueues(this, queues);
     this.manifests = this.createManifestsResource(objects, { architecture, logRetention, removalPolicy, entry: props.manifestsEntry ?? defaultEntry('manifests') });
   }
 
@@ -459,52 +461,6 @@ export class Jobctl extends Construct {
     resource.node.addDependency(this.taskSubnets.internetConnectivityEstablished);
     this.acknowledgeProviderFramework(provider, onEvent);
     return resource;
-  }
-
-  private createTable(removalPolicy: RemovalPolicy): dynamodb.TableV2 {
-    const { partitionKey, sortKey, byKind, byOwner, timeToLiveAttribute } = stateTableKeys;
-    const string = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
-    return new dynamodb.TableV2(this, 'StateTable', {
-      partitionKey: string(partitionKey),
-      sortKey: string(sortKey),
-      billing: dynamodb.Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute,
-      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-      // An AWS-owned key: no KMS requests billed, unlike the AWS-managed key (AWS-AUDIT.md F13).
-      encryption: dynamodb.TableEncryptionV2.dynamoOwnedKey(),
-      removalPolicy,
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
-      // The same indexes as `stateTableDefinition` (src/adapters/dynamodb/state-table.ts): `list` reads whole objects, so ALL.
-      globalSecondaryIndexes: [byKind, byOwner].map((index) => ({
-        indexName: index.indexName,
-        partitionKey: string(index.partitionKey),
-        sortKey: string(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
-      })),
-    });
-  }
-
-  /**
-   * Two AZs. `nat`: a small public subnet per AZ for the one NAT gateway, and private-with-egress subnets for the
-   * tasks. `public`: only public subnets, the tasks' (an internet gateway, no NAT gateway, tasks get a public IP).
-   */
-  private createVpc(logRetention: logs.RetentionDays, network: 'nat' | 'public'): ec2.Vpc {
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: network === 'nat' ? 1 : 0,
-      restrictDefaultSecurityGroup: false,
-      subnetConfiguration:
-        network === 'nat'
-          ? [
-              { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-              { name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
-            ]
-          : [{ name: 'tasks', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20, mapPublicIpOnLaunch: false }],
-    });
-    const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) });
-    return vpc;
   }
 
   private createTaskRoles(): { executionRole: iam.Role; taskRole: iam.Role } {
@@ -704,48 +660,6 @@ export class Jobctl extends Construct {
   }
 
   /**
-   * One SQS queue and dead-letter queue per `kind: WorkQueue` manifest, named as `SqsWorkQueue` names them, so the
-   * CLI and the job controller find them by name: SSE (SQS-managed keys), TLS only, visibility timeout = the lease,
-   * 14 days' retention, and a redrive policy as the adapter's safety net (`sqsRedriveCount`: the adapter dead-letters
-   * at exactly `maxReceiveCount` itself).
-   */
-  private createWorkQueues(manifests: readonly WorkQueueManifest[]): Array<{ name: string; queue: sqs.Queue; deadLetterQueue: sqs.Queue }> {
-    const container = new Construct(this, 'WorkQueues');
-    return manifests.map((m) => {
-      const name = m.metadata.name;
-      const common = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) };
-      const deadLetterQueue = new sqs.Queue(container, `${name}-dlq`, { ...common, queueName: `${WORK_QUEUE_PREFIX}${name}-dlq` });
-      Validations.of(deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: `The dead-letter queue of work queue ${name} itself.` });
-      const queue = new sqs.Queue(container, name, {
-        ...common,
-        queueName: `${WORK_QUEUE_PREFIX}${name}`,
-        visibilityTimeout: Duration.seconds(m.spec.leaseSeconds),
-        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: sqsRedriveCount(m.spec.maxReceiveCount) },
-      });
-      return { name, queue, deadLetterQueue };
-    });
-  }
-
-  /**
-   * The coarse work-queue pattern: the job controller leases, completes and releases items of the `jobctl-*` SQS
-   * queues (`src/adapters/sqs/sqs-work-queue.ts`; the queues are created by `jobctl --context aws queue create`, with the
-   * caller's credentials) and dead-letters into their `-dlq` twins. Not CreateQueue/DeleteQueue or other queues.
-   */
-  private grantWorkQueues(grantee: NodejsFunction | iam.Role): void {
-    const queues = Stack.of(this).formatArn({ service: 'sqs', resource: `${WORK_QUEUE_PREFIX}*`, arnFormat: ArnFormat.NO_RESOURCE_NAME });
-    const statement = new iam.PolicyStatement({
-      actions: ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage'],
-      resources: [queues],
-    });
-    if (grantee instanceof iam.Role) grantee.addToPrincipalPolicy(statement);
-    else grantee.addToRolePolicy(statement);
-    Validations.of(grantee instanceof iam.Role ? grantee : roleOf(grantee)).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResourceId(this, queues)}]`,
-      reason: 'Work queues are named jobctl-<name> and jobctl-<name>-dlq (created by jobctl queue create or the stack); the pattern limits this role to those queues in this account and region.',
-    });
-  }
-
-  /**
    * The periodic safety net: every 10 minutes the job controller gets `{"resync":{}}` and syncs every CronJob and
    * unfinished Job, repairing what a lost event or a crash beyond all retries left behind (Kubernetes' informer
    * resync). Through the requeue role, which may invoke the job controller only.
@@ -892,11 +806,6 @@ function schedulerPrincipal(scope: Construct): iam.IPrincipal {
   return new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } });
 }
 
-/** The role the construct created for `fn` (its policy is where the findings are). */
-function roleOf(fn: lambda.IFunction): iam.IRole {
-  if (fn.role === undefined) throw new Error(`Jobctl: function ${fn.node.path} has no role`);
-  return fn.role;
-}
 
 function defaultEntry(name: 'dispatcher' | 'job-controller' | 'manifests'): string {
   return fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));

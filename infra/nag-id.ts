@@ -1,3 +1,5 @@
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
@@ -28,4 +30,10 @@ function flatten(node: unknown): string {
     if (o['Ref'] !== undefined) return `<${flatten(o['Ref'])}>`;
   }
   return JSON.stringify(node);
+}
+
+/** The role the construct created for `fn` (its policy is where the findings are). */
+export function roleOf(fn: lambda.IFunction): iam.IRole {
+  if (fn.role === undefined) throw new Error(`Jobctl: function ${fn.node.path} has no role`);
+  return fn.role;
 }

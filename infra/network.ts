@@ -1,0 +1,28 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+// Added to the Jobctl construct's own scope, so the resources keep their logical IDs (see state-table.ts).
+
+/**
+ * Two AZs. `nat`: a small public subnet per AZ for the one NAT gateway, and private-with-egress subnets for the
+ * tasks. `public`: only public subnets, the tasks' (an internet gateway, no NAT gateway, tasks get a public IP).
+ */
+export function createNetwork(scope: Construct, logRetention: logs.RetentionDays, network: 'nat' | 'public'): ec2.Vpc {
+  const vpc = new ec2.Vpc(scope, 'Vpc', {
+    maxAzs: 2,
+    natGateways: network === 'nat' ? 1 : 0,
+    restrictDefaultSecurityGroup: false,
+    subnetConfiguration:
+      network === 'nat'
+        ? [
+            { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+            { name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+          ]
+        : [{ name: 'tasks', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20, mapPublicIpOnLaunch: false }],
+  });
+  const flowLogs = new logs.LogGroup(scope, 'VpcFlowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+  vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) });
+  return vpc;
+}
