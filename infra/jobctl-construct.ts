@@ -18,8 +18,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { IEventSourceDlq } from 'aws-cdk-lib/aws-lambda';
 import { ValidationErrors } from '../src/errors.ts';
-import { toEventBridgeSchedules } from '../src/cron/eventbridge.ts';
-import { cronJobScheduleDefinitions, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, RUNTIME_SCHEDULE_PREFIX } from '../src/adapters/scheduler/cronjob-schedules.ts';
+import { MAX_RETRY_ATTEMPTS, RUNTIME_SCHEDULE_PREFIX } from '../src/adapters/scheduler/cronjob-schedules.ts';
 import { DST_RUN_SCHEDULE_PREFIX } from '../src/runtime/lambda/dispatcher.ts';
 
 /**
@@ -43,11 +42,9 @@ const TABLE_ACCESS: Record<'dispatcher' | 'jobController' | 'manifests' | 'worke
 };
 
 /** How often the job controller resyncs everything (the safety net behind streams, events and timers). */
-const RESYNC_MINUTES = 10;
 /** SQS queue-name prefix of work queues (`SqsWorkQueue`'s default `queuePrefix`). */
 import { stateTableKeys } from '../src/adapters/dynamodb/state-table.ts';
 import type { ManifestsProperties } from '../src/runtime/lambda/manifests.ts';
-import { sqsRedriveCount } from '../src/adapters/sqs/sqs-work-queue.ts';
 import type { CronJob, Job, WorkQueueManifest, ResourceQuotaManifest } from '../src/spec/types.ts';
 import type { LoadOptions } from '../src/spec/index.ts';
 import { anonymousDockerHubPulls } from '../src/adapters/ecs/docker-hub.ts';
@@ -55,6 +52,7 @@ import { JOBCTL_ENV } from './lambda-env.ts';
 import { readManifests } from './manifest-source.ts';
 import { nagResourceId, roleOf } from './nag-id.ts';
 import { createNetwork } from './network.ts';
+import { createCronJobSchedules, createResyncSchedule, createSchedulerRole, schedulerPrincipal } from './schedules.ts';
 import { createStateTable } from './state-table.ts';
 import { createWorkQueues, grantWorkQueues } from './work-queues.ts';
 
@@ -340,7 +338,7 @@ export class Jobctl extends Construct {
       // Its repeated-local-time variables are added by grantDstRuns, once the scheduler role exists.
       environment: { [JOBCTL_ENV.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
     });
-    this.schedulerRole = this.createSchedulerRole();
+    this.schedulerRole = createSchedulerRole(this, { dispatcher: this.dispatcher, deadLetterQueue: this.deadLetterQueue });
     this.jobController = this.createFunction('JobController', {
       architecture,
       logRetention,
@@ -385,7 +383,7 @@ export class Jobctl extends Construct {
       grantWorkQueues(this, this.taskRole);
     }
     this.grantDstRuns(this.dispatcher, props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
-    this.resyncSchedule = this.createResyncSchedule();
+    this.resyncSchedule = createResyncSchedule(this, { group: this.scheduleGroup, jobController: this.jobController, requeueRole: this.requeueRole });
     // EventBridge Scheduler and EventBridge rules invoke both functions asynchronously: a function error is retried
     // twice by Lambda, then the event is discarded unless it has somewhere to go (AWS-AUDIT.md F4). The schedules'
     // and the rule's own dead-letter configs only catch failures to deliver the invocation.
@@ -422,7 +420,14 @@ export class Jobctl extends Construct {
       ],
     });
 
-    this.schedules = this.createSchedules(props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS);
+    this.schedules = createCronJobSchedules(this, {
+      cronJobs: this.cronJobs,
+      group: this.scheduleGroup,
+      dispatcher: this.dispatcher,
+      role: this.schedulerRole,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: props.scheduleRetryAttempts ?? MAX_RETRY_ATTEMPTS,
+    });
     this.workQueues = createWorkQueues(this, queues);
     this.manifests = this.createManifestsResource(objects, { architecture, logRetention, removalPolicy, entry: props.manifestsEntry ?? defaultEntry('manifests') });
   }
@@ -659,30 +664,7 @@ export class Jobctl extends Construct {
     });
   }
 
-  /**
-   * The periodic safety net: every 10 minutes the job controller gets `{"resync":{}}` and syncs every CronJob and
-   * unfinished Job, repairing what a lost event or a crash beyond all retries left behind (Kubernetes' informer
-   * resync). Through the requeue role, which may invoke the job controller only.
-   */
-  private createResyncSchedule(): scheduler.CfnSchedule {
-    const resync = new scheduler.CfnSchedule(this, 'ResyncSchedule', {
-      groupName: this.scheduleGroup.scheduleGroupName,
-      description: 'jobctl: periodic resync of every CronJob and unfinished Job (safety net)',
-      scheduleExpression: `rate(${RESYNC_MINUTES} minutes)`,
-      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 5 },
-      state: 'ENABLED',
-      target: {
-        arn: this.jobController.functionArn,
-        roleArn: this.requeueRole.roleArn,
-        input: JSON.stringify({ resync: { namespace: 'default' } }),
-        // A resync Scheduler could not deliver is replaced by the next one: no delivery retries, no dead letters. One the
-        // function failed on three times goes to the dead-letter queue like every asynchronous invocation.
-        retryPolicy: { maximumEventAgeInSeconds: RESYNC_MINUTES * 60, maximumRetryAttempts: 0 },
-      },
-    });
-    resync.node.addDependency(this.scheduleGroup);
-    return resync;
-  }
+
 
   /**
    * `access.actions` on the state table and Query on the GSIs it names: exactly what the role's adapters send
@@ -735,76 +717,11 @@ export class Jobctl extends Construct {
     );
   }
 
-  private createSchedulerRole(): iam.Role {
-    const role = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: schedulerPrincipal(this),
-      description: 'jobctl: EventBridge Scheduler invokes the dispatcher and dead-letters undeliverable invocations',
-    });
-    // Exactly the unqualified function, no `:*` versions or aliases: the schedules target the function ARN.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.dispatcher.functionArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
-    return role;
-  }
 
-  private createSchedules(retryAttempts: number): scheduler.CfnSchedule[] {
-    const container = new Construct(this, 'Schedules');
-    const out: scheduler.CfnSchedule[] = [];
-    for (const cronJob of this.cronJobs) {
-      const { namespace, name } = cronJob.metadata;
-      const { schedule, startingDeadlineSeconds } = cronJob.spec;
-      let definitions;
-      try {
-        definitions = cronJobScheduleDefinitions(cronJob);
-      } catch (error) {
-        throw new Error(`Jobctl: manifests: ${(error as Error).message}`, { cause: error });
-      }
-      if (definitions.length === 0) {
-        for (const d of toEventBridgeSchedules(schedule, cronJob.spec.timeZone).divergences) {
-          Annotations.of(this).addWarningV2(`@jobctl/infra:${d.kind}`, `CronJob ${namespace}/${name}: ${d.message}`);
-        }
-      }
-      for (const definition of definitions) {
-        const cfn = new scheduler.CfnSchedule(container, definition.name, {
-          name: definition.name,
-          groupName: this.scheduleGroup.scheduleGroupName,
-          description: definition.description,
-          scheduleExpression: definition.expression,
-          scheduleExpressionTimezone: definition.timeZone,
-          // OFF: fire at the scheduled minute, as the Kubernetes controller does.
-          flexibleTimeWindow: { mode: 'OFF' },
-          // Always enabled: `spec.suspend` lives in the table, where `jobctl suspend`/`resume` change it, and the
-          // dispatcher honours it. A DISABLED schedule would outlive a `jobctl resume` (docs/design-notes.md).
-          state: 'ENABLED',
-          target: {
-            arn: this.dispatcher.functionArn,
-            roleArn: this.schedulerRole.roleArn,
-            input: definition.input,
-            retryPolicy: { maximumEventAgeInSeconds: definition.maximumEventAgeInSeconds, maximumRetryAttempts: retryAttempts },
-            deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
-          },
-        });
-        // The group name is a literal, not a Ref: without this CloudFormation could create the schedule first.
-        cfn.node.addDependency(this.scheduleGroup);
-        for (const d of definition.divergences) {
-          Annotations.of(cfn).addWarningV2(`@jobctl/infra:${d.kind}`, `CronJob ${namespace}/${name}: ${d.message}`);
-        }
-        if (startingDeadlineSeconds !== undefined && startingDeadlineSeconds < MIN_EVENT_AGE_SECONDS) {
-          Annotations.of(cfn).addWarningV2(
-            '@jobctl/infra:short-deadline',
-            `CronJob ${namespace}/${name}: startingDeadlineSeconds ${startingDeadlineSeconds} is below EventBridge Scheduler's minimum event age of 60 s; retries may arrive up to 60 s late and the dispatcher skips them as missed`,
-          );
-        }
-        out.push(cfn);
-      }
-    }
-    return out;
-  }
+
+
 }
 
-/** scheduler.amazonaws.com, only on behalf of this account (https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html). */
-function schedulerPrincipal(scope: Construct): iam.IPrincipal {
-  return new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } });
-}
 
 
 function defaultEntry(name: 'dispatcher' | 'job-controller' | 'manifests'): string {
