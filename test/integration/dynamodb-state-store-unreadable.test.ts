@@ -5,6 +5,7 @@ import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-s
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import type { Job, KubeEvent, Pod } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { attackJobItem } from '../support/attack-item.ts';
 
 // Audit D8: one malformed item (a Job without status.conditions, written by D1's attack.py, a bug or a hand edit)
 // failed every `get jobs` and stopped `jobctl up` from starting, with only "Cannot read properties of undefined
@@ -33,39 +34,6 @@ async function freshStore() {
 
 const S = (s: string): AttributeValue => ({ S: s });
 
-/** D1's attack.py item, as a Python dict of AttributeValues; `conditions` can be left out as in the D8 repro. */
-function attackItem(name: string, options: { withConditions: boolean }): Record<string, AttributeValue> {
-  const u = '7b0a7a0e-0000-4000-8000-000000000001';
-  const lab: AttributeValue = { M: { 'batch.kubernetes.io/controller-uid': S(u), 'batch.kubernetes.io/job-name': S(name), 'controller-uid': S(u), 'job-name': S(name) } };
-  const status: Record<string, AttributeValue> = { active: { N: '0' }, succeeded: { N: '0' }, failed: { N: '0' } };
-  if (options.withConditions) status['conditions'] = { L: [] };
-  const obj: AttributeValue = {
-    M: {
-      apiVersion: S('batch/v1'),
-      kind: S('Job'),
-      metadata: { M: { name: S(name), namespace: S('default'), uid: S(u), labels: lab, creationTimestamp: S('2024-01-01T00:00:00Z'), resourceVersion: S('1') } },
-      spec: {
-        M: {
-          parallelism: { N: '1' },
-          completions: { N: '1' },
-          backoffLimit: { N: '0' },
-          completionMode: S('NonIndexed'),
-          suspend: { BOOL: false },
-          selector: { M: { matchLabels: { M: { 'batch.kubernetes.io/controller-uid': S(u) } } } },
-          template: {
-            M: {
-              metadata: { M: { labels: lab } },
-              spec: { M: { restartPolicy: S('Never'), containers: { L: [{ M: { name: S('c'), image: S('x'), command: { L: [S('sh'), S('-c'), S('id > pwned.txt')] } } }] } } },
-            },
-          },
-        },
-      },
-      status: { M: status },
-    },
-  };
-  return { PK: S(`Job#default#${name}`), SK: S('object'), kind: S('Job'), name: S(name), namespace: S('default'), rv: { N: '1' }, GSI1PK: S('Job#default'), GSI1SK: S(name), object: obj };
-}
-
 function aJob(name: string): Job {
   return {
     apiVersion: 'batch/v1',
@@ -84,7 +52,7 @@ function jobItem(name: string, object: unknown): Record<string, AttributeValue> 
 describe('DynamoDbStateStore reading a malformed item (audit D8)', () => {
   it('lists and gets D1\'s Job without status.conditions, with the status Kubernetes defaults', async () => {
     const { store, reports, putRaw } = await freshStore();
-    await putRaw(attackItem('pwn', { withConditions: false }));
+    await putRaw(attackJobItem('pwn', ['sh', '-c', 'id > pwned.txt'], { uid: '7b0a7a0e-0000-4000-8000-000000000001', withConditions: false }));
 
     const [listed] = await store.list('Job', 'default');
     expect(listed?.status).toEqual({ active: 0, succeeded: 0, failed: 0, conditions: [] });

@@ -9,6 +9,7 @@ import { DynamoDBClient, ListTablesCommand, PutItemCommand } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalRuntime } from '../../src/runtime/local/runtime.ts';
 import type { RuntimeInfo } from '../../src/runtime/local/state-dir.ts';
+import { attackJobItem } from '../support/attack-item.ts';
 
 // `jobctl up`'s endpoints as the audit attacked them (../shared/RELIABILITY-AUDIT.md D1, D2, D4): another local user,
 // a web page, a huge request. The runtime serves its real control endpoint here (serveControl), on the system clock:
@@ -28,32 +29,6 @@ function raw(url: string, options: { method?: string; headers?: Record<string, s
   });
 }
 
-/** The audit's D1 item: a Job that runs `touch <marker>` (complete, as attack.py writes it). */
-function attackItem(marker: string): Record<string, unknown> {
-  const S = (s: string) => ({ S: s });
-  const labels = { M: { 'batch.kubernetes.io/controller-uid': S('u'), 'batch.kubernetes.io/job-name': S('pwn'), 'controller-uid': S('u'), 'job-name': S('pwn') } };
-  const object = {
-    M: {
-      apiVersion: S('batch/v1'),
-      kind: S('Job'),
-      metadata: { M: { name: S('pwn'), namespace: S('default'), uid: S('u'), labels, creationTimestamp: S('2024-01-01T00:00:00Z'), resourceVersion: S('1') } },
-      spec: {
-        M: {
-          parallelism: { N: '1' },
-          completions: { N: '1' },
-          backoffLimit: { N: '0' },
-          completionMode: S('NonIndexed'),
-          suspend: { BOOL: false },
-          selector: { M: { matchLabels: { M: { 'batch.kubernetes.io/controller-uid': S('u') } } } },
-          template: { M: { metadata: { M: { labels } }, spec: { M: { restartPolicy: S('Never'), containers: { L: [{ M: { name: S('c'), image: S('x'), command: { L: [S('touch'), S(marker)] } } }] } } } } },
-        },
-      },
-      status: { M: { active: { N: '0' }, succeeded: { N: '0' }, failed: { N: '0' }, conditions: { L: [] } } },
-    },
-  };
-  return { PK: S('Job#default#pwn'), SK: S('object'), kind: S('Job'), name: S('pwn'), namespace: S('default'), rv: { N: '1' }, GSI1PK: S('Job#default'), GSI1SK: S('pwn'), object };
-}
-
 describe('jobctl up: only its owner gets in (audit D1, D2, D4)', () => {
   let stateDir: string;
   let runtime: LocalRuntime;
@@ -71,7 +46,7 @@ describe('jobctl up: only its owner gets in (audit D1, D2, D4)', () => {
   });
 
   it('refuses a PutItem not signed with the runtime\'s secret (the audit\'s attack.py), and runs nothing', async () => {
-    const body = JSON.stringify({ TableName: 'jobctl', Item: attackItem(marker()) });
+    const body = JSON.stringify({ TableName: 'jobctl', Item: attackJobItem('pwn', ['touch', marker()]) });
     const port = new URL(info.dynamodbEndpoint).port;
     const forged = await raw(`${info.dynamodbEndpoint}/`, {
       headers: {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { JobctlError, ValidationErrors } from '../../../src/errors.ts';
 import { expandTemplate, expansionText, templateEngineOf, type ExpansionRequest } from '../../../src/expand/expand.ts';
 import { parseParams } from '../../../src/expand/params.ts';
+import { errorsOf } from '../../support/errors-of.ts';
 
 const example = (name: string) => readFileSync(new URL(`../../../examples/expansion/${name}`, import.meta.url), 'utf8');
 // The Kubernetes task's two templates, verbatim, and its three fruits as a CSV file.
@@ -13,17 +14,6 @@ const paramsCsv = example('params.csv');
 
 const subst = (request: Partial<ExpansionRequest>) => expandTemplate({ template: jobTmpl, file: 'job-tmpl.yaml', ...request });
 
-/** The errors an expansion reports, one line each as jobctl prints them (without "error: "). */
-function errorsOf(work: () => unknown): string[] {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof ValidationErrors) return error.errors.map((e) => e.message);
-    if (error instanceof JobctlError) return [error.message];
-    throw error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('expandTemplate: $ITEM templates', () => {
   it('renders the task\'s job-tmpl.yaml once per item, as its sed loop does', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { JobctlError, ValidationErrors } from '../../../src/errors.ts';
 import { expandTemplate, expansionText, type ExpansionRequest } from '../../../src/expand/expand.ts';
 import { parseParams } from '../../../src/expand/params.ts';
+import { errorsOf } from '../../support/errors-of.ts';
 
 // Audit D12: expansion spliced values into the template's text, so a parameter value could close a quote and add
 // fields or whole documents (an extra CronJob running `id`, an `env: LD_PRELOAD`). Each value is now text: a render
@@ -11,16 +12,6 @@ import { parseParams } from '../../../src/expand/params.ts';
 const example = (name: string) => readFileSync(new URL(`../../../examples/expansion/${name}`, import.meta.url), 'utf8');
 const expected = (name: string) => readFileSync(new URL(`./seed-renders/${name}.expected`, import.meta.url), 'utf8');
 
-function errorsOf(work: () => unknown): string[] {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof ValidationErrors) return error.errors.map((e) => e.message);
-    if (error instanceof JobctlError) return [error.message];
-    throw error;
-  }
-  throw new Error('expected an error');
-}
 
 const render = (request: ExpansionRequest) => expansionText(expandTemplate(request));
 
