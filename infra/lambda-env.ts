@@ -1,7 +1,8 @@
 /**
- * Names of the environment variables the `Jobctl` construct sets on the Lambdas (read by `src/runtime/lambda/env.ts`): the
- * dispatcher gets the table name and what its repeated-local-time schedules need (schedule group, dispatch role,
- * dead-letter queue, retry attempts), the job controller all of them. Kept free of imports so `functions/*.ts` can import it without bundling aws-cdk-lib.
+ * Names of the environment variables the `Jobctl` construct sets on the Lambdas (read by `src/runtime/lambda/env.ts`):
+ * the dispatcher gets the table name and what its repeated-local-time schedules need (schedule group, dispatch role,
+ * dead-letter queue, retry attempts), the job controller all of them. Kept free of imports so `functions/*.ts` can
+ * import it without bundling aws-cdk-lib.
  *
  * @example
  * import { JOBCTL_ENV } from './lambda-env.ts';
@@ -34,7 +35,9 @@ export const JOBCTL_ENV = {
   dockerHubMirror: 'JOBCTL_DOCKER_HUB_MIRROR',
   /** Secrets Manager secret ARN the tasks pull Docker Hub images with (`repositoryCredentials`). */
   dockerHubCredentialsArn: 'JOBCTL_DOCKER_HUB_CREDENTIALS_ARN',
-  /** EventBridge Scheduler schedule group holding the CronJobs' schedules (and the one-time requeue and `dst.*` ones). */
+  /**
+   * EventBridge Scheduler schedule group holding the CronJobs' schedules (and the one-time requeue and `dst.*` ones).
+   */
   scheduleGroupName: 'JOBCTL_SCHEDULE_GROUP',
   /** Role EventBridge Scheduler assumes for the job controller's one-time requeue schedules (durable timers). */
   schedulerRoleArn: 'JOBCTL_SCHEDULER_ROLE_ARN',
@@ -42,7 +45,10 @@ export const JOBCTL_ENV = {
   deadLetterQueueArn: 'JOBCTL_DLQ_ARN',
   /** The dispatcher's ARN: target of the schedules of CronJobs created with jobctl at run time. */
   dispatcherArn: 'JOBCTL_DISPATCHER_ARN',
-  /** Role EventBridge Scheduler assumes to invoke the dispatcher (the CronJob schedules' role, and the dispatcher's `dst.*` ones). */
+  /**
+   * Role EventBridge Scheduler assumes to invoke the dispatcher (the CronJob schedules' role, and the dispatcher's
+   * `dst.*` ones).
+   */
   dispatchRoleArn: 'JOBCTL_DISPATCH_ROLE_ARN',
   /** `true`: tasks get the variables `jobctl worker` needs to reach the stack's work queues. */
   tasksUseWorkQueues: 'JOBCTL_TASKS_USE_WORK_QUEUES',

@@ -7,8 +7,9 @@ const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
 /**
  * Reads and validates the manifests at `path` for `cdk synth`: a file, or a folder searched recursively (sorted, so
- * a synth is reproducible) for `.yaml`, `.yml` and `.json` files, or several of these separated by commas. Every file is validated before anything is
- * returned, and errors from all files are reported together. File names in messages are relative to `cwd`.
+ * a synth is reproducible) for `.yaml`, `.yml` and `.json` files, or several of these separated by commas. Every file
+ * is validated before anything is returned, and errors from all files are reported together. File names in messages are
+ * relative to `cwd`.
  *
  * @throws Error naming the `manifests` prop when the path is missing or holds no manifests, or when two files define
  *   the same kind/namespace/name; `ValidationErrors` (each `file:line field: reason`) on invalid manifests.
@@ -17,15 +18,22 @@ const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
  */
 export function readManifests(path: string, cwd = process.cwd(), options: LoadOptions = {}): LoadResult {
   const files: string[] = [];
-  for (const part of path.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of path
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     if (!existsSync(part)) throw new Error(`Jobctl: manifests "${part}": no such file or folder`);
     const found = statSync(part).isDirectory() ? manifestFiles(part) : [part];
-    if (found.length === 0) throw new Error(`Jobctl: manifests "${part}": the folder holds no .yaml, .yml or .json file`);
+    if (found.length === 0)
+      throw new Error(`Jobctl: manifests "${part}": the folder holds no .yaml, .yml or .json file`);
     files.push(...found);
   }
   let result: LoadResult;
   try {
-    result = loadManifestSources(files.map((file) => ({ file: relative(cwd, file) || file, text: readFileSync(file, 'utf8') })), options);
+    result = loadManifestSources(
+      files.map((file) => ({ file: relative(cwd, file) || file, text: readFileSync(file, 'utf8') })),
+      options,
+    );
   } catch (error) {
     if (error instanceof ValidationErrors) throw error;
     throw new Error(`Jobctl: manifests "${path}": ${(error as Error).message}`, { cause: error });

@@ -14,20 +14,45 @@ import type { CronJob } from '../src/spec/types.ts';
 /** Minutes between two resyncs of the job controller. */
 export const RESYNC_MINUTES = 10;
 
-/** scheduler.amazonaws.com, only on behalf of this account (https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html). */
+/**
+ * scheduler.amazonaws.com, only on behalf of this account
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
+ */
 export function schedulerPrincipal(scope: Construct): iam.IPrincipal {
-  return new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } });
+  return new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+    StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+  });
 }
 
-export function createSchedulerRole(scope: Construct, deps: { dispatcher: lambda.IFunction; deadLetterQueue: sqs.IQueue }): iam.Role {
+export function createSchedulerRole(
+  scope: Construct,
+  deps: { dispatcher: lambda.IFunction; deadLetterQueue: sqs.IQueue },
+): iam.Role {
   const role = new iam.Role(scope, 'SchedulerRole', {
     assumedBy: schedulerPrincipal(scope),
     description: 'jobctl: EventBridge Scheduler invokes the dispatcher and dead-letters undeliverable invocations',
   });
   // Exactly the unqualified function, no `:*` versions or aliases: the schedules target the function ARN.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [deps.dispatcher.functionArn] }));
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deps.deadLetterQueue.queueArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [deps.dispatcher.functionArn] }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deps.deadLetterQueue.queueArn] }),
+  );
   return role;
+}
+
+/**
+ * The role Scheduler assumes for the job controller's one-time requeue schedules (durable timers) and the resync.
+ * Created before the functions, so the job controller's environment can name it; its permissions come with
+ * grantRequeue (schedule-grants.ts).
+ */
+export function createRequeueRole(scope: Construct): iam.Role {
+  return new iam.Role(scope, 'RequeueSchedulerRole', {
+    assumedBy: schedulerPrincipal(scope),
+    description:
+      'jobctl: EventBridge Scheduler invokes the job controller for its one-time requeue schedules (durable timers)',
+  });
 }
 
 /**
@@ -35,7 +60,10 @@ export function createSchedulerRole(scope: Construct, deps: { dispatcher: lambda
  * unfinished Job, repairing what a lost event or a crash beyond all retries left behind (Kubernetes' informer
  * resync). Through the requeue role, which may invoke the job controller only.
  */
-export function createResyncSchedule(scope: Construct, deps: { group: scheduler.ScheduleGroup; jobController: lambda.IFunction; requeueRole: iam.IRole }): scheduler.CfnSchedule {
+export function createResyncSchedule(
+  scope: Construct,
+  deps: { group: scheduler.ScheduleGroup; jobController: lambda.IFunction; requeueRole: iam.IRole },
+): scheduler.CfnSchedule {
   const resync = new scheduler.CfnSchedule(scope, 'ResyncSchedule', {
     groupName: deps.group.scheduleGroupName,
     description: 'jobctl: periodic resync of every CronJob and unfinished Job (safety net)',
@@ -57,7 +85,14 @@ export function createResyncSchedule(scope: Construct, deps: { group: scheduler.
 
 export function createCronJobSchedules(
   scope: Construct,
-  deps: { cronJobs: readonly CronJob[]; group: scheduler.ScheduleGroup; dispatcher: lambda.IFunction; role: iam.IRole; deadLetterQueue: sqs.IQueue; retryAttempts: number },
+  deps: {
+    cronJobs: readonly CronJob[];
+    group: scheduler.ScheduleGroup;
+    dispatcher: lambda.IFunction;
+    role: iam.IRole;
+    deadLetterQueue: sqs.IQueue;
+    retryAttempts: number;
+  },
 ): scheduler.CfnSchedule[] {
   const { retryAttempts } = deps;
   const container = new Construct(scope, 'Schedules');
@@ -92,7 +127,10 @@ export function createCronJobSchedules(
           arn: deps.dispatcher.functionArn,
           roleArn: deps.role.roleArn,
           input: definition.input,
-          retryPolicy: { maximumEventAgeInSeconds: definition.maximumEventAgeInSeconds, maximumRetryAttempts: retryAttempts },
+          retryPolicy: {
+            maximumEventAgeInSeconds: definition.maximumEventAgeInSeconds,
+            maximumRetryAttempts: retryAttempts,
+          },
           deadLetterConfig: { arn: deps.deadLetterQueue.queueArn },
         },
       });
@@ -104,7 +142,9 @@ export function createCronJobSchedules(
       if (startingDeadlineSeconds !== undefined && startingDeadlineSeconds < MIN_EVENT_AGE_SECONDS) {
         Annotations.of(cfn).addWarningV2(
           '@jobctl/infra:short-deadline',
-          `CronJob ${namespace}/${name}: startingDeadlineSeconds ${startingDeadlineSeconds} is below EventBridge Scheduler's minimum event age of 60 s; retries may arrive up to 60 s late and the dispatcher skips them as missed`,
+          `CronJob ${namespace}/${name}: startingDeadlineSeconds ${startingDeadlineSeconds} is below EventBridge ` +
+            `Scheduler's minimum event age of 60 s; retries may arrive up to 60 s late and the dispatcher skips them ` +
+            `as missed`,
         );
       }
       out.push(cfn);

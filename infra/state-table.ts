@@ -23,7 +23,8 @@ export function createStateTable(scope: Construct, removalPolicy: RemovalPolicy)
     encryption: dynamodb.TableEncryptionV2.dynamoOwnedKey(),
     removalPolicy,
     deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
-    // The same indexes as `stateTableDefinition` (src/adapters/dynamodb/state-table.ts): `list` reads whole objects, so ALL.
+    // The same indexes as `stateTableDefinition` (src/adapters/dynamodb/state-table.ts): `list` reads whole objects, so
+    // ALL.
     globalSecondaryIndexes: [byKind, byOwner].map((index) => ({
       indexName: index.indexName,
       partitionKey: string(index.partitionKey),

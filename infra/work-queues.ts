@@ -9,7 +9,10 @@ import { nagResourceId, roleOf } from './nag-id.ts';
 
 // Added to the Jobctl construct's own scope, so the resources keep their logical IDs (see state-table.ts).
 
-/** SQS queues are named `jobctl-<name>` (and `-dlq`): the IAM grants match that prefix. */
+/**
+ * SQS queues are named `jobctl-<name>` (and `-dlq`), `SqsWorkQueue`'s default `queuePrefix`: the IAM grants match
+ * that prefix.
+ */
 export const WORK_QUEUE_PREFIX = 'jobctl-';
 
 /**
@@ -18,13 +21,26 @@ export const WORK_QUEUE_PREFIX = 'jobctl-';
  * 14 days' retention, and a redrive policy as the adapter's safety net (`sqsRedriveCount`: the adapter dead-letters
  * at exactly `maxReceiveCount` itself).
  */
-export function createWorkQueues(scope: Construct, manifests: readonly WorkQueueManifest[]): Array<{ name: string; queue: sqs.Queue; deadLetterQueue: sqs.Queue }> {
+export function createWorkQueues(
+  scope: Construct,
+  manifests: readonly WorkQueueManifest[],
+): Array<{ name: string; queue: sqs.Queue; deadLetterQueue: sqs.Queue }> {
   const container = new Construct(scope, 'WorkQueues');
   return manifests.map((m) => {
     const name = m.metadata.name;
-    const common = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) };
-    const deadLetterQueue = new sqs.Queue(container, `${name}-dlq`, { ...common, queueName: `${WORK_QUEUE_PREFIX}${name}-dlq` });
-    Validations.of(deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: `The dead-letter queue of work queue ${name} itself.` });
+    const common = {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    };
+    const deadLetterQueue = new sqs.Queue(container, `${name}-dlq`, {
+      ...common,
+      queueName: `${WORK_QUEUE_PREFIX}${name}-dlq`,
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `The dead-letter queue of work queue ${name} itself.`,
+    });
     const queue = new sqs.Queue(container, name, {
       ...common,
       queueName: `${WORK_QUEUE_PREFIX}${name}`,
@@ -41,15 +57,27 @@ export function createWorkQueues(scope: Construct, manifests: readonly WorkQueue
  * caller's credentials) and dead-letters into their `-dlq` twins. Not CreateQueue/DeleteQueue or other queues.
  */
 export function grantWorkQueues(scope: Construct, grantee: NodejsFunction | iam.Role): void {
-  const queues = Stack.of(scope).formatArn({ service: 'sqs', resource: `${WORK_QUEUE_PREFIX}*`, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  const queues = Stack.of(scope).formatArn({
+    service: 'sqs',
+    resource: `${WORK_QUEUE_PREFIX}*`,
+    arnFormat: ArnFormat.NO_RESOURCE_NAME,
+  });
   const statement = new iam.PolicyStatement({
-    actions: ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage'],
+    actions: [
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:ChangeMessageVisibility',
+      'sqs:SendMessage',
+    ],
     resources: [queues],
   });
   if (grantee instanceof iam.Role) grantee.addToPrincipalPolicy(statement);
   else grantee.addToRolePolicy(statement);
   Validations.of(grantee instanceof iam.Role ? grantee : roleOf(grantee)).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${nagResourceId(scope, queues)}]`,
-    reason: 'Work queues are named jobctl-<name> and jobctl-<name>-dlq (created by jobctl queue create or the stack); the pattern limits this role to those queues in this account and region.',
+    reason:
+      'Work queues are named jobctl-<name> and jobctl-<name>-dlq (created by jobctl queue create or the stack); the ' +
+      'pattern limits this role to those queues in this account and region.',
   });
 }
