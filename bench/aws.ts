@@ -20,7 +20,16 @@ import { ensureStateTable } from '../src/adapters/dynamodb/state-table.ts';
 import { ManualClock } from '../src/adapters/clock/clock.ts';
 import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob } from '../src/spec/types.ts';
-import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, REGION, StreamSimulator, lambdaEnv, logSink, taskEvent } from '../test/support/lambda-harness.ts';
+import {
+  FakeEcs,
+  FakeScheduler,
+  JOB_CONTROLLER_ARN,
+  REGION,
+  StreamSimulator,
+  lambdaEnv,
+  logSink,
+  taskEvent,
+} from '../test/support/lambda-harness.ts';
 import { startTestDynalite } from '../test/support/dynalite.ts';
 
 /** What `bench/run.ts` passes in. */
@@ -139,7 +148,10 @@ async function importHandlerModules(tableName: string) {
   const previous = Object.keys(env).map((key) => [key, process.env[key]] as const);
   Object.assign(process.env, env);
   try {
-    return { dispatcherModule: await import('../functions/dispatcher.ts'), jobControllerModule: await import('../functions/job-controller.ts') };
+    return {
+      dispatcherModule: await import('../functions/dispatcher.ts'),
+      jobControllerModule: await import('../functions/job-controller.ts'),
+    };
   } finally {
     for (const [key, value] of previous) {
       if (value === undefined) delete process.env[key];
@@ -150,11 +162,17 @@ async function importHandlerModules(tableName: string) {
 
 async function benchRequestsPerRun(runs: number): Promise<void> {
   const firstSteady = DEFAULT_SUCCESSFUL_HISTORY_LIMIT + 1;
-  if (!(runs >= firstSteady)) throw new RangeError(`bench aws: --aws-runs: invalid value "${runs}": must be at least ${firstSteady} (the first run that deletes history)`);
+  if (!(runs >= firstSteady))
+    throw new RangeError(
+      `bench aws: --aws-runs: invalid value "${runs}": must be at least ${firstSteady} (the first run that deletes ` +
+        `history)`,
+    );
   console.log('\n## AWS: requests per plain scheduled run through the Lambda handlers (in process)');
   console.log(
-    `One \`*/1 * * * *\` CronJob, default history limits (${DEFAULT_SUCCESSFUL_HISTORY_LIMIT} succeeded Jobs kept); per run: schedule payload → dispatcher → ` +
-      'stream → job controller → RunTask → task event RUNNING → stream → task event STOPPED exit 0 → stream → Job complete → oldest Job deleted. ' +
+    `One \`*/1 * * * *\` CronJob, default history limits (${DEFAULT_SUCCESSFUL_HISTORY_LIMIT} succeeded Jobs kept); ` +
+      `per run: schedule payload → dispatcher → ` +
+      'stream → job controller → RunTask → task event RUNNING → stream → task event STOPPED exit 0 → stream → Job ' +
+      'complete → oldest Job deleted. ' +
       `Warm Lambdas (module scope kept). Averaged over runs ${firstSteady}..${runs}.`,
   );
   const tableName = 'jobctl-bench';
@@ -162,7 +180,12 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
   const db = await startTestDynalite();
   await ensureStateTable(db.client, tableName);
   // The handlers' own client, counted; the stream simulator scans through db.client, which is not.
-  const client = new DynamoDBClient({ endpoint: db.endpoint, region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 8 });
+  const client = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 8,
+  });
   const counter = new RequestCounter(client);
   const clock = new ManualClock(T0);
   const store = new DynamoDbStateStore({ client, tableName, now: () => clock.now() });
@@ -202,7 +225,8 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
       if (records.length === 0) return;
       if (streamWorkOf(records).length === 0) idleBatches++;
       const result = await invoke('stream', () => controller({ Records: records }, context));
-      if (!('batchItemFailures' in result) || result.batchItemFailures.length > 0) throw new Error(`bench aws: stream batch failed: ${JSON.stringify(result)}`);
+      if (!('batchItemFailures' in result) || result.batchItemFailures.length > 0)
+        throw new Error(`bench aws: stream batch failed: ${JSON.stringify(result)}`);
     }
     throw new Error('bench aws: the stream did not drain in 20 batches');
   };
@@ -212,11 +236,29 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
       if (reported.has(task.taskArn)) continue;
       reported.add(task.taskArn);
       const startedAtMs = clock.now();
-      await invoke('task-event', () => controller(taskEvent({ taskArn: task.taskArn, group: task.group, version: 4, status: 'RUNNING', atMs: startedAtMs }), context));
+      await invoke('task-event', () =>
+        controller(
+          taskEvent({ taskArn: task.taskArn, group: task.group, version: 4, status: 'RUNNING', atMs: startedAtMs }),
+          context,
+        ),
+      );
       // A Fargate task's RUNNING and STOPPED are seconds apart at least; the stream poller delivers in between.
       await drainStream();
       clock.advance(5_000);
-      await invoke('task-event', () => controller(taskEvent({ taskArn: task.taskArn, group: task.group, version: 6, status: 'STOPPED', atMs: clock.now(), startedAtMs, exitCode: 0 }), context));
+      await invoke('task-event', () =>
+        controller(
+          taskEvent({
+            taskArn: task.taskArn,
+            group: task.group,
+            version: 6,
+            status: 'STOPPED',
+            atMs: clock.now(),
+            startedAtMs,
+            exitCode: 0,
+          }),
+          context,
+        ),
+      );
     }
   };
 
@@ -232,7 +274,12 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
       current = new Map();
       idleBatches = 0;
       for (const due of scheduler.takeDue(clock.now())) await invoke('requeue', () => controller(due, context));
-      await invoke('dispatcher', () => dispatcher({ cronJob: { namespace: 'default', name: 'plain' }, scheduledTime: new Date(slot).toISOString().replace('.000Z', 'Z') }));
+      await invoke('dispatcher', () =>
+        dispatcher({
+          cronJob: { namespace: 'default', name: 'plain' },
+          scheduledTime: new Date(slot).toISOString().replace('.000Z', 'Z'),
+        }),
+      );
       await drainStream(); // Job admitted → pod → RunTask
       await runTasks(); // pod Running (stream drained), then Succeeded
       await drainStream(); // Job Complete → CronJob SawCompletedJob → history limit → cascade delete
@@ -242,18 +289,32 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
     // Fargate emits more state changes than RUNNING and STOPPED (PROVISIONING, PENDING, …, DEPROVISIONING), all
     // matched by the construct's rule: what one of them costs.
     const last = [...ecs.tasksByToken.values()].at(-1)!;
-    const pending = taskEvent({ taskArn: last.taskArn, group: last.group, version: 2, status: 'RUNNING', atMs: clock.now() }) as { detail: Record<string, unknown> };
+    const pending = taskEvent({
+      taskArn: last.taskArn,
+      group: last.group,
+      version: 2,
+      status: 'RUNNING',
+      atMs: clock.now(),
+    }) as { detail: Record<string, unknown> };
     pending.detail['lastStatus'] = 'PENDING';
     const before = counter.snapshot();
     const outcome = await controller(pending, context);
-    if (!('dropped' in outcome)) throw new Error(`bench aws: a PENDING task event was not dropped: ${JSON.stringify(outcome)}`);
+    if (!('dropped' in outcome))
+      throw new Error(`bench aws: a PENDING task event was not dropped: ${JSON.stringify(outcome)}`);
     otherStateRequests = diff(counter.snapshot(), before);
 
     // The runs really ran: one task each, the history limit holds, the kept Jobs are complete.
     const jobs = await store.list('Job', 'default');
     const complete = jobs.filter((j) => j.status.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
-    if (ecs.tasksByToken.size !== runs || jobs.length !== DEFAULT_SUCCESSFUL_HISTORY_LIMIT || complete.length !== jobs.length) {
-      throw new Error(`bench aws: expected ${runs} tasks and ${DEFAULT_SUCCESSFUL_HISTORY_LIMIT} complete Jobs, got ${ecs.tasksByToken.size} tasks, ${jobs.length} Jobs (${complete.length} complete)`);
+    if (
+      ecs.tasksByToken.size !== runs ||
+      jobs.length !== DEFAULT_SUCCESSFUL_HISTORY_LIMIT ||
+      complete.length !== jobs.length
+    ) {
+      throw new Error(
+        `bench aws: expected ${runs} tasks and ${DEFAULT_SUCCESSFUL_HISTORY_LIMIT} complete Jobs, got ` +
+          `${ecs.tasksByToken.size} tasks, ${jobs.length} Jobs (${complete.length} complete)`,
+      );
     }
   } finally {
     ecs.restore();
@@ -264,17 +325,30 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
 
   const steady = perRun.slice(firstSteady - 1);
   const kinds = (Object.keys(KIND_LABELS) as InvocationKind[]).filter((k) => perRun.some((r) => r.has(k)));
-  const average = (kind: InvocationKind, pick: (t: KindTally) => number) => sum(steady.map((r) => (r.has(kind) ? pick(r.get(kind)!) : 0))) / steady.length;
-  const ops = [...new Set(steady.flatMap((r) => [...r.values()].flatMap((t) => [...t.requests.keys()])))].filter((op) => op !== BATCH_ITEMS);
-  const dynamoOps = ops.filter((op) => counter.dynamoDbOps.has(op)).sort((a, b) => Number(!DYNAMODB_READS.has(a)) - Number(!DYNAMODB_READS.has(b)) || a.localeCompare(b));
+  const average = (kind: InvocationKind, pick: (t: KindTally) => number) =>
+    sum(steady.map((r) => (r.has(kind) ? pick(r.get(kind)!) : 0))) / steady.length;
+  const ops = [...new Set(steady.flatMap((r) => [...r.values()].flatMap((t) => [...t.requests.keys()])))].filter(
+    (op) => op !== BATCH_ITEMS,
+  );
+  const dynamoOps = ops
+    .filter((op) => counter.dynamoDbOps.has(op))
+    .sort((a, b) => Number(!DYNAMODB_READS.has(a)) - Number(!DYNAMODB_READS.has(b)) || a.localeCompare(b));
   const otherOps = ops.filter((op) => !counter.dynamoDbOps.has(op) && op !== 'RunTask').sort();
   const columns = [...dynamoOps, 'RunTask'];
   console.log(`| invoked by | invocations | ${columns.join(' | ')} | other | total requests |`);
   console.log(`|---|---|${columns.map(() => '---').join('|')}|---|---|`);
-  const row = (label: string, pickInvocations: (k: InvocationKind) => number, pickOp: (k: InvocationKind, op: string) => number, selected: InvocationKind[]) => {
+  const row = (
+    label: string,
+    pickInvocations: (k: InvocationKind) => number,
+    pickOp: (k: InvocationKind, op: string) => number,
+    selected: InvocationKind[],
+  ) => {
     const cells = columns.map((op) => sum(selected.map((k) => pickOp(k, op))));
     const other = sum(otherOps.map((op) => sum(selected.map((k) => pickOp(k, op)))));
-    console.log(`| ${label} | ${fmt1(sum(selected.map(pickInvocations)))} | ${cells.map(fmt1).join(' | ')} | ${fmt1(other)} | ${fmt1(sum(cells) + other)} |`);
+    console.log(
+      `| ${label} | ${fmt1(sum(selected.map(pickInvocations)))} | ${cells.map(fmt1).join(' | ')} | ${fmt1(other)} | ` +
+        `${fmt1(sum(cells) + other)} |`,
+    );
   };
   const invocationsOf = (k: InvocationKind) => average(k, (t) => t.invocations);
   const opOf = (k: InvocationKind, op: string) => average(k, (t) => t.requests.get(op) ?? 0);
@@ -288,19 +362,29 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
   console.log(
     `\nper steady run: DynamoDB ${fmt1(reads)} reads + ${fmt1(writes)} writes` +
       (batchItems > 0 ? ` (the BatchWriteItem requests carry ${fmt1(batchItems)} items, each billed as a write)` : '') +
-      `, RunTask ${fmt1(total('RunTask'))}, other ${otherOps.length === 0 ? '0' : otherOps.map((op) => `${op} ${fmt1(total(op))}`).join(', ')}; ` +
-      `Lambda invocations ${fmt1(sum(kinds.map(invocationsOf)))}, of which stream batches with nothing to sync (Event items, REMOVEs of the deleted Job) ${fmt1(sum(idleByRun.slice(firstSteady - 1)) / steady.length)}`,
+      `, RunTask ${fmt1(total('RunTask'))}, other ` +
+      `${otherOps.length === 0 ? '0' : otherOps.map((op) => `${op} ${fmt1(total(op))}`).join(', ')}; ` +
+      `Lambda invocations ${fmt1(sum(kinds.map(invocationsOf)))}, of which stream batches with nothing to sync ` +
+      `(Event items, REMOVEs of the deleted Job) ${fmt1(sum(idleByRun.slice(firstSteady - 1)) / steady.length)}`,
   );
   const runTotals = perRun.map((r) => requestCount(mergeKinds(r)));
   console.log(`requests by run (1..${runs}): ${runTotals.join(' · ')}`);
-  const coldExtras = [...diff(mergeKinds(perRun[0]!), mergeKinds(perRun[firstSteady - 1]!))].filter(([op, n]) => op !== BATCH_ITEMS && !counter.dynamoDbOps.has(op) && n > 0);
-  if (coldExtras.length > 0) console.log(`run 1 also pays a cold task-definition cache: ${coldExtras.map(([op, n]) => `${op} ${n}`).join(', ')}`);
+  const coldExtras = [...diff(mergeKinds(perRun[0]!), mergeKinds(perRun[firstSteady - 1]!))].filter(
+    ([op, n]) => op !== BATCH_ITEMS && !counter.dynamoDbOps.has(op) && n > 0,
+  );
+  if (coldExtras.length > 0)
+    console.log(
+      `run 1 also pays a cold task-definition cache: ${coldExtras.map(([op, n]) => `${op} ${n}`).join(', ')}`,
+    );
   console.log(
-    `an ECS task event of another state (PENDING, …) is dropped after ${requestCount(otherStateRequests)} requests; the construct's rule passes only RUNNING ` +
-      'and STOPPED, so Fargate\'s other states (PROVISIONING, PENDING, DEPROVISIONING, …) never invoke the job controller',
+    `an ECS task event of another state (PENDING, …) is dropped after ${requestCount(otherStateRequests)} requests; ` +
+      `the construct's rule passes only RUNNING ` +
+      "and STOPPED, so Fargate's other states (PROVISIONING, PENDING, DEPROVISIONING, …) never invoke the job " +
+      'controller',
   );
   console.log(
-    'caveat: the stream simulator delivers the writes made between two deliveries as one batch with one record per item; ' +
+    'caveat: the stream simulator delivers the writes made between two deliveries as one batch with one record per ' +
+      'item; ' +
       "Lambda's stream poller may split them into more batches (more invocations, each syncing its objects again)",
   );
 }
@@ -357,9 +441,11 @@ function packageOf(input: string): string {
 }
 
 async function benchBundleSizes(bundles: Bundle[]): Promise<void> {
-  console.log('\n## AWS: bundled Lambda size per handler (esbuild with the construct\'s NodejsFunction options)');
+  console.log("\n## AWS: bundled Lambda size per handler (esbuild with the construct's NodejsFunction options)");
   console.log('The asset zip holds index.mjs and index.mjs.map; gzip -9 (node:zlib) stands in for its deflate.');
-  console.log('| handler | index.mjs bytes | gzip | index.mjs.map bytes | gzip (mjs + map) | largest packages in index.mjs |');
+  console.log(
+    '| handler | index.mjs bytes | gzip | index.mjs.map bytes | gzip (mjs + map) | largest packages in index.mjs |',
+  );
   console.log('|---|---|---|---|---|---|');
   for (const bundle of bundles) {
     const code = await readFile(bundle.file);
@@ -367,13 +453,17 @@ async function benchBundleSizes(bundles: Bundle[]): Promise<void> {
     const gz = gzipSync(code, { level: 9 }).length;
     const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
     const byPackage: Tally = new Map();
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) bump(byPackage, packageOf(input), bytesInOutput);
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs))
+      bump(byPackage, packageOf(input), bytesInOutput);
     const top = [...byPackage]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 4)
       .map(([pkg, bytes]) => `${pkg} ${Math.round((100 * bytes) / code.length)}%`);
     const n = (x: number) => x.toLocaleString('en-US');
-    console.log(`| ${bundle.name} | ${n(code.length)} | ${n(gz)} | ${n(map.length)} | ${n(gz + gzipSync(map, { level: 9 }).length)} | ${top.join(', ')} |`);
+    console.log(
+      `| ${bundle.name} | ${n(code.length)} | ${n(gz)} | ${n(map.length)} | ` +
+        `${n(gz + gzipSync(map, { level: 9 }).length)} | ${top.join(', ')} |`,
+    );
   }
 }
 
@@ -409,45 +499,84 @@ function coldStart(probe: string, moduleUrl: string, env: Record<string, string>
 }
 
 async function benchColdStarts(bundles: Bundle[], dir: string, runs: number): Promise<void> {
-  console.log(`\n## AWS: cold-start init per handler (fresh \`node\` ${process.version} processes, ${runs} each, interleaved)`);
   console.log(
-    'Import of the bundle with the Lambda environment (src/runtime/lambda/env.ts, dummy credentials), timed with performance.now() in the child; ' +
-      '"node boot" is node start to the first line of user code, "wall" is spawn to exit. Lambda\'s Init duration also includes its runtime ' +
-      'start in the 512 MB arm64 sandbox (a fraction of a vCPU) on Node.js 24: read these relative to the empty-module row.',
+    `\n## AWS: cold-start init per handler (fresh \`node\` ${process.version} processes, ${runs} each, interleaved)`,
+  );
+  console.log(
+    'Import of the bundle with the Lambda environment (src/runtime/lambda/env.ts, dummy credentials), timed with ' +
+      'performance.now() in the child; ' +
+      '"node boot" is node start to the first line of user code, "wall" is spawn to exit. Lambda\'s Init duration ' +
+      'also includes its runtime ' +
+      'start in the 512 MB arm64 sandbox (a fraction of a vCPU) on Node.js 24: read these relative to the ' +
+      'empty-module row.',
   );
   const probe = join(dir, 'probe.mjs');
   const empty = join(dir, 'empty.mjs');
   await writeFile(probe, PROBE);
   await writeFile(empty, 'export {};\n');
-  const targets = [{ name: 'empty module (baseline)', file: empty }, ...bundles.map((b) => ({ name: b.name, file: b.file }))];
+  const targets = [
+    { name: 'empty module (baseline)', file: empty },
+    ...bundles.map((b) => ({ name: b.name, file: b.file })),
+  ];
   // As deployed: the construct sets NODE_OPTIONS=--enable-source-maps on both functions.
   const variants = [
     { label: 'as deployed (--enable-source-maps)', nodeOptions: '--enable-source-maps' },
     { label: 'without source maps', nodeOptions: '' },
   ];
-  const baseEnv = { PATH: process.env['PATH'] ?? '', LANG: 'C.UTF-8', TZ: 'UTC', ...lambdaEnv('jobctl-bench'), ...DUMMY_CREDENTIALS, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const baseEnv = {
+    PATH: process.env['PATH'] ?? '',
+    LANG: 'C.UTF-8',
+    TZ: 'UTC',
+    ...lambdaEnv('jobctl-bench'),
+    ...DUMMY_CREDENTIALS,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   const samples = new Map<string, ColdStart[]>();
   for (let i = 0; i < runs; i++) {
     for (const variant of variants) {
       for (const target of targets) {
         const key = `${variant.label}|${target.name}`;
-        const sample = await coldStart(probe, pathToFileURL(target.file).href, { ...baseEnv, NODE_OPTIONS: variant.nodeOptions });
+        const sample = await coldStart(probe, pathToFileURL(target.file).href, {
+          ...baseEnv,
+          NODE_OPTIONS: variant.nodeOptions,
+        });
         samples.set(key, [...(samples.get(key) ?? []), sample]);
       }
     }
   }
-  console.log('| NODE_OPTIONS | module | import p50 ms | import p90 ms | node boot p50 ms | wall p50 ms | wall p90 ms | import / node boot | wall / empty wall |');
+  console.log(
+    '| NODE_OPTIONS | module | import p50 ms | import p90 ms | node boot p50 ms | wall p50 ms | wall p90 ms | import ' +
+      '/ node boot | wall / empty wall |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const variant of variants) {
-    const emptyWall = percentile(samples.get(`${variant.label}|${targets[0]!.name}`)!.map((s) => s.wallMs), 50);
+    const emptyWall = percentile(
+      samples.get(`${variant.label}|${targets[0]!.name}`)!.map((s) => s.wallMs),
+      50,
+    );
     for (const target of targets) {
       const s = samples.get(`${variant.label}|${target.name}`)!;
-      const importP50 = percentile(s.map((x) => x.importMs), 50);
-      const bootP50 = percentile(s.map((x) => x.bootMs), 50);
-      const wallP50 = percentile(s.map((x) => x.wallMs), 50);
+      const importP50 = percentile(
+        s.map((x) => x.importMs),
+        50,
+      );
+      const bootP50 = percentile(
+        s.map((x) => x.bootMs),
+        50,
+      );
+      const wallP50 = percentile(
+        s.map((x) => x.wallMs),
+        50,
+      );
       console.log(
-        `| ${variant.label} | ${target.name} | ${importP50.toFixed(1)} | ${percentile(s.map((x) => x.importMs), 90).toFixed(1)} | ${bootP50.toFixed(1)} | ` +
-          `${wallP50.toFixed(1)} | ${percentile(s.map((x) => x.wallMs), 90).toFixed(1)} | ${(importP50 / bootP50).toFixed(2)} | ${(wallP50 / emptyWall).toFixed(2)} |`,
+        `| ${variant.label} | ${target.name} | ${importP50.toFixed(1)} | ${percentile(
+          s.map((x) => x.importMs),
+          90,
+        ).toFixed(1)} | ${bootP50.toFixed(1)} | ` +
+          `${wallP50.toFixed(1)} | ${percentile(
+            s.map((x) => x.wallMs),
+            90,
+          ).toFixed(1)} | ${(importP50 / bootP50).toFixed(2)} | ${(wallP50 / emptyWall).toFixed(2)} |`,
       );
     }
   }
@@ -460,7 +589,8 @@ async function benchColdStarts(bundles: Bundle[], dir: string, runs: number): Pr
  * await benchAws({ runs: 12, coldStarts: 15 });
  */
 export async function benchAws(options: AwsBenchOptions): Promise<void> {
-  if (!(options.coldStarts >= 1)) throw new RangeError(`bench aws: --cold-starts: invalid value "${options.coldStarts}": must be at least 1`);
+  if (!(options.coldStarts >= 1))
+    throw new RangeError(`bench aws: --cold-starts: invalid value "${options.coldStarts}": must be at least 1`);
   await benchRequestsPerRun(options.runs);
   const dir = await mkdtemp(join(tmpdir(), 'jobctl-bench-aws-'));
   try {

@@ -66,7 +66,8 @@ const sum = (m: Counts) => [...m.values()].reduce((a, b) => a + b, 0);
 
 function manifestsText(jobs: number, quota?: number): string {
   const docs: string[] = [];
-  if (quota !== undefined) docs.push(`apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: tasks }\nspec: { hard: { pods: "${quota}" } }\n`);
+  if (quota !== undefined)
+    docs.push(`apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: tasks }\nspec: { hard: { pods: "${quota}" } }\n`);
   for (let i = 0; i < jobs; i++) {
     docs.push(`apiVersion: batch/v1
 kind: Job
@@ -84,7 +85,11 @@ spec:
 async function runScenario(name: string, jobs: number, quota: number | undefined): Promise<ScenarioResult> {
   const dir = await mkdtemp(join(tmpdir(), 'jobctl-bench-bulk-'));
   let counts: Counts = new Map();
-  const runtime = new LocalRuntime({ stateDir: dir, serveControl: false, observeDynamoClient: (client) => void (counts = countRequests(client)) });
+  const runtime = new LocalRuntime({
+    stateDir: dir,
+    serveControl: false,
+    observeDynamoClient: (client) => void (counts = countRequests(client)),
+  });
   await runtime.start();
   // The benchmark's own polling goes through a second client to the same dynalite, so it is not counted.
   const pollClient = localDynamoClient(runtime.info!.dynamodbEndpoint, runtime.info!.dynamodbCredentials!);
@@ -98,10 +103,25 @@ async function runScenario(name: string, jobs: number, quota: number | undefined
     peakTasks = Math.max(peakTasks, runtime.launcher.runningCount); // the peak can only rise at a launch
   };
   const snapshot = () => new Map(counts);
-  const since = (before: Counts): Counts => new Map([...counts].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as [string, number]).filter(([, v]) => v > 0));
+  const since = (before: Counts): Counts =>
+    new Map([...counts].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as [string, number]).filter(([, v]) => v > 0));
   const loaded = loadManifests(manifestsText(jobs, quota), 'bulk.yaml');
-  const createdJobs = (outcomes: AnyApplyOutcome[]) => outcomes.filter((o) => o.kind === 'Job' && o.action === 'created').length;
-  const result: ScenarioResult = { name, quota, applyMs: 0, completed: 0, phases: [], applyRequests: 0, runRequests: 0, launches: 0, pods: 0, peakTasks: 0, rerunCreated: 0, rerunRequests: 0 };
+  const createdJobs = (outcomes: AnyApplyOutcome[]) =>
+    outcomes.filter((o) => o.kind === 'Job' && o.action === 'created').length;
+  const result: ScenarioResult = {
+    name,
+    quota,
+    applyMs: 0,
+    completed: 0,
+    phases: [],
+    applyRequests: 0,
+    runRequests: 0,
+    launches: 0,
+    pods: 0,
+    peakTasks: 0,
+    rerunCreated: 0,
+    rerunRequests: 0,
+  };
   try {
     // 1. apply, then the CLI's notification of the runtime.
     let before = snapshot();
@@ -153,7 +173,8 @@ async function runScenario(name: string, jobs: number, quota: number | undefined
       ['re-apply', rerunApply],
       ['syncs after re-apply', rerunSyncs],
     ];
-    if (result.launches > jobs && result.error === undefined) result.error = `${result.launches - jobs} launches doubled`;
+    if (result.launches > jobs && result.error === undefined)
+      result.error = `${result.launches - jobs} launches doubled`;
   } catch (error) {
     result.error = (error as Error).message;
   } finally {
@@ -166,12 +187,19 @@ async function runScenario(name: string, jobs: number, quota: number | undefined
 
 export async function benchBulk(options: BulkBenchOptions): Promise<void> {
   const { jobs, quota } = options;
-  console.log(`\n## Bulk Jobs: ${jobs.toLocaleString('en-US')} trivial Jobs applied and run on the embedded runtime, without and with a ResourceQuota (pods: ${quota})`);
   console.log(
-    'Each scenario: a fresh runtime as `jobctl up` runs it (dynalite in a worker thread, state on disk in a temp dir, tasks as child processes, system clock); ' +
-      `one file of ${jobs} Jobs (\`command: ["true"]\`) applied as \`jobctl apply -f\` does, then run until every Job has succeeded ` +
-      `(polled every ${POLL_MS} ms through a separate, uncounted client); DynamoDB requests counted by operation; then the same file applied again. ` +
-      `An untimed warm-up scenario (${Math.min(jobs, 200)} Jobs, quota ${Math.min(quota, 10)}) runs first, so neither scenario pays for JIT warm-up.`,
+    `\n## Bulk Jobs: ${jobs.toLocaleString('en-US')} trivial Jobs applied and run on the embedded runtime, without ` +
+      `and with a ResourceQuota (pods: ${quota})`,
+  );
+  console.log(
+    'Each scenario: a fresh runtime as `jobctl up` runs it (dynalite in a worker thread, state on disk in a temp ' +
+      'dir, tasks as child processes, system clock); ' +
+      `one file of ${jobs} Jobs (\`command: ["true"]\`) applied as \`jobctl apply -f\` does, then run until every ` +
+      `Job has succeeded ` +
+      `(polled every ${POLL_MS} ms through a separate, uncounted client); DynamoDB requests counted by operation; ` +
+      `then the same file applied again. ` +
+      `An untimed warm-up scenario (${Math.min(jobs, 200)} Jobs, quota ${Math.min(quota, 10)}) runs first, so ` +
+      `neither scenario pays for JIT warm-up.`,
   );
   // Untimed: the first runtime of a process applies markedly slower (JIT warm-up), which would skew the comparison.
   await runScenario('warm-up', Math.min(jobs, 200), Math.min(quota, 10));
@@ -179,14 +207,20 @@ export async function benchBulk(options: BulkBenchOptions): Promise<void> {
   results.push(await runScenario('no quota', jobs, undefined));
   results.push(await runScenario(`quota pods=${quota}`, jobs, quota));
   const per = (n: number) => (n / jobs).toFixed(1);
-  const rate = (ms: number | undefined) => (ms === undefined ? '–' : Math.round(jobs / (ms / 1000)).toLocaleString('en-US'));
-  console.log('| scenario | Jobs | apply s | created Jobs/s | all complete s | completed Jobs/s | requests per Job (apply / run) | launches | pods | peak tasks | re-run created (requests/Job) |');
+  const rate = (ms: number | undefined) =>
+    ms === undefined ? '–' : Math.round(jobs / (ms / 1000)).toLocaleString('en-US');
+  console.log(
+    '| scenario | Jobs | apply s | created Jobs/s | all complete s | completed Jobs/s | requests per Job (apply / ' +
+      'run) | launches | pods | peak tasks | re-run created (requests/Job) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const peak = r.quota === undefined ? `${r.peakTasks}` : `${r.peakTasks} (≤ ${r.quota}: ${r.peakTasks <= r.quota})`;
     const complete = r.completeMs === undefined ? `– (${r.completed} done)` : (r.completeMs / 1000).toFixed(1);
     console.log(
-      `| ${r.name} | ${jobs} | ${(r.applyMs / 1000).toFixed(1)} | ${rate(r.applyMs)} | ${complete} | ${rate(r.completeMs)} | ${per(r.applyRequests)} / ${per(r.runRequests)} | ${r.launches} | ${r.pods} | ${peak} | ${r.rerunCreated} (${per(r.rerunRequests)}) |`,
+      `| ${r.name} | ${jobs} | ${(r.applyMs / 1000).toFixed(1)} | ${rate(r.applyMs)} | ${complete} | ` +
+        `${rate(r.completeMs)} | ${per(r.applyRequests)} / ${per(r.runRequests)} | ${r.launches} | ${r.pods} | ` +
+        `${peak} | ${r.rerunCreated} (${per(r.rerunRequests)}) |`,
     );
   }
   for (const r of results) if (r.error !== undefined) console.log(`| **${r.name}: error** | ${r.error} |||||||||`);
@@ -197,14 +231,18 @@ export async function benchBulk(options: BulkBenchOptions): Promise<void> {
   console.log(`|---|---|${ops.map(() => '---').join('|')}|---|`);
   for (const r of results) {
     for (const [phase, m] of r.phases) {
-      console.log(`| ${r.name} | ${phase} | ${ops.map((op) => ((m.get(op) ?? 0) / jobs).toFixed(2)).join(' | ')} | ${(sum(m) / jobs).toFixed(2)} |`);
+      console.log(
+        `| ${r.name} | ${phase} | ${ops.map((op) => ((m.get(op) ?? 0) / jobs).toFixed(2)).join(' | ')} | ` +
+          `${(sum(m) / jobs).toFixed(2)} |`,
+      );
     }
   }
   const [free, limited] = results as [ScenarioResult, ScenarioResult];
   if (free.completeMs !== undefined && limited.completeMs !== undefined) {
     const requests = (r: ScenarioResult) => r.applyRequests + r.runRequests;
     console.log(
-      `\nquota / no quota: completed Jobs/s ${(free.completeMs / limited.completeMs).toFixed(2)}×, requests per Job (apply + run) ${(requests(limited) / requests(free)).toFixed(2)}× ` +
+      `\nquota / no quota: completed Jobs/s ${(free.completeMs / limited.completeMs).toFixed(2)}×, requests per Job ` +
+        `(apply + run) ${(requests(limited) / requests(free)).toFixed(2)}× ` +
         `(${per(requests(limited))} vs ${per(requests(free))})`,
     );
   }

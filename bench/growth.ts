@@ -29,7 +29,12 @@ kind: CronJob
 metadata: {name: every-minute}
 spec:
   schedule: "*/1 * * * *"
-  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox, command: [sh, -c, echo hello]}]}}}}
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: c, image: busybox, command: [sh, -c, echo hello]}]
 `;
 
 /** Bytes and files under `dir`, recursively (0 when it does not exist). */
@@ -58,7 +63,9 @@ async function usage(dir: string): Promise<{ bytes: number; files: number }> {
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
 
-/** LevelDB's files by role: tables (`.ldb`), the write-ahead log of the memtable (`NNNNNN.log`, up to 4 MiB), the rest. */
+/**
+ * LevelDB's files by role: tables (`.ldb`), the write-ahead log of the memtable (`NNNNNN.log`, up to 4 MiB), the rest.
+ */
 async function levelDbParts(dir: string): Promise<{ tables: number; wal: number; other: number }> {
   const parts = { tables: 0, wal: 0, other: 0 };
   for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -71,13 +78,18 @@ async function levelDbParts(dir: string): Promise<{ tables: number; wal: number;
 }
 
 export async function benchGrowth(options: GrowthBenchOptions): Promise<void> {
-  console.log(`\n## disk use of one every-minute CronJob over ${options.days} simulated day(s) (embedded runtime, state on disk)`);
+  console.log(
+    `\n## disk use of one every-minute CronJob over ${options.days} simulated day(s) (embedded runtime, state on disk)`,
+  );
   const h = await RuntimeHarness.start('2026-03-02T00:00:30Z');
   h.settleTimeoutMs = 60_000;
   try {
     const applied = await h.jobctl('apply', '-f', await h.writeManifest('every-minute', CRONJOB));
     if (applied.code !== 0) throw new Error(`apply failed: ${applied.stderr}`);
-    console.log('| day | runs | db MiB | db files | tables KiB | WAL KiB | LOG+MANIFEST KiB | log bytes | log files | RSS MiB | wall s |');
+    console.log(
+      '| day | runs | db MiB | db files | tables KiB | WAL KiB | LOG+MANIFEST KiB | log bytes | log files | RSS MiB ' +
+        '| wall s |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     const started = performance.now();
     // The first day at 2, 6 and 12 hours too: the curve, as the audit's table.
@@ -92,7 +104,10 @@ export async function benchGrowth(options: GrowthBenchOptions): Promise<void> {
       const jobs = await h.runtime.store.list('Job', 'default');
       const day = minute % 1440 === 0 ? String(minute / 1440) : `${minute / 60} h`;
       console.log(
-        `| ${day} | ${minute} | ${mb(db.bytes)} | ${db.files} | ${kib(parts.tables)} | ${kib(parts.wal)} | ${kib(parts.other)} | ${logs.bytes} | ${logs.files} | ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} | ${((performance.now() - started) / 1000).toFixed(0)} |`,
+        `| ${day} | ${minute} | ${mb(db.bytes)} | ${db.files} | ${kib(parts.tables)} | ${kib(parts.wal)} | ` +
+          `${kib(parts.other)} | ${logs.bytes} | ${logs.files} | ` +
+          `${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} | ` +
+          `${((performance.now() - started) / 1000).toFixed(0)} |`,
       );
       if (jobs.length > 4) console.log(`  (${jobs.length} Jobs kept: history limits not applied?)`);
     }

@@ -17,7 +17,10 @@ export const PRICES = {
   /** https://aws.amazon.com/eventbridge/pricing/ (Scheduler: per million invocations after 14 million free a month) */
   schedulerPerMillionInvocations: 1.0,
   schedulerFreeInvocationsPerMonth: 14_000_000,
-  /** https://aws.amazon.com/cloudwatch/pricing/ (logs ingested per GB; a standard-resolution alarm a month; a custom metric a month) */
+  /**
+   * https://aws.amazon.com/cloudwatch/pricing/ (logs ingested per GB; a standard-resolution alarm a month; a custom
+   * metric a month)
+   */
   logsPerGbIngested: 0.5,
   alarmMonth: 0.1,
   customMetricMonth: 0.3,

@@ -32,11 +32,23 @@ export async function benchQueue(options: QueueBenchOptions): Promise<void> {
   for (const item of items) sink += work(item).length;
   const loopMs = performance.now() - loopStart;
 
-  console.log(`\n## Work queue: ${options.items.toLocaleString('en-US')} tiny items on the local lease queue (dynalite in a worker thread)`);
-  console.log('Each item: lease (consistent Query + conditional update), SHA-256 of the item, complete (get, done marker, conditional delete).');
-  console.log('| workers | push s | drain s | items/s | per-item overhead ms | vs plain loop | items done | exactly empty |');
+  console.log(
+    `\n## Work queue: ${options.items.toLocaleString('en-US')} tiny items on the local lease queue (dynalite in a ` +
+      `worker thread)`,
+  );
+  console.log(
+    'Each item: lease (consistent Query + conditional update), SHA-256 of the item, complete (get, done marker, ' +
+      'conditional delete).',
+  );
+  console.log(
+    '| workers | push s | drain s | items/s | per-item overhead ms | vs plain loop | items done | exactly empty |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
-  console.log(`| plain in-process loop | – | ${(loopMs / 1000).toFixed(3)} | ${Math.round(options.items / (loopMs / 1000)).toLocaleString('en-US')} | ${(loopMs / options.items).toFixed(4)} | 1× | ${options.items} | – |`);
+  console.log(
+    `| plain in-process loop | – | ${(loopMs / 1000).toFixed(3)} | ` +
+      `${Math.round(options.items / (loopMs / 1000)).toLocaleString('en-US')} | ` +
+      `${(loopMs / options.items).toFixed(4)} | 1× | ${options.items} | – |`,
+  );
   for (const workers of options.workers) {
     const name = `bench-${workers}`;
     await queues.ensureQueue(name, { leaseSeconds: 60 });
@@ -59,7 +71,11 @@ export async function benchQueue(options: QueueBenchOptions): Promise<void> {
     const stats = await queues.stats(name);
     const perItemMs = drainMs / options.items;
     console.log(
-      `| ${workers} | ${(pushMs / 1000).toFixed(1)} | ${(drainMs / 1000).toFixed(1)} | ${Math.round(options.items / (drainMs / 1000)).toLocaleString('en-US')} | ${(perItemMs - loopMs / options.items).toFixed(3)} | ${Math.round(drainMs / loopMs).toLocaleString('en-US')}× slower | ${done} | ${stats.pending + stats.leased === 0 && stats.done === options.items} |`,
+      `| ${workers} | ${(pushMs / 1000).toFixed(1)} | ${(drainMs / 1000).toFixed(1)} | ` +
+        `${Math.round(options.items / (drainMs / 1000)).toLocaleString('en-US')} | ` +
+        `${(perItemMs - loopMs / options.items).toFixed(3)} | ` +
+        `${Math.round(drainMs / loopMs).toLocaleString('en-US')}× slower | ${done} | ` +
+        `${stats.pending + stats.leased === 0 && stats.done === options.items} |`,
     );
     await queues.deleteQueue(name);
   }

@@ -25,7 +25,9 @@ import { loadManifests } from '../src/spec/index.ts';
 import type { CronJob, Job, Pod } from '../src/spec/types.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const USAGE = `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] [--cold-starts 15] [--queue-items 10000] [--bulk-jobs 2000] [--bulk-quota 50] [--cost-runs 8] [--growth-days 7]
+const USAGE =
+  `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] ` +
+  `[--cold-starts 15] [--queue-items 10000] [--bulk-jobs 2000] [--bulk-quota 50] [--cost-runs 8] [--growth-days 7]
 sections (all by default):
   cron      cron next(): jobctl vs croner
   engine    pure syncCronJob decisions
@@ -38,7 +40,8 @@ sections (all by default):
             (from the synthesized template, with its resync measured), and the control plane of one scheduled run
             measured through the Lambda entry points (--cost-runs runs), per run and per million runs
   bulk      --bulk-jobs trivial Jobs applied and run to completion on the embedded runtime, without and with a
-            ResourceQuota of --bulk-quota pods: Jobs/s created and completed, DynamoDB requests and launches (0 skips it)
+            ResourceQuota of --bulk-quota pods: Jobs/s created and completed, DynamoDB requests and launches
+            (0 skips it)
   growth    one every-minute CronJob for --growth-days simulated days on the embedded runtime (state on disk): db and
             log bytes at the end of each day (not in the default run: a week takes about 35 minutes)`;
 const { values: args } = parseArgs({
@@ -75,7 +78,8 @@ function opsPerSecond(fn: (i: number) => void, minMs = 400): number {
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 function cronjobYaml(name: string, schedule = '*/1 * * * *', command = '["true"]'): CronJob {
   const text = `apiVersion: batch/v1
@@ -91,7 +95,10 @@ spec:
           restartPolicy: Never
 `;
   const cj = loadManifests(text, `${name}.yaml`).objects[0] as CronJob;
-  return { ...cj, metadata: { ...cj.metadata, uid: `uid-${name}`, creationTimestamp: new Date(T0 - 10_000).toISOString() } };
+  return {
+    ...cj,
+    metadata: { ...cj.metadata, uid: `uid-${name}`, creationTimestamp: new Date(T0 - 10_000).toISOString() },
+  };
 }
 
 function benchCron(): void {
@@ -131,7 +138,14 @@ function benchEngine(): void {
     } as Job;
   });
   const due = opsPerSecond((i) => void syncCronJob({ cronJob: cj, jobs: history, now: T0 + 30_000 + (i % 50) }));
-  const notDue = opsPerSecond((i) => void syncCronJob({ cronJob: { ...cj, status: { active: [], lastScheduleTime: new Date(T0 - 30_000).toISOString() } }, jobs: history, now: T0 + (i % 50) }));
+  const notDue = opsPerSecond(
+    (i) =>
+      void syncCronJob({
+        cronJob: { ...cj, status: { active: [], lastScheduleTime: new Date(T0 - 30_000).toISOString() } },
+        jobs: history,
+        now: T0 + (i % 50),
+      }),
+  );
   console.log('| case | decisions/s |');
   console.log('|---|---|');
   console.log(`| due: creates a Job, 3 finished Jobs in history | ${fmt(due)} |`);
@@ -201,11 +215,19 @@ async function benchDispatch(): Promise<void> {
   for (const [phase, m] of Object.entries(phases)) {
     const cells = ops.map((op) => (m.get(op) ?? 0) / RUNS);
     ops.forEach((op) => total.set(op, (total.get(op) ?? 0) + (m.get(op) ?? 0) / RUNS));
-    console.log(`| ${phase} | ${cells.map((c) => c.toFixed(1)).join(' | ')} | ${cells.reduce((a, b) => a + b, 0).toFixed(1)} |`);
+    console.log(
+      `| ${phase} | ${cells.map((c) => c.toFixed(1)).join(' | ')} | ${cells.reduce((a, b) => a + b, 0).toFixed(1)} |`,
+    );
   }
-  console.log(`| **whole run** | ${ops.map((op) => total.get(op)!.toFixed(1)).join(' | ')} | ${[...total.values()].reduce((a, b) => a + b, 0).toFixed(1)} |`);
+  console.log(
+    `| **whole run** | ${ops.map((op) => total.get(op)!.toFixed(1)).join(' | ')} | ` +
+      `${[...total.values()].reduce((a, b) => a + b, 0).toFixed(1)} |`,
+  );
   latencies.sort((a, b) => a - b);
-  console.log(`\ndispatch latency (CronJob sync that creates the Job): p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+  console.log(
+    `\ndispatch latency (CronJob sync that creates the Job): p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ` +
+      `${percentile(latencies, 99).toFixed(1)} ms`,
+  );
   client.destroy();
   await host.close();
 }
@@ -214,7 +236,14 @@ async function benchDrain(): Promise<void> {
   console.log(`\n## embedded runtime: drain ${DRAIN.toLocaleString('en-US')} CronJobs due in the same minute`);
   const dir = await mkdtemp(join(tmpdir(), 'jobctl-bench-'));
   const clock = new ManualClock(T0);
-  const runtime = new LocalRuntime({ stateDir: dir, clock, inMemory: true, serveControl: false, resyncIntervalMs: 3_600_000, workers: 16 });
+  const runtime = new LocalRuntime({
+    stateDir: dir,
+    clock,
+    inMemory: true,
+    serveControl: false,
+    resyncIntervalMs: 3_600_000,
+    workers: 16,
+  });
   await runtime.start();
   let t = performance.now();
   const batch: Promise<unknown>[] = [];
@@ -231,7 +260,9 @@ async function benchDrain(): Promise<void> {
   await runtime.settle({ timeoutMs: 3_600_000 });
   const seconds = (performance.now() - t) / 1000;
   const jobs = await runtime.store.list('Job', 'default');
-  const complete = jobs.filter((j) => j.status.conditions.some((c) => c.type === 'Complete' && c.status === 'True')).length;
+  const complete = jobs.filter((j) =>
+    j.status.conditions.some((c) => c.type === 'Complete' && c.status === 'True'),
+  ).length;
   console.log(`| CronJobs due | Jobs created | Jobs complete | wall time | runs/s |`);
   console.log(`|---|---|---|---|---|`);
   console.log(`| ${DRAIN} | ${jobs.length} | ${complete} | ${seconds.toFixed(1)} s | ${fmt(complete / seconds)} |`);
@@ -246,8 +277,14 @@ if (wanted('cron')) benchCron();
 if (wanted('engine')) benchEngine();
 if (wanted('dispatch')) await benchDispatch();
 if (wanted('drain') && DRAIN > 0) await benchDrain();
-if (wanted('aws')) await (await import('./aws.ts')).benchAws({ runs: Number(args['aws-runs']), coldStarts: Number(args['cold-starts']) });
-if (wanted('queue')) await (await import('./queue.ts')).benchQueue({ items: Number(args['queue-items']), workers: [1, 2, 8] });
+if (wanted('aws'))
+  await (await import('./aws.ts')).benchAws({
+    runs: Number(args['aws-runs']),
+    coldStarts: Number(args['cold-starts']),
+  });
+if (wanted('queue'))
+  await (await import('./queue.ts')).benchQueue({ items: Number(args['queue-items']), workers: [1, 2, 8] });
 if (wanted('cost')) await (await import('./cost.ts')).benchCost({ runs: Number(args['cost-runs']) });
-if (wanted('bulk') && Number(args['bulk-jobs']) > 0) await (await import('./bulk.ts')).benchBulk({ jobs: Number(args['bulk-jobs']), quota: Number(args['bulk-quota']) });
+if (wanted('bulk') && Number(args['bulk-jobs']) > 0)
+  await (await import('./bulk.ts')).benchBulk({ jobs: Number(args['bulk-jobs']), quota: Number(args['bulk-quota']) });
 if (only?.includes('growth')) await (await import('./growth.ts')).benchGrowth({ days: Number(args['growth-days']) });

@@ -2,7 +2,12 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { loadDispatcherEnv, type DispatcherEnv } from '../src/runtime/lambda/env.ts';
-import { DispatcherLambda, SchedulerDstRuns, type DispatchResult, type DispatcherDeps } from '../src/runtime/lambda/dispatcher.ts';
+import {
+  DispatcherLambda,
+  SchedulerDstRuns,
+  type DispatchResult,
+  type DispatcherDeps,
+} from '../src/runtime/lambda/dispatcher.ts';
 import type { LambdaContextLike } from '../src/runtime/lambda/job-controller.ts';
 import { SystemClock } from '../src/adapters/clock/clock.ts';
 import type { Clock } from '../src/ports/clock.ts';
@@ -12,7 +17,9 @@ import type { Clock } from '../src/ports/clock.ts';
  * schedules for repeated local times. Input `{"cronJob":{"namespace","name"},"scheduledTime":"<ISO 8601>"}`; output
  * `{ requeueAtMs?, dstRunAtMs? }`. Semantics: {@link DispatcherLambda}. Environment: `src/runtime/lambda/env.ts`.
  */
-export function createHandler(deps: DispatcherDeps): (event: unknown, context?: LambdaContextLike) => Promise<DispatchResult> {
+export function createHandler(
+  deps: DispatcherDeps,
+): (event: unknown, context?: LambdaContextLike) => Promise<DispatchResult> {
   const dispatcher = new DispatcherLambda(deps);
   return (event, context) => dispatcher.handle(event, context);
 }
@@ -23,13 +30,23 @@ export interface DispatcherClients {
   scheduler: SchedulerClient;
 }
 
-/** The clients as the Lambda builds them (8 attempts each); `config` adds to each (tests: an endpoint and credentials). */
-export function dispatcherClients(config: { dynamodb?: DynamoDBClientConfig; scheduler?: SchedulerClientConfig } = {}): DispatcherClients {
-  return { dynamodb: new DynamoDBClient({ maxAttempts: 8, ...config.dynamodb }), scheduler: new SchedulerClient({ maxAttempts: 8, ...config.scheduler }) };
+/**
+ * The clients as the Lambda builds them (8 attempts each); `config` adds to each (tests: an endpoint and credentials).
+ */
+export function dispatcherClients(
+  config: { dynamodb?: DynamoDBClientConfig; scheduler?: SchedulerClientConfig } = {},
+): DispatcherClients {
+  return {
+    dynamodb: new DynamoDBClient({ maxAttempts: 8, ...config.dynamodb }),
+    scheduler: new SchedulerClient({ maxAttempts: 8, ...config.scheduler }),
+  };
 }
 
 /** Everything the handler works with, wired from the environment: what the module scope runs, and what tests run. */
-export function dispatcherDeps(env: DispatcherEnv, runtime: { clients: DispatcherClients; clock: Clock }): DispatcherDeps {
+export function dispatcherDeps(
+  env: DispatcherEnv,
+  runtime: { clients: DispatcherClients; clock: Clock },
+): DispatcherDeps {
   const { clients, clock } = runtime;
   const store = new DynamoDbStateStore({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() });
   const dst = env.dstRuns;
@@ -50,4 +67,6 @@ export function dispatcherDeps(env: DispatcherEnv, runtime: { clients: Dispatche
   };
 }
 
-export const handler = createHandler(dispatcherDeps(loadDispatcherEnv(), { clients: dispatcherClients(), clock: new SystemClock() }));
+export const handler = createHandler(
+  dispatcherDeps(loadDispatcherEnv(), { clients: dispatcherClients(), clock: new SystemClock() }),
+);

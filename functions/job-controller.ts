@@ -8,7 +8,12 @@ import { EcsTaskLauncher } from '../src/adapters/ecs/ecs-task-launcher.ts';
 import { EcsTaskReconciler } from '../src/runtime/lambda/task-reconciler.ts';
 import { loadJobControllerEnv, type JobControllerEnv } from '../src/runtime/lambda/env.ts';
 import { RecordingEcsLauncher } from '../src/runtime/lambda/launcher.ts';
-import { JobControllerLambda, type JobControllerLambdaDeps, type JobControllerResult, type LambdaContextLike } from '../src/runtime/lambda/job-controller.ts';
+import {
+  JobControllerLambda,
+  type JobControllerLambdaDeps,
+  type JobControllerResult,
+  type LambdaContextLike,
+} from '../src/runtime/lambda/job-controller.ts';
 import { RetainedLogSink } from '../src/runtime/lambda/log-sink.ts';
 import { RuntimeSchedules } from '../src/adapters/scheduler/runtime-schedules.ts';
 import { SchedulerRequeue } from '../src/adapters/scheduler/scheduler-requeue.ts';
@@ -23,7 +28,9 @@ import type { Clock } from '../src/ports/clock.ts';
  * (ReportBatchItemFailures), requeue timers and the periodic resync. Contracts: {@link JobControllerLambda}.
  * Environment: `src/runtime/lambda/env.ts`.
  */
-export function createHandler(deps: JobControllerLambdaDeps): (event: unknown, context?: LambdaContextLike) => Promise<JobControllerResult> {
+export function createHandler(
+  deps: JobControllerLambdaDeps,
+): (event: unknown, context?: LambdaContextLike) => Promise<JobControllerResult> {
   const controller = new JobControllerLambda(deps);
   return (event, context) => controller.handle(event, context);
 }
@@ -40,7 +47,14 @@ export interface JobControllerClients {
  * The clients as the Lambda builds them; `config` adds to each (tests: an endpoint and credentials). 8 attempts each;
  * ECS in the adaptive retry mode (jittered back-off plus the SDK's own rate limiter once throttled).
  */
-export function jobControllerClients(config: { dynamodb?: DynamoDBClientConfig; ecs?: ECSClientConfig; scheduler?: SchedulerClientConfig; sqs?: SQSClientConfig } = {}): JobControllerClients {
+export function jobControllerClients(
+  config: {
+    dynamodb?: DynamoDBClientConfig;
+    ecs?: ECSClientConfig;
+    scheduler?: SchedulerClientConfig;
+    sqs?: SQSClientConfig;
+  } = {},
+): JobControllerClients {
   return {
     dynamodb: new DynamoDBClient({ maxAttempts: 8, ...config.dynamodb }),
     ecs: new ECSClient({ maxAttempts: 8, retryMode: 'adaptive', ...config.ecs }),
@@ -58,7 +72,10 @@ export function jobControllerClients(config: { dynamodb?: DynamoDBClientConfig; 
 const RUN_TASKS_PER_SECOND = 10;
 
 /** Everything the handler works with, wired from the environment: what the module scope runs, and what tests run. */
-export function jobControllerDeps(env: JobControllerEnv, runtime: { clients: JobControllerClients; clock: Clock; sleep: (ms: number) => Promise<void> }): JobControllerLambdaDeps {
+export function jobControllerDeps(
+  env: JobControllerEnv,
+  runtime: { clients: JobControllerClients; clock: Clock; sleep: (ms: number) => Promise<void> },
+): JobControllerLambdaDeps {
   const { clients, clock } = runtime;
   const store = new DynamoDbStateStore({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() });
   const ecs = new EcsTaskLauncher({
@@ -79,27 +96,67 @@ export function jobControllerDeps(env: JobControllerEnv, runtime: { clients: Job
       ...(env.dockerHubCredentialsArn === undefined ? {} : { dockerHubCredentialsArn: env.dockerHubCredentialsArn }),
     },
     // The fine work-queue pattern on Fargate: `jobctl worker` in a task reaches this stack (its role is granted too).
-    ...(env.tasksUseWorkQueues ? { taskEnv: { JOBCTL_CONTEXT: 'aws', JOBCTL_TABLE_NAME: env.tableName, JOBCTL_LOG_GROUP: env.logGroup, AWS_REGION: env.region } } : {}),
+    ...(env.tasksUseWorkQueues
+      ? {
+          taskEnv: {
+            JOBCTL_CONTEXT: 'aws',
+            JOBCTL_TABLE_NAME: env.tableName,
+            JOBCTL_LOG_GROUP: env.logGroup,
+            AWS_REGION: env.region,
+          },
+        }
+      : {}),
   });
   const deadLetters = env.deadLetterQueueArn === undefined ? {} : { deadLetterQueueArn: env.deadLetterQueueArn };
   return {
     store,
-    launcher: new PacedTaskLauncher(new RecordingEcsLauncher(ecs, store, () => clock.now()), new TokenBucket({ ratePerSecond: RUN_TASKS_PER_SECOND, burst: RUN_TASKS_PER_SECOND, clock })),
+    launcher: new PacedTaskLauncher(
+      new RecordingEcsLauncher(ecs, store, () => clock.now()),
+      new TokenBucket({ ratePerSecond: RUN_TASKS_PER_SECOND, burst: RUN_TASKS_PER_SECOND, clock }),
+    ),
     quotas: new DynamoDbResourceQuotas({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
     logs: new RetainedLogSink(),
     clock,
-    requeue: new SchedulerRequeue({ client: clients.scheduler, groupName: env.scheduleGroup, roleArn: env.schedulerRoleArn, ...deadLetters }),
-    tasks: new EcsTaskReconciler({ client: clients.ecs, cluster: env.clusterArn, store, clock, stopTask: (taskArn, reason) => ecs.stopTask(taskArn, reason) }),
+    requeue: new SchedulerRequeue({
+      client: clients.scheduler,
+      groupName: env.scheduleGroup,
+      roleArn: env.schedulerRoleArn,
+      ...deadLetters,
+    }),
+    tasks: new EcsTaskReconciler({
+      client: clients.ecs,
+      cluster: env.clusterArn,
+      store,
+      clock,
+      stopTask: (taskArn, reason) => ecs.stopTask(taskArn, reason),
+    }),
     sleep: runtime.sleep,
     maxInlineWaitMs: env.maxInlineWaitMs,
-    queues: new SqsWorkQueue({ sqs: clients.sqs, dynamodb: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
+    queues: new SqsWorkQueue({
+      sqs: clients.sqs,
+      dynamodb: clients.dynamodb,
+      tableName: env.tableName,
+      now: () => clock.now(),
+    }),
     ...(env.runtimeSchedules === undefined
       ? {}
-      : { schedules: new RuntimeSchedules({ client: clients.scheduler, store, groupName: env.scheduleGroup, ...env.runtimeSchedules, ...deadLetters }) }),
+      : {
+          schedules: new RuntimeSchedules({
+            client: clients.scheduler,
+            store,
+            groupName: env.scheduleGroup,
+            ...env.runtimeSchedules,
+            ...deadLetters,
+          }),
+        }),
     ...(env.requeueTargetArn === undefined ? {} : { requeueTargetArn: env.requeueTargetArn }),
   };
 }
 
 export const handler = createHandler(
-  jobControllerDeps(loadJobControllerEnv(), { clients: jobControllerClients(), clock: new SystemClock(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) }),
+  jobControllerDeps(loadJobControllerEnv(), {
+    clients: jobControllerClients(),
+    clock: new SystemClock(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  }),
 );

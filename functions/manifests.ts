@@ -14,7 +14,12 @@ import type { Clock } from '../src/ports/clock.ts';
  */
 export function createHandler(
   env: { tableName: string },
-  runtime: { dynamodb: DynamoDBClient; clock: Clock; sleep?: (ms: number) => Promise<void>; log?: (record: Record<string, unknown>) => void },
+  runtime: {
+    dynamodb: DynamoDBClient;
+    clock: Clock;
+    sleep?: (ms: number) => Promise<void>;
+    log?: (record: Record<string, unknown>) => void;
+  },
 ): (event: ManifestsEvent) => Promise<ManifestsResult> {
   const { dynamodb: client, clock } = runtime;
   const now = () => clock.now();
@@ -22,10 +27,23 @@ export function createHandler(
   // Queue settings records only: the queues' SQS side is CloudFormation's (the construct creates them).
   const queues = new DynamoDbWorkQueue({ client, tableName: env.tableName, now });
   const quotas = new DynamoDbResourceQuotas({ client, tableName: env.tableName, now });
-  return (event) => handleManifestsEvent({ store, clock, queues, quotas, ...(runtime.sleep === undefined ? {} : { sleep: runtime.sleep }), ...(runtime.log === undefined ? {} : { log: runtime.log }) }, event);
+  return (event) =>
+    handleManifestsEvent(
+      {
+        store,
+        clock,
+        queues,
+        quotas,
+        ...(runtime.sleep === undefined ? {} : { sleep: runtime.sleep }),
+        ...(runtime.log === undefined ? {} : { log: runtime.log }),
+      },
+      event,
+    );
 }
 
-/** The DynamoDB client as the Lambda builds it (8 attempts); `config` adds to it (tests: an endpoint and credentials). */
+/**
+ * The DynamoDB client as the Lambda builds it (8 attempts); `config` adds to it (tests: an endpoint and credentials).
+ */
 export function manifestsClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({ maxAttempts: 8, ...config });
 }

@@ -84,7 +84,8 @@ const SIZING_TIME_MS = Date.UTC(2099, 11, 31, 23, 59);
  * `metadata.name`, so a file with one such object writes nothing (audit D7).
  *
  * @example
- * loadManifestSources(sources, { check: storeItemLimitFindings }); // half.yaml:27 metadata.name: job "half-b" would be a stored item of 420,339 bytes: …
+ * loadManifestSources(sources, { check: storeItemLimitFindings });
+ * // half.yaml:27 metadata.name: job "half-b" would be a stored item of 420,339 bytes: …
  */
 export function storeItemLimitFindings(object: LoadedObject): Array<{ path: string; message: string }> {
   if (object.kind !== 'Job' && object.kind !== 'CronJob') return [];
@@ -96,13 +97,18 @@ export function storeItemLimitFindings(object: LoadedObject): Array<{ path: stri
     findings.push({
       path: 'metadata.name',
       message:
-        `${what} would be a stored item of ${bytes.toLocaleString('en-US')} bytes: DynamoDB's item limit is ${MAX_ITEM_BYTES.toLocaleString('en-US')} bytes (400 KB), ` +
-        `less ${STATUS_HEADROOM_BYTES.toLocaleString('en-US')} kept for the status controllers add: make commands, env values, labels or annotations smaller (pass large data in a file or a work queue item)`,
+        `${what} would be a stored item of ${bytes.toLocaleString('en-US')} bytes: DynamoDB's item limit is ` +
+        `${MAX_ITEM_BYTES.toLocaleString('en-US')} bytes (400 KB), ` +
+        `less ${STATUS_HEADROOM_BYTES.toLocaleString('en-US')} kept for the status controllers add: make commands, ` +
+        `env values, labels or annotations smaller (pass large data in a file or a work queue item)`,
     });
   };
   const { name } = object.metadata;
   if (object.kind === 'CronJob') {
-    const cronJob = { ...object, metadata: { ...object.metadata, uid: SIZING_UID, creationTimestamp: '2099-12-31T23:59:00Z' } };
+    const cronJob = {
+      ...object,
+      metadata: { ...object.metadata, uid: SIZING_UID, creationTimestamp: '2099-12-31T23:59:00Z' },
+    };
     check(`cronjob "${name}"`, cronJob);
     if (findings.length > 0) return findings;
     const job = jobFromTemplate(cronJob, SIZING_TIME_MS, SIZING_TIME_MS);
@@ -117,15 +123,18 @@ export function storeItemLimitFindings(object: LoadedObject): Array<{ path: stri
 }
 
 /**
- * A cheap bound that spares nearly every object the exact count (a 24,000-Job file would otherwise pay for it): a value's
- * DynamoDB size is at most twice its compact JSON in UTF-8 (a string costs its bytes against JSON's bytes plus quotes;
- * a number at most 1 + ⌈digits/2⌉ + 2 against its digits; a list or map 3 + 1 per element against JSON's brackets and
- * separators). The object, its Jobs and its pods each hold at most the manifest twice (a Job copies its template's
- * labels to itself) plus names of at most 253 characters, generated labels, an owner and the item's key attributes,
- * well under {@link DERIVED_BYTES}.
+ * A cheap bound that spares nearly every object the exact count (a 24,000-Job file would otherwise pay for it): a
+ * value's DynamoDB size is at most twice its compact JSON in UTF-8 (a string costs its bytes against JSON's bytes plus
+ * quotes; a number at most 1 + ⌈digits/2⌉ + 2 against its digits; a list or map 3 + 1 per element against JSON's
+ * brackets and separators). The object, its Jobs and its pods each hold at most the manifest twice (a Job copies its
+ * template's labels to itself) plus names of at most 253 characters, generated labels, an owner and the item's key
+ * attributes, well under {@link DERIVED_BYTES}.
  */
 function isSurelyWithinItemLimit(object: CronJob | Job): boolean {
-  return 2 * (2 * Buffer.byteLength(JSON.stringify(object), 'utf8') + DERIVED_BYTES) <= MAX_ITEM_BYTES - STATUS_HEADROOM_BYTES;
+  return (
+    2 * (2 * Buffer.byteLength(JSON.stringify(object), 'utf8') + DERIVED_BYTES) <=
+    MAX_ITEM_BYTES - STATUS_HEADROOM_BYTES
+  );
 }
 
 /** Upper bound of what a stored Job or pod adds to a manifest: uid, generated labels and selector, owner, keys. */
@@ -140,15 +149,22 @@ function largestPodOf(job: Job): ReturnType<typeof podForJob> {
 /**
  * `jobctl apply -f` of a whole load: its ResourceQuotas (the ResourceQuotas port), its WorkQueues (written through the
  * WorkQueue port, `ensureQueue`), then its CronJobs and Jobs, so that a Job bound to a queue declared in the same file
- * finds it when the controller first syncs it, and Jobs applied with their quota are held by it from the start. Everything is checked before anything is written, as {@link applyManifests} does; the outcomes are in
- * write order, queues first.
+ * finds it when the controller first syncs it, and Jobs applied with their quota are held by it from the start.
+ * Everything is checked before anything is written, as {@link applyManifests} does; the outcomes are in write order,
+ * queues first.
  *
  * @example
  * const outcomes = await applyAll(connection, await loadManifestArgs(['queue-and-job.yaml'], readStdin));
- * for (const o of outcomes) io.stdout(`${outcomeLine(o)}\n`); // workqueue.jobctl.dev/fruits created, job.batch/eat created
+ * for (const o of outcomes) io.stdout(`${outcomeLine(o)}\n`);
+ * // workqueue.jobctl.dev/fruits created, job.batch/eat created
  */
 export async function applyAll(
-  ports: { store: StateStore; queues: WorkQueue; quotas: ResourceQuotas; notify?: (changes: Change[]) => Promise<void> },
+  ports: {
+    store: StateStore;
+    queues: WorkQueue;
+    quotas: ResourceQuotas;
+    notify?: (changes: Change[]) => Promise<void>;
+  },
   loaded: Pick<LoadResult, 'objects' | 'queues' | 'quotas'>,
   options: ApplyOptions = {},
 ): Promise<AnyApplyOutcome[]> {
@@ -166,7 +182,12 @@ export async function applyAll(
     }
     await writePlanned(ports.store, loaded.objects, options, objectPlan, applied);
   } catch (error) {
-    throw await partialApplyError(error, ports, applied, [...quotaPlan, ...queuePlan, ...objectPlan].map((p) => p.outcome));
+    throw await partialApplyError(
+      error,
+      ports,
+      applied,
+      [...quotaPlan, ...queuePlan, ...objectPlan].map((p) => p.outcome),
+    );
   }
   return applied;
 }
@@ -194,33 +215,66 @@ async function partialApplyError(
   const reason = (error as Error | undefined)?.message ?? String(error);
   return new JobctlError(
     'Conflict',
-    `error: apply stopped at ${failed === undefined ? 'an unknown object' : what(failed)}: ${reason.replace(/^error: /, '')}; ` +
+    `error: apply stopped at ${failed === undefined ? 'an unknown object' : what(failed)}: ` +
+      `${reason.replace(/^error: /, '')}; ` +
       `already applied: ${applied.map(outcomeLine).join(', ')}; not applied: ${rest.map(what).join(', ')} ` +
       '(apply the file again to finish: what was applied is then unchanged)',
     { cause: error },
   );
 }
 
-async function planQuota(quotas: ResourceQuotas, manifest: ResourceQuotaManifest, createOnly: boolean): Promise<PlannedWrite<ResourceQuotaApplyOutcome>> {
+async function planQuota(
+  quotas: ResourceQuotas,
+  manifest: ResourceQuotaManifest,
+  createOnly: boolean,
+): Promise<PlannedWrite<ResourceQuotaApplyOutcome>> {
   const { name, namespace } = manifest.metadata;
-  const outcome = (action: ApplyAction, changes?: string[]): ResourceQuotaApplyOutcome => ({ kind: 'ResourceQuota', name, namespace, action, ...(changes === undefined ? {} : { changes }) });
+  const outcome = (action: ApplyAction, changes?: string[]): ResourceQuotaApplyOutcome => ({
+    kind: 'ResourceQuota',
+    name,
+    namespace,
+    action,
+    ...(changes === undefined ? {} : { changes }),
+  });
   const existing = (await quotas.list(namespace)).find((q) => q.name === name);
   const write = () => quotas.put(namespace, name, manifest.spec.hard);
   if (existing === undefined) return { outcome: outcome('created'), write };
-  if (createOnly) throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource('ResourceQuota')} "${name}" already exists`);
+  if (createOnly)
+    throw new JobctlError(
+      'AlreadyExists',
+      `Error from server (AlreadyExists): ${resource('ResourceQuota')} "${name}" already exists`,
+    );
   const changes = diffPaths('spec.hard', existing.hard, manifest.spec.hard);
   return changes.length === 0 ? { outcome: outcome('unchanged') } : { outcome: outcome('configured', changes), write };
 }
 
-async function planQueue(queues: WorkQueue, manifest: WorkQueueManifest, createOnly: boolean): Promise<PlannedWrite<WorkQueueApplyOutcome>> {
+async function planQueue(
+  queues: WorkQueue,
+  manifest: WorkQueueManifest,
+  createOnly: boolean,
+): Promise<PlannedWrite<WorkQueueApplyOutcome>> {
   const { name, namespace } = manifest.metadata;
-  const outcome = (action: ApplyAction, changes?: string[]): WorkQueueApplyOutcome => ({ kind: 'WorkQueue', name, namespace, action, ...(changes === undefined ? {} : { changes }) });
+  const outcome = (action: ApplyAction, changes?: string[]): WorkQueueApplyOutcome => ({
+    kind: 'WorkQueue',
+    name,
+    namespace,
+    action,
+    ...(changes === undefined ? {} : { changes }),
+  });
   const desired = { maxReceiveCount: manifest.spec.maxReceiveCount, leaseSeconds: manifest.spec.leaseSeconds };
   const existing = await queues.describeQueue(name);
   const write = () => queues.ensureQueue(name, desired);
   if (existing === undefined) return { outcome: outcome('created'), write };
-  if (createOnly) throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource('WorkQueue')} "${name}" already exists`);
-  const changes = diffPaths('spec', { maxReceiveCount: existing.maxReceiveCount, leaseSeconds: existing.leaseSeconds }, desired);
+  if (createOnly)
+    throw new JobctlError(
+      'AlreadyExists',
+      `Error from server (AlreadyExists): ${resource('WorkQueue')} "${name}" already exists`,
+    );
+  const changes = diffPaths(
+    'spec',
+    { maxReceiveCount: existing.maxReceiveCount, leaseSeconds: existing.leaseSeconds },
+    desired,
+  );
   return changes.length === 0 ? { outcome: outcome('unchanged') } : { outcome: outcome('configured', changes), write };
 }
 
@@ -229,7 +283,11 @@ async function planQueue(queues: WorkQueue, manifest: WorkQueueManifest, createO
  * what exists (status, uid and creation time are kept). Every object is checked before anything is written, so an
  * immutable-field error in the third document leaves the first two untouched. `createOnly` is `kubectl create`.
  */
-export async function applyManifests(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions = {}): Promise<ApplyOutcome[]> {
+export async function applyManifests(
+  store: StateStore,
+  objects: ReadonlyArray<CronJob | Job>,
+  options: ApplyOptions = {},
+): Promise<ApplyOutcome[]> {
   const plan = await planAll(store, objects, options);
   if (options.dryRun) return plan.map((p) => p.outcome);
   const applied: ApplyOutcome[] = [];
@@ -237,9 +295,14 @@ export async function applyManifests(store: StateStore, objects: ReadonlyArray<C
   return applied;
 }
 
-async function planAll(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions): Promise<PlannedWrite[]> {
+async function planAll(
+  store: StateStore,
+  objects: ReadonlyArray<CronJob | Job>,
+  options: ApplyOptions,
+): Promise<PlannedWrite[]> {
   const plan: PlannedWrite[] = [];
-  for (const obj of objects) plan.push(await planOne(store, obj, options.createOnly ?? false, options.allowStackDeclared ?? false));
+  for (const obj of objects)
+    plan.push(await planOne(store, obj, options.createOnly ?? false, options.allowStackDeclared ?? false));
   return plan;
 }
 
@@ -252,7 +315,13 @@ const MAX_WRITE_ATTEMPTS = 5;
  * status between our read and our write (Conflict), or another `apply` that created the object first (AlreadyExists,
  * kubectl's create-or-update: audit 5.1). `kubectl create` reports the latter.
  */
-async function writePlanned(store: StateStore, objects: ReadonlyArray<CronJob | Job>, options: ApplyOptions, plan: PlannedWrite[], applied: AnyApplyOutcome[]): Promise<void> {
+async function writePlanned(
+  store: StateStore,
+  objects: ReadonlyArray<CronJob | Job>,
+  options: ApplyOptions,
+  plan: PlannedWrite[],
+  applied: AnyApplyOutcome[],
+): Promise<void> {
   const createOnly = options.createOnly ?? false;
   for (const [i, first] of plan.entries()) {
     let p = first;
@@ -265,7 +334,11 @@ async function writePlanned(store: StateStore, objects: ReadonlyArray<CronJob | 
         break;
       } catch (error) {
         if (error instanceof AlreadyExistsError && createOnly) {
-          throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource(p.outcome.kind)} "${p.outcome.name}" already exists`, { cause: error });
+          throw new JobctlError(
+            'AlreadyExists',
+            `Error from server (AlreadyExists): ${resource(p.outcome.kind)} "${p.outcome.name}" already exists`,
+            { cause: error },
+          );
         }
         const lostRace = error instanceof ConflictError || error instanceof AlreadyExistsError;
         if (!lostRace || attempt >= MAX_WRITE_ATTEMPTS) throw error;
@@ -277,37 +350,65 @@ async function writePlanned(store: StateStore, objects: ReadonlyArray<CronJob | 
   }
 }
 
-async function planOne(store: StateStore, manifest: CronJob | Job, createOnly: boolean, allowStackDeclared: boolean): Promise<PlannedWrite> {
+async function planOne(
+  store: StateStore,
+  manifest: CronJob | Job,
+  createOnly: boolean,
+  allowStackDeclared: boolean,
+): Promise<PlannedWrite> {
   const { namespace, name } = manifest.metadata;
   const outcome = (action: ApplyAction): ApplyOutcome => ({ kind: manifest.kind, name, namespace, action });
   const existing = await store.get(manifest.kind, { namespace, name });
   const claimed = manifest.metadata.annotations?.[managedByAnnotation];
   if (claimed !== undefined && claimed !== existing?.metadata.annotations?.[managedByAnnotation]) {
     // Only cdk deploy may mark an object as the stack's: a copied annotation would make it unmanageable by both.
-    throw new JobctlError('Validation', `error: ${manifest.kind.toLowerCase()} "${name}": metadata.annotations[${managedByAnnotation}]: cdk deploy sets it on what the config file declares; remove it from the manifest`);
+    throw new JobctlError(
+      'Validation',
+      `error: ${manifest.kind.toLowerCase()} "${name}": metadata.annotations[${managedByAnnotation}]: cdk deploy ` +
+        `sets it on what the config file declares; remove it from the manifest`,
+    );
   }
   // A Job gets its uid and generated selector now, as the API server does on create; an existing Job's uid is used
   // so that re-applying the same file compares equal.
   const obj: CronJob | Job =
-    manifest.kind === 'Job' ? withGeneratedSelector({ ...manifest, metadata: { ...manifest.metadata, uid: existing?.metadata.uid ?? randomUUID() } }) : manifest;
+    manifest.kind === 'Job'
+      ? withGeneratedSelector({
+          ...manifest,
+          metadata: { ...manifest.metadata, uid: existing?.metadata.uid ?? randomUUID() },
+        })
+      : manifest;
   if (!existing) return { outcome: outcome('created'), write: () => store.create(obj) };
-  if (createOnly) throw new JobctlError('AlreadyExists', `Error from server (AlreadyExists): ${resource(obj.kind)} "${name}" already exists`);
+  if (createOnly)
+    throw new JobctlError(
+      'AlreadyExists',
+      `Error from server (AlreadyExists): ${resource(obj.kind)} "${name}" already exists`,
+    );
   const stack = declaringStack(existing);
   if (stack !== undefined && !allowStackDeclared) {
     // The next cdk deploy would undo the change: the config file owns this object (docs/design-notes.md).
-    throw new JobctlError('Conflict', `error: ${obj.kind.toLowerCase()} "${name}" is declared in the config file of CDK stack ${stack}: change it there and run cdk deploy (jobctl suspend/resume work on it)`);
+    throw new JobctlError(
+      'Conflict',
+      `error: ${obj.kind.toLowerCase()} "${name}" is declared in the config file of CDK stack ${stack}: change it ` +
+        `there and run cdk deploy (jobctl suspend/resume work on it)`,
+    );
   }
   if (obj.kind === 'Job') {
     assertJobUpdatable(existing as Job, obj);
     // Its pods hold leases of the queue it was bound to when it started: a new binding would strand them.
     const before = boundQueueOf(existing as Job);
     if ((existing as Job).status.startTime !== undefined && before !== boundQueueOf(obj)) {
-      throw new JobctlError('Validation', `The Job "${name}" is invalid: metadata.annotations[${workQueueAnnotation}]: field is immutable once the Job started (bound to ${before ?? 'no queue'})`);
+      throw new JobctlError(
+        'Validation',
+        `The Job "${name}" is invalid: metadata.annotations[${workQueueAnnotation}]: field is immutable once the Job ` +
+          `started (bound to ${before ?? 'no queue'})`,
+      );
     }
   }
   const annotations = withControllerAnnotations(existing.metadata.annotations, obj.metadata.annotations);
   const sameSpec = isDeepStrictEqual(existing.spec, obj.spec);
-  const sameMeta = isDeepStrictEqual(existing.metadata.labels ?? {}, obj.metadata.labels ?? {}) && isDeepStrictEqual(existing.metadata.annotations ?? {}, annotations ?? {});
+  const sameMeta =
+    isDeepStrictEqual(existing.metadata.labels ?? {}, obj.metadata.labels ?? {}) &&
+    isDeepStrictEqual(existing.metadata.annotations ?? {}, annotations ?? {});
   if (sameSpec && sameMeta) return { outcome: outcome('unchanged') };
   const updated = {
     ...existing,
@@ -336,7 +437,15 @@ function withControllerAnnotations(existing: Labels | undefined, desired: Labels
 }
 
 export function resource(kind: 'CronJob' | 'Job' | 'Pod' | 'WorkQueue' | 'ResourceQuota'): string {
-  return kind === 'CronJob' ? 'cronjobs.batch' : kind === 'Job' ? 'jobs.batch' : kind === 'WorkQueue' ? 'workqueues.jobctl.dev' : kind === 'ResourceQuota' ? 'resourcequotas' : 'pods';
+  return kind === 'CronJob'
+    ? 'cronjobs.batch'
+    : kind === 'Job'
+      ? 'jobs.batch'
+      : kind === 'WorkQueue'
+        ? 'workqueues.jobctl.dev'
+        : kind === 'ResourceQuota'
+          ? 'resourcequotas'
+          : 'pods';
 }
 
 /**
@@ -344,7 +453,14 @@ export function resource(kind: 'CronJob' | 'Job' | 'Pod' | 'WorkQueue' | 'Resour
  * `workqueue.jobctl.dev/fruits configured`.
  */
 export function outcomeLine(o: AnyApplyOutcome): string {
-  const type = o.kind === 'CronJob' ? 'cronjob.batch' : o.kind === 'Job' ? 'job.batch' : o.kind === 'ResourceQuota' ? 'resourcequota' : 'workqueue.jobctl.dev';
+  const type =
+    o.kind === 'CronJob'
+      ? 'cronjob.batch'
+      : o.kind === 'Job'
+        ? 'job.batch'
+        : o.kind === 'ResourceQuota'
+          ? 'resourcequota'
+          : 'workqueue.jobctl.dev';
   return `${type}/${o.name} ${o.action}`;
 }
 
@@ -355,13 +471,19 @@ export function outcomeLine(o: AnyApplyOutcome): string {
 export async function appliedChanges(store: StateStore, outcomes: readonly AnyApplyOutcome[]): Promise<Change[]> {
   const changes = new Map<string, Change>();
   for (const o of outcomes) {
-    if (o.kind === 'CronJob' || o.kind === 'Job') changes.set(`${o.kind}/${o.name}`, { kind: o.kind, key: { namespace: o.namespace, name: o.name } });
+    if (o.kind === 'CronJob' || o.kind === 'Job')
+      changes.set(`${o.kind}/${o.name}`, { kind: o.kind, key: { namespace: o.namespace, name: o.name } });
     // A new or changed quota: the runtime charges the pods already running and wakes Jobs a raise lets go.
-    if (o.kind === 'ResourceQuota' && o.action !== 'unchanged') changes.set(`ResourceQuota/${o.name}`, { kind: 'ResourceQuota', key: { namespace: o.namespace, name: o.name } });
+    if (o.kind === 'ResourceQuota' && o.action !== 'unchanged')
+      changes.set(`ResourceQuota/${o.name}`, { kind: 'ResourceQuota', key: { namespace: o.namespace, name: o.name } });
   }
   const touched = outcomes.filter((o) => o.kind === 'WorkQueue' && o.action !== 'unchanged').map((o) => o.name);
   if (touched.length > 0) {
-    for (const job of await unfinishedJobsBoundTo(store, touched)) changes.set(`Job/${job.metadata.name}`, { kind: 'Job', key: { namespace: job.metadata.namespace, name: job.metadata.name } });
+    for (const job of await unfinishedJobsBoundTo(store, touched))
+      changes.set(`Job/${job.metadata.name}`, {
+        kind: 'Job',
+        key: { namespace: job.metadata.namespace, name: job.metadata.name },
+      });
   }
   return [...changes.values()];
 }
@@ -370,13 +492,16 @@ export async function appliedChanges(store: StateStore, outcomes: readonly AnyAp
 export async function unfinishedJobsBoundTo(store: StateStore, queueNames: readonly string[]): Promise<Job[]> {
   const names = new Set(queueNames);
   const jobs = await store.list('Job', 'default');
-  return jobs.filter((job) => names.has(boundQueueOf(job) ?? '') && !isJobFinished(job)).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  return jobs
+    .filter((job) => names.has(boundQueueOf(job) ?? '') && !isJobFinished(job))
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
 /** Leaf-level differences between two JSON values, as `path: old → new` lines. */
 export function diffPaths(path: string, before: unknown, after: unknown): string[] {
   if (isDeepStrictEqual(before, after)) return [];
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((k) => diffPaths(`${path}.${k}`, before[k], after[k]));

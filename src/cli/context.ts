@@ -29,7 +29,10 @@ export interface CliContext {
 }
 
 export async function mustGet<K extends Kind>(c: Connection, kind: K, name: string): Promise<KubeObject> {
-  const obj = kind === 'Pod' ? (await c.store.list('Pod', NAMESPACE)).find((p) => p.metadata.name === name) : await c.store.get(kind, { namespace: NAMESPACE, name });
+  const obj =
+    kind === 'Pod'
+      ? (await c.store.list('Pod', NAMESPACE)).find((p) => p.metadata.name === name)
+      : await c.store.get(kind, { namespace: NAMESPACE, name });
   if (!obj) throw new NotFoundError(`Error from server (NotFound): ${resource(kind)} "${name}" not found`);
   return obj;
 }
@@ -39,14 +42,20 @@ export async function listKind(c: Connection, kind: Kind): Promise<KubeObject[]>
   return objects.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
-/** On AWS a CronJob needs an EventBridge schedule: refuse what EventBridge cannot express before anything is written. */
+/**
+ * On AWS a CronJob needs an EventBridge schedule: refuse what EventBridge cannot express before anything is written.
+ */
 export function assertRunsOnEventBridge(objects: ReadonlyArray<KubeObject>): void {
   for (const obj of objects) {
     if (obj.kind !== 'CronJob') continue;
     try {
       cronJobScheduleDefinitions(obj as CronJob);
     } catch (error) {
-      throw new JobctlError('Validation', `error: ${(error as Error).message}: EventBridge Scheduler cannot run it on AWS`, { cause: error });
+      throw new JobctlError(
+        'Validation',
+        `error: ${(error as Error).message}: EventBridge Scheduler cannot run it on AWS`,
+        { cause: error },
+      );
     }
   }
 }
@@ -58,7 +67,11 @@ export function assertRunsOnEventBridge(objects: ReadonlyArray<KubeObject>): voi
 export function assertNotStackDeclared(obj: KubeObject, verb: string, instead: string): void {
   const stack = declaringStack(obj);
   if (stack === undefined) return;
-  throw new JobctlError('Conflict', `error: cannot ${verb} ${obj.kind.toLowerCase()} "${obj.metadata.name}": it is declared in the config file of CDK stack ${stack}; ${instead}`);
+  throw new JobctlError(
+    'Conflict',
+    `error: cannot ${verb} ${obj.kind.toLowerCase()} "${obj.metadata.name}": it is declared in the config file of ` +
+      `CDK stack ${stack}; ${instead}`,
+  );
 }
 
 /** Waits `ms`, or less when `signal` aborts; leaves no listener behind (a long watch polls thousands of times). */

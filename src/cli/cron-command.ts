@@ -74,13 +74,19 @@ function printNext(io: CliIo, expression: string, opts: NextOptions): void {
   const schedule = parseOrExplain(expression, opts.tz);
   const times = nextTimes(schedule, afterMs, count);
   if (opts.output === 'json') {
-    io.stdout(`${JSON.stringify({ schedule: expression, timeZone: schedule.timeZone, next: times.map(isoSeconds) }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ schedule: expression, timeZone: schedule.timeZone, next: times.map(isoSeconds) }, null, 2)}` +
+        '\n',
+    );
     return;
   }
   io.stdout(`${describeSchedule(expression)} (${expression}, ${schedule.timeZone})\n`);
   for (const t of times) io.stdout(`${isoSeconds(t)}  ${localTime(t, schedule.timeZone)}\n`);
   if (times.length < count) {
-    io.stdout(`no ${times.length === 0 ? '' : 'further '}fire time within 5 years after ${isoSeconds(times.at(-1) ?? afterMs)}\n`);
+    io.stdout(
+      `no ${times.length === 0 ? '' : 'further '}fire time within 5 years after ` +
+        `${isoSeconds(times.at(-1) ?? afterMs)}\n`,
+    );
   }
 }
 
@@ -91,7 +97,8 @@ function printValidation(io: CliIo, expression: string, timeZone: string | undef
     io.stdout(`valid: ${describeSchedule(expression)}${zone}\n`);
     return;
   }
-  if (error.field === 'spec.timeZone') throw new CliUsageError(`invalid time zone ${JSON.stringify(timeZone)}: ${error.message}`);
+  if (error.field === 'spec.timeZone')
+    throw new CliUsageError(`invalid time zone ${JSON.stringify(timeZone)}: ${error.message}`);
   throw new CliUsageError(`invalid schedule ${JSON.stringify(expression)}: ${error.message}`);
 }
 
@@ -103,7 +110,8 @@ function parseOrExplain(expression: string, timeZone: string | undefined): CronS
   try {
     return parseSchedule(expression, timeZone);
   } catch (error) {
-    if (error instanceof CronSyntaxError) throw new CliUsageError(`invalid schedule ${JSON.stringify(expression)}: ${error.message}`);
+    if (error instanceof CronSyntaxError)
+      throw new CliUsageError(`invalid schedule ${JSON.stringify(expression)}: ${error.message}`);
     throw error;
   }
 }
@@ -116,7 +124,20 @@ function parseCount(text: string): number {
   return n;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const ISO_8601_PARTS = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d))?(?:\.\d+)?(?:Z|[+-](\d\d):?(\d\d)))?$/i;
 
 function parseAfter(text: string): number {
@@ -126,7 +147,9 @@ function parseAfter(text: string): number {
   if (problem !== undefined) throw new CliUsageError(`invalid --after "${text}": ${problem}`);
   const ms = isIso ? Date.parse(text.replace(' ', 'T')) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw new CliUsageError(`invalid --after "${text}": expected an ISO 8601 time with a zone, e.g. 2024-01-01T09:00:00Z`);
+    throw new CliUsageError(
+      `invalid --after "${text}": expected an ISO 8601 time with a zone, e.g. 2024-01-01T09:00:00Z`,
+    );
   }
   return ms;
 }
@@ -140,7 +163,8 @@ function impossibleDateTime(text: string): string | undefined {
   if (month < 1 || month > 12) return `month ${mo} is not a month (01-12)`;
   // Day 0 of the next month is the last day of this one.
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return `${y}-${mo}-${d} is not a date: ${MONTHS[month - 1]} ${y} has ${daysInMonth} days`;
+  if (day < 1 || day > daysInMonth)
+    return `${y}-${mo}-${d} is not a date: ${MONTHS[month - 1]} ${y} has ${daysInMonth} days`;
   if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59)) {
     return `${h}:${mi}:${sec ?? '00'} is not a time of day (hours 00-23, minutes and seconds 00-59)`;
   }
@@ -164,7 +188,9 @@ function localTime(ms: number, timeZone: string): string {
   if (zone === undefined) return '';
   const w = wallClockAt(zone, Math.floor(ms / 1000), newWallClock());
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  const wall = `${WEEKDAYS[w.weekday]} ${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+  const wall =
+    `${WEEKDAYS[w.weekday]} ${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ` +
+    `${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
   if (timeZone === 'UTC') return `${wall} UTC`;
   let format = abbreviations.get(timeZone);
   if (format === undefined) {

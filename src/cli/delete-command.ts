@@ -10,7 +10,9 @@ import { isResourceQuotaType, quotaNotFound } from './quota-command.ts';
 import { parseResourceType } from './resources.ts';
 import { matchesSelector, parseSelector } from './selector.ts';
 
-/** `delete TYPE [NAME]` and `delete TYPE -l SELECTOR`: a CronJob with its Jobs, a Job with its pods and logs, a quota. */
+/**
+ * `delete TYPE [NAME]` and `delete TYPE -l SELECTOR`: a CronJob with its Jobs, a Job with its pods and logs, a quota.
+ */
 export function registerDeleteCommand(program: Command, ctx: CliContext): void {
   const { io, withConnection, notifyAndHint } = ctx;
   program
@@ -29,12 +31,18 @@ export function registerDeleteCommand(program: Command, ctx: CliContext): void {
         return;
       }
       const kind = parseResourceType(type);
-      if (kind === 'Pod') throw new JobctlError('Validation', 'error: pods are deleted with their job: jobctl delete job NAME');
-      if (!name && !opts.selector) throw new JobctlError('Validation', 'error: resource name may not be empty (or pass -l SELECTOR)');
+      if (kind === 'Pod')
+        throw new JobctlError('Validation', 'error: pods are deleted with their job: jobctl delete job NAME');
+      if (!name && !opts.selector)
+        throw new JobctlError('Validation', 'error: resource name may not be empty (or pass -l SELECTOR)');
       await withConnection(async (c) => {
         let targets: KubeObject[];
         try {
-          targets = name ? [await mustGet(c, kind, name)] : (await listKind(c, kind)).filter((o) => matchesSelector(parseSelector(opts.selector!), o.metadata.labels ?? {}));
+          targets = name
+            ? [await mustGet(c, kind, name)]
+            : (await listKind(c, kind)).filter((o) =>
+                matchesSelector(parseSelector(opts.selector!), o.metadata.labels ?? {}),
+              );
         } catch (error) {
           if (!(error instanceof UnreadableItemError) || name === undefined) throw error;
           // An item the store cannot read (audit D8) never ran: it is removed as it is, with whatever it holds.
@@ -43,17 +51,23 @@ export function registerDeleteCommand(program: Command, ctx: CliContext): void {
           return;
         }
         if (targets.length === 0) io.stderr(noResourcesMessage(NAMESPACE) + '\n');
-        // A stack's Job may go (it ran; the next deploy re-creates it only if the file changed it); its CronJob may not.
-        for (const obj of targets) if (obj.kind === 'CronJob') assertNotStackDeclared(obj, 'delete', 'remove it from the config file and run cdk deploy');
+        // A stack's Job may go (it ran; the next deploy re-creates it only if the file changed it); its CronJob may
+        // not.
+        for (const obj of targets)
+          if (obj.kind === 'CronJob')
+            assertNotStackDeclared(obj, 'delete', 'remove it from the config file and run cdk deploy');
         for (const obj of targets.filter((o) => o.kind === 'CronJob')) {
           await deleteCronJob(c, obj);
           io.stdout(`cronjob.batch "${obj.metadata.name}" deleted\n`);
         }
         // Jobs: every deletion is asked for first, then waited for together (2,000 one after another took minutes).
-        await deleteJobs(c, targets.filter((o): o is Job => o.kind === 'Job'), (job) => io.stdout(`job.batch "${job.metadata.name}" deleted\n`));
+        await deleteJobs(
+          c,
+          targets.filter((o): o is Job => o.kind === 'Job'),
+          (job) => io.stdout(`job.batch "${job.metadata.name}" deleted\n`),
+        );
       });
     });
-
 }
 
 /** Deletes the CronJob first (no new runs can start), then its Jobs with their tasks, pods and logs. */
@@ -91,7 +105,10 @@ async function deleteJobs(c: Connection, jobs: readonly Job[], onDeleted: (job: 
   const requested: Job[] = [];
   for (const job of jobs) {
     const key = { namespace: job.metadata.namespace, name: job.metadata.name };
-    if (await requestJobDeletion({ store: c.store, clock: c.clock, notify: (change) => void changes.push(change) }, key)) requested.push(job);
+    if (
+      await requestJobDeletion({ store: c.store, clock: c.clock, notify: (change) => void changes.push(change) }, key)
+    )
+      requested.push(job);
     else onDeleted(job); // gone already
     if (changes.length >= 100) await c.notify(changes.splice(0));
   }
@@ -100,7 +117,12 @@ async function deleteJobs(c: Connection, jobs: readonly Job[], onDeleted: (job: 
   for (const job of requested) {
     const key = { namespace: job.metadata.namespace, name: job.metadata.name };
     while (await c.store.get('Job', key)) {
-      if (Date.now() > deadline) throw new JobctlError('Conflict', `error: timed out waiting for the runtime to delete job "${key.name}"; it will finish when the runtime next syncs it`);
+      if (Date.now() > deadline)
+        throw new JobctlError(
+          'Conflict',
+          `error: timed out waiting for the runtime to delete job "${key.name}"; it will finish when the runtime ` +
+            `next syncs it`,
+        );
       await sleep(100);
     }
     onDeleted(job);

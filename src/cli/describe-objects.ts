@@ -43,19 +43,29 @@ export interface DescribeObjectsOptions {
  * await describeObjects(c, 'Job', { selector: parseSelector('jobgroup=jobexample') }, io);
  * await describeObjects(c, 'Job', { name: 'process-item-' }, io); // every Job whose name starts so
  */
-export async function describeObjects(c: DescribeConnection, kind: Kind, options: DescribeObjectsOptions, io: CliIo): Promise<void> {
+export async function describeObjects(
+  c: DescribeConnection,
+  kind: Kind,
+  options: DescribeObjectsOptions,
+  io: CliIo,
+): Promise<void> {
   const { name, selector } = options;
-  if (name !== undefined && selector !== undefined) throw new JobctlError('Validation', 'error: name cannot be provided when a selector is specified');
+  if (name !== undefined && selector !== undefined)
+    throw new JobctlError('Validation', 'error: name cannot be provided when a selector is specified');
   if (name !== undefined) {
     // A strongly consistent read for the exact name (list may lag writes on AWS); pods are found through the list.
-    const exact = kind === 'Pod' ? (await c.store.list('Pod', NAMESPACE)).find((p) => p.metadata.name === name) : await c.store.get(kind, { namespace: NAMESPACE, name });
+    const exact =
+      kind === 'Pod'
+        ? (await c.store.list('Pod', NAMESPACE)).find((p) => p.metadata.name === name)
+        : await c.store.get(kind, { namespace: NAMESPACE, name });
     if (exact) {
       io.stdout(await describeOne(c, exact, options.showEvents ?? true));
       return;
     }
     // DescribeMatchingResources: the exact lookup failed, so kubectl hides events unless told, and ends each with "\n".
     const prefixed = (await listKind(c, kind)).filter((o) => o.metadata.name.startsWith(name));
-    if (prefixed.length === 0) throw new NotFoundError(`Error from server (NotFound): ${resource(kind)} "${name}" not found`);
+    if (prefixed.length === 0)
+      throw new NotFoundError(`Error from server (NotFound): ${resource(kind)} "${name}" not found`);
     for (const obj of prefixed) io.stdout((await describeOne(c, obj, options.showEvents ?? false)) + '\n');
     return;
   }
@@ -80,7 +90,10 @@ export async function describeObjects(c: DescribeConnection, kind: Kind, options
 export function parseShowEvents(value: string | boolean | undefined): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
-  throw new JobctlError('Validation', `error: invalid argument ${JSON.stringify(value)} for "--show-events" flag: expected true or false`);
+  throw new JobctlError(
+    'Validation',
+    `error: invalid argument ${JSON.stringify(value)} for "--show-events" flag: expected true or false`,
+  );
 }
 
 async function describeOne(c: DescribeConnection, obj: KubeObject, showEvents: boolean): Promise<string> {

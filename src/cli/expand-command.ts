@@ -51,15 +51,39 @@ interface ExpandOptions {
 export function registerExpandCommand(program: Command, deps: ExpandCommandDeps): void {
   program
     .command('expand')
-    .description('render a Job template into one manifest per item ($ITEM, as sed) or with Jinja2, validated; pipe to apply -f -')
-    .requiredOption('-f, --filename <path>', 'the template, or - for stdin: $ITEM/${NAME} placeholders, or Jinja2 (.jinja2, .j2)')
+    .description(
+      'render a Job template into one manifest per item ($ITEM, as sed) or with Jinja2, validated; pipe to apply -f -',
+    )
+    .requiredOption(
+      '-f, --filename <path>',
+      'the template, or - for stdin: $ITEM/${NAME} placeholders, or Jinja2 (.jinja2, .j2)',
+    )
     .option('--items <list>', 'comma-separated items, one manifest each as $ITEM (Jinja2: the list items)')
     .option('--items-file <path>', 'items, one per line (empty lines skipped)')
-    .option('--params <path>', 'JSON, YAML or CSV (header row) parameters: one manifest per entry, $ITEM or $COLUMN (Jinja2: params)')
-    .option('--var <NAME=VALUE>', '$NAME in every manifest (Jinja2: a variable); repeatable', (v: string, all: string[] | undefined) => [...(all ?? []), v])
-    .addOption(new Option('--engine <engine>', 'subst ($ITEM, ${NAME}) or jinja2 (default: jinja2 for .jinja2/.j2 files)').choices(['subst', 'jinja2']))
-    .option('--out <dir>', 'write one file per manifest (job-NAME.yaml) into this directory and print each path, instead of stdout')
-    .option('--raw', 'splice values into the text as sed does, so a value may add YAML fields or documents (default: a value that changes the structure is an error)')
+    .option(
+      '--params <path>',
+      'JSON, YAML or CSV (header row) parameters: one manifest per entry, $ITEM or $COLUMN (Jinja2: params)',
+    )
+    .option(
+      '--var <NAME=VALUE>',
+      '$NAME in every manifest (Jinja2: a variable); repeatable',
+      (v: string, all: string[] | undefined) => [...(all ?? []), v],
+    )
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        'subst ($ITEM, ${NAME}) or jinja2 (default: jinja2 for .jinja2/.j2 files)',
+      ).choices(['subst', 'jinja2']),
+    )
+    .option(
+      '--out <dir>',
+      'write one file per manifest (job-NAME.yaml) into this directory and print each path, instead of stdout',
+    )
+    .option(
+      '--raw',
+      'splice values into the text as sed does, so a value may add YAML fields or documents (default: a value that ' +
+        'changes the structure is an error)',
+    )
     .action(async (opts: ExpandOptions) => {
       await expand(deps, opts);
     });
@@ -67,14 +91,31 @@ export function registerExpandCommand(program: Command, deps: ExpandCommandDeps)
 
 async function expand(deps: ExpandCommandDeps, opts: ExpandOptions): Promise<void> {
   const { io } = deps;
-  const given = [opts.items !== undefined && '--items', opts.itemsFile !== undefined && '--items-file', opts.params !== undefined && '--params'].filter(Boolean);
-  if (given.length > 1) throw new JobctlError('Validation', `error: ${given.join(' and ')} cannot be used together: give the items one way`);
+  const given = [
+    opts.items !== undefined && '--items',
+    opts.itemsFile !== undefined && '--items-file',
+    opts.params !== undefined && '--params',
+  ].filter(Boolean);
+  if (given.length > 1)
+    throw new JobctlError(
+      'Validation',
+      `error: ${given.join(' and ')} cannot be used together: give the items one way`,
+    );
   const read = textReader(deps);
 
   const template = await read(opts.filename, '-f');
-  const items = opts.items !== undefined ? parseItemList(opts.items) : opts.itemsFile !== undefined ? parseItemLines(await read(opts.itemsFile, '--items-file')) : undefined;
+  const items =
+    opts.items !== undefined
+      ? parseItemList(opts.items)
+      : opts.itemsFile !== undefined
+        ? parseItemLines(await read(opts.itemsFile, '--items-file'))
+        : undefined;
   const params = opts.params === undefined ? undefined : await readParams(read, opts.params);
-  if (items !== undefined && items.length === 0) throw new JobctlError('Validation', `error: ${opts.items !== undefined ? '--items' : `--items-file ${opts.itemsFile}`}: no items`);
+  if (items !== undefined && items.length === 0)
+    throw new JobctlError(
+      'Validation',
+      `error: ${opts.items !== undefined ? '--items' : `--items-file ${opts.itemsFile}`}: no items`,
+    );
 
   const manifests = expandTemplate({
     template,
@@ -111,7 +152,8 @@ function parseVars(pairs: readonly string[]): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new JobctlError('Validation', `error: --var "${pair}": expected NAME=VALUE, e.g. --var IMAGE=busybox`);
+    if (eq <= 0)
+      throw new JobctlError('Validation', `error: --var "${pair}": expected NAME=VALUE, e.g. --var IMAGE=busybox`);
     const name = pair.slice(0, eq);
     if (Object.hasOwn(vars, name)) throw new JobctlError('Validation', `error: --var ${name}: given twice`);
     vars[name] = pair.slice(eq + 1);
@@ -120,7 +162,10 @@ function parseVars(pairs: readonly string[]): Record<string, string> {
 }
 
 /** A `--params` file, its format from its extension; standard input is read as YAML (which includes JSON). */
-async function readParams(read: (path: string, flag: string) => Promise<string>, path: string): Promise<TemplateParams> {
+async function readParams(
+  read: (path: string, flag: string) => Promise<string>,
+  path: string,
+): Promise<TemplateParams> {
   const file = path === '-' ? '<stdin>' : path;
   return { value: parseParams(await read(path, '--params'), file, path === '-' ? 'yaml' : paramsFormatOf(path)), file };
 }
@@ -130,14 +175,19 @@ function textReader(deps: ExpandCommandDeps): (path: string, flag: string) => Pr
   let stdinFlag: string | undefined;
   return async (path, flag) => {
     if (path === '-') {
-      if (stdinFlag !== undefined) throw new JobctlError('Validation', `error: ${stdinFlag} and ${flag} both read standard input (-); give one of them a file`);
+      if (stdinFlag !== undefined)
+        throw new JobctlError(
+          'Validation',
+          `error: ${stdinFlag} and ${flag} both read standard input (-); give one of them a file`,
+        );
       stdinFlag = flag;
       return deps.readStdin();
     }
     try {
       return await readFile(resolve(deps.cwd, path), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new JobctlError('NotFound', `error: ${flag}: the path "${path}" does not exist`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new JobctlError('NotFound', `error: ${flag}: the path "${path}" does not exist`, { cause: error });
       throw error;
     }
   };

@@ -25,7 +25,10 @@ export function registerFailuresCommand(program: Command, deps: FailuresCommandD
   const { io, withConnection } = deps;
   const failures = program
     .command('failures')
-    .description('list what failed for good on AWS (the stack\'s dead-letter queue): undelivered schedules and events, invocations that failed 3 times, stream batches')
+    .description(
+      "list what failed for good on AWS (the stack's dead-letter queue): undelivered schedules and events, " +
+        'invocations that failed 3 times, stream batches',
+    )
     .option('-o, --output <format>', 'json | yaml')
     .option('--no-headers', 'omit the header row')
     .action(async (opts: { output?: string; headers: boolean }) => {
@@ -37,22 +40,42 @@ export function registerFailuresCommand(program: Command, deps: FailuresCommandD
           return;
         }
         if (items.length === 0) {
-          io.stderr('No failures: nothing is in the stack\'s dead-letter queue.\n');
+          io.stderr("No failures: nothing is in the stack's dead-letter queue.\n");
           return;
         }
         const now = c.clock.now();
-        const rows = items.map((f) => [f.id, f.source, age(f, now), f.attempts === undefined ? '<unknown>' : String(f.attempts), f.functionName ?? '<unknown>', f.what, truncate(f.error), f.redrive]);
-        io.stdout(formatTable(opts.headers ? [['ID', 'SOURCE', 'AGE', 'ATTEMPTS', 'FUNCTION', 'WHAT', 'ERROR', 'REDRIVE'], ...rows] : rows));
+        const rows = items.map((f) => [
+          f.id,
+          f.source,
+          age(f, now),
+          f.attempts === undefined ? '<unknown>' : String(f.attempts),
+          f.functionName ?? '<unknown>',
+          f.what,
+          truncate(f.error),
+          f.redrive,
+        ]);
+        io.stdout(
+          formatTable(
+            opts.headers
+              ? [['ID', 'SOURCE', 'AGE', 'ATTEMPTS', 'FUNCTION', 'WHAT', 'ERROR', 'REDRIVE'], ...rows]
+              : rows,
+          ),
+        );
       });
     });
 
   failures
     .command('redrive [ids...]')
-    .description('run failed work again: events are re-sent to their function (asynchronously), a stream batch becomes a resync; then removed from the queue')
+    .description(
+      'run failed work again: events are re-sent to their function (asynchronously), a stream batch becomes a ' +
+        'resync; then removed from the queue',
+    )
     .option('--all', 'every message of the queue')
     .action(async (ids: string[], opts: { all?: boolean }) => {
-      if (opts.all === true && ids.length > 0) throw new JobctlError('Validation', 'error: give IDs or --all, not both');
-      if (opts.all !== true && ids.length === 0) throw new JobctlError('Validation', 'error: give the IDs `jobctl failures` lists, or --all');
+      if (opts.all === true && ids.length > 0)
+        throw new JobctlError('Validation', 'error: give IDs or --all, not both');
+      if (opts.all !== true && ids.length === 0)
+        throw new JobctlError('Validation', 'error: give the IDs `jobctl failures` lists, or --all');
       await withConnection(async (c) => {
         const outcomes = await failuresOf(c).redrive(opts.all === true ? 'all' : ids);
         let missing = 0;
@@ -69,7 +92,10 @@ export function registerFailuresCommand(program: Command, deps: FailuresCommandD
               break;
             case 'failed':
               missing++;
-              io.stderr(`failure/${o.id} kept: sending ${o.what} to ${o.functionName} failed: ${o.error}; the redrive stopped here\n`);
+              io.stderr(
+                `failure/${o.id} kept: sending ${o.what} to ${o.functionName} failed: ${o.error}; the redrive ` +
+                  `stopped here\n`,
+              );
               break;
             case 'not-found':
               missing++;
@@ -77,7 +103,7 @@ export function registerFailuresCommand(program: Command, deps: FailuresCommandD
               break;
           }
         }
-        if (outcomes.length === 0) io.stderr('No failures: nothing is in the stack\'s dead-letter queue.\n');
+        if (outcomes.length === 0) io.stderr("No failures: nothing is in the stack's dead-letter queue.\n");
         if (missing > 0) io.setExitCode(1);
       });
     });
@@ -87,8 +113,10 @@ function failuresOf(c: Connection): Failures {
   if (c.failures === undefined) {
     throw new JobctlError(
       'Validation',
-      'error: failures are kept in a deployed stack\'s dead-letter queue: use --context aws with a stack whose outputs name it (DeadLetterQueueUrl), ' +
-        'or set JOBCTL_DEAD_LETTER_QUEUE_URL and JOBCTL_FUNCTIONS (the dispatcher\'s and job controller\'s names) beside JOBCTL_TABLE_NAME; ' +
+      "error: failures are kept in a deployed stack's dead-letter queue: use --context aws with a stack whose " +
+        'outputs name it (DeadLetterQueueUrl), ' +
+        "or set JOBCTL_DEAD_LETTER_QUEUE_URL and JOBCTL_FUNCTIONS (the dispatcher's and job controller's names) " +
+        'beside JOBCTL_TABLE_NAME; ' +
         'the embedded runtime retries every sync in its resync and keeps nothing it gave up on',
     );
   }
@@ -98,7 +126,10 @@ function failuresOf(c: Connection): Failures {
 function parseFormat(output: string | undefined): 'table' | 'json' | 'yaml' {
   if (output === undefined) return 'table';
   if (output === 'json' || output === 'yaml') return output;
-  throw new JobctlError('Validation', `error: unable to match a printer suitable for the output format "${output}", allowed formats are: json,yaml`);
+  throw new JobctlError(
+    'Validation',
+    `error: unable to match a printer suitable for the output format "${output}", allowed formats are: json,yaml`,
+  );
 }
 
 function age(f: FailedWork, nowMs: number): string {

@@ -12,7 +12,11 @@ function observedAbortSignal(controller: AbortController): AbortSignal {
   const signal = controller.signal;
   const addEventListener = signal.addEventListener.bind(signal);
   let installed = false;
-  signal.addEventListener = ((type: string, listener: EventListenerOrEventListenerObject, options?: AddEventListenerOptions | boolean) => {
+  signal.addEventListener = ((
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: AddEventListenerOptions | boolean,
+  ) => {
     if (type === 'abort' && !installed) {
       installed = true;
       process.once('SIGINT', () => controller.abort());

@@ -29,13 +29,16 @@ export async function loadManifestArgs(
     if (!info) throw new JobctlError('NotFound', `error: the path "${path}" does not exist`);
     if (info.isDirectory()) {
       const names = (await readdir(path)).filter((n) => MANIFEST_EXTENSIONS.test(n)).sort();
-      if (names.length === 0) throw new JobctlError('NotFound', `error: no manifests (.yaml, .yml, .json) in directory "${path}"`);
-      for (const n of names) sources.push({ file: relative(cwd, join(path, n)) || n, text: await readFile(join(path, n), 'utf8') });
+      if (names.length === 0)
+        throw new JobctlError('NotFound', `error: no manifests (.yaml, .yml, .json) in directory "${path}"`);
+      for (const n of names)
+        sources.push({ file: relative(cwd, join(path, n)) || n, text: await readFile(join(path, n), 'utf8') });
     } else {
       sources.push({ file: path, text: await readFile(path, 'utf8') });
     }
   }
   const result = loadManifestSources(sources, options);
-  if (result.objects.length + result.queues.length + result.quotas.length === 0) throw new JobctlError('Validation', `error: no objects passed to apply`);
+  if (result.objects.length + result.queues.length + result.quotas.length === 0)
+    throw new JobctlError('Validation', `error: no objects passed to apply`);
   return result;
 }

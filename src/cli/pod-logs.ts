@@ -90,7 +90,12 @@ export interface PodLogsDeps {
  * // [pod/process-item-apple-7xk2p/c] Processing item apple
  * // [pod/process-item-banana-q9c4m/c] Processing item banana
  */
-export async function logsBySelector(c: LogsConnection, selector: Selector, options: PodLogsOptions, deps: PodLogsDeps): Promise<void> {
+export async function logsBySelector(
+  c: LogsConnection,
+  selector: Selector,
+  options: PodLogsOptions,
+  deps: PodLogsDeps,
+): Promise<void> {
   const pods = (await c.store.list('Pod', NAMESPACE))
     .filter((p) => matchesSelector(selector, p.metadata.labels ?? {}))
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -108,13 +113,19 @@ export async function logsBySelector(c: LogsConnection, selector: Selector, opti
  * @throws JobctlError with kubectl's message when following more pods than `maxLogRequests`.
  * @example await printPodLogs(c, [pod], { follow: true }, { io, signal });
  */
-export async function printPodLogs(c: LogsConnection, pods: readonly Pod[], options: PodLogsOptions, deps: PodLogsDeps): Promise<void> {
+export async function printPodLogs(
+  c: LogsConnection,
+  pods: readonly Pod[],
+  options: PodLogsOptions,
+  deps: PodLogsDeps,
+): Promise<void> {
   const maxLogRequests = options.maxLogRequests ?? DEFAULT_MAX_LOG_REQUESTS;
   // kubectl checks the limit only when following more than one stream.
   if (options.follow && pods.length > 1 && pods.length > maxLogRequests) {
     throw new JobctlError(
       'Validation',
-      `error: you are attempting to follow ${pods.length} log streams, but maximum allowed concurrency is ${maxLogRequests}, use --max-log-requests to increase the limit`,
+      `error: you are attempting to follow ${pods.length} log streams, but maximum allowed concurrency is ` +
+        `${maxLogRequests}, use --max-log-requests to increase the limit`,
     );
   }
   const tail = options.tailLines ?? -1;
@@ -144,7 +155,8 @@ type Resume = { position: number } | { skipChars: number };
  * from where those lines start; another sink is read whole. Returns where following resumes.
  */
 async function printSoFar(logs: LogSink, pod: Pod, tail: number, out: LineWriter): Promise<Resume> {
-  if (isPositionedLogSink(logs)) return { position: await logs.readRange(pod, await logs.tailStart(pod, tail), (text) => out.write(text)) };
+  if (isPositionedLogSink(logs))
+    return { position: await logs.readRange(pod, await logs.tailStart(pod, tail), (text) => out.write(text)) };
   const initial = await logs.read(pod);
   out.write(tailLines(initial, tail));
   return { skipChars: initial.length };
@@ -158,7 +170,11 @@ async function printSoFar(logs: LogSink, pod: Pod, tail: number, out: LineWriter
  */
 export function parseTailLines(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^-?[0-9]+$/.test(text)) throw new JobctlError('Validation', `error: invalid argument ${JSON.stringify(text)} for "--tail" flag: expected a whole number (-1 for all lines)`);
+  if (!/^-?[0-9]+$/.test(text))
+    throw new JobctlError(
+      'Validation',
+      `error: invalid argument ${JSON.stringify(text)} for "--tail" flag: expected a whole number (-1 for all lines)`,
+    );
   const lines = Number(text);
   if (lines < -1) throw new JobctlError('Validation', 'error: --tail must be greater than or equal to -1');
   return lines;
@@ -172,7 +188,11 @@ export function parseTailLines(text: string | undefined): number | undefined {
 export function parseMaxLogRequests(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new JobctlError('Validation', `error: invalid argument ${JSON.stringify(text)} for "--max-log-requests" flag: expected a whole number from 1`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new JobctlError(
+      'Validation',
+      `error: invalid argument ${JSON.stringify(text)} for "--max-log-requests" flag: expected a whole number from 1`,
+    );
   return n;
 }
 
@@ -184,11 +204,21 @@ export function parseMaxLogRequests(text: string | undefined): number | undefine
 export function tailLines(text: string, lines: number): string {
   if (lines < 0) return text;
   if (lines === 0) return '';
-  return text.split(/(?<=\n)/).slice(-lines).join('');
+  return text
+    .split(/(?<=\n)/)
+    .slice(-lines)
+    .join('');
 }
 
 /** Streams one pod's output from `resume` on, until the pod has ended and its last lines arrived. */
-async function followPod(c: LogsConnection, pod: Pod, out: LineWriter, resume: Resume, sleep: Sleep, signal: AbortSignal | undefined): Promise<void> {
+async function followPod(
+  c: LogsConnection,
+  pod: Pod,
+  out: LineWriter,
+  resume: Resume,
+  sleep: Sleep,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   signal?.addEventListener('abort', stop, { once: true });
@@ -200,11 +230,15 @@ async function followPod(c: LogsConnection, pod: Pod, out: LineWriter, resume: R
     const skipChars = 'skipChars' in resume ? resume.skipChars : 0;
     let seen = 0;
     // LogSink.follow starts from the beginning: what the first read printed is skipped.
-    following = logs.follow(pod, (chunk) => {
-      const fresh = chunk.slice(Math.max(0, skipChars - seen));
-      seen += chunk.length;
-      if (fresh) out.write(fresh);
-    }, controller.signal);
+    following = logs.follow(
+      pod,
+      (chunk) => {
+        const fresh = chunk.slice(Math.max(0, skipChars - seen));
+        seen += chunk.length;
+        if (fresh) out.write(fresh);
+      },
+      controller.signal,
+    );
   }
   const job = { namespace: pod.metadata.namespace, name: pod.metadata.labels?.[wellKnown.jobName] ?? '' };
   try {
@@ -226,7 +260,9 @@ async function followPod(c: LogsConnection, pod: Pod, out: LineWriter, resume: R
   }
 }
 
-/** `[pod/NAME/CONTAINER] `, or nothing without `--prefix`. jobctl pods run one container: the first is the one logged. */
+/**
+ * `[pod/NAME/CONTAINER] `, or nothing without `--prefix`. jobctl pods run one container: the first is the one logged.
+ */
 function prefixFor(pod: Pod, isPrefixed: boolean | undefined): string {
   return isPrefixed ? `[pod/${pod.metadata.name}/${pod.spec.containers[0]?.name ?? ''}] ` : '';
 }
@@ -265,7 +301,10 @@ class LineWriter {
 
   private emit(text: string): void {
     // Each newline that another character follows starts a prefixed line (`$` escaped: replace's pattern syntax).
-    const prefixed = this.prefix ? (this.atLineStart ? this.prefix : '') + text.replace(/\n(?=[\s\S])/g, `\n${this.prefix.replaceAll('$', '$$$$')}`) : text;
+    const prefixed = this.prefix
+      ? (this.atLineStart ? this.prefix : '') +
+        text.replace(/\n(?=[\s\S])/g, `\n${this.prefix.replaceAll('$', '$$$$')}`)
+      : text;
     this.atLineStart = text.endsWith('\n');
     this.io.stdout(prefixed);
   }

@@ -32,7 +32,10 @@ export interface ProgramEnv {
   readStdin?: () => Promise<string>;
   /** Injected by tests to reuse a connection; otherwise each command connects to the state directory. */
   connect?: () => Promise<Connection>;
-  /** Injected by tests: the connection of `--context aws`. @default - the stack's outputs, through the AWS SDK's default credentials */
+  /**
+   * Injected by tests: the connection of `--context aws`. @default - the stack's outputs, through the AWS SDK's default
+   * credentials
+   */
   connectAws?: (stackName: string | undefined) => Promise<Connection>;
   /** Ends `--watch` and `logs -f` (Ctrl-C in a terminal). */
   signal?: AbortSignal;
@@ -47,7 +50,11 @@ export function buildProgram(penv: ProgramEnv): Command {
   const readStdin = penv.readStdin ?? readProcessStdin;
   const contextOf = (): 'local' | 'aws' => {
     const context = (program.opts<{ context?: string }>().context ?? env['JOBCTL_CONTEXT'] ?? 'local').toLowerCase();
-    if (context !== 'local' && context !== 'aws') throw new JobctlError('Validation', `error: context "${context}" does not exist: use local (jobctl up, the default) or aws (a deployed stack)`);
+    if (context !== 'local' && context !== 'aws')
+      throw new JobctlError(
+        'Validation',
+        `error: context "${context}" does not exist: use local (jobctl up, the default) or aws (a deployed stack)`,
+      );
     return context;
   };
   const connectAwsDefault = async (stackName: string | undefined): Promise<Connection> => {
@@ -61,7 +68,12 @@ export function buildProgram(penv: ProgramEnv): Command {
 
   async function withConnection<T>(work: (c: Connection) => Promise<T>): Promise<T> {
     const injected = penv.connect !== undefined && contextOf() === 'local';
-    const c = contextOf() === 'aws' ? await (penv.connectAws ?? connectAwsDefault)(program.opts<{ stack?: string }>().stack) : injected ? await penv.connect!() : await connectLocal(stateDir);
+    const c =
+      contextOf() === 'aws'
+        ? await (penv.connectAws ?? connectAwsDefault)(program.opts<{ stack?: string }>().stack)
+        : injected
+          ? await penv.connect!()
+          : await connectLocal(stateDir);
     try {
       return await work(c);
     } finally {
@@ -71,13 +83,26 @@ export function buildProgram(penv: ProgramEnv): Command {
 
   const program = new Command('jobctl')
     .description('Kubernetes CronJobs and Jobs, on one machine (`jobctl up`) or serverless on AWS')
-    .option('--context <name>', 'where to work: local (jobctl up, the default) or aws (a deployed stack); env JOBCTL_CONTEXT')
+    .option(
+      '--context <name>',
+      'where to work: local (jobctl up, the default) or aws (a deployed stack); env JOBCTL_CONTEXT',
+    )
     .option('--stack <name>', `the CloudFormation stack of --context aws; env JOBCTL_STACK (default Jobctl)`)
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride();
 
-  const ctx: CliContext = { io, env, cwd, stateDir, readStdin, ...(penv.signal === undefined ? {} : { signal: penv.signal }), contextOf, withConnection, notifyAndHint };
+  const ctx: CliContext = {
+    io,
+    env,
+    cwd,
+    stateDir,
+    readStdin,
+    ...(penv.signal === undefined ? {} : { signal: penv.signal }),
+    contextOf,
+    withConnection,
+    notifyAndHint,
+  };
   // One register function per verb (or family of verbs), each in its own file; this order is `jobctl --help`'s.
   registerUpCommand(program, ctx);
   registerApplyCommands(program, ctx);
@@ -96,7 +121,10 @@ export function buildProgram(penv: ProgramEnv): Command {
 
   async function notifyAndHint(c: Connection, changes: Change[]): Promise<void> {
     await c.notify(changes);
-    if (!c.isRuntimeRunning && contextOf() === 'local') io.stderr(`note: no jobctl runtime is running for ${stateDir}; start one with \`npm start\` (jobctl up) to act on it\n`);
+    if (!c.isRuntimeRunning && contextOf() === 'local')
+      io.stderr(
+        `note: no jobctl runtime is running for ${stateDir}; start one with \`npm start\` (jobctl up) to act on it\n`,
+      );
   }
 }
 
@@ -117,7 +145,8 @@ export async function runCli(argv: readonly string[], penv: ProgramEnv): Promise
 export function formatError(error: unknown): string {
   if (error instanceof ValidationErrors) return error.errors.map((e) => `error: ${e.message}`).join('\n');
   // kubectl's own forms ("Error from server (NotFound): …", "The CronJob "x" is invalid: …") are printed as they are.
-  if (error instanceof JobctlError) return /^(error|Error|The )/.test(error.message) ? error.message : `error: ${error.message}`;
+  if (error instanceof JobctlError)
+    return /^(error|Error|The )/.test(error.message) ? error.message : `error: ${error.message}`;
   return `error: ${(error as Error).message ?? String(error)}`;
 }
 

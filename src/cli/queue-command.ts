@@ -68,7 +68,8 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
     .option('--lease-seconds <s>', 'default lease of an item in seconds, 0-43200 (default 30)')
     .action(async (name: string, opts: { maxReceiveCount?: string; leaseSeconds?: string }) => {
       const settings: Partial<QueueSettings> = {};
-      if (opts.maxReceiveCount !== undefined) settings.maxReceiveCount = parseWhole(opts.maxReceiveCount, '--max-receive-count');
+      if (opts.maxReceiveCount !== undefined)
+        settings.maxReceiveCount = parseWhole(opts.maxReceiveCount, '--max-receive-count');
       if (opts.leaseSeconds !== undefined) settings.leaseSeconds = parseWhole(opts.leaseSeconds, '--lease-seconds');
       await withConnection(async (c) => {
         const before = await c.queues.describeQueue(name);
@@ -84,9 +85,16 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
 
   queue
     .command('push <name> [items...]')
-    .description('append items: as arguments (after -- when one starts with -), one per line from --file FILE, or from stdin with -')
+    .description(
+      'append items: as arguments (after -- when one starts with -), one per line from --file FILE, or from stdin ' +
+        'with -',
+    )
     .option('-f, --file <path>', 'read items from a file, one per line (- for stdin); empty lines are skipped')
-    .option('--json-lines', 'every item must be one JSON value (JSON Lines); it is pushed verbatim, as written, for workers that JSON.parse $JOB_ITEM')
+    .option(
+      '--json-lines',
+      'every item must be one JSON value (JSON Lines); it is pushed verbatim, as written, for workers that ' +
+        'JSON.parse $JOB_ITEM',
+    )
     .action(async (name: string, args: string[], opts: { file?: string; jsonLines?: boolean }) => {
       const bodies = await readItems(deps, args, opts);
       await withConnection(async (c) => {
@@ -128,7 +136,13 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
         const items = await c.queues.peek(name, count);
         if (isJson) io.stdout(toJson(items));
         else if (items.length === 0) io.stderr(`No pending or leased items in workqueue/${name}.\n`);
-        else io.stdout(formatTable([['ID', 'STATE', 'RECEIVES', 'BODY'], ...items.map((i) => [i.id, i.state, String(i.receiveCount), bodyCell(i.body)])]));
+        else
+          io.stdout(
+            formatTable([
+              ['ID', 'STATE', 'RECEIVES', 'BODY'],
+              ...items.map((i) => [i.id, i.state, String(i.receiveCount), bodyCell(i.body)]),
+            ]),
+          );
       });
     });
 
@@ -152,8 +166,18 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
         const bound = await unfinishedJobsBoundTo(c.store, [name]);
         await c.queues.deleteQueue(name);
         io.stdout(`workqueue.jobctl.dev "${name}" deleted\n`);
-        for (const job of bound) io.stderr(`Warning: job "${job.metadata.name}" is bound to workqueue/${name} and has not finished: it can start no more pods\n`);
-        if (bound.length > 0) await c.notify(bound.map((job) => ({ kind: 'Job' as const, key: { namespace: job.metadata.namespace, name: job.metadata.name } })));
+        for (const job of bound)
+          io.stderr(
+            `Warning: job "${job.metadata.name}" is bound to workqueue/${name} and has not finished: it can start no ` +
+              `more pods\n`,
+          );
+        if (bound.length > 0)
+          await c.notify(
+            bound.map((job) => ({
+              kind: 'Job' as const,
+              key: { namespace: job.metadata.namespace, name: job.metadata.name },
+            })),
+          );
       });
     });
 
@@ -164,7 +188,11 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
     .option('-n, --count <n>', `how many dead letters to list, 1-${MAX_LIST_COUNT}`, String(DEFAULT_DLQ_COUNT))
     .option('-o, --output <format>', 'json (whole bodies)')
     .action(async (name: string, ids: string[], opts: { redrive?: boolean; count: string; output?: string }) => {
-      if (!opts.redrive && ids.length > 0) throw new JobctlError('Validation', `error: dead-letter IDs are taken with --redrive: jobctl queue dlq ${name} --redrive ${ids.join(' ')}`);
+      if (!opts.redrive && ids.length > 0)
+        throw new JobctlError(
+          'Validation',
+          `error: dead-letter IDs are taken with --redrive: jobctl queue dlq ${name} --redrive ${ids.join(' ')}`,
+        );
       const count = parseCount(opts.count);
       const isJson = parseItemsOutput(opts.output);
       await withConnection(async (c) => {
@@ -175,7 +203,13 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
         const dead = await c.queues.deadLetters(name, count);
         if (isJson) io.stdout(toJson(dead));
         else if (dead.length === 0) io.stderr(`No dead letters in workqueue/${name}.\n`);
-        else io.stdout(formatTable([['ID', 'RECEIVES', 'BODY'], ...dead.map((d) => [d.id, String(d.receiveCount), bodyCell(d.body)])]));
+        else
+          io.stdout(
+            formatTable([
+              ['ID', 'RECEIVES', 'BODY'],
+              ...dead.map((d) => [d.id, String(d.receiveCount), bodyCell(d.body)]),
+            ]),
+          );
         if (!isJson && dead.length === count) io.stderr(`(the oldest ${count} shown; -n to show more)\n`);
       });
     });
@@ -199,7 +233,12 @@ export function isWorkQueueType(type: string): boolean {
  * // NAME     PENDING   LEASED   DONE   DEAD
  * // fruits   3         1        0      0
  */
-export async function printWorkQueues(io: CliIo, queues: WorkQueue, name: string | undefined, options: { format: QueueOutputFormat; noHeaders?: boolean }): Promise<void> {
+export async function printWorkQueues(
+  io: CliIo,
+  queues: WorkQueue,
+  name: string | undefined,
+  options: { format: QueueOutputFormat; noHeaders?: boolean },
+): Promise<void> {
   const names = name === undefined ? await queues.listQueues() : [name];
   const views: WorkQueueView[] = [];
   for (const n of names) {
@@ -216,7 +255,13 @@ export async function printWorkQueues(io: CliIo, queues: WorkQueue, name: string
       if (name === undefined) continue;
       throw queueNotFound(n);
     }
-    views.push({ apiVersion: 'jobctl.dev/v1', kind: 'WorkQueue', metadata: { name: n, namespace: NAMESPACE }, spec: settingsOf(spec), status });
+    views.push({
+      apiVersion: 'jobctl.dev/v1',
+      kind: 'WorkQueue',
+      metadata: { name: n, namespace: NAMESPACE },
+      spec: settingsOf(spec),
+      status,
+    });
   }
   if (views.length === 0) {
     io.stderr(noResourcesMessage(NAMESPACE) + '\n');
@@ -253,7 +298,12 @@ export async function printWorkQueues(io: CliIo, queues: WorkQueue, name: string
   }
 }
 
-function asQueueList(items: readonly WorkQueueView[]): { apiVersion: 'v1'; items: readonly WorkQueueView[]; kind: 'List'; metadata: { resourceVersion: '' } } {
+function asQueueList(items: readonly WorkQueueView[]): {
+  apiVersion: 'v1';
+  items: readonly WorkQueueView[];
+  kind: 'List';
+  metadata: { resourceVersion: '' };
+} {
   return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
 }
 
@@ -261,13 +311,20 @@ function asQueueList(items: readonly WorkQueueView[]): { apiVersion: 'v1'; items
 export function parseQueueOutput(output: string | undefined): QueueOutputFormat {
   if (output === undefined) return 'table';
   if (['wide', 'json', 'yaml', 'name'].includes(output)) return output as QueueOutputFormat;
-  throw new JobctlError('Validation', `error: unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`);
+  throw new JobctlError(
+    'Validation',
+    `error: unable to match a printer suitable for the output format "${output}", allowed formats are: ` +
+      `json,name,wide,yaml`,
+  );
 }
 
 function parseItemsOutput(output: string | undefined): boolean {
   if (output === undefined) return false;
   if (output === 'json') return true;
-  throw new JobctlError('Validation', `error: unable to match a printer suitable for the output format "${output}", allowed formats are: json`);
+  throw new JobctlError(
+    'Validation',
+    `error: unable to match a printer suitable for the output format "${output}", allowed formats are: json`,
+  );
 }
 
 /**
@@ -277,10 +334,19 @@ function parseItemsOutput(output: string | undefined): boolean {
  * is pushed as written (not re-serialized), so a worker's `JSON.parse(JOB_ITEM)` sees exactly the line; every bad
  * line is reported as `FILE:LINE` and nothing is pushed.
  */
-async function readItems(deps: QueueCommandDeps, args: readonly string[], opts: { file?: string; jsonLines?: boolean }): Promise<string[]> {
+async function readItems(
+  deps: QueueCommandDeps,
+  args: readonly string[],
+  opts: { file?: string; jsonLines?: boolean },
+): Promise<string[]> {
   const isStdinArg = args.length === 1 && args[0] === '-';
-  if (opts.file !== undefined && args.length > 0) throw new JobctlError('Validation', 'error: pass items as arguments or with --file, not both');
-  if (args.length > 1 && args.includes('-')) throw new JobctlError('Validation', 'error: - (stdin) cannot be mixed with item arguments; to push a literal "-", put it in a file');
+  if (opts.file !== undefined && args.length > 0)
+    throw new JobctlError('Validation', 'error: pass items as arguments or with --file, not both');
+  if (args.length > 1 && args.includes('-'))
+    throw new JobctlError(
+      'Validation',
+      'error: - (stdin) cannot be mixed with item arguments; to push a literal "-", put it in a file',
+    );
   let lines: Array<{ where: string; text: string }>;
   if (opts.file !== undefined || isStdinArg) {
     const path = opts.file ?? '-';
@@ -293,18 +359,26 @@ async function readItems(deps: QueueCommandDeps, args: readonly string[], opts: 
   } else if (args.length > 0) {
     lines = args.map((text, i) => ({ where: `argument ${i + 1}`, text }));
   } else {
-    throw new JobctlError('Validation', 'error: no items: pass them as arguments, with --file FILE (one per line), or - to read stdin');
+    throw new JobctlError(
+      'Validation',
+      'error: no items: pass them as arguments, with --file FILE (one per line), or - to read stdin',
+    );
   }
   if (opts.jsonLines) assertJsonLines(lines);
   assertLaunchable(lines);
-  if (lines.length === 0) throw new JobctlError('Validation', `error: no items to push: ${opts.file === '-' || isStdinArg ? 'stdin' : `"${opts.file}"`} has only empty lines`);
+  if (lines.length === 0)
+    throw new JobctlError(
+      'Validation',
+      `error: no items to push: ${opts.file === '-' || isStdinArg ? 'stdin' : `"${opts.file}"`} has only empty lines`,
+    );
   return lines.map((line) => line.text);
 }
 
 async function readItemsFile(absolute: string, shown: string): Promise<string> {
   const info = await stat(absolute).catch(() => undefined);
   if (!info) throw new JobctlError('NotFound', `error: the path "${shown}" does not exist`);
-  if (info.isDirectory()) throw new JobctlError('Validation', `error: "${shown}" is a directory: --file takes a file with one item per line`);
+  if (info.isDirectory())
+    throw new JobctlError('Validation', `error: "${shown}" is a directory: --file takes a file with one item per line`);
   return readFile(absolute, 'utf8');
 }
 
@@ -316,15 +390,21 @@ async function readItemsFile(absolute: string, shown: string): Promise<string> {
 function assertLaunchable(lines: ReadonlyArray<{ where: string; text: string }>): void {
   const problems: string[] = [];
   for (const line of lines) {
-    if (line.text.includes('\0')) problems.push(`error: ${line.where}: the item contains a NUL byte, which no process can receive in $JOB_ITEM`);
+    if (line.text.includes('\0'))
+      problems.push(`error: ${line.where}: the item contains a NUL byte, which no process can receive in $JOB_ITEM`);
     else {
       const bytes = Buffer.byteLength(`JOB_ITEM=${line.text}`);
-      if (bytes > MAX_ARG_STRING_BYTES) problems.push(`error: ${line.where}: the item is ${bytes - 'JOB_ITEM='.length} bytes; $JOB_ITEM holds at most ${MAX_ARG_STRING_BYTES - 'JOB_ITEM='.length} (the kernel's limit on one environment string)`);
+      if (bytes > MAX_ARG_STRING_BYTES)
+        problems.push(
+          `error: ${line.where}: the item is ${bytes - 'JOB_ITEM='.length} bytes; $JOB_ITEM holds at most ` +
+            `${MAX_ARG_STRING_BYTES - 'JOB_ITEM='.length} (the kernel's limit on one environment string)`,
+        );
     }
   }
   if (problems.length === 0) return;
   const shown = problems.slice(0, MAX_REPORTED_LINE_ERRORS);
-  if (problems.length > shown.length) shown.push(`error: … and ${problems.length - shown.length} more items that cannot be handed to a task`);
+  if (problems.length > shown.length)
+    shown.push(`error: … and ${problems.length - shown.length} more items that cannot be handed to a task`);
   throw new JobctlError('Validation', `${shown.join('\n')}\nnothing was pushed`);
 }
 
@@ -334,13 +414,18 @@ function assertJsonLines(lines: ReadonlyArray<{ where: string; text: string }>):
     try {
       JSON.parse(line.text);
     } catch (error) {
-      problems.push(`error: ${line.where}: invalid JSON ${JSON.stringify(ellipsis(line.text, 40))}: ${(error as Error).message}`);
+      problems.push(
+        `error: ${line.where}: invalid JSON ${JSON.stringify(ellipsis(line.text, 40))}: ${(error as Error).message}`,
+      );
     }
   }
   if (problems.length === 0) return;
   const shown = problems.slice(0, MAX_REPORTED_LINE_ERRORS);
   if (problems.length > shown.length) shown.push(`error: … and ${problems.length - shown.length} more invalid lines`);
-  throw new JobctlError('Validation', `${shown.join('\n')}\nnothing was pushed (--json-lines: one JSON value per line)`);
+  throw new JobctlError(
+    'Validation',
+    `${shown.join('\n')}\nnothing was pushed (--json-lines: one JSON value per line)`,
+  );
 }
 
 /**
@@ -364,7 +449,12 @@ async function pushItems(io: CliIo, queues: WorkQueue, name: string, bodies: rea
   } catch (error) {
     if (written === 0 || !(error instanceof Error)) throw error;
     const code = error instanceof JobctlError ? error.code : 'Conflict';
-    throw new JobctlError(code, `error: ${error.message}: the first ${written} of ${total} items were pushed to workqueue/${name}, the rest were not`, { cause: error });
+    throw new JobctlError(
+      code,
+      `error: ${error.message}: the first ${written} of ${total} items were pushed to workqueue/${name}, the rest ` +
+        `were not`,
+      { cause: error },
+    );
   }
   io.stdout(`pushed ${itemCount(total)} to workqueue/${name}\n`);
 }
@@ -376,7 +466,10 @@ async function redrive(io: CliIo, c: Connection, name: string, ids: readonly str
     const dead = new Set((await c.queues.deadLetters(name, Number.MAX_SAFE_INTEGER)).map((d) => d.id));
     const missing = wanted.filter((id) => !dead.has(id));
     if (missing.length > 0) {
-      throw new NotFoundError(`Error from server (NotFound): dead letters ${missing.map((id) => `"${id}"`).join(', ')} not found in workqueue/${name}: nothing was moved (jobctl queue dlq ${name} lists them)`);
+      throw new NotFoundError(
+        `Error from server (NotFound): dead letters ${missing.map((id) => `"${id}"`).join(', ')} not found in ` +
+          `workqueue/${name}: nothing was moved (jobctl queue dlq ${name} lists them)`,
+      );
     }
   }
   const moved = await c.queues.redrive(name, wanted.length === 0 ? undefined : wanted);
@@ -387,7 +480,13 @@ async function redrive(io: CliIo, c: Connection, name: string, ids: readonly str
 /** A Job bound to the queue may now start pods (items arrived) or must see it gone: its controller looks again. */
 async function notifyBoundJobs(c: Connection, name: string): Promise<void> {
   const jobs = await unfinishedJobsBoundTo(c.store, [name]);
-  if (jobs.length > 0) await c.notify(jobs.map((job) => ({ kind: 'Job' as const, key: { namespace: job.metadata.namespace, name: job.metadata.name } })));
+  if (jobs.length > 0)
+    await c.notify(
+      jobs.map((job) => ({
+        kind: 'Job' as const,
+        key: { namespace: job.metadata.namespace, name: job.metadata.name },
+      })),
+    );
 }
 
 function queueNotFound(name: string): NotFoundError {
@@ -399,13 +498,18 @@ function settingsOf(s: QueueSettings): QueueSettings {
 }
 
 function parseWhole(text: string, flag: string): number {
-  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new JobctlError('Validation', `error: invalid ${flag} "${text}": expected a whole number`);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new JobctlError('Validation', `error: invalid ${flag} "${text}": expected a whole number`);
   return Number(text);
 }
 
 function parseCount(text: string): number {
   const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIST_COUNT) throw new JobctlError('Validation', `error: invalid --count "${text}": expected a whole number from 1 to ${MAX_LIST_COUNT}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIST_COUNT)
+    throw new JobctlError(
+      'Validation',
+      `error: invalid --count "${text}": expected a whole number from 1 to ${MAX_LIST_COUNT}`,
+    );
   return n;
 }
 

@@ -53,7 +53,9 @@ export async function printResourceQuotas(
     case 'json':
     case 'yaml': {
       const objects = views.map(toObject);
-      const value = single ? objects[0] : { apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } };
+      const value = single
+        ? objects[0]
+        : { apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } };
       io.stdout(options.format === 'json' ? toJson(value) : toYaml(value));
       return;
     }
@@ -64,7 +66,13 @@ export async function printResourceQuotas(
     case 'wide': {
       const isWide = options.format === 'wide';
       const header = ['NAME', 'AGE', 'REQUEST', 'LIMIT', ...(isWide ? ['WAITING-JOBS'] : [])];
-      const rows = views.map((v) => [v.name, translateTimestampSince(v.creationTimestamp, options.nowMs), `pods: ${v.used.pods}/${v.hard.pods}`, '', ...(isWide ? [String(v.waiting ?? 0)] : [])]);
+      const rows = views.map((v) => [
+        v.name,
+        translateTimestampSince(v.creationTimestamp, options.nowMs),
+        `pods: ${v.used.pods}/${v.hard.pods}`,
+        '',
+        ...(isWide ? [String(v.waiting ?? 0)] : []),
+      ]);
       io.stdout(formatTable(options.noHeaders ? rows : [header, ...rows]));
       return;
     }
@@ -74,7 +82,12 @@ export async function printResourceQuotas(
 }
 
 /** `describe resourcequota [NAME]`: kubectl's layout (Resource / Used / Hard), plus the Jobs waiting for a slot. */
-export async function describeResourceQuotas(io: CliIo, quotas: QuotaObjects, namespace: string, name: string | undefined): Promise<void> {
+export async function describeResourceQuotas(
+  io: CliIo,
+  quotas: QuotaObjects,
+  namespace: string,
+  name: string | undefined,
+): Promise<void> {
   const all = await quotas.list(namespace);
   const views = name === undefined ? all : all.filter((q) => q.name === name || q.name.startsWith(name));
   if (views.length === 0) {

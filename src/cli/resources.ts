@@ -20,7 +20,11 @@ const ALIASES: Record<string, Kind> = {
 /** Resolves `cronjobs`, `cj`, `job.batch`, … to a kind, or throws kubectl's message. */
 export function parseResourceType(type: string): Kind {
   const kind = ALIASES[type.toLowerCase()];
-  if (!kind) throw new JobctlError('Validation', `error: the server doesn't have a resource type "${type}" (jobctl serves cronjobs, jobs and pods)`);
+  if (!kind)
+    throw new JobctlError(
+      'Validation',
+      `error: the server doesn't have a resource type "${type}" (jobctl serves cronjobs, jobs and pods)`,
+    );
   return kind;
 }
 

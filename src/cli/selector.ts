@@ -124,7 +124,9 @@ class Parser {
   // In a value position `in` and `notin` are plain identifiers: `a in (in,notin)` is legal.
   private lookahead(context: Context): ScannedItem {
     const item = this.items[this.position]!;
-    return context === 'Values' && (item.tok === 'In' || item.tok === 'NotIn') ? { tok: 'Identifier', literal: item.literal } : item;
+    return context === 'Values' && (item.tok === 'In' || item.tok === 'NotIn')
+      ? { tok: 'Identifier', literal: item.literal }
+      : item;
   }
 
   private consume(context: Context): ScannedItem {
@@ -151,7 +153,8 @@ class Parser {
           if (next.tok === 'EndOfString') return requirements;
           if (next.tok === 'Comma') {
             const after = this.lookahead('Values');
-            if (after.tok !== 'Identifier' && after.tok !== 'DoesNotExist') throw new ParseError(`found '${after.literal}', expected: identifier after ','`);
+            if (after.tok !== 'Identifier' && after.tok !== 'DoesNotExist')
+              throw new ParseError(`found '${after.literal}', expected: identifier after ','`);
             break;
           }
           throw new ParseError(`found '${next.literal}', expected: ',' or 'end of string'`);
@@ -269,7 +272,8 @@ function newRequirement(key: string, operator: SelectorOperator, values: string[
   const errors: string[] = [];
   if (operator === 'gt' || operator === 'lt') {
     values.forEach((v, i) => {
-      if (!/^[+-]?\d+$/.test(v)) errors.push(invalidValue(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+      if (!/^[+-]?\d+$/.test(v))
+        errors.push(invalidValue(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
     });
   }
   values.forEach((v, i) => {
@@ -282,7 +286,10 @@ function newRequirement(key: string, operator: SelectorOperator, values: string[
   return { key, operator, values };
 }
 
-/** `field.Invalid(path, value, detail).Error()`; Go's `%q` quoting, which JSON string syntax matches for printable input. */
+/**
+ * `field.Invalid(path, value, detail).Error()`; Go's `%q` quoting, which JSON string syntax matches for printable
+ * input.
+ */
 function invalidValue(path: string, value: string, detail: string): string {
   return `${path}: Invalid value: ${JSON.stringify(value)}: ${detail}`;
 }
@@ -294,17 +301,20 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
 }
 
 const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const QUALIFIED_NAME_ERR = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const QUALIFIED_NAME_ERR =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`);
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
 const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
 const DNS1123_SUBDOMAIN_ERR =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and " +
+  'end with an alphanumeric character';
 const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
 const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
 const LABEL_VALUE_ERR =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and " +
+  'end with an alphanumeric character';
 
 /** `validation.IsQualifiedName`: a label key is `[prefix/]name`, prefix a DNS subdomain, name ≤ 63 characters. */
 function qualifiedNameErrors(value: string): string[] {
@@ -318,16 +328,19 @@ function qualifiedNameErrors(value: string): string[] {
     if (prefix.length === 0) errors.push('prefix part must be non-empty');
     else {
       if (prefix.length > 253) errors.push('prefix part must be no more than 253 characters');
-      if (!DNS1123_SUBDOMAIN_RE.test(prefix)) errors.push(`prefix part ${regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, 'example.com')}`);
+      if (!DNS1123_SUBDOMAIN_RE.test(prefix))
+        errors.push(`prefix part ${regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, 'example.com')}`);
     }
   } else {
     return [
-      `a qualified name ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a qualified name ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with ` +
+        `an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   if (name.length === 0) errors.push('name part must be non-empty');
   else if (name.length > 63) errors.push('name part must be no more than 63 characters');
-  if (!QUALIFIED_NAME_RE.test(name)) errors.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
+  if (!QUALIFIED_NAME_RE.test(name))
+    errors.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
   return errors;
 }
 
@@ -335,7 +348,8 @@ function qualifiedNameErrors(value: string): string[] {
 function labelValueErrors(value: string): string[] {
   const errors: string[] = [];
   if (value.length > 63) errors.push('must be no more than 63 characters');
-  if (!LABEL_VALUE_RE.test(value)) errors.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
+  if (!LABEL_VALUE_RE.test(value))
+    errors.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
   return errors;
 }
 
@@ -351,7 +365,10 @@ export function parseSelector(text: string): Selector {
   try {
     const requirements = new Parser(lex(text)).parse();
     // Stable sort by key, as upstream's sort.Sort(ByKey) yields for distinct keys.
-    return requirements.map((r, i) => [r, i] as const).sort(([a, i], [b, j]) => (a.key < b.key ? -1 : a.key > b.key ? 1 : i - j)).map(([r]) => r);
+    return requirements
+      .map((r, i) => [r, i] as const)
+      .sort(([a, i], [b, j]) => (a.key < b.key ? -1 : a.key > b.key ? 1 : i - j))
+      .map(([r]) => r);
   } catch (error) {
     if (error instanceof Error) throw new JobctlError('Validation', error.message, { cause: error });
     throw error;

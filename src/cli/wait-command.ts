@@ -39,7 +39,9 @@ export const WAIT_EXIT_INTERRUPTED = 130;
 export type WaitConnection = Pick<Connection, 'store' | 'clock'>;
 
 /** `--for`: the object is gone, or has a status condition of this type with this status. */
-export type WaitCondition = { readonly kind: 'delete' } | { readonly kind: 'condition'; readonly type: string; readonly status: string };
+export type WaitCondition =
+  | { readonly kind: 'delete' }
+  | { readonly kind: 'condition'; readonly type: string; readonly status: string };
 
 /** One object waited on. */
 export interface WaitTarget {
@@ -48,7 +50,9 @@ export interface WaitTarget {
 }
 
 /** Which objects to wait on: named ones, or every object of a kind matching a selector (`--all`: the empty one). */
-export type WaitObjects = { readonly kind: 'named'; readonly targets: readonly WaitTarget[] } | { readonly kind: 'selected'; readonly resourceKind: Kind; readonly selector: Selector };
+export type WaitObjects =
+  | { readonly kind: 'named'; readonly targets: readonly WaitTarget[] }
+  | { readonly kind: 'selected'; readonly resourceKind: Kind; readonly selector: Selector };
 
 export interface WaitOptions {
   readonly for: WaitCondition;
@@ -74,7 +78,9 @@ export interface WaitCommandDeps {
   readonly withConnection: <T>(work: (c: WaitConnection) => Promise<T>) => Promise<T>;
   /** Aborted on Ctrl-C: the wait ends with exit code 130. @default - none */
   readonly signal?: AbortSignal;
-  /** How the wait pauses between polls. @default - a timer on the connection's clock (its `now()` measures the timeout) */
+  /**
+   * How the wait pauses between polls. @default - a timer on the connection's clock (its `now()` measures the timeout)
+   */
   readonly sleep?: Sleep;
   /** @default 1_000 */
   readonly pollIntervalMs?: number;
@@ -138,16 +144,28 @@ export function registerWaitCommand(program: Command, deps: WaitCommandDeps): vo
  * @example parseWaitFor('condition=complete') // { kind: 'condition', type: 'complete', status: 'true' }
  */
 export function parseWaitFor(text: string | undefined): WaitCondition {
-  if (text === undefined || text === '') throw new JobctlError('Validation', 'error: --for is required: --for=condition=complete, --for=condition=failed or --for=delete');
+  if (text === undefined || text === '')
+    throw new JobctlError(
+      'Validation',
+      'error: --for is required: --for=condition=complete, --for=condition=failed or --for=delete',
+    );
   if (text.toLowerCase() === 'delete') return { kind: 'delete' };
   if (text.startsWith('condition=')) {
     const rest = text.slice('condition='.length);
     const eq = rest.indexOf('=');
     const type = eq === -1 ? rest : rest.slice(0, eq);
-    if (type === '') throw new JobctlError('Validation', `error: --for "${text}": a condition type is required, e.g. --for=condition=complete`);
+    if (type === '')
+      throw new JobctlError(
+        'Validation',
+        `error: --for "${text}": a condition type is required, e.g. --for=condition=complete`,
+      );
     return { kind: 'condition', type, status: eq === -1 ? 'true' : rest.slice(eq + 1) };
   }
-  if (text.startsWith('jsonpath=')) throw new JobctlError('Validation', `error: --for "${text}": jsonpath waits are not supported by jobctl; use --for=condition=TYPE or --for=delete`);
+  if (text.startsWith('jsonpath='))
+    throw new JobctlError(
+      'Validation',
+      `error: --for "${text}": jsonpath waits are not supported by jobctl; use --for=condition=TYPE or --for=delete`,
+    );
   throw new JobctlError('Validation', `error: unrecognized condition: ${JSON.stringify(text)}`);
 }
 
@@ -157,14 +175,21 @@ export function parseWaitFor(text: string | undefined): WaitCondition {
  *
  * @example parseWaitObjects([], { selector: 'jobgroup=jobexample' }) // every Job labelled jobgroup=jobexample
  */
-export function parseWaitObjects(args: readonly string[], options: { selector?: string; isAll?: boolean }): WaitObjects {
+export function parseWaitObjects(
+  args: readonly string[],
+  options: { selector?: string; isAll?: boolean },
+): WaitObjects {
   const { selector, isAll } = options;
   const isSlashForm = args.some((a) => a.includes('/'));
   let targets: WaitTarget[];
   let typeOnly: Kind | undefined;
   if (isSlashForm) {
     if (!args.every((a) => a.includes('/'))) {
-      throw new JobctlError('Validation', "error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'jobctl wait job/NAME' instead of 'jobctl wait job job/NAME')");
+      throw new JobctlError(
+        'Validation',
+        'error: there is no need to specify a resource type as a separate argument when passing arguments in ' +
+          "resource/name form (e.g. 'jobctl wait job/NAME' instead of 'jobctl wait job job/NAME')",
+      );
     }
     targets = args.map((a) => {
       const { kind, name } = parseTypedName(a);
@@ -175,16 +200,29 @@ export function parseWaitObjects(args: readonly string[], options: { selector?: 
     targets = args.slice(1).map((name) => ({ kind: typeOnly!, name }));
   }
   if (targets.length > 0) {
-    if (selector !== undefined) throw new JobctlError('Validation', 'error: name cannot be provided when a selector is specified');
+    if (selector !== undefined)
+      throw new JobctlError('Validation', 'error: name cannot be provided when a selector is specified');
     if (isAll) throw new JobctlError('Validation', 'error: name cannot be provided when --all is specified');
     return { kind: 'named', targets };
   }
   if (selector !== undefined || isAll) {
-    if (selector !== undefined && isAll) throw new JobctlError('Validation', 'error: setting \'all\' parameter but found a non empty selector');
-    return { kind: 'selected', resourceKind: typeOnly ?? 'Job', selector: selector === undefined ? [] : parseSelector(selector) };
+    if (selector !== undefined && isAll)
+      throw new JobctlError('Validation', "error: setting 'all' parameter but found a non empty selector");
+    return {
+      kind: 'selected',
+      resourceKind: typeOnly ?? 'Job',
+      selector: selector === undefined ? [] : parseSelector(selector),
+    };
   }
-  if (typeOnly !== undefined) throw new JobctlError('Validation', 'error: resource(s) were provided, but no name was specified (or pass -l SELECTOR or --all)');
-  throw new JobctlError('Validation', 'error: You must provide one or more resources by argument: job/NAME ..., or -l SELECTOR');
+  if (typeOnly !== undefined)
+    throw new JobctlError(
+      'Validation',
+      'error: resource(s) were provided, but no name was specified (or pass -l SELECTOR or --all)',
+    );
+  throw new JobctlError(
+    'Validation',
+    'error: You must provide one or more resources by argument: job/NAME ..., or -l SELECTOR',
+  );
 }
 
 /**
@@ -199,7 +237,11 @@ export function parseTimeout(text: string): number {
     nanos = parseGoDuration(text);
   } catch (error) {
     if (!(error instanceof GoDurationError)) throw error;
-    throw new JobctlError('Validation', `error: invalid argument ${JSON.stringify(text)} for "--timeout" flag: ${error.message}`, { cause: error });
+    throw new JobctlError(
+      'Validation',
+      `error: invalid argument ${JSON.stringify(text)} for "--timeout" flag: ${error.message}`,
+      { cause: error },
+    );
   }
   if (nanos < 0n) return NEGATIVE_TIMEOUT_MS;
   return Number((nanos + 999_999n) / 1_000_000n);
@@ -211,9 +253,14 @@ export function parseTimeout(text: string): number {
  *
  * @throws NotFoundError when a named object does not exist (for a condition), or vanishes while waited on.
  * @example
- * const outcome = await runWait(c, { for: parseWaitFor('condition=complete'), objects: parseWaitObjects(['job/pi'], {}) }, { io });
+ * const request = { for: parseWaitFor('condition=complete'), objects: parseWaitObjects(['job/pi'], {}) };
+ * const outcome = await runWait(c, request, { io });
  */
-export async function runWait(c: WaitConnection, options: WaitOptions, deps: Pick<WaitCommandDeps, 'io' | 'signal' | 'sleep'>): Promise<WaitOutcome> {
+export async function runWait(
+  c: WaitConnection,
+  options: WaitOptions,
+  deps: Pick<WaitCommandDeps, 'io' | 'signal' | 'sleep'>,
+): Promise<WaitOutcome> {
   const { io } = deps;
   const condition = options.for;
   const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
@@ -223,11 +270,16 @@ export async function runWait(c: WaitConnection, options: WaitOptions, deps: Pic
   const deadlineMs = c.clock.now() + timeoutMs;
 
   const objects = await resolveObjects(c, options.objects, condition);
-  if (objects.length === 0 && condition.kind !== 'delete') throw new JobctlError('NotFound', 'error: no matching resources found');
+  if (objects.length === 0 && condition.kind !== 'delete')
+    throw new JobctlError('NotFound', 'error: no matching resources found');
   if (condition.kind === 'condition') {
     const noConditions = objects.find((o) => o.kind !== 'Job');
     if (noConditions) {
-      throw new JobctlError('Validation', `error: ${resource(noConditions.kind)} have no status conditions in jobctl: wait for their job (--for=condition=complete job/NAME) or use --for=delete`);
+      throw new JobctlError(
+        'Validation',
+        `error: ${resource(noConditions.kind)} have no status conditions in jobctl: wait for their job ` +
+          `(--for=condition=complete job/NAME) or use --for=delete`,
+      );
     }
   }
   const pending = [...objects];
@@ -261,7 +313,9 @@ export function waitOutcomeMessage(outcome: WaitOutcome): string | undefined {
     case 'interrupted':
       return undefined;
     case 'timed-out':
-      return `error: timed out waiting for the condition on ${plural(outcome.waitingOn.kind)}/${outcome.waitingOn.name}`;
+      return (
+        `error: timed out waiting for the condition on ` + `${plural(outcome.waitingOn.kind)}/${outcome.waitingOn.name}`
+      );
     case 'not-met':
       return `error: condition not met for ${plural(outcome.waitingOn.kind)}/${outcome.waitingOn.name}`;
     default:
@@ -301,7 +355,9 @@ function conditionWord(condition: WaitCondition): string {
     case 'condition': {
       const isTrue = condition.status.toLowerCase() === 'true';
       const type = condition.type.toLowerCase();
-      return isTrue && (type === 'complete' || type === 'failed' || type === 'suspended') ? type : `with condition ${condition.type}=${condition.status}`;
+      return isTrue && (type === 'complete' || type === 'failed' || type === 'suspended')
+        ? type
+        : `with condition ${condition.type}=${condition.status}`;
     }
     default:
       return assertNever(condition, 'wait condition');
@@ -317,18 +373,25 @@ function plural(kind: Kind): string {
  * The objects to wait on, fetched once at the start (kubectl resolves its arguments once too). A named object that is
  * absent fails a condition wait with NotFound and is skipped by a delete wait, as kubectl ignores NotFound there.
  */
-async function resolveObjects(c: WaitConnection, objects: WaitObjects, condition: WaitCondition): Promise<KubeObject[]> {
+async function resolveObjects(
+  c: WaitConnection,
+  objects: WaitObjects,
+  condition: WaitCondition,
+): Promise<KubeObject[]> {
   switch (objects.kind) {
     case 'selected': {
       const all: KubeObject[] = await c.store.list(objects.resourceKind, NAMESPACE);
-      return all.filter((o) => matchesSelector(objects.selector, o.metadata.labels ?? {})).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+      return all
+        .filter((o) => matchesSelector(objects.selector, o.metadata.labels ?? {}))
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     }
     case 'named': {
       const found: KubeObject[] = [];
       for (const target of objects.targets) {
         const obj = await getObject(c, target.kind, target.name);
         if (obj) found.push(obj);
-        else if (condition.kind !== 'delete') throw new NotFoundError(`Error from server (NotFound): ${resource(target.kind)} "${target.name}" not found`);
+        else if (condition.kind !== 'delete')
+          throw new NotFoundError(`Error from server (NotFound): ${resource(target.kind)} "${target.name}" not found`);
       }
       return found;
     }
@@ -337,14 +400,18 @@ async function resolveObjects(c: WaitConnection, objects: WaitObjects, condition
   }
 }
 
-/** One strongly consistent look at `obj`: gone (or replaced by a new object of the same name) for delete, else its condition. */
+/**
+ * One strongly consistent look at `obj`: gone (or replaced by a new object of the same name) for delete, else its
+ * condition.
+ */
 async function isMet(c: WaitConnection, obj: KubeObject, condition: WaitCondition): Promise<boolean> {
   const current = await getObject(c, obj.kind, obj.metadata.name, obj);
   switch (condition.kind) {
     case 'delete':
       return current === undefined || current.metadata.uid !== obj.metadata.uid;
     case 'condition': {
-      if (current === undefined) throw new NotFoundError(`Error from server (NotFound): ${resource(obj.kind)} "${obj.metadata.name}" not found`);
+      if (current === undefined)
+        throw new NotFoundError(`Error from server (NotFound): ${resource(obj.kind)} "${obj.metadata.name}" not found`);
       if (current.kind !== 'Job') return false;
       // checkCondition: the first condition of the type decides; type and status compare case-insensitively.
       const found = current.status.conditions.find((cond) => cond.type.toLowerCase() === condition.type.toLowerCase());
@@ -356,7 +423,12 @@ async function isMet(c: WaitConnection, obj: KubeObject, condition: WaitConditio
 }
 
 /** Reads one object; a pod through its Job's key (strongly consistent) once known, else through the pod list. */
-async function getObject(c: WaitConnection, kind: Kind, name: string, known?: KubeObject): Promise<KubeObject | undefined> {
+async function getObject(
+  c: WaitConnection,
+  kind: Kind,
+  name: string,
+  known?: KubeObject,
+): Promise<KubeObject | undefined> {
   if (kind !== 'Pod') return c.store.get(kind, { namespace: NAMESPACE, name });
   const jobName = known?.metadata.labels?.[wellKnown.jobName];
   if (jobName !== undefined) return c.store.getPod({ namespace: NAMESPACE, name: jobName }, name);

@@ -30,9 +30,14 @@ export interface WorkerCommandDeps {
   readonly io: CliIo;
   /** Opens the connection of `--context` (the program's own `withConnection`). */
   readonly withConnection: <T>(work: (c: WorkerConnection) => Promise<T>) => Promise<T>;
-  /** Aborted on SIGTERM/SIGINT (src/cli/main.ts): forwarded to the command, the lease released, exit 143. @default - none */
+  /**
+   * Aborted on SIGTERM/SIGINT (src/cli/main.ts): forwarded to the command, the lease released, exit 143. @default -
+   * none
+   */
   readonly signal?: AbortSignal;
-  /** The environment the command inherits, plus JOB_ITEM, JOB_ITEM_ID and JOB_ITEM_RECEIVE_COUNT. @default process.env */
+  /**
+   * The environment the command inherits, plus JOB_ITEM, JOB_ITEM_ID and JOB_ITEM_RECEIVE_COUNT. @default process.env
+   */
   readonly env?: NodeJS.ProcessEnv;
   /** How the worker waits between polls while others hold every item. @default - a timer on the connection's clock */
   readonly sleep?: Sleep;
@@ -47,7 +52,10 @@ export interface WorkerOptions {
   readonly leaseSeconds?: number;
   /** Stop after running the command for this many items. @default - until the queue is empty */
   readonly maxItems?: number;
-  /** Give up (exit 75) after waiting this long for an item while others hold every remaining one. @default - wait until the queue is empty */
+  /**
+   * Give up (exit 75) after waiting this long for an item while others hold every remaining one. @default - wait until
+   * the queue is empty
+   */
   readonly timeoutSeconds?: number;
 }
 
@@ -78,20 +86,31 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
     .description('lease items from a work queue and run a command per item (item on stdin) until the queue is empty')
     .argument('<command...>', 'the command to run per item, after --')
     .requiredOption('--queue <name>', 'the work queue to drain')
-    .option('--lease-seconds <seconds>', "how long an item stays leased without renewal (default: the queue's leaseSeconds)")
+    .option(
+      '--lease-seconds <seconds>',
+      "how long an item stays leased without renewal (default: the queue's leaseSeconds)",
+    )
     .option('--max-items <n>', 'stop after running the command for N items (default: until the queue is empty)')
-    .option('--timeout-seconds <seconds>', 'exit 75 after waiting this long for an item while other workers hold every one (default: wait)')
+    .option(
+      '--timeout-seconds <seconds>',
+      'exit 75 after waiting this long for an item while other workers hold every one (default: wait)',
+    )
     .addHelpText('after', HELP_AFTER)
-    .action(async (command: string[], opts: { queue: string; leaseSeconds?: string; maxItems?: string; timeoutSeconds?: string }) => {
-      const options: WorkerOptions = {
-        queue: parseQueueName(opts.queue),
-        command,
-        leaseSeconds: parseWhole('--lease-seconds', opts.leaseSeconds, 0, 43_200),
-        maxItems: parseWhole('--max-items', opts.maxItems, 1, Number.MAX_SAFE_INTEGER),
-        timeoutSeconds: parseWhole('--timeout-seconds', opts.timeoutSeconds, 0, Number.MAX_SAFE_INTEGER),
-      };
-      deps.io.setExitCode(await deps.withConnection((c) => runWorker(c, options, deps)));
-    });
+    .action(
+      async (
+        command: string[],
+        opts: { queue: string; leaseSeconds?: string; maxItems?: string; timeoutSeconds?: string },
+      ) => {
+        const options: WorkerOptions = {
+          queue: parseQueueName(opts.queue),
+          command,
+          leaseSeconds: parseWhole('--lease-seconds', opts.leaseSeconds, 0, 43_200),
+          maxItems: parseWhole('--max-items', opts.maxItems, 1, Number.MAX_SAFE_INTEGER),
+          timeoutSeconds: parseWhole('--timeout-seconds', opts.timeoutSeconds, 0, Number.MAX_SAFE_INTEGER),
+        };
+        deps.io.setExitCode(await deps.withConnection((c) => runWorker(c, options, deps)));
+      },
+    );
 }
 
 /** The outcome of running the command for one item. */
@@ -103,13 +122,26 @@ type CommandOutcome = { kind: 'exited'; exitCode: number } | { kind: 'cannot-run
  * @example
  * const code = await runWorker(connection, { queue: 'fruits', command: ['cat'] }, { io: processIo, withConnection });
  */
-export async function runWorker(c: WorkerConnection, options: WorkerOptions, deps: Omit<WorkerCommandDeps, 'withConnection'>): Promise<number> {
+export async function runWorker(
+  c: WorkerConnection,
+  options: WorkerOptions,
+  deps: Omit<WorkerCommandDeps, 'withConnection'>,
+): Promise<number> {
   const { io } = deps;
   const settings = await c.queues.describeQueue(options.queue);
-  if (settings === undefined) throw new NotFoundError(`Error from server (NotFound): workqueues "${options.queue}" not found: create it with jobctl queue create ${options.queue}`);
+  if (settings === undefined)
+    throw new NotFoundError(
+      `Error from server (NotFound): workqueues "${options.queue}" not found: create it with jobctl queue create ` +
+        `${options.queue}`,
+    );
   const leaseSeconds = options.leaseSeconds ?? settings.leaseSeconds;
   const say = (line: string) => io.stderr(`${line}\n`);
-  const client = new WorkQueueClient(c.queues, options.queue, { clock: c.clock, log: say, signal: deps.signal, ...(deps.sleep ? { sleep: deps.sleep } : {}) });
+  const client = new WorkQueueClient(c.queues, options.queue, {
+    clock: c.clock,
+    log: say,
+    signal: deps.signal,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  });
   const me = `worker ${client.sessionId}`;
   say(`${me}: queue ${options.queue}: leasing items for ${leaseSeconds}s each (renewed while the command runs)`);
   let processed = 0;
@@ -132,7 +164,10 @@ export async function runWorker(c: WorkerConnection, options: WorkerOptions, dep
           return 0;
         }
         if (options.timeoutSeconds !== undefined) {
-          say(`${me}: no item available for ${options.timeoutSeconds}s while other workers hold ${stats.leased} (${stats.pending} pending): exiting ${WORKER_EXIT_TIMEOUT} to be retried`);
+          say(
+            `${me}: no item available for ${options.timeoutSeconds}s while other workers hold ${stats.leased} ` +
+              `(${stats.pending} pending): exiting ${WORKER_EXIT_TIMEOUT} to be retried`,
+          );
           return WORKER_EXIT_TIMEOUT;
         }
         continue;
@@ -145,7 +180,10 @@ export async function runWorker(c: WorkerConnection, options: WorkerOptions, dep
       switch (outcome.kind) {
         case 'cannot-run':
           await client.release(item);
-          say(`error: cannot run ${JSON.stringify(options.command[0])}: ${outcome.error.message} (item ${item.id} released)`);
+          say(
+            `error: cannot run ${JSON.stringify(options.command[0])}: ${outcome.error.message} (item ${item.id} ` +
+              `released)`,
+          );
           return WORKER_EXIT_CANNOT_RUN;
         case 'exited':
           if (outcome.exitCode === 0) {
@@ -156,8 +194,13 @@ export async function runWorker(c: WorkerConnection, options: WorkerOptions, dep
             const isLastAttempt = item.receiveCount >= settings.maxReceiveCount;
             const isReleased = await client.release(item);
             say(
-              `${me}: item ${item.id} (attempt ${item.receiveCount} of ${settings.maxReceiveCount}): command exited ${outcome.exitCode}: ` +
-                (!isReleased ? 'its lease was already lost' : isLastAttempt ? 'that was its last attempt: it is a dead letter now' : 'released for another attempt'),
+              `${me}: item ${item.id} (attempt ${item.receiveCount} of ${settings.maxReceiveCount}): command exited ` +
+                `${outcome.exitCode}: ` +
+                (!isReleased
+                  ? 'its lease was already lost'
+                  : isLastAttempt
+                    ? 'that was its last attempt: it is a dead letter now'
+                    : 'released for another attempt'),
             );
           }
           break;
@@ -173,7 +216,13 @@ export async function runWorker(c: WorkerConnection, options: WorkerOptions, dep
 }
 
 /** Runs the command for one item; SIGTERM on `signal` is forwarded to it. Resolves when it has exited. */
-function runCommand(argv: readonly string[], item: LeasedItem, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, say: (line: string) => void): Promise<CommandOutcome> {
+function runCommand(
+  argv: readonly string[],
+  item: LeasedItem,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+  say: (line: string) => void,
+): Promise<CommandOutcome> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['pipe', 'inherit', 'inherit'],
@@ -186,7 +235,8 @@ function runCommand(argv: readonly string[], item: LeasedItem, env: NodeJS.Proce
     child.once('error', (error) => (spawnError = error));
     child.stdin!.on('error', (error: NodeJS.ErrnoException) => {
       // A command that exits without reading its stdin closes the pipe: EPIPE then is its choice; its exit code counts.
-      if (error.code !== 'EPIPE' && spawnError === undefined) say(`worker: writing item ${item.id} to the command's stdin failed: ${error.message}`);
+      if (error.code !== 'EPIPE' && spawnError === undefined)
+        say(`worker: writing item ${item.id} to the command's stdin failed: ${error.message}`);
     });
     child.stdin!.end(item.body);
     child.once('close', (code, signalName) => {
@@ -198,7 +248,12 @@ function runCommand(argv: readonly string[], item: LeasedItem, env: NodeJS.Proce
 }
 
 function parseQueueName(name: string): string {
-  if (!QUEUE_NAME.test(name)) throw new JobctlError('Validation', `error: --queue "${name}": must be 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
+  if (!QUEUE_NAME.test(name))
+    throw new JobctlError(
+      'Validation',
+      `error: --queue "${name}": must be 1-63 lowercase letters, digits and '-', starting and ending with a letter ` +
+        `or digit`,
+    );
   return name;
 }
 
@@ -206,8 +261,11 @@ function parseWhole(flag: string, text: string | undefined, min: number, max: nu
   if (text === undefined) return undefined;
   const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new JobctlError('Validation', `error: ${flag} "${text}": expected a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
+    throw new JobctlError(
+      'Validation',
+      `error: ${flag} "${text}": expected a whole number from ` +
+        `${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`,
+    );
   }
   return n;
 }
-

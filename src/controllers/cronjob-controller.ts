@@ -51,16 +51,21 @@ export class CronJobController {
       try {
         if (result.statusChanged) {
           await this.deps.store.update({ ...cronJob, status: result.status });
-          for (const ref of result.status.active) this.deps.notify?.({ kind: 'Job', key: { namespace: ref.namespace, name: ref.name } });
+          for (const ref of result.status.active)
+            this.deps.notify?.({ kind: 'Job', key: { namespace: ref.namespace, name: ref.name } });
         }
       } catch (error) {
-        if ((error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) || error instanceof NotFoundError) continue;
+        if ((error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) || error instanceof NotFoundError)
+          continue;
         throw error;
       }
       // Decided events are recorded once the decision has stuck (a lost status race re-decides on fresh state).
       await recordEvents(this.deps, { kind: 'CronJob', namespace: key.namespace, name: key.name }, result.events);
       const isActive = (job: Job) => result.status.active.some((ref) => ref.uid === job.metadata.uid);
-      await this.deleteUnadmitted([...created.filter((job) => !isActive(job)), ...neverAdoptable(jobs, result.status.lastScheduleTime).filter((job) => !isActive(job))]);
+      await this.deleteUnadmitted([
+        ...created.filter((job) => !isActive(job)),
+        ...neverAdoptable(jobs, result.status.lastScheduleTime).filter((job) => !isActive(job)),
+      ]);
       return { requeueAtMs: result.requeueAtMs, cronJob };
     }
   }
@@ -75,7 +80,8 @@ export class CronJobController {
     for (const job of await this.deps.store.list('Job', namespace, { ownerName: name })) {
       // A Job whose deletion was requested is gone as far as the CronJob is concerned (as an informer's delete event).
       if (job.metadata.deletionTimestamp !== undefined) continue;
-      if (job.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === name && o.controller)) byName.set(job.metadata.name, job);
+      if (job.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === name && o.controller))
+        byName.set(job.metadata.name, job);
     }
     for (const ref of cronJob.status.active) {
       const job = await this.deps.store.get('Job', { namespace: ref.namespace, name: ref.name });
@@ -85,7 +91,10 @@ export class CronJobController {
     return [...byName.values()];
   }
 
-  /** Runs the decided actions in order; returns the Job it created, or 'foreign' when the name is taken by a Job it does not control. */
+  /**
+   * Runs the decided actions in order; returns the Job it created, or 'foreign' when the name is taken by a Job it does
+   * not control.
+   */
   private async execute(cronJob: CronJob, result: CronJobSyncResult): Promise<Job | 'foreign' | undefined> {
     const involved = { kind: 'CronJob' as const, namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
     let created: Job | undefined;
@@ -93,20 +102,29 @@ export class CronJobController {
       switch (action.type) {
         case 'deleteJob': {
           await requestJobDeletion(this.deps, { namespace: cronJob.metadata.namespace, name: action.name });
-          await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted job ${action.name}` }]);
+          await recordEvents(this.deps, involved, [
+            { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted job ${action.name}` },
+          ]);
           break;
         }
         case 'createJob': {
           try {
             created = await this.deps.store.create(action.job);
-            await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulCreate', message: `Created job ${action.job.metadata.name}` }]);
+            await recordEvents(this.deps, involved, [
+              { type: 'Normal', reason: 'SuccessfulCreate', message: `Created job ${action.job.metadata.name}` },
+            ]);
           } catch (error) {
             if (!(error instanceof AlreadyExistsError)) {
-              await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'FailedCreate', message: `Error creating job: ${(error as Error).message}` }]);
+              await recordEvents(this.deps, involved, [
+                { type: 'Warning', reason: 'FailedCreate', message: `Error creating job: ${(error as Error).message}` },
+              ]);
               throw error;
             }
             // Same name, same deterministic uid: our own Job from an earlier attempt; the status write adopts it.
-            const existing = await this.deps.store.get('Job', { namespace: action.job.metadata.namespace, name: action.job.metadata.name });
+            const existing = await this.deps.store.get('Job', {
+              namespace: action.job.metadata.namespace,
+              name: action.job.metadata.name,
+            });
             if (existing && existing.metadata.uid !== action.job.metadata.uid) return 'foreign';
           }
           break;
@@ -128,7 +146,10 @@ export class CronJobController {
     if (jobs.length === 0) return;
     const first = jobs[0]!;
     const owner = first.metadata.ownerReferences?.find((o) => o.kind === 'CronJob' && o.controller)?.name;
-    const cronJob = owner === undefined ? undefined : await this.deps.store.get('CronJob', { namespace: first.metadata.namespace, name: owner });
+    const cronJob =
+      owner === undefined
+        ? undefined
+        : await this.deps.store.get('CronJob', { namespace: first.metadata.namespace, name: owner });
     for (const job of jobs) {
       if (cronJob?.status.active.some((ref) => ref.uid === job.metadata.uid)) continue;
       await requestJobDeletion(this.deps, { namespace: job.metadata.namespace, name: job.metadata.name });

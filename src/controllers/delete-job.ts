@@ -15,13 +15,19 @@ import { PodQuota } from './pod-quota.ts';
  *
  * Returns false when the Job is already gone.
  */
-export async function requestJobDeletion(deps: Pick<ControllerDeps, 'store' | 'clock' | 'notify'>, key: ObjectKey): Promise<boolean> {
+export async function requestJobDeletion(
+  deps: Pick<ControllerDeps, 'store' | 'clock' | 'notify'>,
+  key: ObjectKey,
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const job = await deps.store.get('Job', key);
     if (!job) return false;
     if (job.metadata.deletionTimestamp === undefined) {
       try {
-        await deps.store.update({ ...job, metadata: { ...job.metadata, deletionTimestamp: toRfc3339(deps.clock.now()) } });
+        await deps.store.update({
+          ...job,
+          metadata: { ...job.metadata, deletionTimestamp: toRfc3339(deps.clock.now()) },
+        });
       } catch (error) {
         if (error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
         if (error instanceof NotFoundError) return false;
@@ -39,7 +45,11 @@ export async function requestJobDeletion(deps: Pick<ControllerDeps, 'store' | 'c
  * runtime running call it. A CronJob that still lists the Job in `status.active` drops it on its next sync
  * (`MissingJob`), as upstream. Safe to repeat after a crash at any point.
  */
-export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'launcher' | 'logs' | 'queues' | 'quotas' | 'clock' | 'wake'>, job: Job, reason: string): Promise<string[]> {
+export async function deleteJobCascade(
+  deps: Pick<ControllerDeps, 'store' | 'launcher' | 'logs' | 'queues' | 'quotas' | 'clock' | 'wake'>,
+  job: Job,
+  reason: string,
+): Promise<string[]> {
   const key = { namespace: job.metadata.namespace, name: job.metadata.name };
   const pods = await deps.store.listPods(key);
   for (const pod of pods) if (!isPodFinished(pod)) await deps.launcher.stop(pod, reason);
@@ -49,7 +59,12 @@ export async function deleteJobCascade(deps: Pick<ControllerDeps, 'store' | 'lau
   // Its pods' quota slots go with it (waiting Jobs are woken); a crash before the delete is repeated harmlessly.
   // Only `wake`, never `notify`: the CLI passes its connection, whose `notify` takes a list.
   const { store, clock, quotas, wake } = deps;
-  await new PodQuota({ store, clock, ...(quotas === undefined ? {} : { quotas }), ...(wake === undefined ? {} : { wake }) }).releaseAll(job);
+  await new PodQuota({
+    store,
+    clock,
+    ...(quotas === undefined ? {} : { quotas }),
+    ...(wake === undefined ? {} : { wake }),
+  }).releaseAll(job);
   await deps.store.delete('Job', key);
   return pods.map((p) => p.metadata.name);
 }

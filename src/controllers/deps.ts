@@ -8,14 +8,15 @@ import type { QuotaAdmission } from '../ports/resource-quotas.ts';
 import type { KubeEvent } from '../spec/types.ts';
 import { toRfc3339 } from '../engine/object-meta.ts';
 
-
 /** The ports a controller works through; the Lambda handlers and the local runtime supply them. */
 export interface ControllerDeps {
   store: StateStore;
   launcher: TaskLauncher;
   logs: LogSink;
   clock: Clock;
-  /** Work queues a Job may be bound to (`jobctl.dev/work-queue`). @default - none: a bound Job fails to start its pods */
+  /**
+   * Work queues a Job may be bound to (`jobctl.dev/work-queue`). @default - none: a bound Job fails to start its pods
+   */
   queues?: WorkQueueConsumer;
   /** Per-namespace caps on unfinished pods (`kind: ResourceQuota`). @default - none: no pod is ever held */
   quotas?: QuotaAdmission;

@@ -1,6 +1,13 @@
 import { AlreadyExistsError, ConflictError, NotFoundError, TaskLaunchError, assertNever } from '../errors.ts';
 import { statusAfterActions, syncJob } from '../engine/job-sync.ts';
-import { applyStartError, applyStopRequest, applyTaskExit, applyTaskStart, isPodFinished, isStopRequested } from '../engine/task-exit.ts';
+import {
+  applyStartError,
+  applyStopRequest,
+  applyTaskExit,
+  applyTaskStart,
+  isPodFinished,
+  isStopRequested,
+} from '../engine/task-exit.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { TaskExit, TaskRef } from '../ports/task-launcher.ts';
 import type { Job, Pod } from '../spec/types.ts';
@@ -66,10 +73,17 @@ export class JobController {
       // Slots of pods that finished go back first, so that this Job's own new pods can use them; waiting Jobs are woken
       // for what is left once this sync created its pods (woken first, they would only be denied again).
       released += await this.quota.syncCharges(job, pods);
-      const result = syncJob({ job, pods, now: this.deps.clock.now(), ...(queue === undefined ? {} : { workQueue: queue.view }) });
+      const result = syncJob({
+        job,
+        pods,
+        now: this.deps.clock.now(),
+        ...(queue === undefined ? {} : { workQueue: queue.view }),
+      });
       const involved = { kind: 'Job' as const, namespace: key.namespace, name: key.name };
       let deleted = false;
-      /** Pods the engine decided to create that got no item (another consumer was faster): not active, try again soon. */
+      /**
+       * Pods the engine decided to create that got no item (another consumer was faster): not active, try again soon.
+       */
       let itemsMissed = 0;
       /** Pods the quota did not admit: not created, not active; the Job waits for a slot (woken, not requeued). */
       let overQuota = 0;
@@ -109,7 +123,9 @@ export class JobController {
               throw error;
             }
             if (pod) {
-              await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` }]);
+              await recordEvents(this.deps, involved, [
+                { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` },
+              ]);
               await launchPod(pod);
             } else {
               // An earlier attempt stored this pod (with its own item): give ours back and launch the stored one.
@@ -141,10 +157,20 @@ export class JobController {
       // Not the pods this sync created, restarted or stopped: `pods` was read before the actions ran, and still shows
       // Pending a pod whose start failed in them. A start failure leaves no pod Pending (it ends Failed, or Running
       // in CrashLoopBackOff with OnFailure), so a later sync does not launch it here again either.
-      const actedOn = new Set(result.actions.flatMap((a) => (a.type === 'stopPod' || a.type === 'restartContainer' ? [a.podName] : a.type === 'createPod' ? [a.pod.metadata.name] : [])));
+      const actedOn = new Set(
+        result.actions.flatMap((a) =>
+          a.type === 'stopPod' || a.type === 'restartContainer'
+            ? [a.podName]
+            : a.type === 'createPod'
+              ? [a.pod.metadata.name]
+              : [],
+        ),
+      );
       const isFailing = result.actions.some((a) => a.type === 'stopPod');
       if (!deleted && !isFailing) {
-        for (const pod of pods) if (pod.status.phase === 'Pending' && !isStopRequested(pod) && !actedOn.has(pod.metadata.name)) await launchPod(pod);
+        for (const pod of pods)
+          if (pod.status.phase === 'Pending' && !isStopRequested(pod) && !actedOn.has(pod.metadata.name))
+            await launchPod(pod);
       }
       await recordEvents(this.deps, involved, result.events);
       if (deleted) {
@@ -166,13 +192,27 @@ export class JobController {
       // A start failure changed a pod after `result` was decided: sync again now to count it (and, on AWS, not wait
       // for the pod's stream record), whatever else is due.
       if (startErrors.size > 0) return { requeueAtMs: this.deps.clock.now() };
-      if (queue !== undefined && finishedCondition(job) !== 'Complete' && finishedCondition({ ...job, status }) === 'Complete' && queue.view.pending > 0) {
+      if (
+        queue !== undefined &&
+        finishedCondition(job) !== 'Complete' &&
+        finishedCondition({ ...job, status }) === 'Complete' &&
+        queue.view.pending > 0
+      ) {
         // The seed's "completions below the item count leave items unprocessed", said out loud.
-        await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'WorkQueueNotEmpty', message: `Job completed with ${queue.view.pending} items left in workqueue/${queue.view.name}` }]);
+        await recordEvents(this.deps, involved, [
+          {
+            type: 'Warning',
+            reason: 'WorkQueueNotEmpty',
+            message: `Job completed with ${queue.view.pending} items left in workqueue/${queue.view.name}`,
+          },
+        ]);
       }
-      // Items the queue said were pending but another consumer took first (or SQS did not deliver yet): look again soon.
+      // Items the queue said were pending but another consumer took first (or SQS did not deliver yet): look again
+      // soon.
       const retryItemsAtMs = itemsMissed > 0 ? this.deps.clock.now() + ITEM_RETRY_MS : undefined;
-      const requeues = [result.requeueAtMs, queue?.requeueAtMs, retryItemsAtMs].filter((t): t is number => t !== undefined);
+      const requeues = [result.requeueAtMs, queue?.requeueAtMs, retryItemsAtMs].filter(
+        (t): t is number => t !== undefined,
+      );
       return requeues.length === 0 ? {} : { requeueAtMs: Math.min(...requeues) };
     }
   }
@@ -232,7 +272,9 @@ export class JobController {
       const isRecorded = await this.updatePod(taskRefOf(pod), (p) => applyStartError(p, pod, failure));
       if (isRecorded) {
         const involved = { kind: 'Pod' as const, namespace: pod.metadata.namespace, name: pod.metadata.name };
-        await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'Failed', message: `Error: ${error.message}` }]);
+        await recordEvents(this.deps, involved, [
+          { type: 'Warning', reason: 'Failed', message: `Error: ${error.message}` },
+        ]);
       }
       return 'startError';
     }
@@ -246,7 +288,10 @@ export class JobController {
     const task = taskRefOf(pod);
     await this.updatePod(task, (p) => applyStopRequest(p, reason));
     const stopping = await this.deps.launcher.stop(pod, reason);
-    if (!stopping) await this.updatePod(task, (p) => applyTaskExit(p, { exitCode: 137, reason, finishedAtMs: this.deps.clock.now() }));
+    if (!stopping)
+      await this.updatePod(task, (p) =>
+        applyTaskExit(p, { exitCode: 137, reason, finishedAtMs: this.deps.clock.now() }),
+      );
   }
 
   private async createPod(pod: Pod): Promise<Pod | undefined> {
@@ -261,7 +306,8 @@ export class JobController {
   /**
    * A Job the CronJob controller created runs only once its CronJob lists it in `status.active`: this is what keeps
    * Forbid race-free when two dispatches create Jobs for different times at once (see CronJobController).
-   * Jobs created by hand (`jobctl create job --from=cronjob/x`) carry no scheduled-timestamp annotation and run at once.
+   * Jobs created by hand (`jobctl create job --from=cronjob/x`) carry no scheduled-timestamp annotation and run at
+   * once.
    */
   private async isAdmitted(job: Job): Promise<boolean> {
     const owner = job.metadata.ownerReferences?.find((o) => o.kind === 'CronJob' && o.controller);
@@ -278,5 +324,9 @@ export class JobController {
 }
 
 function taskRefOf(pod: Pod): TaskRef {
-  return { namespace: pod.metadata.namespace, jobName: pod.metadata.labels?.[wellKnown.jobName] ?? '', podName: pod.metadata.name };
+  return {
+    namespace: pod.metadata.namespace,
+    jobName: pod.metadata.labels?.[wellKnown.jobName] ?? '',
+    podName: pod.metadata.name,
+  };
 }

@@ -55,8 +55,13 @@ export class PodQuota {
   async admit(job: Job, pod: Pod, chargedAtMs: number): Promise<PodAdmission> {
     const namespace = job.metadata.namespace;
     if (this.deps.quotas === undefined || this.hasNoQuota(namespace)) return { admitted: true };
-    const admission = await this.deps.quotas.admit(namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs });
-    if (admission.admitted && admission.noQuota) this.noQuotaUntil.set(namespace, this.deps.clock.now() + NO_QUOTA_CACHE_MS);
+    const admission = await this.deps.quotas.admit(namespace, {
+      podName: pod.metadata.name,
+      jobName: job.metadata.name,
+      chargedAtMs,
+    });
+    if (admission.admitted && admission.noQuota)
+      this.noQuotaUntil.set(namespace, this.deps.clock.now() + NO_QUOTA_CACHE_MS);
     if (!admission.admitted) this.noQuotaUntil.delete(namespace);
     return admission;
   }
@@ -79,11 +84,15 @@ export class PodQuota {
     const { namespace, name } = job.metadata;
     const isNew = await quotas.hold(namespace, heldJobOf(job));
     if (isNew) {
-      // The API server's quota admission errors (plugin/pkg/admission/resourcequota), as the Job controller records them.
+      // The API server's quota admission errors (plugin/pkg/admission/resourcequota), as the Job controller records
+      // them.
       const why = denial.uncounted
         ? `status unknown for quota: ${denial.quotaName}, resources: pods`
-        : `exceeded quota: ${denial.quotaName}, requested: pods=1, used: pods=${denial.used}, limited: pods=${denial.limit}`;
-      await recordEvents(this.deps, { kind: 'Job', namespace, name }, [{ type: 'Warning', reason: 'FailedCreate', message: `Error creating: pods "${podName}" is forbidden: ${why}` }]);
+        : `exceeded quota: ${denial.quotaName}, requested: pods=1, used: pods=${denial.used}, limited: ` +
+          `pods=${denial.limit}`;
+      await recordEvents(this.deps, { kind: 'Job', namespace, name }, [
+        { type: 'Warning', reason: 'FailedCreate', message: `Error creating: pods "${podName}" is forbidden: ${why}` },
+      ]);
     }
     await this.wake(namespace);
   }
@@ -102,12 +111,18 @@ export class PodQuota {
       this.noQuotaUntil.set(namespace, this.deps.clock.now() + NO_QUOTA_CACHE_MS);
       return 0;
     }
-    const finished = pods.filter((p) => isPodFinished(p) && usage.holders.get(p.metadata.name)?.jobName === job.metadata.name);
-    const released = await quotas.release(namespace, finished.map((p) => ({ podName: p.metadata.name })));
+    const finished = pods.filter(
+      (p) => isPodFinished(p) && usage.holders.get(p.metadata.name)?.jobName === job.metadata.name,
+    );
+    const released = await quotas.release(
+      namespace,
+      finished.map((p) => ({ podName: p.metadata.name })),
+    );
     if (usage.counted) {
       const now = this.deps.clock.now();
       for (const pod of pods) {
-        if (!isPodFinished(pod) && !usage.holders.has(pod.metadata.name)) await quotas.charge(namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs: now });
+        if (!isPodFinished(pod) && !usage.holders.has(pod.metadata.name))
+          await quotas.charge(namespace, { podName: pod.metadata.name, jobName: job.metadata.name, chargedAtMs: now });
       }
     }
     return released;
@@ -135,7 +150,10 @@ export class PodQuota {
     await quotas.unhold(namespace, heldJobOf(job));
     const charged = [...usage.holders.values()].filter((h) => h.jobName === job.metadata.name);
     if (charged.length === 0) return;
-    await quotas.release(namespace, charged.map((h) => ({ podName: h.podName, chargedAtMs: h.chargedAtMs })));
+    await quotas.release(
+      namespace,
+      charged.map((h) => ({ podName: h.podName, chargedAtMs: h.chargedAtMs })),
+    );
     await this.wake(namespace);
   }
 
@@ -162,7 +180,10 @@ export class PodQuota {
    * are charged (pods that ran before the quota existed, which Kubernetes counts too) and the usage is marked counted.
    * Then waiting Jobs are woken for the free slots. Returns what changed.
    */
-  async reconcile(namespace: string, options: { scanPods?: boolean } = {}): Promise<{ released: number; charged: number }> {
+  async reconcile(
+    namespace: string,
+    options: { scanPods?: boolean } = {},
+  ): Promise<{ released: number; charged: number }> {
     const quotas = this.deps.quotas;
     if (quotas === undefined) return { released: 0, charged: 0 };
     this.noQuotaUntil.delete(namespace);
@@ -176,7 +197,8 @@ export class PodQuota {
     for (const charge of usage.holders.values()) {
       if (now - charge.chargedAtMs < CHARGE_GRACE_MS) continue;
       const pod = await this.deps.store.getPod({ namespace, name: charge.jobName }, charge.podName);
-      if (pod === undefined || isPodFinished(pod)) stale.push({ podName: charge.podName, chargedAtMs: charge.chargedAtMs });
+      if (pod === undefined || isPodFinished(pod))
+        stale.push({ podName: charge.podName, chargedAtMs: charge.chargedAtMs });
     }
     const released = await quotas.release(namespace, stale);
     let charged = 0;
@@ -209,7 +231,11 @@ export class PodQuota {
    * own): it is dropped and the next one taken, so a freed slot is not spent on a Job that does not need it. Returns
    * how many were woken.
    */
-  private async popAndWake(namespace: string, max: number, options: { reserve: boolean } = { reserve: true }): Promise<number> {
+  private async popAndWake(
+    namespace: string,
+    max: number,
+    options: { reserve: boolean } = { reserve: true },
+  ): Promise<number> {
     const wake = this.deps.wake ?? this.deps.notify;
     let woken = 0;
     for (let round = 0; woken < max && round < MAX_POP_ROUNDS; round++) {

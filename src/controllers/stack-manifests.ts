@@ -52,7 +52,13 @@ const MAX_PLAN_ATTEMPTS = 5;
  */
 export async function applyStackManifests(
   deps: Deps,
-  input: { stackName: string; desired: readonly StackManifest[]; previous?: readonly StackManifest[]; queues?: StackQueues; quotas?: StackQuotas },
+  input: {
+    stackName: string;
+    desired: readonly StackManifest[];
+    previous?: readonly StackManifest[];
+    queues?: StackQueues;
+    quotas?: StackQuotas;
+  },
 ): Promise<StackObjectOutcome[]> {
   // Quotas and queues first: a Job of the same file is held by its quota, and finds its queue, from its first sync.
   const quotaOutcomes = input.quotas === undefined ? [] : await applyStackQuotas(input.quotas);
@@ -62,8 +68,10 @@ export async function applyStackManifests(
   const desiredKeys = new Set(input.desired.map(keyOf));
   for (let attempt = 1; ; attempt++) {
     const plan: PlannedWrite[] = [];
-    for (const manifest of input.desired) plan.push(await planObject(deps.store, manifest, previous.get(keyOf(manifest)), manager, input.stackName));
-    for (const [key, gone] of previous) if (!desiredKeys.has(key)) plan.push(await planRemoval(deps, gone, input.stackName));
+    for (const manifest of input.desired)
+      plan.push(await planObject(deps.store, manifest, previous.get(keyOf(manifest)), manager, input.stackName));
+    for (const [key, gone] of previous)
+      if (!desiredKeys.has(key)) plan.push(await planRemoval(deps, gone, input.stackName));
     try {
       for (const p of plan) await p.write?.();
       return [...queueOutcomes, ...plan.map((p) => p.outcome)];
@@ -101,14 +109,16 @@ async function applyStackQuotas(input: StackQuotas): Promise<StackObjectOutcome[
   for (const q of input.desired) {
     const { name, namespace } = q.metadata;
     const before = (await input.quotas.list(namespace)).find((v) => v.name === name);
-    const action = before === undefined ? 'created' : isDeepStrictEqual(before.hard, q.spec.hard) ? 'unchanged' : 'configured';
+    const action =
+      before === undefined ? 'created' : isDeepStrictEqual(before.hard, q.spec.hard) ? 'unchanged' : 'configured';
     if (action !== 'unchanged') await input.quotas.put(namespace, name, q.spec.hard);
     outcomes.push({ kind: 'ResourceQuota', name, action });
   }
   const kept = new Set(input.desired.map((q) => `${q.metadata.namespace}/${q.metadata.name}`));
   for (const gone of input.previous ?? []) {
     if (kept.has(`${gone.metadata.namespace}/${gone.metadata.name}`)) continue;
-    if (await input.quotas.delete(gone.metadata.namespace, gone.metadata.name)) outcomes.push({ kind: 'ResourceQuota', name: gone.metadata.name, action: 'deleted' });
+    if (await input.quotas.delete(gone.metadata.namespace, gone.metadata.name))
+      outcomes.push({ kind: 'ResourceQuota', name: gone.metadata.name, action: 'deleted' });
   }
   return outcomes;
 }
@@ -135,7 +145,11 @@ async function applyStackQueues(input: StackQueues): Promise<StackObjectOutcome[
  * table does not keep running them under a later stack. Jobs go through their deletion request: the job controller
  * stops their tasks while it still exists (the custom resource is deleted before the controller).
  */
-export async function removeStackManifests(deps: Deps, stackName: string, namespace = 'default'): Promise<StackObjectOutcome[]> {
+export async function removeStackManifests(
+  deps: Deps,
+  stackName: string,
+  namespace = 'default',
+): Promise<StackObjectOutcome[]> {
   const outcomes: StackObjectOutcome[] = [];
   for (const kind of ['CronJob', 'Job'] as const) {
     for (const obj of await deps.store.list(kind, namespace)) {
@@ -159,49 +173,93 @@ export async function waitForJobDeletions(
 ): Promise<number> {
   const deadline = deps.clock.now() + options.timeoutMs;
   for (;;) {
-    const going = (await deps.store.list('Job', options.namespace ?? 'default')).filter((j) => j.metadata.deletionTimestamp !== undefined).length;
+    const going = (await deps.store.list('Job', options.namespace ?? 'default')).filter(
+      (j) => j.metadata.deletionTimestamp !== undefined,
+    ).length;
     if (going === 0 || deps.clock.now() >= deadline) return going;
     await options.sleep(options.pollMs ?? 2_000);
   }
 }
 
-async function planObject(store: StateStore, manifest: StackManifest, before: StackManifest | undefined, manager: string, stackName: string): Promise<PlannedWrite> {
+async function planObject(
+  store: StateStore,
+  manifest: StackManifest,
+  before: StackManifest | undefined,
+  manager: string,
+  stackName: string,
+): Promise<PlannedWrite> {
   const { namespace, name } = manifest.metadata;
   const outcome = (action: StackObjectOutcome['action']): StackObjectOutcome => ({ kind: manifest.kind, name, action });
   const annotations = { ...manifest.metadata.annotations, [managedByAnnotation]: manager };
   const existing = await store.get(manifest.kind, { namespace, name });
   const owner = existing === undefined ? undefined : declaringStack(existing);
   if (owner !== undefined && owner !== stackName) {
-    throw new JobctlError('Conflict', `${manifest.kind.toLowerCase()} "${name}" is declared by CDK stack ${owner}; one object can belong to one stack only: rename it in this stack's config file`);
+    throw new JobctlError(
+      'Conflict',
+      `${manifest.kind.toLowerCase()} "${name}" is declared by CDK stack ${owner}; one object can belong to one ` +
+        `stack only: rename it in this stack's config file`,
+    );
   }
   if (manifest.kind === 'CronJob') {
     const declared: CronJob = { ...manifest, metadata: { ...manifest.metadata, annotations } };
     if (existing === undefined) return { outcome: outcome('created'), write: () => store.create(declared) };
     const current = existing as CronJob;
-    const fileSuspendChanged = before === undefined || owner === undefined || (before as CronJob).spec.suspend !== manifest.spec.suspend;
+    const fileSuspendChanged =
+      before === undefined || owner === undefined || (before as CronJob).spec.suspend !== manifest.spec.suspend;
     const spec = fileSuspendChanged ? manifest.spec : { ...manifest.spec, suspend: current.spec.suspend };
-    return updateIfChanged(store, current, { ...current, metadata: { ...current.metadata, labels: manifest.metadata.labels, annotations }, spec }, outcome);
+    return updateIfChanged(
+      store,
+      current,
+      { ...current, metadata: { ...current.metadata, labels: manifest.metadata.labels, annotations }, spec },
+      outcome,
+    );
   }
   const unchangedSinceLastDeploy = before !== undefined && isDeepStrictEqual(before, manifest);
   if (existing === undefined) {
     if (unchangedSinceLastDeploy) return { outcome: outcome('not-recreated') };
-    const job = withGeneratedSelector({ ...manifest, metadata: { ...manifest.metadata, annotations, uid: randomUUID() } });
+    const job = withGeneratedSelector({
+      ...manifest,
+      metadata: { ...manifest.metadata, annotations, uid: randomUUID() },
+    });
     return { outcome: outcome('created'), write: () => store.create(job) };
   }
   const current = existing as Job;
   // As for CronJobs: `jobctl suspend job/X` holds until the file's own suspend changes.
-  const fileSuspendChanged = before === undefined || owner === undefined || (before as Job).spec.suspend !== manifest.spec.suspend;
+  const fileSuspendChanged =
+    before === undefined || owner === undefined || (before as Job).spec.suspend !== manifest.spec.suspend;
   const spec = fileSuspendChanged ? manifest.spec : { ...manifest.spec, suspend: current.spec.suspend };
-  const declared = withGeneratedSelector({ ...manifest, spec, metadata: { ...manifest.metadata, annotations, uid: current.metadata.uid } });
+  const declared = withGeneratedSelector({
+    ...manifest,
+    spec,
+    metadata: { ...manifest.metadata, annotations, uid: current.metadata.uid },
+  });
   try {
     assertJobUpdatable(current, declared);
   } catch (error) {
-    throw new JobctlError('Validation', `${(error as Error).message} (\`jobctl delete job ${name}\`, then cdk deploy again), or give it a new name`, { cause: error });
+    throw new JobctlError(
+      'Validation',
+      `${(error as Error).message} (\`jobctl delete job ${name}\`, then cdk deploy again), or give it a new name`,
+      { cause: error },
+    );
   }
-  return updateIfChanged(store, current, { ...current, metadata: { ...current.metadata, labels: declared.metadata.labels, annotations }, spec: declared.spec }, outcome);
+  return updateIfChanged(
+    store,
+    current,
+    {
+      ...current,
+      metadata: { ...current.metadata, labels: declared.metadata.labels, annotations },
+      spec: declared.spec,
+    },
+    outcome,
+  );
 }
 
-function updateIfChanged<T extends CronJob | Job>(store: StateStore, current: T, next: T, outcome: (action: StackObjectOutcome['action']) => StackObjectOutcome): PlannedWrite {
+function updateIfChanged<T extends CronJob | Job>(
+  store: StateStore,
+  current: T,
+  next: T,
+  outcome: (action: StackObjectOutcome['action']) => StackObjectOutcome,
+): PlannedWrite {
   const same =
     isDeepStrictEqual(current.spec, next.spec) &&
     isDeepStrictEqual(current.metadata.labels ?? {}, next.metadata.labels ?? {}) &&
@@ -210,11 +268,16 @@ function updateIfChanged<T extends CronJob | Job>(store: StateStore, current: T,
 }
 
 /** Deletes an object the stack no longer declares; one `jobctl` took over (annotation removed) is left alone. */
-async function planRemoval(deps: Deps, gone: Pick<StackManifest, 'kind' | 'metadata'>, stackName: string): Promise<PlannedWrite> {
+async function planRemoval(
+  deps: Deps,
+  gone: Pick<StackManifest, 'kind' | 'metadata'>,
+  stackName: string,
+): Promise<PlannedWrite> {
   const key = { namespace: gone.metadata.namespace, name: gone.metadata.name };
   const outcome: StackObjectOutcome = { kind: gone.kind, name: key.name, action: 'deleted' };
   const existing = await deps.store.get(gone.kind, key);
-  if (existing === undefined || declaringStack(existing) !== stackName) return { outcome: { ...outcome, action: 'unchanged' } };
+  if (existing === undefined || declaringStack(existing) !== stackName)
+    return { outcome: { ...outcome, action: 'unchanged' } };
   // Already on its way out (an earlier deploy asked): the job controller is finishing it.
   if (existing.metadata.deletionTimestamp !== undefined) return { outcome: { ...outcome, action: 'unchanged' } };
   if (gone.kind === 'Job') return { outcome, write: () => requestJobDeletion(deps, key) };

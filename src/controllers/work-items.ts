@@ -1,6 +1,13 @@
 import { ConflictError, JobctlError, NotFoundError } from '../errors.ts';
 import { isDisrupted, isPodFinished } from '../engine/task-exit.ts';
-import { boundQueueOf, effectiveCompletions, withWorkItem, workItemAnnotations, workQueueCompletionsAnnotation, type WorkQueueView } from '../engine/work-queue-binding.ts';
+import {
+  boundQueueOf,
+  effectiveCompletions,
+  withWorkItem,
+  workItemAnnotations,
+  workQueueCompletionsAnnotation,
+  type WorkQueueView,
+} from '../engine/work-queue-binding.ts';
 import type { WorkQueueConsumer } from '../ports/work-queue.ts';
 import type { Job, Pod } from '../spec/types.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
@@ -34,7 +41,8 @@ export class WorkItems {
   constructor(private readonly deps: ControllerDeps) {}
 
   private get queues(): WorkQueueConsumer {
-    if (this.deps.queues === undefined) throw new JobctlError('Validation', 'work queues are not available to this Job controller');
+    if (this.deps.queues === undefined)
+      throw new JobctlError('Validation', 'work queues are not available to this Job controller');
     return this.deps.queues;
   }
 
@@ -43,14 +51,33 @@ export class WorkItems {
     if (name === undefined) return undefined;
     const involved = { kind: 'Job' as const, namespace: job.metadata.namespace, name: job.metadata.name };
     if ((await this.queues.describeQueue(name)) === undefined) {
-      await recordEvents(this.deps, involved, [{ type: 'Warning', reason: 'WorkQueueNotFound', message: `workqueue/${name} does not exist: jobctl queue create ${name}` }]);
-      return { view: { name, pending: 0, leased: 1, dead: 0 }, jobChanged: false }; // nothing to lease, nothing to fail on
+      await recordEvents(this.deps, involved, [
+        {
+          type: 'Warning',
+          reason: 'WorkQueueNotFound',
+          message: `workqueue/${name} does not exist: jobctl queue create ${name}`,
+        },
+      ]);
+      // nothing to lease, nothing to fail on
+      return { view: { name, pending: 0, leased: 1, dead: 0 }, jobChanged: false };
     }
     if (effectiveCompletions(job) === undefined && job.status.startTime === undefined && !job.spec.suspend) {
       const stats = await this.queues.stats(name);
       const completions = stats.pending + stats.leased;
-      await this.deps.store.update({ ...job, metadata: { ...job.metadata, annotations: { ...job.metadata.annotations, [workQueueCompletionsAnnotation]: String(completions) } } });
-      await recordEvents(this.deps, involved, [{ type: 'Normal', reason: 'WorkQueueCompletions', message: `completions not set: ${completions} items in workqueue/${name}` }]);
+      await this.deps.store.update({
+        ...job,
+        metadata: {
+          ...job.metadata,
+          annotations: { ...job.metadata.annotations, [workQueueCompletionsAnnotation]: String(completions) },
+        },
+      });
+      await recordEvents(this.deps, involved, [
+        {
+          type: 'Normal',
+          reason: 'WorkQueueCompletions',
+          message: `completions not set: ${completions} items in workqueue/${name}`,
+        },
+      ]);
       return { view: { name, ...stats }, jobChanged: true };
     }
     let requeueAtMs: number | undefined;
@@ -65,14 +92,19 @@ export class WorkItems {
       const expiresAtMs = Number(pod.metadata.annotations?.[workItemAnnotations.leaseExpires] ?? 0);
       if (expiresAtMs - now <= RENEW_WHEN_LEFT_MS) {
         const untilMs = now + WORK_ITEM_LEASE_SECONDS * 1000;
-        if (await this.queues.renew(name, lease, WORK_ITEM_LEASE_SECONDS)) await this.annotate(pod, { [workItemAnnotations.leaseExpires]: String(untilMs) });
+        if (await this.queues.renew(name, lease, WORK_ITEM_LEASE_SECONDS))
+          await this.annotate(pod, { [workItemAnnotations.leaseExpires]: String(untilMs) });
         requeueAtMs = Math.min(requeueAtMs ?? Infinity, untilMs - RENEW_WHEN_LEFT_MS);
       } else {
         requeueAtMs = Math.min(requeueAtMs ?? Infinity, expiresAtMs - RENEW_WHEN_LEFT_MS);
       }
     }
     const stats = await this.queues.stats(name);
-    return { view: { name, pending: stats.pending, leased: stats.leased, dead: stats.dead }, jobChanged: false, ...(requeueAtMs === undefined ? {} : { requeueAtMs }) };
+    return {
+      view: { name, pending: stats.pending, leased: stats.leased, dead: stats.dead },
+      jobChanged: false,
+      ...(requeueAtMs === undefined ? {} : { requeueAtMs }),
+    };
   }
 
   /** `pod` carrying a freshly leased item of the Job's queue; undefined when no item is available now. */
@@ -106,7 +138,10 @@ export class WorkItems {
       const current = attempt === 1 ? pod : await this.deps.store.getPod(jobKey, pod.metadata.name);
       if (current === undefined) return;
       try {
-        await this.deps.store.update({ ...current, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, ...annotations } } });
+        await this.deps.store.update({
+          ...current,
+          metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, ...annotations } },
+        });
         return;
       } catch (error) {
         if (error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -122,7 +157,11 @@ export class WorkItems {
  * the pods go, or they would stay hidden until their leases ran out. A pod that succeeded completes its item; any
  * other gives it back uncounted (its task was stopped by the deletion, not failed by the item).
  */
-export async function settleItemsOfDeletedJob(queues: WorkQueueConsumer | undefined, job: Job, pods: readonly Pod[]): Promise<void> {
+export async function settleItemsOfDeletedJob(
+  queues: WorkQueueConsumer | undefined,
+  job: Job,
+  pods: readonly Pod[],
+): Promise<void> {
   const name = boundQueueOf(job);
   if (name === undefined || queues === undefined) return;
   for (const pod of pods) {

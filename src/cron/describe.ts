@@ -21,7 +21,13 @@ import {
 } from './parser.ts';
 import { nextSpecTime } from './spec-schedule.ts';
 
-const FIELD_BOUNDS: readonly FieldBounds[] = [MINUTE_BOUNDS, HOUR_BOUNDS, DAY_OF_MONTH_BOUNDS, MONTH_BOUNDS, DAY_OF_WEEK_BOUNDS];
+const FIELD_BOUNDS: readonly FieldBounds[] = [
+  MINUTE_BOUNDS,
+  HOUR_BOUNDS,
+  DAY_OF_MONTH_BOUNDS,
+  MONTH_BOUNDS,
+  DAY_OF_WEEK_BOUNDS,
+];
 
 /** One list item rewritten for cronstrue, keeping robfig's meaning. */
 function normalizeItem(item: string, bounds: FieldBounds): string {
@@ -52,9 +58,16 @@ function describeFields(fields: readonly string[]): string {
   const emptyAt = normalized.indexOf(undefined);
   if (emptyAt !== -1) return `Never: the ${FIELD_BOUNDS[emptyAt]!.field} field lists no value`;
   try {
-    return cronstrue.toString(normalized.join(' '), { use24HourTimeFormat: true, throwExceptionOnParseError: true, verbose: false });
+    return cronstrue.toString(normalized.join(' '), {
+      use24HourTimeFormat: true,
+      throwExceptionOnParseError: true,
+      verbose: false,
+    });
   } catch {
-    return `At minute ${normalized[0]}, hour ${normalized[1]}, day of month ${normalized[2]}, month ${normalized[3]}, day of week ${normalized[4]}`;
+    return (
+      `At minute ${normalized[0]}, hour ${normalized[1]}, day of month ${normalized[2]}, month ` +
+      `${normalized[3]}, day of week ${normalized[4]}`
+    );
   }
 }
 
@@ -72,7 +85,8 @@ function neverFires(parsed: ParsedCron): boolean {
  *
  * @example
  * describeSchedule('*\/15 9-17 * * 1-5'); // 'Every 15 minutes, between 09:00 and 17:59, Monday through Friday'
- * describeSchedule('@every 90m'); // 'Every 1h30m0s, counted from the previous scheduled time (not aligned to the clock)'
+ * describeSchedule('@every 90m');
+ * // 'Every 1h30m0s, counted from the previous scheduled time (not aligned to the clock)'
  */
 export function describeSchedule(schedule: string): string {
   let parsed: ParsedCron;
@@ -90,7 +104,10 @@ export function describeSchedule(schedule: string): string {
     zoneSuffix = `, in ${parsed.zone.name} time`;
   }
   if (parsed.kind === 'every') {
-    return `Every ${formatGoDurationSeconds(parsed.delaySeconds)}, counted from the previous scheduled time (not aligned to the clock)`;
+    return (
+      `Every ${formatGoDurationSeconds(parsed.delaySeconds)}, counted from the previous scheduled time (not ` +
+      `aligned to the clock)`
+    );
   }
   const macro = DESCRIPTOR_EQUIVALENTS[body as keyof typeof DESCRIPTOR_EQUIVALENTS];
   const text = macro === undefined ? describeFields(goFields(body)) : `${describeFields(macro.split(' '))} (${body})`;

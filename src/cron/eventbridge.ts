@@ -4,10 +4,11 @@
  * with a named divergence wherever it cannot.
  *
  * The EventBridge cron dialect (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based,
- * field table and wildcards in https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html):
- * six fields `minutes hours day-of-month month day-of-week year`; day-of-week is 1-7 or SUN-SAT (SUN = 1) and takes
- * no `/`; "You can't use * in both the Day-of-month and Day-of-week fields. If you use it in one, you must use ? in
- * the other"; the `/` increment is documented only as `start/increment` ("1/10 … the 11th, 21st, and 31st minute").
+ * field table and wildcards in
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html): six fields `minutes hours
+ * day-of-month month day-of-week year`; day-of-week is 1-7 or SUN-SAT (SUN = 1) and takes no `/`; "You can't use * in
+ * both the Day-of-month and Day-of-week fields. If you use it in one, you must use ? in the other"; the `/` increment
+ * is documented only as `start/increment` ("1/10 … the 11th, 21st, and 31st minute").
  *
  * Expressions are rendered from the parsed value sets, never by rewriting the user's text, so only documented forms
  * are emitted: `*`, `N`, `N-M`, `N/S` (an increment running to the field's maximum, exactly robfig's `N/S`), lists
@@ -41,7 +42,12 @@ export interface EventBridgeSchedule {
  * - `never-fires`: the schedule matches no time at all (`0 0 30 2 *`, a field of `,`). Kubernetes accepts it and
  *   the controller reports `InvalidSchedule`; no schedule is produced, so nothing on AWS will report it.
  */
-export type EventBridgeDivergenceKind = 'repeated-local-time' | 'partial-hour-clock-change' | 'rate-not-aligned' | 'unsupported-interval' | 'never-fires';
+export type EventBridgeDivergenceKind =
+  | 'repeated-local-time'
+  | 'partial-hour-clock-change'
+  | 'rate-not-aligned'
+  | 'unsupported-interval'
+  | 'never-fires';
 
 /** A place where the translated schedules do not reproduce Kubernetes exactly, worded for the CronJob's owner. */
 export interface EventBridgeDivergence {
@@ -140,7 +146,11 @@ interface ExpressionParts {
  * toEventBridgeSchedules('0 0 13 * 5').schedules.map((s) => s.expression);
  * // ['cron(0 0 13 * ? *)', 'cron(0 0 ? * FRI *)']
  */
-export function toEventBridgeSchedules(schedule: string, timeZone?: string, options: EventBridgeTranslationOptions = {}): EventBridgeTranslation {
+export function toEventBridgeSchedules(
+  schedule: string,
+  timeZone?: string,
+  options: EventBridgeTranslationOptions = {},
+): EventBridgeTranslation {
   // Kubernetes' formatSchedule: spec.timeZone is passed to the parser as a TZ= prefix.
   const parsed = parseCron(timeZone === undefined ? schedule : `TZ=${timeZone} ${schedule}`);
   const zoneName = parsed.zone.name;
@@ -154,13 +164,17 @@ export function toEventBridgeSchedules(schedule: string, timeZone?: string, opti
       divergences: [
         {
           kind: 'never-fires',
-          message: `schedule "${schedule}" matches no date and time, so no EventBridge schedule is created; Kubernetes accepts it but never runs it and reports InvalidSchedule`,
+          message:
+            `schedule "${schedule}" matches no date and time, so no EventBridge schedule is created; ` +
+            `Kubernetes accepts it but never runs it and reports InvalidSchedule`,
         },
       ],
     };
   }
   const changes = findClockChanges(zone, options.dstCheckFromMs ?? DEFAULT_DST_CHECK_FROM_MS);
-  const divergences = [repeatedLocalTime(fields, zone, changes), partialHourClockChange(fields, zone, changes)].filter((d) => d !== undefined);
+  const divergences = [repeatedLocalTime(fields, zone, changes), partialHourClockChange(fields, zone, changes)].filter(
+    (d) => d !== undefined,
+  );
   return { schedules: expressions.map((expression) => ({ expression, timeZone: zoneName })), divergences };
 }
 
@@ -172,21 +186,28 @@ function everyToRate(delaySeconds: number, timeZone: string): EventBridgeTransla
       divergences: [
         {
           kind: 'unsupported-interval',
-          message: `@every ${delaySeconds}s is not a whole number of minutes; EventBridge Scheduler rate expressions count whole minutes, hours or days, so no schedule is created`,
+          message:
+            `@every ${delaySeconds}s is not a whole number of minutes; EventBridge Scheduler rate expressions ` +
+            `count whole minutes, hours or days, so no schedule is created`,
         },
       ],
     };
   }
   const minutes = delaySeconds / 60;
-  const [value, unit] = minutes % 1440 === 0 ? [minutes / 1440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
-  // "If the value is equal to 1, then the unit must be singular" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html).
+  const [value, unit] =
+    minutes % 1440 === 0 ? [minutes / 1440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  // "If the value is equal to 1, then the unit must be singular"
+  // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html).
   const expression = `rate(${value} ${unit}${value === 1 ? '' : 's'})`;
   return {
     schedules: [{ expression, timeZone }],
     divergences: [
       {
         kind: 'rate-not-aligned',
-        message: `${expression} counts from when the EventBridge schedule is created (or its StartDate), while Kubernetes' @every counts from the CronJob's creation and then from each scheduled time; set StartDate to align the first run`,
+        message:
+          `${expression} counts from when the EventBridge schedule is created (or its StartDate), while ` +
+          `Kubernetes' @every counts from the CronJob's creation and then from each scheduled time; set StartDate to ` +
+          `align the first run`,
       },
     ],
   };
@@ -261,7 +282,10 @@ function renderField(values: readonly number[], syntax: FieldSyntax): string {
  */
 function renderExpression(parts: ExpressionParts): string {
   const day = (field: DayField, syntax: FieldSyntax): string => (field === '?' ? '?' : renderField(field, syntax));
-  return `cron(${renderField(parts.minute, MINUTE)} ${renderField(parts.hour, HOUR)} ${day(parts.dayOfMonth, DAY_OF_MONTH)} ${renderField(parts.month, MONTH)} ${day(parts.dayOfWeek, DAY_OF_WEEK)} *)`;
+  return (
+    `cron(${renderField(parts.minute, MINUTE)} ${renderField(parts.hour, HOUR)} ` +
+    `${day(parts.dayOfMonth, DAY_OF_MONTH)} ${renderField(parts.month, MONTH)} ${day(parts.dayOfWeek, DAY_OF_WEEK)} *)`
+  );
 }
 
 /** A change of a zone's UTC offset. */
@@ -278,7 +302,9 @@ interface ClockChange {
 const SAMPLE_SECONDS = 7 * 86_400;
 const clockChangesCache = new Map<string, readonly ClockChange[]>();
 
-/** The zone's offset changes within {@link DST_CHECK_YEARS} years of `fromMs` (none for UTC), cached per zone and start. */
+/**
+ * The zone's offset changes within {@link DST_CHECK_YEARS} years of `fromMs` (none for UTC), cached per zone and start.
+ */
 function findClockChanges(zone: ZoneRules, fromMs: number): readonly ClockChange[] {
   if (zone.name === 'UTC') return [];
   const start = Math.floor(fromMs / 1000);
@@ -331,7 +357,11 @@ function dateOf(w: WallClock): string {
  * `repeated-local-time` when some fire time falls in a local interval that a backward clock change repeats: the
  * wall times shown in [change, change + (offsetBefore - offsetAfter)) were already shown before the change.
  */
-function repeatedLocalTime(fields: SpecFields, zone: ZoneRules, changes: readonly ClockChange[]): EventBridgeDivergence | undefined {
+function repeatedLocalTime(
+  fields: SpecFields,
+  zone: ZoneRules,
+  changes: readonly ClockChange[],
+): EventBridgeDivergence | undefined {
   const w = newWallClock();
   for (const { atSeconds, offsetBefore, offsetAfter } of changes) {
     const repeatSeconds = offsetBefore - offsetAfter;
@@ -339,15 +369,27 @@ function repeatedLocalTime(fields: SpecFields, zone: ZoneRules, changes: readonl
     const firstMinute = Math.ceil((atSeconds + offsetAfter) / 60) * 60 - offsetAfter;
     for (let s = firstMinute; s < atSeconds + repeatSeconds; s += 60) {
       wallClockAt(zone, s, w);
-      if (!(has(fields.month, w.month) && isDayMatch(fields, w) && has(fields.hour, w.hour) && has(fields.minute, w.minute))) continue;
+      if (
+        !(
+          has(fields.month, w.month) &&
+          isDayMatch(fields, w) &&
+          has(fields.hour, w.hour) &&
+          has(fields.minute, w.minute)
+        )
+      )
+        continue;
       const from = wallClockAt(zone, atSeconds, newWallClock());
       const to = wallClockAt(zone, atSeconds + repeatSeconds - 60, newWallClock());
       return {
         kind: 'repeated-local-time',
         message:
-          `in ${zone.name} the local times ${twoDigits(from.hour)}:${twoDigits(from.minute)}-${twoDigits(to.hour)}:${twoDigits(to.minute)} occur twice when clocks go back ` +
-          `(first on ${dateOf(w)}, at ${twoDigits(w.hour)}:${twoDigits(w.minute)} for this schedule): Kubernetes runs such a time twice, EventBridge Scheduler once; ` +
-          'the dispatcher adds the second run with a one-time schedule (dst.*), as long as it is deployed with JOBCTL_DISPATCH_ROLE_ARN (the construct sets it)',
+          `in ${zone.name} the local times ` +
+          `${twoDigits(from.hour)}:${twoDigits(from.minute)}-${twoDigits(to.hour)}:${twoDigits(to.minute)} occur ` +
+          `twice when clocks go back ` +
+          `(first on ${dateOf(w)}, at ${twoDigits(w.hour)}:${twoDigits(w.minute)} for this schedule): Kubernetes ` +
+          `runs such a time twice, EventBridge Scheduler once; ` +
+          'the dispatcher adds the second run with a one-time schedule (dst.*), as long as it is deployed with ' +
+          'JOBCTL_DISPATCH_ROLE_ARN (the construct sets it)',
       };
     }
   }
@@ -361,20 +403,28 @@ function repeatedLocalTime(fields: SpecFields, zone: ZoneRules, changes: readonl
  * 30 minutes off the wall clock and skips or shifts fire times (an `@daily` job misses the next midnight).
  * EventBridge Scheduler keeps to the wall clock.
  */
-function partialHourClockChange(fields: SpecFields, zone: ZoneRules, changes: readonly ClockChange[]): EventBridgeDivergence | undefined {
+function partialHourClockChange(
+  fields: SpecFields,
+  zone: ZoneRules,
+  changes: readonly ClockChange[],
+): EventBridgeDivergence | undefined {
   const change = changes.find((c) => (c.offsetBefore - c.offsetAfter) % 3600 !== 0);
   if (change === undefined) return undefined;
-  const isFull = (set: FieldSet, syntax: FieldSyntax): boolean => valuesOf(set, syntax).length === syntax.max - syntax.min + 1;
+  const isFull = (set: FieldSet, syntax: FieldSyntax): boolean =>
+    valuesOf(set, syntax).length === syntax.max - syntax.min + 1;
   const isDomFull = isFull(fields.dayOfMonth, DAY_OF_MONTH);
   const isDowFull = isFull(fields.dayOfWeek, DAY_OF_WEEK);
-  const isEveryDay = fields.dayOfMonth.isStar || fields.dayOfWeek.isStar ? isDomFull && isDowFull : isDomFull || isDowFull;
+  const isEveryDay =
+    fields.dayOfMonth.isStar || fields.dayOfWeek.isStar ? isDomFull && isDowFull : isDomFull || isDowFull;
   if (isEveryDay && isFull(fields.hour, HOUR) && isFull(fields.month, MONTH)) return undefined;
   const date = dateOf(wallClockAt(zone, change.atSeconds, newWallClock()));
   const minutes = Math.abs(change.offsetBefore - change.offsetAfter) / 60;
   return {
     kind: 'partial-hour-clock-change',
     message:
-      `${zone.name} moves its clocks by ${minutes} minutes (first on ${date}): Kubernetes' cron search steps hours in elapsed time, so across that change it ` +
-      'skips or shifts fire times, while EventBridge Scheduler keeps to the wall clock; the dispatcher must follow the engine, or use a zone with whole-hour changes',
+      `${zone.name} moves its clocks by ${minutes} minutes (first on ${date}): Kubernetes' cron search steps hours ` +
+      `in elapsed time, so across that change it ` +
+      'skips or shifts fire times, while EventBridge Scheduler keeps to the wall clock; the dispatcher must follow ' +
+      'the engine, or use a zone with whole-hour changes',
   };
 }

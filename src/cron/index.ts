@@ -16,7 +16,10 @@ export interface CronSchedule {
   readonly expression: string;
   /** IANA zone the schedule is evaluated in; "UTC" when no timeZone was given (jobctl treats a nil timeZone as UTC). */
   readonly timeZone: string;
-  /** robfig Next(): the first fire time strictly after `afterMs` (epoch ms), or undefined when none within 5 years (robfig's zero time). */
+  /**
+   * robfig Next(): the first fire time strictly after `afterMs` (epoch ms), or undefined when none within 5 years
+   * (robfig's zero time).
+   */
   next(afterMs: number): number | undefined;
 }
 
@@ -28,14 +31,19 @@ export interface CronSchedule {
  *   (`field` is "minute", "hour", "day of month", "month" or "day of week" when one field is to blame).
  * @example
  * const schedule = parseSchedule('30 2 * * *', 'America/New_York');
- * new Date(schedule.next(Date.parse('2012-03-11T05:00:00Z'))!).toISOString(); // '2012-03-12T06:30:00.000Z' (02:30 did not exist on the 11th)
+ * new Date(schedule.next(Date.parse('2012-03-11T05:00:00Z'))!).toISOString();
+ * // '2012-03-12T06:30:00.000Z' (02:30 did not exist on the 11th)
  */
 export function parseSchedule(schedule: string, timeZone?: string): CronSchedule {
   const parsed = parseCron(timeZone === undefined ? schedule : `TZ=${timeZone} ${schedule}`);
   const zoneName = parsed.zone.name;
   if (parsed.kind === 'every') {
     const { delaySeconds } = parsed;
-    return { expression: schedule, timeZone: zoneName, next: (afterMs) => nextConstantDelayTime(delaySeconds, afterMs) };
+    return {
+      expression: schedule,
+      timeZone: zoneName,
+      next: (afterMs) => nextConstantDelayTime(delaySeconds, afterMs),
+    };
   }
   const { fields, zone } = parsed;
   return { expression: schedule, timeZone: zoneName, next: (afterMs) => nextSpecTime(fields, zone, afterMs) };
@@ -59,4 +67,12 @@ export function nextTimes(schedule: CronSchedule, afterMs: number, count: number
   return times;
 }
 
-export { toEventBridgeSchedules, DST_CHECK_YEARS, type EventBridgeDivergence, type EventBridgeDivergenceKind, type EventBridgeSchedule, type EventBridgeTranslation, type EventBridgeTranslationOptions } from './eventbridge.ts';
+export {
+  toEventBridgeSchedules,
+  DST_CHECK_YEARS,
+  type EventBridgeDivergence,
+  type EventBridgeDivergenceKind,
+  type EventBridgeSchedule,
+  type EventBridgeTranslation,
+  type EventBridgeTranslationOptions,
+} from './eventbridge.ts';

@@ -62,7 +62,9 @@ export const MONTH_BOUNDS: FieldBounds = {
   field: 'month',
   min: 1,
   max: 12,
-  names: new Map(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((n, i) => [n, i + 1])),
+  names: new Map(
+    ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((n, i) => [n, i + 1]),
+  ),
 };
 export const DAY_OF_WEEK_BOUNDS: FieldBounds = {
   field: 'day of week',
@@ -141,7 +143,10 @@ function parseNumber(text: string, bounds: FieldBounds, what: 'value' | 'step', 
   const n = goAtoi(text);
   const where = text === item ? '' : ` in ${JSON.stringify(item)}`;
   if (n === undefined) {
-    const named = bounds.names && what === 'value' ? ` or a ${bounds.field === 'month' ? 'month name (jan-dec)' : 'day name (sun-sat)'}` : '';
+    const named =
+      bounds.names && what === 'value'
+        ? ` or a ${bounds.field === 'month' ? 'month name (jan-dec)' : 'day name (sun-sat)'}`
+        : '';
     const shown = text === '' ? `empty ${what}` : `${what} ${JSON.stringify(text)}`;
     throw syntaxError(bounds, `${shown} is not a number${named}${where}`);
   }
@@ -161,7 +166,11 @@ function parseIntOrName(text: string, bounds: FieldBounds, item: string): number
  *
  * @throws CronSyntaxError naming the field and the reason.
  */
-export function parseRange(expr: string, bounds: FieldBounds, into: Uint8Array = new Uint8Array(64)): { isStar: boolean } {
+export function parseRange(
+  expr: string,
+  bounds: FieldBounds,
+  into: Uint8Array = new Uint8Array(64),
+): { isStar: boolean } {
   const rangeAndStep = expr.split('/');
   const lowAndHigh = rangeAndStep[0]!.split('-');
   const isSingle = lowAndHigh.length === 1;
@@ -190,15 +199,28 @@ export function parseRange(expr: string, bounds: FieldBounds, into: Uint8Array =
   }
   // robfig checks in this order; the messages say the same thing in the user's terms.
   if (start < bounds.min) {
-    throw syntaxError(bounds, isSingle ? `value ${start} below minimum ${bounds.min}` : `range start ${start} below minimum ${bounds.min} in ${JSON.stringify(expr)}`);
+    throw syntaxError(
+      bounds,
+      isSingle
+        ? `value ${start} below minimum ${bounds.min}`
+        : `range start ${start} below minimum ${bounds.min} in ${JSON.stringify(expr)}`,
+    );
   }
   if (end > bounds.max) {
     const hint = bounds.field === 'day of week' && end === 7 ? ' (Sunday is 0)' : '';
-    throw syntaxError(bounds, isSingle ? `value ${end} above maximum ${bounds.max}${hint}` : `range end ${end} above maximum ${bounds.max}${hint} in ${JSON.stringify(expr)}`);
+    throw syntaxError(
+      bounds,
+      isSingle
+        ? `value ${end} above maximum ${bounds.max}${hint}`
+        : `range end ${end} above maximum ${bounds.max}${hint} in ${JSON.stringify(expr)}`,
+    );
   }
   if (start > end) {
     if (isSingle) throw syntaxError(bounds, `value ${start} above maximum ${bounds.max}`);
-    throw syntaxError(bounds, `range start ${start} is after its end ${end} in ${JSON.stringify(expr)} (ranges do not wrap around)`);
+    throw syntaxError(
+      bounds,
+      `range start ${start} is after its end ${end} in ${JSON.stringify(expr)} (ranges do not wrap around)`,
+    );
   }
   if (step === 0) throw syntaxError(bounds, `step must be a positive number in ${JSON.stringify(expr)}`);
   for (let v = start; v <= end; v += step) into[v] = 1;
@@ -258,7 +280,15 @@ function parseDescriptor(descriptor: string, zone: ZoneRules): ParsedCron {
     case '@midnight':
       return spec(zone, zero, zero, zero, all(DAY_OF_MONTH_BOUNDS), all(MONTH_BOUNDS), all(DAY_OF_WEEK_BOUNDS));
     case '@hourly':
-      return spec(zone, zero, zero, all(HOUR_BOUNDS), all(DAY_OF_MONTH_BOUNDS), all(MONTH_BOUNDS), all(DAY_OF_WEEK_BOUNDS));
+      return spec(
+        zone,
+        zero,
+        zero,
+        all(HOUR_BOUNDS),
+        all(DAY_OF_MONTH_BOUNDS),
+        all(MONTH_BOUNDS),
+        all(DAY_OF_WEEK_BOUNDS),
+      );
     default:
       break;
   }
@@ -269,18 +299,29 @@ function parseDescriptor(descriptor: string, zone: ZoneRules): ParsedCron {
       nanos = parseGoDuration(text);
     } catch (error) {
       const why = error instanceof GoDurationError ? error.message.replace(/^time: /, '') : String(error);
-      throw new CronSyntaxError(`@every: ${why} (Go duration units: ns, us, ms, s, m, h; no d)`, undefined, { cause: error });
+      throw new CronSyntaxError(`@every: ${why} (Go duration units: ns, us, ms, s, m, h; no d)`, undefined, {
+        cause: error,
+      });
     }
     // robfig `Every`: under a second becomes a second, and the sub-second part is dropped.
     const delaySeconds = nanos < 1_000_000_000n ? 1 : Number(nanos / 1_000_000_000n);
     return { kind: 'every', delaySeconds, zone };
   }
   throw new CronSyntaxError(
-    `unrecognized macro ${JSON.stringify(descriptor)}: use one of ${DESCRIPTORS.join(', ')} or @every <duration>, spelled exactly (case-sensitive, no extra spaces)`,
+    `unrecognized macro ${JSON.stringify(descriptor)}: use one of ${DESCRIPTORS.join(', ')} or @every <duration>, ` +
+      `spelled exactly (case-sensitive, no extra spaces)`,
   );
 }
 
-function spec(zone: ZoneRules, second: FieldSet, minute: FieldSet, hour: FieldSet, dayOfMonth: FieldSet, month: FieldSet, dayOfWeek: FieldSet): ParsedCron {
+function spec(
+  zone: ZoneRules,
+  second: FieldSet,
+  minute: FieldSet,
+  hour: FieldSet,
+  dayOfMonth: FieldSet,
+  month: FieldSet,
+  dayOfWeek: FieldSet,
+): ParsedCron {
   return { kind: 'spec', zone, fields: { second, minute, hour, dayOfMonth, month, dayOfWeek } };
 }
 
@@ -307,11 +348,14 @@ export function parseCron(input: string, layout: CronLayout = 'standard'): Parse
     const space = spec.indexOf(' ');
     if (space === -1) {
       // robfig v3.0.1 does not check for the space and slices out of range; either way the schedule is refused.
-      throw new CronSyntaxError(`time zone prefix ${JSON.stringify(spec)} must be followed by a space and the schedule`);
+      throw new CronSyntaxError(
+        `time zone prefix ${JSON.stringify(spec)} must be followed by a space and the schedule`,
+      );
     }
     const name = spec.slice(spec.indexOf('=') + 1, space);
     const loaded = loadLocation(name);
-    if (loaded === undefined) throw new CronSyntaxError(`unknown time zone ${JSON.stringify(name)} in ${spec.slice(0, space)} prefix`);
+    if (loaded === undefined)
+      throw new CronSyntaxError(`unknown time zone ${JSON.stringify(name)} in ${spec.slice(0, space)} prefix`);
     zone = loaded;
     spec = goTrimSpace(spec.slice(space));
   }
@@ -321,7 +365,8 @@ export function parseCron(input: string, layout: CronLayout = 'standard'): Parse
   if (layout === 'standard') {
     if (fields.length !== 5) {
       throw new CronSyntaxError(
-        `expected exactly 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}: ${JSON.stringify(spec)}`,
+        `expected exactly 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}: ` +
+          `${JSON.stringify(spec)}`,
       );
     }
     fields = ['0', ...fields];

@@ -23,10 +23,15 @@ export const REPEATED_TIME_WINDOW_MS = 3 * 3_600_000;
  * the engine rejects (the sync reported them).
  *
  * @example
- * nextRepeatedLocalTime({ schedule: '30 2 * * *', timeZone: 'Europe/Berlin' }, Date.parse('2026-10-25T00:30:00Z')); // Date.parse('2026-10-25T01:30:00Z')
- * nextRepeatedLocalTime({ schedule: '30 2 * * *', timeZone: 'Europe/Berlin' }, Date.parse('2026-10-24T00:30:00Z')); // undefined (00:30Z on the 25th is the first 02:30)
+ * nextRepeatedLocalTime({ schedule: '30 2 * * *', timeZone: 'Europe/Berlin' }, Date.parse('2026-10-25T00:30:00Z'));
+ * // Date.parse('2026-10-25T01:30:00Z')
+ * nextRepeatedLocalTime({ schedule: '30 2 * * *', timeZone: 'Europe/Berlin' }, Date.parse('2026-10-24T00:30:00Z'));
+ * // undefined (00:30Z on the 25th is the first 02:30)
  */
-export function nextRepeatedLocalTime(spec: Pick<CronJobSpec, 'schedule' | 'timeZone'>, afterMs: number): number | undefined {
+export function nextRepeatedLocalTime(
+  spec: Pick<CronJobSpec, 'schedule' | 'timeZone'>,
+  afterMs: number,
+): number | undefined {
   const schedule = engineSchedule(spec);
   if (schedule === undefined) return undefined;
   const zone = zoneRules(schedule.timeZone);
@@ -59,5 +64,12 @@ function engineSchedule(spec: Pick<CronJobSpec, 'schedule' | 'timeZone'>): CronS
 }
 
 function isSameWallClock(a: WallClock, b: WallClock): boolean {
-  return a.year === b.year && a.month === b.month && a.day === b.day && a.hour === b.hour && a.minute === b.minute && a.second === b.second;
+  return (
+    a.year === b.year &&
+    a.month === b.month &&
+    a.day === b.day &&
+    a.hour === b.hour &&
+    a.minute === b.minute &&
+    a.second === b.second
+  );
 }

@@ -85,7 +85,15 @@ export function wallClockAt(zone: ZoneRules, epochSeconds: number, out: WallCloc
  * robfig/cron's DST behaviour (a 02:30 that does not exist is skipped; 01:30 on fall-back day is first EDT) follows
  * from exactly this rule, so it is copied here rather than a "nicer" one.
  */
-export function goDate(zone: ZoneRules, year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+export function goDate(
+  zone: ZoneRules,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): number {
   const m0 = month - 1;
   const y = year + Math.floor(m0 / 12);
   const m = m0 - Math.floor(m0 / 12) * 12 + 1;
@@ -186,7 +194,7 @@ class IntlZoneRules implements ZoneRules {
           break;
       }
     }
-    const local = (daysFromCivil(year, month, day) * SECONDS_PER_DAY) + hour * 3600 + minute * 60 + second;
+    const local = daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
     return local - epochSeconds;
   }
 
@@ -249,7 +257,9 @@ export function formatRfc3339InZone(ms: number, timeZone: string): string {
   const offset = zone.offsetAt(seconds);
   const wall = wallClockAt(zone, seconds, newWallClock());
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  const local = `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}`;
+  const local =
+    `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}` +
+    `:${pad(wall.second)}`;
   const minutes = Math.trunc(offset / 60);
   if (minutes === 0) return `${local}Z`;
   const abs = Math.abs(minutes);

@@ -15,7 +15,8 @@ export interface ScheduleValidationError {
 /** Kubernetes' messages, verbatim. */
 export const TZ_IN_SCHEDULE_MESSAGE = 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead';
 export const EMPTY_TIME_ZONE_MESSAGE = 'timeZone must be nil or non-empty string';
-export const LOCAL_TIME_ZONE_MESSAGE = 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones';
+export const LOCAL_TIME_ZONE_MESSAGE =
+  'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones';
 
 // Each '/'-separated part of a zone name (validation.go `validTimeZoneCharacters`).
 const TIME_ZONE_PART = /^[A-Za-z.\-_0-9+]{1,14}$/;
@@ -57,7 +58,8 @@ export function validateSchedule(schedule: string, timeZone?: string): ScheduleV
 export function validateTimeZone(timeZone: string): string | undefined {
   if (timeZone.length === 0) return EMPTY_TIME_ZONE_MESSAGE;
   for (const part of timeZone.split('/')) {
-    if (part === '.' || part === '..' || part.startsWith('-') || !TIME_ZONE_PART.test(part)) return `unknown time zone ${timeZone}`;
+    if (part === '.' || part === '..' || part.startsWith('-') || !TIME_ZONE_PART.test(part))
+      return `unknown time zone ${timeZone}`;
   }
   if (timeZone.toLowerCase() === 'local') return LOCAL_TIME_ZONE_MESSAGE;
   // time.LoadLocation's error text is "unknown time zone <name>".

@@ -44,7 +44,9 @@ export interface CronJobSyncResult {
    * executor records them after the API call succeeds or fails, as Kubernetes does.
    */
   events: CronJobEventDecision[];
-  /** When to sync again; undefined = not requeued (suspended, unknown time zone, unparseable or never-firing schedule). */
+  /**
+   * When to sync again; undefined = not requeued (suspended, unknown time zone, unparseable or never-firing schedule).
+   */
   requeueAtMs?: number;
 }
 
@@ -79,7 +81,8 @@ export interface CronJobSyncResult {
  *   Job for the chosen time may already be among `jobs` but not in `active` (a crash between creating it and
  *   writing status): it is added to `active`, `lastScheduleTime` is set and the CronJob is requeued, with no create
  *   (upstream TestControllerV2JobAlreadyExistsButNotInActiveStatus). If that Job is controlled by another CronJob
- *   of the same name (another uid), nothing is done and nothing is requeued (TestControllerV2JobAlreadyExistsButDifferentOwner).
+ *   of the same name (another uid), nothing is done and nothing is requeued
+ *   (TestControllerV2JobAlreadyExistsButDifferentOwner).
  * - A nil `timeZone` means UTC (Kubernetes uses the controller's local zone, UTC in the standard images).
  * - `MissSchedule` is never emitted: Kubernetes' `tooLate` check cannot be true after a search already limited to
  *   `(now − startingDeadlineSeconds, now]`, so a run missed because of the deadline passes silently, as it does there.
@@ -124,7 +127,11 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
       });
     } else if (isInActive && condition !== undefined) {
       removeFromActive(status, job);
-      events.push({ type: 'Normal', reason: 'SawCompletedJob', message: `Saw completed job: ${job.metadata.name}, status: ${condition}` });
+      events.push({
+        type: 'Normal',
+        reason: 'SawCompletedJob',
+        message: `Saw completed job: ${job.metadata.name}, status: ${condition}`,
+      });
     }
     if (condition === 'Complete') {
       // Current upstream: a succeeded Job moves lastSuccessfulTime in the same sync that sees it finish
@@ -142,7 +149,11 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
   // 3. The scheduling decision.
   const { schedule: scheduleText, timeZone } = cronJob.spec;
   if (timeZone !== undefined && !isValidTimeZone(timeZone)) {
-    events.push({ type: 'Warning', reason: 'UnknownTimeZone', message: `invalid timeZone: "${timeZone}": unknown time zone ${timeZone}` });
+    events.push({
+      type: 'Warning',
+      reason: 'UnknownTimeZone',
+      message: `invalid timeZone: "${timeZone}": unknown time zone ${timeZone}`,
+    });
     return result();
   }
   if (cronJob.spec.suspend) return result();
@@ -152,7 +163,11 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
     schedule = parseFormattedSchedule(cronJob, events);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    events.push({ type: 'Warning', reason: 'UnparseableSchedule', message: `unparseable schedule: "${scheduleText}" : ${reason}` });
+    events.push({
+      type: 'Warning',
+      reason: 'UnparseableSchedule',
+      message: `unparseable schedule: "${scheduleText}" : ${reason}`,
+    });
     return result();
   }
   const requeueAt = (): number | undefined => {
@@ -162,7 +177,11 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
 
   const next = nextScheduleTime({ ...cronJob, status }, now, schedule);
   if (next.error !== undefined) {
-    events.push({ type: 'Warning', reason: 'InvalidSchedule', message: `invalid schedule: ${scheduleText} : ${next.error}` });
+    events.push({
+      type: 'Warning',
+      reason: 'InvalidSchedule',
+      message: `invalid schedule: ${scheduleText} : ${next.error}`,
+    });
     return result();
   }
   const scheduledMs = next.scheduledMs;
@@ -177,7 +196,10 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
 
   const jobName = jobNameFor(cronJob.metadata.name, scheduledMs);
   const lastScheduleMs = status.lastScheduleTime === undefined ? undefined : fromRfc3339(status.lastScheduleTime);
-  if (status.active.some((ref) => ref.name === jobName && ref.namespace === cronJob.metadata.namespace) || lastScheduleMs === scheduledMs) {
+  if (
+    status.active.some((ref) => ref.name === jobName && ref.namespace === cronJob.metadata.namespace) ||
+    lastScheduleMs === scheduledMs
+  ) {
     // Already processed this slot.
     return result(requeueAt());
   }
@@ -197,14 +219,17 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
       }
       break;
     case 'Replace':
-      for (const ref of status.active) actions.push({ type: 'deleteJob', name: ref.name, uid: ref.uid, reason: 'Replace' });
+      for (const ref of status.active)
+        actions.push({ type: 'deleteJob', name: ref.name, uid: ref.uid, reason: 'Replace' });
       status.active = [];
       break;
     default:
       return assertNever(cronJob.spec.concurrencyPolicy, 'spec.concurrencyPolicy');
   }
 
-  const existing = jobs.find((job) => job.metadata.name === jobName && job.metadata.namespace === cronJob.metadata.namespace);
+  const existing = jobs.find(
+    (job) => job.metadata.name === jobName && job.metadata.namespace === cronJob.metadata.namespace,
+  );
   if (existing !== undefined) {
     // Kubernetes' AlreadyExists path, decided from what was read instead of from a failed create.
     const controller = existing.metadata.ownerReferences?.find((owner) => owner.controller);
@@ -236,13 +261,19 @@ export function syncCronJob(input: CronJobSyncInput): CronJobSyncResult {
 function adoptLostRuns(cronJob: CronJob, jobs: readonly Job[], status: CronJobStatus): void {
   const policy = cronJob.spec.concurrencyPolicy;
   if (policy === 'Replace') return;
-  const lastMs = status.lastScheduleTime === undefined ? Number.NEGATIVE_INFINITY : fromRfc3339(status.lastScheduleTime);
+  const lastMs =
+    status.lastScheduleTime === undefined ? Number.NEGATIVE_INFINITY : fromRfc3339(status.lastScheduleTime);
   const lost = jobs
     .flatMap((job) => {
       const scheduled = job.metadata.annotations?.[wellKnown.cronJobScheduledTimestamp];
       const controller = job.metadata.ownerReferences?.find((owner) => owner.controller);
       if (scheduled === undefined || controller?.uid !== cronJob.metadata.uid) return [];
-      if (job.status.startTime !== undefined || finishedCondition(job) !== undefined || status.active.some((ref) => refersTo(ref, job))) return [];
+      if (
+        job.status.startTime !== undefined ||
+        finishedCondition(job) !== undefined ||
+        status.active.some((ref) => refersTo(ref, job))
+      )
+        return [];
       const scheduledMs = Date.parse(scheduled);
       return scheduledMs > lastMs ? [{ job, scheduledMs }] : [];
     })
@@ -271,7 +302,8 @@ export function jobNameFor(cronJobName: string, scheduledTimeMs: number): string
  * - labels and annotations copied from `jobTemplate.metadata`, plus the annotation
  *   `batch.kubernetes.io/cronjob-scheduled-timestamp`: the nominal time in RFC 3339 in the CronJob's `timeZone`
  *   (UTC when unset), e.g. `2024-07-02T09:00:00-04:00`;
- * - a controller ownerReference `{ apiVersion: batch/v1, kind: CronJob, name, uid, controller: true, blockOwnerDeletion: true }`;
+ * - a controller ownerReference `{ apiVersion: batch/v1, kind: CronJob, name, uid, controller: true,
+ *   blockOwnerDeletion: true }`;
  * - `spec` a deep copy of `jobTemplate.spec`, an empty status;
  * - `creationTimestamp` = now (Kubernetes' API server sets it on create), and
  *   `metadata.uid` = `deterministicUid("<cronjob uid>/<job name>")`, so the `status.active` reference is complete
@@ -282,7 +314,10 @@ export function jobNameFor(cronJobName: string, scheduledTimeMs: number): string
 export function jobFromTemplate(cronJob: CronJob, scheduledTimeMs: number, nowMs: number): Job {
   const { name, namespace, uid } = cronJob.metadata;
   if (uid === undefined) {
-    throw new JobctlError('Validation', `cronjob ${namespace}/${name}: metadata.uid is required: the store sets it on create`);
+    throw new JobctlError(
+      'Validation',
+      `cronjob ${namespace}/${name}: metadata.uid is required: the store sets it on create`,
+    );
   }
   const jobName = jobNameFor(name, scheduledTimeMs);
   const template = cronJob.spec.jobTemplate;
@@ -300,7 +335,9 @@ export function jobFromTemplate(cronJob: CronJob, scheduledTimeMs: number, nowMs
         ...template.metadata?.annotations,
         [wellKnown.cronJobScheduledTimestamp]: formatRfc3339InZone(scheduledTimeMs, cronJob.spec.timeZone ?? 'UTC'),
       },
-      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name, uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'CronJob', name, uid, controller: true, blockOwnerDeletion: true },
+      ],
     },
     spec: structuredClone(template.spec),
     status: { active: 0, succeeded: 0, failed: 0, conditions: [] },
@@ -317,7 +354,9 @@ function parseFormattedSchedule(cronJob: CronJob, events: CronJobEventDecision[]
     events.push({
       type: 'Warning',
       reason: 'UnsupportedSchedule',
-      message: `CRON_TZ or TZ used in schedule "${schedule}" is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details`,
+      message:
+        `CRON_TZ or TZ used in schedule "${schedule}" is not officially supported, see ` +
+        `https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details`,
     });
     return parseSchedule(schedule);
   }
@@ -325,7 +364,13 @@ function parseFormattedSchedule(cronJob: CronJob, events: CronJobEventDecision[]
 }
 
 function referenceTo(job: Job): ObjectReference {
-  return { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, namespace: job.metadata.namespace, uid: job.metadata.uid ?? '' };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    name: job.metadata.name,
+    namespace: job.metadata.namespace,
+    uid: job.metadata.uid ?? '',
+  };
 }
 
 /** Kubernetes matches `active` entries to Jobs by uid; a Job read without one falls back to namespace/name. */
@@ -353,7 +398,9 @@ function sameStatus(a: CronJobStatus, b: CronJobStatus): boolean {
     a.active.length === b.active.length &&
     a.active.every((ref, i) => {
       const other = b.active[i];
-      return other !== undefined && ref.uid === other.uid && ref.name === other.name && ref.namespace === other.namespace;
+      return (
+        other !== undefined && ref.uid === other.uid && ref.name === other.name && ref.namespace === other.namespace
+      );
     })
   );
 }

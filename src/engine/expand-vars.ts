@@ -1,7 +1,7 @@
 /**
- * Kubernetes' `$(VAR_NAME)` expansion in a container's command and args (k8s.io/kubernetes third_party/forked/golang/expansion):
- * `$(NAME)` becomes the value of env var NAME when it is defined, and stays as written when it is not;
- * `$$` escapes a `$`, so `$$(NAME)` yields the literal `$(NAME)`.
+ * Kubernetes' `$(VAR_NAME)` expansion in a container's command and args (k8s.io/kubernetes
+ * third_party/forked/golang/expansion): `$(NAME)` becomes the value of env var NAME when it is defined, and stays as
+ * written when it is not; `$$` escapes a `$`, so `$$(NAME)` yields the literal `$(NAME)`.
  */
 export function expandVars(input: string, env: ReadonlyMap<string, string>): string {
   let out = '';

@@ -44,7 +44,10 @@ function parseDecimal(text: string): number | undefined {
 /** The intervals with `indexes` added (any order, duplicates allowed); the input is not changed. */
 export function withIndexes(intervals: readonly IndexInterval[], indexes: Iterable<number>): IndexInterval[] {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  return mergeIntervals(intervals, sorted.map((ix) => ({ first: ix, last: ix })));
+  return mergeIntervals(
+    intervals,
+    sorted.map((ix) => ({ first: ix, last: ix })),
+  );
 }
 
 /** Union of two ordered interval lists (Kubernetes `orderedIntervals.merge`). */
@@ -104,7 +107,8 @@ export function firstPendingIndexes(taken: readonly IndexInterval[], count: numb
   const result: number[] = [];
   let candidate = 0;
   for (const iv of taken) {
-    for (; candidate < completions && result.length < count && candidate < iv.first; candidate++) result.push(candidate);
+    for (; candidate < completions && result.length < count && candidate < iv.first; candidate++)
+      result.push(candidate);
     if (candidate < iv.last + 1) candidate = iv.last + 1;
   }
   for (; candidate < completions && result.length < count; candidate++) result.push(candidate);

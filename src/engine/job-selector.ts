@@ -21,7 +21,8 @@ export function generatedJobLabels(job: Pick<Job, 'metadata'>): Labels {
 export function withGeneratedSelector(job: Job): Job {
   const generated = generatedJobLabels(job);
   const templateLabels: Labels = { ...(job.spec.template.metadata?.labels ?? {}), ...generated };
-  const ownLabels = job.metadata.labels && Object.keys(job.metadata.labels).length > 0 ? job.metadata.labels : templateLabels;
+  const ownLabels =
+    job.metadata.labels && Object.keys(job.metadata.labels).length > 0 ? job.metadata.labels : templateLabels;
   return {
     ...job,
     metadata: { ...job.metadata, labels: ownLabels },

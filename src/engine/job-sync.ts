@@ -1,6 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { effectiveCompletions, type WorkQueueView } from './work-queue-binding.ts';
-import { wellKnown, type Job, type JobCondition, type JobConditionType, type JobStatus, type Pod } from '../spec/types.ts';
+import {
+  wellKnown,
+  type Job,
+  type JobCondition,
+  type JobConditionType,
+  type JobStatus,
+  type Pod,
+} from '../spec/types.ts';
 import { crashLoopBackOffMs, newBackoffRecord, remainingBackoffMs } from './backoff.ts';
 import {
   completionIndexOf,
@@ -78,10 +85,15 @@ const maxPodCreatePerSync = 500;
 
 const backoffLimitExceeded = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
 // Kubernetes' reasons and messages for per-index back-off (pkg/controller/job/job_controller.go).
-const maxFailedIndexesExceeded = { reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' };
+const maxFailedIndexesExceeded = {
+  reason: 'MaxFailedIndexesExceeded',
+  message: 'Job has exceeded the specified maximal number of failed indexes',
+};
 const failedIndexesReason = { reason: 'FailedIndexes', message: 'Job has failed indexes' };
 const deadlineExceeded = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
-/** The reason and message Kubernetes (v1.31+) puts on `SuccessCriteriaMet` and `Complete` when completions are reached. */
+/**
+ * The reason and message Kubernetes (v1.31+) puts on `SuccessCriteriaMet` and `Complete` when completions are reached.
+ */
 const completionsReached = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
 
 /**
@@ -94,16 +106,21 @@ const completionsReached = { reason: 'CompletionsReached', message: 'Reached exp
  * // parallelism 3, two pods over quota: the status says 1 active, as Kubernetes' (the API server refused two creates)
  * statusAfterActions(job, syncJob({ job, pods, now }), 2);
  */
-export function statusAfterActions(job: Job, result: Pick<JobSyncResult, 'status' | 'statusChanged'>, notCreated: number): { status: JobStatus; statusChanged: boolean } {
+export function statusAfterActions(
+  job: Job,
+  result: Pick<JobSyncResult, 'status' | 'statusChanged'>,
+  notCreated: number,
+): { status: JobStatus; statusChanged: boolean } {
   if (notCreated === 0) return { status: result.status, statusChanged: result.statusChanged };
   const status = { ...result.status, active: Math.max(0, result.status.active - notCreated) };
   return { status, statusChanged: !isDeepStrictEqual(status, job.status) };
 }
 
 /**
- * The Job controller's decision for one sync: Kubernetes `syncJob` + `manageJob` (`pkg/controller/job/job_controller.go`,
- * v1.31+ with its default feature gates) with the I/O taken out, plus the TTL-after-finished controller.
- * No input is mutated; the executor runs `actions`, records `events`, writes `status` and requeues.
+ * The Job controller's decision for one sync: Kubernetes `syncJob` + `manageJob`
+ * (`pkg/controller/job/job_controller.go`, v1.31+ with its default feature gates) with the I/O taken out, plus the
+ * TTL-after-finished controller. No input is mutated; the executor runs `actions`, records `events`, writes `status`
+ * and requeues.
  *
  * In order:
  * 1. A finished Job (`Complete` or `Failed` True) is left alone, but for `ttlSecondsAfterFinished`: `deleteJob` once
@@ -187,7 +204,9 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       const ix = completionIndexOf(p);
       if (ix !== undefined) failuresByIndex.set(ix, (failuresByIndex.get(ix) ?? 0) + 1);
     }
-    const newlyFailed = [...failuresByIndex].filter(([ix, n]) => n > perIndexLimit && !hasIndex(succeededIndexes, ix)).map(([ix]) => ix);
+    const newlyFailed = [...failuresByIndex]
+      .filter(([ix, n]) => n > perIndexLimit && !hasIndex(succeededIndexes, ix))
+      .map(([ix]) => ix);
     failedIndexes = withIndexes(parseIndexes(old.failedIndexes, completions ?? 0), newlyFailed);
   }
 
@@ -216,13 +235,15 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       if (now >= deadlineMs) failure = deadlineExceeded;
       else requeueAt.push(deadlineMs);
     }
-    if (failure === undefined) failure = workQueueExhausted(input.workQueue, completions, succeeded, activePods.length, spec.suspend);
+    if (failure === undefined)
+      failure = workQueueExhausted(input.workQueue, completions, succeeded, activePods.length, spec.suspend);
   }
 
   let active = activePods.length;
   let terminating = terminatingPods.length;
   if (failure !== undefined) {
-    const stopReason: StopPodReason = failure.reason === deadlineExceeded.reason ? 'DeadlineExceeded' : 'BackoffLimitExceeded';
+    const stopReason: StopPodReason =
+      failure.reason === deadlineExceeded.reason ? 'DeadlineExceeded' : 'BackoffLimitExceeded';
     for (const pod of activePods) stopPod(pod, stopReason, actions, events);
     // "When the job is considered finished, every non-terminated pod is considered failed."
     failed = Math.max(old.failed, failedFromPods + activePods.filter(isCounted).length);
@@ -243,19 +264,42 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
     } else {
       restartCrashLoopingPods(job, activePods, now, actions, requeueAt);
       // Failed indexes are not retried: to the pod creator they are as taken as the succeeded ones.
-      const takenIndexes = failedIndexes.length === 0 ? succeededIndexes : mergeIntervals(succeededIndexes, failedIndexes);
-      active += createPods(job, pods, activePods, succeeded, takenIndexes, record, now, actions, requeueAt, input.workQueue?.pending);
+      const takenIndexes =
+        failedIndexes.length === 0 ? succeededIndexes : mergeIntervals(succeededIndexes, failedIndexes);
+      active += createPods(
+        job,
+        pods,
+        activePods,
+        succeeded,
+        takenIndexes,
+        record,
+        now,
+        actions,
+        requeueAt,
+        input.workQueue?.pending,
+      );
     }
 
     const isComplete =
       completions === undefined ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
     if (isComplete || successCriteriaMet) {
-      ensureCondition(status, 'SuccessCriteriaMet', 'True', completionsReached.reason, completionsReached.message, nowIso);
+      ensureCondition(
+        status,
+        'SuccessCriteriaMet',
+        'True',
+        completionsReached.reason,
+        completionsReached.message,
+        nowIso,
+      );
       if (terminating === 0) {
         ensureCondition(status, 'Complete', 'True', completionsReached.reason, completionsReached.message, nowIso);
         status.completionTime = nowIso;
         if (completions !== undefined && succeeded > completions) {
-          events.push({ type: 'Warning', reason: 'TooManySucceededPods', message: 'Too many succeeded pods running after completion count reached' });
+          events.push({
+            type: 'Warning',
+            reason: 'TooManySucceededPods',
+            message: 'Too many succeeded pods running after completion count reached',
+          });
         }
         events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
       }
@@ -336,8 +380,16 @@ function stopPod(pod: Pod, reason: StopPodReason, actions: JobAction[], events: 
   events.push({ type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` });
 }
 
-/** The kubelet's part for restartPolicy OnFailure: restart each crash-looping container once its back-off has passed. */
-function restartCrashLoopingPods(job: Job, activePods: readonly Pod[], now: number, actions: JobAction[], requeueAt: number[]): void {
+/**
+ * The kubelet's part for restartPolicy OnFailure: restart each crash-looping container once its back-off has passed.
+ */
+function restartCrashLoopingPods(
+  job: Job,
+  activePods: readonly Pod[],
+  now: number,
+  actions: JobAction[],
+  requeueAt: number[],
+): void {
   if (job.spec.template.spec.restartPolicy !== 'OnFailure') return;
   for (const pod of activePods) {
     const waiting = (pod.status.containerStatuses ?? []).find((cs) => cs.state.waiting?.reason === 'CrashLoopBackOff');
@@ -398,14 +450,30 @@ function createPods(
  * missing and no pod runs can never finish: the seed's "completions above the item count never completes". It
  * fails with reason `WorkQueueEmpty`, saying how many items succeeded and how many went to the dead-letter list.
  */
-function workQueueExhausted(queue: WorkQueueView | undefined, completions: number | undefined, succeeded: number, active: number, suspended: boolean): { reason: string; message: string } | undefined {
-  if (queue === undefined || completions === undefined || suspended || active > 0 || succeeded >= completions) return undefined;
+function workQueueExhausted(
+  queue: WorkQueueView | undefined,
+  completions: number | undefined,
+  succeeded: number,
+  active: number,
+  suspended: boolean,
+): { reason: string; message: string } | undefined {
+  if (queue === undefined || completions === undefined || suspended || active > 0 || succeeded >= completions)
+    return undefined;
   if (queue.pending + queue.leased > 0) return undefined;
   const dead = queue.dead > 0 ? `, ${queue.dead} dead-lettered (jobctl queue dlq ${queue.name})` : '';
-  return { reason: 'WorkQueueEmpty', message: `Job has completions ${completions} but workqueue/${queue.name} is empty after ${succeeded} succeeded${dead}` };
+  return {
+    reason: 'WorkQueueEmpty',
+    message:
+      `Job has completions ${completions} but workqueue/${queue.name} is empty after ${succeeded} ` +
+      `succeeded${dead}`,
+  };
 }
 
-function hasCondition(conditions: readonly JobCondition[], type: JobConditionType, status: JobCondition['status']): boolean {
+function hasCondition(
+  conditions: readonly JobCondition[],
+  type: JobConditionType,
+  status: JobCondition['status'],
+): boolean {
   return conditions.some((c) => c.type === type && c.status === status);
 }
 
@@ -421,7 +489,14 @@ function ensureCondition(
   message: string,
   nowIso: string,
 ): boolean {
-  const next: JobCondition = { type, status: conditionStatus, reason, message, lastProbeTime: nowIso, lastTransitionTime: nowIso };
+  const next: JobCondition = {
+    type,
+    status: conditionStatus,
+    reason,
+    message,
+    lastProbeTime: nowIso,
+    lastTransitionTime: nowIso,
+  };
   const i = status.conditions.findIndex((c) => c.type === type);
   if (i >= 0) {
     const current = status.conditions[i] as JobCondition;

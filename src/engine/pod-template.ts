@@ -17,7 +17,9 @@ const maxGeneratedNameLength = 58;
 /** The alphabet of Kubernetes' `utilrand.String` (no vowels, no 0/1/3: no accidental words, no look-alikes). */
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** The generateName prefix Kubernetes uses: `<job>-`, or `<job>-<index>-` for Indexed Jobs (`podGenerateNameWithIndex`). */
+/**
+ * The generateName prefix Kubernetes uses: `<job>-`, or `<job>-<index>-` for Indexed Jobs (`podGenerateNameWithIndex`).
+ */
 export function podNamePrefix(jobName: string, completionIndex?: number): string {
   if (completionIndex === undefined) return `${jobName}-`.slice(0, maxGeneratedNameLength);
   const appendIndex = `-${completionIndex}-`;

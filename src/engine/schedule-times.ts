@@ -23,7 +23,10 @@ export type MissedSchedules = 'none' | 'few' | 'many';
 
 /** The result of {@link mostRecentScheduleTime}, Kubernetes' 4-tuple as a value. */
 export interface MostRecentScheduleTime {
-  /** `lastScheduleTime`, else `creationTimestamp`, moved up to `now − startingDeadlineSeconds` when that is later and asked for. */
+  /**
+   * `lastScheduleTime`, else `creationTimestamp`, moved up to `now − startingDeadlineSeconds` when that is later and
+   * asked for.
+   */
   earliestMs: number;
   /** The latest fire time in `(earliest, now]`; undefined when none (or when the estimate jumped past them all). */
   mostRecentMs?: number;
@@ -148,7 +151,8 @@ function earliestTimeMs(cronJob: CronJob): number {
   if (value === undefined) {
     throw new JobctlError(
       'Validation',
-      `cronjob ${cronJob.metadata.namespace}/${cronJob.metadata.name}: metadata.creationTimestamp is required: the store sets it on create`,
+      `cronjob ${cronJob.metadata.namespace}/${cronJob.metadata.name}: metadata.creationTimestamp is required: the ` +
+        `store sets it on create`,
     );
   }
   return fromRfc3339(value);

@@ -62,11 +62,15 @@ export function applyTaskStart(pod: Pod, startedAtMs: number, attempt?: number):
 /**
  * Exit code of a container the runtime could not start. containerd's CRI plugin ends such a container with exit code
  * 128 ("the same with Docker's behavior") and reason `StartError`, the start error as its message
- * (`internal/cri/server/helpers.go` `errorStartExitCode`/`errorStartReason`, set in `container_start.go`'s failure path).
+ * (`internal/cri/server/helpers.go` `errorStartExitCode`/`errorStartReason`, set in `container_start.go`'s failure
+ * path).
  */
 export const START_ERROR_EXIT_CODE = 128;
 
-/** Reasons a container itself ends with, as the kubelet reports them; any other reason is a stop the controller asked for. */
+/**
+ * Reasons a container itself ends with, as the kubelet reports them; any other reason is a stop the controller asked
+ * for.
+ */
 const containerExitReasons = new Set(['Completed', 'Error', 'OOMKilled', 'ContainerCannotRun', 'StartError']);
 
 /** A task's end as the launcher reports it (see `TaskExit`). */
@@ -88,7 +92,10 @@ export interface TaskExitReport {
  * suggest for this (`action: Ignore`, `onPodConditions: [{type: DisruptionTarget}]`): the user's command did not fail.
  */
 export function isDisrupted(pod: Pod): boolean {
-  return pod.status.phase === 'Failed' && (pod.status.conditions ?? []).some((c) => c.type === 'DisruptionTarget' && c.status === 'True');
+  return (
+    pod.status.phase === 'Failed' &&
+    (pod.status.conditions ?? []).some((c) => c.type === 'DisruptionTarget' && c.status === 'True')
+  );
 }
 
 /**
@@ -114,9 +121,16 @@ export function applyTaskExit(pod: Pod, exit: TaskExitReport): Pod {
   const finishedAt = toRfc3339(exit.finishedAtMs);
   // A task that exited 0 as its "node" stopped (the runtime's own stop) finished its work: it succeeded, as a container
   // that exits 0 on a node's SIGTERM does in Kubernetes. Recorded Failed, its work (a queue item) would be done again.
-  const completedDespiteDisruption = exit.disruption !== undefined && exit.exitCode === 0 && pod.status.reason === undefined;
-  const stopReason = pod.status.reason ?? (containerExitReasons.has(exit.reason) || completedDespiteDisruption ? undefined : exit.reason);
-  const containerReason = containerExitReasons.has(exit.reason) ? exit.reason : exit.exitCode === 0 ? 'Completed' : 'Error';
+  const completedDespiteDisruption =
+    exit.disruption !== undefined && exit.exitCode === 0 && pod.status.reason === undefined;
+  const stopReason =
+    pod.status.reason ??
+    (containerExitReasons.has(exit.reason) || completedDespiteDisruption ? undefined : exit.reason);
+  const containerReason = containerExitReasons.has(exit.reason)
+    ? exit.reason
+    : exit.exitCode === 0
+      ? 'Completed'
+      : 'Error';
   const terminatedState = (cs: ContainerStatus | undefined): ContainerState => ({
     terminated: {
       exitCode: exit.exitCode,
@@ -140,7 +154,9 @@ export function applyTaskExit(pod: Pod, exit: TaskExitReport): Pod {
           waiting: {
             reason: 'CrashLoopBackOff',
             // The kubelet's wording (kuberuntime_manager.go doBackOff).
-            message: `back-off ${formatGoDuration(crashLoopBackOffMs(restartCount))} restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid ?? ''})`,
+            message:
+              `back-off ${formatGoDuration(crashLoopBackOffMs(restartCount))} restarting failed ` +
+              `container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid ?? ''})`,
           },
         },
         lastState: terminatedState(before),
@@ -169,7 +185,16 @@ export function applyTaskExit(pod: Pod, exit: TaskExitReport): Pod {
       ...(exit.message === undefined || pod.status.message !== undefined ? {} : { message: exit.message }),
       ...(exit.disruption === undefined || phase === 'Succeeded'
         ? {}
-        : { conditions: [{ type: 'DisruptionTarget' as const, status: 'True' as const, ...exit.disruption, lastTransitionTime: finishedAt }] }),
+        : {
+            conditions: [
+              {
+                type: 'DisruptionTarget' as const,
+                status: 'True' as const,
+                ...exit.disruption,
+                lastTransitionTime: finishedAt,
+              },
+            ],
+          }),
       containerStatuses,
     },
   };
@@ -189,14 +214,21 @@ export function applyStartError(pod: Pod, launched: Pod, failure: { message: str
   const isSameAttempt = restartCountOf(pod) === restartCountOf(launched);
   const isStarted = (pod.status.containerStatuses ?? []).some((cs) => cs.state.running !== undefined);
   if (!isSameAttempt || isStarted) return pod;
-  return applyTaskExit(pod, { exitCode: START_ERROR_EXIT_CODE, reason: 'StartError', message: failure.message, finishedAtMs: failure.finishedAtMs });
+  return applyTaskExit(pod, {
+    exitCode: START_ERROR_EXIT_CODE,
+    reason: 'StartError',
+    message: failure.message,
+    finishedAtMs: failure.finishedAtMs,
+  });
 }
 
 function restartCountOf(pod: Pod): number {
   return (pod.status.containerStatuses ?? []).reduce((sum, cs) => sum + cs.restartCount, 0);
 }
 
-/** Go's `time.Duration.String()` for whole seconds and minutes (`0s`, `10s`, `5m0s`), as the kubelet prints back-offs. */
+/**
+ * Go's `time.Duration.String()` for whole seconds and minutes (`0s`, `10s`, `5m0s`), as the kubelet prints back-offs.
+ */
 function formatGoDuration(ms: number): string {
   const totalSeconds = Math.round(ms / 1000);
   const minutes = Math.floor(totalSeconds / 60);

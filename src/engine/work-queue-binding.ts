@@ -21,7 +21,9 @@ export const workQueueCompletionsAnnotation = 'jobctl.dev/work-queue-completions
 /** What a pod of a bound Job records about its item. */
 export const workItemAnnotations = {
   id: 'jobctl.dev/work-item-id',
-  /** The lease token: the Job controller completes the item with it when the pod succeeds, releases it when it fails. */
+  /**
+   * The lease token: the Job controller completes the item with it when the pod succeeds, releases it when it fails.
+   */
   lease: 'jobctl.dev/work-item-lease',
   /** Epoch ms when the lease runs out unless renewed. */
   leaseExpires: 'jobctl.dev/work-item-lease-expires',
@@ -55,7 +57,10 @@ export function effectiveCompletions(job: Pick<Job, 'metadata' | 'spec'>): numbe
 }
 
 /** The pod with its leased item: `JOB_ITEM`/`JOB_ITEM_ID` in its container's env, the lease on its annotations. */
-export function withWorkItem(pod: Pod, item: { id: string; body: string; lease: string; leaseExpiresAtMs: number }): Pod {
+export function withWorkItem(
+  pod: Pod,
+  item: { id: string; body: string; lease: string; leaseExpiresAtMs: number },
+): Pod {
   const [first, ...rest] = pod.spec.containers;
   if (first === undefined) return pod;
   // `$` doubled: env values go through Kubernetes' $(VAR) expansion, which turns `$$` back into `$`, so the worker

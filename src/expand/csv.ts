@@ -17,18 +17,29 @@ import { JobctlError } from '../errors.ts';
  * // [{ name: 'apple', url: 'http://dbpedia.org/resource/Apple' }]
  */
 export function parseCsv(text: string, file: string): Record<string, string>[] {
-  const records = csvRecords(text.replace(/^\uFEFF/, ''), file).filter((r) => !(r.fields.length === 1 && r.fields[0] === ''));
+  const records = csvRecords(text.replace(/^\uFEFF/, ''), file).filter(
+    (r) => !(r.fields.length === 1 && r.fields[0] === ''),
+  );
   const [header, ...rows] = records;
-  if (header === undefined) throw new JobctlError('Validation', `${file}: empty CSV: the first row names the columns, e.g. name,url`);
+  if (header === undefined)
+    throw new JobctlError('Validation', `${file}: empty CSV: the first row names the columns, e.g. name,url`);
   const seen = new Set<string>();
   for (const [i, name] of header.fields.entries()) {
-    if (name === '') throw new JobctlError('Validation', `${file}:${header.line}: column ${i + 1} has no name: the first row names the columns`);
+    if (name === '')
+      throw new JobctlError(
+        'Validation',
+        `${file}:${header.line}: column ${i + 1} has no name: the first row names the columns`,
+      );
     if (seen.has(name)) throw new JobctlError('Validation', `${file}:${header.line}: column "${name}" is named twice`);
     seen.add(name);
   }
   return rows.map((row) => {
     if (row.fields.length !== header.fields.length) {
-      throw new JobctlError('Validation', `${file}:${row.line}: ${row.fields.length} fields, but the header has ${header.fields.length} (${header.fields.join(',')}): quote a value that holds a comma`);
+      throw new JobctlError(
+        'Validation',
+        `${file}:${row.line}: ${row.fields.length} fields, but the header has ${header.fields.length} ` +
+          `(${header.fields.join(',')}): quote a value that holds a comma`,
+      );
     }
     return Object.fromEntries(header.fields.map((name, i) => [name, row.fields[i] ?? '']));
   });
@@ -59,7 +70,8 @@ function csvRecords(text: string, file: string): CsvRecord[] {
       const start = line;
       i++;
       for (;;) {
-        if (i >= text.length) throw new JobctlError('Validation', `${file}:${start}: a quoted field is not closed: end it with "`);
+        if (i >= text.length)
+          throw new JobctlError('Validation', `${file}:${start}: a quoted field is not closed: end it with "`);
         const q = text[i]!;
         if (q === '"' && text[i + 1] === '"') {
           field += '"';

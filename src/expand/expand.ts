@@ -32,9 +32,14 @@ export interface ExpansionRequest {
   readonly file: string;
   /** @default - `jinja2` for a `.jinja2`, `.jinja` or `.j2` file, otherwise `subst` */
   readonly engine?: TemplateEngine;
-  /** `--items`/`--items-file`: `$ITEM` of one manifest each; a Jinja2 template reads them as `items`. @default - none */
+  /**
+   * `--items`/`--items-file`: `$ITEM` of one manifest each; a Jinja2 template reads them as `items`. @default - none
+   */
   readonly items?: readonly string[];
-  /** `--params`: one manifest per entry (`$ITEM`, or `$FIELD` per field); a Jinja2 template reads it as `params`. @default - none */
+  /**
+   * `--params`: one manifest per entry (`$ITEM`, or `$FIELD` per field); a Jinja2 template reads it as `params`.
+   * @default - none
+   */
   readonly params?: TemplateParams;
   /** `--var NAME=VALUE`: `$NAME` in every manifest; a Jinja2 variable. @default - none */
   readonly vars?: Readonly<Record<string, string>>;
@@ -81,14 +86,22 @@ export function templateEngineOf(file: string): TemplateEngine {
  * no items, a `--var` the template never uses)
  *
  * @example
- * const manifests = expandTemplate({ template: readFileSync('job-tmpl.yaml', 'utf8'), file: 'job-tmpl.yaml', items: ['apple', 'banana', 'cherry'] });
+ * const manifests = expandTemplate({
+ *   template: readFileSync('job-tmpl.yaml', 'utf8'),
+ *   file: 'job-tmpl.yaml',
+ *   items: ['apple', 'banana', 'cherry'],
+ * });
  * manifests.map((m) => m.name); // ['process-item-apple', 'process-item-banana', 'process-item-cherry']
  */
 export function expandTemplate(request: ExpansionRequest): ExpandedManifest[] {
   const engine = request.engine ?? templateEngineOf(request.file);
   const vars = request.vars ?? {};
   for (const name of Object.keys(vars)) {
-    if (!PLACEHOLDER_NAME.test(name)) throw new JobctlError('Validation', `--var ${name}: invalid name "${name}": use letters, digits and _, not starting with a digit`);
+    if (!PLACEHOLDER_NAME.test(name))
+      throw new JobctlError(
+        'Validation',
+        `--var ${name}: invalid name "${name}": use letters, digits and _, not starting with a digit`,
+      );
   }
   const checked = request.raw !== true;
   const rendered = ((): Rendered[] => {
@@ -102,7 +115,8 @@ export function expandTemplate(request: ExpansionRequest): ExpandedManifest[] {
     }
   })();
   const manifests = validateRendered(rendered);
-  if (manifests.length === 0) throw new JobctlError('Validation', `${request.file}: the template rendered no manifests`);
+  if (manifests.length === 0)
+    throw new JobctlError('Validation', `${request.file}: the template rendered no manifests`);
   return manifests;
 }
 
@@ -123,7 +137,9 @@ interface Rendered {
   /** The name errors show for the rendered text (the template's name; line numbers are the text's own). */
   file: string;
   text: string;
-  /** For the structure check: the render with placeholders, and how to name each value. @default - not checked (`raw`) */
+  /**
+   * For the structure check: the render with placeholders, and how to name each value. @default - not checked (`raw`)
+   */
   check?: StructureCheck;
 }
 
@@ -149,12 +165,17 @@ function structureError(check: StructureCheck): ValidationError | undefined {
   const change = structureChange(check.spliced);
   if (change === undefined) return undefined;
   const { valueIndex } = change;
-  const value = valueIndex === undefined ? 'a value' : `${check.nameOf(valueIndex)} ${quoteValue(check.spliced.values[valueIndex] ?? '')}`;
+  const value =
+    valueIndex === undefined
+      ? 'a value'
+      : `${check.nameOf(valueIndex)} ${quoteValue(check.spliced.values[valueIndex] ?? '')}`;
   return new ValidationError({
     file: check.where,
     line: change.line,
     path: change.path,
-    detail: `${value} changes the structure of the ${check.subject}: ${change.what}; values are text and cannot add YAML structure: ${check.advice}, or pass --raw to splice values as text`,
+    detail:
+      `${value} changes the structure of the ${check.subject}: ${change.what}; values are text and cannot add ` +
+      `YAML structure: ${check.advice}, or pass --raw to splice values as text`,
   });
 }
 
@@ -164,20 +185,29 @@ function renderSubst(request: ExpansionRequest, vars: Readonly<Record<string, st
   if (request.items !== undefined) bindings.push(...bindingsFromItems(request.items));
   if (request.params !== undefined) bindings.push(...bindingsFromParams(request.params.value, request.params.file));
   if (bindings.length === 0) {
-    throw new JobctlError('Validation', `${file}: no items: pass --items a,b,c, --items-file FILE or --params FILE (one manifest is rendered per item)`);
+    throw new JobctlError(
+      'Validation',
+      `${file}: no items: pass --items a,b,c, --items-file FILE or --params FILE (one manifest is rendered per item)`,
+    );
   }
   const used = new Set(placeholderNames(template));
   for (const name of Object.keys(vars)) {
-    if (!used.has(name)) throw new JobctlError('Validation', `--var ${name}: the template ${file} has no $${name} or \${${name}}`);
+    if (!used.has(name))
+      throw new JobctlError('Validation', `--var ${name}: the template ${file} has no $${name} or \${${name}}`);
   }
   const itemNames = new Set(bindings.flatMap((b) => Object.keys(b.values)));
   for (const name of itemNames) {
-    if (Object.hasOwn(vars, name)) throw new JobctlError('Validation', `--var ${name}: also set by every item; drop one of them`);
+    if (Object.hasOwn(vars, name))
+      throw new JobctlError('Validation', `--var ${name}: also set by every item; drop one of them`);
   }
   // Without a placeholder every item renders the same manifest; say so rather than report N-1 duplicate names.
   if (![...itemNames].some((name) => used.has(name))) {
     const wanted = [...itemNames].map((n) => `$${n}`).join(', ');
-    throw new JobctlError('Validation', `${file}: no placeholder for the items: use ${wanted} (or \${NAME}) where each manifest differs, e.g. name: process-item-$ITEM`);
+    throw new JobctlError(
+      'Validation',
+      `${file}: no placeholder for the items: use ${wanted} (or \${NAME}) where each manifest differs, e.g. name: ` +
+        `process-item-$ITEM`,
+    );
   }
   return bindings.map((b, i) => {
     const values = { ...vars, ...b.values };
@@ -186,7 +216,9 @@ function renderSubst(request: ExpansionRequest, vars: Readonly<Record<string, st
     const split = splitAtPlaceholders(template, new Set(Object.keys(values)));
     const spliced = split.names.map((name) => values[name] ?? '');
     const tokens = tokensAvoiding([template, ...spliced]);
-    const templateText = split.pieces.map((piece, j) => (j < split.names.length ? `${piece}${tokens.token(j)}` : piece)).join('');
+    const templateText = split.pieces
+      .map((piece, j) => (j < split.names.length ? `${piece}${tokens.token(j)}` : piece))
+      .join('');
     const first = Object.values(b.values)[0] ?? '';
     return {
       label: b.label,
@@ -206,11 +238,22 @@ function renderSubst(request: ExpansionRequest, vars: Readonly<Record<string, st
   });
 }
 
-function renderJinja2Documents(request: ExpansionRequest, vars: Readonly<Record<string, string>>, checked: boolean): Rendered[] {
+function renderJinja2Documents(
+  request: ExpansionRequest,
+  vars: Readonly<Record<string, string>>,
+  checked: boolean,
+): Rendered[] {
   const context: Record<string, unknown> = { ...vars };
-  for (const [name, value] of [['items', request.items], ['params', request.params?.value]] as const) {
+  for (const [name, value] of [
+    ['items', request.items],
+    ['params', request.params?.value],
+  ] as const) {
     if (value === undefined) continue;
-    if (Object.hasOwn(vars, name)) throw new JobctlError('Validation', `--var ${name}: the template's ${name} come from --${name}; rename the variable`);
+    if (Object.hasOwn(vars, name))
+      throw new JobctlError(
+        'Validation',
+        `--var ${name}: the template's ${name} come from --${name}; rename the variable`,
+      );
     context[name] = value;
   }
   const file = `${request.file} (rendered)`;
@@ -245,7 +288,8 @@ function valueOrigins(context: Readonly<Record<string, unknown>>): (value: strin
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => visit(v, `${path}[${i}]`, into));
     } else if (typeof value === 'object' && value !== null) {
-      for (const [k, v] of Object.entries(value)) visit(v, /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, into);
+      for (const [k, v] of Object.entries(value))
+        visit(v, /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, into);
     }
   };
   return (value) => {
@@ -291,7 +335,13 @@ function validateRendered(rendered: readonly Rendered[]): ExpandedManifest[] {
       const objects = [...loaded.queues, ...loaded.objects];
       const object = objects[0];
       if (objects.length !== 1 || object === undefined) {
-        errors.push(new ValidationError({ file: where, path: 'kind', detail: `Invalid value: "List": expand writes one object per document; put each in its own --- document` }));
+        errors.push(
+          new ValidationError({
+            file: where,
+            path: 'kind',
+            detail: `Invalid value: "List": expand writes one object per document; put each in its own --- document`,
+          }),
+        );
         continue;
       }
       const key = `${object.kind}/${object.metadata.name}`;
@@ -302,7 +352,9 @@ function validateRendered(rendered: readonly Rendered[]): ExpandedManifest[] {
             file: where,
             line: doc.nameLine,
             path: 'metadata.name',
-            detail: `Duplicate value: "${object.metadata.name}": ${first} renders a ${object.kind} of the same name; use the item in metadata.name`,
+            detail:
+              `Duplicate value: "${object.metadata.name}": ${first} renders a ${object.kind} of the same name; ` +
+              `use the item in metadata.name`,
           }),
         );
         continue;
@@ -323,16 +375,18 @@ function documentsOf(text: string): RenderedDocument[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter });
   if (docs.some((d) => d.errors.length > 0)) return [{ located: text, text, nameLine: undefined }];
-  return docs.filter((d) => !isEmpty(d)).map((d) => {
-    const [start, , end] = d.range;
-    const marker = /^---[ \t]*(?:#.*)?\r?\n/.exec(text.slice(start, end));
-    const from = start + (marker?.[0].length ?? 0);
-    const body = text.slice(from, end);
-    const startLine = lineCounter.linePos(from).line;
-    const nameNode = d.getIn(['metadata', 'name'], true);
-    const nameLine = isScalar(nameNode) && nameNode.range ? lineCounter.linePos(nameNode.range[0]).line : undefined;
-    return { located: '\n'.repeat(startLine - 1) + body, text: body.endsWith('\n') ? body : `${body}\n`, nameLine };
-  });
+  return docs
+    .filter((d) => !isEmpty(d))
+    .map((d) => {
+      const [start, , end] = d.range;
+      const marker = /^---[ \t]*(?:#.*)?\r?\n/.exec(text.slice(start, end));
+      const from = start + (marker?.[0].length ?? 0);
+      const body = text.slice(from, end);
+      const startLine = lineCounter.linePos(from).line;
+      const nameNode = d.getIn(['metadata', 'name'], true);
+      const nameLine = isScalar(nameNode) && nameNode.range ? lineCounter.linePos(nameNode.range[0]).line : undefined;
+      return { located: '\n'.repeat(startLine - 1) + body, text: body.endsWith('\n') ? body : `${body}\n`, nameLine };
+    });
 }
 
 /** `---` followed by nothing (or only comments), which the loader and kubectl skip. */

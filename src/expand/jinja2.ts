@@ -33,7 +33,8 @@ environment.addFilter('tojson', (value: unknown) => new nunjucks.runtime.SafeStr
  * @throws JobctlError (`Validation`) naming `file:line:column` and the reason, e.g. an undefined variable
  *
  * @example
- * renderJinja2('{% for p in params %}---\nname: {{ p.name }}\n{% endfor %}', { params: [{ name: 'apple' }] }, 'job.yaml.jinja2');
+ * const template = '{% for p in params %}---\nname: {{ p.name }}\n{% endfor %}';
+ * renderJinja2(template, { params: [{ name: 'apple' }] }, 'job.yaml.jinja2');
  * // '---\nname: apple\n'
  */
 export function renderJinja2(text: string, context: Jinja2Context, file: string): string {
@@ -66,7 +67,12 @@ export function renderJinja2Spliced(text: string, context: Jinja2Context, file: 
   } catch (error) {
     // Only a template that computes with what it printed (a `{% set %}` block) can fail here after rendering once.
     const reason = error instanceof Error ? error.message : String(error);
-    throw new JobctlError('Validation', `${reason}: the template could not be rendered again with placeholders for its values, to check they add no YAML structure; pass --raw to splice values as text`, { cause: error });
+    throw new JobctlError(
+      'Validation',
+      `${reason}: the template could not be rendered again with placeholders for its values, to check they add no ` +
+        `YAML structure; pass --raw to splice values as text`,
+      { cause: error },
+    );
   } finally {
     outputHook = undefined;
   }
@@ -79,12 +85,19 @@ let outputHook: ((value: string) => string) | undefined;
 function translateError(error: unknown, source: string, file: string): JobctlError {
   const message = error instanceof Error ? error.message : String(error);
   const match = /^\((?:.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\s*([\s\S]*)$/.exec(message);
-  const [line, column, reason] = match ? [match[1], match[2], (match[3] ?? '').trim()] : [undefined, undefined, message];
+  const [line, column, reason] = match
+    ? [match[1], match[2], (match[3] ?? '').trim()]
+    : [undefined, undefined, message];
   const where = line === undefined ? file : column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
   if (reason.startsWith('attempted to output null or undefined value')) {
     const expression = line === undefined ? undefined : expressionAt(source, Number(line), Number(column ?? 1));
     const what = expression === undefined ? 'a value' : `"${expression}"`;
-    return new JobctlError('Validation', `${where}: undefined variable ${what}: define it with --var NAME=VALUE or --params FILE, or give it a default with "| default(...)"`, { cause: error });
+    return new JobctlError(
+      'Validation',
+      `${where}: undefined variable ${what}: define it with --var NAME=VALUE or --params FILE, or give it a default ` +
+        `with "| default(...)"`,
+      { cause: error },
+    );
   }
   return new JobctlError('Validation', `${where}: ${reason.replace(/^Error: /, '')}`, { cause: error });
 }
@@ -109,7 +122,10 @@ function pythonJson(value: unknown): string {
     return `{${keys.map((k) => `${pythonJson(k)}: ${pythonJson((value as Record<string, unknown>)[k])}`).join(', ')}}`;
   }
   if (typeof value === 'string') {
-    return JSON.stringify(value).replace(/[^\x20-\x7e]|[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return JSON.stringify(value).replace(
+      /[^\x20-\x7e]|[<>&']/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   }
   return JSON.stringify(value ?? null);
 }
@@ -136,18 +152,26 @@ function installJinja2Syntax(): void {
   // Every `{{ … }}` output goes through suppressValue; the structure check's placeholder pass replaces it there.
   const suppressValue = runtime.suppressValue;
   runtime.suppressValue = function (value: unknown, autoescape: boolean) {
-    if (outputHook === undefined || value instanceof nunjucks.runtime.SafeString) return suppressValue(value, autoescape);
+    if (outputHook === undefined || value instanceof nunjucks.runtime.SafeString)
+      return suppressValue(value, autoescape);
     return outputHook(String(value ?? ''));
   };
   const plainLookup = runtime.memberLookup;
   nunjucks.installJinjaCompat();
   const compatLookup = runtime.memberLookup;
   runtime.memberLookup = function memberLookup(this: unknown, obj: unknown, key: unknown, ...rest: unknown[]) {
-    const isOwnData = rest.length < 2 && typeof obj === 'object' && obj !== null && !Array.isArray(obj) && Object.hasOwn(obj, String(key));
+    const isOwnData =
+      rest.length < 2 &&
+      typeof obj === 'object' &&
+      obj !== null &&
+      !Array.isArray(obj) &&
+      Object.hasOwn(obj, String(key));
     return (isOwnData ? plainLookup : compatLookup).call(this, obj, key, ...rest);
   };
 
-  const lexer = (nunjucks as unknown as { lexer: { lex(src: string): Tokenizer; TOKEN_COMMA: string; TOKEN_WHITESPACE: string } }).lexer;
+  const lexer = (
+    nunjucks as unknown as { lexer: { lex(src: string): Tokenizer; TOKEN_COMMA: string; TOKEN_WHITESPACE: string } }
+  ).lexer;
   const tokenizer = Object.getPrototypeOf(lexer.lex('')) as Tokenizer;
   const nextToken = tokenizer.nextToken;
   const closesNext = /\s*[\]}]/y;

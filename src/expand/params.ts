@@ -54,7 +54,11 @@ export function parseParams(text: string, file: string, format: ParamsFormat = p
       } catch (error) {
         const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
         const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-        throw new JobctlError('Validation', `${line === undefined ? file : `${file}:${line}`}: invalid YAML: ${reason}`, { cause: error });
+        throw new JobctlError(
+          'Validation',
+          `${line === undefined ? file : `${file}:${line}`}: invalid YAML: ${reason}`,
+          { cause: error },
+        );
       }
   }
 }
@@ -66,7 +70,10 @@ export function parseParams(text: string, file: string, format: ParamsFormat = p
  * parseItemList('apple, banana,cherry'); // ['apple', 'banana', 'cherry']
  */
 export function parseItemList(list: string): string[] {
-  return list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /**
@@ -76,7 +83,10 @@ export function parseItemList(list: string): string[] {
  * parseItemLines('apple\n\nbanana\r\n'); // ['apple', 'banana']
  */
 export function parseItemLines(text: string): string[] {
-  return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Each item as the `$ITEM` of one manifest. */
@@ -97,17 +107,29 @@ export function bindingsFromItems(items: readonly string[]): ItemBinding[] {
  */
 export function bindingsFromParams(params: unknown, file: string): ItemBinding[] {
   if (!Array.isArray(params)) {
-    throw new JobctlError('Validation', `${file}: a $ITEM template takes a list (one item or row per manifest), got ${kindOf(params)}: a Jinja2 template can read any shape as params`);
+    throw new JobctlError(
+      'Validation',
+      `${file}: a $ITEM template takes a list (one item or row per manifest), got ${kindOf(params)}: a Jinja2 ` +
+        `template can read any shape as params`,
+    );
   }
   return params.map((entry: unknown, i) => {
-    if (isScalar(entry)) return { label: `item ${JSON.stringify(scalarText(entry))}`, values: { ITEM: scalarText(entry) } };
+    if (isScalar(entry))
+      return { label: `item ${JSON.stringify(scalarText(entry))}`, values: { ITEM: scalarText(entry) } };
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      throw new JobctlError('Validation', `${file}: entry ${i + 1} is ${kindOf(entry)}: a $ITEM template takes strings, numbers or objects of them`);
+      throw new JobctlError(
+        'Validation',
+        `${file}: entry ${i + 1} is ${kindOf(entry)}: a $ITEM template takes strings, numbers or objects of them`,
+      );
     }
     const values: Record<string, string> = {};
     for (const [key, value] of Object.entries(entry)) {
       if (!isScalar(value)) {
-        throw new JobctlError('Validation', `${file}: entry ${i + 1} field "${key}" is ${kindOf(value)}: a $ITEM template takes strings, numbers and booleans (a Jinja2 template reads any shape)`);
+        throw new JobctlError(
+          'Validation',
+          `${file}: entry ${i + 1} field "${key}" is ${kindOf(value)}: a $ITEM template takes strings, numbers and ` +
+            `booleans (a Jinja2 template reads any shape)`,
+        );
       }
       values[key] = scalarText(value);
     }

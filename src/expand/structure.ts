@@ -6,7 +6,10 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 
-/** Placeholder tokens: `<prefix><index>x`, a plain lowercase word that is a valid scalar, key or part of a name anywhere. */
+/**
+ * Placeholder tokens: `<prefix><index>x`, a plain lowercase word that is a valid scalar, key or part of a name
+ * anywhere.
+ */
 export interface Tokens {
   /** The token standing for value `index`. */
   token(index: number): string;
@@ -33,7 +36,9 @@ export interface SplicedRender {
   readonly text: string;
   /** The render with value `i` replaced by `tokens.token(i)`. */
   readonly templateText: string;
-  /** The text of each spliced value, in order; a value may itself hold the tokens of earlier values (a captured block). */
+  /**
+   * The text of each spliced value, in order; a value may itself hold the tokens of earlier values (a captured block).
+   */
   readonly values: readonly string[];
   readonly tokens: Tokens;
 }
@@ -76,7 +81,8 @@ function parseTemplate(text: string): Parsed {
  * line; a template that is YAML only with the values spliced in is a change (a value supplies structure).
  *
  * @example
- * structureChange({ text: 'a: [x, y]\n', templateText: 'a: [jobctlv0x]\n', values: ['x, y'], tokens }); // { path: 'a', what: 'it has 2 items where the template has 1', … }
+ * structureChange({ text: 'a: [x, y]\n', templateText: 'a: [jobctlv0x]\n', values: ['x, y'], tokens });
+ * // { path: 'a', what: 'it has 2 items where the template has 1', … }
  */
 export function structureChange(render: SplicedRender): StructureChange | undefined {
   const real = parse(render.text);
@@ -94,7 +100,14 @@ export function structureChange(render: SplicedRender): StructureChange | undefi
   }
   const difference = compareDocuments(real, template, expander(render, render.values.length));
   if (difference === undefined) return undefined;
-  return { ...difference, valueIndex: culprit(render, (candidate, k) => !candidate.hasErrors && compareDocuments(candidate, template, expander(render, k)) === undefined) };
+  return {
+    ...difference,
+    valueIndex: culprit(
+      render,
+      (candidate, k) =>
+        !candidate.hasErrors && compareDocuments(candidate, template, expander(render, k)) === undefined,
+    ),
+  };
 }
 
 /**
@@ -104,7 +117,8 @@ export function structureChange(render: SplicedRender): StructureChange | undefi
  */
 function culprit(render: SplicedRender, isLikeTemplate: (candidate: Parsed, k: number) => boolean): number | undefined {
   const n = render.values.length;
-  const at = (k: number) => isLikeTemplate(parse(render.templateText.replace(render.tokens.pattern, replacer(render, k))), k);
+  const at = (k: number) =>
+    isLikeTemplate(parse(render.templateText.replace(render.tokens.pattern, replacer(render, k))), k);
   if (n === 0 || at(n)) return undefined;
   let like = 0;
   let unlike = n;
@@ -143,7 +157,9 @@ function compareDocuments(real: Parsed, template: Parsed, expand: (text: string)
     return {
       path: '(document)',
       line: extra[0] ? real.lineCounter.linePos(extra[0].range[0]).line : lineOf(real.docs.at(-1)?.contents),
-      what: `it renders ${real.docs.length} documents where the template renders ${template.docs.length}${added.length > 0 ? ` (adds ${added.join(', ')})` : ''}`,
+      what:
+        `it renders ${real.docs.length} documents where the template renders ` +
+        `${template.docs.length}${added.length > 0 ? ` (adds ${added.join(', ')})` : ''}`,
     };
   }
   for (const [i, doc] of real.docs.entries()) {
@@ -189,7 +205,11 @@ function compareNodes(
   expand: (text: string) => string,
   lineOf: (node: { range?: [number, number, number] | null } | null | undefined) => number | undefined,
 ): Difference | undefined {
-  const at = (what: string): Difference => ({ path: path === '' ? '(root)' : path, line: lineOf(real as { range?: [number, number, number] }), what });
+  const at = (what: string): Difference => ({
+    path: path === '' ? '(root)' : path,
+    line: lineOf(real as { range?: [number, number, number] }),
+    what,
+  });
   const realKind = kindOf(real);
   const templateKind = kindOf(template);
   if (realKind !== templateKind) return at(`it is ${realKind} where the template has ${templateKind}`);
@@ -197,13 +217,18 @@ function compareNodes(
   const templateTag = (template as { tag?: string } | null)?.tag;
   if (realTag !== templateTag) {
     if (templateTag === undefined) return at(`it has the tag ${realTag}, which the template does not`);
-    return at(realTag === undefined ? `it lacks the tag ${templateTag} of the template` : `it has the tag ${realTag} where the template has ${templateTag}`);
+    return at(
+      realTag === undefined
+        ? `it lacks the tag ${templateTag} of the template`
+        : `it has the tag ${realTag} where the template has ${templateTag}`,
+    );
   }
   if (isAlias(real) && isAlias(template) && real.source !== expand(template.source)) {
     return at(`it is an alias of *${real.source} where the template has *${template.source}`);
   }
   if (isSeq(real) && isSeq(template)) {
-    if (real.items.length !== template.items.length) return at(`it has ${real.items.length} items where the template has ${template.items.length}`);
+    if (real.items.length !== template.items.length)
+      return at(`it has ${real.items.length} items where the template has ${template.items.length}`);
     for (const [i, item] of real.items.entries()) {
       const difference = compareNodes(item, template.items[i], `${path}[${i}]`, expand, lineOf);
       if (difference !== undefined) return difference;
@@ -217,7 +242,10 @@ function compareNodes(
     const dropped = templateKeys.find((k) => !realKeys.includes(k));
     if (dropped !== undefined) return at(`it drops the key ${JSON.stringify(dropped)}`);
     const moved = realKeys.findIndex((k, i) => k !== templateKeys[i]);
-    if (moved !== -1) return at(`its key ${JSON.stringify(realKeys[moved])} is where the template has ${JSON.stringify(templateKeys[moved])}`);
+    if (moved !== -1)
+      return at(
+        `its key ${JSON.stringify(realKeys[moved])} is where the template has ${JSON.stringify(templateKeys[moved])}`,
+      );
     for (const [i, pair] of real.items.entries()) {
       const other = template.items[i]!;
       if (!isScalar(pair.key) || !isScalar(other.key)) {

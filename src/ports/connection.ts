@@ -7,7 +7,9 @@ import type { WorkQueue } from './work-queue.ts';
 import type { ResourceQuotas } from './resource-quotas.ts';
 import type { Failures } from './failures.ts';
 
-/** Where a command works: the embedded runtime's state directory (`connectLocal`) or a deployed stack (`connectAws`). */
+/**
+ * Where a command works: the embedded runtime's state directory (`connectLocal`) or a deployed stack (`connectAws`).
+ */
 export interface Connection {
   store: StateStore;
   /** Work queues (`jobctl queue …`, `jobctl worker`): the local lease queue, or SQS on AWS. */

@@ -17,7 +17,9 @@ export interface FailedWork {
   error: string;
   /** Invocation attempts made, when reported. */
   attempts?: number;
-  /** `invoke`: redrive invokes the function again with the original event; `resync`: not replayable, a resync repairs. */
+  /**
+   * `invoke`: redrive invokes the function again with the original event; `resync`: not replayable, a resync repairs.
+   */
   redrive: 'invoke' | 'resync' | 'none';
 }
 

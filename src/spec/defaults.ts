@@ -1,7 +1,7 @@
 /**
- * Kubernetes' defaulting for `batch/v1`, from `pkg/apis/batch/v1/defaults.go` (`SetDefaults_Job`, `SetDefaults_CronJob`),
- * plus the API server's create-time behaviour jobctl mirrors: `metadata.namespace` "default", and a fresh, empty status
- * (a `status` sent on create is ignored).
+ * Kubernetes' defaulting for `batch/v1`, from `pkg/apis/batch/v1/defaults.go` (`SetDefaults_Job`,
+ * `SetDefaults_CronJob`), plus the API server's create-time behaviour jobctl mirrors: `metadata.namespace` "default",
+ * and a fresh, empty status (a `status` sent on create is ignored).
  *
  * Pure: returns new objects, never mutates its input, and copies only the fields in `types.ts`.
  */
@@ -65,8 +65,8 @@ export interface CronJobInput {
 export const defaultNamespace = 'default';
 
 /**
- * `SetDefaults_Job` applied to a JobSpec: completions and parallelism 1 when both are unset, parallelism 1, backoffLimit
- * 6, completionMode NonIndexed, suspend false.
+ * `SetDefaults_Job` applied to a JobSpec: completions and parallelism 1 when both are unset, parallelism 1,
+ * backoffLimit 6, completionMode NonIndexed, suspend false.
  *
  * @example defaultJobSpec({ template }).backoffLimit // 6
  */
@@ -79,7 +79,8 @@ export function defaultJobSpec(spec: JobSpecInput): JobSpec {
     parallelism: spec.parallelism ?? 1,
     completions: bothUnset ? 1 : spec.completions,
     activeDeadlineSeconds: spec.activeDeadlineSeconds,
-    // SetDefaults_Job: with per-index back-off the Job-wide limit defaults to MaxInt32 (it is the indexes' limits that count).
+    // SetDefaults_Job: with per-index back-off the Job-wide limit defaults to MaxInt32 (it is the indexes' limits that
+    // count).
     backoffLimit: spec.backoffLimit ?? (spec.backoffLimitPerIndex !== undefined ? 2_147_483_647 : 6),
     backoffLimitPerIndex: spec.backoffLimitPerIndex,
     maxFailedIndexes: spec.maxFailedIndexes,
@@ -158,7 +159,8 @@ export const workQueueDefaults = { maxReceiveCount: 5, leaseSeconds: 30 } as con
  * A defaulted WorkQueue: namespace "default", `maxReceiveCount` 5, `leaseSeconds` 30. A manifest states the whole
  * queue, so `apply` of a file that drops a setting puts it back to its default, as `kubectl apply` does.
  *
- * @example applyWorkQueueDefaults({ apiVersion: 'jobctl.dev/v1', kind: 'WorkQueue', metadata: { name: 'q' } }).spec // { maxReceiveCount: 5, leaseSeconds: 30 }
+ * @example applyWorkQueueDefaults({ apiVersion: 'jobctl.dev/v1', kind: 'WorkQueue', metadata: { name: 'q' } }).spec //
+ * { maxReceiveCount: 5, leaseSeconds: 30 }
  */
 export function applyWorkQueueDefaults(queue: WorkQueueInput): WorkQueueManifest {
   return {
@@ -224,7 +226,9 @@ function copyContainer(container: Container): Container {
   });
 }
 
-/** Optional fields are absent rather than `undefined`, so `-o json` and deep equality see what Kubernetes would serve. */
+/**
+ * Optional fields are absent rather than `undefined`, so `-o json` and deep equality see what Kubernetes would serve.
+ */
 function dropUndefined<T extends object>(value: T): T {
   for (const key of Object.keys(value) as (keyof T)[]) {
     if (value[key] === undefined) delete value[key];

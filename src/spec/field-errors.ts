@@ -27,7 +27,10 @@ export function invalid(value: unknown, detail: string): string {
 
 /** `field.NotSupported`. */
 export function notSupported(value: unknown, supported: readonly string[]): string {
-  return `Unsupported value: ${formatValue(value)}: supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`;
+  return (
+    `Unsupported value: ${formatValue(value)}: supported values: ` +
+    `${supported.map((s) => JSON.stringify(s)).join(', ')}`
+  );
 }
 
 /** `field.Duplicate`. */
@@ -60,7 +63,9 @@ export function maxLenError(length: number): string {
   return `must be no more than ${length} characters`;
 }
 
-/** `validation.RegexError`, reproduced character for character (Kubernetes' messages carry a double space before "or"). */
+/**
+ * `validation.RegexError`, reproduced character for character (Kubernetes' messages carry a double space before "or").
+ */
 export function regexError(msg: string, fmt: string, ...examples: string[]): string {
   if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
   let out = `${msg} (e.g. `;
@@ -73,11 +78,13 @@ export function regexError(msg: string, fmt: string, ...examples: string[]): str
 
 const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const dns1123LabelErrMsg =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with " +
+  'an alphanumeric character';
 const dns1123LabelRegexp = new RegExp(`^${dns1123LabelFmt}$`);
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
 const dns1123SubdomainErrMsg =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and " +
+  'end with an alphanumeric character';
 const dns1123SubdomainRegexp = new RegExp(`^${dns1123SubdomainFmt}$`);
 
 /** `validation.IsDNS1123Label`: container names, namespaces, pod hostnames. */
@@ -99,7 +106,8 @@ export function isDns1123Label(value: string): string[] {
 export function isDns1123Subdomain(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 253) errs.push(maxLenError(253));
-  if (!dns1123SubdomainRegexp.test(value)) errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
+  if (!dns1123SubdomainRegexp.test(value))
+    errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
   return errs;
 }
 
@@ -122,40 +130,47 @@ export function isQualifiedName(value: string): string[] {
     else errs.push(...isDns1123Subdomain(prefix).map((m) => `prefix part ${m}`));
   } else {
     return [
-      `a valid label key ${regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a valid label key ${regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc')} with an optional ` +
+        `DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
-  if (!labelKeyRegexp.test(name)) errs.push(`name part ${regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc')}`);
+  if (!labelKeyRegexp.test(name))
+    errs.push(`name part ${regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
 
 const labelValueFmt = `(${labelKeyFmt})?`;
 const labelValueErrMsg =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and " +
+  'end with an alphanumeric character';
 const labelValueRegexp = new RegExp(`^${labelValueFmt}$`);
 
 /** `content.IsLabelValue`. */
 export function isLabelValue(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLenError(63));
-  if (!labelValueRegexp.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
+  if (!labelValueRegexp.test(value))
+    errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
   return errs;
 }
 
 const envVarNameFmt = '[-._a-zA-Z][-._a-zA-Z0-9]*';
 const envVarNameErrMsg =
-  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit";
+  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not " +
+  'start with a digit';
 const envVarNameRegexp = new RegExp(`^${envVarNameFmt}$`);
 
 /**
  * `validation.IsEnvVarName` (the strict rule of Kubernetes ≤1.31, the versions K8S-SEMANTICS.md was read from; the
- * later `RelaxedEnvironmentVariableValidation` gate is not followed, so a manifest valid here is valid on those clusters).
+ * later `RelaxedEnvironmentVariableValidation` gate is not followed, so a manifest valid here is valid on those
+ * clusters).
  */
 export function isEnvVarName(value: string): string[] {
   const errs: string[] = [];
-  if (!envVarNameRegexp.test(value)) errs.push(regexError(envVarNameErrMsg, envVarNameFmt, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1'));
+  if (!envVarNameRegexp.test(value))
+    errs.push(regexError(envVarNameErrMsg, envVarNameFmt, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1'));
   if (value === '.') errs.push("must not be '.'");
   else if (value === '..') errs.push("must not be '..'");
   else if (value.startsWith('..')) errs.push("must not start with '..'");

@@ -2,7 +2,16 @@
  * Manifests: loading (multi-document YAML, `kind: List`), Kubernetes validation and defaulting, and the report of
  * fields jobctl cannot honour.
  */
-export { loadManifests, validateManifest, type LoadedObject, type LoadOptions, type LoadResult, type Manifest, type ManifestLint, type ManifestWarning } from './load.ts';
+export {
+  loadManifests,
+  validateManifest,
+  type LoadedObject,
+  type LoadOptions,
+  type LoadResult,
+  type Manifest,
+  type ManifestLint,
+  type ManifestWarning,
+} from './load.ts';
 export {
   applyCronJobDefaults,
   applyJobDefaults,

@@ -2,7 +2,18 @@
  * Manifest loading: multi-document YAML (and `kind: List`) → validated, defaulted objects, with every error and
  * warning located at `file:line` and a Kubernetes field path. Pure: the caller reads the file.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Alias,
+  type Document,
+  type Node,
+} from 'yaml';
 import { ValidationError, ValidationErrors } from '../errors.ts';
 import { notSupported } from './field-errors.ts';
 import type { CronJob, Job, ResourceQuotaManifest, WorkQueueManifest } from './types.ts';
@@ -73,7 +84,8 @@ interface LineIndex {
 function parentPath(path: string): string {
   const bracket = path.endsWith(']') ? path.lastIndexOf('[') : -1;
   const dot = path.lastIndexOf('.');
-  // A map key in brackets may itself contain dots (`labels[app.kubernetes.io/name]`): the bracket wins when it ends the path.
+  // A map key in brackets may itself contain dots (`labels[app.kubernetes.io/name]`): the bracket wins when it ends the
+  // path.
   if (bracket > 0) return path.slice(0, bracket);
   return dot > 0 ? path.slice(0, dot) : '';
 }
@@ -137,14 +149,23 @@ function collect(
   const { lint, check } = options;
   const result = validateObject(raw, mode, index);
   const line = (f: Finding): number | undefined => index.lineOf(f.linePath ?? f.path);
-  for (const f of result.errors) errors.push(new ValidationError({ file, line: line(f), path: f.path, detail: f.detail }));
+  for (const f of result.errors)
+    errors.push(new ValidationError({ file, line: line(f), path: f.path, detail: f.detail }));
   for (const f of result.warnings) warnings.push({ file, line: line(f) ?? 0, path: f.path, message: f.detail });
   if (result.object !== undefined && lint !== undefined) {
-    for (const f of lint(result.object)) warnings.push({ file, line: index.lineOf(f.path) ?? 0, path: f.path, message: f.message, ...(f.code === undefined ? {} : { code: f.code }) });
+    for (const f of lint(result.object))
+      warnings.push({
+        file,
+        line: index.lineOf(f.path) ?? 0,
+        path: f.path,
+        message: f.message,
+        ...(f.code === undefined ? {} : { code: f.code }),
+      });
   }
   if (result.object !== undefined && check !== undefined) {
     const failed = check(result.object);
-    for (const f of failed) errors.push(new ValidationError({ file, line: index.lineOf(f.path), path: f.path, detail: f.message }));
+    for (const f of failed)
+      errors.push(new ValidationError({ file, line: index.lineOf(f.path), path: f.path, detail: f.message }));
     if (failed.length > 0) return undefined;
   }
   return result.object;
@@ -166,7 +187,9 @@ function checkDuplicates(
           file,
           line,
           path: 'metadata.name',
-          detail: `Duplicate value: "${object.metadata.name}": another ${object.kind} in namespace "${object.metadata.namespace}" has this name${first === undefined ? '' : ` (line ${first})`}`,
+          detail:
+            `Duplicate value: "${object.metadata.name}": another ${object.kind} in namespace ` +
+            `"${object.metadata.namespace}" has this name${first === undefined ? '' : ` (line ${first})`}`,
         }),
       );
     } else {
@@ -209,7 +232,14 @@ export function loadManifests(text: string, file: string, options: LoadOptions =
       const more = doc.errors.length - MAX_YAML_ERRORS_PER_DOCUMENT;
       if (more > 0) {
         const last = doc.errors[MAX_YAML_ERRORS_PER_DOCUMENT - 1]?.linePos?.[0]?.line;
-        errors.push(new ValidationError({ file, line: last, path: '(yaml)', detail: `and ${more} more YAML syntax error${more === 1 ? '' : 's'} in this document` }));
+        errors.push(
+          new ValidationError({
+            file,
+            line: last,
+            path: '(yaml)',
+            detail: `and ${more} more YAML syntax error${more === 1 ? '' : 's'} in this document`,
+          }),
+        );
       }
       continue;
     }
@@ -218,7 +248,9 @@ export function loadManifests(text: string, file: string, options: LoadOptions =
     const documentLine = lineCounter.linePos(doc.contents.range[0]).line;
     const converted = toPlainValue(doc, lineCounter);
     if ('error' in converted) {
-      errors.push(new ValidationError({ file, line: converted.line ?? documentLine, path: '(yaml)', detail: converted.error }));
+      errors.push(
+        new ValidationError({ file, line: converted.line ?? documentLine, path: '(yaml)', detail: converted.error }),
+      );
       continue;
     }
     const raw = converted.value;
@@ -239,7 +271,12 @@ export function loadManifests(text: string, file: string, options: LoadOptions =
       if (!Array.isArray(items)) {
         if (items !== undefined && items !== null) {
           errors.push(
-            new ValidationError({ file, line: rootIndex.lineOf('items'), path: 'items', detail: 'Invalid value: must be of type array' }),
+            new ValidationError({
+              file,
+              line: rootIndex.lineOf('items'),
+              path: 'items',
+              detail: 'Invalid value: must be of type array',
+            }),
           );
         }
         continue;
@@ -273,7 +310,10 @@ const MAX_ALIAS_COUNT = 100;
  * {@link MAX_ALIAS_COUNT}, an alias whose anchor comes later or not at all): such a throw becomes an error at the
  * line of the alias that caused it (audit D15).
  */
-function toPlainValue(doc: Document.Parsed, lineCounter: LineCounter): { value: unknown } | { error: string; line: number | undefined } {
+function toPlainValue(
+  doc: Document.Parsed,
+  lineCounter: LineCounter,
+): { value: unknown } | { error: string; line: number | undefined } {
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
   } catch (error) {
@@ -302,7 +342,9 @@ function toPlainValue(doc: Document.Parsed, lineCounter: LineCounter): { value: 
     const reason = message.charAt(0).toLowerCase() + message.slice(1);
     const what = culprit === undefined ? 'YAML aliases' : `YAML alias *${culprit.source}`;
     const line = culprit?.range ? lineCounter.linePos(culprit.range[0]).line : undefined;
-    const fix = /excessive/i.test(error.message) ? `: a document may expand at most ${MAX_ALIAS_COUNT} aliases; write the values out` : '';
+    const fix = /excessive/i.test(error.message)
+      ? `: a document may expand at most ${MAX_ALIAS_COUNT} aliases; write the values out`
+      : '';
     return { error: `${what}: ${reason}${fix}`, line };
   }
 }
@@ -321,7 +363,12 @@ function split(loaded: readonly LoadedObject[]): Pick<LoadResult, 'objects' | 'q
 }
 
 function isListObject(raw: unknown): raw is Record<string, unknown> {
-  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as Record<string, unknown>)['kind'] === 'List';
+  return (
+    typeof raw === 'object' &&
+    raw !== null &&
+    !Array.isArray(raw) &&
+    (raw as Record<string, unknown>)['kind'] === 'List'
+  );
 }
 
 /** Document order, then line: a user fixes a file top to bottom. Stable, so errors on one line keep their order. */

@@ -56,8 +56,20 @@ const structList = (name: StructName): Shape => ({ type: 'structList', struct: n
  * they are reported by `unsupported.ts` and dropped, as the API server overwrites them on create.
  */
 export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
-  CronJob: { apiVersion: string, kind: string, metadata: struct('ObjectMeta'), spec: struct('CronJobSpec'), status: { type: 'any' } },
-  Job: { apiVersion: string, kind: string, metadata: struct('ObjectMeta'), spec: struct('JobSpec'), status: { type: 'any' } },
+  CronJob: {
+    apiVersion: string,
+    kind: string,
+    metadata: struct('ObjectMeta'),
+    spec: struct('CronJobSpec'),
+    status: { type: 'any' },
+  },
+  Job: {
+    apiVersion: string,
+    kind: string,
+    metadata: struct('ObjectMeta'),
+    spec: struct('JobSpec'),
+    status: { type: 'any' },
+  },
   ObjectMeta: {
     name: string,
     namespace: string,
@@ -69,7 +81,14 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
     ownerReferences: structList('OwnerReference'),
   },
   TemplateObjectMeta: { labels: stringMap, annotations: stringMap },
-  OwnerReference: { apiVersion: string, kind: string, name: string, uid: string, controller: boolean, blockOwnerDeletion: boolean },
+  OwnerReference: {
+    apiVersion: string,
+    kind: string,
+    name: string,
+    uid: string,
+    controller: boolean,
+    blockOwnerDeletion: boolean,
+  },
   CronJobSpec: {
     schedule: string,
     timeZone: string,
@@ -96,7 +115,12 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
     manualSelector: boolean,
   },
   PodTemplateSpec: { metadata: struct('TemplateObjectMeta'), spec: struct('PodSpec') },
-  PodSpec: { containers: structList('Container'), restartPolicy: string, terminationGracePeriodSeconds: int64, nodeSelector: stringMap },
+  PodSpec: {
+    containers: structList('Container'),
+    restartPolicy: string,
+    terminationGracePeriodSeconds: int64,
+    nodeSelector: stringMap,
+  },
   Container: {
     name: string,
     image: string,
@@ -111,10 +135,22 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
   ResourceRequirements: { limits: { type: 'quantityMap' }, requests: { type: 'quantityMap' } },
   ResourceList: {},
   // `status` is accepted and ignored, so what `jobctl queue stats -o yaml` prints can be applied back.
-  WorkQueue: { apiVersion: string, kind: string, metadata: struct('QueueObjectMeta'), spec: struct('WorkQueueSpec'), status: { type: 'any' } },
+  WorkQueue: {
+    apiVersion: string,
+    kind: string,
+    metadata: struct('QueueObjectMeta'),
+    spec: struct('WorkQueueSpec'),
+    status: { type: 'any' },
+  },
   QueueObjectMeta: { name: string, namespace: string },
   WorkQueueSpec: { maxReceiveCount: int32, leaseSeconds: int32 },
-  ResourceQuota: { apiVersion: string, kind: string, metadata: struct('QuotaObjectMeta'), spec: struct('ResourceQuotaSpec'), status: { type: 'any' } },
+  ResourceQuota: {
+    apiVersion: string,
+    kind: string,
+    metadata: struct('QuotaObjectMeta'),
+    spec: struct('ResourceQuotaSpec'),
+    status: { type: 'any' },
+  },
   QuotaObjectMeta: { name: string, namespace: string },
   // `hard` is a ResourceList of quota resource names (not container ones): validateResourceQuota checks it.
   ResourceQuotaSpec: { hard: { type: 'any' } },

@@ -24,7 +24,8 @@ export function loadManifestSources(sources: readonly ManifestSource[], options:
       for (const object of [...loaded.quotas, ...loaded.queues, ...loaded.objects]) {
         const key = keyOf(object);
         const first = seen.get(key);
-        if (first !== undefined) throw new JobctlError('Validation', `${key} is defined in both ${first} and ${source.file}`);
+        if (first !== undefined)
+          throw new JobctlError('Validation', `${key} is defined in both ${first} and ${source.file}`);
         seen.set(key, source.file);
       }
       result.objects.push(...loaded.objects);

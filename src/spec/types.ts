@@ -227,7 +227,10 @@ export type Kind = KubeObject['kind'];
 
 /** `spec` of a {@link WorkQueueManifest}, defaulted. The port's `QueueSettings`, in a manifest. */
 export interface WorkQueueSpec {
-  /** Leases an item gets before it goes to the dead-letter list (SQS redrive policy `maxReceiveCount`, 1–1000). @default 5 */
+  /**
+   * Leases an item gets before it goes to the dead-letter list (SQS redrive policy `maxReceiveCount`, 1–1000). @default
+   * 5
+   */
   maxReceiveCount: number;
   /** Default lease of an item, seconds (SQS `VisibilityTimeout`, 0–43200). @default 30 */
   leaseSeconds: number;

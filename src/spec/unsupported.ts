@@ -68,8 +68,18 @@ const notRunAsWritten =
  */
 export const unsupportedFields: readonly UnsupportedField[] = [
   // ObjectMeta
-  { struct: 'ObjectMeta', field: 'generateName', severity: 'warning', reason: 'jobctl applies objects by metadata.name; ignored' },
-  { struct: 'ObjectMeta', field: 'finalizers', severity: 'warning', reason: 'jobctl deletes objects without finalizers; ignored' },
+  {
+    struct: 'ObjectMeta',
+    field: 'generateName',
+    severity: 'warning',
+    reason: 'jobctl applies objects by metadata.name; ignored',
+  },
+  {
+    struct: 'ObjectMeta',
+    field: 'finalizers',
+    severity: 'warning',
+    reason: 'jobctl deletes objects without finalizers; ignored',
+  },
   ...storedMeta.map(
     (field): UnsupportedField => ({
       struct: 'ObjectMeta',
@@ -80,14 +90,20 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     }),
   ),
   ...serverSetMeta.map(
-    (field): UnsupportedField => ({ struct: 'ObjectMeta', field, severity: 'warning', reason: 'set by the API server; ignored' }),
+    (field): UnsupportedField => ({
+      struct: 'ObjectMeta',
+      field,
+      severity: 'warning',
+      reason: 'set by the API server; ignored',
+    }),
   ),
   ...templateIgnoredMeta.map(
     (field): UnsupportedField => ({
       struct: 'TemplateObjectMeta',
       field,
       severity: 'warning',
-      reason: 'only labels and annotations of a template are used: jobctl names and places the objects it creates; ignored',
+      reason:
+        'only labels and annotations of a template are used: jobctl names and places the objects it creates; ignored',
     }),
   ),
 
@@ -124,7 +140,8 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     struct: 'JobSpec',
     field: 'podFailurePolicy',
     severity: 'error',
-    reason: 'not supported yet: jobctl counts every failed pod against backoffLimit, which is not what the rules ask for',
+    reason:
+      'not supported yet: jobctl counts every failed pod against backoffLimit, which is not what the rules ask for',
   },
   {
     struct: 'JobSpec',
@@ -152,7 +169,8 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     field: 'containers',
     severity: 'error',
     reason:
-      'jobctl runs exactly one container per pod: the local runtime runs one process per pod, and a manifest must mean the same on Fargate and locally',
+      'jobctl runs exactly one container per pod: the local runtime runs one process per pod, and a manifest must ' +
+      'mean the same on Fargate and locally',
     isHarmless: (value) => !Array.isArray(value) || value.length <= 1,
   },
   {
@@ -171,7 +189,12 @@ export const unsupportedFields: readonly UnsupportedField[] = [
   { struct: 'PodSpec', field: 'volumes', severity: 'warning', reason: noVolumes },
   { struct: 'PodSpec', field: 'nodeName', severity: 'warning', reason: noNodes },
   { struct: 'PodSpec', field: 'affinity', severity: 'warning', reason: noNodes },
-  { struct: 'PodSpec', field: 'tolerations', severity: 'warning', reason: 'Fargate has no node taints to tolerate; ignored' },
+  {
+    struct: 'PodSpec',
+    field: 'tolerations',
+    severity: 'warning',
+    reason: 'Fargate has no node taints to tolerate; ignored',
+  },
   { struct: 'PodSpec', field: 'topologySpreadConstraints', severity: 'warning', reason: noNodes },
   {
     struct: 'PodSpec',
@@ -180,7 +203,12 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     reason: 'jobctl has no Kubernetes scheduler; ignored',
     isHarmless: equalsOrEmpty('default-scheduler'),
   },
-  { struct: 'PodSpec', field: 'priorityClassName', severity: 'warning', reason: 'jobctl has no pod priority or preemption; ignored' },
+  {
+    struct: 'PodSpec',
+    field: 'priorityClassName',
+    severity: 'warning',
+    reason: 'jobctl has no pod priority or preemption; ignored',
+  },
   {
     struct: 'PodSpec',
     field: 'priority',
@@ -216,24 +244,62 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     isHarmless: equalsOrEmpty(true),
   },
   { struct: 'PodSpec', field: 'shareProcessNamespace', severity: 'warning', reason: 'a pod runs one process; ignored' },
-  { struct: 'PodSpec', field: 'dnsPolicy', severity: 'warning', reason: noDns, isHarmless: equalsOrEmpty('ClusterFirst') },
+  {
+    struct: 'PodSpec',
+    field: 'dnsPolicy',
+    severity: 'warning',
+    reason: noDns,
+    isHarmless: equalsOrEmpty('ClusterFirst'),
+  },
   { struct: 'PodSpec', field: 'dnsConfig', severity: 'warning', reason: noDns },
   { struct: 'PodSpec', field: 'hostAliases', severity: 'warning', reason: noDns },
-  { struct: 'PodSpec', field: 'hostname', severity: 'warning', reason: 'jobctl sets the hostname of Indexed pods itself; ignored' },
-  { struct: 'PodSpec', field: 'hostnameOverride', severity: 'warning', reason: 'jobctl sets the hostname of Indexed pods itself; ignored' },
+  {
+    struct: 'PodSpec',
+    field: 'hostname',
+    severity: 'warning',
+    reason: 'jobctl sets the hostname of Indexed pods itself; ignored',
+  },
+  {
+    struct: 'PodSpec',
+    field: 'hostnameOverride',
+    severity: 'warning',
+    reason: 'jobctl sets the hostname of Indexed pods itself; ignored',
+  },
   { struct: 'PodSpec', field: 'subdomain', severity: 'warning', reason: noDns },
   { struct: 'PodSpec', field: 'setHostnameAsFQDN', severity: 'warning', reason: noDns },
-  { struct: 'PodSpec', field: 'enableServiceLinks', severity: 'warning', reason: noDns, isHarmless: equalsOrEmpty(true) },
+  {
+    struct: 'PodSpec',
+    field: 'enableServiceLinks',
+    severity: 'warning',
+    reason: noDns,
+    isHarmless: equalsOrEmpty(true),
+  },
   { struct: 'PodSpec', field: 'readinessGates', severity: 'warning', reason: 'jobctl has no pod readiness; ignored' },
-  { struct: 'PodSpec', field: 'schedulingGates', severity: 'warning', reason: 'jobctl has no Kubernetes scheduler; ignored' },
-  { struct: 'PodSpec', field: 'runtimeClassName', severity: 'warning', reason: 'Fargate chooses the container runtime; ignored' },
-  { struct: 'PodSpec', field: 'overhead', severity: 'warning', reason: 'Fargate chooses the container runtime; ignored' },
+  {
+    struct: 'PodSpec',
+    field: 'schedulingGates',
+    severity: 'warning',
+    reason: 'jobctl has no Kubernetes scheduler; ignored',
+  },
+  {
+    struct: 'PodSpec',
+    field: 'runtimeClassName',
+    severity: 'warning',
+    reason: 'Fargate chooses the container runtime; ignored',
+  },
+  {
+    struct: 'PodSpec',
+    field: 'overhead',
+    severity: 'warning',
+    reason: 'Fargate chooses the container runtime; ignored',
+  },
   {
     struct: 'PodSpec',
     field: 'os',
     severity: 'warning',
     reason: 'tasks run on Linux; ignored',
-    isHarmless: (value) => isEmptyValue(value) || (typeof value === 'object' && (value as { name?: unknown }).name === 'linux'),
+    isHarmless: (value) =>
+      isEmptyValue(value) || (typeof value === 'object' && (value as { name?: unknown }).name === 'linux'),
   },
   { struct: 'PodSpec', field: 'resourceClaims', severity: 'warning', reason: noVolumes },
   {
@@ -251,13 +317,28 @@ export const unsupportedFields: readonly UnsupportedField[] = [
     reason: 'jobctl has no ConfigMaps or Secrets to read: set env[].value',
   },
   { struct: 'Container', field: 'restartPolicy', severity: 'error', reason: 'may not be set for non-init containers' },
-  { struct: 'Container', field: 'ports', severity: 'warning', reason: 'jobctl has no pod networking or Services; ignored' },
+  {
+    struct: 'Container',
+    field: 'ports',
+    severity: 'warning',
+    reason: 'jobctl has no pod networking or Services; ignored',
+  },
   { struct: 'Container', field: 'volumeMounts', severity: 'warning', reason: noVolumes },
   { struct: 'Container', field: 'volumeDevices', severity: 'warning', reason: noVolumes },
   { struct: 'Container', field: 'livenessProbe', severity: 'warning', reason: 'jobctl has no kubelet probes; ignored' },
-  { struct: 'Container', field: 'readinessProbe', severity: 'warning', reason: 'jobctl has no kubelet probes; ignored' },
+  {
+    struct: 'Container',
+    field: 'readinessProbe',
+    severity: 'warning',
+    reason: 'jobctl has no kubelet probes; ignored',
+  },
   { struct: 'Container', field: 'startupProbe', severity: 'warning', reason: 'jobctl has no kubelet probes; ignored' },
-  { struct: 'Container', field: 'lifecycle', severity: 'warning', reason: 'jobctl runs no postStart or preStop hooks; ignored' },
+  {
+    struct: 'Container',
+    field: 'lifecycle',
+    severity: 'warning',
+    reason: 'jobctl runs no postStart or preStop hooks; ignored',
+  },
   {
     struct: 'Container',
     field: 'terminationMessagePath',
@@ -276,14 +357,20 @@ export const unsupportedFields: readonly UnsupportedField[] = [
   { struct: 'Container', field: 'stdin', severity: 'warning', reason: 'tasks cannot be attached to; ignored' },
   { struct: 'Container', field: 'stdinOnce', severity: 'warning', reason: 'tasks cannot be attached to; ignored' },
   { struct: 'Container', field: 'tty', severity: 'warning', reason: 'tasks cannot be attached to; ignored' },
-  { struct: 'Container', field: 'resizePolicy', severity: 'warning', reason: 'tasks are not resized in place; ignored' },
+  {
+    struct: 'Container',
+    field: 'resizePolicy',
+    severity: 'warning',
+    reason: 'tasks are not resized in place; ignored',
+  },
 
   // EnvVar
   {
     struct: 'EnvVar',
     field: 'valueFrom',
     severity: 'error',
-    reason: 'jobctl has no Secrets, ConfigMaps or downward API to read: set value (the variable would otherwise be missing)',
+    reason:
+      'jobctl has no Secrets, ConfigMaps or downward API to read: set value (the variable would otherwise be missing)',
   },
 
   // ResourceRequirements / ResourceList

@@ -9,7 +9,14 @@
  * on that copy. Pure: no I/O, no clock.
  */
 import { parseSchedule, validateSchedule } from '../cron/index.ts';
-import { applyCronJobDefaults, applyJobDefaults, applyWorkQueueDefaults, type CronJobInput, type JobInput, type WorkQueueInput } from './defaults.ts';
+import {
+  applyCronJobDefaults,
+  applyJobDefaults,
+  applyWorkQueueDefaults,
+  type CronJobInput,
+  type JobInput,
+  type WorkQueueInput,
+} from './defaults.ts';
 import {
   duplicate,
   forbidden,
@@ -28,7 +35,14 @@ import {
 } from './field-errors.ts';
 import { parseQuantity, quantityFormatError } from './quantity.ts';
 import { standardResourceNames, structs, type Shape, type StructName } from './schema.ts';
-import { MAX_QUOTA_PODS, honouredNodeLabels, type CronJob, type Job, type ResourceQuotaManifest, type WorkQueueManifest } from './types.ts';
+import {
+  MAX_QUOTA_PODS,
+  honouredNodeLabels,
+  type CronJob,
+  type Job,
+  type ResourceQuotaManifest,
+  type WorkQueueManifest,
+} from './types.ts';
 import { findUnsupported, isEmptyValue } from './unsupported.ts';
 
 /** A problem (or a warning) at a field. `linePath` locates it when it differs from the reported `path`. */
@@ -37,7 +51,9 @@ export interface Finding {
   path: string;
   /** Kubernetes' error body, e.g. `Required value`, or a warning's reason. */
   detail: string;
-  /** Where to point the line at, e.g. the bad key `metadata.labels[Bad Key]` for an error reported at `metadata.labels`. */
+  /**
+   * Where to point the line at, e.g. the bad key `metadata.labels[Bad Key]` for an error reported at `metadata.labels`.
+   */
   linePath?: string;
 }
 
@@ -49,7 +65,10 @@ export type ValidationMode = 'create' | 'stored';
 
 /** What the validator may ask about the source text. */
 export interface SourceInfo {
-  /** True when the value at `path` was a plain (unquoted) YAML scalar: YAML 1.1 booleans like `yes` count as booleans then. */
+  /**
+   * True when the value at `path` was a plain (unquoted) YAML scalar: YAML 1.1 booleans like `yes` count as booleans
+   * then.
+   */
   isPlainScalar(path: string): boolean;
 }
 
@@ -173,10 +192,13 @@ class ShapeWalker {
         if (value < int32Min || value > int32Max) return this.typeError(path, value, 'int32');
         return value;
       case 'int64':
-        return typeof value === 'number' && Number.isSafeInteger(value) ? value : this.typeError(path, value, 'integer');
+        return typeof value === 'number' && Number.isSafeInteger(value)
+          ? value
+          : this.typeError(path, value, 'integer');
       case 'boolean':
         if (typeof value === 'boolean') return value;
-        // sigs.k8s.io/yaml resolves YAML 1.1 booleans (`yes`, `on`, …) in plain scalars; the yaml package (1.2) does not.
+        // sigs.k8s.io/yaml resolves YAML 1.1 booleans (`yes`, `on`, …) in plain scalars; the yaml package (1.2) does
+        // not.
         if (typeof value === 'string' && this.source.isPlainScalar(path)) {
           if (yaml11True.has(value)) return true;
           if (yaml11False.has(value)) return false;
@@ -223,7 +245,8 @@ class ShapeWalker {
       const path_ = `${path}[${name}]`;
       if (!standardResourceNames.includes(name)) {
         const row = findUnsupported('ResourceList', '*');
-        if (row !== undefined && (name.includes('/') || name.startsWith('hugepages-'))) this.report.warn(path_, row.reason);
+        if (row !== undefined && (name.includes('/') || name.startsWith('hugepages-')))
+          this.report.warn(path_, row.reason);
         else this.report.error(path_, invalid(name, 'must be a standard resource for containers'));
         continue;
       }
@@ -246,7 +269,8 @@ const str = (o: Obj | undefined, k: string): string | undefined => o?.[k] as str
 const num = (o: Obj | undefined, k: string): number | undefined => o?.[k] as number | undefined;
 const sub = (o: Obj | undefined, k: string): Obj | undefined => o?.[k] as Obj | undefined;
 const list = (o: Obj | undefined, k: string): Obj[] | undefined => o?.[k] as Obj[] | undefined;
-const map = (o: Obj | undefined, k: string): Record<string, string> | undefined => o?.[k] as Record<string, string> | undefined;
+const map = (o: Obj | undefined, k: string): Record<string, string> | undefined =>
+  o?.[k] as Record<string, string> | undefined;
 
 function checkNonNegative(o: Obj | undefined, key: string, path: string, report: Reporter): void {
   const value = num(o, key);
@@ -293,7 +317,10 @@ function validateNamespace(meta: Obj | undefined, report: Reporter): void {
   // jobctl serves one namespace (the CLI, the runtime's resync and the AWS stack all read "default"); accepting
   // another would store objects that nothing lists or resyncs.
   if (namespace && namespace !== 'default' && namespaceErrors.length === 0) {
-    report.error('metadata.namespace', `${notSupported(namespace, ['default'])}: jobctl serves the default namespace only`);
+    report.error(
+      'metadata.namespace',
+      `${notSupported(namespace, ['default'])}: jobctl serves the default namespace only`,
+    );
   }
 }
 
@@ -315,7 +342,15 @@ const maxParallelismForIndexedJob = 100000;
  * true (`validateGeneratedSelector`), which jobctl does not support.
  */
 function validateJobSpec(spec: Obj | undefined, path: string, report: Reporter): void {
-  for (const key of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'backoffLimitPerIndex', 'maxFailedIndexes', 'ttlSecondsAfterFinished']) {
+  for (const key of [
+    'parallelism',
+    'completions',
+    'activeDeadlineSeconds',
+    'backoffLimit',
+    'backoffLimitPerIndex',
+    'maxFailedIndexes',
+    'ttlSecondsAfterFinished',
+  ]) {
     checkNonNegative(spec, key, path, report);
   }
   const mode = str(spec, 'completionMode');
@@ -330,7 +365,10 @@ function validateJobSpec(spec: Obj | undefined, path: string, report: Reporter):
     if (parallelism !== undefined && parallelism > maxParallelismForIndexedJob) {
       report.error(
         join(path, 'parallelism'),
-        invalid(parallelism, `must be less than or equal to ${maxParallelismForIndexedJob} when completion mode is Indexed`),
+        invalid(
+          parallelism,
+          `must be less than or equal to ${maxParallelismForIndexedJob} when completion mode is Indexed`,
+        ),
       );
     }
   }
@@ -345,7 +383,10 @@ function validateJobSpec(spec: Obj | undefined, path: string, report: Reporter):
   }
   const completionsValue = num(spec, 'completions');
   if (maxFailedIndexes !== undefined && completionsValue !== undefined && maxFailedIndexes > completionsValue) {
-    report.error(join(path, 'maxFailedIndexes'), invalid(maxFailedIndexes, 'must be less than or equal to completions'));
+    report.error(
+      join(path, 'maxFailedIndexes'),
+      invalid(maxFailedIndexes, 'must be less than or equal to completions'),
+    );
   }
   if (spec?.['selector'] !== undefined) {
     report.error(join(path, 'selector'), invalid(spec['selector'], '`selector` will be auto-generated'));
@@ -400,7 +441,12 @@ function validateNodeSelector(selector: Record<string, string> | undefined, path
   validateLabels(selector, path, report);
   for (const [key, value] of Object.entries(selector ?? {})) {
     const honoured = honouredNodeLabels[key];
-    if (honoured === undefined) report.warn(`${path}[${key}]`, 'Fargate has no nodes to select and the local runtime has one machine: only kubernetes.io/arch and kubernetes.io/os are honoured; ignored');
+    if (honoured === undefined)
+      report.warn(
+        `${path}[${key}]`,
+        'Fargate has no nodes to select and the local runtime has one machine: only kubernetes.io/arch and ' +
+          'kubernetes.io/os are honoured; ignored',
+      );
     else if (!honoured.includes(value)) report.error(`${path}[${key}]`, notSupported(value, honoured));
   }
 }
@@ -452,8 +498,11 @@ function validateContainer(container: Obj, path: string, report: Reporter): void
  * environment string holds at most this many bytes; a longer one makes exec fail with E2BIG.
  */
 export const MAX_ARG_STRING_BYTES = 131_071;
-const launchLimitReason = "Linux's MAX_ARG_STRLEN (128 KiB with the terminating NUL) makes exec fail with E2BIG; pass large data in a file or through a work queue";
-const nulReason = 'must not contain a NUL byte (\\0): the kubelet refuses it and no process can receive it (exec ends a string at NUL)';
+const launchLimitReason =
+  "Linux's MAX_ARG_STRLEN (128 KiB with the terminating NUL) makes exec fail with E2BIG; pass large data in a file " +
+  'or through a work queue';
+const nulReason =
+  'must not contain a NUL byte (\\0): the kubelet refuses it and no process can receive it (exec ends a string at NUL)';
 
 /**
  * What a process can be started with: no NUL byte in `command`, `args`, an env value or `workingDir` (the kubelet
@@ -467,7 +516,10 @@ function validateLaunchStrings(container: Obj, path: string, report: Reporter): 
     const bytes = utf8Bytes(countedAs === undefined ? value : countedAs.prefix + value);
     if (bytes > MAX_ARG_STRING_BYTES) {
       const what = countedAs === undefined ? '' : `${countedAs.label} `;
-      report.error(fieldPath, `Too long: ${what}must have at most ${MAX_ARG_STRING_BYTES} bytes (it has ${bytes}): ${launchLimitReason}`);
+      report.error(
+        fieldPath,
+        `Too long: ${what}must have at most ${MAX_ARG_STRING_BYTES} bytes (it has ${bytes}): ${launchLimitReason}`,
+      );
     }
   };
   for (const key of ['command', 'args'] as const) {
@@ -489,7 +541,12 @@ function utf8Bytes(value: string): number {
     const unit = value.charCodeAt(i);
     if (unit < 0x80) bytes += 1;
     else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+    else if (
+      unit >= 0xd800 &&
+      unit <= 0xdbff &&
+      i + 1 < value.length &&
+      (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
       bytes += 4;
       i++;
     } else bytes += 3;
@@ -502,12 +559,17 @@ function excerpt(value: string, maxChars = 60): string {
   if (value.length <= maxChars) return value;
   const nul = value.indexOf('\0');
   const start = nul < maxChars / 2 ? 0 : Math.min(nul - maxChars / 2, value.length - maxChars);
-  return `${start > 0 ? '…' : ''}${value.slice(start, start + maxChars)}${start + maxChars < value.length ? `… (${value.length} characters)` : ''}`;
+  return (
+    `${start > 0 ? '…' : ''}${value.slice(start, start + maxChars)}` +
+    `${start + maxChars < value.length ? `… (${value.length} characters)` : ''}`
+  );
 }
 
 /** A cron message that is already a Kubernetes error body is kept; a bare reason is framed as `Invalid value: …`. */
 function cronDetail(message: string, value: string): string {
-  return /^(Invalid value|Required value|Unsupported value|Forbidden)\b/.test(message) ? message : invalid(value, message);
+  return /^(Invalid value|Required value|Unsupported value|Forbidden)\b/.test(message)
+    ? message
+    : invalid(value, message);
 }
 
 function validateCronJob(cronJob: Obj, report: Reporter): void {
@@ -529,7 +591,8 @@ function validateCronJob(cronJob: Obj, report: Reporter): void {
     if (!report.isBad('spec.schedule')) report.error('spec.schedule', required());
     // The time zone is validated on its own in Kubernetes: check it against a schedule known to be valid.
     const zoneProblem = timeZone === undefined ? undefined : validateSchedule('0 * * * *', timeZone);
-    if (zoneProblem?.field === 'spec.timeZone') report.error('spec.timeZone', cronDetail(zoneProblem.message, timeZone ?? ''));
+    if (zoneProblem?.field === 'spec.timeZone')
+      report.error('spec.timeZone', cronDetail(zoneProblem.message, timeZone ?? ''));
   } else {
     const problem = validateSchedule(schedule, timeZone);
     if (problem !== undefined) {
@@ -539,13 +602,15 @@ function validateCronJob(cronJob: Obj, report: Reporter): void {
     if (problem === undefined && firesMoreThanOncePerMinute(schedule, timeZone)) {
       report.warn(
         'spec.schedule',
-        `"${schedule}" fires more than once a minute, but a CronJob's Jobs are named by the minute (<name>-<Unix minutes>, as Kubernetes names them): at most one Job runs per minute`,
+        `"${schedule}" fires more than once a minute, but a CronJob's Jobs are named by the minute (<name>-<Unix ` +
+          `minutes>, as Kubernetes names them): at most one Job runs per minute`,
       );
     }
     // validateSchedule stops at the first problem; Kubernetes checks the zone independently of the schedule.
     if (problem?.field === 'spec.schedule' && timeZone !== undefined) {
       const zoneProblem = validateSchedule('0 * * * *', timeZone);
-      if (zoneProblem?.field === 'spec.timeZone') report.error('spec.timeZone', cronDetail(zoneProblem.message, timeZone));
+      if (zoneProblem?.field === 'spec.timeZone')
+        report.error('spec.timeZone', cronDetail(zoneProblem.message, timeZone));
     }
   }
   checkNonNegative(spec, 'startingDeadlineSeconds', 'spec', report);
@@ -576,7 +641,10 @@ function validateJob(job: Obj, report: Reporter): void {
   const name = str(meta, 'name');
   // The Job's pods carry its name as the `job-name` label value, which Kubernetes caps at 63 characters.
   if (name && name.length > 63 && isDns1123Subdomain(name).length === 0) {
-    report.error('metadata.name', invalid(name, 'must be no more than 63 characters (it is the job-name label value of its pods)'));
+    report.error(
+      'metadata.name',
+      invalid(name, 'must be no more than 63 characters (it is the job-name label value of its pods)'),
+    );
   }
   const spec = sub(job, 'spec');
   validateJobSpec(spec, 'spec', report);
@@ -590,7 +658,9 @@ function validateJob(job: Obj, report: Reporter): void {
   }
 }
 
-/** A setting's range: the port's (`src/ports/work-queue.ts`), which are SQS's limits, so a queue means the same on AWS. */
+/**
+ * A setting's range: the port's (`src/ports/work-queue.ts`), which are SQS's limits, so a queue means the same on AWS.
+ */
 const workQueueRanges = {
   maxReceiveCount: { min: 1, max: 1000 },
   leaseSeconds: { min: 0, max: 43_200 },
@@ -612,7 +682,8 @@ function validateWorkQueue(queue: Obj, report: Reporter): void {
   const spec = sub(queue, 'spec');
   for (const [key, { min, max }] of Object.entries(workQueueRanges)) {
     const value = num(spec, key);
-    if (value !== undefined && (value < min || value > max)) report.error(`spec.${key}`, invalid(value, inclusiveRangeError(min, max)));
+    if (value !== undefined && (value < min || value > max))
+      report.error(`spec.${key}`, invalid(value, inclusiveRangeError(min, max)));
   }
 }
 
@@ -622,8 +693,8 @@ const podCountResources = ['pods', 'count/pods'];
 
 /**
  * `kind: ResourceQuota`: a DNS-1123 subdomain name (Kubernetes' rule for it), and a `spec.hard` that limits pods
- * only, with a whole, non-negative quantity — the one resource jobctl counts. Other resources (`cpu`, `count/jobs.batch`,
- * …) are errors rather than ignored: a quota that is silently not enforced is worse than none.
+ * only, with a whole, non-negative quantity — the one resource jobctl counts. Other resources (`cpu`,
+ * `count/jobs.batch`, …) are errors rather than ignored: a quota that is silently not enforced is worse than none.
  */
 function validateResourceQuota(quota: Obj, report: Reporter): void {
   const meta = sub(quota, 'metadata');
@@ -644,8 +715,10 @@ function validateResourceQuota(quota: Obj, report: Reporter): void {
     return;
   }
   const given = Object.keys(hard).filter((k) => podCountResources.includes(k));
-  if (given.length === 0) report.error('spec.hard.pods', required('jobctl enforces spec.hard.pods, the number of unfinished pods (tasks)'));
-  if (given.length > 1) report.error('spec.hard[count/pods]', invalid('count/pods', 'pods is given twice (as pods and count/pods)'));
+  if (given.length === 0)
+    report.error('spec.hard.pods', required('jobctl enforces spec.hard.pods, the number of unfinished pods (tasks)'));
+  if (given.length > 1)
+    report.error('spec.hard[count/pods]', invalid('count/pods', 'pods is given twice (as pods and count/pods)'));
   for (const [resource, raw] of Object.entries(hard)) {
     const path = `spec.hard[${resource}]`;
     if (!podCountResources.includes(resource)) {
@@ -656,8 +729,13 @@ function validateResourceQuota(quota: Obj, report: Reporter): void {
     const amount = text === undefined ? undefined : parseQuantity(text);
     if (text === undefined) report.error(path, invalid(typeName(raw), 'must be a quantity such as "50"'));
     else if (amount === undefined) report.error(path, invalid(text, quantityFormatError));
-    else if (!Number.isInteger(amount) || amount < 0) report.error(path, invalid(text, 'must be a whole number of pods, 0 or more'));
-    else if (amount > MAX_QUOTA_PODS) report.error(path, invalid(text, `must be no more than ${MAX_QUOTA_PODS} (jobctl keeps every charged pod on one DynamoDB item)`));
+    else if (!Number.isInteger(amount) || amount < 0)
+      report.error(path, invalid(text, 'must be a whole number of pods, 0 or more'));
+    else if (amount > MAX_QUOTA_PODS)
+      report.error(
+        path,
+        invalid(text, `must be no more than ${MAX_QUOTA_PODS} (jobctl keeps every charged pod on one DynamoDB item)`),
+      );
   }
 }
 
@@ -723,7 +801,11 @@ export function validateObject(raw: unknown, mode: ValidationMode, source: Sourc
   const report = new Reporter();
   const done = (): ValidatedObject => ({ object: undefined, errors: report.errors, warnings: report.warnings });
   if (!isObj(raw)) {
-    report.error('(root)', `Invalid value: ${typeName(raw)}: a manifest document must be a Kubernetes object (a mapping with apiVersion and kind)`);
+    report.error(
+      '(root)',
+      `Invalid value: ${typeName(raw)}: a manifest document must be a Kubernetes object (a mapping with apiVersion ` +
+        `and kind)`,
+    );
     return done();
   }
   const handlers = mode === 'stored' ? kindHandlers.filter((h) => h.isStored !== false) : kindHandlers;

@@ -19,9 +19,14 @@ export interface WorkQueueClientOptions {
   readonly sleep?: Sleep;
   /** Renew held leases in the background while the caller works. @default true */
   readonly renewLeases?: boolean;
-  /** Milliseconds between renewals of one lease. @default - a third of the lease, so two renewals can fail before it runs out */
+  /**
+   * Milliseconds between renewals of one lease. @default - a third of the lease, so two renewals can fail before it
+   * runs out
+   */
   readonly renewEveryMs?: number;
-  /** First wait of a blocking `lease` that found nothing, in milliseconds; it doubles up to `pollMaxMs`. @default 250 */
+  /**
+   * First wait of a blocking `lease` that found nothing, in milliseconds; it doubles up to `pollMaxMs`. @default 250
+   */
   readonly pollMinMs?: number;
   /** Longest wait between two polls of a blocking `lease`, in milliseconds. @default 5000 */
   readonly pollMaxMs?: number;
@@ -34,7 +39,9 @@ export interface WorkQueueClientOptions {
 export interface LeaseOptions {
   /** Wait for an item when none is available but the queue is not empty (others hold every item). @default true */
   readonly block?: boolean;
-  /** How long a blocking `lease` waits before it returns undefined. @default - until an item comes or the queue is empty */
+  /**
+   * How long a blocking `lease` waits before it returns undefined. @default - until an item comes or the queue is empty
+   */
   readonly timeoutSeconds?: number;
 }
 
@@ -50,8 +57,8 @@ const DEFAULT_POLL_MIN_MS = 250;
 const DEFAULT_POLL_MAX_MS = 5_000;
 
 /**
- * A worker's side of a work queue ({@link WorkQueueConsumer}): the seed's `rediswq` client (walkthrough 4: `lease(lease_secs, block,
- * timeout)`, `complete(item)`, `empty()`, a session id) made safe:
+ * A worker's side of a work queue ({@link WorkQueueConsumer}): the seed's `rediswq` client (walkthrough 4:
+ * `lease(lease_secs, block, timeout)`, `complete(item)`, `empty()`, a session id) made safe:
  * - `empty()` is exact (`pending + leased === 0`), so a worker does not exit while an item is still leased by a worker
  *   that died: that item returns to the queue when its lease runs out, and a worker still looping picks it up.
  * - Held leases are renewed in the background (every third of the lease), so an item that takes longer than its lease
@@ -109,7 +116,8 @@ export class WorkQueueClient {
    * Returns undefined when the queue is exactly empty, when `block` is false and no item is available now, when
    * `timeoutSeconds` passed, or when the client is stopping.
    *
-   * @param leaseSeconds - how long the item stays invisible to other workers without a renewal. @default - the queue's `leaseSeconds`
+   * @param leaseSeconds - how long the item stays invisible to other workers without a renewal. @default - the queue's
+   * `leaseSeconds`
    */
   lease(leaseSeconds?: number, options: LeaseOptions = {}): Promise<LeasedItem | undefined> {
     const leasing = this.leaseLoop(leaseSeconds, options);
@@ -127,15 +135,25 @@ export class WorkQueueClient {
   async complete(item: LeasedItem): Promise<boolean> {
     const held = this.unhold(item);
     if (held === undefined) {
-      this.log(`${this.prefix()}: item ${item.id} not completed: this worker no longer holds its lease (${this.isStopping ? 'released when the worker stopped' : 'already completed or released'})`);
+      this.log(
+        `${this.prefix()}: item ${item.id} not completed: this worker no longer holds its lease ` +
+          `(${this.isStopping ? 'released when the worker stopped' : 'already completed or released'})`,
+      );
       return false;
     }
     if (held.isLost) {
-      this.log(`${this.prefix()}: item ${item.id} not completed: its lease was lost while working on it; the item went to another worker, and this result does not count`);
+      this.log(
+        `${this.prefix()}: item ${item.id} not completed: its lease was lost while working on it; the item went to ` +
+          `another worker, and this result does not count`,
+      );
       return false;
     }
     const isCompleted = await this.queue.complete(this.name, item.lease);
-    if (!isCompleted) this.log(`${this.prefix()}: item ${item.id} not completed: its lease ran out and the item went to another worker; this result does not count`);
+    if (!isCompleted)
+      this.log(
+        `${this.prefix()}: item ${item.id} not completed: its lease ran out and the item went to another worker; ` +
+          `this result does not count`,
+      );
     return isCompleted;
   }
 
@@ -177,7 +195,10 @@ export class WorkQueueClient {
    * @example
    * const uninstall = client.installSignalHandlers();
    */
-  installSignalHandlers(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'], source: SignalSource = process): () => void {
+  installSignalHandlers(
+    signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+    source: SignalSource = process,
+  ): () => void {
     const handlers = signals.map((signal) => {
       const handler = () => this.stopInBackground(signal);
       source.once(signal, handler);
@@ -230,7 +251,10 @@ export class WorkQueueClient {
       if (!block || (await this.empty())) return undefined;
       const nowMs = this.clock.now();
       if (deadlineMs !== undefined && nowMs >= deadlineMs) return undefined;
-      await this.sleep(deadlineMs === undefined ? waitMs : Math.min(waitMs, deadlineMs - nowMs), this.stopController.signal);
+      await this.sleep(
+        deadlineMs === undefined ? waitMs : Math.min(waitMs, deadlineMs - nowMs),
+        this.stopController.signal,
+      );
       waitMs = Math.min(this.options.pollMaxMs ?? DEFAULT_POLL_MAX_MS, waitMs * 2);
     }
     return undefined;
@@ -271,13 +295,18 @@ export class WorkQueueClient {
       isHeld = await this.queue.renew(this.name, held.item.lease, held.leaseSeconds);
     } catch (error) {
       // A failed call says nothing about the lease: it may still hold, so try again at the next period.
-      this.log(`${this.prefix()}: renewing the lease of item ${held.item.id} failed: ${(error as Error).message}; retrying`);
+      this.log(
+        `${this.prefix()}: renewing the lease of item ${held.item.id} failed: ${(error as Error).message}; retrying`,
+      );
       isHeld = true;
     }
     if (this.held.get(held.item.lease) !== held) return; // completed or released while the renewal was on its way
     if (!isHeld) {
       held.isLost = true;
-      this.log(`${this.prefix()}: lost the lease of item ${held.item.id} (it ran out and the item went to another worker); this worker's result for it will not count`);
+      this.log(
+        `${this.prefix()}: lost the lease of item ${held.item.id} (it ran out and the item went to another worker); ` +
+          `this worker's result for it will not count`,
+      );
       return;
     }
     this.scheduleRenewal(held);
@@ -285,7 +314,9 @@ export class WorkQueueClient {
 
   private stopInBackground(reason: string): void {
     // The promise stays stop()'s: a caller awaiting stop() sees a failed release; here it is only reported.
-    this.stop().catch((error: unknown) => this.log(`${this.prefix()}: stopping (${reason}) failed to release a lease: ${(error as Error).message}`));
+    this.stop().catch((error: unknown) =>
+      this.log(`${this.prefix()}: stopping (${reason}) failed to release a lease: ${(error as Error).message}`),
+    );
   }
 
   private async stopNow(): Promise<void> {
@@ -298,7 +329,14 @@ export class WorkQueueClient {
         .filter((h) => !h.isLost)
         .map(async (h) => {
           const isReleased = await this.queue.release(this.name, h.item.lease);
-          this.log(`${this.prefix()}: stopping: ${isReleased ? `released item ${h.item.id}; another worker can take it now` : `item ${h.item.id} was no longer leased to this worker`}`);
+          this.log(
+            `${this.prefix()}: stopping: ` +
+              `${
+                isReleased
+                  ? `released item ${h.item.id}; another worker can take ` + `it now`
+                  : `item ${h.item.id} was no longer leased to this worker`
+              }`,
+          );
         }),
     );
     await Promise.allSettled([...this.inFlightLeases]);

@@ -36,7 +36,13 @@ function aCronJob(name: string, overrides: { namespace?: string } = {}): CronJob
 
 function aJob(
   name: string,
-  overrides: { namespace?: string; owner?: string; ownerIsController?: boolean; creationTimestamp?: string; annotation?: string } = {},
+  overrides: {
+    namespace?: string;
+    owner?: string;
+    ownerIsController?: boolean;
+    creationTimestamp?: string;
+    annotation?: string;
+  } = {},
 ): Job {
   const namespace = overrides.namespace ?? NS;
   return {
@@ -67,7 +73,11 @@ function aJob(
   };
 }
 
-function aPod(name: string, jobName: string | undefined, overrides: { namespace?: string; annotation?: string } = {}): Pod {
+function aPod(
+  name: string,
+  jobName: string | undefined,
+  overrides: { namespace?: string; annotation?: string } = {},
+): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -84,7 +94,9 @@ function aPod(name: string, jobName: string | undefined, overrides: { namespace?
 
 function aJobSpec(): Job['spec'] {
   return {
-    template: { spec: { containers: [{ name: 'main', image: 'busybox', command: ['echo', 'hi'] }], restartPolicy: 'OnFailure' } },
+    template: {
+      spec: { containers: [{ name: 'main', image: 'busybox', command: ['echo', 'hi'] }], restartPolicy: 'OnFailure' },
+    },
     parallelism: 1,
     backoffLimit: 6,
     completionMode: 'NonIndexed',
@@ -93,7 +105,13 @@ function aJobSpec(): Job['spec'] {
 }
 
 function anEvent(kind: Kind, name: string, reason: string, timestamp: string, namespace = NS): KubeEvent {
-  return { type: 'Normal', reason, message: `${reason} for ${name}`, timestamp, involvedObject: { kind, namespace, name } };
+  return {
+    type: 'Normal',
+    reason,
+    message: `${reason} for ${name}`,
+    timestamp,
+    involvedObject: { kind, namespace, name },
+  };
 }
 
 const key = (name: string, namespace = NS): ObjectKey => ({ namespace, name });
@@ -122,9 +140,15 @@ async function outcomes(promises: Promise<unknown>[]) {
  * assertions follow writes directly.
  *
  * @example
- * stateStoreContract('FakeStateStore', async ({ now }) => ({ store: new FakeStateStore({ now }), close: async () => {} }));
+ * stateStoreContract('FakeStateStore', async ({ now }) => ({
+ *   store: new FakeStateStore({ now }),
+ *   close: async () => {},
+ * }));
  */
-export function stateStoreContract(name: string, makeStore: (options: ContractStoreOptions) => Promise<StoreUnderTest>): void {
+export function stateStoreContract(
+  name: string,
+  makeStore: (options: ContractStoreOptions) => Promise<StoreUnderTest>,
+): void {
   describe(`StateStore contract: ${name}`, () => {
     let nowMs = START_MS;
     let store: StateStore;
@@ -162,7 +186,11 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
 
         const created = await store.create(job);
 
-        expect(created.metadata).toMatchObject({ uid: '0f1e2d3c-0000-4000-8000-000000000001', creationTimestamp: '2016-05-19T09:00:00Z', resourceVersion: '1' });
+        expect(created.metadata).toMatchObject({
+          uid: '0f1e2d3c-0000-4000-8000-000000000001',
+          creationTimestamp: '2016-05-19T09:00:00Z',
+          resourceVersion: '1',
+        });
         expect((await store.get('Job', key('hello-1')))?.metadata).toEqual(created.metadata);
       });
 
@@ -212,7 +240,11 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         created.metadata.labels = { mutated: 'true' };
 
         const stored = await store.get('Job', key('hello'));
-        expect({ active: stored?.status.active, succeeded: stored?.status.succeeded, labels: stored?.metadata.labels }).toEqual({
+        expect({
+          active: stored?.status.active,
+          succeeded: stored?.status.succeeded,
+          labels: stored?.metadata.labels,
+        }).toEqual({
           active: 0,
           succeeded: 0,
           labels: undefined,
@@ -244,7 +276,11 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
 
         const results = await outcomes(racers);
 
-        expect({ fulfilled: results.fulfilled, alreadyExists: results.alreadyExists, other: results.other }).toEqual({ fulfilled: 1, alreadyExists: 49, other: [] });
+        expect({ fulfilled: results.fulfilled, alreadyExists: results.alreadyExists, other: results.other }).toEqual({
+          fulfilled: 1,
+          alreadyExists: 49,
+          other: [],
+        });
         expect((await store.list('Job', NS)).length).toBe(1);
       });
     });
@@ -277,7 +313,10 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         const first = await store.update({ ...created, status: { ...created.status, active: 1 } });
         const second = await store.update({ ...first, status: { ...first.status, active: 0, succeeded: 1 } });
 
-        expect({ first: first.metadata.resourceVersion, second: second.metadata.resourceVersion }).toEqual({ first: '2', second: '3' });
+        expect({ first: first.metadata.resourceVersion, second: second.metadata.resourceVersion }).toEqual({
+          first: '2',
+          second: '3',
+        });
         expect(await store.get('Job', key('hello'))).toEqual(second);
         expect(second.metadata).toEqual({ ...created.metadata, resourceVersion: '3' });
       });
@@ -293,37 +332,71 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
       // The uid case is store_tests.go RunTestConditionalDelete "UID mismatch", applied to updates: the object was
       // deleted and created again under the same name, so its resourceVersion restarted at "1".
       it.each([
-        { name: 'stale resourceVersion', edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: '1' } }) },
-        { name: 'resourceVersion from the future', edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: '3' } }) },
-        { name: 'no resourceVersion', edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: undefined } }) },
-        { name: 'resourceVersion the store never issues', edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: 'abc' } }) },
-        { name: 'uid of an earlier object of that name', edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, uid: '0f1e2d3c-0000-4000-8000-00000000dead' } }) },
+        {
+          name: 'stale resourceVersion',
+          edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: '1' } }),
+        },
+        {
+          name: 'resourceVersion from the future',
+          edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: '3' } }),
+        },
+        {
+          name: 'no resourceVersion',
+          edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: undefined } }),
+        },
+        {
+          name: 'resourceVersion the store never issues',
+          edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: 'abc' } }),
+        },
+        {
+          name: 'uid of an earlier object of that name',
+          edit: (job: Job) => ({ ...job, metadata: { ...job.metadata, uid: '0f1e2d3c-0000-4000-8000-00000000dead' } }),
+        },
       ])('throws ConflictError and keeps the stored object on $name', async ({ edit }) => {
         const created = await store.create(aJob('hello'));
         const current = await store.update({ ...created, status: { ...created.status, active: 1 } });
 
-        const error = await store.update(edit({ ...current, status: { ...current.status, failed: 5 } })).catch((e: unknown) => e);
+        const error = await store
+          .update(edit({ ...current, status: { ...current.status, failed: 5 } }))
+          .catch((e: unknown) => e);
 
         expect(error).toBeInstanceOf(ConflictError);
         expect((error as Error).message).toMatch(/Job "default\/hello".*the object has been modified/);
         expect(await store.get('Job', key('hello'))).toEqual(current);
       });
 
-      it('throws ConflictError when the Job was deleted and created again, even at the same resourceVersion', async () => {
-        const old = await store.create(aJob('hello'));
-        await store.delete('Job', key('hello'));
-        const recreated = await store.create(aJob('hello'));
+      it(
+        'throws ConflictError when the Job was deleted and created again, even at the same ' + 'resourceVersion',
+        async () => {
+          const old = await store.create(aJob('hello'));
+          await store.delete('Job', key('hello'));
+          const recreated = await store.create(aJob('hello'));
 
-        const error = await store.update({ ...old, status: { ...old.status, failed: 1 } }).catch((e: unknown) => e);
+          const error = await store.update({ ...old, status: { ...old.status, failed: 1 } }).catch((e: unknown) => e);
 
-        expect(error).toBeInstanceOf(ConflictError);
-        expect(await store.get('Job', key('hello'))).toEqual(recreated);
-      });
+          expect(error).toBeInstanceOf(ConflictError);
+          expect(await store.get('Job', key('hello'))).toEqual(recreated);
+        },
+      );
 
       it.each([
-        { kind: 'CronJob', make: () => ({ ...aCronJob('gone'), metadata: { ...aCronJob('gone').metadata, resourceVersion: '1' } }) as KubeObject },
-        { kind: 'Job', make: () => ({ ...aJob('gone'), metadata: { ...aJob('gone').metadata, resourceVersion: '4' } }) as KubeObject },
-        { kind: 'Pod', make: () => ({ ...aPod('gone-x', 'gone'), metadata: { ...aPod('gone-x', 'gone').metadata, resourceVersion: '1' } }) as KubeObject },
+        {
+          kind: 'CronJob',
+          make: () =>
+            ({ ...aCronJob('gone'), metadata: { ...aCronJob('gone').metadata, resourceVersion: '1' } }) as KubeObject,
+        },
+        {
+          kind: 'Job',
+          make: () => ({ ...aJob('gone'), metadata: { ...aJob('gone').metadata, resourceVersion: '4' } }) as KubeObject,
+        },
+        {
+          kind: 'Pod',
+          make: () =>
+            ({
+              ...aPod('gone-x', 'gone'),
+              metadata: { ...aPod('gone-x', 'gone').metadata, resourceVersion: '1' },
+            }) as KubeObject,
+        },
       ])('throws NotFoundError for an absent $kind, and does not create it', async ({ kind, make }) => {
         const obj = make();
 
@@ -367,13 +440,21 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         const created = await store.create(aCronJob('hello'));
         const writers = Array.from({ length: 20 }, (_, i) => ({
           ...created,
-          status: { active: [{ apiVersion: 'batch/v1', kind: 'Job', name: `hello-${i}`, namespace: NS, uid: `uid-${i}` }] },
+          status: {
+            active: [{ apiVersion: 'batch/v1', kind: 'Job', name: `hello-${i}`, namespace: NS, uid: `uid-${i}` }],
+          },
         }));
 
         const settled = await Promise.allSettled(writers.map((w) => store.update(w)));
 
-        const results = await outcomes(settled.map((s) => (s.status === 'fulfilled' ? Promise.resolve(s.value) : Promise.reject(s.reason))));
-        expect({ fulfilled: results.fulfilled, conflicts: results.conflicts, other: results.other }).toEqual({ fulfilled: 1, conflicts: 19, other: [] });
+        const results = await outcomes(
+          settled.map((s) => (s.status === 'fulfilled' ? Promise.resolve(s.value) : Promise.reject(s.reason))),
+        );
+        expect({ fulfilled: results.fulfilled, conflicts: results.conflicts, other: results.other }).toEqual({
+          fulfilled: 1,
+          conflicts: 19,
+          other: [],
+        });
         const winner = settled.find((s): s is PromiseFulfilledResult<CronJob> => s.status === 'fulfilled');
         expect(await store.get('CronJob', key('hello'))).toEqual(winner?.value);
       });
@@ -393,7 +474,13 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
           pods: names(await store.list('Pod', NS)),
           empty: names(await store.list('CronJob', 'nobody')),
         };
-        expect(listed).toEqual({ jobs: ['a', 'b', 'c'], otherJobs: ['z'], cronJobs: ['a'], pods: ['a-xyz'], empty: [] });
+        expect(listed).toEqual({
+          jobs: ['a', 'b', 'c'],
+          otherJobs: ['z'],
+          cronJobs: ['a'],
+          pods: ['a-xyz'],
+          empty: [],
+        });
       });
 
       it('returns objects at their current resourceVersion', async () => {
@@ -420,7 +507,10 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         const adopted = await store.create(aJob('manual'));
         const owned = await store.create(aJob('hello-1', { owner: 'hello' }));
 
-        await store.update({ ...adopted, metadata: { ...adopted.metadata, ownerReferences: aJob('any', { owner: 'hello' }).metadata.ownerReferences } });
+        await store.update({
+          ...adopted,
+          metadata: { ...adopted.metadata, ownerReferences: aJob('any', { owner: 'hello' }).metadata.ownerReferences },
+        });
         await store.update({ ...owned, metadata: { ...owned.metadata, ownerReferences: [] } });
 
         expect(names(await store.list('Job', NS, { ownerName: 'hello' }))).toEqual(['manual']);
@@ -444,23 +534,29 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         await store.create(aJob('b', { owner: 'hello' }));
         await store.delete('Job', key('a'));
 
-        expect({ all: names(await store.list('Job', NS)), owned: names(await store.list('Job', NS, { ownerName: 'hello' })) }).toEqual({ all: ['b'], owned: ['b'] });
+        expect({
+          all: names(await store.list('Job', NS)),
+          owned: names(await store.list('Job', NS, { ownerName: 'hello' })),
+        }).toEqual({ all: ['b'], owned: ['b'] });
       });
     });
 
     describe('getPod', () => {
-      it("reads one pod of a Job by key, at its current resourceVersion, and nothing of another Job or namespace", async () => {
-        const pod = await store.create(aPod('a-1', 'a'));
-        const done = await store.update({ ...pod, status: { phase: 'Succeeded' } });
-        await store.create(aPod('a-1', 'a', { namespace: 'other' }));
+      it(
+        'reads one pod of a Job by key, at its current resourceVersion, and nothing of another Job or ' + 'namespace',
+        async () => {
+          const pod = await store.create(aPod('a-1', 'a'));
+          const done = await store.update({ ...pod, status: { phase: 'Succeeded' } });
+          await store.create(aPod('a-1', 'a', { namespace: 'other' }));
 
-        const read = {
-          mine: await store.getPod(key('a'), 'a-1'),
-          otherJob: await store.getPod(key('b'), 'a-1'),
-          missing: await store.getPod(key('a'), 'a-2'),
-        };
-        expect(read).toEqual({ mine: done, otherJob: undefined, missing: undefined });
-      });
+          const read = {
+            mine: await store.getPod(key('a'), 'a-1'),
+            otherJob: await store.getPod(key('b'), 'a-1'),
+            missing: await store.getPod(key('a'), 'a-2'),
+          };
+          expect(read).toEqual({ mine: done, otherJob: undefined, missing: undefined });
+        },
+      );
     });
 
     describe('listPods', () => {
@@ -483,9 +579,9 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         const pod = await store.create(aPod('a-1', 'a'));
         const done = await store.update({ ...pod, status: { phase: 'Succeeded' } });
 
-        expect((await store.listPods(key('a'))).map((p) => ({ phase: p.status.phase, rv: p.metadata.resourceVersion }))).toEqual([
-          { phase: done.status.phase, rv: '2' },
-        ]);
+        expect(
+          (await store.listPods(key('a'))).map((p) => ({ phase: p.status.phase, rv: p.metadata.resourceVersion })),
+        ).toEqual([{ phase: done.status.phase, rv: '2' }]);
       });
     });
 
@@ -573,7 +669,10 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
 
         const recreated = await store.create(aJob('hello'));
 
-        expect({ rv: recreated.metadata.resourceVersion, sameUid: recreated.metadata.uid === old.metadata.uid }).toEqual({ rv: '1', sameUid: false });
+        expect({
+          rv: recreated.metadata.resourceVersion,
+          sameUid: recreated.metadata.uid === old.metadata.uid,
+        }).toEqual({ rv: '1', sameUid: false });
       });
     });
 
@@ -584,12 +683,18 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         await store.recordEvent(anEvent('CronJob', 'hello', 'SuccessfulDelete', '2016-05-19T10:03:00.5Z'));
         await store.recordEvent(anEvent('CronJob', 'hello', 'MissSchedule', '2016-05-19T10:00:00Z'));
 
-        expect(reasons(await store.listEvents('CronJob', key('hello')))).toEqual(['MissSchedule', 'SuccessfulCreate', 'SawCompletedJob', 'SuccessfulDelete']);
+        expect(reasons(await store.listEvents('CronJob', key('hello')))).toEqual([
+          'MissSchedule',
+          'SuccessfulCreate',
+          'SawCompletedJob',
+          'SuccessfulDelete',
+        ]);
       });
 
       it('keeps the recording order of events with the same timestamp', async () => {
         const reasonsInOrder = Array.from({ length: 30 }, (_, i) => `Reason${String(i).padStart(2, '0')}`).reverse();
-        for (const reason of reasonsInOrder) await store.recordEvent(anEvent('Job', 'hello-1', reason, '2016-05-19T10:01:00Z'));
+        for (const reason of reasonsInOrder)
+          await store.recordEvent(anEvent('Job', 'hello-1', reason, '2016-05-19T10:01:00Z'));
 
         expect(reasons(await store.listEvents('Job', key('hello-1')))).toEqual(reasonsInOrder);
       });
@@ -623,7 +728,14 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
           other: reasons(await store.listEvents('Job', key('a', 'other'))),
           none: reasons(await store.listEvents('Job', key('b'))),
         };
-        expect(listed).toEqual({ cronJob: ['OfCronJob'], job: ['OfJob'], pod: ['OfPod'], jobAb: ['OfJobAb'], other: ['OfOtherNamespace'], none: [] });
+        expect(listed).toEqual({
+          cronJob: ['OfCronJob'],
+          job: ['OfJob'],
+          pod: ['OfPod'],
+          jobAb: ['OfJobAb'],
+          other: ['OfOtherNamespace'],
+          none: [],
+        });
       });
 
       // Kubernetes' kube-apiserver --event-ttl defaults to 1h: events vanish an hour after they were recorded.
@@ -641,7 +753,9 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
       });
 
       it('rejects a timestamp that is not RFC 3339', async () => {
-        await expect(store.recordEvent(anEvent('Job', 'a', 'Bad', 'yesterday'))).rejects.toMatchObject({ code: 'Validation' });
+        await expect(store.recordEvent(anEvent('Job', 'a', 'Bad', 'yesterday'))).rejects.toMatchObject({
+          code: 'Validation',
+        });
       });
     });
 
@@ -653,7 +767,8 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         await store.create(aJob('big'));
         const podNames = Array.from({ length: 300 }, (_, i) => `big-${String(i).padStart(3, '0')}`);
         await runLimited(podNames, 16, (n) => store.create(aPod(n, 'big', { annotation: bulk })));
-        for (const n of podNames.slice(0, 40)) await store.recordEvent(anEvent('Pod', n, 'Started', '2016-05-19T10:00:01Z'));
+        for (const n of podNames.slice(0, 40))
+          await store.recordEvent(anEvent('Pod', n, 'Started', '2016-05-19T10:00:01Z'));
 
         const listed = {
           listPods: names(await store.listPods(key('big'))),
@@ -675,7 +790,13 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
       it('lists 250 large Jobs of one CronJob', async () => {
         const jobNames = Array.from({ length: 250 }, (_, i) => `hello-${String(28_000_000 + i)}`);
         await runLimited(jobNames, 16, (n, i) =>
-          store.create(aJob(n, { owner: 'hello', annotation: bulk, creationTimestamp: new Date(START_MS + i * 60_000).toISOString().replace('.000Z', 'Z') })),
+          store.create(
+            aJob(n, {
+              owner: 'hello',
+              annotation: bulk,
+              creationTimestamp: new Date(START_MS + i * 60_000).toISOString().replace('.000Z', 'Z'),
+            }),
+          ),
         );
 
         const listed = {
@@ -689,7 +810,10 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
         const expected: string[] = [];
         for (let i = 0; i < 120; i++) {
           expected.push(`R${i}`);
-          await store.recordEvent({ ...anEvent('Job', 'busy', `R${i}`, new Date(START_MS + i * 1_000).toISOString()), message: bulk + bulk });
+          await store.recordEvent({
+            ...anEvent('Job', 'busy', `R${i}`, new Date(START_MS + i * 1_000).toISOString()),
+            message: bulk + bulk,
+          });
         }
 
         expect(reasons(await store.listEvents('Job', key('busy')))).toEqual(expected);
@@ -698,7 +822,11 @@ export function stateStoreContract(name: string, makeStore: (options: ContractSt
   });
 }
 
-async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
+async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

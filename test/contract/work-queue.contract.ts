@@ -17,7 +17,11 @@ export interface WorkQueueUnderTest {
  * completion counts, dead letters after `maxReceiveCount`, exact emptiness.
  *
  * @example
- * workQueueContract('local lease queue', async () => ({ queue, expireLease: async () => clock.advance(31_000), close }));
+ * workQueueContract('local lease queue', async () => ({
+ *   queue,
+ *   expireLease: async () => clock.advance(31_000),
+ *   close,
+ * }));
  */
 export function workQueueContract(name: string, make: () => Promise<WorkQueueUnderTest>): void {
   describe(`WorkQueue contract: ${name}`, () => {
@@ -40,7 +44,10 @@ export function workQueueContract(name: string, make: () => Promise<WorkQueueUnd
 
     it('creates, describes, lists and deletes queues, with defaults and idempotent updates', async () => {
       expect(await queue.describeQueue(queueName)).toEqual({ maxReceiveCount: 3, leaseSeconds: 30 });
-      expect(await queue.ensureQueue(queueName, { leaseSeconds: 60 })).toEqual({ maxReceiveCount: 3, leaseSeconds: 60 });
+      expect(await queue.ensureQueue(queueName, { leaseSeconds: 60 })).toEqual({
+        maxReceiveCount: 3,
+        leaseSeconds: 60,
+      });
       const other = `${queueName}-defaults`;
       expect(await queue.ensureQueue(other)).toEqual({ maxReceiveCount: 5, leaseSeconds: 30 });
       expect(await queue.listQueues()).toEqual(expect.arrayContaining([queueName, other]));
@@ -62,7 +69,9 @@ export function workQueueContract(name: string, make: () => Promise<WorkQueueUnd
 
     it('never hands one item to two concurrent leases', async () => {
       await queue.push(queueName, ['a', 'b', 'c', 'd', 'e']);
-      const leased = (await Promise.all(Array.from({ length: 12 }, () => queue.lease(queueName)))).filter((i) => i !== undefined);
+      const leased = (await Promise.all(Array.from({ length: 12 }, () => queue.lease(queueName)))).filter(
+        (i) => i !== undefined,
+      );
       expect(leased.map((i) => i.body).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     });
 
@@ -76,18 +85,21 @@ export function workQueueContract(name: string, make: () => Promise<WorkQueueUnd
       expect(await queue.lease(queueName)).toBeUndefined();
     });
 
-    it('gives an expired lease to the next worker; the first cannot complete it, and it is counted done once', async () => {
-      await queue.push(queueName, ['slow']);
-      const first = (await queue.lease(queueName))!;
-      await q.expireLease(first);
-      const second = (await queue.lease(queueName))!;
-      expect(second).toMatchObject({ id: first.id, body: 'slow', receiveCount: 2 });
-      expect(second.lease).not.toBe(first.lease);
-      expect(await queue.renew(queueName, first.lease, 30)).toBe(false);
-      expect(await queue.complete(queueName, first.lease)).toBe(false);
-      expect(await queue.complete(queueName, second.lease)).toBe(true);
-      expect(await queue.stats(queueName)).toEqual({ pending: 0, leased: 0, done: 1, dead: 0 });
-    });
+    it(
+      'gives an expired lease to the next worker; the first cannot complete it, and it is counted ' + 'done once',
+      async () => {
+        await queue.push(queueName, ['slow']);
+        const first = (await queue.lease(queueName))!;
+        await q.expireLease(first);
+        const second = (await queue.lease(queueName))!;
+        expect(second).toMatchObject({ id: first.id, body: 'slow', receiveCount: 2 });
+        expect(second.lease).not.toBe(first.lease);
+        expect(await queue.renew(queueName, first.lease, 30)).toBe(false);
+        expect(await queue.complete(queueName, first.lease)).toBe(false);
+        expect(await queue.complete(queueName, second.lease)).toBe(true);
+        expect(await queue.stats(queueName)).toEqual({ pending: 0, leased: 0, done: 1, dead: 0 });
+      },
+    );
 
     it('is not empty while a dead worker still holds a lease; the item returns when the lease runs out', async () => {
       await queue.push(queueName, ['orphan']);
@@ -109,27 +121,31 @@ export function workQueueContract(name: string, make: () => Promise<WorkQueueUnd
       expect(await queue.complete(queueName, item.lease)).toBe(true);
     });
 
-    it('returns a released item at once, counting the attempt; after maxReceiveCount leases it goes dead and can be redriven', async () => {
-      await queue.push(queueName, ['poison']);
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        const item = (await queue.lease(queueName))!;
-        expect(item).toMatchObject({ body: 'poison', receiveCount: attempt });
-        expect(await queue.release(queueName, item.lease)).toBe(true);
-      }
-      expect(await queue.lease(queueName)).toBeUndefined();
-      await queue.push(queueName, ['fine']);
-      const fine = (await queue.lease(queueName))!;
-      expect(fine.body).toBe('fine');
-      await queue.complete(queueName, fine.lease);
-      expect(await queue.stats(queueName)).toEqual({ pending: 0, leased: 0, done: 1, dead: 1 });
-      expect(await empty()).toBe(true);
-      const dead = await queue.deadLetters(queueName, 10);
-      expect(dead).toEqual([expect.objectContaining({ body: 'poison', state: 'dead', receiveCount: 3 })]);
+    it(
+      'returns a released item at once, counting the attempt; after maxReceiveCount leases it goes dead and can be ' +
+        'redriven',
+      async () => {
+        await queue.push(queueName, ['poison']);
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const item = (await queue.lease(queueName))!;
+          expect(item).toMatchObject({ body: 'poison', receiveCount: attempt });
+          expect(await queue.release(queueName, item.lease)).toBe(true);
+        }
+        expect(await queue.lease(queueName)).toBeUndefined();
+        await queue.push(queueName, ['fine']);
+        const fine = (await queue.lease(queueName))!;
+        expect(fine.body).toBe('fine');
+        await queue.complete(queueName, fine.lease);
+        expect(await queue.stats(queueName)).toEqual({ pending: 0, leased: 0, done: 1, dead: 1 });
+        expect(await empty()).toBe(true);
+        const dead = await queue.deadLetters(queueName, 10);
+        expect(dead).toEqual([expect.objectContaining({ body: 'poison', state: 'dead', receiveCount: 3 })]);
 
-      expect(await queue.redrive(queueName)).toBe(1);
-      expect(await queue.stats(queueName)).toEqual({ pending: 1, leased: 0, done: 1, dead: 0 });
-      expect(await queue.lease(queueName)).toMatchObject({ body: 'poison', receiveCount: 1 });
-    });
+        expect(await queue.redrive(queueName)).toBe(1);
+        expect(await queue.stats(queueName)).toEqual({ pending: 1, leased: 0, done: 1, dead: 0 });
+        expect(await queue.lease(queueName)).toMatchObject({ body: 'poison', receiveCount: 1 });
+      },
+    );
 
     it('gives back a lease that was never used without counting it', async () => {
       await queue.push(queueName, ['untried']);

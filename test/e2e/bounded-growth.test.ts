@@ -4,7 +4,13 @@
  * and task logs are rotated past their cap. Acceptance test of the wiring of `expiry-sweeper.ts`,
  * `level-iterators.mjs` and `log-rotation.ts` into `runtime.ts` and `dynalite-worker.mjs`.
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,7 +36,13 @@ describe('the embedded runtime keeps its state bounded (issue 11 item 3)', () =>
     dir = await mkdtemp(join(tmpdir(), 'jobctl-bounded-'));
     process.env.JOBCTL_LOG_MAX_SIZE = '64Ki';
     process.env.JOBCTL_LOG_MAX_FILES = '3';
-    runtime = new LocalRuntime({ stateDir: dir, clock, serveControl: false, resyncIntervalMs: 3_600_000, observeDynamoClient: (c) => (client = c) });
+    runtime = new LocalRuntime({
+      stateDir: dir,
+      clock,
+      serveControl: false,
+      resyncIntervalMs: 3_600_000,
+      observeDynamoClient: (c) => (client = c),
+    });
     await runtime.start();
   });
   afterAll(async () => {
@@ -53,7 +65,15 @@ describe('the embedded runtime keeps its state bounded (issue 11 item 3)', () =>
   }
 
   const itemsWithTtl = async () =>
-    (await client.send(new ScanCommand({ TableName: STATE_TABLE_NAME, Select: 'COUNT', FilterExpression: 'attribute_exists(expiresAt)' }))).Count;
+    (
+      await client.send(
+        new ScanCommand({
+          TableName: STATE_TABLE_NAME,
+          Select: 'COUNT',
+          FilterExpression: 'attribute_exists(expiresAt)',
+        }),
+      )
+    ).Count;
 
   it('deletes events within ten minutes of the end of their hour (dynalite has no TTL)', async () => {
     for (let i = 0; i < 20; i++) {
@@ -76,9 +96,28 @@ describe('the embedded runtime keeps its state bounded (issue 11 item 3)', () =>
     // Without it, each Query's iterator pinned the table files of its time: 132 MB stayed (measured).
     for (let i = 0; i < 1000; i++) {
       const sk = String(i).padStart(5, '0');
-      await client.send(new PutItemCommand({ TableName: STATE_TABLE_NAME, Item: { PK: { S: 'test#churn' }, SK: { S: sk }, blob: { S: randomBytes(34_000).toString('base64') } } }));
-      await client.send(new QueryCommand({ TableName: STATE_TABLE_NAME, KeyConditionExpression: 'PK = :p', Limit: 1, ScanIndexForward: false, ExpressionAttributeValues: { ':p': { S: 'test#churn' } } }));
-      if (i > 0) await client.send(new DeleteItemCommand({ TableName: STATE_TABLE_NAME, Key: { PK: { S: 'test#churn' }, SK: { S: String(i - 1).padStart(5, '0') } } }));
+      await client.send(
+        new PutItemCommand({
+          TableName: STATE_TABLE_NAME,
+          Item: { PK: { S: 'test#churn' }, SK: { S: sk }, blob: { S: randomBytes(34_000).toString('base64') } },
+        }),
+      );
+      await client.send(
+        new QueryCommand({
+          TableName: STATE_TABLE_NAME,
+          KeyConditionExpression: 'PK = :p',
+          Limit: 1,
+          ScanIndexForward: false,
+          ExpressionAttributeValues: { ':p': { S: 'test#churn' } },
+        }),
+      );
+      if (i > 0)
+        await client.send(
+          new DeleteItemCommand({
+            TableName: STATE_TABLE_NAME,
+            Key: { PK: { S: 'test#churn' }, SK: { S: String(i - 1).padStart(5, '0') } },
+          }),
+        );
     }
     let bytes = 0;
     for (const name of await readdir(join(dir, 'db'))) bytes += (await stat(join(dir, 'db', name))).size;
@@ -94,7 +133,10 @@ describe('the embedded runtime keeps its state bounded (issue 11 item 3)', () =>
 kind: Job
 metadata: {name: chatty}
 spec:
-  template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox, command: [sh, -c, "yes 0123456789 | head -c 300000; echo done"]}]}}
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox, command: [sh, -c, "yes 0123456789 | head -c 300000; echo done"]}]
 `,
     );
     const connection: LocalConnection = {
@@ -110,12 +152,15 @@ spec:
       close: async () => {},
     };
     const io = { stdout: () => {}, stderr: () => {}, now: () => clock.now(), setExitCode: () => {} };
-    expect(await runCli(['apply', '-f', manifest], { io, env: { JOBCTL_STATE_DIR: dir }, connect: async () => connection })).toBe(0);
+    expect(
+      await runCli(['apply', '-f', manifest], { io, env: { JOBCTL_STATE_DIR: dir }, connect: async () => connection }),
+    ).toBe(0);
     await runtime.settle();
     const logDir = join(dir, 'logs', 'default');
     const logFiles = async () => (await readdir(logDir)).filter((f) => f.startsWith('chatty-')).sort();
     // The rotator looks every 5 s of real time.
-    for (let i = 0; i < 120 && !(await logFiles()).some((f) => f.endsWith('.log.1')); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 120 && !(await logFiles()).some((f) => f.endsWith('.log.1')); i++)
+      await new Promise((r) => setTimeout(r, 100));
     const files = await logFiles();
     expect(files.filter((f) => /\.log(\.\d+)?$/.test(f)).length).toBeLessThanOrEqual(3);
     for (const f of files) expect((await stat(join(logDir, f))).size).toBeLessThanOrEqual(2 * 64 * 1024);

@@ -33,7 +33,9 @@ describe('bulk apply', () => {
     const first = await h.jobctl('apply', '-f', file);
     expect(first.code).toBe(0);
     expect(first.stdout.split('\n').filter((l) => l.endsWith(' created'))).toHaveLength(N);
-    expect(first.stderr.split('\n').filter(Boolean)).toEqual(Array.from({ length: 10 }, (_, i) => `applied ${(i + 1) * 25}/${N}`));
+    expect(first.stderr.split('\n').filter(Boolean)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `applied ${(i + 1) * 25}/${N}`),
+    );
 
     for (let i = 0; i < 60; i++) {
       await h.advance(1_000);

@@ -59,7 +59,10 @@ class Life {
   private waiting?: (message: unknown) => void;
 
   constructor(stateDir: string, cwd: string, nowMs: number, logFile: string) {
-    this.child = fork(CHILD, [stateDir, cwd, String(nowMs), logFile], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child = fork(CHILD, [stateDir, cwd, String(nowMs), logFile], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.child.on('message', (message) => {
       if (message === 'ready') this.ready = true;
@@ -103,14 +106,20 @@ describe('kill -9 of jobctl up at random moments loses no finished work (audit D
     if (dir && process.env.JOBCTL_CRASH_KEEP === undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it(`${KILLS} kills over a CronJob every minute, a parallelism-5 Job and a 50-item coarse queue: nothing runs twice`, { timeout: 300_000 }, async () => {
+  it(`${KILLS} kills over a CronJob every minute, a parallelism-5 Job and a 50-item coarse queue: nothing runs twice`, {
+    timeout: 300_000,
+  }, async () => {
     dir = await mkdtemp(join(tmpdir(), 'jobctl-crash-'));
     const stateDir = join(dir, '.jobctl');
     const seed = Number(process.env.JOBCTL_CRASH_SEED ?? Date.now() % 100_000);
     const next = random(seed);
     const cli = async (...argv: string[]) => {
       let err = '';
-      const code = await runCli(argv, { io: { stdout: () => {}, stderr: (s) => (err += s), now: () => START, setExitCode: () => {} }, env: { JOBCTL_STATE_DIR: stateDir }, cwd: dir });
+      const code = await runCli(argv, {
+        io: { stdout: () => {}, stderr: (s) => (err += s), now: () => START, setExitCode: () => {} },
+        env: { JOBCTL_STATE_DIR: stateDir },
+        cwd: dir,
+      });
       expect(err.replace(/^note: no jobctl runtime is running.*\n/m, ''), argv.join(' ')).toBe('');
       expect(code).toBe(0);
     };
@@ -127,7 +136,10 @@ describe('kill -9 of jobctl up at random moments loses no finished work (audit D
     const logFile = join(dir, 'runtime.log');
     const failure = async (why: string) => {
       const log = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-30).join('\n');
-      return new Error(`${why}; seed ${seed}; kills after ${kills.join(', ')}; jobs ${JSON.stringify(jobs)}\nlast lines of the runtime's log:\n${log}`);
+      return new Error(
+        `${why}; seed ${seed}; kills after ${kills.join(', ')}; jobs ${JSON.stringify(jobs)}\nlast lines of the ` +
+          `runtime's log:\n${log}`,
+      );
     };
     for (let kill = 0; kill <= KILLS; kill++) {
       const life = new Life(stateDir, dir, now, logFile);
@@ -151,7 +163,9 @@ describe('kill -9 of jobctl up at random moments loses no finished work (audit D
           // Once the Jobs are done only the CronJob remains, and while nothing changes (an item leased by a runtime
           // killed before it stored the pod waits for its lease, 1 h, to run out): bigger steps.
           const step = done || unchanged > 20 ? 60_000 : 5_000;
-          const answer = (await life.ask({ advance: step })) as { now: number; jobs: JobReport[]; error?: string } | undefined;
+          const answer = (await life.ask({ advance: step })) as
+            | { now: number; jobs: JobReport[]; error?: string }
+            | undefined;
           if (answer === undefined) break; // killed
           if (answer.error !== undefined) throw await fail(`the runtime failed: ${answer.error}`);
           const changed = JSON.stringify(answer.jobs) !== JSON.stringify(jobs);
@@ -161,7 +175,14 @@ describe('kill -9 of jobctl up at random moments loses no finished work (audit D
           done = jobs.filter((j) => j.name === 'par5' || j.name === 'wq').every((j) => j.finished);
           if (last && done && now >= START + 15 * 60_000) break;
           // Until the kill, time stands still past the 15 minutes: every simulated minute costs a real task.
-          while (!last && done && now >= START + 15 * 60_000 && life.child.exitCode === null && life.child.signalCode === null) await new Promise((r) => setTimeout(r, 50));
+          while (
+            !last &&
+            done &&
+            now >= START + 15 * 60_000 &&
+            life.child.exitCode === null &&
+            life.child.signalCode === null
+          )
+            await new Promise((r) => setTimeout(r, 50));
           if (now > START + 4 * 60 * 60_000) throw await fail('the Jobs did not finish within 4 simulated hours');
           if (Date.now() - progressAt > LIFE_LIMIT_MS) throw await fail(`no progress for ${LIFE_LIMIT_MS / 1000} s`);
           await new Promise((r) => setTimeout(r, 20)); // tasks are real processes: let them run a little
@@ -176,7 +197,8 @@ describe('kill -9 of jobctl up at random moments loses no finished work (audit D
       await life.exited;
     }
 
-    const lines = async (file: string) => (await readFile(join(dir!, file), 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    const lines = async (file: string) =>
+      (await readFile(join(dir!, file), 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
     const par = await lines('par.ledger');
     const queue = await lines('queue.ledger');
     const cron = await lines('cron.ledger');
@@ -186,18 +208,28 @@ describe('kill -9 of jobctl up at random moments loses no finished work (audit D
     expect(pods.length - new Set(pods).size, context).toBe(0);
     // Every success counted, none redone: exactly the completions ran, and the Jobs charged no failure.
     expect(par, context).toHaveLength(40);
-    expect(jobs.find((j) => j.name === 'par5'), context).toMatchObject({ succeeded: 40, failed: 0, finished: true });
+    expect(
+      jobs.find((j) => j.name === 'par5'),
+      context,
+    ).toMatchObject({ succeeded: 40, failed: 0, finished: true });
     // Each item processed exactly once.
     expect(queue.map((l) => l.split(' ')[1]).sort(), context).toEqual([...items].sort());
-    expect(jobs.find((j) => j.name === 'wq'), context).toMatchObject({ succeeded: 50, failed: 0, finished: true });
+    expect(
+      jobs.find((j) => j.name === 'wq'),
+      context,
+    ).toMatchObject({ succeeded: 50, failed: 0, finished: true });
     // Each scheduled run done once: one line per CronJob-made Job (the pod name is the Job's plus a suffix).
     const runs = cron.map((pod) => pod.replace(/-[a-z0-9]{5}$/, ''));
     expect(runs.length - new Set(runs).size, context).toBe(0);
     expect(runs.length, context).toBeGreaterThanOrEqual(12);
-    console.log(`crash-recovery: ${KILLS} kills, ${par.length} + ${queue.length} + ${cron.length} task runs, 0 twice; ${context}`);
+    console.log(
+      `crash-recovery: ${KILLS} kills, ${par.length} + ${queue.length} + ${cron.length} task runs, 0 twice; ${context}`,
+    );
   });
 
-  it('a stop the controller recorded but the runtime died before sending is sent by the next runtime', { timeout: 60_000 }, async () => {
+  it('a stop the controller recorded but the runtime died before sending is sent by the next runtime', {
+    timeout: 60_000,
+  }, async () => {
     const own = await mkdtemp(join(tmpdir(), 'jobctl-crash-stop-'));
     const stateDir = join(own, '.jobctl');
     const pidDir = join(stateDir, 'pids');
@@ -213,7 +245,13 @@ spec:
       containers: [{name: c, image: busybox, command: ["sh", "-c", "touch started; sleep 600"]}]
 `;
       await writeFile(join(own, 'job.yaml'), job);
-      expect(await runCli(['apply', '-f', join(own, 'job.yaml')], { io: { stdout: () => {}, stderr: () => {}, now: () => START, setExitCode: () => {} }, env: { JOBCTL_STATE_DIR: stateDir }, cwd: own })).toBe(0);
+      expect(
+        await runCli(['apply', '-f', join(own, 'job.yaml')], {
+          io: { stdout: () => {}, stderr: () => {}, now: () => START, setExitCode: () => {} },
+          env: { JOBCTL_STATE_DIR: stateDir },
+          cwd: own,
+        }),
+      ).toBe(0);
       let now = START;
       const first = new Life(stateDir, own, now, join(own, 'runtime.log'));
       expect(await first.whenReady()).toBe(true);
@@ -228,7 +266,9 @@ spec:
 
       // What a runtime killed between recording the stop (a deadline, a delete) and signalling the task leaves.
       const connection = await connectLocal(stateDir, new ManualClock(now));
-      await connection.store.update(applyStopRequest(pod!, 'DeadlineExceeded', 'Job was active longer than specified deadline'));
+      await connection.store.update(
+        applyStopRequest(pod!, 'DeadlineExceeded', 'Job was active longer than specified deadline'),
+      );
       await connection.close();
 
       const second = new Life(stateDir, own, now, join(own, 'runtime.log'));

@@ -25,7 +25,10 @@ ${extra}  template:
       containers:
       - name: worker
         image: busybox
-        command: ["/bin/sh", "-c", "if [ \\"$JOB_COMPLETION_INDEX\\" = 2 ]; then echo index 2 fails; exit 1; fi; echo index $JOB_COMPLETION_INDEX done"]
+        command:
+        - /bin/sh
+        - -c
+        - if [ "$JOB_COMPLETION_INDEX" = 2 ]; then echo index 2 fails; exit 1; fi; echo index $JOB_COMPLETION_INDEX done
       restartPolicy: Never
 `;
 }
@@ -40,38 +43,69 @@ async function runUntilFinished(job: string): Promise<void> {
 }
 
 describe('Indexed Jobs with backoffLimitPerIndex', () => {
-  it('retries a failing index on its own, finishes the others once, and fails with FailedIndexes naming it', async () => {
-    h = await RuntimeHarness.start(START);
-    expect((await h.jobctl('apply', '-f', await h.writeManifest('job', indexedJob('shards', '  backoffLimitPerIndex: 1\n')))).code).toBe(0);
-    await runUntilFinished('shards');
-    const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'shards' }))!;
-    expect(job.status).toMatchObject({ completedIndexes: '0,1,3', failedIndexes: '2', succeeded: 3, failed: 2 });
-    expect(job.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'FailedIndexes', message: 'Job has failed indexes' });
-    expect(job.spec.backoffLimit).toBe(2_147_483_647);
-    const pods = await h.runtime.store.listPods({ namespace: 'default', name: 'shards' });
-    const attempts = (ix: string) => pods.filter((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === ix).length;
-    expect(['0', '1', '2', '3'].map(attempts)).toEqual([1, 1, 2, 1]);
-    expect((await h.jobctl('describe', 'job', 'shards')).stdout).toMatch(/Completed Indexes:\s+0,1,3\nBackoff Limit Per Index:\s+1\nFailed Indexes:\s+2\n/);
-  });
+  it(
+    'retries a failing index on its own, finishes the others once, and fails with FailedIndexes ' + 'naming it',
+    async () => {
+      h = await RuntimeHarness.start(START);
+      expect(
+        (
+          await h.jobctl(
+            'apply',
+            '-f',
+            await h.writeManifest('job', indexedJob('shards', '  backoffLimitPerIndex: 1\n')),
+          )
+        ).code,
+      ).toBe(0);
+      await runUntilFinished('shards');
+      const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'shards' }))!;
+      expect(job.status).toMatchObject({ completedIndexes: '0,1,3', failedIndexes: '2', succeeded: 3, failed: 2 });
+      expect(job.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+        status: 'True',
+        reason: 'FailedIndexes',
+        message: 'Job has failed indexes',
+      });
+      expect(job.spec.backoffLimit).toBe(2_147_483_647);
+      const pods = await h.runtime.store.listPods({ namespace: 'default', name: 'shards' });
+      const attempts = (ix: string) =>
+        pods.filter((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === ix).length;
+      expect(['0', '1', '2', '3'].map(attempts)).toEqual([1, 1, 2, 1]);
+      expect((await h.jobctl('describe', 'job', 'shards')).stdout).toMatch(
+        /Completed Indexes:\s+0,1,3\nBackoff Limit Per Index:\s+1\nFailed Indexes:\s+2\n/,
+      );
+    },
+  );
 
   it('fails with MaxFailedIndexesExceeded as soon as more indexes failed than maxFailedIndexes allows', async () => {
     h = await RuntimeHarness.start(START);
     // One pod at a time: with two, index 3's pod may still run when index 2 fails, and is then stopped and failed too
     // (a race between two real processes, not the rule under test).
-    const strict = indexedJob('strict', '  backoffLimitPerIndex: 0\n  maxFailedIndexes: 0\n').replace('  parallelism: 2\n', '  parallelism: 1\n');
+    const strict = indexedJob('strict', '  backoffLimitPerIndex: 0\n  maxFailedIndexes: 0\n').replace(
+      '  parallelism: 2\n',
+      '  parallelism: 1\n',
+    );
     await h.jobctl('apply', '-f', await h.writeManifest('job', strict));
     await runUntilFinished('strict');
     const job = (await h.runtime.store.get('Job', { namespace: 'default', name: 'strict' }))!;
     expect(job.status).toMatchObject({ failedIndexes: '2', completedIndexes: '0,1' }); // index 3 never started
-    expect(job.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ reason: 'MaxFailedIndexesExceeded' });
+    expect(job.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+      reason: 'MaxFailedIndexesExceeded',
+    });
   });
 
   it('rejects per-index fields Kubernetes rejects, naming file, line and field', async () => {
     h = await RuntimeHarness.start(START);
     const notIndexed = indexedJob('bad', '  backoffLimitPerIndex: 1\n').replace('  completionMode: Indexed\n', '');
     const r = await h.jobctl('apply', '-f', await h.writeManifest('bad', notIndexed));
-    expect(r.stderr).toMatch(/bad\.yaml:\d+ spec\.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode/);
-    const tooMany = await h.jobctl('apply', '-f', await h.writeManifest('bad2', indexedJob('bad2', '  backoffLimitPerIndex: 1\n  maxFailedIndexes: 5\n')));
-    expect(tooMany.stderr).toMatch(/spec\.maxFailedIndexes: Invalid value: 5: must be less than or equal to completions/);
+    expect(r.stderr).toMatch(
+      /bad\.yaml:\d+ spec\.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode/,
+    );
+    const tooMany = await h.jobctl(
+      'apply',
+      '-f',
+      await h.writeManifest('bad2', indexedJob('bad2', '  backoffLimitPerIndex: 1\n  maxFailedIndexes: 5\n')),
+    );
+    expect(tooMany.stderr).toMatch(
+      /spec\.maxFailedIndexes: Invalid value: 5: must be less than or equal to completions/,
+    );
   });
 });

@@ -17,7 +17,9 @@ let upOutput = '';
 
 async function jobctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, JOBCTL_STATE_DIR: stateDir } });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, JOBCTL_STATE_DIR: stateDir },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -35,15 +37,25 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'jobctl-proc-'));
-  up = spawn(process.execPath, [bin, 'up'], { env: { ...process.env, JOBCTL_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  up = spawn(process.execPath, [bin, 'up'], {
+    env: { ...process.env, JOBCTL_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   up.stdout!.on('data', (c: Buffer) => (upOutput += c.toString()));
   up.stderr!.on('data', (c: Buffer) => (upOutput += c.toString()));
   await until('jobctl up to publish its endpoint', async () => {
-    const info = await readFile(join(stateDir, 'runtime.json'), 'utf8').then((t) => JSON.parse(t) as { dynamodbEndpoint: string }, () => undefined);
+    const info = await readFile(join(stateDir, 'runtime.json'), 'utf8').then(
+      (t) => JSON.parse(t) as { dynamodbEndpoint: string },
+      () => undefined,
+    );
     return info?.dynamodbEndpoint ? info : undefined;
   });
 });
@@ -54,7 +66,9 @@ afterAll(async () => {
 });
 
 describe('jobctl up and the CLI as separate processes', () => {
-  it('runs a Job applied from another process, shows its logs, deletes it, and stops cleanly on Ctrl-C', { timeout: 120_000 }, async () => {
+  it('runs a Job applied from another process, shows its logs, deletes it, and stops cleanly on Ctrl-C', {
+    timeout: 120_000,
+  }, async () => {
     const manifest = join(stateDir, 'hi.yaml');
     await writeFile(
       manifest,
@@ -72,7 +86,11 @@ spec:
       restartPolicy: Never
 `,
     );
-    expect(await jobctl('apply', '-f', manifest)).toMatchObject({ code: 0, stdout: 'job.batch/hi created\n', stderr: '' });
+    expect(await jobctl('apply', '-f', manifest)).toMatchObject({
+      code: 0,
+      stdout: 'job.batch/hi created\n',
+      stderr: '',
+    });
 
     const done = await until('the Job to complete', async () => {
       const { stdout } = await jobctl('get', 'job', 'hi', '-o', 'json');
@@ -88,7 +106,10 @@ spec:
 
     up.kill('SIGINT');
     const code = await new Promise<number | null>((r) => up.once('exit', (c) => r(c)));
-    expect({ code, runtimeFile: await exists(join(stateDir, 'runtime.json')) }).toEqual({ code: 0, runtimeFile: false });
+    expect({ code, runtimeFile: await exists(join(stateDir, 'runtime.json')) }).toEqual({
+      code: 0,
+      runtimeFile: false,
+    });
 
     // With no runtime, the CLI still reads the stored state, and says nothing will act on a write.
     const applied = await jobctl('apply', '-f', manifest);

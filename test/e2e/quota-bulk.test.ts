@@ -41,7 +41,8 @@ spec:
 }
 
 describe('ResourceQuota on pods', () => {
-  it(`${N} Jobs applied at once run once each, never more than ${QUOTA} tasks at a time, and a re-run creates nothing`, async () => {
+  it(`${N} Jobs applied at once run once each, never more than ${QUOTA} tasks at a time, and a re-run creates ` +
+    `nothing`, async () => {
     h = await RuntimeHarness.start('2026-03-02T10:00:30Z');
     h.settleTimeoutMs = 600_000;
     // The highest number of tasks running at once, seen at every launch (the only moment it can rise).
@@ -57,12 +58,15 @@ describe('ResourceQuota on pods', () => {
     const first = await h.jobctl('apply', '-f', file);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('resourcequota/tasks created');
-    expect(first.stdout.split('\n').filter((l) => l.startsWith('job.batch/') && l.endsWith(' created'))).toHaveLength(N);
+    expect(first.stdout.split('\n').filter((l) => l.startsWith('job.batch/') && l.endsWith(' created'))).toHaveLength(
+      N,
+    );
 
     for (let i = 0; i < 600; i++) {
       await h.advance(1_000);
       const done = (await h.runtime.store.list('Job', 'default')).filter((j) => j.status.succeeded === 1).length;
-      if (process.env['DEBUG_QUOTA']) console.log(new Date().toISOString(), i, done, peak, await h.runtime.quotas.countWaiting('default'));
+      if (process.env['DEBUG_QUOTA'])
+        console.log(new Date().toISOString(), i, done, peak, await h.runtime.quotas.countWaiting('default'));
       if (done === N) break;
     }
     const stored = await h.runtime.store.list('Job', 'default');
@@ -76,11 +80,16 @@ describe('ResourceQuota on pods', () => {
     // over the quota in the first round).
     const failedCreates: string[] = [];
     for (const job of stored) {
-      for (const e of await h.runtime.store.listEvents('Job', { namespace: 'default', name: job.metadata.name })) if (e.reason === 'FailedCreate') failedCreates.push(`${e.type} ${e.message}`);
+      for (const e of await h.runtime.store.listEvents('Job', { namespace: 'default', name: job.metadata.name }))
+        if (e.reason === 'FailedCreate') failedCreates.push(`${e.type} ${e.message}`);
     }
     // Jobs synced before the runtime counted the new quota's usage wait with Kubernetes' "status unknown" instead.
-    const exceeded = new RegExp(`^Warning Error creating: pods "q-\\d+-[a-z0-9]+" is forbidden: exceeded quota: tasks, requested: pods=1, used: pods=\\d+, limited: pods=${QUOTA}$`);
-    const unknown = /^Warning Error creating: pods "q-\d+-[a-z0-9]+" is forbidden: status unknown for quota: tasks, resources: pods$/;
+    const exceeded = new RegExp(
+      `^Warning Error creating: pods "q-\\d+-[a-z0-9]+" is forbidden: exceeded quota: tasks, requested: pods=1, ` +
+        `used: pods=\\d+, limited: pods=${QUOTA}$`,
+    );
+    const unknown =
+      /^Warning Error creating: pods "q-\d+-[a-z0-9]+" is forbidden: status unknown for quota: tasks, resources: pods$/;
     expect(failedCreates.filter((l) => exceeded.test(l)).length).toBeGreaterThan(0);
     expect(failedCreates.filter((l) => !exceeded.test(l) && !unknown.test(l))).toEqual([]);
     const quota = await h.jobctl('get', 'quota');

@@ -13,7 +13,8 @@ import { RuntimeHarness, type CliResult } from '../support/local-runtime.ts';
 
 // Issue 5 item 2: label selectors everywhere the seed's expansion walkthrough uses them (`logs -l`, `describe -l`),
 // and `jobctl wait --for=condition=complete -l jobgroup=jobexample` with progress. The Jobs are the walkthrough's
-// job template expanded for apple, banana and cherry, plus one Job without the label. Tasks are real `echo` processes; time is the harness' manual clock.
+// job template expanded for apple, banana and cherry, plus one Job without the label. Tasks are real `echo` processes;
+// time is the harness' manual clock.
 const START = '2026-03-02T10:00:30Z';
 const ITEMS = ['apple', 'banana', 'cherry'] as const;
 const GROUP = 'jobgroup=jobexample';
@@ -47,7 +48,12 @@ function recordingIo(): { io: CliIo; result: () => CliResult } {
   let stdout = '';
   let stderr = '';
   let code = 0;
-  const io: CliIo = { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), now: () => h!.clock.now(), setExitCode: (c) => (code = c) };
+  const io: CliIo = {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    now: () => h!.clock.now(),
+    setExitCode: (c) => (code = c),
+  };
   return { io, result: () => ({ code, stdout, stderr }) };
 }
 
@@ -67,7 +73,9 @@ async function run(body: (io: CliIo) => Promise<void>): Promise<CliResult> {
 /** `jobctl wait ARGS` on a program with only the wait command; each pause between polls runs `sleep`. */
 function jobctlWait(argv: string[], sleep: Sleep): Promise<CliResult> {
   return run(async (io) => {
-    const program = new Command('jobctl').exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    const program = new Command('jobctl')
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
     registerWaitCommand(program, { io, withConnection: (work) => work(connectionOf(h!)), sleep });
     await program.parseAsync(['wait', ...argv], { from: 'user' });
   });
@@ -76,7 +84,10 @@ function jobctlWait(argv: string[], sleep: Sleep): Promise<CliResult> {
 /** A pause that lets the harness' clock and runtime move on by `ms` (tasks run to their end). */
 const advancing: Sleep = (ms) => h!.advance(ms);
 
-/** The seed's examples/expansion/job-tmpl.yaml (kept here so the test does not follow edits to the example), minus its `sleep 5`. */
+/**
+ * The seed's examples/expansion/job-tmpl.yaml (kept here so the test does not follow edits to the example), minus its
+ * `sleep 5`.
+ */
 const template = `apiVersion: batch/v1
 kind: Job
 metadata:
@@ -98,9 +109,15 @@ spec:
 `;
 
 async function applyExpansionJobs(options: { suspend?: boolean } = {}): Promise<void> {
-  const suspended = options.suspend ? template.replace('spec:\n  template:', 'spec:\n  suspend: true\n  template:') : template;
+  const suspended = options.suspend
+    ? template.replace('spec:\n  template:', 'spec:\n  suspend: true\n  template:')
+    : template;
   for (const item of ITEMS) {
-    const applied = await h!.jobctl('apply', '-f', await h!.writeManifest(`job-${item}`, suspended.replaceAll('$ITEM', item)));
+    const applied = await h!.jobctl(
+      'apply',
+      '-f',
+      await h!.writeManifest(`job-${item}`, suspended.replaceAll('$ITEM', item)),
+    );
     expect(applied).toMatchObject({ code: 0, stdout: `job.batch/process-item-${item} created\n` });
   }
   const other = `apiVersion: batch/v1
@@ -119,7 +136,8 @@ spec:
   expect((await h!.jobctl('apply', '-f', await h!.writeManifest('other', other))).code).toBe(0);
 }
 
-const resume = async (item: string) => expect((await h!.jobctl('patch', 'job', `process-item-${item}`, '-p', '{"spec":{"suspend":false}}')).code).toBe(0);
+const resume = async (item: string) =>
+  expect((await h!.jobctl('patch', 'job', `process-item-${item}`, '-p', '{"spec":{"suspend":false}}')).code).toBe(0);
 
 describe('jobctl logs -l', () => {
   it('prints the logs of every pod matching the selector, in pod-name order', async () => {
@@ -129,7 +147,11 @@ describe('jobctl logs -l', () => {
     const c = connectionOf(h);
 
     const logs = await run((io) => logsBySelector(c, parseSelector(GROUP), {}, { io }));
-    expect(logs).toEqual({ code: 0, stdout: 'Processing item apple\nProcessing item banana\nProcessing item cherry\n', stderr: '' });
+    expect(logs).toEqual({
+      code: 0,
+      stdout: 'Processing item apple\nProcessing item banana\nProcessing item cherry\n',
+      stderr: '',
+    });
 
     const prefixed = await run((io) => logsBySelector(c, parseSelector(GROUP), { prefix: true }, { io }));
     expect(prefixed.stdout.split('\n')).toEqual([
@@ -145,9 +167,12 @@ describe('jobctl logs -l', () => {
     await applyExpansionJobs();
     await h.advance(0);
     const c = connectionOf(h);
-    const logsOf = async (selector: string) => (await run((io) => logsBySelector(c, parseSelector(selector), {}, { io }))).stdout;
+    const logsOf = async (selector: string) =>
+      (await run((io) => logsBySelector(c, parseSelector(selector), {}, { io }))).stdout;
 
-    expect(await logsOf('jobgroup in (jobexample)')).toBe('Processing item apple\nProcessing item banana\nProcessing item cherry\n');
+    expect(await logsOf('jobgroup in (jobexample)')).toBe(
+      'Processing item apple\nProcessing item banana\nProcessing item cherry\n',
+    );
     expect(await logsOf('!jobgroup')).toBe('not in the group\n');
     expect(await logsOf('jobgroup notin (jobexample)')).toBe('not in the group\n');
     expect(await logsOf('jobgroup,job-name=process-item-banana')).toBe('Processing item banana\n');
@@ -184,7 +209,8 @@ spec:
     await h.jobctl('apply', '-f', await h.writeManifest('counter', twelveLines));
     await h.advance(0);
     const c = connectionOf(h);
-    const logsWith = async (tailLines?: number) => (await run((io) => logsBySelector(c, parseSelector('lines=twelve'), { tailLines }, { io }))).stdout;
+    const logsWith = async (tailLines?: number) =>
+      (await run((io) => logsBySelector(c, parseSelector('lines=twelve'), { tailLines }, { io }))).stdout;
 
     expect(await logsWith()).toBe('3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n');
     expect(await logsWith(2)).toBe('11\n12\n');
@@ -198,19 +224,29 @@ spec:
     const c = connectionOf(h);
     const noPause: Sleep = async () => {};
 
-    const followed = await run((io) => logsBySelector(c, parseSelector(GROUP), { follow: true, prefix: true }, { io, sleep: noPause }));
+    const followed = await run((io) =>
+      logsBySelector(c, parseSelector(GROUP), { follow: true, prefix: true }, { io, sleep: noPause }),
+    );
     expect(followed.code).toBe(0);
-    expect(followed.stdout.match(/\] Processing item \w+\n/g)).toEqual(['] Processing item apple\n', '] Processing item banana\n', '] Processing item cherry\n']);
+    expect(followed.stdout.match(/\] Processing item \w+\n/g)).toEqual([
+      '] Processing item apple\n',
+      '] Processing item banana\n',
+      '] Processing item cherry\n',
+    ]);
 
-    const tooMany = await run((io) => logsBySelector(c, parseSelector(GROUP), { follow: true, maxLogRequests: 2 }, { io, sleep: noPause }));
+    const tooMany = await run((io) =>
+      logsBySelector(c, parseSelector(GROUP), { follow: true, maxLogRequests: 2 }, { io, sleep: noPause }),
+    );
     expect(tooMany).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'error: you are attempting to follow 3 log streams, but maximum allowed concurrency is 2, use --max-log-requests to increase the limit\n',
+      stderr:
+        'error: you are attempting to follow 3 log streams, but maximum allowed concurrency is 2, use ' +
+        '--max-log-requests to increase the limit\n',
     });
   });
 
-  it('prefixes one named pod\'s lines the same way', async () => {
+  it("prefixes one named pod's lines the same way", async () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
@@ -238,19 +274,25 @@ describe('jobctl describe -l', () => {
     expect(jobs.stdout).toMatch(/\nPods Statuses:\s+0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed\n/);
     expect(jobs.stdout).not.toContain('Events:');
 
-    const withEvents = await run((io) => describeObjects(c, 'Job', { selector: parseSelector('jobgroup in (jobexample)'), showEvents: true }, io));
+    const withEvents = await run((io) =>
+      describeObjects(c, 'Job', { selector: parseSelector('jobgroup in (jobexample)'), showEvents: true }, io),
+    );
     expect(withEvents.stdout.match(/\nEvents:\n/g)).toHaveLength(3);
     expect(withEvents.stdout).toMatch(/\n  Normal\s+Completed\s+\S+\s+job-controller\s+Job completed\n/);
   });
 
-  it('describes pods by their Job\'s template labels, every Job without a name, and Jobs by name prefix', async () => {
+  it("describes pods by their Job's template labels, every Job without a name, and Jobs by name prefix", async () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
     const c = connectionOf(h);
 
     const pods = await run((io) => describeObjects(c, 'Pod', { selector: parseSelector(GROUP) }, io));
-    expect(namesIn(pods.stdout)).toEqual([expect.stringMatching(/^process-item-apple-/), expect.stringMatching(/^process-item-banana-/), expect.stringMatching(/^process-item-cherry-/)]);
+    expect(namesIn(pods.stdout)).toEqual([
+      expect.stringMatching(/^process-item-apple-/),
+      expect.stringMatching(/^process-item-banana-/),
+      expect.stringMatching(/^process-item-cherry-/),
+    ]);
     expect(pods.stdout.match(/\nStatus:\s+Succeeded\n/g)).toHaveLength(3);
 
     const notInGroup = await run((io) => describeObjects(c, 'Job', { selector: parseSelector('!jobgroup') }, io));
@@ -273,9 +315,19 @@ describe('jobctl describe -l', () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     const c = connectionOf(h);
-    expect(await run((io) => describeObjects(c, 'Job', { selector: parseSelector('jobgroup=nothing') }, io))).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
-    expect(await run((io) => describeObjects(c, 'Job', { name: 'nosuch' }, io))).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): jobs.batch "nosuch" not found\n' });
-    expect(await run((io) => describeObjects(c, 'Job', { name: 'other', selector: parseSelector(GROUP) }, io))).toEqual({ code: 1, stdout: '', stderr: 'error: name cannot be provided when a selector is specified\n' });
+    expect(await run((io) => describeObjects(c, 'Job', { selector: parseSelector('jobgroup=nothing') }, io))).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'No resources found in default namespace.\n',
+    });
+    expect(await run((io) => describeObjects(c, 'Job', { name: 'nosuch' }, io))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error from server (NotFound): jobs.batch "nosuch" not found\n',
+    });
+    expect(await run((io) => describeObjects(c, 'Job', { name: 'other', selector: parseSelector(GROUP) }, io))).toEqual(
+      { code: 1, stdout: '', stderr: 'error: name cannot be provided when a selector is specified\n' },
+    );
   });
 
   // describeObjects drops the `Events: <none>` line describeObject ends with; that changes no column only while some
@@ -286,7 +338,9 @@ describe('jobctl describe -l', () => {
     await h.advance(0);
     const c = connectionOf(h);
     for (const kind of ['Job', 'Pod'] as const) {
-      const obj = (await c.store.list(kind, 'default')).find((o) => (kind === 'Job' ? o.metadata.name : o.metadata.labels?.['job-name']) === 'process-item-apple')!;
+      const obj = (await c.store.list(kind, 'default')).find(
+        (o) => (kind === 'Job' ? o.metadata.name : o.metadata.labels?.['job-name']) === 'process-item-apple',
+      )!;
       const pods = kind === 'Job' ? await c.store.listPods(obj.metadata) : [];
       const full = describeObject(obj, { events: [], pods, nowMs: c.clock.now() });
       expect(full).toMatch(/\nEvents:\s{3,}<none>\n$/);
@@ -315,14 +369,18 @@ describe('jobctl wait', () => {
 
     expect(waited).toEqual({
       code: 0,
-      stdout: 'job.batch/process-item-apple condition met\njob.batch/process-item-banana condition met\njob.batch/process-item-cherry condition met\n',
+      stdout:
+        'job.batch/process-item-apple condition met\njob.batch/process-item-banana condition ' +
+        'met\njob.batch/process-item-cherry condition met\n',
       stderr: 'waiting: 0/3 jobs complete\nwaiting: 2/3 jobs complete\n',
     });
     expect(h.clock.now() - started).toBe(2_000);
-    expect((await h.jobctl('get', 'jobs', '-l', 'jobgroup in (jobexample)', '-o', 'name')).stdout).toBe('job.batch/process-item-apple\njob.batch/process-item-banana\njob.batch/process-item-cherry\n');
+    expect((await h.jobctl('get', 'jobs', '-l', 'jobgroup in (jobexample)', '-o', 'name')).stdout).toBe(
+      'job.batch/process-item-apple\njob.batch/process-item-banana\njob.batch/process-item-cherry\n',
+    );
   });
 
-  it('times out with kubectl\'s message on the first Job that never completed', async () => {
+  it("times out with kubectl's message on the first Job that never completed", async () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs({ suspend: true });
     await h.advance(0);
@@ -333,12 +391,17 @@ describe('jobctl wait', () => {
       await h!.advance(ms);
     };
 
-    const waited = await jobctlWait(['jobs', '--for', 'condition=Complete', '--selector', 'jobgroup', '--timeout', '30s'], sleep);
+    const waited = await jobctlWait(
+      ['jobs', '--for', 'condition=Complete', '--selector', 'jobgroup', '--timeout', '30s'],
+      sleep,
+    );
 
     expect(waited).toEqual({
       code: 1,
       stdout: 'job.batch/process-item-apple condition met\n',
-      stderr: 'waiting: 0/3 jobs complete\nwaiting: 1/3 jobs complete\nerror: timed out waiting for the condition on jobs/process-item-banana\n',
+      stderr:
+        'waiting: 0/3 jobs complete\nwaiting: 1/3 jobs complete\nerror: timed out waiting for the condition on ' +
+        'jobs/process-item-banana\n',
     });
     expect(h.clock.now() - started).toBe(30_000);
   });
@@ -348,8 +411,15 @@ describe('jobctl wait', () => {
     await applyExpansionJobs({ suspend: true });
     await h.advance(0);
     const neverSleeps: Sleep = () => Promise.reject(new Error('--timeout=0 must not wait'));
-    const waited = await jobctlWait(['--for=condition=complete', 'job/process-item-cherry', 'job/other', '--timeout=0'], neverSleeps);
-    expect(waited).toEqual({ code: 1, stdout: 'job.batch/other condition met\n', stderr: 'error: condition not met for jobs/process-item-cherry\n' });
+    const waited = await jobctlWait(
+      ['--for=condition=complete', 'job/process-item-cherry', 'job/other', '--timeout=0'],
+      neverSleeps,
+    );
+    expect(waited).toEqual({
+      code: 1,
+      stdout: 'job.batch/other condition met\n',
+      stderr: 'error: condition not met for jobs/process-item-cherry\n',
+    });
   });
 
   it('waits for a Job to fail with --for=condition=failed', async () => {
@@ -386,13 +456,43 @@ spec:
   });
 
   it.each([
-    { name: 'no Job matches the selector', argv: ['--for=condition=complete', '-l', 'jobgroup=nothing'], stderr: 'error: no matching resources found\n' },
-    { name: 'a named Job does not exist', argv: ['--for=condition=complete', 'job/nosuch'], stderr: 'Error from server (NotFound): jobs.batch "nosuch" not found\n' },
-    { name: 'the condition is not one kubectl knows', argv: ['--for=ready', 'job/other'], stderr: 'error: unrecognized condition: "ready"\n' },
-    { name: '--for is missing', argv: ['job/other'], stderr: 'error: --for is required: --for=condition=complete, --for=condition=failed or --for=delete\n' },
-    { name: 'a name comes with a selector', argv: ['--for=delete', 'jobs', 'other', '-l', GROUP], stderr: 'error: name cannot be provided when a selector is specified\n' },
-    { name: 'the timeout is not a Go duration', argv: ['--for=delete', 'job/other', '--timeout', '1d'], stderr: 'error: invalid argument "1d" for "--timeout" flag: time: unknown unit "d" in duration "1d"\n' },
-    { name: 'pods are waited on for a condition', argv: ['--for=condition=ready', 'pods', '--all'], stderr: 'error: pods have no status conditions in jobctl: wait for their job (--for=condition=complete job/NAME) or use --for=delete\n' },
+    {
+      name: 'no Job matches the selector',
+      argv: ['--for=condition=complete', '-l', 'jobgroup=nothing'],
+      stderr: 'error: no matching resources found\n',
+    },
+    {
+      name: 'a named Job does not exist',
+      argv: ['--for=condition=complete', 'job/nosuch'],
+      stderr: 'Error from server (NotFound): jobs.batch "nosuch" not found\n',
+    },
+    {
+      name: 'the condition is not one kubectl knows',
+      argv: ['--for=ready', 'job/other'],
+      stderr: 'error: unrecognized condition: "ready"\n',
+    },
+    {
+      name: '--for is missing',
+      argv: ['job/other'],
+      stderr: 'error: --for is required: --for=condition=complete, --for=condition=failed or --for=delete\n',
+    },
+    {
+      name: 'a name comes with a selector',
+      argv: ['--for=delete', 'jobs', 'other', '-l', GROUP],
+      stderr: 'error: name cannot be provided when a selector is specified\n',
+    },
+    {
+      name: 'the timeout is not a Go duration',
+      argv: ['--for=delete', 'job/other', '--timeout', '1d'],
+      stderr: 'error: invalid argument "1d" for "--timeout" flag: time: unknown unit "d" in duration "1d"\n',
+    },
+    {
+      name: 'pods are waited on for a condition',
+      argv: ['--for=condition=ready', 'pods', '--all'],
+      stderr:
+        'error: pods have no status conditions in jobctl: wait for their job (--for=condition=complete job/NAME) or ' +
+        'use --for=delete\n',
+    },
   ])('fails with one line when $name', async ({ argv, stderr }) => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();

@@ -14,7 +14,10 @@ export function fastApp(): App {
 }
 
 /** A stack holding one Jobctl with stub entries; `props` override. */
-export function synthJobctl(props: Partial<JobctlProps> = {}, configure?: (stack: Stack) => Partial<JobctlProps>): {
+export function synthJobctl(
+  props: Partial<JobctlProps> = {},
+  configure?: (stack: Stack) => Partial<JobctlProps>,
+): {
   stack: Stack;
   jobctl: Jobctl;
   template: Template;
@@ -37,7 +40,8 @@ type Statement = { Action: string | string[]; Resource: unknown; Condition?: Rec
 export function policyStatements(template: Template): Array<Statement & { policy: string }> {
   const out: Array<Statement & { policy: string }> = [];
   for (const [policy, resource] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
-    const statements = (resource as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement;
+    const statements = (resource as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
+      .PolicyDocument.Statement;
     for (const s of statements) out.push({ ...s, policy });
   }
   return out;

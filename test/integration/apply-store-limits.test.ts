@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
-import { DynamoDbStateStore, MAX_ITEM_BYTES, storedItemSizeBytes } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
+import {
+  DynamoDbStateStore,
+  MAX_ITEM_BYTES,
+  storedItemSizeBytes,
+} from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../../src/adapters/dynamodb/dynamodb-work-queue.ts';
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { applyAll, STATUS_HEADROOM_BYTES, storeItemLimitFindings } from '../../src/cli/apply.ts';
@@ -69,12 +73,19 @@ async function jobctl(c: Connection, ...argv: string[]) {
   return { code, stdout, stderr };
 }
 
-/** The audit's half.yaml, as its Python wrote it, but for half-b's 420 kB: four env values of 105 kB (each one under exec's 128 KiB). */
+/**
+ * The audit's half.yaml, as its Python wrote it, but for half-b's 420 kB: four env values of 105 kB (each one under
+ * exec's 128 KiB).
+ */
 const jobDoc = (name: string, ...values: string[]) =>
-  `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: busybox\n        env: [${values.map((v, i) => `{name: V${i}, value: "${v}"}`).join(', ')}]\n        command: ["sh", "-c", "echo hi"]\n      restartPolicy: Never\n`;
+  `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\nspec:\n  template:\n    spec:\n      containers:\n   ` +
+  `   - name: c\n        image: busybox\n        env: ` +
+  `[${values.map((v, i) => `{name: V${i}, value: "${v}"}`).join(', ')}]\n        command: ["sh", "-c", "echo ` +
+  `hi"]\n      restartPolicy: Never\n`;
 const bigValues = ['y', 'y', 'y', 'y'].map((y) => y.repeat(105_000));
 const halfYaml =
-  'apiVersion: jobctl.dev/v1\nkind: WorkQueue\nmetadata:\n  name: half-q\n---\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: half-quota\nspec:\n  hard:\n    pods: "3"\n---\n' +
+  'apiVersion: jobctl.dev/v1\nkind: WorkQueue\nmetadata:\n  name: half-q\n---\napiVersion: v1\nkind: ' +
+  'ResourceQuota\nmetadata:\n  name: half-quota\nspec:\n  hard:\n    pods: "3"\n---\n' +
   jobDoc('half-a', 'x') +
   '---\n' +
   jobDoc('half-b', ...bigValues) +
@@ -91,61 +102,109 @@ async function nothingWritten(c: Connection) {
   };
 }
 
-describe('apply checks every object against the store\'s item limit before writing (audit D7)', () => {
-  it('refuses the audit\'s half.yaml in --dry-run and in apply alike, naming file, line and object, and writes nothing', async () => {
+describe("apply checks every object against the store's item limit before writing (audit D7)", () => {
+  it(
+    "refuses the audit's half.yaml in --dry-run and in apply alike, naming file, line and object, and writes " +
+      'nothing',
+    async () => {
+      const { c } = await freshConnection();
+      await writeFile(join(dir, 'half.yaml'), halfYaml);
+
+      const file = join(dir, 'half.yaml');
+      const dry = await jobctl(c, 'apply', '-f', file, '--dry-run');
+      const real = await jobctl(c, 'apply', '-f', file);
+
+      const message = `error: ${file}:${halfBNameLine} metadata.name: job "half-b" would be a stored item of`;
+      expect(dry).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(message) });
+      expect(real).toEqual(dry);
+      expect(real.stderr).toMatch(
+        new RegExp(
+          /item of 42\d,\d{3} bytes: DynamoDB's item limit is 409,600 bytes \(400 KB\), less 16,384 kept for/.source +
+            / the status controllers add/.source,
+        ),
+      );
+      expect(real.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(await nothingWritten(c)).toEqual({ jobs: [], queue: undefined, quotas: [] });
+    },
+  );
+
+  it("refuses the audit's own 420 kB env value before that, as an argument exec cannot take (D6)", async () => {
     const { c } = await freshConnection();
-    await writeFile(join(dir, 'half.yaml'), halfYaml);
-
     const file = join(dir, 'half.yaml');
-    const dry = await jobctl(c, 'apply', '-f', file, '--dry-run');
-    const real = await jobctl(c, 'apply', '-f', file);
-
-    const message = `error: ${file}:${halfBNameLine} metadata.name: job "half-b" would be a stored item of`;
-    expect(dry).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(message) });
-    expect(real).toEqual(dry);
-    expect(real.stderr).toMatch(/item of 42\d,\d{3} bytes: DynamoDB's item limit is 409,600 bytes \(400 KB\), less 16,384 kept for the status controllers add/);
-    expect(real.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(await nothingWritten(c)).toEqual({ jobs: [], queue: undefined, quotas: [] });
-  });
-
-  it('refuses the audit\'s own 420 kB env value before that, as an argument exec cannot take (D6)', async () => {
-    const { c } = await freshConnection();
-    const file = join(dir, 'half.yaml');
-    await writeFile(file, halfYaml.replace(`[${bigValues.map((v, i) => `{name: V${i}, value: "${v}"}`).join(', ')}]`, `[{name: V, value: "${'y'.repeat(420_000)}"}]`));
-    expect(await jobctl(c, 'apply', '-f', file, '--dry-run')).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/env\[0\]\.value: Too long: V=value must have at most 131071 bytes/) });
+    await writeFile(
+      file,
+      halfYaml.replace(
+        `[${bigValues.map((v, i) => `{name: V${i}, value: "${v}"}`).join(', ')}]`,
+        `[{name: V, value: "${'y'.repeat(420_000)}"}]`,
+      ),
+    );
+    expect(await jobctl(c, 'apply', '-f', file, '--dry-run')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/env\[0\]\.value: Too long: V=value must have at most 131071 bytes/),
+    });
     expect(await nothingWritten(c)).toEqual({ jobs: [], queue: undefined, quotas: [] });
   });
 
   it('checks the Job a CronJob will create and the pod a Job will create, which copy their templates', () => {
     const headroomLimit = MAX_ITEM_BYTES - STATUS_HEADROOM_BYTES;
     const cronJob = (pad: number) =>
-      `apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: big-cron\nspec:\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: c\n            image: busybox\n            args: ["${'a'.repeat(100_000)}", "${'b'.repeat(100_000)}", "${'c'.repeat(100_000)}", "${'d'.repeat(pad)}"]\n          restartPolicy: Never\n`;
+      `apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: big-cron\nspec:\n  schedule: "* * * * *"\n  ` +
+      `jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: c\n       ` +
+      `     image: busybox\n            args: ["${'a'.repeat(100_000)}", "${'b'.repeat(100_000)}", ` +
+      `"${'c'.repeat(100_000)}", "${'d'.repeat(pad)}"]\n          restartPolicy: Never\n`;
     const loaded = (pad: number) => loadManifests(cronJob(pad), 'cron.yaml').objects[0] as CronJob;
     const sizes = (pad: number) => {
       const cj = { ...loaded(pad), metadata: { ...loaded(pad).metadata, uid: '00000000-0000-4000-8000-000000000000' } };
-      return { cronJob: storedItemSizeBytes(cj), job: storedItemSizeBytes(jobFromTemplate(cj, Date.parse('2099-12-31T23:59:00Z'), 0)) };
+      return {
+        cronJob: storedItemSizeBytes(cj),
+        job: storedItemSizeBytes(jobFromTemplate(cj, Date.parse('2099-12-31T23:59:00Z'), 0)),
+      };
     };
     // The largest pad whose CronJob fits: its Job (more labels, annotations and an owner) does not.
     let pad = headroomLimit - sizes(0).cronJob;
     while (sizes(pad).cronJob > headroomLimit) pad--;
     expect(sizes(pad).job).toBeGreaterThan(headroomLimit);
 
-    expect(storeItemLimitFindings(loaded(pad))).toEqual([{ path: 'metadata.name', message: expect.stringMatching(/^each Job of cronjob "big-cron" would be a stored item of [\d,]+ bytes/) }]);
+    expect(storeItemLimitFindings(loaded(pad))).toEqual([
+      {
+        path: 'metadata.name',
+        message: expect.stringMatching(/^each Job of cronjob "big-cron" would be a stored item of [\d,]+ bytes/),
+      },
+    ]);
     expect(storeItemLimitFindings(loaded(pad - 2_000))).toEqual([]);
   });
 
-  it('says which object failed and which were applied when a write fails part-way, and notifies what was applied', async () => {
-    const { c, notified } = await freshConnection();
-    const failing: StateStore = Object.create(c.store, {
-      create: { value: async (obj: KubeObject) => (obj.metadata.name === 'half-c' ? Promise.reject(new Error('ProvisionedThroughputExceededException: slow down')) : c.store.create(obj)) },
-    });
-    const loaded = loadManifests(halfYaml.replaceAll('y'.repeat(105_000), 'y') + '---\n' + jobDoc('half-d', 'd'), 'half.yaml');
+  it(
+    'says which object failed and which were applied when a write fails part-way, and notifies what was ' + 'applied',
+    async () => {
+      const { c, notified } = await freshConnection();
+      const failing: StateStore = Object.create(c.store, {
+        create: {
+          value: async (obj: KubeObject) =>
+            obj.metadata.name === 'half-c'
+              ? Promise.reject(new Error('ProvisionedThroughputExceededException: slow down'))
+              : c.store.create(obj),
+        },
+      });
+      const loaded = loadManifests(
+        halfYaml.replaceAll('y'.repeat(105_000), 'y') + '---\n' + jobDoc('half-d', 'd'),
+        'half.yaml',
+      );
 
-    await expect(applyAll({ ...c, store: failing }, loaded)).rejects.toThrow(
-      'apply stopped at job.batch/half-c: ProvisionedThroughputExceededException: slow down; already applied: resourcequota/half-quota created, workqueue.jobctl.dev/half-q created, job.batch/half-a created, job.batch/half-b created; not applied: job.batch/half-c, job.batch/half-d (apply the file again to finish: what was applied is then unchanged)',
-    );
-    expect(notified.map((n) => `${n.kind}/${n.key.name}`).sort()).toEqual(['Job/half-a', 'Job/half-b', 'ResourceQuota/half-quota']);
-  });
+      await expect(applyAll({ ...c, store: failing }, loaded)).rejects.toThrow(
+        'apply stopped at job.batch/half-c: ProvisionedThroughputExceededException: slow down; already applied: ' +
+          'resourcequota/half-quota created, workqueue.jobctl.dev/half-q created, job.batch/half-a created, ' +
+          'job.batch/half-b created; not applied: job.batch/half-c, job.batch/half-d (apply the file again to ' +
+          'finish: what was applied is then unchanged)',
+      );
+      expect(notified.map((n) => `${n.kind}/${n.key.name}`).sort()).toEqual([
+        'Job/half-a',
+        'Job/half-b',
+        'ResourceQuota/half-quota',
+      ]);
+    },
+  );
 });
 
 describe('apply retries a lost create race as an update (audit 5.1)', () => {
@@ -166,22 +225,29 @@ describe('apply retries a lost create race as an update (audit 5.1)', () => {
       },
     });
 
-    expect(await applyAll({ ...c, store: racing }, { objects: [job('same-job')], queues: [], quotas: [] })).toEqual([{ kind: 'Job', name: 'same-job', namespace: 'default', action: 'unchanged' }]);
+    expect(await applyAll({ ...c, store: racing }, { objects: [job('same-job')], queues: [], quotas: [] })).toEqual([
+      { kind: 'Job', name: 'same-job', namespace: 'default', action: 'unchanged' },
+    ]);
   });
 
   it('still fails kubectl create when the object appeared meanwhile', async () => {
     const { c } = await freshConnection();
     const racing: StateStore = Object.create(c.store, {
-      create: { value: async (obj: KubeObject) => Promise.reject(new AlreadyExistsError(`create: ${obj.kind} "${obj.metadata.name}": already exists`)) },
+      create: {
+        value: async (obj: KubeObject) =>
+          Promise.reject(new AlreadyExistsError(`create: ${obj.kind} "${obj.metadata.name}": already exists`)),
+      },
     });
-    await expect(applyAll({ ...c, store: racing }, { objects: [job('same-job')], queues: [], quotas: [] }, { createOnly: true })).rejects.toThrow(
-      'Error from server (AlreadyExists): jobs.batch "same-job" already exists',
-    );
+    await expect(
+      applyAll({ ...c, store: racing }, { objects: [job('same-job')], queues: [], quotas: [] }, { createOnly: true }),
+    ).rejects.toThrow('Error from server (AlreadyExists): jobs.batch "same-job" already exists');
   });
 
   it('applies one new Job from ten parallel applies without an error', async () => {
     const { c } = await freshConnection();
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => applyAll(c, { objects: [job('same-job')], queues: [], quotas: [] })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => applyAll(c, { objects: [job('same-job')], queues: [], quotas: [] })),
+    );
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const actions = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((o) => o.action) : []));
     expect(actions.filter((a) => a === 'created')).toHaveLength(1);

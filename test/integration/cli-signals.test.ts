@@ -18,7 +18,8 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'jobctl-signals-'));
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -30,13 +31,19 @@ interface Run {
 }
 
 function run(...args: string[]): Run {
-  const child = spawn(process.execPath, [jobctl, ...args], { cwd: dir, env: { ...process.env, JOBCTL_STATE_DIR: join(dir, 'state') }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [jobctl, ...args], {
+    cwd: dir,
+    env: { ...process.env, JOBCTL_STATE_DIR: join(dir, 'state') },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
@@ -60,7 +67,12 @@ function cpuSeconds(pid: number): number {
 }
 
 const jobs = (n: number) =>
-  Array.from({ length: n }, (_, i) => `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: sig-${i}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: busybox\n        command: ["true"]\n      restartPolicy: Never\n`).join('---\n');
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: sig-${i}\nspec:\n  template:\n    spec:\n      ` +
+      `containers:\n      - name: c\n        image: busybox\n        command: ["true"]\n      restartPolicy: Never\n`,
+  ).join('---\n');
 
 describe('Ctrl-C and SIGTERM (audit D9)', () => {
   it('end an apply part-way with the default action (killed by SIGTERM)', async () => {
@@ -75,17 +87,21 @@ describe('Ctrl-C and SIGTERM (audit D9)', () => {
     expect(r.stderr()).not.toContain('applied 1000/1000');
   }, 120_000);
 
-  it.skipIf(!existsSync('/proc/self/stat'))('end a Jinja2 render that would run for ever (killed by SIGINT)', async () => {
-    await writeFile(join(dir, 'loop.yaml.jinja2'), '{% for i in range(1000000000) %}{% endfor %}');
-    const r = run('expand', '-f', 'loop.yaml.jinja2');
-    // Start-up takes about a second of CPU; four seconds of it means the render is running.
-    await until(() => r.child.exitCode === null && cpuSeconds(r.child.pid!) > 4, 'the render to be running');
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'end a Jinja2 render that would run for ever (killed by SIGINT)',
+    async () => {
+      await writeFile(join(dir, 'loop.yaml.jinja2'), '{% for i in range(1000000000) %}{% endfor %}');
+      const r = run('expand', '-f', 'loop.yaml.jinja2');
+      // Start-up takes about a second of CPU; four seconds of it means the render is running.
+      await until(() => r.child.exitCode === null && cpuSeconds(r.child.pid!) > 4, 'the render to be running');
 
-    r.child.kill('SIGINT');
-    const ended = await endedWithin(r, 5_000);
+      r.child.kill('SIGINT');
+      const ended = await endedWithin(r, 5_000);
 
-    expect(ended).toEqual({ code: null, signal: 'SIGINT' });
-  }, 120_000);
+      expect(ended).toEqual({ code: null, signal: 'SIGINT' });
+    },
+    120_000,
+  );
 
   it('still let get --watch, which observes the abort, end cleanly', async () => {
     await writeFile(join(dir, 'one.yaml'), jobs(1));

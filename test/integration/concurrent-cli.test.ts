@@ -20,13 +20,21 @@ describe('CLI commands run at once with no runtime (audit D14)', () => {
     const env = { ...process.env, JOBCTL_STATE_DIR: join(dir, '.jobctl') };
     const names = [1, 2, 3, 4, 5, 6].map((i) => `job-${i}`);
     for (const name of names) {
-      await writeFile(join(dir, `${name}.yaml`), `apiVersion: batch/v1\nkind: Job\nmetadata: {name: ${name}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox, command: ["true"]}]\n`);
+      await writeFile(
+        join(dir, `${name}.yaml`),
+        `apiVersion: batch/v1\nkind: Job\nmetadata: {name: ${name}}\nspec:\n  template:\n    spec:\n      ` +
+          `restartPolicy: Never\n      containers: [{name: c, image: busybox, command: ["true"]}]\n`,
+      );
     }
     const results = await Promise.all(
       names.map((name) =>
         run(process.execPath, [bin, 'apply', '-f', join(dir!, `${name}.yaml`)], { env }).then(
           ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-          (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({
+            code: e.code,
+            stdout: e.stdout,
+            stderr: e.stderr,
+          }),
         ),
       ),
     );

@@ -85,7 +85,11 @@ describe('CronJobController on DynamoDB (dynalite)', () => {
     const jobs = await store.list('Job', 'default');
     const cronJob = await store.get('CronJob', key('dup'));
     const creates = (await store.listEvents('CronJob', key('dup'))).filter((e) => e.reason === 'SuccessfulCreate');
-    expect({ jobs: jobs.map((j) => j.metadata.name), active: cronJob!.status.active.map((r) => r.name), creates: creates.length }).toEqual({
+    expect({
+      jobs: jobs.map((j) => j.metadata.name),
+      active: cronJob!.status.active.map((r) => r.name),
+      creates: creates.length,
+    }).toEqual({
       jobs: [jobNameFor('dup', T0 + 30_000)],
       active: [jobNameFor('dup', T0 + 30_000)],
       creates: 1,
@@ -99,9 +103,15 @@ describe('CronJobController on DynamoDB (dynalite)', () => {
       // Two dispatchers that woke at different minutes (a late delivery and an on-time one), racing.
       const early = controllers(store, new ManualClock(T0 + 30_100));
       const late = controllers(store, new ManualClock(T0 + 90_100));
-      await Promise.all([early.cronJobs.sync(key(name)), late.cronJobs.sync(key(name)), late.cronJobs.sync(key(name)), early.cronJobs.sync(key(name))]);
+      await Promise.all([
+        early.cronJobs.sync(key(name)),
+        late.cronJobs.sync(key(name)),
+        late.cronJobs.sync(key(name)),
+        early.cronJobs.sync(key(name)),
+      ]);
       // The Job controller then runs every Job that exists: the race's loser may have left one marked for deletion.
-      for (const job of await store.list('Job', 'default', { ownerName: name })) await early.jobs.sync(key(job.metadata.name));
+      for (const job of await store.list('Job', 'default', { ownerName: name }))
+        await early.jobs.sync(key(job.metadata.name));
 
       const jobs = (await store.list('Job', 'default', { ownerName: name })).map((j) => j.metadata.name);
       const cronJob = await store.get('CronJob', key(name));
@@ -124,7 +134,12 @@ describe('CronJobController on DynamoDB (dynalite)', () => {
     const jobs = await fake.list('Job', 'default');
     const cronJob = await fake.get('CronJob', key('crash'));
     const creates = (await fake.listEvents('CronJob', key('crash'))).filter((e) => e.reason === 'SuccessfulCreate');
-    expect({ jobs: jobs.length, active: cronJob!.status.active.map((r) => r.name), lastScheduleTime: cronJob!.status.lastScheduleTime, creates: creates.length }).toEqual({
+    expect({
+      jobs: jobs.length,
+      active: cronJob!.status.active.map((r) => r.name),
+      lastScheduleTime: cronJob!.status.lastScheduleTime,
+      creates: creates.length,
+    }).toEqual({
       jobs: 1,
       active: [jobNameFor('crash', T0 + 30_000)],
       lastScheduleTime: '2026-03-02T10:01:00Z',
@@ -140,27 +155,33 @@ describe('CronJobController crash repair', () => {
     ['Allow', ['10:01', '10:05'], ['10:01', '10:05']],
     ['Forbid', ['10:01'], ['10:01']],
     ['Replace', ['10:05'], ['10:05']],
-  ] as const)('%s: a Job orphaned by a crash before a later slot is due → Jobs %j, launched %j', async (policy, names, launched) => {
-    const store = new FakeStateStore({ now: () => T0 });
-    await store.create(cronJobManifest('late', `  concurrencyPolicy: ${policy}\n`));
-    const clock = new ManualClock(T0 + 30_100); // 10:01:00.1
-    const { cronJobs, jobs, launcher } = controllers(store, clock);
-    store.failNext('update', new Error('process killed')); // 10:01's Job created, status never written
-    await expect(cronJobs.sync(key('late'))).rejects.toThrow();
+  ] as const)(
+    '%s: a Job orphaned by a crash before a later slot is due → Jobs %j, launched %j',
+    async (policy, names, launched) => {
+      const store = new FakeStateStore({ now: () => T0 });
+      await store.create(cronJobManifest('late', `  concurrencyPolicy: ${policy}\n`));
+      const clock = new ManualClock(T0 + 30_100); // 10:01:00.1
+      const { cronJobs, jobs, launcher } = controllers(store, clock);
+      store.failNext('update', new Error('process killed')); // 10:01's Job created, status never written
+      await expect(cronJobs.sync(key('late'))).rejects.toThrow();
 
-    clock.advanceTo(T0 + 5 * 60_000); // restarted at 10:05:30: the 10:05 slot is due
-    await cronJobs.sync(key('late'));
-    for (const job of await store.list('Job', 'default')) await jobs.sync(key(job.metadata.name));
+      clock.advanceTo(T0 + 5 * 60_000); // restarted at 10:05:30: the 10:05 slot is due
+      await cronJobs.sync(key('late'));
+      for (const job of await store.list('Job', 'default')) await jobs.sync(key(job.metadata.name));
 
-    const at = (hhmm: string) => jobNameFor('late', Date.parse(`2026-03-02T${hhmm}:00Z`));
-    expect(T0 + 30_000).toBe(Date.parse('2026-03-02T10:01:00Z'));
-    const stored = (await store.list('Job', 'default')).map((j) => j.metadata.name).sort();
-    expect({ stored, launched: launcher.launched.map((p) => p.replace(/-[a-z0-9]{5}$/, '')).sort() }).toEqual({ stored: names.map(at), launched: launched.map(at) });
-  });
+      const at = (hhmm: string) => jobNameFor('late', Date.parse(`2026-03-02T${hhmm}:00Z`));
+      expect(T0 + 30_000).toBe(Date.parse('2026-03-02T10:01:00Z'));
+      const stored = (await store.list('Job', 'default')).map((j) => j.metadata.name).sort();
+      expect({ stored, launched: launcher.launched.map((p) => p.replace(/-[a-z0-9]{5}$/, '')).sort() }).toEqual({
+        stored: names.map(at),
+        launched: launched.map(at),
+      });
+    },
+  );
 });
 
 describe('JobController', () => {
-  it('starts no pod for a CronJob\'s Job until the CronJob lists it in status.active', async () => {
+  it("starts no pod for a CronJob's Job until the CronJob lists it in status.active", async () => {
     const store = new FakeStateStore({ now: () => T0 });
     await store.create(cronJobManifest('admit'));
     const clock = new ManualClock(T0 + 30_100);
@@ -230,6 +251,9 @@ spec:
     await jobs.sync(key('twice'));
 
     const stored = await store.get('Job', key('twice'));
-    expect({ succeeded: stored!.status.succeeded, pods: (await store.listPods(key('twice'))).length }).toEqual({ succeeded: 1, pods: 2 });
+    expect({ succeeded: stored!.status.succeeded, pods: (await store.listPods(key('twice'))).length }).toEqual({
+      succeeded: 1,
+      pods: 2,
+    });
   });
 });

@@ -6,46 +6,98 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeDatabaseFailure, diskFullFailure, isDiskFull, watchDatabaseWorker } from '../../src/runtime/local/database-watch.ts';
+import {
+  describeDatabaseFailure,
+  diskFullFailure,
+  isDiskFull,
+  watchDatabaseWorker,
+} from '../../src/runtime/local/database-watch.ts';
 
 const require = createRequire(import.meta.url);
 
 describe('describeDatabaseFailure: one line naming the state directory and the cause', () => {
   it('recognises a full disk in the shapes LevelDB reports it, through causes', async () => {
     // As the worker's 'error' event delivers dynalite's throw (measured on a full tmpfs).
-    const fromWorker = Object.assign(new Error('IO error: /s/.jobctl/db/000010.log: No space left on device'), { code: 'LEVEL_IO_ERROR' });
+    const fromWorker = Object.assign(new Error('IO error: /s/.jobctl/db/000010.log: No space left on device'), {
+      code: 'LEVEL_IO_ERROR',
+    });
     // As classic-level's open() rejects on a full disk (measured).
-    const atOpen = Object.assign(new Error('Database failed to open', { cause: Object.assign(new Error('IO error: /s/.jobctl/db/MANIFEST-000011: No space left on device'), { code: 'LEVEL_IO_ERROR' }) }), { code: 'LEVEL_DATABASE_NOT_OPEN' });
-    expect([fromWorker, atOpen, Object.assign(new Error('write'), { code: 'ENOSPC' }), new Error('Database is closed')].map(isDiskFull)).toEqual([true, true, true, false]);
+    const atOpen = Object.assign(
+      new Error('Database failed to open', {
+        cause: Object.assign(new Error('IO error: /s/.jobctl/db/MANIFEST-000011: No space left on device'), {
+          code: 'LEVEL_IO_ERROR',
+        }),
+      }),
+      { code: 'LEVEL_DATABASE_NOT_OPEN' },
+    );
+    expect(
+      [fromWorker, atOpen, Object.assign(new Error('write'), { code: 'ENOSPC' }), new Error('Database is closed')].map(
+        isDiskFull,
+      ),
+    ).toEqual([true, true, true, false]);
 
     const stopped = await describeDatabaseFailure(fromWorker, { dbPath: '/s/.jobctl/db', when: 'stopped' });
     expect(stopped.diskFull).toBe(true);
     expect(stopped.message).toMatch(
-      /^the state database in \/s\/\.jobctl\/db stopped: no space left on the device \(.+ free on the file system of \/s\/\.jobctl\); jobctl up has stopped\. Free some space \(task logs are in \/s\/\.jobctl\/logs\), then run jobctl up again \[IO error: \/s\/\.jobctl\/db\/000010\.log: No space left on device\]$/,
+      new RegExp(
+        /^the state database in \/s\/\.jobctl\/db stopped: no space left on the device \(.+ free on the file/.source +
+          / system of \/s\/\.jobctl\); jobctl up has stopped\. Free some space \(task logs are in/.source +
+          / \/s\/\.jobctl\/logs\), then run jobctl up again \[IO error: \/s\/\.jobctl\/db\/000010\.log: No space/
+            .source +
+          / left on device\]$/.source,
+      ),
     );
     const open = await describeDatabaseFailure(atOpen, { dbPath: '/s/.jobctl/db', when: 'open' });
-    expect(open.message).toMatch(/^cannot open the state in \/s\/\.jobctl\/db: no space left on the device .*; free some space \(task logs are in \/s\/\.jobctl\/logs\) and try again \[IO error: .*MANIFEST-000011: No space left on device\]$/);
-    const record = await diskFullFailure(Object.assign(new Error("ENOSPC: no space left on device, open '/s/.jobctl/pids/x.task'"), { code: 'ENOSPC' }), '/s/.jobctl');
-    expect(record.message).toMatch(/^no space left on the device holding \/s\/\.jobctl \(.+ free\); jobctl up has stopped\. Free some space \(task logs are in \/s\/\.jobctl\/logs\), then run jobctl up again \[ENOSPC: .*x\.task'\]$/);
-    const other = await describeDatabaseFailure(new Error('Corruption: bad block'), { dbPath: '/s/.jobctl/db', when: 'stopped' });
-    expect([other.diskFull, other.message]).toEqual([false, 'the state database in /s/.jobctl/db stopped: Corruption: bad block; jobctl up has stopped. Run jobctl up again']);
+    expect(open.message).toMatch(
+      new RegExp(
+        /^cannot open the state in \/s\/\.jobctl\/db: no space left on the device .*; free some space \(task/.source +
+          / logs are in \/s\/\.jobctl\/logs\) and try again \[IO error: .*MANIFEST-000011: No space left on/.source +
+          / device\]$/.source,
+      ),
+    );
+    const record = await diskFullFailure(
+      Object.assign(new Error("ENOSPC: no space left on device, open '/s/.jobctl/pids/x.task'"), { code: 'ENOSPC' }),
+      '/s/.jobctl',
+    );
+    expect(record.message).toMatch(
+      new RegExp(
+        /^no space left on the device holding \/s\/\.jobctl \(.+ free\); jobctl up has stopped\. Free some/.source +
+          / space \(task logs are in \/s\/\.jobctl\/logs\), then run jobctl up again \[ENOSPC: .*x\.task'\]$/.source,
+      ),
+    );
+    const other = await describeDatabaseFailure(new Error('Corruption: bad block'), {
+      dbPath: '/s/.jobctl/db',
+      when: 'stopped',
+    });
+    expect([other.diskFull, other.message]).toEqual([
+      false,
+      'the state database in /s/.jobctl/db stopped: Corruption: bad block; jobctl up has stopped. Run jobctl up again',
+    ]);
   });
 });
 
 describe('watchDatabaseWorker', () => {
   it('reports a worker that died of an uncaught error, and not one asked to close', async () => {
-    const dying = new Worker(`setTimeout(() => { throw Object.assign(new Error('IO error: /s/db/000010.log: No space left on device'), { code: 'LEVEL_IO_ERROR' }) }, 20)`, { eval: true });
+    const dying = new Worker(
+      `setTimeout(() => { throw Object.assign(new Error('IO error: /s/db/000010.log: No space left on device'), { ` +
+        `code: 'LEVEL_IO_ERROR' }) }, 20)`,
+      { eval: true },
+    );
     const failure = await watchDatabaseWorker(dying, { dbPath: '/s/.jobctl/db' }).failed;
     expect(failure.diskFull).toBe(true);
     expect(failure.message).toMatch(/^the state database in \/s\/\.jobctl\/db stopped: no space left on the device/);
 
-    const closing = new Worker(`require('node:worker_threads').parentPort.once('message', () => process.exit(0))`, { eval: true });
+    const closing = new Worker(`require('node:worker_threads').parentPort.once('message', () => process.exit(0))`, {
+      eval: true,
+    });
     const watch = watchDatabaseWorker(closing, { dbPath: '/s/.jobctl/db' });
     const exited = new Promise((resolve) => closing.once('exit', resolve));
     watch.expectExit();
     closing.postMessage('close');
     await exited;
-    expect(await Promise.race([watch.failed, new Promise((r) => setTimeout(() => r('no failure'), 100))])).toBe('no failure');
+    expect(await Promise.race([watch.failed, new Promise((r) => setTimeout(() => r('no failure'), 100))])).toBe(
+      'no failure',
+    );
   });
 });
 
@@ -93,16 +145,33 @@ describe('a full disk under dynalite', () => {
     const worker = new Worker(script, { workerData: { dynalite: require.resolve('dynalite'), path: dbPath } });
     const port = await new Promise<number>((resolve) => worker.once('message', resolve));
     const watch = watchDatabaseWorker(worker, { dbPath });
-    const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'local', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'local',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
     try {
-      await client.send(new CreateTableCommand({ TableName: 'jobctl', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'PK', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }] }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: 'jobctl',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'PK', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }],
+        }),
+      );
       await waitUntilTableExists({ client, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { TableName: 'jobctl' });
       // Another process fills the disk (or a task's log does).
       execFileSync('sh', ['-c', `dd if=/dev/zero of=${join(dir, 'fill')} bs=1M count=20 2>/dev/null || true`]);
-      await expect(client.send(new PutItemCommand({ TableName: 'jobctl', Item: { PK: { S: 'x' }, v: { S: 'y'.repeat(5000) } } }))).rejects.toThrow();
+      await expect(
+        client.send(new PutItemCommand({ TableName: 'jobctl', Item: { PK: { S: 'x' }, v: { S: 'y'.repeat(5000) } } })),
+      ).rejects.toThrow();
       const failure = await watch.failed;
       expect(failure.diskFull).toBe(true);
-      expect(failure.message).toContain(`the state database in ${dbPath} stopped: no space left on the device (0 B free on the file system of ${join(dir, 'state')}); jobctl up has stopped.`);
+      expect(failure.message).toContain(
+        `the state database in ${dbPath} stopped: no space left on the device (0 B free on the file system of ` +
+          `${join(dir, 'state')}); jobctl up has stopped.`,
+      );
       expect(failure.message).toMatch(/\[IO error: .*: No space left on device\]$/);
     } finally {
       client.destroy();

@@ -1,5 +1,17 @@
-import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand as DocQueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -37,7 +49,9 @@ function aJob(name: string, owner?: string): Job {
     metadata: {
       name,
       namespace: 'default',
-      ...(owner ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: owner, uid: 'u', controller: true }] } : {}),
+      ...(owner
+        ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: owner, uid: 'u', controller: true }] }
+        : {}),
     },
     spec: {
       template: { spec: { containers: [{ name: 'main', image: 'busybox' }], restartPolicy: 'Never' } },
@@ -81,9 +95,18 @@ async function rawQuery(input: ConstructorParameters<typeof QueryCommand>[0]) {
 describe('DynamoDbStateStore item layout (docs/state-table.md)', () => {
   it('stores a Job as documented: keys, GSIs, rv as a number and the object as a map', async () => {
     const { tableName, store } = await storeOnFreshTable();
-    const job = await store.create({ ...aJob('hello-1', 'hello'), metadata: { ...aJob('hello-1', 'hello').metadata, creationTimestamp: '2016-05-19T10:01:00Z' } });
+    const job = await store.create({
+      ...aJob('hello-1', 'hello'),
+      metadata: { ...aJob('hello-1', 'hello').metadata, creationTimestamp: '2016-05-19T10:01:00Z' },
+    });
 
-    const raw = unmarshall((await db.client.send(new GetItemCommand({ TableName: tableName, Key: { PK: { S: 'Job#default#hello-1' }, SK: { S: 'object' } } }))).Item!);
+    const raw = unmarshall(
+      (
+        await db.client.send(
+          new GetItemCommand({ TableName: tableName, Key: { PK: { S: 'Job#default#hello-1' }, SK: { S: 'object' } } }),
+        )
+      ).Item!,
+    );
 
     expect(raw).toEqual({
       PK: 'Job#default#hello-1',
@@ -102,8 +125,14 @@ describe('DynamoDbStateStore item layout (docs/state-table.md)', () => {
 
   it('answers the documented queries: run history, a Job’s pods, a Job’s events', async () => {
     const { tableName, store } = await storeOnFreshTable();
-    await store.create({ ...aJob('hello-2', 'hello'), metadata: { ...aJob('hello-2', 'hello').metadata, creationTimestamp: '2016-05-19T10:02:00Z' } });
-    await store.create({ ...aJob('hello-1', 'hello'), metadata: { ...aJob('hello-1', 'hello').metadata, creationTimestamp: '2016-05-19T10:01:00Z' } });
+    await store.create({
+      ...aJob('hello-2', 'hello'),
+      metadata: { ...aJob('hello-2', 'hello').metadata, creationTimestamp: '2016-05-19T10:02:00Z' },
+    });
+    await store.create({
+      ...aJob('hello-1', 'hello'),
+      metadata: { ...aJob('hello-1', 'hello').metadata, creationTimestamp: '2016-05-19T10:01:00Z' },
+    });
     await store.create(aPod('hello-1-abcde', 'hello-1'));
     await store.recordEvent(event);
 
@@ -132,7 +161,14 @@ describe('DynamoDbStateStore item layout (docs/state-table.md)', () => {
     }).toEqual({
       history: ['hello-2', 'hello-1'],
       pods: [{ SK: 'pod#hello-1-abcde', GSI1PK: 'Pod#default', phase: 'Pending' }],
-      events: [{ object: event, expiresAt: NOW_MS / 1000 + 3600, kind: 'Event', SK: expect.stringMatching(/^event#2016-05-19T10:01:00\.000Z#/) }],
+      events: [
+        {
+          object: event,
+          expiresAt: NOW_MS / 1000 + 3600,
+          kind: 'Event',
+          SK: expect.stringMatching(/^event#2016-05-19T10:01:00\.000Z#/),
+        },
+      ],
     });
   });
 
@@ -140,7 +176,14 @@ describe('DynamoDbStateStore item layout (docs/state-table.md)', () => {
     const { store } = await storeOnFreshTable();
     const bulk = 'x'.repeat(8_000);
     for (let batch = 0; batch < 5; batch++) {
-      await Promise.all(Array.from({ length: 40 }, (_, i) => store.create({ ...aPod(`big-${batch * 40 + i}`, 'big'), metadata: { ...aPod(`big-${batch * 40 + i}`, 'big').metadata, annotations: { bulk } } })));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store.create({
+            ...aPod(`big-${batch * 40 + i}`, 'big'),
+            metadata: { ...aPod(`big-${batch * 40 + i}`, 'big').metadata, annotations: { bulk } },
+          }),
+        ),
+      );
     }
     let queries = 0;
     const countQueries = db.client.middlewareStack.add(
@@ -171,21 +214,37 @@ describe('DynamoDbStateStore request shapes and error translation', () => {
     mock.restore();
   });
   const storeOnMock = (sleep?: (ms: number) => Promise<void>) =>
-    new DynamoDbStateStore({ client: mockedDynamoClient(), tableName: 'jobctl', now: () => NOW_MS, ...(sleep ? { sleep } : {}) });
+    new DynamoDbStateStore({
+      client: mockedDynamoClient(),
+      tableName: 'jobctl',
+      now: () => NOW_MS,
+      ...(sleep ? { sleep } : {}),
+    });
 
   it('translates ConditionalCheckFailedException on create into AlreadyExistsError, keeping it as cause', async () => {
     const sdkError = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
     mock.on(PutCommand).rejects(sdkError);
 
-    const error = await storeOnMock().create(aJob('hello-1')).catch((e: unknown) => e);
+    const error = await storeOnMock()
+      .create(aJob('hello-1'))
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(AlreadyExistsError);
     expect((error as Error).cause).toBe(sdkError);
-    expect(mock).toHaveReceivedCommandWith(PutCommand, { TableName: 'jobctl', ConditionExpression: 'attribute_not_exists(#PK)' });
+    expect(mock).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'jobctl',
+      ConditionExpression: 'attribute_not_exists(#PK)',
+    });
   });
 
   it('reports a Conflict from the item AWS returns with the failure, without a second read', async () => {
-    mock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { PK: { S: 'Job#default#hello-1' } } }));
+    mock.on(PutCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { PK: { S: 'Job#default#hello-1' } },
+      }),
+    );
     const job = aJob('hello-1');
     job.metadata = { ...job.metadata, uid: 'u-1', creationTimestamp: '2016-05-19T10:00:00Z', resourceVersion: '3' };
 
@@ -204,17 +263,30 @@ describe('DynamoDbStateStore request shapes and error translation', () => {
     mock.on(DocQueryCommand).resolves({ Items: [] });
     mock
       .on(DocQueryCommand, { ExpressionAttributeValues: { ':pk': 'Job#default#big' } })
-      .resolvesOnce({ Items: [{ PK: 'Job#default#big', SK: 'object' }, ...podKeys.slice(0, 10)], LastEvaluatedKey: podKeys[9] })
+      .resolvesOnce({
+        Items: [{ PK: 'Job#default#big', SK: 'object' }, ...podKeys.slice(0, 10)],
+        LastEvaluatedKey: podKeys[9],
+      })
       .resolves({ Items: podKeys.slice(10) });
     const unprocessed = podKeys.slice(0, 2).map((Key) => ({ DeleteRequest: { Key } }));
-    mock.on(BatchWriteCommand).resolvesOnce({ UnprocessedItems: { jobctl: unprocessed } }).resolves({ UnprocessedItems: {} });
+    mock
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { jobctl: unprocessed } })
+      .resolves({ UnprocessedItems: {} });
     const sleeps: number[] = [];
 
     await storeOnMock(async (ms) => void sleeps.push(ms)).delete('Job', { namespace: 'default', name: 'big' });
 
-    const batches = mock.commandCalls(BatchWriteCommand).map((c) => (c.args[0].input as { RequestItems: Record<string, unknown[]> }).RequestItems['jobctl']?.length);
+    const batches = mock
+      .commandCalls(BatchWriteCommand)
+      .map((c) => (c.args[0].input as { RequestItems: Record<string, unknown[]> }).RequestItems['jobctl']?.length);
     const lastCall = mock.calls().at(-1)?.args[0];
-    expect({ batches, sleeps: sleeps.length, last: lastCall?.constructor.name, lastKey: (lastCall?.input as { Key?: unknown }).Key }).toEqual({
+    expect({
+      batches,
+      sleeps: sleeps.length,
+      last: lastCall?.constructor.name,
+      lastKey: (lastCall?.input as { Key?: unknown }).Key,
+    }).toEqual({
       batches: [25, 2, 5],
       sleeps: 1,
       last: 'DeleteCommand',
@@ -224,12 +296,20 @@ describe('DynamoDbStateStore request shapes and error translation', () => {
 
   it('gives up after repeated unprocessed items and says to retry', async () => {
     mock.on(DocQueryCommand).resolves({ Items: [{ PK: 'CronJob#default#hello', SK: 'event#x' }] });
-    mock.on(BatchWriteCommand).resolves({ UnprocessedItems: { jobctl: [{ DeleteRequest: { Key: { PK: 'CronJob#default#hello', SK: 'event#x' } } }] } });
+    mock.on(BatchWriteCommand).resolves({
+      UnprocessedItems: { jobctl: [{ DeleteRequest: { Key: { PK: 'CronJob#default#hello', SK: 'event#x' } } }] },
+    });
     const sleeps: number[] = [];
 
-    const error = await storeOnMock(async (ms) => void sleeps.push(ms)).delete('CronJob', { namespace: 'default', name: 'hello' }).catch((e: unknown) => e);
+    const error = await storeOnMock(async (ms) => void sleeps.push(ms))
+      .delete('CronJob', { namespace: 'default', name: 'hello' })
+      .catch((e: unknown) => e);
 
-    expect({ message: (error as Error).message, sleeps: sleeps.length, batchWrites: mock.commandCalls(BatchWriteCommand).length }).toEqual({
+    expect({
+      message: (error as Error).message,
+      sleeps: sleeps.length,
+      batchWrites: mock.commandCalls(BatchWriteCommand).length,
+    }).toEqual({
       message: 'state table "jobctl" delete: 1 items still unprocessed after 10 attempts: retry the delete',
       sleeps: 9,
       batchWrites: 10,
@@ -259,7 +339,12 @@ describe('ensureStateTable', () => {
       }),
     );
 
-    await expect(ensureStateTable(db.client, tableName)).rejects.toThrow(new RegExp(`table "${tableName}" has keys "id:HASH": jobctl needs "PK:HASH,SK:RANGE GSI1\\(GSI1PK:HASH,GSI1SK:RANGE\\) GSI2\\(GSI2PK:HASH,GSI2SK:RANGE\\)"`));
+    await expect(ensureStateTable(db.client, tableName)).rejects.toThrow(
+      new RegExp(
+        `table "${tableName}" has keys "id:HASH": jobctl needs "PK:HASH,SK:RANGE GSI1\\(GSI1PK:HASH,GSI1SK:RANGE\\) ` +
+          `GSI2\\(GSI2PK:HASH,GSI2SK:RANGE\\)"`,
+      ),
+    );
   });
 
   it('defines an on-demand table with the documented keys', () => {

@@ -20,17 +20,24 @@ const aJob = (name: string): Job => ({
   apiVersion: 'batch/v1',
   kind: 'Job',
   metadata: { name, namespace: 'default' },
-  spec: { template: { spec: { containers: [{ name: 'main', image: 'busybox' }], restartPolicy: 'Never' } }, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false },
+  spec: {
+    template: { spec: { containers: [{ name: 'main', image: 'busybox' }], restartPolicy: 'Never' } },
+    parallelism: 1,
+    backoffLimit: 6,
+    completionMode: 'NonIndexed',
+    suspend: false,
+  },
   status: { active: 0, succeeded: 0, failed: 0, conditions: [] },
 });
 
-const anEvent = (jobName: string, atMs: number, reason: string): KubeEvent => ({
-  involvedObject: { kind: 'Job', namespace: 'default', name: jobName },
-  reason,
-  message: reason,
-  type: 'Normal',
-  timestamp: new Date(atMs).toISOString(),
-}) as KubeEvent;
+const anEvent = (jobName: string, atMs: number, reason: string): KubeEvent =>
+  ({
+    involvedObject: { kind: 'Job', namespace: 'default', name: jobName },
+    reason,
+    message: reason,
+    type: 'Normal',
+    timestamp: new Date(atMs).toISOString(),
+  }) as KubeEvent;
 
 /** A table with a Job and `count` events on it, one recorded a minute from T0 (each expires an hour after). */
 async function tableWithEvents(count: number) {
@@ -43,7 +50,8 @@ async function tableWithEvents(count: number) {
     nowMs = T0 + i * 60_000;
     await store.recordEvent(anEvent('every-minute', nowMs, `Run${i}`));
   }
-  const itemCount = async () => (await db.client.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }))).Count;
+  const itemCount = async () =>
+    (await db.client.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }))).Count;
   return { tableName, store, setNow: (ms: number) => (nowMs = ms), itemCount };
 }
 
@@ -57,9 +65,9 @@ describe('sweepExpired: what DynamoDB TTL does on AWS, for dynalite', () => {
     expect(result).toEqual({ scanned: 61, deleted: 31, pages: 9 });
     expect(await itemCount()).toBe(30);
     setNow(nowMs);
-    expect((await store.listEvents('Job', { namespace: 'default', name: 'every-minute' })).map((e) => e.reason)).toEqual(
-      Array.from({ length: 29 }, (_, i) => `Run${i + 31}`),
-    );
+    expect(
+      (await store.listEvents('Job', { namespace: 'default', name: 'every-minute' })).map((e) => e.reason),
+    ).toEqual(Array.from({ length: 29 }, (_, i) => `Run${i + 31}`));
     expect(await store.get('Job', { namespace: 'default', name: 'every-minute' })).toBeDefined();
     // A second sweep finds nothing more to do.
     expect(await sweepExpired(db.client, tableName, nowMs / 1000)).toEqual({ scanned: 30, deleted: 0, pages: 1 });
@@ -114,7 +122,12 @@ describe('ExpirySweeper: sweeps on the runtime clock', () => {
     expect(clock.nextTimerAtMs()).toBeUndefined();
 
     const lines: string[] = [];
-    const failing = new ExpirySweeper({ client: db.client, tableName: 'no-such-table', clock, log: (l) => lines.push(l) });
+    const failing = new ExpirySweeper({
+      client: db.client,
+      tableName: 'no-such-table',
+      clock,
+      log: (l) => lines.push(l),
+    });
     failing.start();
     await failing.idle();
     clock.advance(DEFAULT_SWEEP_INTERVAL_MS);

@@ -75,7 +75,10 @@ spec:
 }
 
 async function createJob(w: World, name: string, parallelism = 1, completions = 1): Promise<void> {
-  await w.deps.store.create({ ...jobManifest(name, parallelism, completions), metadata: { ...jobManifest(name).metadata, uid: `uid-${name}` } });
+  await w.deps.store.create({
+    ...jobManifest(name, parallelism, completions),
+    metadata: { ...jobManifest(name).metadata, uid: `uid-${name}` },
+  });
   await w.jobs.sync({ namespace: 'default', name });
 }
 
@@ -87,7 +90,8 @@ async function finishPods(w: World, jobName: string): Promise<void> {
   }
 }
 
-const status = async (w: World, name: string) => (await w.deps.store.get('Job', { namespace: 'default', name }))!.status;
+const status = async (w: World, name: string) =>
+  (await w.deps.store.get('Job', { namespace: 'default', name }))!.status;
 
 beforeAll(async () => {
   db = await startTestDynalite();
@@ -102,27 +106,41 @@ describe('Job controller with a ResourceQuota on pods', () => {
     await w.jobs.quota.reconcile('default'); // the recount counts the (empty) usage of the new quota
   });
 
-  it('creates pods up to the quota; the rest of a parallel Job waits, with one FailedCreate, and goes on when woken', async () => {
-    await createJob(w, 'wide', 3, 3);
-    expect(w.launcher.launched).toHaveLength(2);
-    expect((await status(w, 'wide')).active).toBe(2);
-    const events = await w.deps.store.listEvents('Job', { namespace: 'default', name: 'wide' });
-    expect(events.filter((e) => e.reason === 'FailedCreate')).toHaveLength(1);
-    expect(events.find((e) => e.reason === 'FailedCreate')!.message).toMatch(/^Error creating: pods "wide-\w+" is forbidden: exceeded quota: tasks, requested: pods=1, used: pods=2, limited: pods=2$/);
-    // Synced again while still full (a resync): no second event, still waiting.
-    await w.jobs.sync({ namespace: 'default', name: 'wide' });
-    expect((await w.deps.store.listEvents('Job', { namespace: 'default', name: 'wide' })).filter((e) => e.reason === 'FailedCreate')).toHaveLength(1);
-    expect(await w.deps.quotas.countWaiting('default')).toBe(1);
+  it(
+    'creates pods up to the quota; the rest of a parallel Job waits, with one FailedCreate, and goes on when ' +
+      'woken',
+    async () => {
+      await createJob(w, 'wide', 3, 3);
+      expect(w.launcher.launched).toHaveLength(2);
+      expect((await status(w, 'wide')).active).toBe(2);
+      const events = await w.deps.store.listEvents('Job', { namespace: 'default', name: 'wide' });
+      expect(events.filter((e) => e.reason === 'FailedCreate')).toHaveLength(1);
+      expect(events.find((e) => e.reason === 'FailedCreate')!.message).toMatch(
+        new RegExp(
+          /^Error creating: pods "wide-\w+" is forbidden: exceeded quota: tasks, requested: pods=1, used:/.source +
+            / pods=2, limited: pods=2$/.source,
+        ),
+      );
+      // Synced again while still full (a resync): no second event, still waiting.
+      await w.jobs.sync({ namespace: 'default', name: 'wide' });
+      expect(
+        (await w.deps.store.listEvents('Job', { namespace: 'default', name: 'wide' })).filter(
+          (e) => e.reason === 'FailedCreate',
+        ),
+      ).toHaveLength(1);
+      expect(await w.deps.quotas.countWaiting('default')).toBe(1);
 
-    await finishPods(w, 'wide');
-    await w.jobs.sync({ namespace: 'default', name: 'wide' }); // counts the two, releases their slots, creates the third
-    expect(w.launcher.launched).toHaveLength(3);
-    expect((await status(w, 'wide')).succeeded).toBe(2);
-    await finishPods(w, 'wide');
-    await w.jobs.sync({ namespace: 'default', name: 'wide' });
-    expect((await status(w, 'wide')).succeeded).toBe(3);
-    expect((await w.deps.quotas.usage('default'))!.holders.size).toBe(0);
-  });
+      await finishPods(w, 'wide');
+      // counts the two, releases their slots, creates the third
+      await w.jobs.sync({ namespace: 'default', name: 'wide' });
+      expect(w.launcher.launched).toHaveLength(3);
+      expect((await status(w, 'wide')).succeeded).toBe(2);
+      await finishPods(w, 'wide');
+      await w.jobs.sync({ namespace: 'default', name: 'wide' });
+      expect((await status(w, 'wide')).succeeded).toBe(3);
+      expect((await w.deps.quotas.usage('default'))!.holders.size).toBe(0);
+    },
+  );
 
   it('wakes the Jobs that waited longest when pods finish, as many as slots are free', async () => {
     await createJob(w, 'a');
@@ -151,7 +169,8 @@ describe('Job controller with a ResourceQuota on pods', () => {
     await createJob(w, 'b');
     const job = (await w.deps.store.get('Job', { namespace: 'default', name: 'a' }))!;
     await deleteJobCascade(w.deps, job, 'Deleted');
-    expect([...(await w.deps.quotas.usage('default'))!.holders.keys()]).toEqual(['~b']); // a slot kept for b until its sync
+    // a slot kept for b until its sync
+    expect([...(await w.deps.quotas.usage('default'))!.holders.keys()]).toEqual(['~b']);
     expect(w.woken).toEqual(['b']);
     await w.jobs.sync({ namespace: 'default', name: 'b' });
     expect([...(await w.deps.quotas.usage('default'))!.holders.keys()]).toEqual([expect.stringMatching(/^b-/)]);
@@ -167,27 +186,35 @@ describe('Job controller with a ResourceQuota on pods', () => {
     expect(w.launcher.launched).toHaveLength(5);
   });
 
-  it('a charge left by a crash before the pod was stored is released by the recount once its grace has passed', async () => {
-    // The controller charged a pod, then crashed; its Job was deleted before it ran again.
-    await w.deps.quotas.admit('default', { podName: 'gone-x1y2z', jobName: 'gone', chargedAtMs: w.clock.now() });
-    await createJob(w, 'a');
-    await createJob(w, 'b');
-    expect((await status(w, 'b')).active).toBe(0);
-    expect(await w.jobs.quota.reconcile('default')).toEqual({ released: 0, charged: 0 }); // within the grace: it may be a pod being created
-    w.clock.advance(CHARGE_GRACE_MS);
-    expect(await w.jobs.quota.reconcile('default')).toEqual({ released: 1, charged: 0 });
-    expect(w.woken).toEqual(['b']);
-    await w.jobs.sync({ namespace: 'default', name: 'b' });
-    expect((await status(w, 'b')).active).toBe(1);
-  });
+  it(
+    'a charge left by a crash before the pod was stored is released by the recount once its grace has ' + 'passed',
+    async () => {
+      // The controller charged a pod, then crashed; its Job was deleted before it ran again.
+      await w.deps.quotas.admit('default', { podName: 'gone-x1y2z', jobName: 'gone', chargedAtMs: w.clock.now() });
+      await createJob(w, 'a');
+      await createJob(w, 'b');
+      expect((await status(w, 'b')).active).toBe(0);
+      // within the grace: it may be a pod being created
+      expect(await w.jobs.quota.reconcile('default')).toEqual({ released: 0, charged: 0 });
+      w.clock.advance(CHARGE_GRACE_MS);
+      expect(await w.jobs.quota.reconcile('default')).toEqual({ released: 1, charged: 0 });
+      expect(w.woken).toEqual(['b']);
+      await w.jobs.sync({ namespace: 'default', name: 'b' });
+      expect((await status(w, 'b')).active).toBe(1);
+    },
+  );
 
-  it('a pod whose charge a crash lost before the release is released by its next sync; a finished one by the recount', async () => {
-    await createJob(w, 'a');
-    await finishPods(w, 'a');
-    // The Job's sync after the exit crashed before releasing: the next sync (a resync) does it.
-    await w.jobs.sync({ namespace: 'default', name: 'a' });
-    expect((await w.deps.quotas.usage('default'))!.holders.size).toBe(0);
-  });
+  it(
+    'a pod whose charge a crash lost before the release is released by its next sync; a finished one by the ' +
+      'recount',
+    async () => {
+      await createJob(w, 'a');
+      await finishPods(w, 'a');
+      // The Job's sync after the exit crashed before releasing: the next sync (a resync) does it.
+      await w.jobs.sync({ namespace: 'default', name: 'a' });
+      expect((await w.deps.quotas.usage('default'))!.holders.size).toBe(0);
+    },
+  );
 
   it("a running pod without a charge (a recount released it too early) is charged by its Job's next sync", async () => {
     await createJob(w, 'a');
@@ -198,28 +225,41 @@ describe('Job controller with a ResourceQuota on pods', () => {
   });
 
   it('a pod admitted but not created gives its charge back at once', async () => {
-    const failing = { ...w.deps, store: Object.assign(Object.create(w.deps.store), { create: async () => Promise.reject(new Error('throttled past retries')) }) };
+    const failing = {
+      ...w.deps,
+      store: Object.assign(Object.create(w.deps.store), {
+        create: async () => Promise.reject(new Error('throttled past retries')),
+      }),
+    };
     const jobs = new (await import('../../src/controllers/job-controller.ts')).JobController(failing);
     await w.deps.store.create({ ...jobManifest('a'), metadata: { ...jobManifest('a').metadata, uid: 'uid-a' } });
     await expect(jobs.sync({ namespace: 'default', name: 'a' })).rejects.toThrow('throttled past retries');
     expect((await w.deps.quotas.usage('default'))!.holders.size).toBe(0);
   });
 
-  it('a quota created over running pods charges them (the recount with scanPods), as Kubernetes counts them', async () => {
-    await w.deps.quotas.delete('default', 'tasks');
-    await createJob(w, 'a', 3, 3);
-    expect(w.launcher.launched).toHaveLength(3);
-    await w.deps.quotas.put('default', 'tasks', { pods: 2 });
-    w.clock.advance(2_000); // past the controller's memory of "no quota here"
-    await createJob(w, 'early'); // synced before the recount: held ("status unknown for quota"), not admitted
-    expect((await status(w, 'early')).active).toBe(0);
-    expect((await w.deps.store.listEvents('Job', { namespace: 'default', name: 'early' })).map((e) => e.message)).toContainEqual(
-      expect.stringMatching(/^Error creating: pods "early-\w+" is forbidden: status unknown for quota: tasks, resources: pods$/),
-    );
-    expect(await w.jobs.quota.reconcile('default')).toEqual({ released: 0, charged: 3 }); // a new quota's first recount scans pods
-    await createJob(w, 'b');
-    expect((await status(w, 'b')).active).toBe(0); // 3 of 2 used: held
-    const describe = await w.deps.quotas.list('default');
-    expect(describe.map((q) => [q.name, q.used.pods, q.hard.pods, q.waiting])).toEqual([['tasks', 3, 2, 2]]);
-  });
+  it(
+    'a quota created over running pods charges them (the recount with scanPods), as Kubernetes ' + 'counts them',
+    async () => {
+      await w.deps.quotas.delete('default', 'tasks');
+      await createJob(w, 'a', 3, 3);
+      expect(w.launcher.launched).toHaveLength(3);
+      await w.deps.quotas.put('default', 'tasks', { pods: 2 });
+      w.clock.advance(2_000); // past the controller's memory of "no quota here"
+      await createJob(w, 'early'); // synced before the recount: held ("status unknown for quota"), not admitted
+      expect((await status(w, 'early')).active).toBe(0);
+      expect(
+        (await w.deps.store.listEvents('Job', { namespace: 'default', name: 'early' })).map((e) => e.message),
+      ).toContainEqual(
+        expect.stringMatching(
+          /^Error creating: pods "early-\w+" is forbidden: status unknown for quota: tasks, resources: pods$/,
+        ),
+      );
+      // a new quota's first recount scans pods
+      expect(await w.jobs.quota.reconcile('default')).toEqual({ released: 0, charged: 3 });
+      await createJob(w, 'b');
+      expect((await status(w, 'b')).active).toBe(0); // 3 of 2 used: held
+      const describe = await w.deps.quotas.list('default');
+      expect(describe.map((q) => [q.name, q.used.pods, q.hard.pods, q.waiting])).toEqual([['tasks', 3, 2, 2]]);
+    },
+  );
 });

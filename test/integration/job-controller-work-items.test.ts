@@ -38,7 +38,9 @@ spec:
   ).objects[0] as Job;
 }
 
-/** The local queue, except that the next `missLeases` leases find nothing (another consumer was faster; SQS short poll). */
+/**
+ * The local queue, except that the next `missLeases` leases find nothing (another consumer was faster; SQS short poll).
+ */
 async function queueMissing(missLeases: number, clock: ManualClock): Promise<WorkQueue & { misses: number }> {
   const tableName = `job-work-items-${++tables}`;
   await ensureStateTable(db.client, tableName);
@@ -57,25 +59,37 @@ async function queueMissing(missLeases: number, clock: ManualClock): Promise<Wor
 }
 
 describe('JobController with a work queue', () => {
-  it('counts no pod it could not give an item, and looks again soon instead of waiting for the next event', async () => {
-    const clock = new ManualClock(T0);
-    const queues = await queueMissing(1, clock);
-    await queues.ensureQueue('fruits');
-    await queues.push('fruits', ['apple', 'banana']);
-    const store = new FakeStateStore({ now: () => clock.now() });
-    const launched: string[] = [];
-    const jobs = new JobController({ store, clock, queues, launcher: { launch: async (p: Pod) => void (launched.includes(p.metadata.name) || launched.push(p.metadata.name)), stop: async () => false }, logs: { read: async () => '', follow: async () => {}, remove: async () => {} } });
-    await store.create(boundJob());
+  it(
+    'counts no pod it could not give an item, and looks again soon instead of waiting for the next ' + 'event',
+    async () => {
+      const clock = new ManualClock(T0);
+      const queues = await queueMissing(1, clock);
+      await queues.ensureQueue('fruits');
+      await queues.push('fruits', ['apple', 'banana']);
+      const store = new FakeStateStore({ now: () => clock.now() });
+      const launched: string[] = [];
+      const jobs = new JobController({
+        store,
+        clock,
+        queues,
+        launcher: {
+          launch: async (p: Pod) => void (launched.includes(p.metadata.name) || launched.push(p.metadata.name)),
+          stop: async () => false,
+        },
+        logs: { read: async () => '', follow: async () => {}, remove: async () => {} },
+      });
+      await store.create(boundJob());
 
-    const first = await jobs.sync({ namespace: 'default', name: 'wq' });
-    expect(launched).toHaveLength(1);
-    expect((await store.get('Job', { namespace: 'default', name: 'wq' }))?.status.active).toBe(1);
-    expect(first.requeueAtMs).toBe(T0 + 2_000);
+      const first = await jobs.sync({ namespace: 'default', name: 'wq' });
+      expect(launched).toHaveLength(1);
+      expect((await store.get('Job', { namespace: 'default', name: 'wq' }))?.status.active).toBe(1);
+      expect(first.requeueAtMs).toBe(T0 + 2_000);
 
-    clock.advanceTo(first.requeueAtMs!);
-    await jobs.sync({ namespace: 'default', name: 'wq' });
-    expect(launched).toHaveLength(2);
-    expect((await store.get('Job', { namespace: 'default', name: 'wq' }))?.status.active).toBe(2);
-    expect(await queues.stats('fruits')).toMatchObject({ pending: 0, leased: 2 });
-  });
+      clock.advanceTo(first.requeueAtMs!);
+      await jobs.sync({ namespace: 'default', name: 'wq' });
+      expect(launched).toHaveLength(2);
+      expect((await store.get('Job', { namespace: 'default', name: 'wq' }))?.status.active).toBe(2);
+      expect(await queues.stats('fruits')).toMatchObject({ pending: 0, leased: 2 });
+    },
+  );
 });

@@ -8,7 +8,15 @@ import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
-import { FakeEcs, FakeScheduler, JOB_CONTROLLER_ARN, lambdaEnv, logSink, StreamSimulator, taskEvent } from '../support/lambda-harness.ts';
+import {
+  FakeEcs,
+  FakeScheduler,
+  JOB_CONTROLLER_ARN,
+  lambdaEnv,
+  logSink,
+  StreamSimulator,
+  taskEvent,
+} from '../support/lambda-harness.ts';
 
 // Issue 5: many Jobs at once through the AWS adapters, with DynamoDB and ECS throttling injected, finish with no
 // duplicate Job or task. Throttles go through the AWS SDK's own retry strategy (no back-off delay, so no real waiting).
@@ -105,7 +113,11 @@ async function runBulk(tableName: string, options: { quota?: number } = {}): Pro
     for (let i = 0; i < JOBS; i++) {
       if (i % 5 === 0) {
         ecs.failNext(() => {
-          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+          throw Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottlingException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
         });
       }
       await store.create(job(i));
@@ -123,7 +135,18 @@ async function runBulk(tableName: string, options: { quota?: number } = {}): Pro
       for (const task of [...ecs.tasksByToken.values()]) {
         if (reported.has(task.taskArn)) continue;
         reported.add(task.taskArn);
-        await controller(taskEvent({ taskArn: task.taskArn, group: task.group, version: 6, status: 'STOPPED', atMs: clock.now(), startedAtMs: clock.now() - 1_000, exitCode: 0 }), context);
+        await controller(
+          taskEvent({
+            taskArn: task.taskArn,
+            group: task.group,
+            version: 6,
+            status: 'STOPPED',
+            atMs: clock.now(),
+            startedAtMs: clock.now() - 1_000,
+            exitCode: 0,
+          }),
+          context,
+        );
         observe();
       }
       const due = scheduler.takeDue(clock.now());
@@ -137,7 +160,13 @@ async function runBulk(tableName: string, options: { quota?: number } = {}): Pro
         clock.advance(scheduler.nextDueMs() !== undefined ? Math.max(0, scheduler.nextDueMs()! - clock.now()) : 1_000);
       }
     }
-    return { jobs: await store.list('Job', 'default'), pods: (await store.list('Pod', 'default')).length, tasks: ecs.tasksByToken.size, peakRunning, throttled: throttled() };
+    return {
+      jobs: await store.list('Job', 'default'),
+      pods: (await store.list('Pod', 'default')).length,
+      tasks: ecs.tasksByToken.size,
+      peakRunning,
+      throttled: throttled(),
+    };
   } finally {
     ecs.restore();
     scheduler.restore();
@@ -155,13 +184,17 @@ describe('many Jobs through the AWS handlers under throttling', () => {
     expect(run.throttled).toBeGreaterThan(50);
   });
 
-  it(`runs ${JOBS} Jobs under a ResourceQuota of 8 pods, throttled alike: never more than 8 tasks at once, none doubled`, async () => {
-    const run = await runBulk('bulk-quota-throttling', { quota: 8 });
-    expect(run.jobs.filter((j) => j.status.succeeded === 1 && j.status.failed === 0)).toHaveLength(JOBS);
-    expect(run.tasks).toBe(JOBS);
-    expect(run.pods).toBe(JOBS);
-    expect(run.peakRunning).toBeLessThanOrEqual(8);
-    expect(run.peakRunning).toBe(8); // held Jobs were woken as slots freed, in the same invocations
-    expect(run.throttled).toBeGreaterThan(50);
-  });
+  it(
+    `runs ${JOBS} Jobs under a ResourceQuota of 8 pods, throttled alike: never more than 8 tasks at once, none ` +
+      `doubled`,
+    async () => {
+      const run = await runBulk('bulk-quota-throttling', { quota: 8 });
+      expect(run.jobs.filter((j) => j.status.succeeded === 1 && j.status.failed === 0)).toHaveLength(JOBS);
+      expect(run.tasks).toBe(JOBS);
+      expect(run.pods).toBe(JOBS);
+      expect(run.peakRunning).toBeLessThanOrEqual(8);
+      expect(run.peakRunning).toBe(8); // held Jobs were woken as slots freed, in the same invocations
+      expect(run.throttled).toBeGreaterThan(50);
+    },
+  );
 });

@@ -4,7 +4,15 @@ import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
-import { FakeEcs, FakeScheduler, freshTable, JOB_CONTROLLER_ARN, lambdaEnv, logSink, StreamSimulator } from '../support/lambda-harness.ts';
+import {
+  FakeEcs,
+  FakeScheduler,
+  freshTable,
+  JOB_CONTROLLER_ARN,
+  lambdaEnv,
+  logSink,
+  StreamSimulator,
+} from '../support/lambda-harness.ts';
 
 // On AWS a ResourceQuota change reaches the job controller as the stream record of its ledger item (settings version
 // `qv`; charges alone make no work): raising the quota wakes held Jobs in that invocation, and a recount charges pods
@@ -40,7 +48,17 @@ async function world(tableName: string) {
   const ecs = new FakeEcs();
   const scheduler = new FakeScheduler();
   const { createHandler } = await import('../../functions/job-controller.ts');
-  const controller = createHandler({ store, launcher: ecs.launcher(store), logs: logSink(), clock, requeue: scheduler.requeue(), sleep: async (ms) => clock.advance(ms), maxInlineWaitMs: 60_000, quotas, log: () => {} });
+  const controller = createHandler({
+    store,
+    launcher: ecs.launcher(store),
+    logs: logSink(),
+    clock,
+    requeue: scheduler.requeue(),
+    sleep: async (ms) => clock.advance(ms),
+    maxInlineWaitMs: 60_000,
+    quotas,
+    log: () => {},
+  });
   return { store, quotas, stream: new StreamSimulator(db, tableName), ecs, scheduler, controller };
 }
 
@@ -85,7 +103,9 @@ describe('job controller Lambda and ResourceQuota stream records', () => {
       expect(ecs.tasksByToken.size).toBe(2);
       await quotas.put('default', 'tasks', { pods: 2 });
       await controller({ Records: await stream.records() }, context);
-      expect([...(await quotas.usage('default'))!.holders.keys()].sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^a-/), expect.stringMatching(/^b-/)]));
+      expect([...(await quotas.usage('default'))!.holders.keys()].sort()).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^a-/), expect.stringMatching(/^b-/)]),
+      );
       await store.create(job('c'));
       await controller({ Records: await stream.records() }, context);
       expect(ecs.tasksByToken.size).toBe(2); // c is held: the two running tasks count

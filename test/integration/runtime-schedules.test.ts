@@ -35,7 +35,12 @@ class FakeScheduler {
   readonly calls: string[] = [];
 
   constructor() {
-    const notFound = (name: string) => new ResourceNotFoundException({ Message: `Schedule ${name} does not exist.`, message: `Schedule ${name} does not exist.`, $metadata: {} });
+    const notFound = (name: string) =>
+      new ResourceNotFoundException({
+        Message: `Schedule ${name} does not exist.`,
+        message: `Schedule ${name} does not exist.`,
+        $metadata: {},
+      });
     this.mock.on(GetScheduleCommand).callsFake((input: { Name: string }) => {
       this.calls.push(`Get ${input.Name}`);
       const found = this.schedules.get(input.Name);
@@ -44,7 +49,12 @@ class FakeScheduler {
     });
     this.mock.on(CreateScheduleCommand).callsFake((input: CreateScheduleCommandInput) => {
       this.calls.push(`Create ${input.Name}`);
-      if (this.schedules.has(input.Name!)) throw new ConflictException({ Message: `Schedule ${input.Name} already exists.`, message: `Schedule ${input.Name} already exists.`, $metadata: {} });
+      if (this.schedules.has(input.Name!))
+        throw new ConflictException({
+          Message: `Schedule ${input.Name} already exists.`,
+          message: `Schedule ${input.Name} already exists.`,
+          $metadata: {},
+        });
       this.schedules.set(input.Name!, input);
       return { ScheduleArn: `arn:aws:scheduler:us-west-2:111122223333:schedule/${GROUP}/${input.Name}` };
     });
@@ -78,32 +88,52 @@ beforeEach(async () => {
   store = new DynamoDbStateStore({ client: db.client, tableName, now: () => Date.parse('2026-03-02T10:00:00Z') });
   scheduler?.mock.restore();
   scheduler = new FakeScheduler();
-  schedules = new RuntimeSchedules({ client: new SchedulerClient({ region: 'us-west-2' }), store, groupName: GROUP, dispatcherArn: DISPATCHER, roleArn: ROLE, deadLetterQueueArn: DLQ, maximumRetryAttempts: 185 });
+  schedules = new RuntimeSchedules({
+    client: new SchedulerClient({ region: 'us-west-2' }),
+    store,
+    groupName: GROUP,
+    dispatcherArn: DISPATCHER,
+    roleArn: ROLE,
+    deadLetterQueueArn: DLQ,
+    maximumRetryAttempts: 185,
+  });
 });
 
 const key = { namespace: 'default', name: 'hello' };
 
 describe('schedules of CronJobs created with jobctl (job controller, Scheduler API)', () => {
-  it('creates the schedule of a new CronJob: the same expression, zone, payload and retry bound the stack would write', async () => {
-    await store.create(aCronJob({ namespace: 'default', name: 'hello', schedule: '30 2 * * *', timeZone: 'Europe/Berlin', startingDeadlineSeconds: 600 }));
-    expect(await schedules.reconcile(key)).toEqual({ created: ['cli.default.hello'], updated: [], deleted: [] });
-    expect(scheduler.schedules.get('cli.default.hello')).toEqual({
-      Name: 'cli.default.hello',
-      GroupName: GROUP,
-      Description: 'jobctl CronJob default/hello: "30 2 * * *"',
-      ScheduleExpression: 'cron(30 2 * * ? *)',
-      ScheduleExpressionTimezone: 'Europe/Berlin',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      State: 'ENABLED',
-      Target: {
-        Arn: DISPATCHER,
-        RoleArn: ROLE,
-        Input: '{"cronJob":{"namespace":"default","name":"hello"},"scheduledTime":"<aws.scheduler.scheduled-time>"}',
-        RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 185 },
-        DeadLetterConfig: { Arn: DLQ },
-      },
-    });
-  });
+  it(
+    'creates the schedule of a new CronJob: the same expression, zone, payload and retry bound the stack would ' +
+      'write',
+    async () => {
+      await store.create(
+        aCronJob({
+          namespace: 'default',
+          name: 'hello',
+          schedule: '30 2 * * *',
+          timeZone: 'Europe/Berlin',
+          startingDeadlineSeconds: 600,
+        }),
+      );
+      expect(await schedules.reconcile(key)).toEqual({ created: ['cli.default.hello'], updated: [], deleted: [] });
+      expect(scheduler.schedules.get('cli.default.hello')).toEqual({
+        Name: 'cli.default.hello',
+        GroupName: GROUP,
+        Description: 'jobctl CronJob default/hello: "30 2 * * *"',
+        ScheduleExpression: 'cron(30 2 * * ? *)',
+        ScheduleExpressionTimezone: 'Europe/Berlin',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: DISPATCHER,
+          RoleArn: ROLE,
+          Input: '{"cronJob":{"namespace":"default","name":"hello"},"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+          RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 185 },
+          DeadLetterConfig: { Arn: DLQ },
+        },
+      });
+    },
+  );
 
   it('follows schedule changes, suspend and resume, and writes nothing when nothing changed', async () => {
     const created = await store.create(aCronJob({ namespace: 'default', name: 'hello', schedule: '* * * * *' }));
@@ -112,33 +142,59 @@ describe('schedules of CronJobs created with jobctl (job controller, Scheduler A
     expect(await schedules.reconcile(key)).toEqual({ created: [], updated: [], deleted: [] });
     expect(scheduler.calls.filter((c) => c.startsWith('Create') || c.startsWith('Update'))).toEqual([]);
 
-    const suspended = await store.update<CronJob>({ ...created, spec: { ...created.spec, schedule: '*/5 * * * *', suspend: true } });
+    const suspended = await store.update<CronJob>({
+      ...created,
+      spec: { ...created.spec, schedule: '*/5 * * * *', suspend: true },
+    });
     expect(await schedules.reconcile(key)).toEqual({ created: [], updated: ['cli.default.hello'], deleted: [] });
-    expect(scheduler.schedules.get('cli.default.hello')).toMatchObject({ ScheduleExpression: 'cron(0/5 * * * ? *)', State: 'DISABLED' });
+    expect(scheduler.schedules.get('cli.default.hello')).toMatchObject({
+      ScheduleExpression: 'cron(0/5 * * * ? *)',
+      State: 'DISABLED',
+    });
 
     await store.update<CronJob>({ ...suspended, spec: { ...suspended.spec, suspend: false } });
     await schedules.reconcile(key);
     expect(scheduler.schedules.get('cli.default.hello')?.State).toBe('ENABLED');
   });
 
-  it('switches between one and two schedules for the Kubernetes OR-of-days rule, and deletes them with the CronJob', async () => {
-    const created = await store.create(aCronJob({ namespace: 'default', name: 'hello', schedule: '0 9 * * *' }));
-    await schedules.reconcile(key);
-    await store.update<CronJob>({ ...created, spec: { ...created.spec, schedule: '0 9 1 * MON' } });
-    expect(await schedules.reconcile(key)).toEqual({ created: ['cli.default.hello_1', 'cli.default.hello_2'], updated: [], deleted: ['cli.default.hello'] });
-    expect([...scheduler.schedules.values()].map((s) => s.ScheduleExpression)).toEqual(['cron(0 9 1 * ? *)', 'cron(0 9 ? * MON *)']);
-    await store.delete('CronJob', key);
-    expect(await schedules.reconcile(key)).toEqual({ created: [], updated: [], deleted: ['cli.default.hello_1', 'cli.default.hello_2'] });
-    expect(scheduler.schedules.size).toBe(0);
-  });
+  it(
+    'switches between one and two schedules for the Kubernetes OR-of-days rule, and deletes them with the ' + 'CronJob',
+    async () => {
+      const created = await store.create(aCronJob({ namespace: 'default', name: 'hello', schedule: '0 9 * * *' }));
+      await schedules.reconcile(key);
+      await store.update<CronJob>({ ...created, spec: { ...created.spec, schedule: '0 9 1 * MON' } });
+      expect(await schedules.reconcile(key)).toEqual({
+        created: ['cli.default.hello_1', 'cli.default.hello_2'],
+        updated: [],
+        deleted: ['cli.default.hello'],
+      });
+      expect([...scheduler.schedules.values()].map((s) => s.ScheduleExpression)).toEqual([
+        'cron(0 9 1 * ? *)',
+        'cron(0 9 ? * MON *)',
+      ]);
+      await store.delete('CronJob', key);
+      expect(await schedules.reconcile(key)).toEqual({
+        created: [],
+        updated: [],
+        deleted: ['cli.default.hello_1', 'cli.default.hello_2'],
+      });
+      expect(scheduler.schedules.size).toBe(0);
+    },
+  );
 
-  it("never gives a stack-declared CronJob a cli schedule, and removes the one it had when the stack adopts it", async () => {
-    const created = await store.create(aCronJob({ namespace: 'default', name: 'hello' }));
-    await schedules.reconcile(key);
-    await store.update<CronJob>({ ...created, metadata: { ...created.metadata, annotations: { [managedByAnnotation]: 'cdk/Jobctl' } } });
-    expect(await schedules.reconcile(key)).toEqual({ created: [], updated: [], deleted: ['cli.default.hello'] });
-    expect(scheduler.calls.some((c) => c.includes(' default.hello'))).toBe(false);
-  });
+  it(
+    'never gives a stack-declared CronJob a cli schedule, and removes the one it had when the stack ' + 'adopts it',
+    async () => {
+      const created = await store.create(aCronJob({ namespace: 'default', name: 'hello' }));
+      await schedules.reconcile(key);
+      await store.update<CronJob>({
+        ...created,
+        metadata: { ...created.metadata, annotations: { [managedByAnnotation]: 'cdk/Jobctl' } },
+      });
+      expect(await schedules.reconcile(key)).toEqual({ created: [], updated: [], deleted: ['cli.default.hello'] });
+      expect(scheduler.calls.some((c) => c.includes(' default.hello'))).toBe(false);
+    },
+  );
 
   it('converges when two reconciles race to create (ConflictException → update)', async () => {
     await store.create(aCronJob({ namespace: 'default', name: 'hello' }));
@@ -147,16 +203,27 @@ describe('schedules of CronJobs created with jobctl (job controller, Scheduler A
     expect(scheduler.schedules.size).toBe(1);
   });
 
-  it('gives a schedule EventBridge cannot run no schedule (and removes the old one) instead of failing the record for ever', async () => {
-    const created = await store.create(aCronJob({ namespace: 'default', name: 'hello', schedule: '*/5 * * * *' }));
-    await schedules.reconcile(key);
-    await store.update<CronJob>({ ...created, spec: { ...created.spec, schedule: '@every 90s' } });
-    expect(await schedules.reconcile(key)).toEqual({ created: [], updated: [], deleted: ['cli.default.hello'], unsupported: expect.stringContaining('@every 90s') });
-  });
+  it(
+    'gives a schedule EventBridge cannot run no schedule (and removes the old one) instead of failing the record ' +
+      'for ever',
+    async () => {
+      const created = await store.create(aCronJob({ namespace: 'default', name: 'hello', schedule: '*/5 * * * *' }));
+      await schedules.reconcile(key);
+      await store.update<CronJob>({ ...created, spec: { ...created.spec, schedule: '@every 90s' } });
+      expect(await schedules.reconcile(key)).toEqual({
+        created: [],
+        updated: [],
+        deleted: ['cli.default.hello'],
+        unsupported: expect.stringContaining('@every 90s'),
+      });
+    },
+  );
 
   it('propagates a Scheduler error (the stream record is retried)', async () => {
     await store.create(aCronJob({ namespace: 'default', name: 'hello' }));
-    scheduler.mock.on(CreateScheduleCommand).rejects(new Error('AccessDeniedException: not authorized to perform iam:PassRole'));
+    scheduler.mock
+      .on(CreateScheduleCommand)
+      .rejects(new Error('AccessDeniedException: not authorized to perform iam:PassRole'));
     await expect(schedules.reconcile(key)).rejects.toThrow('iam:PassRole');
   });
 });
@@ -165,26 +232,59 @@ describe('schedules of CronJobs created with jobctl (job controller, Scheduler A
 const seq = (n: number) => String(n).padStart(21, '0');
 
 describe('which stream records reconcile schedules', () => {
-  const image = (c: CronJob | undefined) => (c === undefined ? undefined : (marshall({ PK: 'x', SK: 'y', kind: 'CronJob', object: c }, { removeUndefinedValues: true }) as never));
-  const record = (eventName: DynamoDbStreamRecord['eventName'], seq: string, next?: CronJob, old?: CronJob): DynamoDbStreamRecord =>
-    streamRecord({ eventName, keys: { PK: { S: 'x' }, SK: { S: 'y' } }, newImage: image(next), oldImage: image(old), sequence: Number(seq) });
+  const image = (c: CronJob | undefined) =>
+    c === undefined
+      ? undefined
+      : (marshall({ PK: 'x', SK: 'y', kind: 'CronJob', object: c }, { removeUndefinedValues: true }) as never);
+  const record = (
+    eventName: DynamoDbStreamRecord['eventName'],
+    seq: string,
+    next?: CronJob,
+    old?: CronJob,
+  ): DynamoDbStreamRecord =>
+    streamRecord({
+      eventName,
+      keys: { PK: { S: 'x' }, SK: { S: 'y' } },
+      newImage: image(next),
+      oldImage: image(old),
+      sequence: Number(seq),
+    });
 
   it('insert, spec change, owner change and removal do; a status-only write does not', () => {
     const cronJob = aCronJob({ namespace: 'default', name: 'hello' });
     const ran: CronJob = { ...cronJob, status: { ...cronJob.status, lastScheduleTime: '2026-03-02T10:00:00Z' } };
     const suspended: CronJob = { ...cronJob, spec: { ...cronJob.spec, suspend: true } };
-    const adopted: CronJob = { ...cronJob, metadata: { ...cronJob.metadata, annotations: { [managedByAnnotation]: 'cdk/Jobctl' } } };
+    const adopted: CronJob = {
+      ...cronJob,
+      metadata: { ...cronJob.metadata, annotations: { [managedByAnnotation]: 'cdk/Jobctl' } },
+    };
     expect(scheduleWorkOf([record('MODIFY', '1', ran, cronJob)])).toEqual([]);
-    expect(scheduleWorkOf([record('INSERT', '1', cronJob), record('MODIFY', '2', suspended, cronJob), record('MODIFY', '3', adopted, cronJob)])).toEqual([
-      { change: { kind: 'CronJob', key }, sequenceNumbers: [seq(1), seq(2), seq(3)] },
+    expect(
+      scheduleWorkOf([
+        record('INSERT', '1', cronJob),
+        record('MODIFY', '2', suspended, cronJob),
+        record('MODIFY', '3', adopted, cronJob),
+      ]),
+    ).toEqual([{ change: { kind: 'CronJob', key }, sequenceNumbers: [seq(1), seq(2), seq(3)] }]);
+    expect(scheduleWorkOf([record('REMOVE', '9', undefined, cronJob)])).toEqual([
+      { change: { kind: 'CronJob', key }, sequenceNumbers: [seq(9)] },
     ]);
-    expect(scheduleWorkOf([record('REMOVE', '9', undefined, cronJob)])).toEqual([{ change: { kind: 'CronJob', key }, sequenceNumbers: [seq(9)] }]);
   });
 });
 
 describe('job controller Lambda: stream → schedules', () => {
   const insert = (cronJob: CronJob, seq: string) => ({
-    Records: [streamRecord({ eventName: 'INSERT', keys: { PK: { S: 'x' }, SK: { S: 'y' } }, newImage: marshall({ PK: 'x', SK: 'y', kind: 'CronJob', object: cronJob }, { removeUndefinedValues: true }) as never, sequence: Number(seq) })],
+    Records: [
+      streamRecord({
+        eventName: 'INSERT',
+        keys: { PK: { S: 'x' }, SK: { S: 'y' } },
+        newImage: marshall(
+          { PK: 'x', SK: 'y', kind: 'CronJob', object: cronJob },
+          { removeUndefinedValues: true },
+        ) as never,
+        sequence: Number(seq),
+      }),
+    ],
   });
   const controller = () =>
     new JobControllerLambda({
@@ -199,23 +299,47 @@ describe('job controller Lambda: stream → schedules', () => {
       log: () => {},
     });
 
-  it('resync reconciles the schedules of CronJobs created with jobctl, not the stack\'s', async () => {
-    await store.create(aCronJob({ namespace: 'default', name: 'hello', creationTimestamp: Date.parse('2026-03-02T10:00:00Z') }));
-    const declared = aCronJob({ namespace: 'default', name: 'declared', creationTimestamp: Date.parse('2026-03-02T10:00:00Z') });
-    await store.create<CronJob>({ ...declared, metadata: { ...declared.metadata, annotations: { [managedByAnnotation]: 'cdk/Jobctl' } } });
+  it("resync reconciles the schedules of CronJobs created with jobctl, not the stack's", async () => {
+    await store.create(
+      aCronJob({ namespace: 'default', name: 'hello', creationTimestamp: Date.parse('2026-03-02T10:00:00Z') }),
+    );
+    const declared = aCronJob({
+      namespace: 'default',
+      name: 'declared',
+      creationTimestamp: Date.parse('2026-03-02T10:00:00Z'),
+    });
+    await store.create<CronJob>({
+      ...declared,
+      metadata: { ...declared.metadata, annotations: { [managedByAnnotation]: 'cdk/Jobctl' } },
+    });
     expect(await controller().handle({ resync: {} })).toEqual({ synced: 2 });
     expect([...scheduler.schedules.keys()]).toEqual(['cli.default.hello']);
     expect(scheduler.calls.some((c) => c.includes('declared'))).toBe(false);
   });
 
-  it('creates the schedule of a CronJob `jobctl apply` inserted, and reports the record failed when Scheduler refuses', async () => {
-    const cronJob = await store.create(aCronJob({ namespace: 'default', name: 'hello', creationTimestamp: Date.parse('2026-03-02T10:00:00Z') }));
-    expect(await controller().handle(insert(cronJob, '100'))).toEqual({ batchItemFailures: [] });
-    expect([...scheduler.schedules.keys()]).toEqual(['cli.default.hello']);
+  it(
+    'creates the schedule of a CronJob `jobctl apply` inserted, and reports the record failed when Scheduler ' +
+      'refuses',
+    async () => {
+      const cronJob = await store.create(
+        aCronJob({ namespace: 'default', name: 'hello', creationTimestamp: Date.parse('2026-03-02T10:00:00Z') }),
+      );
+      expect(await controller().handle(insert(cronJob, '100'))).toEqual({ batchItemFailures: [] });
+      expect([...scheduler.schedules.keys()]).toEqual(['cli.default.hello']);
 
-    await store.delete('CronJob', key);
-    const other = await store.create(aCronJob({ namespace: 'default', name: 'hello', creationTimestamp: Date.parse('2026-03-02T10:00:00Z'), schedule: '0 * * * *' }));
-    scheduler.mock.on(GetScheduleCommand).rejects(new Error('ThrottlingException: Rate exceeded'));
-    expect(await controller().handle(insert(other, '200'))).toEqual({ batchItemFailures: [{ itemIdentifier: seq(200) }] });
-  });
+      await store.delete('CronJob', key);
+      const other = await store.create(
+        aCronJob({
+          namespace: 'default',
+          name: 'hello',
+          creationTimestamp: Date.parse('2026-03-02T10:00:00Z'),
+          schedule: '0 * * * *',
+        }),
+      );
+      scheduler.mock.on(GetScheduleCommand).rejects(new Error('ThrottlingException: Rate exceeded'));
+      expect(await controller().handle(insert(other, '200'))).toEqual({
+        batchItemFailures: [{ itemIdentifier: seq(200) }],
+      });
+    },
+  );
 });

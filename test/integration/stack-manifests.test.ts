@@ -4,7 +4,11 @@ import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-s
 import { DynamoDbWorkQueue } from '../../src/adapters/dynamodb/dynamodb-work-queue.ts';
 import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
 import { handleManifestsEvent, type ManifestsEvent } from '../../src/runtime/lambda/manifests.ts';
-import { applyStackManifests, removeStackManifests, type StackManifest } from '../../src/controllers/stack-manifests.ts';
+import {
+  applyStackManifests,
+  removeStackManifests,
+  type StackManifest,
+} from '../../src/controllers/stack-manifests.ts';
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { loadManifestSources } from '../../src/spec/index.ts';
@@ -69,7 +73,10 @@ const deps = () => ({ store, clock });
 
 describe('cdk deploy → state table (the Manifests custom resource)', () => {
   it('creates every declared object, annotated with the stack, a Job with the generated selector', async () => {
-    const outcomes = await applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(cronJobYaml(), jobYaml()) });
+    const outcomes = await applyStackManifests(deps(), {
+      stackName: 'Jobctl',
+      desired: manifests(cronJobYaml(), jobYaml()),
+    });
     expect(outcomes).toEqual([
       { kind: 'CronJob', name: 'hello', action: 'created' },
       { kind: 'Job', name: 'pi', action: 'created' },
@@ -88,7 +95,9 @@ describe('cdk deploy → state table (the Manifests custom resource)', () => {
     await store.delete('Job', { namespace: 'default', name: 'pi' }); // its TTL removed it
     const outcomes = await applyStackManifests(deps(), { stackName: 'Jobctl', desired, previous: desired });
     expect(outcomes.map((o) => o.action)).toEqual(['unchanged', 'not-recreated']);
-    expect((await store.get('CronJob', { namespace: 'default', name: 'hello' }))?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
+    expect((await store.get('CronJob', { namespace: 'default', name: 'hello' }))?.metadata.resourceVersion).toBe(
+      before?.metadata.resourceVersion,
+    );
     expect(await store.get('Job', { namespace: 'default', name: 'pi' })).toBeUndefined();
   });
 
@@ -96,7 +105,11 @@ describe('cdk deploy → state table (the Manifests custom resource)', () => {
     const first = manifests(jobYaml({ completions: 5 }));
     await applyStackManifests(deps(), { stackName: 'Jobctl', desired: first });
     await store.delete('Job', { namespace: 'default', name: 'pi' });
-    const outcomes = await applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(jobYaml({ completions: 3 })), previous: first });
+    const outcomes = await applyStackManifests(deps(), {
+      stackName: 'Jobctl',
+      desired: manifests(jobYaml({ completions: 3 })),
+      previous: first,
+    });
     expect(outcomes).toEqual([{ kind: 'Job', name: 'pi', action: 'created' }]);
     expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.spec.completions).toBe(3);
   });
@@ -106,7 +119,11 @@ describe('cdk deploy → state table (the Manifests custom resource)', () => {
     await applyStackManifests(deps(), { stackName: 'Jobctl', desired: first });
     const stored = (await store.get('CronJob', { namespace: 'default', name: 'hello' }))!;
     await store.update<CronJob>({ ...stored, status: { ...stored.status, lastScheduleTime: '2026-03-02T09:59:00Z' } });
-    const outcomes = await applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(cronJobYaml({ schedule: '*/5 * * * *' })), previous: first });
+    const outcomes = await applyStackManifests(deps(), {
+      stackName: 'Jobctl',
+      desired: manifests(cronJobYaml({ schedule: '*/5 * * * *' })),
+      previous: first,
+    });
     expect(outcomes).toEqual([{ kind: 'CronJob', name: 'hello', action: 'configured' }]);
     const after = (await store.get('CronJob', { namespace: 'default', name: 'hello' }))!;
     expect(after.spec.schedule).toBe('*/5 * * * *');
@@ -137,42 +154,78 @@ describe('cdk deploy → state table (the Manifests custom resource)', () => {
     await applyStackManifests(deps(), { stackName: 'Jobctl', desired: first });
     const stored = (await store.get('Job', { namespace: 'default', name: 'pi' }))!;
     await store.update<Job>({ ...stored, spec: { ...stored.spec, suspend: true } });
-    await applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(jobYaml({ parallelism: 3 })), previous: first });
-    expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.spec).toMatchObject({ parallelism: 3, suspend: true });
+    await applyStackManifests(deps(), {
+      stackName: 'Jobctl',
+      desired: manifests(jobYaml({ parallelism: 3 })),
+      previous: first,
+    });
+    expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.spec).toMatchObject({
+      parallelism: 3,
+      suspend: true,
+    });
   });
 
-  it('deletes what the file no longer declares: a CronJob with its Jobs, a Job through its deletion request', async () => {
-    const first = manifests(cronJobYaml(), jobYaml());
-    await applyStackManifests(deps(), { stackName: 'Jobctl', desired: first });
-    const cronJob = (await store.get('CronJob', { namespace: 'default', name: 'hello' }))!;
-    const child: Job = {
-      ...(manifests(jobYaml())[0] as Job),
-      metadata: { name: 'hello-29540040', namespace: 'default', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'hello', uid: cronJob.metadata.uid!, controller: true, blockOwnerDeletion: true }] },
-    };
-    await store.create(child);
-    const outcomes = await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], previous: first });
-    expect(outcomes.map((o) => `${o.kind}/${o.name} ${o.action}`)).toEqual(['CronJob/hello deleted', 'Job/pi deleted']);
-    expect(await store.get('CronJob', { namespace: 'default', name: 'hello' })).toBeUndefined();
-    expect((await store.get('Job', { namespace: 'default', name: 'hello-29540040' }))?.metadata.deletionTimestamp).toBe('2026-03-02T10:00:00Z');
-    expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.metadata.deletionTimestamp).toBe('2026-03-02T10:00:00Z');
-  });
+  it(
+    'deletes what the file no longer declares: a CronJob with its Jobs, a Job through its deletion ' + 'request',
+    async () => {
+      const first = manifests(cronJobYaml(), jobYaml());
+      await applyStackManifests(deps(), { stackName: 'Jobctl', desired: first });
+      const cronJob = (await store.get('CronJob', { namespace: 'default', name: 'hello' }))!;
+      const child: Job = {
+        ...(manifests(jobYaml())[0] as Job),
+        metadata: {
+          name: 'hello-29540040',
+          namespace: 'default',
+          ownerReferences: [
+            {
+              apiVersion: 'batch/v1',
+              kind: 'CronJob',
+              name: 'hello',
+              uid: cronJob.metadata.uid!,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
+        },
+      };
+      await store.create(child);
+      const outcomes = await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], previous: first });
+      expect(outcomes.map((o) => `${o.kind}/${o.name} ${o.action}`)).toEqual([
+        'CronJob/hello deleted',
+        'Job/pi deleted',
+      ]);
+      expect(await store.get('CronJob', { namespace: 'default', name: 'hello' })).toBeUndefined();
+      expect(
+        (await store.get('Job', { namespace: 'default', name: 'hello-29540040' }))?.metadata.deletionTimestamp,
+      ).toBe('2026-03-02T10:00:00Z');
+      expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.metadata.deletionTimestamp).toBe(
+        '2026-03-02T10:00:00Z',
+      );
+    },
+  );
 
   it('refuses an immutable change to a Job that still exists and writes nothing else of that deploy', async () => {
     const first = manifests(cronJobYaml(), jobYaml({ completions: 5 }));
     await applyStackManifests(deps(), { stackName: 'Jobctl', desired: first });
     const second = manifests(cronJobYaml({ schedule: '*/5 * * * *' }), jobYaml({ completions: 6 }));
-    await expect(applyStackManifests(deps(), { stackName: 'Jobctl', desired: second, previous: first })).rejects.toThrow(
-      /The Job "pi" is invalid: spec: field is immutable except parallelism.*jobctl delete job pi/,
-    );
+    await expect(
+      applyStackManifests(deps(), { stackName: 'Jobctl', desired: second, previous: first }),
+    ).rejects.toThrow(/The Job "pi" is invalid: spec: field is immutable except parallelism.*jobctl delete job pi/);
     expect((await store.get('CronJob', { namespace: 'default', name: 'hello' }))?.spec.schedule).toBe('* * * * *');
     // Mutable fields go through.
-    await applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(cronJobYaml(), jobYaml({ parallelism: 3 })), previous: first });
+    await applyStackManifests(deps(), {
+      stackName: 'Jobctl',
+      desired: manifests(cronJobYaml(), jobYaml({ parallelism: 3 })),
+      previous: first,
+    });
     expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.spec.parallelism).toBe(3);
   });
 
   it("refuses another stack's object and adopts one created with jobctl", async () => {
     await applyStackManifests(deps(), { stackName: 'Other', desired: manifests(jobYaml()) });
-    await expect(applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(cronJobYaml(), jobYaml()) })).rejects.toThrow(/job "pi" is declared by CDK stack Other/);
+    await expect(
+      applyStackManifests(deps(), { stackName: 'Jobctl', desired: manifests(cronJobYaml(), jobYaml()) }),
+    ).rejects.toThrow(/job "pi" is declared by CDK stack Other/);
     expect(await store.get('CronJob', { namespace: 'default', name: 'hello' })).toBeUndefined();
 
     await store.create(manifests(cronJobYaml({ name: 'nightly', suspend: true }))[0] as CronJob); // jobctl apply
@@ -208,60 +261,154 @@ describe('cdk deploy → state table (the Manifests custom resource)', () => {
 });
 
 describe('WorkQueue manifests on deploy', () => {
-  const queue = (maxReceiveCount: number) => ({ apiVersion: 'jobctl.dev/v1' as const, kind: 'WorkQueue' as const, metadata: { name: 'fruits', namespace: 'default' }, spec: { maxReceiveCount, leaseSeconds: 30 } });
-
-  it('records the settings of the queues the file declares, updates them, and removes a queue the file drops', async () => {
-    const queues = new DynamoDbWorkQueue({ client: db.client, tableName: `stack-manifests-${tables}`, now: () => clock.now() });
-    const first = await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [queue(3)] } });
-    expect(first).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'created' }]);
-    expect(await queues.describeQueue('fruits')).toEqual({ maxReceiveCount: 3, leaseSeconds: 30 });
-    await queues.push('fruits', ['apple']);
-    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [queue(3)], previous: [queue(3)] } })).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'unchanged' }]);
-    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [queue(4)], previous: [queue(3)] } })).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'configured' }]);
-    expect((await queues.stats('fruits')).pending).toBe(1); // items survive a settings change
-    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], queues: { queues, desired: [], previous: [queue(4)] } })).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'deleted' }]);
-    expect(await queues.describeQueue('fruits')).toBeUndefined();
+  const queue = (maxReceiveCount: number) => ({
+    apiVersion: 'jobctl.dev/v1' as const,
+    kind: 'WorkQueue' as const,
+    metadata: { name: 'fruits', namespace: 'default' },
+    spec: { maxReceiveCount, leaseSeconds: 30 },
   });
 
-  it('writes the ResourceQuotas the file declares, updates them, and deletes one the file drops (a Delete request too)', async () => {
-    const tableName = `stack-manifests-${tables}`;
-    const quotas = new DynamoDbResourceQuotas({ client: db.client, tableName, now: () => clock.now() });
-    const quota = (pods: number) => loadManifestSources([{ file: 'q.yaml', text: `apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: tasks }\nspec: { hard: { pods: "${pods}" } }\n` }]).quotas[0]!;
-    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], quotas: { quotas, desired: [quota(50)] } })).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'created' }]);
-    expect((await quotas.list('default')).map((q) => q.hard.pods)).toEqual([50]);
-    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], quotas: { quotas, desired: [quota(50)], previous: [quota(50)] } })).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'unchanged' }]);
-    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], quotas: { quotas, desired: [quota(20)], previous: [quota(50)] } })).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'configured' }]);
-    expect(await applyStackManifests(deps(), { stackName: 'Jobctl', desired: [], quotas: { quotas, desired: [], previous: [quota(20)] } })).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'deleted' }]);
-    expect(await quotas.list('default')).toEqual([]);
+  it(
+    'records the settings of the queues the file declares, updates them, and removes a queue the file ' + 'drops',
+    async () => {
+      const queues = new DynamoDbWorkQueue({
+        client: db.client,
+        tableName: `stack-manifests-${tables}`,
+        now: () => clock.now(),
+      });
+      const first = await applyStackManifests(deps(), {
+        stackName: 'Jobctl',
+        desired: [],
+        queues: { queues, desired: [queue(3)] },
+      });
+      expect(first).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'created' }]);
+      expect(await queues.describeQueue('fruits')).toEqual({ maxReceiveCount: 3, leaseSeconds: 30 });
+      await queues.push('fruits', ['apple']);
+      expect(
+        await applyStackManifests(deps(), {
+          stackName: 'Jobctl',
+          desired: [],
+          queues: { queues, desired: [queue(3)], previous: [queue(3)] },
+        }),
+      ).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'unchanged' }]);
+      expect(
+        await applyStackManifests(deps(), {
+          stackName: 'Jobctl',
+          desired: [],
+          queues: { queues, desired: [queue(4)], previous: [queue(3)] },
+        }),
+      ).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'configured' }]);
+      expect((await queues.stats('fruits')).pending).toBe(1); // items survive a settings change
+      expect(
+        await applyStackManifests(deps(), {
+          stackName: 'Jobctl',
+          desired: [],
+          queues: { queues, desired: [], previous: [queue(4)] },
+        }),
+      ).toEqual([{ kind: 'WorkQueue', name: 'fruits', action: 'deleted' }]);
+      expect(await queues.describeQueue('fruits')).toBeUndefined();
+    },
+  );
 
-    const props = { StackName: 'Jobctl', Manifests: '[]', Quotas: JSON.stringify([quota(5)]) };
-    await handleManifestsEvent({ store, clock, quotas, log: () => {} }, { RequestType: 'Create', ResourceProperties: props });
-    expect((await quotas.list('default')).map((q) => q.hard.pods)).toEqual([5]);
-    const deleted = await handleManifestsEvent({ store, clock, quotas, log: () => {}, sleep: async () => {} }, { RequestType: 'Delete', PhysicalResourceId: 'jobctl-manifests-Jobctl', ResourceProperties: props });
-    expect(deleted.Data.Deleted).toBe(1);
-    expect(await quotas.list('default')).toEqual([]);
-    await expect(handleManifestsEvent({ store, clock, quotas, log: () => {} }, { RequestType: 'Create', ResourceProperties: { ...props, Quotas: '[{"kind":"ResourceQuota"}]' } })).rejects.toThrow(
-      'manifests: ResourceProperties.Quotas: must be a JSON array of ResourceQuota manifests',
-    );
-  });
+  it(
+    'writes the ResourceQuotas the file declares, updates them, and deletes one the file drops (a Delete ' +
+      'request too)',
+    async () => {
+      const tableName = `stack-manifests-${tables}`;
+      const quotas = new DynamoDbResourceQuotas({ client: db.client, tableName, now: () => clock.now() });
+      const quota = (pods: number) =>
+        loadManifestSources([
+          {
+            file: 'q.yaml',
+            text:
+              `apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: tasks }\nspec: { hard: { pods: "${pods}" ` +
+              `} }\n`,
+          },
+        ]).quotas[0]!;
+      expect(
+        await applyStackManifests(deps(), {
+          stackName: 'Jobctl',
+          desired: [],
+          quotas: { quotas, desired: [quota(50)] },
+        }),
+      ).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'created' }]);
+      expect((await quotas.list('default')).map((q) => q.hard.pods)).toEqual([50]);
+      expect(
+        await applyStackManifests(deps(), {
+          stackName: 'Jobctl',
+          desired: [],
+          quotas: { quotas, desired: [quota(50)], previous: [quota(50)] },
+        }),
+      ).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'unchanged' }]);
+      expect(
+        await applyStackManifests(deps(), {
+          stackName: 'Jobctl',
+          desired: [],
+          quotas: { quotas, desired: [quota(20)], previous: [quota(50)] },
+        }),
+      ).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'configured' }]);
+      expect(
+        await applyStackManifests(deps(), {
+          stackName: 'Jobctl',
+          desired: [],
+          quotas: { quotas, desired: [], previous: [quota(20)] },
+        }),
+      ).toEqual([{ kind: 'ResourceQuota', name: 'tasks', action: 'deleted' }]);
+      expect(await quotas.list('default')).toEqual([]);
+
+      const props = { StackName: 'Jobctl', Manifests: '[]', Quotas: JSON.stringify([quota(5)]) };
+      await handleManifestsEvent(
+        { store, clock, quotas, log: () => {} },
+        { RequestType: 'Create', ResourceProperties: props },
+      );
+      expect((await quotas.list('default')).map((q) => q.hard.pods)).toEqual([5]);
+      const deleted = await handleManifestsEvent(
+        { store, clock, quotas, log: () => {}, sleep: async () => {} },
+        { RequestType: 'Delete', PhysicalResourceId: 'jobctl-manifests-Jobctl', ResourceProperties: props },
+      );
+      expect(deleted.Data.Deleted).toBe(1);
+      expect(await quotas.list('default')).toEqual([]);
+      await expect(
+        handleManifestsEvent(
+          { store, clock, quotas, log: () => {} },
+          { RequestType: 'Create', ResourceProperties: { ...props, Quotas: '[{"kind":"ResourceQuota"}]' } },
+        ),
+      ).rejects.toThrow('manifests: ResourceProperties.Quotas: must be a JSON array of ResourceQuota manifests');
+    },
+  );
 });
 
 describe('Manifests custom resource handler (Provider framework onEvent)', () => {
-  const props = (text: string[]) => ({ ServiceToken: 'arn:aws:lambda:us-west-2:111122223333:function:provider', StackName: 'Jobctl', Manifests: JSON.stringify(manifests(...text)) });
+  const props = (text: string[]) => ({
+    ServiceToken: 'arn:aws:lambda:us-west-2:111122223333:function:provider',
+    StackName: 'Jobctl',
+    Manifests: JSON.stringify(manifests(...text)),
+  });
 
   it('Create, Update and Delete keep one physical id and report counts', async () => {
     const create: ManifestsEvent = { RequestType: 'Create', ResourceProperties: props([cronJobYaml(), jobYaml()]) };
     const created = await handleManifestsEvent({ ...deps(), log: () => {} }, create);
-    expect(created).toEqual({ PhysicalResourceId: 'jobctl-manifests-Jobctl', Data: { Created: 2, Configured: 0, Unchanged: 0, Deleted: 0 } });
+    expect(created).toEqual({
+      PhysicalResourceId: 'jobctl-manifests-Jobctl',
+      Data: { Created: 2, Configured: 0, Unchanged: 0, Deleted: 0 },
+    });
     const update: ManifestsEvent = {
       RequestType: 'Update',
       PhysicalResourceId: created.PhysicalResourceId,
       ResourceProperties: props([cronJobYaml({ schedule: '0 * * * *' })]),
       OldResourceProperties: create.ResourceProperties,
     };
-    expect(await handleManifestsEvent({ ...deps(), log: () => {} }, update)).toEqual({ PhysicalResourceId: 'jobctl-manifests-Jobctl', Data: { Created: 0, Configured: 1, Unchanged: 0, Deleted: 1 } });
-    const del: ManifestsEvent = { RequestType: 'Delete', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: update.ResourceProperties };
-    // No job controller runs here: the Job `pi` the update asked to delete stays, so the wait runs out (on the injected clock).
+    expect(await handleManifestsEvent({ ...deps(), log: () => {} }, update)).toEqual({
+      PhysicalResourceId: 'jobctl-manifests-Jobctl',
+      Data: { Created: 0, Configured: 1, Unchanged: 0, Deleted: 1 },
+    });
+    const del: ManifestsEvent = {
+      RequestType: 'Delete',
+      PhysicalResourceId: created.PhysicalResourceId,
+      ResourceProperties: update.ResourceProperties,
+    };
+    // No job controller runs here: the Job `pi` the update asked to delete stays, so the wait runs out (on the injected
+    // clock).
     const logged: Array<Record<string, unknown>> = [];
     const slept: number[] = [];
     const sleep = async (ms: number) => {
@@ -274,28 +421,52 @@ describe('Manifests custom resource handler (Provider framework onEvent)', () =>
     expect(await store.list('CronJob', 'default')).toEqual([]);
   });
 
-  it('on stack deletion waits until the job controller has removed the Jobs (their tasks stopped) before going on', async () => {
-    const create: ManifestsEvent = { RequestType: 'Create', ResourceProperties: props([jobYaml()]) };
-    await handleManifestsEvent({ ...deps(), log: () => {} }, create);
-    let polls = 0;
-    // The job controller: removes a Job a few seconds after its deletion was requested.
-    const sleep = async (ms: number) => {
-      clock.advance(ms);
-      if (++polls === 3) for (const job of await store.list('Job', 'default')) if (job.metadata.deletionTimestamp) await store.delete('Job', { namespace: 'default', name: job.metadata.name });
-    };
-    const logged: Array<Record<string, unknown>> = [];
-    await handleManifestsEvent({ ...deps(), sleep, log: (r) => logged.push(r) }, { RequestType: 'Delete', PhysicalResourceId: 'jobctl-manifests-Jobctl', ResourceProperties: create.ResourceProperties });
-    expect(polls).toBe(3);
-    expect(await store.list('Job', 'default')).toEqual([]);
-    expect(logged.some((r) => r['msg'] === 'Jobs still being deleted when the stack went on')).toBe(false);
-  });
+  it(
+    'on stack deletion waits until the job controller has removed the Jobs (their tasks stopped) before ' + 'going on',
+    async () => {
+      const create: ManifestsEvent = { RequestType: 'Create', ResourceProperties: props([jobYaml()]) };
+      await handleManifestsEvent({ ...deps(), log: () => {} }, create);
+      let polls = 0;
+      // The job controller: removes a Job a few seconds after its deletion was requested.
+      const sleep = async (ms: number) => {
+        clock.advance(ms);
+        if (++polls === 3)
+          for (const job of await store.list('Job', 'default'))
+            if (job.metadata.deletionTimestamp)
+              await store.delete('Job', { namespace: 'default', name: job.metadata.name });
+      };
+      const logged: Array<Record<string, unknown>> = [];
+      await handleManifestsEvent(
+        { ...deps(), sleep, log: (r) => logged.push(r) },
+        {
+          RequestType: 'Delete',
+          PhysicalResourceId: 'jobctl-manifests-Jobctl',
+          ResourceProperties: create.ResourceProperties,
+        },
+      );
+      expect(polls).toBe(3);
+      expect(await store.list('Job', 'default')).toEqual([]);
+      expect(logged.some((r) => r['msg'] === 'Jobs still being deleted when the stack went on')).toBe(false);
+    },
+  );
 
-  it('keeps numbers numbers (the manifests travel as one JSON string) and rejects a malformed property by name', async () => {
-    await handleManifestsEvent({ ...deps(), log: () => {} }, { RequestType: 'Create', ResourceProperties: props([jobYaml({ completions: 7 })]) });
-    expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.spec.completions).toBe(7);
-    await expect(handleManifestsEvent(deps(), { RequestType: 'Create', ResourceProperties: { StackName: 'Jobctl', Manifests: '[{"kind":"Pod"}]' } })).rejects.toThrow(
-      'manifests: ResourceProperties.Manifests[0]: not a CronJob or Job',
-    );
-    await expect(handleManifestsEvent(deps(), { RequestType: 'Create', ResourceProperties: { StackName: '', Manifests: '[]' } })).rejects.toThrow('ResourceProperties.StackName: required string');
-  });
+  it(
+    'keeps numbers numbers (the manifests travel as one JSON string) and rejects a malformed property ' + 'by name',
+    async () => {
+      await handleManifestsEvent(
+        { ...deps(), log: () => {} },
+        { RequestType: 'Create', ResourceProperties: props([jobYaml({ completions: 7 })]) },
+      );
+      expect((await store.get('Job', { namespace: 'default', name: 'pi' }))?.spec.completions).toBe(7);
+      await expect(
+        handleManifestsEvent(deps(), {
+          RequestType: 'Create',
+          ResourceProperties: { StackName: 'Jobctl', Manifests: '[{"kind":"Pod"}]' },
+        }),
+      ).rejects.toThrow('manifests: ResourceProperties.Manifests[0]: not a CronJob or Job');
+      await expect(
+        handleManifestsEvent(deps(), { RequestType: 'Create', ResourceProperties: { StackName: '', Manifests: '[]' } }),
+      ).rejects.toThrow('ResourceProperties.StackName: required string');
+    },
+  );
 });

@@ -16,13 +16,17 @@ import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
-/** Reads its item from stdin, checks it against $JOB_ITEM, records `<body>-<attempt>` (content: the item id) in $OUT_DIR; "bad" fails its first attempt. */
+/**
+ * Reads its item from stdin, checks it against $JOB_ITEM, records `<body>-<attempt>` (content: the item id) in
+ * $OUT_DIR; "bad" fails its first attempt.
+ */
 const RECORD_ITEM = `
 const fs = require('node:fs');
 let input = '';
 process.stdin.on('data', (c) => (input += c)).on('end', () => {
   if (input !== process.env.JOB_ITEM) process.exit(9);
-  fs.writeFileSync(process.env.OUT_DIR + '/' + input + '-' + process.env.JOB_ITEM_RECEIVE_COUNT, process.env.JOB_ITEM_ID);
+  const out = process.env.OUT_DIR + '/' + input + '-' + process.env.JOB_ITEM_RECEIVE_COUNT;
+  fs.writeFileSync(out, process.env.JOB_ITEM_ID);
   process.exit(input === 'bad' && process.env.JOB_ITEM_RECEIVE_COUNT === '1' ? 3 : 0);
 });`;
 
@@ -69,18 +73,22 @@ describe('jobctl worker', () => {
     return { code, stderr };
   }
 
-  it('runs the command per item with the item on stdin and in $JOB_ITEM, releases a failure, and exits 0 when the queue is empty', async () => {
-    const ids = await queue.push('fruits', ['apple', 'banana', 'bad']);
+  it(
+    'runs the command per item with the item on stdin and in $JOB_ITEM, releases a failure, and exits 0 when the ' +
+      'queue is empty',
+    async () => {
+      const ids = await queue.push('fruits', ['apple', 'banana', 'bad']);
 
-    const { code, stderr } = await worker(['--queue', 'fruits', '--', process.execPath, '-e', RECORD_ITEM]);
+      const { code, stderr } = await worker(['--queue', 'fruits', '--', process.execPath, '-e', RECORD_ITEM]);
 
-    expect(code).toBe(0);
-    expect((await readdir(outDir)).sort()).toEqual(['apple-1', 'bad-1', 'bad-2', 'banana-1']);
-    expect(await readFile(join(outDir, 'bad-2'), 'utf8')).toBe(ids[2]);
-    expect(stderr).toContain(`item ${ids[2]} (attempt 1 of 2): command exited 3: released for another attempt`);
-    expect(stderr).toContain('queue fruits is empty: 3 items processed by this worker (1 failed attempts released)');
-    expect(await queue.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 3, dead: 0 });
-  });
+      expect(code).toBe(0);
+      expect((await readdir(outDir)).sort()).toEqual(['apple-1', 'bad-1', 'bad-2', 'banana-1']);
+      expect(await readFile(join(outDir, 'bad-2'), 'utf8')).toBe(ids[2]);
+      expect(stderr).toContain(`item ${ids[2]} (attempt 1 of 2): command exited 3: released for another attempt`);
+      expect(stderr).toContain('queue fruits is empty: 3 items processed by this worker (1 failed attempts released)');
+      expect(await queue.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 3, dead: 0 });
+    },
+  );
 
   it('exits 0 when only dead letters remain after an item failed maxReceiveCount times', async () => {
     await queue.push('fruits', ['poison']);
@@ -89,7 +97,9 @@ describe('jobctl worker', () => {
 
     expect(code).toBe(0);
     expect(stderr).toContain('(attempt 2 of 2): command exited 1: that was its last attempt: it is a dead letter now');
-    expect(stderr).toContain('queue fruits is empty: 0 items processed by this worker (2 failed attempts released); 1 items are dead letters');
+    expect(stderr).toContain(
+      'queue fruits is empty: 0 items processed by this worker (2 failed attempts released); 1 items are dead letters',
+    );
     expect(await queue.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 0, dead: 1 });
   });
 
@@ -133,14 +143,22 @@ describe('jobctl worker', () => {
 
   it('fails naming the queue when it does not exist, and naming the flag when a value is bad', async () => {
     await expect(worker(['--queue', 'vegetables', '--', 'true'])).rejects.toThrow('workqueues "vegetables" not found');
-    await expect(worker(['--queue', 'fruits', '--lease-seconds', 'ten', '--', 'true'])).rejects.toThrow('--lease-seconds "ten": expected a whole number from 0 to 43200');
+    await expect(worker(['--queue', 'fruits', '--lease-seconds', 'ten', '--', 'true'])).rejects.toThrow(
+      '--lease-seconds "ten": expected a whole number from 0 to 43200',
+    );
   });
 });
 
 /** Waits for a child process to create `path` (process start, not lease timing). */
 async function untilExists(path: string, timeoutMs = 10_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
-    if (await access(path).then(() => true, () => false)) return;
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
   }
   throw new Error(`timed out waiting for ${path}`);
 }

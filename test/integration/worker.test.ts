@@ -78,7 +78,9 @@ async function harness(settings = { maxReceiveCount: 5, leaseSeconds: 30 }): Pro
   const tableName = `worker-${++tables}`;
   await ensureStateTable(db.client, tableName);
   const clock = new ManualClock(T0);
-  const { queue, calls, inFlight } = recording(new DynamoDbWorkQueue({ client: db.client, tableName, now: () => clock.now() }));
+  const { queue, calls, inFlight } = recording(
+    new DynamoDbWorkQueue({ client: db.client, tableName, now: () => clock.now() }),
+  );
   const name = 'job2';
   await queue.ensureQueue(name, settings);
   const logs: string[] = [];
@@ -127,7 +129,14 @@ async function harness(settings = { maxReceiveCount: 5, leaseSeconds: 30 }): Pro
 }
 
 const leasesOf = (calls: Call[], body?: string) =>
-  calls.filter((c) => c.method === 'lease' && c.result !== undefined && (body === undefined || (c.result as LeasedItem).body === body)).map((c) => c.result as LeasedItem);
+  calls
+    .filter(
+      (c) =>
+        c.method === 'lease' &&
+        c.result !== undefined &&
+        (body === undefined || (c.result as LeasedItem).body === body),
+    )
+    .map((c) => c.result as LeasedItem);
 
 describe('WorkQueueClient: the fine-grained work-queue pattern', () => {
   let h: Harness;
@@ -135,37 +144,45 @@ describe('WorkQueueClient: the fine-grained work-queue pattern', () => {
     h = await harness();
   });
 
-  it('drains 9 items with two workers, each item done once, and both exit only when the queue is exactly empty', async () => {
-    // The seed's numbers: lease 10 s, 10 s of work per item. Renewal is what keeps a lease as long as the work.
-    await h.queue.push(h.name, FRUITS);
-    const [a, b] = [h.client(), h.client()];
-    expect(a.sessionId).not.toBe(b.sessionId);
+  it(
+    'drains 9 items with two workers, each item done once, and both exit only when the queue is exactly ' + 'empty',
+    async () => {
+      // The seed's numbers: lease 10 s, 10 s of work per item. Renewal is what keeps a lease as long as the work.
+      await h.queue.push(h.name, FRUITS);
+      const [a, b] = [h.client(), h.client()];
+      expect(a.sessionId).not.toBe(b.sessionId);
 
-    const runs = await h.drive(Promise.all([h.seedWorker(a, 10_000), h.seedWorker(b, 10_000)]));
+      const runs = await h.drive(Promise.all([h.seedWorker(a, 10_000), h.seedWorker(b, 10_000)]));
 
-    expect([...runs[0].processed, ...runs[1].processed].sort()).toEqual(FRUITS);
-    expect(runs.map((r) => r.processed.length).every((n) => n > 0)).toBe(true);
-    for (const run of runs) expect(run.statsAtExit).toEqual({ pending: 0, leased: 0, done: 9, dead: 0 });
-    expect(leasesOf(h.calls).map((i) => i.receiveCount)).toEqual(Array(9).fill(1));
-    expect(h.calls.filter((c) => c.method === 'complete').map((c) => c.result)).toEqual(Array(9).fill(true));
-    expect(h.clock.now() - T0).toBeGreaterThanOrEqual(40_000); // 9 items of 10 s on two workers
-  });
+      expect([...runs[0].processed, ...runs[1].processed].sort()).toEqual(FRUITS);
+      expect(runs.map((r) => r.processed.length).every((n) => n > 0)).toBe(true);
+      for (const run of runs) expect(run.statsAtExit).toEqual({ pending: 0, leased: 0, done: 9, dead: 0 });
+      expect(leasesOf(h.calls).map((i) => i.receiveCount)).toEqual(Array(9).fill(1));
+      expect(h.calls.filter((c) => c.method === 'complete').map((c) => c.result)).toEqual(Array(9).fill(true));
+      expect(h.clock.now() - T0).toBeGreaterThanOrEqual(40_000); // 9 items of 10 s on two workers
+    },
+  );
 
-  it('does not count a slow worker whose lease expired: its complete returns false and the item is done once', async () => {
-    await h.queue.push(h.name, ['slow']);
-    const slow = h.client({ renewLeases: false }); // a worker whose renewals cannot run (a stalled process)
-    const item = (await slow.lease(10, { block: false }))!;
-    const slowRun = h.work(25_000).then(() => slow.complete(item));
-    const fastRun = h.seedWorker(h.client(), 1_000);
+  it(
+    'does not count a slow worker whose lease expired: its complete returns false and the item is ' + 'done once',
+    async () => {
+      await h.queue.push(h.name, ['slow']);
+      const slow = h.client({ renewLeases: false }); // a worker whose renewals cannot run (a stalled process)
+      const item = (await slow.lease(10, { block: false }))!;
+      const slowRun = h.work(25_000).then(() => slow.complete(item));
+      const fastRun = h.seedWorker(h.client(), 1_000);
 
-    const [isSlowCompleted, fast] = await h.drive(Promise.all([slowRun, fastRun]));
+      const [isSlowCompleted, fast] = await h.drive(Promise.all([slowRun, fastRun]));
 
-    expect(isSlowCompleted).toBe(false);
-    expect(fast.processed).toEqual(['slow']);
-    expect(leasesOf(h.calls, 'slow').map((i) => i.receiveCount)).toEqual([1, 2]);
-    expect(await h.queue.stats(h.name)).toEqual({ pending: 0, leased: 0, done: 1, dead: 0 });
-    expect(h.logs).toContainEqual(expect.stringContaining(`item ${item.id} not completed: its lease ran out and the item went to another worker`));
-  });
+      expect(isSlowCompleted).toBe(false);
+      expect(fast.processed).toEqual(['slow']);
+      expect(leasesOf(h.calls, 'slow').map((i) => i.receiveCount)).toEqual([1, 2]);
+      expect(await h.queue.stats(h.name)).toEqual({ pending: 0, leased: 0, done: 1, dead: 0 });
+      expect(h.logs).toContainEqual(
+        expect.stringContaining(`item ${item.id} not completed: its lease ran out and the item went to another worker`),
+      );
+    },
+  );
 
   it('marks an item lost when a renewal finds its lease gone, and does not complete it', async () => {
     await h.queue.push(h.name, ['starved']);
@@ -179,27 +196,33 @@ describe('WorkQueueClient: the fine-grained work-queue pattern', () => {
     expect(isStarvedCompleted).toBe(false);
     expect(run.processed).toEqual(['starved']);
     expect(h.logs).toContainEqual(expect.stringContaining(`lost the lease of item ${item.id}`));
-    expect(h.logs).toContainEqual(expect.stringContaining(`item ${item.id} not completed: its lease was lost while working on it`));
+    expect(h.logs).toContainEqual(
+      expect.stringContaining(`item ${item.id} not completed: its lease was lost while working on it`),
+    );
     // Known lost: the starved worker did not even try to complete it.
     expect(h.calls.filter((c) => c.method === 'complete' && c.args[1] === item.lease)).toEqual([]);
     expect(await h.queue.stats(h.name)).toEqual({ pending: 0, leased: 0, done: 1, dead: 0 });
   });
 
-  it('keeps workers running while a dead worker holds the last item, until its lease expires and the item is processed', async () => {
-    await h.queue.push(h.name, ['apple', 'banana', 'cherry']);
-    const orphan = (await h.queue.lease(h.name, { leaseSeconds: 30 }))!; // leased by a worker that then died
+  it(
+    'keeps workers running while a dead worker holds the last item, until its lease expires and the item is ' +
+      'processed',
+    async () => {
+      await h.queue.push(h.name, ['apple', 'banana', 'cherry']);
+      const orphan = (await h.queue.lease(h.name, { leaseSeconds: 30 }))!; // leased by a worker that then died
 
-    const runs = await h.drive(Promise.all([h.seedWorker(h.client(), 1_000), h.seedWorker(h.client(), 1_000)]));
+      const runs = await h.drive(Promise.all([h.seedWorker(h.client(), 1_000), h.seedWorker(h.client(), 1_000)]));
 
-    expect([...runs[0].processed, ...runs[1].processed].sort()).toEqual(['apple', 'banana', 'cherry']);
-    for (const run of runs) {
-      expect(run.exitedAtMs).toBeGreaterThanOrEqual(orphan.leaseExpiresAtMs);
-      expect(run.statsAtExit).toEqual({ pending: 0, leased: 0, done: 3, dead: 0 });
-    }
-    expect(leasesOf(h.calls, orphan.body).map((i) => i.receiveCount)).toEqual([1, 2]);
-  });
+      expect([...runs[0].processed, ...runs[1].processed].sort()).toEqual(['apple', 'banana', 'cherry']);
+      for (const run of runs) {
+        expect(run.exitedAtMs).toBeGreaterThanOrEqual(orphan.leaseExpiresAtMs);
+        expect(run.statsAtExit).toEqual({ pending: 0, leased: 0, done: 3, dead: 0 });
+      }
+      expect(leasesOf(h.calls, orphan.body).map((i) => i.receiveCount)).toEqual([1, 2]);
+    },
+  );
 
-  it('renews a long item\'s lease so no other worker gets it while it is worked on', async () => {
+  it("renews a long item's lease so no other worker gets it while it is worked on", async () => {
     await h.queue.push(h.name, ['long']);
     const holder = h.client();
     const item = (await holder.lease(10, { block: false }))!;
@@ -212,7 +235,8 @@ describe('WorkQueueClient: the fine-grained work-queue pattern', () => {
     expect(waiterRun.processed).toEqual([]);
     expect(waiterRun.exitedAtMs).toBeGreaterThanOrEqual(T0 + 60_000);
     expect(leasesOf(h.calls, 'long')).toHaveLength(1);
-    expect(h.calls.filter((c) => c.method === 'renew' && c.result === true).length).toBeGreaterThanOrEqual(17); // every 3.3 s for 60 s
+    // every 3.3 s for 60 s
+    expect(h.calls.filter((c) => c.method === 'renew' && c.result === true).length).toBeGreaterThanOrEqual(17);
     expect(await h.queue.stats(h.name)).toEqual({ pending: 0, leased: 0, done: 1, dead: 0 });
   });
 });

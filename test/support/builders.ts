@@ -121,7 +121,10 @@ export interface JobOverrides {
   finished?: Extract<JobConditionType, 'Complete' | 'Failed'>;
 }
 
-/** A Job; with `owner` it is that CronJob's child, named `<cronjob>-<unix minutes of creationTimestamp>` unless `name` is given. */
+/**
+ * A Job; with `owner` it is that CronJob's child, named `<cronjob>-<unix minutes of creationTimestamp>` unless `name`
+ * is given.
+ */
 export function aJob(o: JobOverrides = {}): Job {
   const createdMs = o.creationTimestamp ?? at('2016-05-19T09:01:00Z');
   const namespace = o.namespace ?? o.owner?.metadata.namespace ?? 'snazzycats';
@@ -163,7 +166,13 @@ export function aJob(o: JobOverrides = {}): Job {
 
 /** The `status.active` entry for a Job (Kubernetes `getRef`). */
 export function refTo(job: Job): ObjectReference {
-  return { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, namespace: job.metadata.namespace, uid: job.metadata.uid ?? '' };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    name: job.metadata.name,
+    namespace: job.metadata.namespace,
+    uid: job.metadata.uid ?? '',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -195,8 +204,9 @@ export interface BatchJobOverrides {
 }
 
 /**
- * A stored Job shaped like Kubernetes' `newJob(parallelism, completions, backoffLimit, mode)` in job_controller_test.go:
- * `foobar` in `default`, template labels `{foo: bar}`, one container `foo/bar`, restartPolicy Never.
+ * A stored Job shaped like Kubernetes' `newJob(parallelism, completions, backoffLimit, mode)` in
+ * job_controller_test.go: `foobar` in `default`, template labels `{foo: bar}`, one container `foo/bar`, restartPolicy
+ * Never.
  */
 export function aBatchJob(o: BatchJobOverrides = {}): Job {
   return {
@@ -232,7 +242,10 @@ export interface JobPodOverrides {
   phase?: PodPhase;
   /** Completion index annotation (Indexed Jobs); a string so tests can give invalid ones. */
   index?: string;
-  /** When a Succeeded or Failed pod's container finished. @default 1 s after the Unix epoch, long past (Kubernetes' `testFinishedAt`) */
+  /**
+   * When a Succeeded or Failed pod's container finished. @default 1 s after the Unix epoch, long past (Kubernetes'
+   * `testFinishedAt`)
+   */
   finishedAt?: number;
   /** OnFailure pods: the container restart count. */
   restartCount?: number;
@@ -260,7 +273,13 @@ export function aJobPod(job: Job, o: JobPodOverrides = {}): Pod {
       name: 'main',
       image: 'foo/bar',
       restartCount: o.restartCount ?? 0,
-      state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error', finishedAt } },
+      state: {
+        terminated: {
+          exitCode: phase === 'Succeeded' ? 0 : 1,
+          reason: phase === 'Succeeded' ? 'Completed' : 'Error',
+          finishedAt,
+        },
+      },
     };
   } else if (o.crashedAt !== undefined) {
     containerStatus = {
@@ -271,9 +290,19 @@ export function aJobPod(job: Job, o: JobPodOverrides = {}): Pod {
       lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: rfc3339(o.crashedAt) } },
     };
   } else if (phase === 'Running') {
-    containerStatus = { name: 'main', image: 'foo/bar', restartCount: o.restartCount ?? 0, state: { running: { startedAt: rfc3339(0) } } };
+    containerStatus = {
+      name: 'main',
+      image: 'foo/bar',
+      restartCount: o.restartCount ?? 0,
+      state: { running: { startedAt: rfc3339(0) } },
+    };
   } else if (o.restartCount !== undefined) {
-    containerStatus = { name: 'main', image: 'foo/bar', restartCount: o.restartCount, state: { waiting: { reason: 'ContainerCreating' } } };
+    containerStatus = {
+      name: 'main',
+      image: 'foo/bar',
+      restartCount: o.restartCount,
+      state: { waiting: { reason: 'ContainerCreating' } },
+    };
   }
   const annotations: Record<string, string> = {
     ...(o.index === undefined ? {} : { 'batch.kubernetes.io/job-completion-index': o.index }),
@@ -290,7 +319,13 @@ export function aJobPod(job: Job, o: JobPodOverrides = {}): Pod {
       labels: { foo: 'bar', 'job-name': job.metadata.name },
       annotations,
       ownerReferences: [
-        { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: o.ownerUid ?? job.metadata.uid ?? '', controller: true },
+        {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          name: job.metadata.name,
+          uid: o.ownerUid ?? job.metadata.uid ?? '',
+          controller: true,
+        },
       ],
     },
     spec: { ...job.spec.template.spec },

@@ -41,7 +41,12 @@ export class RuntimeHarness {
 
   /** Starts (or restarts) the runtime on the same state directory. */
   async up(): Promise<void> {
-    this.runtime = new LocalRuntime({ stateDir: this.stateDir, clock: this.clock, serveControl: false, resyncIntervalMs: 3_600_000 });
+    this.runtime = new LocalRuntime({
+      stateDir: this.stateDir,
+      clock: this.clock,
+      serveControl: false,
+      resyncIntervalMs: 3_600_000,
+    });
     await this.runtime.start();
   }
 
@@ -93,7 +98,12 @@ export class RuntimeHarness {
       close: async () => {},
     };
     const code = await runCli(argv, {
-      io: { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), now: () => this.clock.now(), setExitCode: () => {} },
+      io: {
+        stdout: (s) => (stdout += s),
+        stderr: (s) => (stderr += s),
+        now: () => this.clock.now(),
+        setExitCode: () => {},
+      },
       env: { JOBCTL_STATE_DIR: this.stateDir },
       connect: async () => connection,
     });

@@ -29,7 +29,12 @@ export async function startTestSqs(): Promise<TestSqs> {
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clients: SQSClient[] = [];
   const newClient = () => {
-    const client = new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 3 });
+    const client = new SQSClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 3,
+    });
     clients.push(client);
     return client;
   };

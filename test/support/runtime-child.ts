@@ -14,8 +14,16 @@ import { isJobFinished } from '../../src/engine/object-meta.ts';
 const [stateDir, cwd, nowArg, logFile] = process.argv.slice(2);
 const clock = new ManualClock(Number(nowArg));
 // What jobctl up would print (syncs that failed, what it took over): kept for the test's failure message.
-const log = (line: string) => logFile !== undefined && appendFileSync(logFile, `${new Date(clock.now()).toISOString()} [${process.pid}] ${line}\n`);
-const runtime = new LocalRuntime({ stateDir: stateDir!, cwd, clock, serveControl: false, resyncIntervalMs: 30_000, log });
+const log = (line: string) =>
+  logFile !== undefined && appendFileSync(logFile, `${new Date(clock.now()).toISOString()} [${process.pid}] ${line}\n`);
+const runtime = new LocalRuntime({
+  stateDir: stateDir!,
+  cwd,
+  clock,
+  serveControl: false,
+  resyncIntervalMs: 30_000,
+  log,
+});
 const send = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
 
 async function report(): Promise<void> {

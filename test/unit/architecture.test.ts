@@ -30,13 +30,19 @@ const IMPORT = /(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/;
 function importedPath(file: string, line: string): string | undefined {
   const spec = IMPORT.exec(line)?.[1];
   if (spec === undefined || !spec.startsWith('.')) return undefined;
-  return normalize(join(dirname(file), spec)).split('\\').join('/');
+  return normalize(join(dirname(file), spec))
+    .split('\\')
+    .join('/');
 }
 
-const under = (...dirs: string[]) => (path: string | undefined) => path !== undefined && dirs.some((d) => path === d || path.startsWith(`${d}/`));
+const under =
+  (...dirs: string[]) =>
+  (path: string | undefined) =>
+    path !== undefined && dirs.some((d) => path === d || path.startsWith(`${d}/`));
 
 const PURE = ['src/spec', 'src/cron', 'src/engine'];
-const IO_MODULE = /(?:from|import)\s*\(?\s*['"](node:)?(fs|fs\/promises|child_process|net|http|https|dgram|worker_threads)['"]/;
+const IO_MODULE =
+  /(?:from|import)\s*\(?\s*['"](node:)?(fs|fs\/promises|child_process|net|http|https|dgram|worker_threads)['"]/;
 
 const RULES: Rule[] = [
   {
@@ -56,14 +62,18 @@ const RULES: Rule[] = [
   {
     name: 'ports import only spec and each other',
     applies: under('src/ports'),
-    check: (_line, path) => (path !== undefined && !under('src/ports', 'src/spec', 'src/errors.ts')(path) ? path : undefined),
+    check: (_line, path) =>
+      path !== undefined && !under('src/ports', 'src/spec', 'src/errors.ts')(path) ? path : undefined,
     planted: { path: 'src/ports/planted.ts', text: "import type { ControllerDeps } from '../controllers/deps.ts';" },
   },
   {
     name: 'controllers import no adapter, runtime or CLI',
     applies: under('src/controllers'),
     check: (_line, path) => (under('src/adapters', 'src/runtime', 'src/cli')(path) ? path : undefined),
-    planted: { path: 'src/controllers/planted.ts', text: "import { EcsTaskLauncher } from '../adapters/ecs/ecs-task-launcher.ts';" },
+    planted: {
+      path: 'src/controllers/planted.ts',
+      text: "import { EcsTaskLauncher } from '../adapters/ecs/ecs-task-launcher.ts';",
+    },
   },
   {
     name: 'adapters import nothing from controllers, runtimes or the CLI',
@@ -80,8 +90,12 @@ const RULES: Rule[] = [
   {
     name: 'Lambda entry points only wire adapters into runtime/lambda: no controller, engine, CLI or local runtime',
     applies: under('functions'),
-    check: (_line, path) => (under('src/controllers', 'src/engine', 'src/cli', 'src/runtime/local')(path) ? path : undefined),
-    planted: { path: 'functions/planted.ts', text: "import { JobController } from '../src/controllers/job-controller.ts';" },
+    check: (_line, path) =>
+      under('src/controllers', 'src/engine', 'src/cli', 'src/runtime/local')(path) ? path : undefined,
+    planted: {
+      path: 'functions/planted.ts',
+      text: "import { JobController } from '../src/controllers/job-controller.ts';",
+    },
   },
 ];
 
@@ -89,7 +103,9 @@ function sources(dir: string): Source[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sources(path);
-    return /\.(ts|mts|mjs)$/.test(entry.name) ? [{ path: relative('.', path).split('\\').join('/'), text: readFileSync(path, 'utf8') }] : [];
+    return /\.(ts|mts|mjs)$/.test(entry.name)
+      ? [{ path: relative('.', path).split('\\').join('/'), text: readFileSync(path, 'utf8') }]
+      : [];
   });
 }
 
@@ -122,7 +138,18 @@ describe('layout rules', () => {
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort();
-    expect(folders).toEqual(['adapters', 'cli', 'controllers', 'cron', 'engine', 'expand', 'ports', 'runtime', 'spec', 'worker']);
+    expect(folders).toEqual([
+      'adapters',
+      'cli',
+      'controllers',
+      'cron',
+      'engine',
+      'expand',
+      'ports',
+      'runtime',
+      'spec',
+      'worker',
+    ]);
   });
 });
 
@@ -133,7 +160,38 @@ const TEST_ONLY = /from ['"](@cloud-copilot\/|aws-sdk-client-mock|local-aws-sqs|
 
 describe('shipped code', () => {
   it.each(SHIPPED_DIRS)('%s imports no test-only package (the AGPL IAM simulator among them)', (dir) => {
-    const found = sources(dir).flatMap((file) => file.text.split('\n').flatMap((line, i) => (TEST_ONLY.test(line) ? [`${file.path}:${i + 1}: ${line.trim()}`] : [])));
+    const found = sources(dir).flatMap((file) =>
+      file.text
+        .split('\n')
+        .flatMap((line, i) => (TEST_ONLY.test(line) ? [`${file.path}:${i + 1}: ${line.trim()}`] : [])),
+    );
     expect(found).toEqual([]);
+  });
+});
+
+// The formatter's width (biome.jsonc lineWidth) for every line, strings and comments included: Biome lays code out
+// within it but leaves a long string, regex or comment as it is, so this holds the rest.
+const LINE_WIDTH = 120;
+const CODE_DIRS = ['src', 'functions', 'infra', 'test', 'bench', 'bin', 'scripts'];
+
+function overWidth(files: readonly Source[]): string[] {
+  return files.flatMap((file) =>
+    file.text.split('\n').flatMap((line, i) => {
+      const columns = [...line].length;
+      return columns > LINE_WIDTH ? [`${file.path}:${i + 1} has ${columns} columns`] : [];
+    }),
+  );
+}
+
+describe('line width', () => {
+  it(`no line of code, string or comment is over ${LINE_WIDTH} columns`, () => {
+    expect(overWidth(CODE_DIRS.flatMap((dir) => sources(dir)))).toEqual([]);
+  });
+
+  it('counts characters, not bytes, and fails on a planted long line', () => {
+    const arrows = `// ${'→'.repeat(LINE_WIDTH - 3)}`;
+    expect(overWidth([{ path: 'src/planted.ts', text: `${arrows}\n${arrows}x\n` }])).toEqual([
+      `src/planted.ts:2 has ${LINE_WIDTH + 1} columns`,
+    ]);
   });
 });

@@ -4,7 +4,10 @@ import type { Job } from '../../src/spec/types.ts';
 import { stateStoreContract } from '../contract/state-store.contract.ts';
 import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
 
-stateStoreContract('FakeStateStore', async ({ now }) => ({ store: new FakeStateStore({ now }), close: async () => {} }));
+stateStoreContract('FakeStateStore', async ({ now }) => ({
+  store: new FakeStateStore({ now }),
+  close: async () => {},
+}));
 
 function aJob(name: string): Job {
   return {
@@ -42,7 +45,11 @@ describe('FakeStateStore', () => {
     store.failNext('get', first);
     store.failNext('get', second);
 
-    const results = await Promise.allSettled([store.get('Job', { namespace: 'default', name: 'a' }), store.get('Job', { namespace: 'default', name: 'a' }), store.get('Job', { namespace: 'default', name: 'a' })]);
+    const results = await Promise.allSettled([
+      store.get('Job', { namespace: 'default', name: 'a' }),
+      store.get('Job', { namespace: 'default', name: 'a' }),
+      store.get('Job', { namespace: 'default', name: 'a' }),
+    ]);
 
     expect(results).toEqual([
       { status: 'rejected', reason: first },

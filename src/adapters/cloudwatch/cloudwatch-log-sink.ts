@@ -1,4 +1,8 @@
-import { GetLogEventsCommand, ResourceNotFoundException, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  GetLogEventsCommand,
+  ResourceNotFoundException,
+  type CloudWatchLogsClient,
+} from '@aws-sdk/client-cloudwatch-logs';
 import type { LogSink } from '../../ports/log-sink.ts';
 import type { Pod } from '../../spec/types.ts';
 import { logStreamName } from '../ecs/ecs-task-definitions.ts';
@@ -39,18 +43,20 @@ export interface CloudWatchLogSinkOptions {
  * the pod's {@link taskArnAnnotation}, else its {@link lastTaskArnAnnotation}: a pod waiting out an OnFailure back-off
  * shows its last attempt's output, as `kubectl logs` shows a crash-looping container's; a pod never launched has none.
  *
- * Paging follows GetLogEvents (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html):
- * with `startFromHead: true` (required with `nextToken`), a page may be partial or even empty without the stream being
- * at its end; the end is reached when `nextForwardToken` comes back equal to the `nextToken` sent. The awslogs driver
- * sends one event per line, without its newline
- * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html), so each message gets one back.
+ * Paging follows GetLogEvents
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html): with `startFromHead:
+ * true` (required with `nextToken`), a page may be partial or even empty without the stream being at its end; the end
+ * is reached when `nextForwardToken` comes back equal to the `nextToken` sent. The awslogs driver sends one event per
+ * line, without its newline (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html), so each
+ * message gets one back.
  *
  * @example
  * ```ts
  * const logs = new CloudWatchLogSink({
  *   client: new CloudWatchLogsClient({}),
  *   logGroup: '/jobctl/tasks',
- *   refresh: (pod) => store.getPod({ namespace: pod.metadata.namespace, name: pod.metadata.labels!['job-name']! }, pod.metadata.name),
+ *   refresh: (pod) =>
+ *     store.getPod({ namespace: pod.metadata.namespace, name: pod.metadata.labels!['job-name']! }, pod.metadata.name),
  * });
  * process.stdout.write(await logs.read(pod));
  * ```
@@ -124,13 +130,23 @@ export class CloudWatchLogSink implements LogSink {
    * Reads `stream` forward from `token` (its head when undefined) to its current end, one `onText` per non-empty page;
    * returns the token to resume from. A stream that does not exist yet (the task is still provisioning) reads as empty.
    */
-  private async drain(stream: string, token: string | undefined, onText: (text: string) => void, signal?: AbortSignal): Promise<string | undefined> {
+  private async drain(
+    stream: string,
+    token: string | undefined,
+    onText: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     let from = token;
     for (;;) {
       let page;
       try {
         page = await this.client.send(
-          new GetLogEventsCommand({ logGroupName: this.logGroup, logStreamName: stream, startFromHead: true, ...(from === undefined ? {} : { nextToken: from }) }),
+          new GetLogEventsCommand({
+            logGroupName: this.logGroup,
+            logStreamName: stream,
+            startFromHead: true,
+            ...(from === undefined ? {} : { nextToken: from }),
+          }),
           signal === undefined ? {} : { abortSignal: signal },
         );
       } catch (error) {
@@ -150,7 +166,10 @@ export class CloudWatchLogSink implements LogSink {
 
 function isResourceNotFound(error: unknown): boolean {
   // By name as well: a second copy of the SDK package would make instanceof fail.
-  return error instanceof ResourceNotFoundException || (error as { name?: unknown } | undefined)?.name === 'ResourceNotFoundException';
+  return (
+    error instanceof ResourceNotFoundException ||
+    (error as { name?: unknown } | undefined)?.name === 'ResourceNotFoundException'
+  );
 }
 
 /** Waits `ms`, or less when `signal` aborts; leaves no listener behind (a long follow polls thousands of times). */

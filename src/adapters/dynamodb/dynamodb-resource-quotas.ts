@@ -1,7 +1,24 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { JobctlError } from '../../errors.ts';
-import { MAX_QUOTA_PODS, type HeldJob, type PodAdmission, type PodCharge, type QuotaHard, type QuotaUsage, type ResourceQuotaView, type ResourceQuotas } from '../../ports/resource-quotas.ts';
+import {
+  MAX_QUOTA_PODS,
+  type HeldJob,
+  type PodAdmission,
+  type PodCharge,
+  type QuotaHard,
+  type QuotaUsage,
+  type ResourceQuotaView,
+  type ResourceQuotas,
+} from '../../ports/resource-quotas.ts';
 
 export interface DynamoDbResourceQuotasOptions {
   client: DynamoDBClient;
@@ -46,8 +63,13 @@ export function quotaPartition(namespace: string): string {
  * The namespace whose quota settings a stream record shows changed (the ledger's `qv`, which charges never touch),
  * or undefined for any other record, charges included.
  */
-export function quotaSettingsChangeOf(keys: { PK?: unknown; SK?: unknown }, newImage?: { qv?: unknown }, oldImage?: { qv?: unknown }): string | undefined {
-  if (typeof keys.PK !== 'string' || !keys.PK.startsWith(QUOTA_PARTITION_PREFIX) || keys.SK !== LEDGER_SK) return undefined;
+export function quotaSettingsChangeOf(
+  keys: { PK?: unknown; SK?: unknown },
+  newImage?: { qv?: unknown },
+  oldImage?: { qv?: unknown },
+): string | undefined {
+  if (typeof keys.PK !== 'string' || !keys.PK.startsWith(QUOTA_PARTITION_PREFIX) || keys.SK !== LEDGER_SK)
+    return undefined;
   return newImage?.qv === oldImage?.qv ? undefined : keys.PK.slice(QUOTA_PARTITION_PREFIX.length);
 }
 
@@ -79,7 +101,10 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
 
   async put(namespace: string, name: string, hard: QuotaHard): Promise<void> {
     if (!Number.isInteger(hard.pods) || hard.pods < 0 || hard.pods > MAX_QUOTA_PODS) {
-      throw new JobctlError('Validation', `resourcequota "${name}": spec.hard.pods: Invalid value: ${hard.pods}: must be an integer 0-${MAX_QUOTA_PODS}`);
+      throw new JobctlError(
+        'Validation',
+        `resourcequota "${name}": spec.hard.pods: Invalid value: ${hard.pods}: must be an integer 0-${MAX_QUOTA_PODS}`,
+      );
     }
     await this.changeQuotas(namespace, (quotas, now) => {
       quotas[name] = { pods: hard.pods, createdAt: quotas[name]?.createdAt ?? now };
@@ -101,7 +126,14 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
     const used = Object.keys(ledger.holders ?? {}).length;
     const waiting = await this.countWaiting(namespace);
     return Object.entries(ledger.quotas)
-      .map(([name, q]) => ({ name, namespace, creationTimestamp: q.createdAt, hard: { pods: q.pods }, used: { pods: used }, waiting }))
+      .map(([name, q]) => ({
+        name,
+        namespace,
+        creationTimestamp: q.createdAt,
+        hard: { pods: q.pods },
+        used: { pods: used },
+        waiting,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -109,7 +141,8 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
     const ledger = await this.ledger(namespace);
     if (ledger === undefined) return undefined;
     const holders = new Map<string, PodCharge>();
-    for (const [podName, h] of Object.entries(ledger.holders ?? {})) holders.set(podName, { podName, jobName: h.j, chargedAtMs: h.t });
+    for (const [podName, h] of Object.entries(ledger.holders ?? {}))
+      holders.set(podName, { podName, jobName: h.j, chargedAtMs: h.t });
     return { counted: ledger.counted !== false, limit: ledger.limit, limitedBy: ledger.limitedBy, holders };
   }
 
@@ -122,8 +155,14 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
             Key: { PK: quotaPartition(namespace), SK: LEDGER_SK },
             // A slot reserved for the pod's Job (it was woken for it) becomes the pod's: the count does not change.
             UpdateExpression: 'SET holders.#pod = :charge REMOVE holders.#reserved',
-            ConditionExpression: 'counted = :true AND (attribute_exists(holders.#pod) OR attribute_exists(holders.#reserved) OR size(holders) < #limit)',
-            ExpressionAttributeNames: { '#pod': pod.podName, '#reserved': reservationKey(pod.jobName), '#limit': 'limit' },
+            ConditionExpression:
+              'counted = :true AND (attribute_exists(holders.#pod) OR attribute_exists(holders.#reserved) OR ' +
+              'size(holders) < #limit)',
+            ExpressionAttributeNames: {
+              '#pod': pod.podName,
+              '#reserved': reservationKey(pod.jobName),
+              '#limit': 'limit',
+            },
             ExpressionAttributeValues: { ':charge': { j: pod.jobName, t: pod.chargedAtMs }, ':true': true },
           }),
         );
@@ -135,8 +174,10 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
       const ledger = await this.ledger(namespace);
       if (ledger === undefined) return { admitted: true, noQuota: true };
       const used = Object.keys(ledger.holders ?? {}).length;
-      if (ledger.counted === false) return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit, uncounted: true };
-      if (used >= ledger.limit || attempt >= MAX_ADMIT_ATTEMPTS) return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit };
+      if (ledger.counted === false)
+        return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit, uncounted: true };
+      if (used >= ledger.limit || attempt >= MAX_ADMIT_ATTEMPTS)
+        return { admitted: false, quotaName: ledger.limitedBy, used, limit: ledger.limit };
     }
   }
 
@@ -186,7 +227,8 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
             TableName: this.tableName,
             Key: { PK: quotaPartition(namespace), SK: LEDGER_SK },
             UpdateExpression: 'REMOVE holders.#pod',
-            ConditionExpression: pod.chargedAtMs === undefined ? 'attribute_exists(holders.#pod)' : 'holders.#pod.t = :t',
+            ConditionExpression:
+              pod.chargedAtMs === undefined ? 'attribute_exists(holders.#pod)' : 'holders.#pod.t = :t',
             ExpressionAttributeNames: { '#pod': pod.podName },
             ...(pod.chargedAtMs === undefined ? {} : { ExpressionAttributeValues: { ':t': pod.chargedAtMs } }),
           }),
@@ -204,7 +246,12 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { PK: quotaPartition(namespace), SK: waitSortKey(job), name: job.name, creationTimestamp: job.creationTimestamp },
+          Item: {
+            PK: quotaPartition(namespace),
+            SK: waitSortKey(job),
+            name: job.name,
+            creationTimestamp: job.creationTimestamp,
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
@@ -216,7 +263,9 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
   }
 
   async unhold(namespace: string, job: HeldJob): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: quotaPartition(namespace), SK: waitSortKey(job) } }));
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { PK: quotaPartition(namespace), SK: waitSortKey(job) } }),
+    );
   }
 
   async markCounted(namespace: string): Promise<void> {
@@ -243,7 +292,13 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
       const job: HeldJob = { name: String(item['name']), creationTimestamp: String(item['creationTimestamp']) };
       try {
         // Conditional: of two controllers popping at once, each Job is woken by one.
-        await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: quotaPartition(namespace), SK: waitSortKey(job) }, ConditionExpression: 'attribute_exists(PK)' }));
+        await this.doc.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { PK: quotaPartition(namespace), SK: waitSortKey(job) },
+            ConditionExpression: 'attribute_exists(PK)',
+          }),
+        );
         popped.push(job);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -256,7 +311,13 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new QueryCommand({ ...this.waitingQuery(namespace), Select: 'COUNT', ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }) }));
+      const page = await this.doc.send(
+        new QueryCommand({
+          ...this.waitingQuery(namespace),
+          Select: 'COUNT',
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
       count += page.Count ?? 0;
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -267,8 +328,16 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
     const held: HeldJob[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new QueryCommand({ ...this.waitingQuery(namespace), ProjectionExpression: '#n, creationTimestamp', ExpressionAttributeNames: { '#n': 'name' }, ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }) }));
-      for (const item of page.Items ?? []) held.push({ name: String(item['name']), creationTimestamp: String(item['creationTimestamp']) });
+      const page = await this.doc.send(
+        new QueryCommand({
+          ...this.waitingQuery(namespace),
+          ProjectionExpression: '#n, creationTimestamp',
+          ExpressionAttributeNames: { '#n': 'name' },
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? [])
+        held.push({ name: String(item['name']), creationTimestamp: String(item['creationTimestamp']) });
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return held;
@@ -284,7 +353,13 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
   }
 
   private async ledger(namespace: string): Promise<LedgerItem | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: quotaPartition(namespace), SK: LEDGER_SK }, ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: quotaPartition(namespace), SK: LEDGER_SK },
+        ConsistentRead: true,
+      }),
+    );
     return out.Item as LedgerItem | undefined;
   }
 
@@ -292,7 +367,10 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
    * Read-modify-write of the namespace's quotas, compare-and-swap on `qv`. `change` edits the map in place and says
    * whether it changed anything; the limit is recomputed from it, and no quota left deletes the ledger.
    */
-  private async changeQuotas(namespace: string, change: (quotas: LedgerItem['quotas'], nowIso: string) => boolean): Promise<boolean> {
+  private async changeQuotas(
+    namespace: string,
+    change: (quotas: LedgerItem['quotas'], nowIso: string) => boolean,
+  ): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const ledger = await this.ledger(namespace);
       const quotas = structuredClone(ledger?.quotas ?? {});
@@ -304,7 +382,15 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
       try {
         const names = Object.keys(quotas);
         if (names.length === 0) {
-          await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key, ConditionExpression: cas, ExpressionAttributeNames: casNames, ExpressionAttributeValues: casValues }));
+          await this.doc.send(
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: key,
+              ConditionExpression: cas,
+              ExpressionAttributeNames: casNames,
+              ExpressionAttributeValues: casValues,
+            }),
+          );
         } else {
           const limitedBy = names.sort().reduce((a, b) => (quotas[b]!.pods < quotas[a]!.pods ? b : a));
           await this.doc.send(
@@ -312,10 +398,20 @@ export class DynamoDbResourceQuotas implements ResourceQuotas {
               TableName: this.tableName,
               Key: key,
               // A new ledger starts uncounted: admission waits until the recount charged the pods already running.
-              UpdateExpression: 'SET quotas = :quotas, #limit = :limit, limitedBy = :by, #qv = :next, holders = if_not_exists(holders, :none), counted = if_not_exists(counted, :false)',
+              UpdateExpression:
+                'SET quotas = :quotas, #limit = :limit, limitedBy = :by, #qv = :next, holders = ' +
+                'if_not_exists(holders, :none), counted = if_not_exists(counted, :false)',
               ConditionExpression: cas,
               ExpressionAttributeNames: { ...casNames, '#limit': 'limit' },
-              ExpressionAttributeValues: { ...casValues, ':quotas': quotas, ':limit': quotas[limitedBy]!.pods, ':by': limitedBy, ':next': (ledger?.qv ?? 0) + 1, ':none': {}, ':false': false },
+              ExpressionAttributeValues: {
+                ...casValues,
+                ':quotas': quotas,
+                ':limit': quotas[limitedBy]!.pods,
+                ':by': limitedBy,
+                ':next': (ledger?.qv ?? 0) + 1,
+                ':none': {},
+                ':false': false,
+              },
             }),
           );
         }

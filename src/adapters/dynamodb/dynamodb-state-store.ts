@@ -40,8 +40,9 @@ export interface DynamoDbStateStoreOptions {
 }
 
 /**
- * DynamoDB's item size limit, 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html),
- * counted as {@link storedItemSizeBytes} counts. dynalite enforces the same number.
+ * DynamoDB's item size limit, 400 KB
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html), counted as {@link
+ * storedItemSizeBytes} counts. dynalite enforces the same number.
  */
 export const MAX_ITEM_BYTES = 409_600;
 
@@ -51,14 +52,15 @@ const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
 /**
  * The size DynamoDB counts for the item `create` (or `update`, at resourceVersion `rv`) writes for `obj`: attribute
  * names plus values, by the rules of "DynamoDB item sizes and formats"
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html): strings and names in
- * UTF-8 bytes; numbers 1 byte per two significant digits plus 1 (as dynalite reproduces DynamoDB's encoding: digit
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html): strings and names
+ * in UTF-8 bytes; numbers 1 byte per two significant digits plus 1 (as dynalite reproduces DynamoDB's encoding: digit
  * pairs aligned on the decimal point, one more byte for a negative number); booleans and null 1 byte; a list or map
  * 3 bytes plus 1 per element, plus its elements (a map's with their names). What `create` fills in (uid,
  * creationTimestamp, resourceVersion) is counted at the length it will have.
  *
  * @example
- * storedItemSizeBytes(job) > MAX_ITEM_BYTES; // true: `create(job)` would fail with "Item size has exceeded the maximum allowed size"
+ * storedItemSizeBytes(job) > MAX_ITEM_BYTES;
+ * // true: `create(job)` would fail with "Item size has exceeded the maximum allowed size"
  */
 export function storedItemSizeBytes(obj: KubeObject, rv = 1): number {
   const metadata = {
@@ -69,7 +71,8 @@ export function storedItemSizeBytes(obj: KubeObject, rv = 1): number {
   };
   const item = toItem({ ...obj, metadata } as KubeObject, rv);
   let bytes = 0;
-  for (const [name, value] of Object.entries(marshall(item, MARSHALL_OPTIONS))) bytes += utf8Length(name) + attributeValueBytes(value);
+  for (const [name, value] of Object.entries(marshall(item, MARSHALL_OPTIONS)))
+    bytes += utf8Length(name) + attributeValueBytes(value);
   return bytes;
 }
 
@@ -79,7 +82,8 @@ function attributeValueBytes(value: AttributeValue): number {
   if (value.B !== undefined) return value.B.length;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
   if (value.L !== undefined) return value.L.reduce((sum, v) => sum + 1 + attributeValueBytes(v), 3);
-  if (value.M !== undefined) return Object.entries(value.M).reduce((sum, [k, v]) => sum + 1 + utf8Length(k) + attributeValueBytes(v), 3);
+  if (value.M !== undefined)
+    return Object.entries(value.M).reduce((sum, [k, v]) => sum + 1 + utf8Length(k) + attributeValueBytes(v), 3);
   if (value.SS !== undefined) return value.SS.reduce((sum, v) => sum + utf8Length(v), 0);
   if (value.NS !== undefined) return value.NS.reduce((sum, v) => sum + numberBytes(v), 0);
   if (value.BS !== undefined) return value.BS.reduce((sum, v) => sum + v.length, 0);
@@ -173,7 +177,8 @@ export class DynamoDbStateStore implements StateStore {
   constructor(options: DynamoDbStateStoreOptions) {
     this.doc = DynamoDBDocumentClient.from(options.client, {
       marshallOptions: { removeUndefinedValues: true },
-      // A number JavaScript cannot hold exactly becomes a marker the decoder reports, instead of failing the whole page.
+      // A number JavaScript cannot hold exactly becomes a marker the decoder reports, instead of failing the whole
+      // page.
       unmarshallOptions: { wrapNumbers: readNumber },
     });
     this.tableName = options.tableName;
@@ -189,7 +194,11 @@ export class DynamoDbStateStore implements StateStore {
     return item && (this.decodeOrThrow(item, 'get') as ObjectOfKind<K>);
   }
 
-  async list<K extends Kind>(kind: K, namespace: string, options: { ownerName?: string } = {}): Promise<ObjectOfKind<K>[]> {
+  async list<K extends Kind>(
+    kind: K,
+    namespace: string,
+    options: { ownerName?: string } = {},
+  ): Promise<ObjectOfKind<K>[]> {
     const { ownerName } = options;
     if (ownerName !== undefined) {
       if (kind === 'Pod') return (await this.listPods({ namespace, name: ownerName })) as ObjectOfKind<K>[];
@@ -245,7 +254,8 @@ export class DynamoDbStateStore implements StateStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new AlreadyExistsError(`${this.where('create')}: ${label(created)}: already exists`, { cause: error });
+      if (isConditionFailure(error))
+        throw new AlreadyExistsError(`${this.where('create')}: ${label(created)}: already exists`, { cause: error });
       throw error;
     }
     return created;
@@ -269,7 +279,8 @@ export class DynamoDbStateStore implements StateStore {
     updated.metadata.resourceVersion = String(nextRv);
     // The uid guard turns a write aimed at a deleted-and-recreated object (whose rv restarted at 1) into a conflict.
     const uid = updated.metadata.uid;
-    const guard = uid === undefined ? [objectExists, resourceVersionMatches] : [objectExists, resourceVersionMatches, uidMatches];
+    const guard =
+      uid === undefined ? [objectExists, resourceVersionMatches] : [objectExists, resourceVersionMatches, uidMatches];
     try {
       await this.doc.send(
         new PutCommand({
@@ -293,7 +304,11 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /** Tells a vanished object (NotFound) from a changed one (Conflict) after a failed update guard. */
-  private async updateFailure(obj: KubeObject, itemKey: ItemKey, cause: ConditionalCheckFailedException | undefined): Promise<Error> {
+  private async updateFailure(
+    obj: KubeObject,
+    itemKey: ItemKey,
+    cause: ConditionalCheckFailedException | undefined,
+  ): Promise<Error> {
     // AWS returns the current item with the failure; dynalite does not, so read it then.
     const exists = cause?.Item !== undefined || (await this.getItem(itemKey)) !== undefined;
     const options = cause ? { cause } : undefined;
@@ -311,7 +326,9 @@ export class DynamoDbStateStore implements StateStore {
         return this.deletePartition(await this.partitionKeys(objectPartition('CronJob', key)));
       case 'Job': {
         const keys = await this.partitionKeys(objectPartition('Job', key));
-        const podNames = keys.filter((k) => k.SK.startsWith(POD_SK_PREFIX)).map((k) => k.SK.slice(POD_SK_PREFIX.length));
+        const podNames = keys
+          .filter((k) => k.SK.startsWith(POD_SK_PREFIX))
+          .map((k) => k.SK.slice(POD_SK_PREFIX.length));
         // Children first, the Job's own item last: a crash part-way leaves the Job visible, and a retry finishes.
         await forEachLimited(podNames, DELETE_CONCURRENCY, async (name) =>
           this.deleteKeys(await this.partitionKeys(eventPartition('Pod', { namespace: key.namespace, name }))),
@@ -330,7 +347,10 @@ export class DynamoDbStateStore implements StateStore {
   async recordEvent(event: KubeEvent): Promise<void> {
     const timestampMs = Date.parse(event.timestamp);
     if (Number.isNaN(timestampMs)) {
-      throw new JobctlError('Validation', `${this.where('recordEvent')}: timestamp "${event.timestamp}": must be RFC 3339`);
+      throw new JobctlError(
+        'Validation',
+        `${this.where('recordEvent')}: timestamp "${event.timestamp}": must be RFC 3339`,
+      );
     }
     const nowMs = this.now();
     // Sorts by event time, then by when this store recorded it, then by this process's order; the random tail keeps
@@ -358,7 +378,12 @@ export class DynamoDbStateStore implements StateStore {
       KeyConditionExpression: '#PK = :pk AND #SK BETWEEN :from AND :to',
       FilterExpression: eventNotExpired,
       ExpressionAttributeNames: { '#PK': 'PK', '#SK': 'SK', '#expiresAt': stateTableKeys.timeToLiveAttribute },
-      ExpressionAttributeValues: { ':pk': eventPartition(kind, key), ':from': fromSk, ':to': `${EVENT_SK_PREFIX}\uffff`, ':nowSeconds': Math.floor(this.now() / 1000) },
+      ExpressionAttributeValues: {
+        ':pk': eventPartition(kind, key),
+        ':from': fromSk,
+        ':to': `${EVENT_SK_PREFIX}\uffff`,
+        ':nowSeconds': Math.floor(this.now() / 1000),
+      },
       ConsistentRead: true,
     });
     return items.flatMap((item) => {
@@ -391,12 +416,16 @@ export class DynamoDbStateStore implements StateStore {
       return decode(item);
     } catch (error) {
       if (!(error instanceof ItemProblem)) throw error;
-      throw new UnreadableItemError(`${this.where(method)}: item ${itemLabel(item)} cannot be read: ${error.message}`, { PK: String(item.PK), SK: String(item.SK) });
+      throw new UnreadableItemError(`${this.where(method)}: item ${itemLabel(item)} cannot be read: ${error.message}`, {
+        PK: String(item.PK),
+        SK: String(item.SK),
+      });
     }
   }
 
   private reportUnreadable(item: StoredItem, problem: ItemProblem): void {
-    const message = `state table "${this.tableName}": skipped item ${itemLabel(item)}, which cannot be read: ${problem.message}`;
+    const message =
+      `state table "${this.tableName}": skipped item ${itemLabel(item)}, which cannot be read: ` + `${problem.message}`;
     if (this.reportedUnreadable.has(message)) return;
     this.reportedUnreadable.add(message);
     this.onUnreadable(message, { PK: String(item.PK), SK: String(item.SK) });
@@ -454,7 +483,10 @@ export class DynamoDbStateStore implements StateStore {
       for (let attempt = 1; pending.length > 0; attempt++) {
         if (attempt > 1) {
           if (attempt > MAX_BATCH_ATTEMPTS) {
-            throw new Error(`${this.where('delete')}: ${pending.length} items still unprocessed after ${MAX_BATCH_ATTEMPTS} attempts: retry the delete`);
+            throw new Error(
+              `${this.where('delete')}: ${pending.length} items still unprocessed after ${MAX_BATCH_ATTEMPTS} ` +
+                `attempts: retry the delete`,
+            );
           }
           await this.sleep(Math.random() * Math.min(5_000, 50 * 2 ** attempt));
         }
@@ -484,13 +516,21 @@ function objectItemKey(kind: 'CronJob' | 'Job', key: ObjectKey): ItemKey {
 function podJobName(pod: Pod): string {
   const jobName = pod.metadata.labels?.[wellKnown.jobName];
   if (!jobName) {
-    throw new JobctlError('Validation', `state store: Pod "${pod.metadata.namespace}/${pod.metadata.name}": metadata.labels["${wellKnown.jobName}"] is required: a pod belongs to a Job`);
+    throw new JobctlError(
+      'Validation',
+      `state store: Pod "${pod.metadata.namespace}/${pod.metadata.name}": metadata.labels["${wellKnown.jobName}"] is ` +
+        `required: a pod belongs to a Job`,
+    );
   }
   return jobName;
 }
 
 function itemKeyOf(obj: KubeObject): ItemKey {
-  if (obj.kind === 'Pod') return { PK: objectPartition('Job', { namespace: obj.metadata.namespace, name: podJobName(obj) }), SK: `${POD_SK_PREFIX}${obj.metadata.name}` };
+  if (obj.kind === 'Pod')
+    return {
+      PK: objectPartition('Job', { namespace: obj.metadata.namespace, name: podJobName(obj) }),
+      SK: `${POD_SK_PREFIX}${obj.metadata.name}`,
+    };
   return objectItemKey(obj.kind, obj.metadata);
 }
 
@@ -506,7 +546,10 @@ function toItem(obj: KubeObject, rv: number): StoredItem {
     GSI1PK: `${obj.kind}#${namespace}`,
     GSI1SK: name,
   };
-  const owner = obj.kind === 'Job' ? obj.metadata.ownerReferences?.find((o) => o.kind === 'CronJob' && o.controller === true) : undefined;
+  const owner =
+    obj.kind === 'Job'
+      ? obj.metadata.ownerReferences?.find((o) => o.kind === 'CronJob' && o.controller === true)
+      : undefined;
   if (owner) {
     // Sparse index: only Jobs a CronJob controls, in creation order (the CronJob controller's history).
     item.GSI2PK = ownerPartition(namespace, owner.name);
@@ -525,7 +568,8 @@ function decode(item: StoredItem): KubeObject {
   const obj = readStoredObject(item);
   // `rv` is what the condition compares; the string is derived from it.
   if (item.rv !== undefined) {
-    if (!isSafeCount(item.rv) || (item.rv as number) < 1) throw new ItemProblem('rv', `${describe(item.rv)} is not a resource version`);
+    if (!isSafeCount(item.rv) || (item.rv as number) < 1)
+      throw new ItemProblem('rv', `${describe(item.rv)} is not a resource version`);
     obj.metadata.resourceVersion = String(item.rv);
   }
   return obj;
@@ -544,7 +588,10 @@ function parseResourceVersion(value: string | undefined): number | undefined {
 }
 
 function isConditionFailure(error: unknown): error is ConditionalCheckFailedException {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException'
+  );
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -575,7 +622,9 @@ class UnreadableNumber {
 /** `unmarshallOptions.wrapNumbers`: the SDK would otherwise throw on one such number and fail the whole Query page. */
 function readNumber(text: string): number | UnreadableNumber {
   const value = Number(text);
-  return Number.isFinite(value) && (Number.isSafeInteger(value) || !Number.isInteger(value)) ? value : new UnreadableNumber(text);
+  return Number.isFinite(value) && (Number.isSafeInteger(value) || !Number.isInteger(value))
+    ? value
+    : new UnreadableNumber(text);
 }
 
 type Fields = Record<string, unknown>;
@@ -597,7 +646,12 @@ function typeOf(value: unknown): string {
 }
 
 function isFields(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }
 
 function isSafeCount(value: unknown): boolean {
@@ -631,21 +685,28 @@ const read = {
   },
   optionalBoolean(parent: Fields, key: string, path: string, fallback?: boolean): void {
     if (parent[key] === undefined && fallback !== undefined) parent[key] = fallback;
-    if (parent[key] !== undefined && typeof parent[key] !== 'boolean') throw new ItemProblem(join(path, key), `must be a boolean, got ${typeOf(parent[key])}`);
+    if (parent[key] !== undefined && typeof parent[key] !== 'boolean')
+      throw new ItemProblem(join(path, key), `must be a boolean, got ${typeOf(parent[key])}`);
   },
   /** A whole number (0 or more), set to `fallback` when absent and one is given. */
   optionalCount(parent: Fields, key: string, path: string, fallback?: number): void {
     if ((parent[key] === undefined || parent[key] === null) && fallback !== undefined) parent[key] = fallback;
     const value = parent[key];
     if (value === undefined) return;
-    if (value instanceof UnreadableNumber) throw new ItemProblem(join(path, key), `${value.text} is beyond the numbers jobctl reads`);
-    if (!isSafeCount(value) || (value as number) < 0) throw new ItemProblem(join(path, key), `must be a whole number, 0 or more, got ${typeOf(value) === 'a number' ? String(value) : typeOf(value)}`);
+    if (value instanceof UnreadableNumber)
+      throw new ItemProblem(join(path, key), `${value.text} is beyond the numbers jobctl reads`);
+    if (!isSafeCount(value) || (value as number) < 0)
+      throw new ItemProblem(
+        join(path, key),
+        `must be a whole number, 0 or more, got ${typeOf(value) === 'a number' ? String(value) : typeOf(value)}`,
+      );
   },
   oneOf(parent: Fields, key: string, path: string, allowed: readonly string[], fallback?: string): void {
     if (parent[key] === undefined && fallback !== undefined) parent[key] = fallback;
     if (parent[key] === undefined) return;
     const value = read.string(parent[key], join(path, key));
-    if (!allowed.includes(value)) throw new ItemProblem(join(path, key), `${describe(value)} is not one of ${allowed.join(', ')}`);
+    if (!allowed.includes(value))
+      throw new ItemProblem(join(path, key), `${describe(value)} is not one of ${allowed.join(', ')}`);
   },
   optionalStringMap(parent: Fields, key: string, path: string): void {
     const map = read.optionalMap(parent, key, path);
@@ -668,7 +729,8 @@ function readStoredObject(item: StoredItem): KubeObject {
   const obj = read.map(item.object, 'object');
   const kind = read.string(item.kind, 'kind') as Kind;
   if (!storedKinds.includes(kind)) throw new ItemProblem('kind', `${describe(kind)} is not a kind the store holds`);
-  if (obj['kind'] !== kind) throw new ItemProblem('object.kind', `${describe(obj['kind'])} is not the item's kind "${kind}"`);
+  if (obj['kind'] !== kind)
+    throw new ItemProblem('object.kind', `${describe(obj['kind'])} is not the item's kind "${kind}"`);
   if (obj['apiVersion'] === undefined) obj['apiVersion'] = kind === 'Pod' ? 'v1' : 'batch/v1';
   read.string(obj['apiVersion'], 'apiVersion');
   const metadata = readMetadata(read.map(obj['metadata'], 'metadata'), item, kind);
@@ -681,7 +743,8 @@ function readStoredObject(item: StoredItem): KubeObject {
       readCronJob(obj);
       break;
     case 'Pod':
-      if (!metadata.labels?.[wellKnown.jobName]) throw new ItemProblem(`metadata.labels[${wellKnown.jobName}]`, 'must be set: a pod belongs to a Job');
+      if (!metadata.labels?.[wellKnown.jobName])
+        throw new ItemProblem(`metadata.labels[${wellKnown.jobName}]`, 'must be set: a pod belongs to a Job');
       readPodSpec(read.map(obj['spec'], 'spec'), 'spec');
       readPodStatus(read.mapField(obj, 'status', ''));
       break;
@@ -693,17 +756,28 @@ function readStoredObject(item: StoredItem): KubeObject {
 /** Names Kubernetes would accept, matching the item's keys: a name read back never becomes a path unchecked (D13). */
 function readMetadata(meta: Fields, item: StoredItem, kind: Kind): { labels?: Record<string, string> } {
   const name = read.string(meta['name'], 'metadata.name');
-  if (isDns1123Subdomain(name).length > 0) throw new ItemProblem('metadata.name', `${describe(name)} is not a valid name (a lowercase RFC 1123 subdomain)`);
+  if (isDns1123Subdomain(name).length > 0)
+    throw new ItemProblem('metadata.name', `${describe(name)} is not a valid name (a lowercase RFC 1123 subdomain)`);
   if (meta['namespace'] === undefined) meta['namespace'] = 'default';
   const namespace = read.string(meta['namespace'], 'metadata.namespace');
-  if (isDns1123Label(namespace).length > 0) throw new ItemProblem('metadata.namespace', `${describe(namespace)} is not a valid namespace (a lowercase RFC 1123 label)`);
-  if (typeof item.name === 'string' && item.name !== name) throw new ItemProblem('metadata.name', `${describe(name)} is not the item's name "${item.name}"`);
-  if (typeof item.namespace === 'string' && item.namespace !== namespace) throw new ItemProblem('metadata.namespace', `${describe(namespace)} is not the item's namespace "${item.namespace}"`);
+  if (isDns1123Label(namespace).length > 0)
+    throw new ItemProblem(
+      'metadata.namespace',
+      `${describe(namespace)} is not a valid namespace (a lowercase RFC 1123 label)`,
+    );
+  if (typeof item.name === 'string' && item.name !== name)
+    throw new ItemProblem('metadata.name', `${describe(name)} is not the item's name "${item.name}"`);
+  if (typeof item.namespace === 'string' && item.namespace !== namespace)
+    throw new ItemProblem(
+      'metadata.namespace',
+      `${describe(namespace)} is not the item's namespace "${item.namespace}"`,
+    );
   const expectedSk = kind === 'Pod' ? `${POD_SK_PREFIX}${name}` : OBJECT_SK;
   if (item.SK !== expectedSk || (kind !== 'Pod' && item.PK !== objectPartition(kind, { namespace, name }))) {
     throw new ItemProblem('metadata.name', `${describe(name)} does not match the item's key`);
   }
-  for (const key of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp']) read.optionalString(meta, key, 'metadata');
+  for (const key of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp'])
+    read.optionalString(meta, key, 'metadata');
   read.optionalStringMap(meta, 'labels', 'metadata');
   read.optionalStringMap(meta, 'annotations', 'metadata');
   if (meta['ownerReferences'] !== undefined) {
@@ -725,7 +799,14 @@ function readJobSpec(spec: Fields, path: string): void {
   readPodSpec(read.map(template['spec'], join(path, 'template.spec')), join(path, 'template.spec'));
   read.optionalCount(spec, 'parallelism', path, 1);
   read.optionalCount(spec, 'backoffLimit', path, spec['backoffLimitPerIndex'] === undefined ? 6 : 2_147_483_647);
-  for (const key of ['completions', 'backoffLimitPerIndex', 'maxFailedIndexes', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished']) read.optionalCount(spec, key, path);
+  for (const key of [
+    'completions',
+    'backoffLimitPerIndex',
+    'maxFailedIndexes',
+    'activeDeadlineSeconds',
+    'ttlSecondsAfterFinished',
+  ])
+    read.optionalCount(spec, key, path);
   read.oneOf(spec, 'completionMode', path, ['NonIndexed', 'Indexed'], 'NonIndexed');
   read.optionalBoolean(spec, 'suspend', path, false);
   read.optionalMap(spec, 'selector', path);
@@ -777,9 +858,11 @@ function readJobStatus(status: Fields): void {
     const condition = read.map(value, path);
     read.string(condition['type'], join(path, 'type'));
     read.string(condition['status'], join(path, 'status'));
-    for (const key of ['reason', 'message', 'lastProbeTime', 'lastTransitionTime']) read.optionalString(condition, key, path);
+    for (const key of ['reason', 'message', 'lastProbeTime', 'lastTransitionTime'])
+      read.optionalString(condition, key, path);
   });
-  for (const key of ['startTime', 'completionTime', 'completedIndexes', 'failedIndexes']) read.optionalString(status, key, 'status');
+  for (const key of ['startTime', 'completionTime', 'completedIndexes', 'failedIndexes'])
+    read.optionalString(status, key, 'status');
 }
 
 function readCronJob(obj: Fields): void {
@@ -842,14 +925,18 @@ function eventProblem(value: unknown): ItemProblem | undefined {
   }
 }
 
-/** JSON data only, as a Kubernetes object is: no sets, binary or unreadable numbers anywhere, even in unchecked fields. */
+/**
+ * JSON data only, as a Kubernetes object is: no sets, binary or unreadable numbers anywhere, even in unchecked fields.
+ */
 function assertPlainData(value: unknown, path: string): void {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new ItemProblem(path || '(root)', `${String(value)} is not a number JSON can hold`);
+    if (!Number.isFinite(value))
+      throw new ItemProblem(path || '(root)', `${String(value)} is not a number JSON can hold`);
     return;
   }
-  if (value instanceof UnreadableNumber) throw new ItemProblem(path || '(root)', `${value.text} is beyond the numbers jobctl reads`);
+  if (value instanceof UnreadableNumber)
+    throw new ItemProblem(path || '(root)', `${value.text} is beyond the numbers jobctl reads`);
   if (Array.isArray(value)) {
     value.forEach((v, i) => assertPlainData(v, `${path}[${i}]`));
     return;

@@ -1,15 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { JobctlError, NotFoundError } from '../../errors.ts';
-import { DEFAULT_QUEUE_SETTINGS, type LeasedItem, type QueueSettings, type QueueStats, type QueuedItem, type WorkQueue } from '../../ports/work-queue.ts';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  type LeasedItem,
+  type QueueSettings,
+  type QueueStats,
+  type QueuedItem,
+  type WorkQueue,
+} from '../../ports/work-queue.ts';
 import { stateTableKeys } from './state-table.ts';
 import { WorkQueueTable } from './work-queue-table.ts';
-import { assertQueueName, assertSettings, deadPartition, definedOnly, donePartition, itemSortKey, queuePartition } from './work-queue-keys.ts';
+import {
+  assertQueueName,
+  assertSettings,
+  deadPartition,
+  definedOnly,
+  donePartition,
+  itemSortKey,
+  queuePartition,
+} from './work-queue-keys.ts';
 
 export interface DynamoDbWorkQueueOptions {
   client: DynamoDBClient;
-  /** The state table (`src/adapters/dynamodb/state-table.ts`): queues live in their own partitions beside the objects. */
+  /**
+   * The state table (`src/adapters/dynamodb/state-table.ts`): queues live in their own partitions beside the objects.
+   */
   tableName: string;
   /** Milliseconds since the epoch; leases expire by it. @default Date.now */
   now?: () => number;
@@ -96,9 +120,15 @@ export class DynamoDbWorkQueue implements WorkQueue {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { PK: queuePartition(name), SK: 'meta' },
-        UpdateExpression: 'SET #name = :name, maxReceiveCount = :max, leaseSeconds = :lease, #g1pk = :g1pk, #g1sk = :name',
+        UpdateExpression:
+          'SET #name = :name, maxReceiveCount = :max, leaseSeconds = :lease, #g1pk = :g1pk, #g1sk = :name',
         ExpressionAttributeNames: { '#name': 'name', '#g1pk': byKind.partitionKey, '#g1sk': byKind.sortKey },
-        ExpressionAttributeValues: { ':name': name, ':max': next.maxReceiveCount, ':lease': next.leaseSeconds, ':g1pk': 'Queue' },
+        ExpressionAttributeValues: {
+          ':name': name,
+          ':max': next.maxReceiveCount,
+          ':lease': next.leaseSeconds,
+          ':g1pk': 'Queue',
+        },
       }),
     );
     return next;
@@ -123,7 +153,12 @@ export class DynamoDbWorkQueue implements WorkQueue {
   async deleteQueue(name: string): Promise<void> {
     this.metaCache.delete(name);
     for (const partition of [queuePartition(name), donePartition(name), deadPartition(name)]) {
-      const keys = (await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition }, ProjectionExpression: 'PK, SK', ConsistentRead: true })) as Array<{ PK: string; SK: string }>;
+      const keys = (await this.table.queryAll({
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        ProjectionExpression: 'PK, SK',
+        ConsistentRead: true,
+      })) as Array<{ PK: string; SK: string }>;
       await this.table.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key: { PK: Key.PK, SK: Key.SK } } })));
     }
   }
@@ -190,7 +225,9 @@ export class DynamoDbWorkQueue implements WorkQueue {
 
   async renew(name: string, lease: string, leaseSeconds: number): Promise<boolean> {
     const { sk, token } = parseLease(lease);
-    return this.conditionalUpdate(name, sk, token, 'SET visibleAtMs = :until', { ':until': this.now() + leaseSeconds * 1000 });
+    return this.conditionalUpdate(name, sk, token, 'SET visibleAtMs = :until', {
+      ':until': this.now() + leaseSeconds * 1000,
+    });
   }
 
   async complete(name: string, lease: string): Promise<boolean> {
@@ -221,7 +258,10 @@ export class DynamoDbWorkQueue implements WorkQueue {
     const record = await this.table.item<ItemRecord>(name, sk);
     if (record === undefined || record.leaseToken !== token) return false;
     if (options.uncounted) {
-      return this.conditionalUpdate(name, sk, token, 'REMOVE leaseToken SET visibleAtMs = :now, receiveCount = :rc', { ':now': this.now(), ':rc': Math.max(0, record.receiveCount - 1) });
+      return this.conditionalUpdate(name, sk, token, 'REMOVE leaseToken SET visibleAtMs = :now, receiveCount = :rc', {
+        ':now': this.now(),
+        ':rc': Math.max(0, record.receiveCount - 1),
+      });
     }
     if (record.receiveCount >= meta.maxReceiveCount) {
       await this.table.moveToDead(name, record);
@@ -239,7 +279,8 @@ export class DynamoDbWorkQueue implements WorkQueue {
     for (const record of await this.items(name)) {
       const held = record.leaseToken !== undefined && record.visibleAtMs > now;
       if (held) leased++;
-      else if (record.receiveCount >= meta.maxReceiveCount) expiredAtMax++; // goes dead at the next lease
+      else if (record.receiveCount >= meta.maxReceiveCount)
+        expiredAtMax++; // goes dead at the next lease
       else pending++;
     }
     const done = await this.count(donePartition(name));
@@ -267,22 +308,46 @@ export class DynamoDbWorkQueue implements WorkQueue {
 
   async deadLetters(name: string, limit: number): Promise<QueuedItem[]> {
     await this.mustMeta(name);
-    const records = (await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deadPartition(name) }, ConsistentRead: true }, limit)) as unknown as ItemRecord[];
+    const records = (await this.table.queryAll(
+      {
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': deadPartition(name) },
+        ConsistentRead: true,
+      },
+      limit,
+    )) as unknown as ItemRecord[];
     return records.map((r) => ({ id: r.id, body: r.body, receiveCount: r.receiveCount, state: 'dead' as const }));
   }
 
   async redrive(name: string, ids?: readonly string[]): Promise<number> {
     await this.mustMeta(name);
     const wanted = ids === undefined ? undefined : new Set(ids);
-    const dead = ((await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deadPartition(name) }, ConsistentRead: true })) as unknown as ItemRecord[]).filter(
-      (r) => wanted === undefined || wanted.has(r.id),
-    );
+    const dead = (
+      (await this.table.queryAll({
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': deadPartition(name) },
+        ConsistentRead: true,
+      })) as unknown as ItemRecord[]
+    ).filter((r) => wanted === undefined || wanted.has(r.id));
     for (const record of dead) {
       // Back at the tail with a fresh receive count; the item keeps its id (and its done marker, if it has one).
       const reserved = await this.doc.send(
-        new UpdateCommand({ TableName: this.tableName, Key: { PK: queuePartition(name), SK: 'meta' }, UpdateExpression: 'ADD seq :one', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW' }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { PK: queuePartition(name), SK: 'meta' },
+          UpdateExpression: 'ADD seq :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
       );
-      const item: ItemRecord = { PK: queuePartition(name), SK: itemSortKey(Number(reserved.Attributes?.['seq']), record.id), id: record.id, body: record.body, receiveCount: 0, visibleAtMs: 0 };
+      const item: ItemRecord = {
+        PK: queuePartition(name),
+        SK: itemSortKey(Number(reserved.Attributes?.['seq']), record.id),
+        id: record.id,
+        body: record.body,
+        receiveCount: 0,
+        visibleAtMs: 0,
+      };
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item }));
       await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: record.PK, SK: record.SK } }));
     }
@@ -299,26 +364,52 @@ export class DynamoDbWorkQueue implements WorkQueue {
           TableName: this.tableName,
           Key: { PK: record.PK, SK: record.SK },
           UpdateExpression: 'SET leaseToken = :token, visibleAtMs = :until, receiveCount = :rc',
-          ConditionExpression: `receiveCount = :seen AND ${record.leaseToken === undefined ? 'attribute_not_exists(leaseToken)' : 'leaseToken = :old'}`,
-          ExpressionAttributeValues: { ':token': token, ':until': untilMs, ':rc': receiveCount, ':seen': record.receiveCount, ...(record.leaseToken === undefined ? {} : { ':old': record.leaseToken }) },
+          ConditionExpression:
+            `receiveCount = :seen AND ` +
+            `${record.leaseToken === undefined ? 'attribute_not_exists(leaseToken)' : 'leaseToken = :old'}`,
+          ExpressionAttributeValues: {
+            ':token': token,
+            ':until': untilMs,
+            ':rc': receiveCount,
+            ':seen': record.receiveCount,
+            ...(record.leaseToken === undefined ? {} : { ':old': record.leaseToken }),
+          },
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
-    return { id: record.id, body: record.body, lease: `${record.SK}|${token}`, receiveCount, leaseExpiresAtMs: untilMs };
+    return {
+      id: record.id,
+      body: record.body,
+      lease: `${record.SK}|${token}`,
+      receiveCount,
+      leaseExpiresAtMs: untilMs,
+    };
   }
 
   private async markDone(name: string, id: string): Promise<void> {
     try {
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { PK: donePartition(name), SK: id }, ConditionExpression: 'attribute_not_exists(PK)' }));
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { PK: donePartition(name), SK: id },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
-  private async conditionalUpdate(name: string, sk: string, token: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+  private async conditionalUpdate(
+    name: string,
+    sk: string,
+    token: string,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -338,7 +429,11 @@ export class DynamoDbWorkQueue implements WorkQueue {
 
   private async items(name: string, limit?: number): Promise<ItemRecord[]> {
     return (await this.table.queryAll(
-      { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :item)', ExpressionAttributeValues: { ':pk': queuePartition(name), ':item': 'item#' }, ConsistentRead: true },
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :item)',
+        ExpressionAttributeValues: { ':pk': queuePartition(name), ':item': 'item#' },
+        ConsistentRead: true,
+      },
       limit,
     )) as unknown as ItemRecord[];
   }
@@ -364,7 +459,13 @@ export class DynamoDbWorkQueue implements WorkQueue {
   }
 
   private async meta(name: string): Promise<QueueMeta | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: queuePartition(name), SK: 'meta' }, ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { PK: queuePartition(name), SK: 'meta' },
+        ConsistentRead: true,
+      }),
+    );
     return out.Item as QueueMeta | undefined;
   }
 
@@ -374,7 +475,10 @@ export class DynamoDbWorkQueue implements WorkQueue {
     if (cached !== undefined && performance.now() - cached.readAtMs < META_CACHE_MS) return cached.meta;
     const meta = await this.meta(name);
     if (meta !== undefined) this.metaCache.set(name, { meta, readAtMs: performance.now() });
-    if (meta === undefined) throw new NotFoundError(`Error from server (NotFound): workqueues "${name}" not found: create it with jobctl queue create ${name}`);
+    if (meta === undefined)
+      throw new NotFoundError(
+        `Error from server (NotFound): workqueues "${name}" not found: create it with jobctl queue create ${name}`,
+      );
     return meta;
   }
 }
@@ -387,15 +491,9 @@ function shuffled<T>(items: T[]): T[] {
   return items;
 }
 
-
-
-
-
 function parseLease(lease: string): { sk: string; token: string } {
   const bar = lease.lastIndexOf('|');
-  if (bar <= 0 || !lease.startsWith('item#')) throw new JobctlError('Validation', `work queue: lease "${lease}" is not a lease token this queue handed out`);
+  if (bar <= 0 || !lease.startsWith('item#'))
+    throw new JobctlError('Validation', `work queue: lease "${lease}" is not a lease token this queue handed out`);
   return { sk: lease.slice(0, bar), token: lease.slice(bar + 1) };
 }
-
-
-

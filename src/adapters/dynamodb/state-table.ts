@@ -80,7 +80,10 @@ export async function ensureStateTable(client: DynamoDBClient, tableName: string
     }
   }
   if (existing?.TableStatus === 'ACTIVE') return;
-  await waitUntilTableExists({ client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
+  await waitUntilTableExists(
+    { client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 },
+    { TableName: tableName },
+  );
 }
 
 async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
@@ -98,12 +101,19 @@ function assertSameKeys(table: TableDescription, tableName: string): void {
   const wanted = stateTableDefinition(tableName);
   const describe = (base: string, indexes: Map<string, string>) =>
     [base, ...[...indexes].sort(([a], [b]) => a.localeCompare(b)).map(([name, keys]) => `${name}(${keys})`)].join(' ');
-  const want = describe(keysOf(wanted.KeySchema), new Map((wanted.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName ?? '', keysOf(i.KeySchema)])));
-  const have = describe(keysOf(table.KeySchema), new Map((table.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName ?? '', keysOf(i.KeySchema)])));
+  const want = describe(
+    keysOf(wanted.KeySchema),
+    new Map((wanted.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName ?? '', keysOf(i.KeySchema)])),
+  );
+  const have = describe(
+    keysOf(table.KeySchema),
+    new Map((table.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName ?? '', keysOf(i.KeySchema)])),
+  );
   if (have !== want) {
     throw new JobctlError(
       'Validation',
-      `ensureStateTable: table "${tableName}" has keys "${have}": jobctl needs "${want}"; use another table name or delete this table`,
+      `ensureStateTable: table "${tableName}" has keys "${have}": jobctl needs "${want}"; use another table name or ` +
+        `delete this table`,
     );
   }
 }

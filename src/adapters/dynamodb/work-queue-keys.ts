@@ -23,16 +23,28 @@ export function itemSortKey(seq: number, id: string): string {
 
 export function assertQueueName(name: string): void {
   if (!QUEUE_NAME.test(name)) {
-    throw new JobctlError('Validation', `work queue name "${name}": must be 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
+    throw new JobctlError(
+      'Validation',
+      `work queue name "${name}": must be 1-63 lowercase letters, digits and '-', starting and ending with a letter ` +
+        `or digit`,
+    );
   }
 }
 
 export function assertSettings(name: string, s: QueueSettings): void {
   if (!Number.isInteger(s.maxReceiveCount) || s.maxReceiveCount < 1 || s.maxReceiveCount > 1000) {
-    throw new JobctlError('Validation', `work queue "${name}": maxReceiveCount: Invalid value: ${s.maxReceiveCount}: must be an integer 1-1000 (SQS redrive policy)`);
+    throw new JobctlError(
+      'Validation',
+      `work queue "${name}": maxReceiveCount: Invalid value: ${s.maxReceiveCount}: must be an integer 1-1000 (SQS ` +
+        `redrive policy)`,
+    );
   }
   if (!Number.isInteger(s.leaseSeconds) || s.leaseSeconds < 0 || s.leaseSeconds > 43_200) {
-    throw new JobctlError('Validation', `work queue "${name}": leaseSeconds: Invalid value: ${s.leaseSeconds}: must be an integer 0-43200 (SQS visibility timeout)`);
+    throw new JobctlError(
+      'Validation',
+      `work queue "${name}": leaseSeconds: Invalid value: ${s.leaseSeconds}: must be an integer 0-43200 (SQS ` +
+        `visibility timeout)`,
+    );
   }
 }
 

@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { JobctlError } from '../../errors.ts';
 import { deadPartition, donePartition, queuePartition } from './work-queue-keys.ts';
 
@@ -28,7 +36,9 @@ export class WorkQueueTable {
 
   /** One item record, strongly consistent. */
   async item<R extends ItemRecordBase>(name: string, sk: string): Promise<R | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: queuePartition(name), SK: sk }, ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { PK: queuePartition(name), SK: sk }, ConsistentRead: true }),
+    );
     return out.Item as R | undefined;
   }
 
@@ -37,7 +47,13 @@ export class WorkQueueTable {
     const out: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new QueryCommand({ ...input, TableName: this.tableName, ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }) }));
+      const page = await this.doc.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.tableName,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
       out.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && (limit === undefined || out.length < limit));
@@ -49,9 +65,16 @@ export class WorkQueueTable {
     for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
       let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
       for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > MAX_BATCH_ATTEMPTS) throw new JobctlError('Conflict', `work queue: ${pending.length} writes still unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`);
-        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5_000, 50 * 2 ** attempt)));
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
+        if (attempt > MAX_BATCH_ATTEMPTS)
+          throw new JobctlError(
+            'Conflict',
+            `work queue: ${pending.length} writes still unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`,
+          );
+        if (attempt > 1)
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5_000, 50 * 2 ** attempt)));
+        const out = await this.doc.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }),
+        );
         pending = (out.UnprocessedItems?.[this.tableName] ?? []) as Array<Record<string, unknown>>;
       }
     }
@@ -66,10 +89,30 @@ export class WorkQueueTable {
    *   whatever follows, such as an SQS dead-letter copy).
    */
   async moveToDead(name: string, record: ItemRecordBase): Promise<{ isDone: boolean; isMoved: boolean }> {
-    const isDone = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { PK: donePartition(name), SK: record.id }, ConsistentRead: true }))).Item !== undefined;
+    const isDone =
+      (
+        await this.doc.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: { PK: donePartition(name), SK: record.id },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item !== undefined;
     if (!isDone) {
       const seq = record.SK.split('#')[1];
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { PK: deadPartition(name), SK: `${seq}#${record.id}`, id: record.id, body: record.body, receiveCount: record.receiveCount } }));
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            PK: deadPartition(name),
+            SK: `${seq}#${record.id}`,
+            id: record.id,
+            body: record.body,
+            receiveCount: record.receiveCount,
+          },
+        }),
+      );
     }
     try {
       await this.doc.send(

@@ -73,13 +73,18 @@ export function resolveTaskImage(image: string, mirror: DockerHubMirror = 'ecr-p
   if (!DOCKER_HUB_DOMAINS.has(ref.domain)) return image;
   const official = /^library\/([^/]+)$/.exec(ref.path);
   if (official === null) return image;
-  return `${ECR_PUBLIC_LIBRARY}/${official[1]}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`;
+  return (
+    `${ECR_PUBLIC_LIBRARY}/${official[1]}${ref.tag === undefined ? '' : `:${ref.tag}`}` +
+    `${ref.digest === undefined ? '' : `@${ref.digest}`}`
+  );
 }
 
 /** The ways out of Docker Hub's anonymous limit, as the warning names them. */
 const WAYS_OUT =
-  'give the stack Docker Hub credentials (the dockerHubCredentials prop: a Secrets Manager secret the tasks pull with, ECS repositoryCredentials), ' +
-  'or name the image through an ECR pull-through cache rule for Docker Hub (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html), ' +
+  'give the stack Docker Hub credentials (the dockerHubCredentials prop: a Secrets Manager secret the tasks pull ' +
+  'with, ECS repositoryCredentials), ' +
+  'or name the image through an ECR pull-through cache rule for Docker Hub ' +
+  '(https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html), ' +
   'or push it to your own ECR repository';
 
 /**
@@ -87,22 +92,35 @@ const WAYS_OUT =
  * pull anonymously from Docker Hub — any Docker Hub image when the mirror is off, else one that is not a Docker
  * Official Image; none when the stack has Docker Hub credentials — at its field path, with the limit and the ways out.
  */
-export function anonymousDockerHubPulls(object: LoadedObject, pulls: { mirror: DockerHubMirror; credentials: boolean; sharedIp?: boolean }): Array<{ path: string; message: string; code: string }> {
+export function anonymousDockerHubPulls(
+  object: LoadedObject,
+  pulls: { mirror: DockerHubMirror; credentials: boolean; sharedIp?: boolean },
+): Array<{ path: string; message: string; code: string }> {
   if (pulls.credentials) return [];
   const mirror = pulls.mirror;
-  const template = object.kind === 'CronJob' ? { prefix: 'spec.jobTemplate.spec.template.spec', spec: object.spec.jobTemplate.spec.template.spec } : object.kind === 'Job' ? { prefix: 'spec.template.spec', spec: object.spec.template.spec } : undefined;
+  const template =
+    object.kind === 'CronJob'
+      ? { prefix: 'spec.jobTemplate.spec.template.spec', spec: object.spec.jobTemplate.spec.template.spec }
+      : object.kind === 'Job'
+        ? { prefix: 'spec.template.spec', spec: object.spec.template.spec }
+        : undefined;
   if (template === undefined) return [];
   return template.spec.containers.flatMap((container, i) => {
     const image = container.image;
     if (!isDockerHubImage(image) || resolveTaskImage(image, mirror) !== image) return [];
-    const why = mirror === 'off' ? 'the Docker Hub mirror is off (dockerHubMirror: false)' : 'it is not a Docker Official Image, so it has no ECR Public mirror';
+    const why =
+      mirror === 'off'
+        ? 'the Docker Hub mirror is off (dockerHubMirror: false)'
+        : 'it is not a Docker Official Image, so it has no ECR Public mirror';
     return [
       {
         path: `${template.prefix}.containers[${i}].image`,
         code: 'docker-hub-anonymous-pull',
         message:
-          `image "${image}" would be pulled anonymously from Docker Hub (${why}): Fargate pulls the image for every task, and Docker Hub allows ` +
-          `10 unauthenticated pulls per hour per IP address${pulls.sharedIp === false ? '' : " (all tasks share the NAT gateway's)"}: ${WAYS_OUT}`,
+          `image "${image}" would be pulled anonymously from Docker Hub (${why}): Fargate pulls the image for every ` +
+          `task, and Docker Hub allows ` +
+          `10 unauthenticated pulls per hour per IP ` +
+          `address${pulls.sharedIp === false ? '' : " (all tasks share the NAT gateway's)"}: ${WAYS_OUT}`,
       },
     ];
   });

@@ -32,7 +32,8 @@ export interface TaskDefinitionSettings {
    * CPU architecture of a pod's task unless its `nodeSelector` names one (`kubernetes.io/arch: amd64|arm64`). Fargate
    * runs the platform the task definition declares, whatever the image: an image without a variant for it fails with
    * `exec format error` (AWS-AUDIT.md F3).
-   * @default "X86_64": nearly every public image has an amd64 variant; ARM64 (Graviton) is about 20% cheaper per vCPU-hour
+   * @default "X86_64": nearly every public image has an amd64 variant; ARM64 (Graviton) is about 20% cheaper per
+   * vCPU-hour
    *   for images built for linux/arm64 (multi-arch images such as the Docker Official Images are)
    */
   readonly cpuArchitecture?: CpuArchitecture;
@@ -54,7 +55,10 @@ export interface TaskDefinitionSettings {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** RuntimePlatform `cpuArchitecture` values Fargate runs (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RuntimePlatform.html). */
+/**
+ * RuntimePlatform `cpuArchitecture` values Fargate runs
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RuntimePlatform.html).
+ */
 export type CpuArchitecture = 'X86_64' | 'ARM64';
 
 /** Kubernetes' `kubernetes.io/arch` node label values → ECS CPU architectures. */
@@ -104,13 +108,25 @@ export interface ContainerRun {
  * Resolves the pod's container run ({@link ContainerRun}); throws when the pod has no container. `baseEnv` comes
  * first (as Kubernetes injects service variables before the container's own), so the pod can override it.
  */
-export function resolveContainerRun(pod: Pod, baseEnv: Readonly<Record<string, string>> = {}, options: { bakeCommand?: boolean } = {}): ContainerRun {
+export function resolveContainerRun(
+  pod: Pod,
+  baseEnv: Readonly<Record<string, string>> = {},
+  options: { bakeCommand?: boolean } = {},
+): ContainerRun {
   const container = pod.spec.containers[0];
   if (container === undefined) {
-    throw new Error(`pod ${pod.metadata.namespace}/${pod.metadata.name}: spec.containers: Required value: a pod runs one container`);
+    throw new Error(
+      `pod ${pod.metadata.namespace}/${pod.metadata.name}: spec.containers: Required value: a pod runs one container`,
+    );
   }
-  const scope = new Map<string, string>([...Object.entries(baseEnv), ['HOSTNAME', pod.spec.hostname ?? pod.metadata.name]]);
-  const env: { name: string; value: string }[] = [...Object.entries(baseEnv).map(([name, value]) => ({ name, value })), { name: 'HOSTNAME', value: scope.get('HOSTNAME')! }];
+  const scope = new Map<string, string>([
+    ...Object.entries(baseEnv),
+    ['HOSTNAME', pod.spec.hostname ?? pod.metadata.name],
+  ]);
+  const env: { name: string; value: string }[] = [
+    ...Object.entries(baseEnv).map(([name, value]) => ({ name, value })),
+    { name: 'HOSTNAME', value: scope.get('HOSTNAME')! },
+  ];
   for (const v of container.env ?? []) {
     const value = expandVars(v.value ?? '', scope);
     scope.set(v.name, value);
@@ -120,8 +136,14 @@ export function resolveContainerRun(pod: Pod, baseEnv: Readonly<Record<string, s
   }
   const run: ContainerRun = { container, env };
   // An empty list is Kubernetes' "not set" (the kubelet checks the length): the image's ENTRYPOINT / CMD run.
-  const command = container.command !== undefined && container.command.length > 0 ? container.command.map((a) => expandVars(a, scope)) : undefined;
-  const args = container.args !== undefined && container.args.length > 0 ? container.args.map((a) => expandVars(a, scope)) : undefined;
+  const command =
+    container.command !== undefined && container.command.length > 0
+      ? container.command.map((a) => expandVars(a, scope))
+      : undefined;
+  const args =
+    container.args !== undefined && container.args.length > 0
+      ? container.args.map((a) => expandVars(a, scope))
+      : undefined;
   if (command !== undefined && options.bakeCommand !== true) {
     run.entryPoint = command.slice(0, 1);
     const rest = [...command.slice(1), ...(args ?? [])];
@@ -145,12 +167,19 @@ export function resolveContainerRun(pod: Pod, baseEnv: Readonly<Record<string, s
  * "describe, register if missing" never reuses a definition that differs, and a settings change (a new role ARN)
  * yields a new family rather than silently running the old one.
  */
-export function taskDefinitionForPod(pod: Pod, settings: TaskDefinitionSettings, run: ContainerRun = resolveContainerRun(pod)): RegisterTaskDefinitionCommandInput {
+export function taskDefinitionForPod(
+  pod: Pod,
+  settings: TaskDefinitionSettings,
+  run: ContainerRun = resolveContainerRun(pod),
+): RegisterTaskDefinitionCommandInput {
   const { container } = run;
   const size = fargateResources(container.resources, { file: `pod/${pod.metadata.name}`, path: 'spec.containers[0]' });
   const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
   const image = resolveTaskImage(container.image, settings.dockerHubMirror);
-  const credentials = settings.dockerHubCredentialsArn !== undefined && isDockerHubImage(image) ? { repositoryCredentials: { credentialsParameter: settings.dockerHubCredentialsArn } } : {};
+  const credentials =
+    settings.dockerHubCredentialsArn !== undefined && isDockerHubImage(image)
+      ? { repositoryCredentials: { credentialsParameter: settings.dockerHubCredentialsArn } }
+      : {};
   const containerDefinition: ContainerDefinition = {
     name: container.name,
     image,
@@ -174,7 +203,10 @@ export function taskDefinitionForPod(pod: Pod, settings: TaskDefinitionSettings,
     cpu: String(size.cpu),
     memory: String(size.memoryMiB),
     ...(size.ephemeralStorageGiB === undefined ? {} : { ephemeralStorage: { sizeInGiB: size.ephemeralStorageGiB } }),
-    runtimePlatform: { cpuArchitecture: cpuArchitectureOf(pod, settings.cpuArchitecture), operatingSystemFamily: 'LINUX' },
+    runtimePlatform: {
+      cpuArchitecture: cpuArchitectureOf(pod, settings.cpuArchitecture),
+      operatingSystemFamily: 'LINUX',
+    },
     executionRoleArn: settings.executionRoleArn,
     taskRoleArn: settings.taskRoleArn,
     containerDefinitions: [containerDefinition],
@@ -184,7 +216,11 @@ export function taskDefinitionForPod(pod: Pod, settings: TaskDefinitionSettings,
 }
 
 /** `<prefix>-<image name>-<32 hex of sha256(canonical JSON of the body)>`, ≤255 characters of `[A-Za-z0-9_-]`. */
-export function taskDefinitionFamily(body: Omit<RegisterTaskDefinitionCommandInput, 'family'>, image: string, prefix: string): string {
+export function taskDefinitionFamily(
+  body: Omit<RegisterTaskDefinitionCommandInput, 'family'>,
+  image: string,
+  prefix: string,
+): string {
   const hash = createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 32);
   const readable = [sanitizeFamilyPart(prefix), sanitizeFamilyPart(imageName(image))].filter((p) => p !== '').join('-');
   const head = readable.slice(0, MAX_FAMILY_LENGTH - hash.length - 1);

@@ -63,9 +63,12 @@ export const KILLED_EXIT_CODE = 137;
  */
 export function parseTaskStateChange(event: unknown): EcsTaskStateChange {
   const e = asObject(event, 'event');
-  if (e['source'] !== 'aws.ecs') throw new TypeError(`ECS task event: source: expected "aws.ecs", got ${JSON.stringify(e['source'])}`);
+  if (e['source'] !== 'aws.ecs')
+    throw new TypeError(`ECS task event: source: expected "aws.ecs", got ${JSON.stringify(e['source'])}`);
   if (e['detail-type'] !== 'ECS Task State Change') {
-    throw new TypeError(`ECS task event: detail-type: expected "ECS Task State Change", got ${JSON.stringify(e['detail-type'])}`);
+    throw new TypeError(
+      `ECS task event: detail-type: expected "ECS Task State Change", got ${JSON.stringify(e['detail-type'])}`,
+    );
   }
   const d = asObject(e['detail'], 'detail');
   const taskArn = requiredString(d, 'taskArn');
@@ -129,7 +132,8 @@ export function isNewer(version: number, lastSeenVersion: number | undefined): b
  */
 export function taskReportOf(change: EcsTaskStateChange): TaskReport {
   const identity = change.identity;
-  if (identity === undefined) return { kind: 'none', why: `task ${change.taskArn} was not started by jobctl (group not jobctl:…)` };
+  if (identity === undefined)
+    return { kind: 'none', why: `task ${change.taskArn} was not started by jobctl (group not jobctl:…)` };
   const task: TaskRef = { namespace: identity.namespace, jobName: identity.jobName, podName: identity.podName };
   if (change.lastStatus === 'RUNNING' && change.desiredStatus !== 'STOPPED') {
     return { kind: 'started', task, attempt: identity.attempt, atMs: change.startedAtMs ?? change.updatedAtMs ?? 0 };
@@ -139,7 +143,12 @@ export function taskReportOf(change: EcsTaskStateChange): TaskReport {
   }
   const { exitCode, reason } = exitOf(change);
   const exit: TaskExit = { ...task, exitCode, reason, finishedAtMs: change.stoppedAtMs ?? change.updatedAtMs ?? 0 };
-  return { kind: 'exited', exit, attempt: identity.attempt, ...(change.startedAtMs === undefined ? {} : { startedAtMs: change.startedAtMs }) };
+  return {
+    kind: 'exited',
+    exit,
+    attempt: identity.attempt,
+    ...(change.startedAtMs === undefined ? {} : { startedAtMs: change.startedAtMs }),
+  };
 }
 
 function exitOf(change: EcsTaskStateChange): { exitCode: number; reason: string } {
@@ -163,8 +172,9 @@ function exitOf(change: EcsTaskStateChange): { exitCode: number; reason: string 
 
 /**
  * The "ECS Task State Change" event that reports a task in the state DescribeTasks returns it in. The event's
- * `detail` carries the fields of the Task object (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html)
- * with ISO-8601 timestamps, `detail.version` being the Task's `version`, as the documented example shows
+ * `detail` carries the fields of the Task object
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html) with ISO-8601 timestamps, `detail.version`
+ * being the Task's `version`, as the documented example shows
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html). The resync applies it when the
  * event itself was lost; {@link parseTaskStateChange} reads it like any other, and the pod's recorded version keeps a
  * state already applied from being applied twice.
@@ -175,7 +185,9 @@ export function taskStateChangeEventOf(task: Task, atMs: number): Record<string,
     if (value === undefined) continue;
     detail[key] = value instanceof Date ? value.toISOString() : value;
   }
-  detail['containers'] = (task.containers ?? []).map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)));
+  detail['containers'] = (task.containers ?? []).map((c) =>
+    Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)),
+  );
   const arn = task.taskArn ?? '';
   const [, , , region = '', account = ''] = arn.split(':');
   return {
@@ -200,7 +212,8 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
 
 function requiredString(o: Record<string, unknown>, key: string): string {
   const value = o[key];
-  if (typeof value !== 'string' || value === '') throw new TypeError(`ECS task event: detail.${key}: expected a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`ECS task event: detail.${key}: expected a string, got ${JSON.stringify(value)}`);
   return value;
 }
 

@@ -26,14 +26,16 @@ import {
 /**
  * Annotation the Job controller records on a pod once its task is known (after `launchTask` resolves, or from the
  * task's first state change event): the ECS task ARN of the pod's **current attempt**. `stop` stops exactly that task.
- * It is removed when the task ends and the pod waits for an in-place restart (OnFailure): a pod in back-off has no task.
+ * It is removed when the task ends and the pod waits for an in-place restart (OnFailure): a pod in back-off has no
+ * task.
  */
 export const taskArnAnnotation = 'jobctl.dev/task-arn';
 
 /**
  * When the pod's current task was launched (RFC 3339), recorded with {@link taskArnAnnotation}. The resync asks ECS
  * about a task only once it has stood still for a while since then, and believes ECS's "MISSING" only for a task
- * launched long enough ago: right after RunTask, DescribeTasks may not know the task yet (ECS is eventually consistent).
+ * launched long enough ago: right after RunTask, DescribeTasks may not know the task yet (ECS is eventually
+ * consistent).
  */
 export const taskLaunchedAtAnnotation = 'jobctl.dev/task-launched-at';
 
@@ -161,7 +163,8 @@ export class EcsTaskLauncher implements TaskLauncher {
 
   constructor(private readonly options: EcsTaskLauncherOptions) {
     this.registry = options.registry ?? new EcsTaskDefinitionRegistry(options.client);
-    if (options.subnets.length === 0) throw new TypeError('EcsTaskLauncher: subnets: at least one subnet is required for awsvpc');
+    if (options.subnets.length === 0)
+      throw new TypeError('EcsTaskLauncher: subnets: at least one subnet is required for awsvpc');
   }
 
   async launch(pod: Pod): Promise<void> {
@@ -200,12 +203,16 @@ export class EcsTaskLauncher implements TaskLauncher {
    */
   async runTasks(request: RunTasksRequest): Promise<LaunchedTask[]> {
     if (!Number.isInteger(request.count) || request.count < 1 || request.count > MAX_TASKS_PER_RUN_TASK) {
-      throw new RangeError(`EcsTaskLauncher: count: Invalid value: ${request.count}: RunTask starts 1-${MAX_TASKS_PER_RUN_TASK} tasks per call`);
+      throw new RangeError(
+        `EcsTaskLauncher: count: Invalid value: ${request.count}: RunTask starts 1-${MAX_TASKS_PER_RUN_TASK} tasks ` +
+          `per call`,
+      );
     }
     const overridesChars = JSON.stringify(request.overrides).length;
     if (overridesChars > MAX_OVERRIDES_CHARS) {
       throw new TaskLaunchError(
-        `RunTask overrides for ${request.startedBy}: ${overridesChars} characters of args and env exceed ECS's ${MAX_OVERRIDES_CHARS}: ` +
+        `RunTask overrides for ${request.startedBy}: ${overridesChars} characters of args and env exceed ECS's ` +
+          `${MAX_OVERRIDES_CHARS}: ` +
           'move large values into the image or a file the task reads',
         { retryable: false },
       );
@@ -242,16 +249,28 @@ export class EcsTaskLauncher implements TaskLauncher {
       }
       throw translateRunTaskError(error, request.startedBy);
     }
-    const tasks = (output.tasks ?? []).flatMap((t) => (t.taskArn === undefined ? [] : [{ taskArn: t.taskArn, ...(t.taskDefinitionArn === undefined ? {} : { taskDefinitionArn: t.taskDefinitionArn }) }]));
+    const tasks = (output.tasks ?? []).flatMap((t) =>
+      t.taskArn === undefined
+        ? []
+        : [
+            {
+              taskArn: t.taskArn,
+              ...(t.taskDefinitionArn === undefined ? {} : { taskDefinitionArn: t.taskDefinitionArn }),
+            },
+          ],
+    );
     const failures = output.failures ?? [];
     if (tasks.length === 0) {
       if (failures.length === 0) {
-        throw new TaskLaunchError(`RunTask for ${request.startedBy}: ECS started no task and reported no failure`, { retryable: true });
+        throw new TaskLaunchError(`RunTask for ${request.startedBy}: ECS started no task and reported no failure`, {
+          retryable: true,
+        });
       }
       const retryable = failures.every(isRetryableFailure);
       const described = failures.map((f) => [f.reason, f.detail, f.arn].filter(Boolean).join(' ')).join('; ');
       throw new TaskLaunchError(
-        `RunTask for ${request.startedBy}: ECS started no task: ${described}${retryable ? ' (retryable: try again later)' : ''}`,
+        `RunTask for ${request.startedBy}: ECS started no task: ` +
+          `${described}${retryable ? ' (retryable: try again later)' : ''}`,
         { retryable, failures },
       );
     }
@@ -280,7 +299,13 @@ export class EcsTaskLauncher implements TaskLauncher {
   /** StopTask on this cluster; false when ECS no longer knows the task (stopped over an hour ago). */
   async stopTask(taskArn: string, reason: string): Promise<boolean> {
     try {
-      await this.options.client.send(new StopTaskCommand({ cluster: this.options.cluster, task: taskArn, reason: reason.slice(0, MAX_STOP_REASON_CHARS) }));
+      await this.options.client.send(
+        new StopTaskCommand({
+          cluster: this.options.cluster,
+          task: taskArn,
+          reason: reason.slice(0, MAX_STOP_REASON_CHARS),
+        }),
+      );
       return true;
     } catch (error) {
       // "The referenced task was not found": stopped more than an hour ago (or never existed).
@@ -331,7 +356,11 @@ export function startedByFor(identity: TaskIdentity): string {
 export function taskGroupFor(identity: TaskIdentity): string {
   const group = `jobctl:${identity.namespace}:${identity.jobName}:${identity.podName}:${identity.attempt}`;
   if (group.length > MAX_GROUP_CHARS) {
-    throw new TaskLaunchError(`task group for pod ${identity.namespace}/${identity.podName}: ${group.length} characters exceed ECS's ${MAX_GROUP_CHARS}`, { retryable: false });
+    throw new TaskLaunchError(
+      `task group for pod ${identity.namespace}/${identity.podName}: ${group.length} characters exceed ECS's ` +
+        `${MAX_GROUP_CHARS}`,
+      { retryable: false },
+    );
   }
   return group;
 }
@@ -365,7 +394,8 @@ export function taskTagsFor(pod: Pod): Record<string, string> {
   };
   const uid = pod.metadata.labels?.[wellKnown.batchControllerUid];
   if (uid !== undefined) tags[taskTagKeys.controllerUid] = uid;
-  const index = pod.metadata.labels?.[wellKnown.completionIndex] ?? pod.metadata.annotations?.[wellKnown.completionIndex];
+  const index =
+    pod.metadata.labels?.[wellKnown.completionIndex] ?? pod.metadata.annotations?.[wellKnown.completionIndex];
   if (index !== undefined) tags[taskTagKeys.completionIndex] = index;
   for (const key of Object.keys(tags)) tags[key] = tags[key]!.slice(0, MAX_TAG_VALUE_CHARS);
   return tags;
@@ -386,9 +416,14 @@ export function isRetryableFailure(failure: Failure): boolean {
 
 /** SDK errors from RunTask (after the SDK's own retries) as {@link TaskLaunchError}s; the SDK error is the cause. */
 function translateRunTaskError(error: unknown, startedBy: string): Error {
-  if (!(error instanceof Error)) return new TaskLaunchError(`RunTask for ${startedBy}: ${String(error)}`, { retryable: true });
+  if (!(error instanceof Error))
+    return new TaskLaunchError(`RunTask for ${startedBy}: ${String(error)}`, { retryable: true });
   const retryable = isTransientSdkError(error);
-  return new TaskLaunchError(`RunTask for ${startedBy}: ${error.name}: ${error.message}${retryable ? ' (retryable: try again later)' : ''}`, { retryable }, { cause: error });
+  return new TaskLaunchError(
+    `RunTask for ${startedBy}: ${error.name}: ${error.message}${retryable ? ' (retryable: try again later)' : ''}`,
+    { retryable },
+    { cause: error },
+  );
 }
 
 function translateStopError(error: unknown, task: string): Error {
@@ -402,8 +437,13 @@ function translateStopError(error: unknown, task: string): Error {
  * (e.g. Fargate's vCPU quota while other tasks run). Other client errors (4xx) are not: the pod fails with StartError.
  */
 function isTransientSdkError(error: Error): boolean {
-  if (/Throttl|RequestLimitExceeded|TooManyRequests|AccessDenied/.test(error.name) || /rate exceeded|limit|quota/i.test(error.message)) return true;
-  if (error instanceof ECSServiceException) return error.$fault === 'server' || (error.$metadata.httpStatusCode ?? 0) >= 500;
+  if (
+    /Throttl|RequestLimitExceeded|TooManyRequests|AccessDenied/.test(error.name) ||
+    /rate exceeded|limit|quota/i.test(error.message)
+  )
+    return true;
+  if (error instanceof ECSServiceException)
+    return error.$fault === 'server' || (error.$metadata.httpStatusCode ?? 0) >= 500;
   return true; // no service response at all: timeouts, connection resets
 }
 

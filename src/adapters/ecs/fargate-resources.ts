@@ -43,7 +43,10 @@ export interface FargateResources extends FargateTaskSize {
 export interface ResourcesLocation {
   /** @default "pod" */
   file?: string;
-  /** Field path of the container, e.g. `spec.jobTemplate.spec.template.spec.containers[0]`. @default "spec.containers[0]" */
+  /**
+   * Field path of the container, e.g. `spec.jobTemplate.spec.template.spec.containers[0]`. @default
+   * "spec.containers[0]"
+   */
   path?: string;
 }
 
@@ -62,7 +65,10 @@ const BYTES_PER_GIB = 2 ** 30;
  * @throws ValidationError naming the field when no Fargate size covers it (e.g. `limits[memory]` "200Gi").
  * @example fargateResources({ requests: { cpu: '500m', memory: '3Gi' } }) // { cpu: 512, memoryMiB: 3072 }
  */
-export function fargateResources(resources: ResourceRequirements | undefined, where: ResourcesLocation = {}): FargateResources {
+export function fargateResources(
+  resources: ResourceRequirements | undefined,
+  where: ResourcesLocation = {},
+): FargateResources {
   const file = where.file ?? 'pod';
   const path = where.path ?? 'spec.containers[0]';
   const cpu = largest(resources, 'cpu', file, path);
@@ -102,7 +108,12 @@ interface Amount {
 }
 
 /** The larger of a resource's request and limit, with the field it came from (the limit when they tie). */
-function largest(resources: ResourceRequirements | undefined, name: string, file: string, path: string): Amount | undefined {
+function largest(
+  resources: ResourceRequirements | undefined,
+  name: string,
+  file: string,
+  path: string,
+): Amount | undefined {
   let best: Amount | undefined;
   for (const kind of ['limits', 'requests'] as const) {
     const text = resources?.[kind]?.[name];
@@ -121,7 +132,9 @@ function tooLarge(file: string, amount: Amount, why: string): ValidationError {
   return new ValidationError({ file, path: amount.field, detail: `Invalid value: "${amount.text}": ${why}` });
 }
 
-/** Removes binary floating-point noise (`0.1 * 1024`) before rounding up, so exact values do not round past themselves. */
+/**
+ * Removes binary floating-point noise (`0.1 * 1024`) before rounding up, so exact values do not round past themselves.
+ */
 function roundFloat(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }

@@ -94,8 +94,13 @@ export class FileLogSink implements LogSink {
     }
     try {
       const parsed = JSON.parse(text) as Partial<LogLayout>;
-      const rotated = (parsed.rotated ?? []).filter((f) => Number.isSafeInteger(f.n) && Number.isSafeInteger(f.start) && Number.isSafeInteger(f.end));
-      return { liveStart: Number.isSafeInteger(parsed.liveStart) ? parsed.liveStart! : 0, rotated: rotated.sort((a, b) => a.start - b.start) };
+      const rotated = (parsed.rotated ?? []).filter(
+        (f) => Number.isSafeInteger(f.n) && Number.isSafeInteger(f.start) && Number.isSafeInteger(f.end),
+      );
+      return {
+        liveStart: Number.isSafeInteger(parsed.liveStart) ? parsed.liveStart! : 0,
+        rotated: rotated.sort((a, b) => a.start - b.start),
+      };
     } catch {
       return EMPTY_LAYOUT; // a torn index (a crash while writing it) only costs readers the rotated files' offsets
     }
@@ -135,7 +140,11 @@ export class FileLogSink implements LogSink {
     const first = layout.rotated[0]?.start ?? layout.liveStart;
     const total = layout.liveStart + (await sizeOf(this.pathFor(namespace, name))) - first;
     if (total > MAX_READ_WHOLE_BYTES) {
-      throw new JobctlError('Validation', `log of pod "${name}": ${total} bytes is too large to read at once; stream it (jobctl logs ${name}) or read its end (--tail)`);
+      throw new JobctlError(
+        'Validation',
+        `log of pod "${name}": ${total} bytes is too large to read at once; stream it (jobctl logs ${name}) or read ` +
+          `its end (--tail)`,
+      );
     }
     const parts: string[] = [];
     const reader = new Utf8Chunks((text) => parts.push(text));
@@ -146,8 +155,8 @@ export class FileLogSink implements LogSink {
 
   /**
    * Streams the pod's output from stream offset `from` to its current end, rotated files first, in chunks of at most
-   * {@link LOG_CHUNK_BYTES}; returns the offset to continue from ({@link follow}'s `from`). Bytes rotated away meanwhile
-   * are skipped. A multi-byte character cut by the current end is left for the next read, never split.
+   * {@link LOG_CHUNK_BYTES}; returns the offset to continue from ({@link follow}'s `from`). Bytes rotated away
+   * meanwhile are skipped. A multi-byte character cut by the current end is left for the next read, never split.
    */
   async readRange(pod: Pod, from: number, onChunk: (text: string) => void): Promise<number> {
     const reader = new Utf8Chunks(onChunk);
@@ -166,7 +175,9 @@ export class FileLogSink implements LogSink {
     const liveSize = await sizeOf(this.pathFor(namespace, name));
     const segments = [
       { path: this.pathFor(namespace, name), start: layout.liveStart, end: layout.liveStart + liveSize },
-      ...[...layout.rotated].reverse().map((f) => ({ path: this.rotatedPathFor(namespace, name, f.n), start: f.start, end: f.end })),
+      ...[...layout.rotated]
+        .reverse()
+        .map((f) => ({ path: this.rotatedPathFor(namespace, name, f.n), start: f.start, end: f.end })),
     ];
     const oldest = segments.at(-1)!.start;
     if (lines < 0) return oldest;
@@ -243,7 +254,12 @@ export class FileLogSink implements LogSink {
    * rotation was caught half done (the live file truncated, the index not yet rewritten): what was emitted is right,
    * and the rest is for a next call.
    */
-  private async emitFrom(namespace: string, podName: string, from: number, reader: Utf8Chunks): Promise<{ position: number; settled: boolean }> {
+  private async emitFrom(
+    namespace: string,
+    podName: string,
+    from: number,
+    reader: Utf8Chunks,
+  ): Promise<{ position: number; settled: boolean }> {
     const layout = await this.layout(namespace, podName);
     let position = from;
     for (const file of layout.rotated) {
@@ -348,7 +364,12 @@ async function openIfExists(path: string): Promise<FileHandle | undefined> {
  * Feeds bytes `[start, end)` of the open file (fewer if it is shorter; none without a file) to `reader`, then closes
  * it; returns how many it fed.
  */
-async function readRange(handle: FileHandle | undefined, start: number, end: number, reader: Utf8Chunks): Promise<number> {
+async function readRange(
+  handle: FileHandle | undefined,
+  start: number,
+  end: number,
+  reader: Utf8Chunks,
+): Promise<number> {
   if (!handle) return 0;
   let position = start;
   try {

@@ -70,15 +70,26 @@ export class LogRotator {
     this.maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_BYTES;
     this.maxFiles = options.maxFiles ?? DEFAULT_LOG_MAX_FILES;
     this.intervalMs = options.intervalMs ?? DEFAULT_LOG_CHECK_INTERVAL_MS;
-    if (!Number.isSafeInteger(this.maxBytes) || this.maxBytes < 1) throw new JobctlError('Validation', `log rotation: maxBytes ${this.maxBytes}: must be a whole number of bytes from 1`);
-    if (!Number.isSafeInteger(this.maxFiles) || this.maxFiles < 2) throw new JobctlError('Validation', `log rotation: maxFiles ${this.maxFiles}: must be a whole number from 2 (the live file and at least one rotated file), as the kubelet's containerLogMaxFiles`);
+    if (!Number.isSafeInteger(this.maxBytes) || this.maxBytes < 1)
+      throw new JobctlError(
+        'Validation',
+        `log rotation: maxBytes ${this.maxBytes}: must be a whole number of bytes from 1`,
+      );
+    if (!Number.isSafeInteger(this.maxFiles) || this.maxFiles < 2)
+      throw new JobctlError(
+        'Validation',
+        `log rotation: maxFiles ${this.maxFiles}: must be a whole number from 2 (the live file and at least one ` +
+          `rotated file), as the kubelet's containerLogMaxFiles`,
+      );
   }
 
   /** Runs {@link check} every `intervalMs` of real time (log bytes are real, whatever clock the runtime runs on). */
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      void this.check().catch((error: unknown) => this.options.log?.(`log rotation failed: ${(error as Error).message}`));
+      void this.check().catch((error: unknown) =>
+        this.options.log?.(`log rotation failed: ${(error as Error).message}`),
+      );
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -118,7 +129,10 @@ export class LogRotator {
       for (const entry of entries) {
         if (!entry.isFile() || !entry.name.endsWith('.log')) continue;
         const podName = entry.name.slice(0, -'.log'.length);
-        const size = await stat(join(this.sink.root, namespace, entry.name)).then((s) => s.size, () => 0);
+        const size = await stat(join(this.sink.root, namespace, entry.name)).then(
+          (s) => s.size,
+          () => 0,
+        );
         if (size < this.maxBytes) continue;
         const rotation = await this.rotate(namespace, podName);
         if (rotation) done.push(rotation);
@@ -147,7 +161,10 @@ export class LogRotator {
         await rm(this.sink.rotatedPathFor(namespace, podName, file.n), { force: true });
         continue;
       }
-      await rename(this.sink.rotatedPathFor(namespace, podName, file.n), this.sink.rotatedPathFor(namespace, podName, file.n + 1)).catch((error: NodeJS.ErrnoException) => {
+      await rename(
+        this.sink.rotatedPathFor(namespace, podName, file.n),
+        this.sink.rotatedPathFor(namespace, podName, file.n + 1),
+      ).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
       shifted.push({ ...file, n: file.n + 1 });
@@ -183,23 +200,35 @@ export class LogRotator {
  * @throws JobctlError naming the variable when a value cannot be read.
  * @example logRotationFromEnv({ JOBCTL_LOG_MAX_SIZE: '50Mi' }) // { maxBytes: 52428800 }
  */
-export function logRotationFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<LogRotatorOptions, 'maxBytes' | 'maxFiles'> {
+export function logRotationFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<LogRotatorOptions, 'maxBytes' | 'maxFiles'> {
   const options: Pick<LogRotatorOptions, 'maxBytes' | 'maxFiles'> = {};
   const size = env['JOBCTL_LOG_MAX_SIZE'];
   if (size !== undefined && size !== '') {
     const bytes = parseByteQuantity(size);
-    if (bytes === undefined || bytes < 1) throw new JobctlError('Validation', `JOBCTL_LOG_MAX_SIZE "${size}": expected a size such as 10Mi, 500Ki or 1Gi`);
+    if (bytes === undefined || bytes < 1)
+      throw new JobctlError('Validation', `JOBCTL_LOG_MAX_SIZE "${size}": expected a size such as 10Mi, 500Ki or 1Gi`);
     options.maxBytes = bytes;
   }
   const files = env['JOBCTL_LOG_MAX_FILES'];
   if (files !== undefined && files !== '') {
-    if (!/^[0-9]+$/.test(files) || Number(files) < 2) throw new JobctlError('Validation', `JOBCTL_LOG_MAX_FILES "${files}": expected a whole number from 2`);
+    if (!/^[0-9]+$/.test(files) || Number(files) < 2)
+      throw new JobctlError('Validation', `JOBCTL_LOG_MAX_FILES "${files}": expected a whole number from 2`);
     options.maxFiles = Number(files);
   }
   return options;
 }
 
-const QUANTITY_UNITS: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+const QUANTITY_UNITS: Record<string, number> = {
+  '': 1,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+};
 
 /** A Kubernetes-style byte quantity (`10Mi`, `500Ki`, `2G`, `1048576`), or undefined. */
 export function parseByteQuantity(text: string): number | undefined {
@@ -231,7 +260,10 @@ async function lineStartNear(path: string, offset: number): Promise<number> {
   }
 }
 
-/** Copies `source` from `offset` to its end (as it is when the copy reaches it) into a new `target`; returns the bytes copied. */
+/**
+ * Copies `source` from `offset` to its end (as it is when the copy reaches it) into a new `target`; returns the bytes
+ * copied.
+ */
 async function copyFrom(source: string, target: string, offset: number): Promise<number> {
   const input = await open(source, 'r');
   const output = await open(target, 'w', 0o600);

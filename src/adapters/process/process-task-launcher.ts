@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { TaskLaunchError } from '../../errors.ts';
@@ -165,17 +174,27 @@ export class ProcessTaskLauncher implements TaskLauncher {
       throw new TaskLaunchError(message, { retryable: false });
     };
     const container = pod.spec.containers[0];
-    const env = new Map<string, string>(Object.entries({ ...(this.options.baseEnv ?? defaultBaseEnv()), ...this.options.extraEnv }));
+    const env = new Map<string, string>(
+      Object.entries({ ...(this.options.baseEnv ?? defaultBaseEnv()), ...this.options.extraEnv }),
+    );
     env.set('HOSTNAME', pod.spec.hostname ?? pod.metadata.name);
     for (const v of container?.env ?? []) env.set(v.name, expandVars(v.value ?? '', env));
     const argv = [...(container?.command ?? []), ...(container?.args ?? [])].map((a) => expandVars(a, env));
     // Without a container runtime jobctl cannot know an image's ENTRYPOINT/CMD.
-    if (!container || argv.length === 0) cannotStart(`container has no command or args; the local runtime cannot run image "${container?.image}" without one`);
+    if (!container || argv.length === 0)
+      cannotStart(
+        `container has no command or args; the local runtime cannot run image "${container?.image}" without one`,
+      );
     const cwd = resolve(this.options.cwd ?? process.cwd(), container!.workingDir ?? '.');
-    if (!isDirectory(cwd)) cannotStart(`chdir to cwd (${JSON.stringify(cwd)}) set in workingDir failed: no such directory`);
+    if (!isDirectory(cwd))
+      cannotStart(`chdir to cwd (${JSON.stringify(cwd)}) set in workingDir failed: no such directory`);
     const executable = findExecutable(argv[0]!, env.get('PATH') ?? DEFAULT_PATH, cwd);
     if (executable === undefined) {
-      cannotStart(argv[0]!.includes('/') ? `exec: ${JSON.stringify(argv[0])}: no such executable file` : `exec: ${JSON.stringify(argv[0])}: executable file not found in $PATH`);
+      cannotStart(
+        argv[0]!.includes('/')
+          ? `exec: ${JSON.stringify(argv[0])}: no such executable file`
+          : `exec: ${JSON.stringify(argv[0])}: executable file not found in $PATH`,
+      );
     }
 
     const record: TaskRecord = { ...ref, attempt, launchedAtMs: this.options.clock.now() };
@@ -189,7 +208,10 @@ export class ProcessTaskLauncher implements TaskLauncher {
       forgetTaskRecord(this.options.pidDir, record);
       if (error instanceof TaskLaunchError && !error.retryable) throw error;
       this.launched.delete(attemptKey);
-      if (isResourceShortage(error)) throw new TaskLaunchError(`cannot start ${JSON.stringify(argv[0])} now: ${(error as Error).message}`, { retryable: true });
+      if (isResourceShortage(error))
+        throw new TaskLaunchError(`cannot start ${JSON.stringify(argv[0])} now: ${(error as Error).message}`, {
+          retryable: true,
+        });
       throw error;
     }
     const startedAtMs = this.options.clock.now();
@@ -202,7 +224,15 @@ export class ProcessTaskLauncher implements TaskLauncher {
    * cannot start (Node refuses a NUL byte before forking; the kernel E2BIG), and the error itself for what may pass
    * (EAGAIN, EMFILE, ENOSPC while writing the records).
    */
-  private async spawnSupervisor(record: TaskRecord, pod: Pod, executable: string, argv: string[], cwd: string, env: Map<string, string>, logPath: string): Promise<ChildProcess> {
+  private async spawnSupervisor(
+    record: TaskRecord,
+    pod: Pod,
+    executable: string,
+    argv: string[],
+    cwd: string,
+    env: Map<string, string>,
+    logPath: string,
+  ): Promise<ChildProcess> {
     const base = taskRecordBase(this.options.pidDir, record.namespace, record.podName, record.attempt);
     const itemBody = workItemBodyOf(pod);
     const cannotStart = (error: unknown): never => {
@@ -217,7 +247,13 @@ export class ProcessTaskLauncher implements TaskLauncher {
     try {
       // A work item (the coarse work-queue pattern) arrives on stdin, as the seed's wrapper hands it to worker.py; from
       // a file, so a runtime that dies while handing it over cannot leave the task a truncated item.
-      stdinFd = itemBody === undefined ? undefined : openSync(writeTaskStdin(this.options.pidDir, record, itemBody.endsWith('\n') ? itemBody : `${itemBody}\n`), 'r');
+      stdinFd =
+        itemBody === undefined
+          ? undefined
+          : openSync(
+              writeTaskStdin(this.options.pidDir, record, itemBody.endsWith('\n') ? itemBody : `${itemBody}\n`),
+              'r',
+            );
       const umask = (this.options.taskUmask ?? ORIGINAL_UMASK).toString(8).padStart(4, '0');
       try {
         // argv[0] is passed resolved, so the shell runs that file and never a builtin of the same name (`echo`).
@@ -271,7 +307,10 @@ export class ProcessTaskLauncher implements TaskLauncher {
   async stopAll(reason: string, graceMs = 5_000): Promise<void> {
     const tasks = [...this.running.values()];
     for (const task of tasks) {
-      this.stopTask(task, reason, graceMs, { reason: 'TerminationByKubelet', message: `jobctl: the local runtime stopped (${reason})` });
+      this.stopTask(task, reason, graceMs, {
+        reason: 'TerminationByKubelet',
+        message: `jobctl: the local runtime stopped (${reason})`,
+      });
     }
     await Promise.all(tasks.map((t) => t.ended));
   }
@@ -286,7 +325,11 @@ export class ProcessTaskLauncher implements TaskLauncher {
       task.stopReason = reason;
       task.disruption = disruption;
       try {
-        writeTaskStop(this.options.pidDir, { ...task.ref, attempt: task.attempt }, { reason, graceMs, ...(disruption === undefined ? {} : { disruption }) });
+        writeTaskStop(
+          this.options.pidDir,
+          { ...task.ref, attempt: task.attempt },
+          { reason, graceMs, ...(disruption === undefined ? {} : { disruption }) },
+        );
       } catch {
         // The stop still happens; only a crash before the exit would lose its reason.
       }
@@ -306,7 +349,14 @@ export class ProcessTaskLauncher implements TaskLauncher {
    * 137). Pods whose task is not in the directory at all are the caller's to settle.
    */
   adopt(): AdoptedTasks {
-    const found: AdoptedTasks = { running: 0, exited: 0, vanished: 0, neverStarted: 0, legacyStopped: 0, pods: new Set() };
+    const found: AdoptedTasks = {
+      running: 0,
+      exited: 0,
+      vanished: 0,
+      neverStarted: 0,
+      legacyStopped: 0,
+      pods: new Set(),
+    };
     const { records, legacyPids } = listTaskRecords(this.options.pidDir);
     for (const { file, pid } of legacyPids) {
       if (signalGroup(pid, 'SIGKILL')) found.legacyStopped++;
@@ -340,10 +390,16 @@ export class ProcessTaskLauncher implements TaskLauncher {
       // Ended while nobody watched: with the exit the supervisor wrote, or none (the whole group was killed). Read
       // again: the listing may predate an exit written just before the supervisor was found gone.
       const written = exit ?? readTaskExit(this.options.pidDir, record);
-      const finishedAtMs = clamp(written?.atMs ?? this.options.clock.now(), record.launchedAtMs, this.options.clock.now());
+      const finishedAtMs = clamp(
+        written?.atMs ?? this.options.clock.now(),
+        record.launchedAtMs,
+        this.options.clock.now(),
+      );
       if (written) found.exited++;
       else found.vanished++;
-      const ended = written ? exitOf(ref, record.attempt, written.exitCode, finishedAtMs) : lostExit(ref, record.attempt, finishedAtMs);
+      const ended = written
+        ? exitOf(ref, record.attempt, written.exitCode, finishedAtMs)
+        : lostExit(ref, record.attempt, finishedAtMs);
       this.report(record, stop ? withStop(ended, stop.reason, stop.disruption) : ended);
     }
     return found;
@@ -367,7 +423,10 @@ export class ProcessTaskLauncher implements TaskLauncher {
       const written = readTaskExit(this.options.pidDir, record);
       const exitCode = written?.exitCode ?? fallbackCode;
       const exit = exitOf(task.ref, task.attempt, exitCode, this.options.clock.now());
-      void this.report(record, running.stopReason === undefined ? exit : withStop(exit, running.stopReason, running.disruption)).finally(finish);
+      void this.report(
+        record,
+        running.stopReason === undefined ? exit : withStop(exit, running.stopReason, running.disruption),
+      ).finally(finish);
     };
     // An adopted supervisor is not our child: its end shows as its exit record, or as its pid no longer being it
     // (gone, reused, or a zombie nobody reaps).
@@ -377,7 +436,8 @@ export class ProcessTaskLauncher implements TaskLauncher {
     const poll = child
       ? undefined
       : setInterval(() => {
-          if (readTaskExit(this.options.pidDir, record) !== undefined || !isSupervisor(task.pid, base)) end(running.stopReason !== undefined && !running.killed ? TERMINATED_EXIT_CODE : KILLED_EXIT_CODE);
+          if (readTaskExit(this.options.pidDir, record) !== undefined || !isSupervisor(task.pid, base))
+            end(running.stopReason !== undefined && !running.killed ? TERMINATED_EXIT_CODE : KILLED_EXIT_CODE);
         }, ADOPTED_POLL_MS);
     child?.on('exit', (code, signal) => end(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 9) : 9)));
     child?.on('error', () => end(KILLED_EXIT_CODE));
@@ -396,7 +456,9 @@ export class ProcessTaskLauncher implements TaskLauncher {
   }
 }
 
-/** The exit of a task the runtime stopped: the stop's reason, and its disruption or none (a controller's stop counts). */
+/**
+ * The exit of a task the runtime stopped: the stop's reason, and its disruption or none (a controller's stop counts).
+ */
 function withStop(exit: TaskExit, reason: string, disruption: TaskExit['disruption']): TaskExit {
   const { disruption: _lost, ...rest } = exit;
   return { ...rest, reason, ...(disruption === undefined ? {} : { disruption }) };
@@ -422,7 +484,10 @@ function lostExit(ref: TaskRef, attempt: number, finishedAtMs: number): TaskExit
     exitCode: KILLED_EXIT_CODE,
     reason: 'Lost',
     finishedAtMs,
-    disruption: { reason: 'DeletionByPodGC', message: 'jobctl: the task vanished while no runtime watched it (no exit was recorded)' },
+    disruption: {
+      reason: 'DeletionByPodGC',
+      message: 'jobctl: the task vanished while no runtime watched it (no exit was recorded)',
+    },
   };
 }
 
@@ -430,10 +495,17 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(Math.max(value, min), Math.max(min, max));
 }
 
-/** Throws for a namespace or pod name that is not a Kubernetes name: read back from the table, it becomes a path (audit D13). */
+/**
+ * Throws for a namespace or pod name that is not a Kubernetes name: read back from the table, it becomes a path (audit
+ * D13).
+ */
 function assertPathSafe(ref: { namespace: string; podName: string }): void {
   if (!isPathSafe(ref.namespace, ref.podName)) {
-    throw new TaskLaunchError(`pod ${JSON.stringify(`${ref.namespace}/${ref.podName}`)}: not a valid namespace and pod name; refusing to make it a file name`, { retryable: false });
+    throw new TaskLaunchError(
+      `pod ${JSON.stringify(`${ref.namespace}/${ref.podName}`)}: not a valid namespace and pod name; refusing to ` +
+        `make it a file name`,
+      { retryable: false },
+    );
   }
 }
 
@@ -451,7 +523,9 @@ function isDirectory(path: string): boolean {
 
 /** The file `exec` would run for `name`: a path (relative to `cwd`) as it is, a bare name searched on `PATH`. */
 function findExecutable(name: string, path: string, cwd: string): string | undefined {
-  const candidates = name.includes('/') ? [resolve(cwd, name)] : path.split(delimiter).map((dir) => resolve(cwd, dir || '.', name));
+  const candidates = name.includes('/')
+    ? [resolve(cwd, name)]
+    : path.split(delimiter).map((dir) => resolve(cwd, dir || '.', name));
   return candidates.find((file) => {
     try {
       accessSync(file, fsConstants.X_OK);

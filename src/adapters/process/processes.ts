@@ -1,6 +1,9 @@
 /** What the runtime needs to know about this machine's processes, shared by the launcher and the state directory. */
 
-/** The umask this process started with (before the runtime narrowed it to 077: `securePrivateDir`), for the tasks it starts. */
+/**
+ * The umask this process started with (before the runtime narrowed it to 077: `securePrivateDir`), for the tasks it
+ * starts.
+ */
 export const ORIGINAL_UMASK: number = (() => {
   // Read without process.umask()'s deprecated no-argument form: set, then restore.
   const umask = process.umask(0o022);

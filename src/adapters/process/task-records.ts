@@ -1,4 +1,16 @@
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  mkdirSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { uptime } from 'node:os';
 import type { TaskExit } from '../../ports/task-launcher.ts';
@@ -101,11 +113,25 @@ export function writeTaskStdin(dir: string, record: TaskRecord, body: string): s
 /** Removes every file of the attempt (after its exit is stored, or when it never started). */
 export function forgetTaskRecord(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>): void {
   const base = taskRecordBase(dir, record.namespace, record.podName, record.attempt);
-  for (const suffix of ['.exit', '.exit.tmp', '.pid', '.pid.tmp', `.pid.${process.pid}.tmp`, '.stop', '.stdin', '.task']) rmSync(`${base}${suffix}`, { force: true });
+  for (const suffix of [
+    '.exit',
+    '.exit.tmp',
+    '.pid',
+    '.pid.tmp',
+    `.pid.${process.pid}.tmp`,
+    '.stop',
+    '.stdin',
+    '.task',
+  ])
+    rmSync(`${base}${suffix}`, { force: true });
 }
 
 /** Records the supervisor's pid at once after the spawn (write, then rename: never half written). */
-export function writeTaskPid(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>, pid: number): void {
+export function writeTaskPid(
+  dir: string,
+  record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>,
+  pid: number,
+): void {
   const base = taskRecordBase(dir, record.namespace, record.podName, record.attempt);
   writeAtomically(`${base}.pid`, `${pid}\n`);
 }
@@ -119,16 +145,33 @@ export interface TaskStop {
 }
 
 /** Records a stop before its signal is sent: a runtime that dies meanwhile leaves the next one the decision. */
-export function writeTaskStop(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>, stop: TaskStop): void {
-  writeAtomically(`${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.stop`, JSON.stringify(stop) + '\n');
+export function writeTaskStop(
+  dir: string,
+  record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>,
+  stop: TaskStop,
+): void {
+  writeAtomically(
+    `${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.stop`,
+    JSON.stringify(stop) + '\n',
+  );
 }
 
-export function readTaskStop(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>): TaskStop | undefined {
+export function readTaskStop(
+  dir: string,
+  record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>,
+): TaskStop | undefined {
   try {
-    const stop = JSON.parse(readFileSync(`${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.stop`, 'utf8')) as Partial<TaskStop>;
+    const stop = JSON.parse(
+      readFileSync(`${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.stop`, 'utf8'),
+    ) as Partial<TaskStop>;
     if (typeof stop.reason !== 'string' || !Number.isFinite(stop.graceMs)) return undefined;
     const d = stop.disruption;
-    const disruption = d !== undefined && (d.reason === 'DeletionByPodGC' || d.reason === 'TerminationByKubelet') && typeof d.message === 'string' ? { reason: d.reason, message: d.message } : undefined;
+    const disruption =
+      d !== undefined &&
+      (d.reason === 'DeletionByPodGC' || d.reason === 'TerminationByKubelet') &&
+      typeof d.message === 'string'
+        ? { reason: d.reason, message: d.message }
+        : undefined;
     return { reason: stop.reason, graceMs: stop.graceMs!, ...(disruption === undefined ? {} : { disruption }) };
   } catch {
     return undefined;
@@ -176,7 +219,10 @@ export function findSupervisor(base: string): number | undefined {
 }
 
 /** The exit the supervisor wrote, if it did. */
-export function readTaskExit(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>): { exitCode: number; atMs: number } | undefined {
+export function readTaskExit(
+  dir: string,
+  record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>,
+): { exitCode: number; atMs: number } | undefined {
   const path = `${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.exit`;
   try {
     const text = readFileSync(path, 'utf8').trim();
@@ -193,7 +239,11 @@ export function readTaskExit(dir: string, record: Pick<TaskRecord, 'namespace' |
  * The pid the supervisor wrote — unless the file predates the machine's last boot (a pid from before a reboot names
  * some other process now, if any).
  */
-export function readTaskPid(dir: string, record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>, nowMs = Date.now()): number | undefined {
+export function readTaskPid(
+  dir: string,
+  record: Pick<TaskRecord, 'namespace' | 'podName' | 'attempt'>,
+  nowMs = Date.now(),
+): number | undefined {
   const path = `${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.pid`;
   try {
     if (statSync(path).mtimeMs < nowMs - uptime() * 1000) return undefined;
@@ -208,7 +258,11 @@ export function readTaskPid(dir: string, record: Pick<TaskRecord, 'namespace' | 
  * Every attempt recorded in `dir`, and the files of an older jobctl (`<namespace>__<pod>.pid` holding a bare pid):
  * `legacyPids`. A `.task` file that cannot be read (not jobctl's) is reported in `unreadable` and left alone.
  */
-export function listTaskRecords(dir: string): { records: TaskRecordState[]; legacyPids: Array<{ file: string; pid: number }>; unreadable: string[] } {
+export function listTaskRecords(dir: string): {
+  records: TaskRecordState[];
+  legacyPids: Array<{ file: string; pid: number }>;
+  unreadable: string[];
+} {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -227,7 +281,10 @@ export function listTaskRecords(dir: string): { records: TaskRecordState[]; lega
     }
     if (!name.endsWith('.task')) continue;
     const record = parseRecord(readFileSafe(join(dir, name)));
-    if (record === undefined || `${taskRecordBase('', record.namespace, record.podName, record.attempt)}.task` !== name) {
+    if (
+      record === undefined ||
+      `${taskRecordBase('', record.namespace, record.podName, record.attempt)}.task` !== name
+    ) {
       unreadable.push(join(dir, name));
       continue;
     }
@@ -272,7 +329,8 @@ function readFileSafe(path: string): string {
 function parseRecord(text: string): TaskRecord | undefined {
   try {
     const r = JSON.parse(text) as Partial<TaskRecord>;
-    if (typeof r.namespace !== 'string' || typeof r.jobName !== 'string' || typeof r.podName !== 'string') return undefined;
+    if (typeof r.namespace !== 'string' || typeof r.jobName !== 'string' || typeof r.podName !== 'string')
+      return undefined;
     if (!Number.isSafeInteger(r.attempt) || !Number.isFinite(r.launchedAtMs)) return undefined;
     return r as TaskRecord;
   } catch {

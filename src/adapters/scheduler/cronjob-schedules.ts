@@ -28,7 +28,10 @@ export const MAX_EVENT_AGE_SECONDS = 86_400;
 export const MAX_RETRY_ATTEMPTS = 185;
 /** Schedule names: 1–64 of `[0-9a-zA-Z-_.]` (CreateSchedule `Name`). */
 const MAX_SCHEDULE_NAME_LENGTH = 64;
-/** Prefix of the schedules the job controller owns (CronJobs created with jobctl), so they never collide with the stack's. */
+/**
+ * Prefix of the schedules the job controller owns (CronJobs created with jobctl), so they never collide with the
+ * stack's.
+ */
 export const RUNTIME_SCHEDULE_PREFIX = 'cli.';
 
 /**
@@ -69,18 +72,30 @@ export interface CronJobScheduleDefinition {
  *
  * @throws Error naming the CronJob when the schedule cannot run on EventBridge (an `@every` that is not whole minutes).
  */
-export function cronJobScheduleDefinitions(cronJob: Pick<CronJob, 'metadata' | 'spec'>, namePrefix = ''): CronJobScheduleDefinition[] {
+export function cronJobScheduleDefinitions(
+  cronJob: Pick<CronJob, 'metadata' | 'spec'>,
+  namePrefix = '',
+): CronJobScheduleDefinition[] {
   const { namespace, name } = cronJob.metadata;
   const { schedule, timeZone, startingDeadlineSeconds } = cronJob.spec;
   const translation = toEventBridgeSchedules(schedule, timeZone);
   const unsupported = translation.divergences.find((d) => d.kind === 'unsupported-interval');
-  if (unsupported !== undefined) throw new Error(`CronJob ${namespace}/${name} spec.schedule "${schedule}": ${unsupported.message}`);
-  const maximumEventAgeInSeconds = clamp(startingDeadlineSeconds ?? MAX_EVENT_AGE_SECONDS, MIN_EVENT_AGE_SECONDS, MAX_EVENT_AGE_SECONDS);
+  if (unsupported !== undefined)
+    throw new Error(`CronJob ${namespace}/${name} spec.schedule "${schedule}": ${unsupported.message}`);
+  const maximumEventAgeInSeconds = clamp(
+    startingDeadlineSeconds ?? MAX_EVENT_AGE_SECONDS,
+    MIN_EVENT_AGE_SECONDS,
+    MAX_EVENT_AGE_SECONDS,
+  );
   const payload: DispatcherPayload = { cronJob: { namespace, name }, scheduledTime: SCHEDULED_TIME_ATTRIBUTE };
   const count = translation.schedules.length;
   return translation.schedules.map((s, index) => ({
     name: scheduleNameFor(namespace, name, index, count, namePrefix),
-    description: `jobctl CronJob ${namespace}/${name}: "${schedule}"${count > 1 ? ` (part ${index + 1} of ${count}: Kubernetes ORs day-of-month and day-of-week)` : ''}`.slice(0, 512),
+    description:
+      `jobctl CronJob ${namespace}/${name}: ` +
+      `"${schedule}"${
+        count > 1 ? ` (part ${index + 1} of ${count}: Kubernetes ORs day-of-month and ` + `day-of-week)` : ''
+      }`.slice(0, 512),
     expression: s.expression,
     timeZone: s.timeZone,
     input: JSON.stringify(payload),

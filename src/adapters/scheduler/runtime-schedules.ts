@@ -10,7 +10,12 @@ import {
 } from '@aws-sdk/client-scheduler';
 import type { ObjectKey, StateStore } from '../../ports/state-store.ts';
 import { declaringStack } from '../../spec/ownership.ts';
-import { cronJobScheduleDefinitions, RUNTIME_SCHEDULE_PREFIX, scheduleNameFor, type CronJobScheduleDefinition } from './cronjob-schedules.ts';
+import {
+  cronJobScheduleDefinitions,
+  RUNTIME_SCHEDULE_PREFIX,
+  scheduleNameFor,
+  type CronJobScheduleDefinition,
+} from './cronjob-schedules.ts';
 
 export interface RuntimeSchedulesOptions {
   readonly client: SchedulerClient;
@@ -134,13 +139,22 @@ export class RuntimeSchedules {
         Arn: this.options.dispatcherArn,
         RoleArn: this.options.roleArn,
         Input: definition.input,
-        RetryPolicy: { MaximumEventAgeInSeconds: definition.maximumEventAgeInSeconds, MaximumRetryAttempts: this.options.maximumRetryAttempts },
-        ...(this.options.deadLetterQueueArn === undefined ? {} : { DeadLetterConfig: { Arn: this.options.deadLetterQueueArn } }),
+        RetryPolicy: {
+          MaximumEventAgeInSeconds: definition.maximumEventAgeInSeconds,
+          MaximumRetryAttempts: this.options.maximumRetryAttempts,
+        },
+        ...(this.options.deadLetterQueueArn === undefined
+          ? {}
+          : { DeadLetterConfig: { Arn: this.options.deadLetterQueueArn } }),
       },
     };
   }
 
-  private matches(current: GetScheduleCommandOutput, definition: CronJobScheduleDefinition, state: 'ENABLED' | 'DISABLED'): boolean {
+  private matches(
+    current: GetScheduleCommandOutput,
+    definition: CronJobScheduleDefinition,
+    state: 'ENABLED' | 'DISABLED',
+  ): boolean {
     return (
       current.ScheduleExpression === definition.expression &&
       current.ScheduleExpressionTimezone === definition.timeZone &&
@@ -155,6 +169,9 @@ export class RuntimeSchedules {
 
 /** Every `cli.` name a CronJob's schedules can have: one schedule, or two for the OR-of-days rule. */
 function possibleNames(key: ObjectKey): string[] {
-  return [scheduleNameFor(key.namespace, key.name, 0, 1, RUNTIME_SCHEDULE_PREFIX), scheduleNameFor(key.namespace, key.name, 0, 2, RUNTIME_SCHEDULE_PREFIX), scheduleNameFor(key.namespace, key.name, 1, 2, RUNTIME_SCHEDULE_PREFIX)];
+  return [
+    scheduleNameFor(key.namespace, key.name, 0, 1, RUNTIME_SCHEDULE_PREFIX),
+    scheduleNameFor(key.namespace, key.name, 0, 2, RUNTIME_SCHEDULE_PREFIX),
+    scheduleNameFor(key.namespace, key.name, 1, 2, RUNTIME_SCHEDULE_PREFIX),
+  ];
 }
-

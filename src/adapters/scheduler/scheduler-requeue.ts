@@ -39,8 +39,9 @@ const MAX_SCHEDULE_NAME = 64;
  * {@link ScheduleRequeue} on EventBridge Scheduler one-time schedules
  * (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html):
  * `at(yyyy-mm-ddThh:mm:ss)` in UTC, `FlexibleTimeWindow OFF`, `ActionAfterCompletion: DELETE` (the schedule removes
- * itself after its one invocation, https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-delete.html),
- * target = the job controller with a {@link RequeuePayload}.
+ * itself after its one invocation,
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-delete.html), target = the job controller
+ * with a {@link RequeuePayload}.
  *
  * The name is derived from the object and the due second ({@link requeueScheduleName}), so the same requeue asked
  * twice (a retried sync, duplicate deliveries) collapses: CreateSchedule answers ConflictException, which means
@@ -58,7 +59,10 @@ export class SchedulerRequeue implements ScheduleRequeue {
     // Whole seconds, rounded up: a timer never fires before the controller's due time.
     const dueSeconds = Math.ceil(atMs / 1000);
     const dueAt = new Date(dueSeconds * 1000).toISOString().replace('.000Z', 'Z');
-    const payload: RequeuePayload = { requeue: { kind: change.kind, namespace: change.key.namespace, name: change.key.name }, dueAt };
+    const payload: RequeuePayload = {
+      requeue: { kind: change.kind, namespace: change.key.namespace, name: change.key.name },
+      dueAt,
+    };
     try {
       await this.options.client.send(
         new CreateScheduleCommand({
@@ -77,14 +81,21 @@ export class SchedulerRequeue implements ScheduleRequeue {
               MaximumRetryAttempts: this.options.maximumRetryAttempts ?? 185,
               MaximumEventAgeInSeconds: this.options.maximumEventAgeSeconds ?? 86_400,
             },
-            ...(this.options.deadLetterQueueArn === undefined ? {} : { DeadLetterConfig: { Arn: this.options.deadLetterQueueArn } }),
+            ...(this.options.deadLetterQueueArn === undefined
+              ? {}
+              : { DeadLetterConfig: { Arn: this.options.deadLetterQueueArn } }),
           },
         }),
       );
       return 'scheduled';
     } catch (error) {
-      if (error instanceof ConflictException || (error as { name?: unknown }).name === 'ConflictException') return 'already-scheduled';
-      throw new Error(`requeue ${change.kind} ${change.key.namespace}/${change.key.name} at ${dueAt}: CreateSchedule failed: ${(error as Error).message}`, { cause: error });
+      if (error instanceof ConflictException || (error as { name?: unknown }).name === 'ConflictException')
+        return 'already-scheduled';
+      throw new Error(
+        `requeue ${change.kind} ${change.key.namespace}/${change.key.name} at ${dueAt}: CreateSchedule failed: ` +
+          `${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }
@@ -94,7 +105,9 @@ export class SchedulerRequeue implements ScheduleRequeue {
  * `[0-9a-z-]` whatever the Kubernetes names' length (the hash keeps it unique).
  */
 export function requeueScheduleName(change: Change, dueSeconds: number): string {
-  const hash = createHash('sha256').update(`${change.kind}/${change.key.namespace}/${change.key.name}/${dueSeconds}`).digest('hex');
+  const hash = createHash('sha256')
+    .update(`${change.kind}/${change.key.namespace}/${change.key.name}/${dueSeconds}`)
+    .digest('hex');
   const head = `rq-${change.kind.toLowerCase()}-${dueSeconds}-`;
   return head + hash.slice(0, MAX_SCHEDULE_NAME - head.length);
 }

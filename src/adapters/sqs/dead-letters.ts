@@ -1,5 +1,11 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { FailedWork, Failures, RedriveOutcome } from '../../ports/failures.ts';
 
 /*
@@ -8,10 +14,15 @@ import type { FailedWork, Failures, RedriveOutcome } from '../../ports/failures.
  *
  * | from | body | failure details |
  * | --- | --- | --- |
- * | Lambda, an asynchronous invocation that failed 3 times (on-failure destination) | invocation record: `requestContext`, `requestPayload`, `responsePayload` | `responsePayload.errorMessage`, `requestContext.approximateInvokeCount` |
- * | Lambda, a stream batch it gave up on (event source mapping on-failure) | `DDBStreamBatchInfo` (shard, sequence range), no records | `responseContext.functionError` |
- * | EventBridge Scheduler, a firing it could not deliver | the schedule's input | message attributes `ERROR_CODE`, `ERROR_MESSAGE`, `RETRY_ATTEMPTS`, `TARGET_ARN`, `SCHEDULE_ARN` |
- * | EventBridge, a rule's event it could not deliver | the event | message attributes `ERROR_CODE`, `ERROR_MESSAGE`, `RETRY_ATTEMPTS`, `TARGET_ARN`, `RULE_ARN` |
+ * | Lambda, an asynchronous invocation that failed 3 times (on-failure destination) | invocation record:
+ * `requestContext`, `requestPayload`, `responsePayload` | `responsePayload.errorMessage`,
+ * `requestContext.approximateInvokeCount` |
+ * | Lambda, a stream batch it gave up on (event source mapping on-failure) | `DDBStreamBatchInfo` (shard, sequence
+ * range), no records | `responseContext.functionError` |
+ * | EventBridge Scheduler, a firing it could not deliver | the schedule's input | message attributes `ERROR_CODE`,
+ * `ERROR_MESSAGE`, `RETRY_ATTEMPTS`, `TARGET_ARN`, `SCHEDULE_ARN` |
+ * | EventBridge, a rule's event it could not deliver | the event | message attributes `ERROR_CODE`, `ERROR_MESSAGE`,
+ * `RETRY_ATTEMPTS`, `TARGET_ARN`, `RULE_ARN` |
  *
  * Sources: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html,
  * https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html,
@@ -30,7 +41,8 @@ export function parseDeadLetter(message: Message): DeadLetter {
   const id = message.MessageId ?? '';
   const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
   const sentAt = message.Attributes?.['SentTimestamp'];
-  const sent = sentAt === undefined ? {} : { failedAt: new Date(Number(sentAt)).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  const sent =
+    sentAt === undefined ? {} : { failedAt: new Date(Number(sentAt)).toISOString().replace(/\.\d{3}Z$/, 'Z') };
   let body: unknown;
   try {
     body = JSON.parse(message.Body ?? '');
@@ -48,7 +60,12 @@ export function parseDeadLetter(message: Message): DeadLetter {
       ...(typeof b['timestamp'] === 'string' ? { failedAt: b['timestamp'] } : sent),
       functionName: functionNameOf(functionArn),
       what: describePayload(b['requestPayload']),
-      error: String(response['errorMessage'] ?? (isObject(b['responseContext']) ? b['responseContext']['functionError'] : undefined) ?? context['condition'] ?? 'failed'),
+      error: String(
+        response['errorMessage'] ??
+          (isObject(b['responseContext']) ? b['responseContext']['functionError'] : undefined) ??
+          context['condition'] ??
+          'failed',
+      ),
       ...(typeof context['approximateInvokeCount'] === 'number' ? { attempts: context['approximateInvokeCount'] } : {}),
       redrive: 'invoke',
       replay: { functionArn, payload: b['requestPayload'] },
@@ -62,8 +79,15 @@ export function parseDeadLetter(message: Message): DeadLetter {
       source: 'stream-batch',
       ...(typeof b['timestamp'] === 'string' ? { failedAt: b['timestamp'] } : sent),
       functionName: functionNameOf(functionArn),
-      what: `stream batch of ${String(batch['batchSize'] ?? '?')} record(s), sequence ${String(batch['startSequenceNumber'] ?? '?')}-${String(batch['endSequenceNumber'] ?? '?')}: its changes are no longer in the stream`,
-      error: `${String(context['condition'] ?? 'failed')}${isObject(b['responseContext']) && b['responseContext']['functionError'] !== undefined ? ` (${String(b['responseContext']['functionError'])})` : ''}`,
+      what:
+        `stream batch of ${String(batch['batchSize'] ?? '?')} record(s), sequence ` +
+        `${String(batch['startSequenceNumber'] ?? '?')}-${String(batch['endSequenceNumber'] ?? '?')}: its changes ` +
+        `are no longer in the stream`,
+      error:
+        String(context['condition'] ?? 'failed') +
+        (isObject(b['responseContext']) && b['responseContext']['functionError'] !== undefined
+          ? ` (${String(b['responseContext']['functionError'])})`
+          : ''),
       ...(typeof context['approximateInvokeCount'] === 'number' ? { attempts: context['approximateInvokeCount'] } : {}),
       redrive: 'resync',
       replay: { functionArn, payload: { resync: { namespace: 'default' } } },
@@ -73,7 +97,9 @@ export function parseDeadLetter(message: Message): DeadLetter {
   if (targetArn !== undefined) {
     const fromSchedule = attribute('SCHEDULE_ARN') !== undefined;
     const functionArn = unqualified(targetArn);
-    const error = [attribute('ERROR_CODE'), attribute('ERROR_MESSAGE')].filter((x) => x !== undefined).join(': ') || 'not delivered';
+    const error =
+      [attribute('ERROR_CODE'), attribute('ERROR_MESSAGE')].filter((x) => x !== undefined).join(': ') ||
+      'not delivered';
     const retries = attribute('RETRY_ATTEMPTS');
     return {
       id,
@@ -87,21 +113,43 @@ export function parseDeadLetter(message: Message): DeadLetter {
       ...(/:function:/.test(functionArn) && body !== undefined ? { replay: { functionArn, payload: body } } : {}),
     };
   }
-  return { id, source: 'unknown', ...sent, what: (message.Body ?? '').slice(0, 120), error: 'unrecognised message', redrive: 'none' };
+  return {
+    id,
+    source: 'unknown',
+    ...sent,
+    what: (message.Body ?? '').slice(0, 120),
+    error: 'unrecognised message',
+    redrive: 'none',
+  };
 }
 
 /** What an event the jobctl Lambdas receive is about, in words. */
 export function describePayload(payload: unknown): string {
   if (!isObject(payload)) return JSON.stringify(payload)?.slice(0, 120) ?? 'nothing';
   const cronJob = payload['cronJob'];
-  if (isObject(cronJob)) return `schedule of CronJob ${String(cronJob['namespace'])}/${String(cronJob['name'])} for ${String(payload['scheduledTime'])}`;
+  if (isObject(cronJob))
+    return (
+      `schedule of CronJob ${String(cronJob['namespace'])}/${String(cronJob['name'])} for ` +
+      `${String(payload['scheduledTime'])}`
+    );
   const requeue = payload['requeue'];
-  if (isObject(requeue)) return `timer of ${String(requeue['kind'])} ${String(requeue['namespace'])}/${String(requeue['name'])}${payload['dueAt'] === undefined ? '' : ` due ${String(payload['dueAt'])}`}`;
+  if (isObject(requeue))
+    return (
+      `timer of ${String(requeue['kind'])} ` +
+      `${String(requeue['namespace'])}/${String(requeue['name'])}` +
+      `${payload['dueAt'] === undefined ? '' : ` due ${String(payload['dueAt'])}`}`
+    );
   if (isObject(payload['resync'])) return 'periodic resync';
   if (payload['source'] === 'aws.ecs' && isObject(payload['detail'])) {
     const d = payload['detail'];
-    const pod = typeof d['group'] === 'string' && d['group'].startsWith('jobctl:') ? ` of pod ${d['group'].split(':').slice(1, 2).join('')}/${d['group'].split(':')[3] ?? '?'}` : '';
-    return `ECS task ${String(d['lastStatus'])} event${pod} (task ${String(d['taskArn']).slice(String(d['taskArn']).lastIndexOf('/') + 1)})`;
+    const pod =
+      typeof d['group'] === 'string' && d['group'].startsWith('jobctl:')
+        ? ` of pod ${d['group'].split(':').slice(1, 2).join('')}/${d['group'].split(':')[3] ?? '?'}`
+        : '';
+    return (
+      `ECS task ${String(d['lastStatus'])} event${pod} (task ` +
+      `${String(d['taskArn']).slice(String(d['taskArn']).lastIndexOf('/') + 1)})`
+    );
   }
   if (Array.isArray(payload['Records'])) return `stream batch of ${payload['Records'].length} record(s)`;
   return JSON.stringify(payload).slice(0, 120);
@@ -142,7 +190,11 @@ export class DeadLetterQueue implements Failures {
   async list(): Promise<DeadLetter[]> {
     const seen = new Map<string, Message>();
     try {
-      for (let page = await this.receive(); page.length > 0 && seen.size < (this.options.listLimit ?? 1000); page = await this.receive()) {
+      for (
+        let page = await this.receive();
+        page.length > 0 && seen.size < (this.options.listLimit ?? 1000);
+        page = await this.receive()
+      ) {
         const fresh = page.filter((m) => !seen.has(m.MessageId!));
         // Keep the newest receipt handle: only it can change the message's visibility.
         for (const m of page) seen.set(m.MessageId!, m);
@@ -184,17 +236,36 @@ export class DeadLetterQueue implements Failures {
             continue;
           }
           try {
-            await this.options.lambda.send(new InvokeCommand({ FunctionName: target, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(letter.replay.payload)) }));
+            await this.options.lambda.send(
+              new InvokeCommand({
+                FunctionName: target,
+                InvocationType: 'Event',
+                Payload: new TextEncoder().encode(JSON.stringify(letter.replay.payload)),
+              }),
+            );
           } catch (error) {
             kept.set(id, message);
-            outcomes.push({ id, action: 'failed', functionName: functionNameOf(target), what: letter.what, error: `${(error as Error).name}: ${(error as Error).message}` });
+            outcomes.push({
+              id,
+              action: 'failed',
+              functionName: functionNameOf(target),
+              what: letter.what,
+              error: `${(error as Error).name}: ${(error as Error).message}`,
+            });
             return outcomes;
           }
-          await this.options.sqs.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+          await this.options.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: message.ReceiptHandle! }),
+          );
           kept.delete(id);
           done.add(id);
           wanted?.delete(id);
-          outcomes.push({ id, action: letter.redrive === 'resync' ? 'resync-requested' : 'invoked', functionName: functionNameOf(target), what: letter.what });
+          outcomes.push({
+            id,
+            action: letter.redrive === 'resync' ? 'resync-requested' : 'invoked',
+            functionName: functionNameOf(target),
+            what: letter.what,
+          });
         }
         if (fresh === 0 || wanted?.size === 0) break;
       }

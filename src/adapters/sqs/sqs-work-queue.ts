@@ -25,10 +25,24 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { ConflictError, JobctlError, NotFoundError } from '../../errors.ts';
-import { DEFAULT_QUEUE_SETTINGS, type LeasedItem, type QueueSettings, type QueueStats, type QueuedItem, type WorkQueue } from '../../ports/work-queue.ts';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  type LeasedItem,
+  type QueueSettings,
+  type QueueStats,
+  type QueuedItem,
+  type WorkQueue,
+} from '../../ports/work-queue.ts';
 import { DynamoDbWorkQueue } from '../dynamodb/dynamodb-work-queue.ts';
 import { WorkQueueTable } from '../dynamodb/work-queue-table.ts';
-import { assertQueueName, assertSettings, deadPartition, definedOnly, itemSortKey, queuePartition } from '../dynamodb/work-queue-keys.ts';
+import {
+  assertQueueName,
+  assertSettings,
+  deadPartition,
+  definedOnly,
+  itemSortKey,
+  queuePartition,
+} from '../dynamodb/work-queue-keys.ts';
 
 export interface SqsWorkQueueOptions {
   /** Delivers the items: one standard queue and one dead-letter queue per work queue. */
@@ -65,12 +79,16 @@ export interface SqsWorkQueueOptions {
 const SQS_BATCH_LIMIT = 10;
 /**
  * The sum of a batch's message sizes, bytes: 256 KiB, SQS's limit before it was raised to 1 MiB in 2025, which every
- * SQS-compatible server still accepts. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+ * SQS-compatible server still accepts.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
  */
 const SQS_BATCH_BYTES = 262_144;
 /** Bodies up to this size travel in the message as well; larger ones are read from the record only. */
 const MIRRORED_BODY_BYTES = 200 * 1024;
-/** Characters SQS accepts in a body (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html). */
+/**
+ * Characters SQS accepts in a body
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+ */
 const SQS_BODY_CHARACTERS = /^[\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]+$/u;
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH_WRITE_LIMIT = 25;
@@ -132,9 +150,10 @@ interface QueueUrls {
  *
  * ```
  * push:      records (BatchWriteItem) ──► SendMessageBatch          crash: records with no message → repaired (below)
- * lease:     ReceiveMessage ──► record lease (conditional)          crash: message comes back after the visibility timeout
- * complete:  done marker ──► delete record on token ──► DeleteMessage  crash: marker keeps the count; stale message deleted
- * dead:      dead record ──► delete record ──► DLQ copy ──► DeleteMessage   crash: the message comes back, moved again
+ * lease:     ReceiveMessage ──► record lease (conditional)          crash: message comes back after the visibility
+ * timeout complete:  done marker ──► delete record on token ──► DeleteMessage  crash: marker keeps the count; stale
+ * message deleted dead:      dead record ──► delete record ──► DLQ copy ──► DeleteMessage   crash: the message comes
+ * back, moved again
  * ```
  *
  * Repair: when SQS hands out nothing, `lease` looks for pending records that no message has carried for
@@ -177,14 +196,25 @@ export class SqsWorkQueue implements WorkQueue {
     this.now = options.now ?? (() => Date.now());
     this.prefix = options.queuePrefix ?? 'jobctl-';
     if (!/^[A-Za-z0-9_-]{0,13}$/.test(this.prefix)) {
-      throw new JobctlError('Validation', `SqsWorkQueue: queuePrefix: Invalid value "${this.prefix}": must be at most 13 letters, digits, '-' or '_'`);
+      throw new JobctlError(
+        'Validation',
+        `SqsWorkQueue: queuePrefix: Invalid value "${this.prefix}": must be at most 13 letters, digits, '-' or '_'`,
+      );
     }
     const repairAfterSeconds = options.repairAfterSeconds ?? 60;
-    if (!(repairAfterSeconds > 0)) throw new JobctlError('Validation', `SqsWorkQueue: repairAfterSeconds: Invalid value ${repairAfterSeconds}: must be positive`);
+    if (!(repairAfterSeconds > 0))
+      throw new JobctlError(
+        'Validation',
+        `SqsWorkQueue: repairAfterSeconds: Invalid value ${repairAfterSeconds}: must be positive`,
+      );
     this.repairAfterMs = repairAfterSeconds * 1000;
     this.receiveWaitSeconds = options.receiveWaitSeconds ?? 0;
     if (!Number.isInteger(this.receiveWaitSeconds) || this.receiveWaitSeconds < 0 || this.receiveWaitSeconds > 20) {
-      throw new JobctlError('Validation', `SqsWorkQueue: receiveWaitSeconds: Invalid value ${this.receiveWaitSeconds}: must be an integer 0-20 (SQS WaitTimeSeconds)`);
+      throw new JobctlError(
+        'Validation',
+        `SqsWorkQueue: receiveWaitSeconds: Invalid value ${this.receiveWaitSeconds}: must be an integer 0-20 (SQS ` +
+          `WaitTimeSeconds)`,
+      );
     }
     this.records = new DynamoDbWorkQueue({ client: options.dynamodb, tableName: options.tableName, now: this.now });
   }
@@ -193,7 +223,8 @@ export class SqsWorkQueue implements WorkQueue {
    * The SQS queue names of work queue `name`.
    *
    * @example
-   * new SqsWorkQueue({ sqs, dynamodb, tableName: 'jobctl' }).sqsQueueNames('fruits'); // { queueName: 'jobctl-fruits', deadLetterQueueName: 'jobctl-fruits-dlq' }
+   * new SqsWorkQueue({ sqs, dynamodb, tableName: 'jobctl' }).sqsQueueNames('fruits');
+   * // { queueName: 'jobctl-fruits', deadLetterQueueName: 'jobctl-fruits-dlq' }
    */
   sqsQueueNames(name: string): { queueName: string; deadLetterQueueName: string } {
     return { queueName: `${this.prefix}${name}`, deadLetterQueueName: `${this.prefix}${name}-dlq` };
@@ -201,18 +232,28 @@ export class SqsWorkQueue implements WorkQueue {
 
   async ensureQueue(name: string, settings: Partial<QueueSettings> = {}): Promise<QueueSettings> {
     assertQueueName(name);
-    const next: QueueSettings = { ...DEFAULT_QUEUE_SETTINGS, ...(await this.records.describeQueue(name)), ...definedOnly(settings) };
+    const next: QueueSettings = {
+      ...DEFAULT_QUEUE_SETTINGS,
+      ...(await this.records.describeQueue(name)),
+      ...definedOnly(settings),
+    };
     assertSettings(name, next);
     // The SQS queues first, the settings record last: a queue that describeQueue shows has its SQS queues.
     const { queueName, deadLetterQueueName } = this.sqsQueueNames(name);
     const common = { SqsManagedSseEnabled: 'true', MessageRetentionPeriod: String(RETENTION_SECONDS) };
     const dlqUrl = await this.createOrUpdateQueue(name, deadLetterQueueName, common);
-    const dlqArn = (await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'];
-    if (dlqArn === undefined) throw new JobctlError('NotFound', `work queue "${name}": SQS returned no QueueArn for "${deadLetterQueueName}"`);
+    const dlqArn = (
+      await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.['QueueArn'];
+    if (dlqArn === undefined)
+      throw new JobctlError('NotFound', `work queue "${name}": SQS returned no QueueArn for "${deadLetterQueueName}"`);
     const url = await this.createOrUpdateQueue(name, queueName, {
       ...common,
       VisibilityTimeout: String(next.leaseSeconds),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: sqsRedriveCount(next.maxReceiveCount) }),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlqArn,
+        maxReceiveCount: sqsRedriveCount(next.maxReceiveCount),
+      }),
     });
     this.urls.set(name, { url, dlqUrl });
     return this.records.ensureQueue(name, next);
@@ -250,7 +291,15 @@ export class SqsWorkQueue implements WorkQueue {
     const now = this.now();
     const records: ItemRecord[] = bodies.map((body, i) => {
       const id = randomUUID();
-      return { PK: queuePartition(name), SK: itemSortKey(first + i, id), id, body, receiveCount: 0, visibleAtMs: 0, messageAtMs: now };
+      return {
+        PK: queuePartition(name),
+        SK: itemSortKey(first + i, id),
+        id,
+        body,
+        receiveCount: 0,
+        visibleAtMs: 0,
+        messageAtMs: now,
+      };
     });
     let written = 0;
     for (let start = 0; start < records.length; start += BATCH_WRITE_LIMIT) {
@@ -327,9 +376,15 @@ export class SqsWorkQueue implements WorkQueue {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { PK: record.PK, SK: record.SK },
-          UpdateExpression: `REMOVE leaseToken SET visibleAtMs = :now, messageAtMs = :now${options.uncounted ? ', receiveCount = :rc' : ''}`,
+          UpdateExpression:
+            `REMOVE leaseToken SET visibleAtMs = :now, messageAtMs = ` +
+            `:now${options.uncounted ? ', receiveCount = :rc' : ''}`,
           ConditionExpression: 'leaseToken = :token',
-          ExpressionAttributeValues: { ':now': now, ':token': token, ...(options.uncounted ? { ':rc': Math.max(0, record.receiveCount - 1) } : {}) },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':token': token,
+            ...(options.uncounted ? { ':rc': Math.max(0, record.receiveCount - 1) } : {}),
+          },
         }),
       );
     } catch (error) {
@@ -374,25 +429,46 @@ export class SqsWorkQueue implements WorkQueue {
     if (dead.length === 0) return 0;
     const first = (await this.reserveSequence(name, dead.length)) - dead.length + 1;
     const now = this.now();
-    const revived = dead.map<ItemRecord>((r, i) => ({ PK: queuePartition(name), SK: itemSortKey(first + i, r.id), id: r.id, body: r.body, receiveCount: 0, visibleAtMs: 0, messageAtMs: now }));
+    const revived = dead.map<ItemRecord>((r, i) => ({
+      PK: queuePartition(name),
+      SK: itemSortKey(first + i, r.id),
+      id: r.id,
+      body: r.body,
+      receiveCount: 0,
+      visibleAtMs: 0,
+      messageAtMs: now,
+    }));
     // Back at the tail with a fresh receive count and its id; each record's put and its dead letter's delete share
     // one BatchWriteItem, then the message (a crash before it leaves a pending record, which the repair re-sends).
     const perWrite = Math.floor(BATCH_WRITE_LIMIT / 2);
     for (let start = 0; start < revived.length; start += perWrite) {
       const chunk = revived.slice(start, start + perWrite);
       const deadChunk = dead.slice(start, start + perWrite);
-      await this.table.batchWrite([...chunk.map((Item) => ({ PutRequest: { Item } })), ...deadChunk.map((r) => ({ DeleteRequest: { Key: { PK: r.PK, SK: r.SK } } }))]);
+      await this.table.batchWrite([
+        ...chunk.map((Item) => ({ PutRequest: { Item } })),
+        ...deadChunk.map((r) => ({ DeleteRequest: { Key: { PK: r.PK, SK: r.SK } } })),
+      ]);
       await this.sendMessages(name, urls.url, chunk);
     }
     // Take the DLQ copies of the redriven items out again, so the DLQ's depth still means "dead letters".
     const redriven = new Set(dead.map((r) => r.SK));
     const stillDead = new Set(allDead.filter((r) => !redriven.has(r.SK)).map((r) => r.id));
-    await this.sweep(urls.dlqUrl, allDead.length, async (message) => !stillDead.has(message.MessageAttributes?.[ITEM_ID_ATTRIBUTE]?.StringValue ?? ''));
+    await this.sweep(
+      urls.dlqUrl,
+      allDead.length,
+      async (message) => !stillDead.has(message.MessageAttributes?.[ITEM_ID_ATTRIBUTE]?.StringValue ?? ''),
+    );
     return dead.length;
   }
 
   /** Decides what a received message means for its record (see the class comment); the lease, or undefined. */
-  private async takeMessage(name: string, settings: QueueSettings, urls: QueueUrls, message: Message, untilMs: number): Promise<LeasedItem | undefined> {
+  private async takeMessage(
+    name: string,
+    settings: QueueSettings,
+    urls: QueueUrls,
+    message: Message,
+    untilMs: number,
+  ): Promise<LeasedItem | undefined> {
     const receipt = message.ReceiptHandle ?? '';
     const key = message.MessageAttributes?.[ITEM_KEY_ATTRIBUTE]?.StringValue;
     // Not ours (no item key): leave it invisible; after maxReceiveCount + 1 receives SQS moves it to the DLQ.
@@ -407,7 +483,11 @@ export class SqsWorkQueue implements WorkQueue {
       }
       if (isHeld(record, now)) {
         if (record.messageId === message.MessageId) {
-          await this.changeVisibility(name, receipt, Math.min(43_200, Math.max(1, Math.ceil((record.visibleAtMs - now) / 1000))));
+          await this.changeVisibility(
+            name,
+            receipt,
+            Math.min(43_200, Math.max(1, Math.ceil((record.visibleAtMs - now) / 1000))),
+          );
         } else {
           await this.deleteMessage(urls.url, receipt);
         }
@@ -423,8 +503,16 @@ export class SqsWorkQueue implements WorkQueue {
     return undefined;
   }
 
-  /** Leases `record` if it is still as read (same lease token, same receive count); undefined when someone was faster. */
-  private async takeLease(record: ItemRecord, message: Message, receipt: string, untilMs: number, now: number): Promise<LeasedItem | undefined> {
+  /**
+   * Leases `record` if it is still as read (same lease token, same receive count); undefined when someone was faster.
+   */
+  private async takeLease(
+    record: ItemRecord,
+    message: Message,
+    receipt: string,
+    untilMs: number,
+    now: number,
+  ): Promise<LeasedItem | undefined> {
     const token = randomUUID();
     const receiveCount = record.receiveCount + 1;
     const receiveCountUnchanged = 'receiveCount = :seen';
@@ -434,7 +522,8 @@ export class SqsWorkQueue implements WorkQueue {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { PK: record.PK, SK: record.SK },
-          UpdateExpression: 'SET leaseToken = :token, visibleAtMs = :until, receiveCount = :rc, messageId = :mid, messageAtMs = :now',
+          UpdateExpression:
+            'SET leaseToken = :token, visibleAtMs = :until, receiveCount = :rc, messageId = :mid, messageAtMs = :now',
           ConditionExpression: `${receiveCountUnchanged} AND ${leaseUnchanged}`,
           ExpressionAttributeValues: {
             ':token': token,
@@ -451,7 +540,13 @@ export class SqsWorkQueue implements WorkQueue {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
-    return { id: record.id, body: record.body, lease: `${record.SK}|${token}|${receipt}`, receiveCount, leaseExpiresAtMs: untilMs };
+    return {
+      id: record.id,
+      body: record.body,
+      lease: `${record.SK}|${token}|${receipt}`,
+      receiveCount,
+      leaseExpiresAtMs: untilMs,
+    };
   }
 
   /**
@@ -463,7 +558,13 @@ export class SqsWorkQueue implements WorkQueue {
     if (!isMoved) return; // someone else moved it; the message is theirs
     const urls = await this.queueUrls(name);
     if (!isDone) {
-      await this.sqs.send(new SendMessageCommand({ QueueUrl: urls.dlqUrl, MessageBody: messageBodyFor(record), MessageAttributes: itemAttributes(record) }));
+      await this.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: urls.dlqUrl,
+          MessageBody: messageBodyFor(record),
+          MessageAttributes: itemAttributes(record),
+        }),
+      );
     }
     if (receipt !== undefined) await this.deleteMessage(urls.url, receipt);
   }
@@ -479,7 +580,9 @@ export class SqsWorkQueue implements WorkQueue {
     if (scannedAtMs !== undefined && now - scannedAtMs < this.repairAfterMs / 2) return 0;
     this.repairScannedAtMs.set(name, now);
     const cutoffMs = now - this.repairAfterMs;
-    const orphans = (await this.items(name)).filter((r) => !isHeld(r, now) && Math.max(r.messageAtMs ?? 0, r.visibleAtMs) <= cutoffMs).slice(0, REPAIR_LIMIT);
+    const orphans = (await this.items(name))
+      .filter((r) => !isHeld(r, now) && Math.max(r.messageAtMs ?? 0, r.visibleAtMs) <= cutoffMs)
+      .slice(0, REPAIR_LIMIT);
     const claimed: ItemRecord[] = [];
     for (const record of orphans) {
       if (record.receiveCount >= settings.maxReceiveCount) await this.deadLetter(name, record);
@@ -492,7 +595,8 @@ export class SqsWorkQueue implements WorkQueue {
   private async claimRepair(record: ItemRecord, now: number): Promise<boolean> {
     const receiveCountUnchanged = 'receiveCount = :seen';
     const leaseUnchanged = record.leaseToken === undefined ? 'attribute_not_exists(leaseToken)' : 'leaseToken = :old';
-    const notRepairedSince = record.messageAtMs === undefined ? 'attribute_not_exists(messageAtMs)' : 'messageAtMs = :at';
+    const notRepairedSince =
+      record.messageAtMs === undefined ? 'attribute_not_exists(messageAtMs)' : 'messageAtMs = :at';
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -520,24 +624,42 @@ export class SqsWorkQueue implements WorkQueue {
    * (a 200 response can carry both). A sender fault will not succeed on retry and throws; the records it leaves
    * behind are re-sent by the repair. `onSent` gets each batch's count once all of it is in.
    */
-  private async sendMessages(name: string, url: string, records: readonly ItemRecord[], onSent?: (count: number) => void): Promise<void> {
+  private async sendMessages(
+    name: string,
+    url: string,
+    records: readonly ItemRecord[],
+    onSent?: (count: number) => void,
+  ): Promise<void> {
     for (const batch of sendBatches(records)) {
       let pending = batch;
       for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > MAX_ATTEMPTS) throw new JobctlError('Conflict', `work queue "${name}": SendMessageBatch: ${pending.length} messages still failing after ${MAX_ATTEMPTS} attempts: the items are recorded and their messages will be re-sent by a later lease`);
+        if (attempt > MAX_ATTEMPTS)
+          throw new JobctlError(
+            'Conflict',
+            `work queue "${name}": SendMessageBatch: ${pending.length} messages still failing after ${MAX_ATTEMPTS} ` +
+              `attempts: the items are recorded and their messages will be re-sent by a later lease`,
+          );
         await backOff(attempt);
         const out = await this.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: url,
             // Entry ids are positions: unique in the batch whatever the items are.
-            Entries: pending.map((r, i) => ({ Id: String(i), MessageBody: messageBodyFor(r), MessageAttributes: itemAttributes(r) })),
+            Entries: pending.map((r, i) => ({
+              Id: String(i),
+              MessageBody: messageBodyFor(r),
+              MessageAttributes: itemAttributes(r),
+            })),
           }),
         );
         const failed = out.Failed ?? [];
         const senderFault = failed.find((f) => f.SenderFault === true);
         if (senderFault !== undefined) {
           const item = pending[Number(senderFault.Id)]?.id ?? senderFault.Id;
-          throw new JobctlError('Validation', `work queue "${name}": SQS rejected item "${item}": ${senderFault.Code}: ${senderFault.Message ?? 'sender fault'}`);
+          throw new JobctlError(
+            'Validation',
+            `work queue "${name}": SQS rejected item "${item}": ${senderFault.Code}: ` +
+              `${senderFault.Message ?? 'sender fault'}`,
+          );
         }
         const failedIds = new Set(failed.map((f) => f.Id));
         pending = pending.filter((_, i) => failedIds.has(String(i)));
@@ -556,7 +678,13 @@ export class SqsWorkQueue implements WorkQueue {
     const rounds = Math.ceil(expected / SQS_BATCH_LIMIT) + 2;
     for (let round = 0; round < rounds; round++) {
       const out = await this.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: SQS_BATCH_LIMIT, VisibilityTimeout: SWEEP_VISIBILITY_SECONDS, WaitTimeSeconds: 0, MessageAttributeNames: [ITEM_ID_ATTRIBUTE, ITEM_KEY_ATTRIBUTE] }),
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: SQS_BATCH_LIMIT,
+          VisibilityTimeout: SWEEP_VISIBILITY_SECONDS,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: [ITEM_ID_ATTRIBUTE, ITEM_KEY_ATTRIBUTE],
+        }),
       );
       const messages = out.Messages ?? [];
       if (messages.length === 0) break;
@@ -567,22 +695,42 @@ export class SqsWorkQueue implements WorkQueue {
       }
       if (stale.length > 0) {
         // Failed entries are receipts that went stale meanwhile: those messages come back and are judged again.
-        await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: stale.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+        await this.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: url,
+            Entries: stale.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
       }
     }
     for (let start = 0; start < kept.length; start += SQS_BATCH_LIMIT) {
-      const entries = kept.slice(start, start + SQS_BATCH_LIMIT).map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle, VisibilityTimeout: 0 }));
+      const entries = kept
+        .slice(start, start + SQS_BATCH_LIMIT)
+        .map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle, VisibilityTimeout: 0 }));
       await this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
     }
   }
 
-  /** CreateQueue; when the queue exists with other attributes (QueueNameExists), SetQueueAttributes. Returns its URL. */
-  private async createOrUpdateQueue(name: string, sqsName: string, attributes: Partial<Record<QueueAttributeName, string>>): Promise<string> {
+  /**
+   * CreateQueue; when the queue exists with other attributes (QueueNameExists), SetQueueAttributes. Returns its URL.
+   */
+  private async createOrUpdateQueue(
+    name: string,
+    sqsName: string,
+    attributes: Partial<Record<QueueAttributeName, string>>,
+  ): Promise<string> {
     try {
-      return requireUrl((await this.sqs.send(new CreateQueueCommand({ QueueName: sqsName, Attributes: attributes }))).QueueUrl, sqsName);
+      return requireUrl(
+        (await this.sqs.send(new CreateQueueCommand({ QueueName: sqsName, Attributes: attributes }))).QueueUrl,
+        sqsName,
+      );
     } catch (error) {
       if (error instanceof QueueDeletedRecently) {
-        throw new ConflictError(`work queue "${name}": SQS queue "${sqsName}" was deleted less than 60 s ago: SQS refuses the name until then; retry in a minute`, { cause: error });
+        throw new ConflictError(
+          `work queue "${name}": SQS queue "${sqsName}" was deleted less than 60 s ago: SQS refuses the name until ` +
+            `then; retry in a minute`,
+          { cause: error },
+        );
       }
       if (!(error instanceof QueueNameExists)) throw error;
     }
@@ -600,7 +748,10 @@ export class SqsWorkQueue implements WorkQueue {
         return requireUrl((await this.sqs.send(new GetQueueUrlCommand({ QueueName: sqsName }))).QueueUrl, sqsName);
       } catch (error) {
         if (!(error instanceof QueueDoesNotExist)) throw error;
-        throw new NotFoundError(`work queue "${name}": SQS queue "${sqsName}" not found: re-create it with jobctl queue create ${name}`, { cause: error });
+        throw new NotFoundError(
+          `work queue "${name}": SQS queue "${sqsName}" not found: re-create it with jobctl queue create ${name}`,
+          { cause: error },
+        );
       }
     };
     const urls = { url: await lookUp(queueName), dlqUrl: await lookUp(deadLetterQueueName) };
@@ -623,7 +774,13 @@ export class SqsWorkQueue implements WorkQueue {
    */
   private async changeVisibility(name: string, receipt: string, seconds: number): Promise<void> {
     try {
-      await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: (await this.queueUrls(name)).url, ReceiptHandle: receipt, VisibilityTimeout: seconds }));
+      await this.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: (await this.queueUrls(name)).url,
+          ReceiptHandle: receipt,
+          VisibilityTimeout: seconds,
+        }),
+      );
     } catch (error) {
       if (!isStaleReceipt(error)) throw error;
     }
@@ -631,7 +788,10 @@ export class SqsWorkQueue implements WorkQueue {
 
   private async settings(name: string): Promise<QueueSettings> {
     const settings = await this.records.describeQueue(name);
-    if (settings === undefined) throw new NotFoundError(`Error from server (NotFound): workqueues "${name}" not found: create it with jobctl queue create ${name}`);
+    if (settings === undefined)
+      throw new NotFoundError(
+        `Error from server (NotFound): workqueues "${name}" not found: create it with jobctl queue create ${name}`,
+      );
     return settings;
   }
 
@@ -643,7 +803,8 @@ export class SqsWorkQueue implements WorkQueue {
           TableName: this.tableName,
           Key: { PK: queuePartition(name), SK: 'meta' },
           UpdateExpression: 'ADD seq :n',
-          ConditionExpression: 'attribute_exists(PK)', // not a settings record of its own when the queue was deleted meanwhile
+          // not a settings record of its own when the queue was deleted meanwhile
+          ConditionExpression: 'attribute_exists(PK)',
           ExpressionAttributeValues: { ':n': count },
           ReturnValues: 'UPDATED_NEW',
         }),
@@ -651,16 +812,26 @@ export class SqsWorkQueue implements WorkQueue {
       return Number(out.Attributes?.['seq']);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      throw new NotFoundError(`Error from server (NotFound): workqueues "${name}" not found: it was deleted`, { cause: error });
+      throw new NotFoundError(`Error from server (NotFound): workqueues "${name}" not found: it was deleted`, {
+        cause: error,
+      });
     }
   }
 
   private async items(name: string): Promise<ItemRecord[]> {
-    return (await this.table.queryAll({ KeyConditionExpression: 'PK = :pk AND begins_with(SK, :item)', ExpressionAttributeValues: { ':pk': queuePartition(name), ':item': 'item#' }, ConsistentRead: true })) as unknown as ItemRecord[];
+    return (await this.table.queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :item)',
+      ExpressionAttributeValues: { ':pk': queuePartition(name), ':item': 'item#' },
+      ConsistentRead: true,
+    })) as unknown as ItemRecord[];
   }
 
   private async deadRecords(name: string): Promise<ItemRecord[]> {
-    return (await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deadPartition(name) }, ConsistentRead: true })) as unknown as ItemRecord[];
+    return (await this.table.queryAll({
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': deadPartition(name) },
+      ConsistentRead: true,
+    })) as unknown as ItemRecord[];
   }
 }
 
@@ -668,7 +839,8 @@ export class SqsWorkQueue implements WorkQueue {
  * `RedrivePolicy.maxReceiveCount` for a work queue's `maxReceiveCount` M: 2M + 1 (at most 1000).
  * - At least M + 1: the adapter dead-letters an item when its message comes back after the M-th lease, which is
  *   SQS's (M + 1)-th receive, and SQS moves a message to the DLQ instead of delivering it once it has been received
- *   `maxReceiveCount` times (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+ *   `maxReceiveCount` times
+ *   (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
  * - Slack beyond that: SQS also counts receives that never became leases (a copy hidden until its lease ends, a lease
  *   lost to a race, a `purge` sweep), and local-aws-sqs 2.0.2 counts every ChangeMessageVisibility as a receive, so
  *   a release or an expired lease costs two. With M + 1 it moved an item to the DLQ after two releases out of three.
@@ -684,8 +856,14 @@ function isHeld(record: ItemRecord, now: number): boolean {
 
 /** The item body when SQS can carry it (1+ allowed characters, ≤200 KiB); else a note: `lease` reads the record. */
 function messageBodyFor(record: ItemRecord): string {
-  const fits = record.body.length > 0 && Buffer.byteLength(record.body) <= MIRRORED_BODY_BYTES && SQS_BODY_CHARACTERS.test(record.body);
-  return fits ? record.body : `jobctl: the body of item ${record.id} is in the state table only (SQS cannot carry it: empty, over 200 KiB or characters SQS does not allow)`;
+  const fits =
+    record.body.length > 0 &&
+    Buffer.byteLength(record.body) <= MIRRORED_BODY_BYTES &&
+    SQS_BODY_CHARACTERS.test(record.body);
+  return fits
+    ? record.body
+    : `jobctl: the body of item ${record.id} is in the state table only (SQS cannot carry it: empty, over 200 KiB or ` +
+        `characters SQS does not allow)`;
 }
 
 function itemAttributes(record: ItemRecord): Record<string, MessageAttributeValue> {
@@ -701,7 +879,13 @@ function sendBatches(records: readonly ItemRecord[]): ItemRecord[][] {
   let batch: ItemRecord[] = [];
   let bytes = 0;
   for (const record of records) {
-    const size = Buffer.byteLength(messageBodyFor(record)) + ITEM_ID_ATTRIBUTE.length + ITEM_KEY_ATTRIBUTE.length + 12 + record.id.length + record.SK.length;
+    const size =
+      Buffer.byteLength(messageBodyFor(record)) +
+      ITEM_ID_ATTRIBUTE.length +
+      ITEM_KEY_ATTRIBUTE.length +
+      12 +
+      record.id.length +
+      record.SK.length;
     if (batch.length === SQS_BATCH_LIMIT || (batch.length > 0 && bytes + size > SQS_BATCH_BYTES)) {
       batches.push(batch);
       batch = [];
@@ -724,10 +908,15 @@ async function backOff(attempt: number): Promise<void> {
  * Errors that mean "this receipt no longer names an in-flight message": SQS's modelled ones, and the
  * `InvalidParameterValue` "Message does not exist or is not available for visibility timeout change" that SQS
  * answers for a message no longer in flight (quoted in vmihailenco/taskq#29; AWS may also answer OK and do nothing,
- * localstack/localstack#9632). https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html
+ * localstack/localstack#9632).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html
  */
 function isStaleReceipt(error: unknown): boolean {
-  return error instanceof ReceiptHandleIsInvalid || error instanceof MessageNotInflight || (error instanceof Error && error.name === 'InvalidParameterValue');
+  return (
+    error instanceof ReceiptHandleIsInvalid ||
+    error instanceof MessageNotInflight ||
+    (error instanceof Error && error.name === 'InvalidParameterValue')
+  );
 }
 
 function requireUrl(url: string | undefined, sqsName: string): string {
@@ -744,4 +933,3 @@ function parseLease(lease: string): { sk: string; token: string; receipt: string
   }
   return { sk: lease.slice(0, first), token: lease.slice(first + 1, second), receipt: lease.slice(second + 1) };
 }
-

@@ -10,7 +10,20 @@
 import { assertNever } from '../../errors.ts';
 import { effectiveCompletions } from '../../engine/work-queue-binding.ts';
 import { parseQuantity } from '../../spec/quantity.ts';
-import type { Container, ContainerState, ContainerStatus, CronJob, Job, Kind, KubeEvent, KubeObject, ObjectMeta, Pod, PodTemplateSpec, ResourceRequirements } from '../../spec/types.ts';
+import type {
+  Container,
+  ContainerState,
+  ContainerStatus,
+  CronJob,
+  Job,
+  Kind,
+  KubeEvent,
+  KubeObject,
+  ObjectMeta,
+  Pod,
+  PodTemplateSpec,
+  ResourceRequirements,
+} from '../../spec/types.ts';
 import { formatRfc1123z, humanDuration, parseTimestamp, translateTimestampSince } from '../human-duration.ts';
 import { isContainerReady, jobSelectorText, TabWriter } from './table.ts';
 
@@ -55,7 +68,11 @@ class PrefixWriter {
   }
 }
 
-function printLabelsMultiline(w: PrefixWriter, title: string, labels: Readonly<Record<string, string>> | undefined): void {
+function printLabelsMultiline(
+  w: PrefixWriter,
+  title: string,
+  labels: Readonly<Record<string, string>> | undefined,
+): void {
   w.write(0, `${title}:\t`);
   const keys = Object.keys(labels ?? {}).sort();
   if (keys.length === 0) {
@@ -68,7 +85,11 @@ function printLabelsMultiline(w: PrefixWriter, title: string, labels: Readonly<R
   });
 }
 
-function printAnnotationsMultiline(w: PrefixWriter, title: string, annotations: Readonly<Record<string, string>> | undefined): void {
+function printAnnotationsMultiline(
+  w: PrefixWriter,
+  title: string,
+  annotations: Readonly<Record<string, string>> | undefined,
+): void {
   w.write(0, `${title}:\t`);
   const keys = Object.keys(annotations ?? {})
     .filter((k) => !SKIP_ANNOTATIONS.has(k))
@@ -139,7 +160,13 @@ function formatTime(timestamp: string | undefined): string {
 type StatusWithKubernetesFields = ContainerStatus & { lastState?: ContainerState };
 
 /** `describeContainers`; `space` is `"  "` inside a pod template, `""` for a pod. */
-function describeContainers(label: string, containers: readonly Container[], statuses: readonly ContainerStatus[] | undefined, w: PrefixWriter, space: string): void {
+function describeContainers(
+  label: string,
+  containers: readonly Container[],
+  statuses: readonly ContainerStatus[] | undefined,
+  w: PrefixWriter,
+  space: string,
+): void {
   w.write(0, `${space}${label}:${containers.length === 0 ? ' <none>' : ''}\n`);
   const byName = new Map((statuses ?? []).map((s) => [s.name, s as StatusWithKubernetesFields]));
   for (const container of containers) {
@@ -179,7 +206,8 @@ function describeContainers(label: string, containers: readonly Container[], sta
 function describePodTemplate(template: PodTemplateSpec, w: PrefixWriter): void {
   w.write(0, 'Pod Template:\n');
   printLabelsMultiline(w, '  Labels', template.metadata?.labels);
-  if (Object.keys(template.metadata?.annotations ?? {}).length > 0) printAnnotationsMultiline(w, '  Annotations', template.metadata?.annotations);
+  if (Object.keys(template.metadata?.annotations ?? {}).length > 0)
+    printAnnotationsMultiline(w, '  Annotations', template.metadata?.annotations);
   describeContainers('Containers', template.spec.containers, undefined, w, '  ');
   w.write(0, '  Volumes:\t<none>\n');
   printLabelsMultiline(w, '  Node-Selectors', undefined);
@@ -205,7 +233,15 @@ function aggregateEvents(events: readonly KubeEvent[]): AggregatedEvent[] {
   const byKey = new Map<string, AggregatedEvent>();
   for (const e of events) {
     const source = eventSource[e.involvedObject.kind];
-    const key = JSON.stringify([e.involvedObject.kind, e.involvedObject.namespace, e.involvedObject.name, e.type, e.reason, e.message, source]);
+    const key = JSON.stringify([
+      e.involvedObject.kind,
+      e.involvedObject.namespace,
+      e.involvedObject.name,
+      e.type,
+      e.reason,
+      e.message,
+      source,
+    ]);
     const ms = parseTimestamp(e.timestamp);
     const seen = byKey.get(key);
     if (!seen) {
@@ -229,7 +265,10 @@ function describeEventTable(events: readonly KubeEvent[], nowMs: number): string
   w.write(1, '----\t------\t----\t----\t-------\n');
   for (const e of aggregateEvents(events)) {
     const first = e.firstMs === undefined ? '<unknown>' : humanDuration(nowMs - e.firstMs);
-    const age = e.count > 1 ? `${e.lastMs === undefined ? '<unknown>' : humanDuration(nowMs - e.lastMs)} (x${e.count} over ${first})` : first;
+    const age =
+      e.count > 1
+        ? `${e.lastMs === undefined ? '<unknown>' : humanDuration(nowMs - e.lastMs)} (x${e.count} over ${first})`
+        : first;
     w.write(1, `${e.type}\t${e.reason}\t${age}\t${e.source}\t${e.message.trim()}\n`);
   }
   return new TabWriter(DESCRIBE_WRITER).format(w.toString());
@@ -246,13 +285,18 @@ function describeCronJob(cronJob: CronJob, w: PrefixWriter): void {
   w.write(0, `Suspend:\t${spec.suspend ? 'True' : 'False'}\n`);
   w.write(0, `Successful Job History Limit:\t${spec.successfulJobsHistoryLimit}\n`);
   w.write(0, `Failed Job History Limit:\t${spec.failedJobsHistoryLimit}\n`);
-  w.write(0, `Starting Deadline Seconds:\t${spec.startingDeadlineSeconds === undefined ? '<unset>' : `${spec.startingDeadlineSeconds}s`}\n`);
+  w.write(
+    0,
+    `Starting Deadline ` +
+      `Seconds:\t${spec.startingDeadlineSeconds === undefined ? '<unset>' : `${spec.startingDeadlineSeconds}s`}\n`,
+  );
   // describeJobTemplate: a template carries no selector of its own.
   const jobSpec = spec.jobTemplate.spec;
   w.write(0, 'Selector:\t<unset>\n');
   w.write(0, `Parallelism:\t${jobSpec.parallelism}\n`);
   w.write(0, `Completions:\t${jobSpec.completions ?? '<unset>'}\n`);
-  if (jobSpec.activeDeadlineSeconds !== undefined) w.write(0, `Active Deadline Seconds:\t${jobSpec.activeDeadlineSeconds}s\n`);
+  if (jobSpec.activeDeadlineSeconds !== undefined)
+    w.write(0, `Active Deadline Seconds:\t${jobSpec.activeDeadlineSeconds}s\n`);
   describePodTemplate(jobSpec.template, w);
   const last = parseTimestamp(status.lastScheduleTime);
   w.write(0, `Last Schedule Time:\t${last === undefined ? '<unset>' : formatRfc1123z(last)}\n`);
@@ -288,18 +332,24 @@ function describeJob(job: Job, w: PrefixWriter, pods: readonly Pod[] | undefined
   // Go's %v of a bool: lower-case, unlike the CronJob's printBool.
   w.write(0, `Suspend:\t${spec.suspend}\n`);
   w.write(0, `Backoff Limit:\t${spec.backoffLimit}\n`);
-  if (spec.ttlSecondsAfterFinished !== undefined) w.write(0, `TTL Seconds After Finished:\t${spec.ttlSecondsAfterFinished}\n`);
+  if (spec.ttlSecondsAfterFinished !== undefined)
+    w.write(0, `TTL Seconds After Finished:\t${spec.ttlSecondsAfterFinished}\n`);
   const start = parseTimestamp(status.startTime);
   const end = parseTimestamp(status.completionTime);
   if (start !== undefined) w.write(0, `Start Time:\t${formatRfc1123z(start)}\n`);
   if (end !== undefined) w.write(0, `Completed At:\t${formatRfc1123z(end)}\n`);
   if (start !== undefined && end !== undefined) w.write(0, `Duration:\t${humanDuration(end - start)}\n`);
-  if (spec.activeDeadlineSeconds !== undefined) w.write(0, `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s\n`);
+  if (spec.activeDeadlineSeconds !== undefined)
+    w.write(0, `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s\n`);
   if (pods === undefined) {
     w.write(0, `Pods Statuses:\t${status.active} Active / ${status.succeeded} Succeeded / ${status.failed} Failed\n`);
   } else {
     const ready = pods.filter(isPodReady).length;
-    w.write(0, `Pods Statuses:\t${status.active} Active (${ready} Ready) / ${status.succeeded} Succeeded / ${status.failed} Failed\n`);
+    w.write(
+      0,
+      `Pods Statuses:\t${status.active} Active (${ready} Ready) / ${status.succeeded} Succeeded / ${status.failed} ` +
+        `Failed\n`,
+    );
   }
   if (spec.completionMode === 'Indexed') w.write(0, `Completed Indexes:\t${capIndexes(status.completedIndexes)}\n`);
   if (spec.backoffLimitPerIndex !== undefined) {
@@ -315,12 +365,20 @@ export function podQosClass(pod: Pod): 'BestEffort' | 'Burstable' | 'Guaranteed'
   let any = false;
   let guaranteed = true;
   for (const c of pod.spec.containers) {
-    const limits = Object.fromEntries(Object.entries(c.resources?.limits ?? {}).filter(([k, v]) => tracked.includes(k) && quantityOf(v) !== 0));
+    const limits = Object.fromEntries(
+      Object.entries(c.resources?.limits ?? {}).filter(([k, v]) => tracked.includes(k) && quantityOf(v) !== 0),
+    );
     // Kubernetes defaults a missing request to its limit.
-    const requests = { ...limits, ...Object.fromEntries(Object.entries(c.resources?.requests ?? {}).filter(([k, v]) => tracked.includes(k) && quantityOf(v) !== 0)) };
+    const requests = {
+      ...limits,
+      ...Object.fromEntries(
+        Object.entries(c.resources?.requests ?? {}).filter(([k, v]) => tracked.includes(k) && quantityOf(v) !== 0),
+      ),
+    };
     if (Object.keys(limits).length > 0 || Object.keys(requests).length > 0) any = true;
     for (const r of tracked) {
-      if (limits[r] === undefined || requests[r] === undefined || quantityOf(limits[r]) !== quantityOf(requests[r])) guaranteed = false;
+      if (limits[r] === undefined || requests[r] === undefined || quantityOf(limits[r]) !== quantityOf(requests[r]))
+        guaranteed = false;
     }
   }
   if (!any) return 'BestEffort';

@@ -3,7 +3,18 @@
  * and describe pages. Every function is pure: objects and `nowMs` in, text out.
  */
 export { describeObject, eventSource, podQosClass, type DescribeOptions } from './describe.ts';
-export { asList, asServed, noResourcesMessage, renderObjects, renderWatchRow, resourceName, toJson, toYaml, type OutputFormat, type RenderOptions } from './output.ts';
+export {
+  asList,
+  asServed,
+  noResourcesMessage,
+  renderObjects,
+  renderWatchRow,
+  resourceName,
+  toJson,
+  toYaml,
+  type OutputFormat,
+  type RenderOptions,
+} from './output.ts';
 export {
   cronJobRow,
   formatTable,

@@ -59,7 +59,12 @@ export function resourceName(obj: KubeObject): string {
 }
 
 /** The `v1/List` wrapper kubectl prints around several objects. */
-export function asList(items: readonly KubeObject[]): { apiVersion: 'v1'; items: readonly KubeObject[]; kind: 'List'; metadata: { resourceVersion: '' } } {
+export function asList(items: readonly KubeObject[]): {
+  apiVersion: 'v1';
+  items: readonly KubeObject[];
+  kind: 'List';
+  metadata: { resourceVersion: '' };
+} {
   return { apiVersion: 'v1', items: items.map(asServed), kind: 'List', metadata: { resourceVersion: '' } };
 }
 
@@ -70,7 +75,12 @@ export function asList(items: readonly KubeObject[]): { apiVersion: 'v1'; items:
  */
 export function asServed<T extends KubeObject>(obj: T): T {
   const status: Record<string, unknown> = { ...(obj.status as unknown as Record<string, unknown>) };
-  const omitEmpty = obj.kind === 'Job' ? ['active', 'succeeded', 'failed', 'conditions', 'completedIndexes'] : obj.kind === 'CronJob' ? ['active'] : [];
+  const omitEmpty =
+    obj.kind === 'Job'
+      ? ['active', 'succeeded', 'failed', 'conditions', 'completedIndexes']
+      : obj.kind === 'CronJob'
+        ? ['active']
+        : [];
   for (const field of omitEmpty) {
     const v = status[field];
     if (v === 0 || v === '' || (Array.isArray(v) && v.length === 0)) delete status[field];
@@ -97,7 +107,10 @@ function sortKeys(value: unknown): unknown {
  * U+2028 and U+2029 inside strings, so `<none>` prints as `\u003cnone\u003e`, as kubectl shows it.
  */
 export function toJson(value: unknown): string {
-  const text = JSON.stringify(sortKeys(value), null, 4).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(sortKeys(value), null, 4).replace(
+    /[<>&\u2028\u2029]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return text + '\n';
 }
 
@@ -124,7 +137,11 @@ export function toYaml(value: unknown): string {
         return; // not valid as plain text (an alias, a flow indicator): the emitter picks single quotes
       }
       const isOtherType =
-        typeof resolved === 'number' || typeof resolved === 'boolean' || typeof resolved === 'bigint' || resolved instanceof Date || (resolved === null && YAML11_NULL.test(node.value));
+        typeof resolved === 'number' ||
+        typeof resolved === 'boolean' ||
+        typeof resolved === 'bigint' ||
+        resolved instanceof Date ||
+        (resolved === null && YAML11_NULL.test(node.value));
       if (isOtherType) node.type = 'QUOTE_DOUBLE';
     },
   });
@@ -141,7 +158,12 @@ export function renderObjects(kind: Kind, objects: readonly KubeObject[], option
   switch (options.format) {
     case 'table':
     case 'wide':
-      return renderTable(kind, objects, { nowMs: options.nowMs, wide: options.format === 'wide', noHeaders: options.noHeaders, rememberedWidths: options.widths });
+      return renderTable(kind, objects, {
+        nowMs: options.nowMs,
+        wide: options.format === 'wide',
+        noHeaders: options.noHeaders,
+        rememberedWidths: options.widths,
+      });
     case 'json':
       return toJson(options.single && objects.length === 1 ? asServed(objects[0]!) : asList(objects));
     case 'yaml':
@@ -161,7 +183,11 @@ export function renderWatchRow(kind: Kind, obj: KubeObject, options: RenderOptio
   switch (options.format) {
     case 'table':
     case 'wide':
-      return renderTableRows([obj], { nowMs: options.nowMs, wide: options.format === 'wide', rememberedWidths: options.widths });
+      return renderTableRows([obj], {
+        nowMs: options.nowMs,
+        wide: options.format === 'wide',
+        rememberedWidths: options.widths,
+      });
     case 'json':
       return toJson(asServed(obj));
     case 'yaml':

@@ -8,7 +8,16 @@
  */
 import { wellKnown } from '../../spec/types.ts';
 import { effectiveCompletions } from '../../engine/work-queue-binding.ts';
-import type { Container, ContainerState, ContainerStatus, CronJob, Job, Kind, KubeObject, Pod } from '../../spec/types.ts';
+import type {
+  Container,
+  ContainerState,
+  ContainerStatus,
+  CronJob,
+  Job,
+  Kind,
+  KubeObject,
+  Pod,
+} from '../../spec/types.ts';
 import { humanDuration, parseTimestamp, translateTimestampSince } from '../human-duration.ts';
 
 /** Settings of Go's `text/tabwriter` (and liggitt's fork) that change the output. */
@@ -125,11 +134,34 @@ export interface RowOptions {
 export function tableHeaders(kind: Kind, wide = false): string[] {
   switch (kind) {
     case 'CronJob':
-      return ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE', ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])];
+      return [
+        'NAME',
+        'SCHEDULE',
+        'TIMEZONE',
+        'SUSPEND',
+        'ACTIVE',
+        'LAST SCHEDULE',
+        'AGE',
+        ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : []),
+      ];
     case 'Job':
-      return ['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE', ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : [])];
+      return [
+        'NAME',
+        'STATUS',
+        'COMPLETIONS',
+        'DURATION',
+        'AGE',
+        ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : []),
+      ];
     case 'Pod':
-      return ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', ...(wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] : [])];
+      return [
+        'NAME',
+        'READY',
+        'STATUS',
+        'RESTARTS',
+        'AGE',
+        ...(wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] : []),
+      ];
   }
 }
 
@@ -153,7 +185,10 @@ export function jobSelectorText(job: Job): string {
 
 /** One `kubectl get cronjobs` row. */
 export function cronJobRow(cronJob: CronJob, options: RowOptions): string[] {
-  const lastSchedule = cronJob.status.lastScheduleTime === undefined ? '<none>' : translateTimestampSince(cronJob.status.lastScheduleTime, options.nowMs);
+  const lastSchedule =
+    cronJob.status.lastScheduleTime === undefined
+      ? '<none>'
+      : translateTimestampSince(cronJob.status.lastScheduleTime, options.nowMs);
   const row = [
     cronJob.metadata.name,
     cronJob.spec.schedule,
@@ -189,7 +224,9 @@ export function jobStatusText(job: Job): string {
 export function jobCompletionsText(job: Job): string {
   const completions = effectiveCompletions(job);
   if (completions !== undefined) return `${job.status.succeeded}/${completions}`;
-  return job.spec.parallelism > 1 ? `${job.status.succeeded}/1 of ${job.spec.parallelism}` : `${job.status.succeeded}/1`;
+  return job.spec.parallelism > 1
+    ? `${job.status.succeeded}/1 of ${job.spec.parallelism}`
+    : `${job.status.succeeded}/1`;
 }
 
 /** The DURATION column: start to completion, or start to now while running; empty before the Job starts. */
@@ -202,7 +239,13 @@ export function jobDurationText(job: Job, nowMs: number): string {
 
 /** One `kubectl get jobs` row. */
 export function jobRow(job: Job, options: RowOptions): string[] {
-  const row = [job.metadata.name, jobStatusText(job), jobCompletionsText(job), jobDurationText(job, options.nowMs), translateTimestampSince(job.metadata.creationTimestamp, options.nowMs)];
+  const row = [
+    job.metadata.name,
+    jobStatusText(job),
+    jobCompletionsText(job),
+    jobDurationText(job, options.nowMs),
+    translateTimestampSince(job.metadata.creationTimestamp, options.nowMs),
+  ];
   if (options.wide) row.push(...containerCells(job.spec.template.spec.containers), jobSelectorText(job));
   return row;
 }
@@ -213,7 +256,9 @@ export function jobRow(job: Job, options: RowOptions): string[] {
  */
 type ContainerStatusWithLastState = ContainerStatus & { lastState?: ContainerState; ready?: boolean };
 
-/** Whether a container counts as ready: jobctl runs no probes, so a running container is ready unless told otherwise. */
+/**
+ * Whether a container counts as ready: jobctl runs no probes, so a running container is ready unless told otherwise.
+ */
 export function isContainerReady(status: ContainerStatusWithLastState): boolean {
   return status.state.running !== undefined && status.ready !== false;
 }
@@ -239,7 +284,8 @@ export function podStatusCells(pod: Pod, nowMs: number): { ready: string; status
     const container = statuses[i]!;
     restarts += container.restartCount;
     const restartedAt = lastRestartMs(container);
-    if (restartedAt !== undefined && (lastRestart === undefined || restartedAt > lastRestart)) lastRestart = restartedAt;
+    if (restartedAt !== undefined && (lastRestart === undefined || restartedAt > lastRestart))
+      lastRestart = restartedAt;
     const { waiting, terminated, running } = container.state;
     if (waiting && waiting.reason !== '') reason = waiting.reason;
     else if (terminated && terminated.reason) reason = terminated.reason;
@@ -251,14 +297,23 @@ export function podStatusCells(pod: Pod, nowMs: number): { ready: string; status
   }
   // A pod reported Completed while a container still runs is Running (upstream: hasPodReadyCondition).
   if (reason === 'Completed' && hasRunning) reason = 'Running';
-  const restartsText = restarts !== 0 && lastRestart !== undefined ? `${restarts} (${humanDuration(nowMs - lastRestart)} ago)` : String(restarts);
+  const restartsText =
+    restarts !== 0 && lastRestart !== undefined
+      ? `${restarts} (${humanDuration(nowMs - lastRestart)} ago)`
+      : String(restarts);
   return { ready: `${readyContainers}/${pod.spec.containers.length}`, status: reason, restarts: restartsText };
 }
 
 /** One `kubectl get pods` row. Wide columns are `<none>`: tasks have no pod IP, node or readiness gates. */
 export function podRow(pod: Pod, options: RowOptions): string[] {
   const { ready, status, restarts } = podStatusCells(pod, options.nowMs);
-  const row = [pod.metadata.name, ready, status, restarts, translateTimestampSince(pod.metadata.creationTimestamp, options.nowMs)];
+  const row = [
+    pod.metadata.name,
+    ready,
+    status,
+    restarts,
+    translateTimestampSince(pod.metadata.creationTimestamp, options.nowMs),
+  ];
   if (options.wide) row.push('<none>', '<none>', '<none>', '<none>');
   return row;
 }

@@ -37,13 +37,20 @@ export const DEFAULT_STACK_NAME = 'Jobctl';
  *
  * @throws JobctlError naming the stack and what to do when it does not exist, lacks an output, or no credentials.
  */
-export async function resolveAwsTarget(env: Readonly<Record<string, string | undefined>>, cloudFormation: CloudFormationClient, stackOption?: string): Promise<AwsTarget> {
+export async function resolveAwsTarget(
+  env: Readonly<Record<string, string | undefined>>,
+  cloudFormation: CloudFormationClient,
+  stackOption?: string,
+): Promise<AwsTarget> {
   const stackName = stackOption ?? env['JOBCTL_STACK'] ?? DEFAULT_STACK_NAME;
   const tableName = env['JOBCTL_TABLE_NAME'];
   const logGroup = env['JOBCTL_LOG_GROUP'];
   if (tableName && logGroup) {
     const queueUrl = env['JOBCTL_DEAD_LETTER_QUEUE_URL'];
-    const functions = (env['JOBCTL_FUNCTIONS'] ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '');
+    const functions = (env['JOBCTL_FUNCTIONS'] ?? '')
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== '');
     return { stackName, tableName, logGroup, ...(queueUrl ? { failures: { queueUrl, functions } } : {}) };
   }
   let outputs: Map<string, string>;
@@ -53,20 +60,37 @@ export async function resolveAwsTarget(env: Readonly<Record<string, string | und
   } catch (error) {
     const e = error as Error & { name?: string };
     if (e.name === 'ValidationError' && /does not exist/.test(e.message)) {
-      throw new JobctlError('NotFound', `error: CloudFormation stack "${stackName}" does not exist in this region: deploy it with \`npx cdk deploy\`, or name yours with --stack NAME (JOBCTL_STACK)`, { cause: error });
+      throw new JobctlError(
+        'NotFound',
+        `error: CloudFormation stack "${stackName}" does not exist in this region: deploy it with \`npx cdk ` +
+          `deploy\`, or name yours with --stack NAME (JOBCTL_STACK)`,
+        { cause: error },
+      );
     }
     if (e.name === 'CredentialsProviderError') {
-      throw new JobctlError('Validation', `error: no AWS credentials for --context aws: ${e.message} (set AWS_PROFILE, or run aws configure / aws sso login)`, { cause: error });
+      throw new JobctlError(
+        'Validation',
+        `error: no AWS credentials for --context aws: ${e.message} (set AWS_PROFILE, or run aws configure / aws sso ` +
+          `login)`,
+        { cause: error },
+      );
     }
     throw new JobctlError('Conflict', `error: reading stack "${stackName}": ${e.name}: ${e.message}`, { cause: error });
   }
   const output = (key: string, variable: string): string => {
     const value = outputs.get(key);
-    if (!value) throw new JobctlError('NotFound', `error: stack "${stackName}" has no output ${key}: is it a jobctl stack (infra/jobctl-stack.ts)? Otherwise set ${variable}`);
+    if (!value)
+      throw new JobctlError(
+        'NotFound',
+        `error: stack "${stackName}" has no output ${key}: is it a jobctl stack (infra/jobctl-stack.ts)? Otherwise ` +
+          `set ${variable}`,
+      );
     return value;
   };
   const queueUrl = outputs.get(OUTPUT_DEAD_LETTER_QUEUE);
-  const functions = OUTPUT_FUNCTIONS.map((key) => outputs.get(key)).filter((f): f is string => f !== undefined && f !== '');
+  const functions = OUTPUT_FUNCTIONS.map((key) => outputs.get(key)).filter(
+    (f): f is string => f !== undefined && f !== '',
+  );
   return {
     stackName,
     tableName: tableName || output(OUTPUT_TABLE, 'JOBCTL_TABLE_NAME'),
@@ -87,7 +111,15 @@ const controllersOnly: TaskLauncher = {
  */
 export function connectAws(
   target: AwsTarget,
-  options: { clock: Clock; dynamodb?: DynamoDBClient; logs?: CloudWatchLogsClient; sqs?: SQSClient; lambda?: LambdaClient; pollMs?: number; /** The dead-letter queue's long poll (tests: 0). @default 1 */ failuresWaitSeconds?: number },
+  options: {
+    clock: Clock;
+    dynamodb?: DynamoDBClient;
+    logs?: CloudWatchLogsClient;
+    sqs?: SQSClient;
+    lambda?: LambdaClient;
+    pollMs?: number /** The dead-letter queue's long poll (tests: 0). @default 1 */;
+    failuresWaitSeconds?: number;
+  },
 ): Connection {
   // Adaptive: the SDK's standard retries with jittered back-off, plus its client-side rate limiter, which slows a bulk
   // apply down when DynamoDB answers ThrottlingException / ProvisionedThroughputExceededException.
@@ -95,19 +127,41 @@ export function connectAws(
   const logsClient = options.logs ?? new CloudWatchLogsClient({ maxAttempts: 8 });
   const sqs = options.sqs ?? new SQSClient({ maxAttempts: 8 });
   const lambda = options.lambda ?? new LambdaClient({ maxAttempts: 4 });
-  const store = new DynamoDbStateStore({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() });
+  const store = new DynamoDbStateStore({
+    client: dynamodb,
+    tableName: target.tableName,
+    now: () => options.clock.now(),
+  });
   const logs = new CloudWatchLogSink({
     client: logsClient,
     logGroup: target.logGroup,
-    refresh: (pod) => store.getPod({ namespace: pod.metadata.namespace, name: pod.metadata.labels?.[wellKnown.jobName] ?? '' }, pod.metadata.name),
+    refresh: (pod) =>
+      store.getPod(
+        { namespace: pod.metadata.namespace, name: pod.metadata.labels?.[wellKnown.jobName] ?? '' },
+        pod.metadata.name,
+      ),
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
   });
   return {
     store,
     queues: new SqsWorkQueue({ sqs, dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
-    quotas: new DynamoDbResourceQuotas({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
+    quotas: new DynamoDbResourceQuotas({
+      client: dynamodb,
+      tableName: target.tableName,
+      now: () => options.clock.now(),
+    }),
     logs,
-    ...(target.failures === undefined ? {} : { failures: new DeadLetterQueue({ sqs, lambda, queueUrl: target.failures.queueUrl, functions: target.failures.functions, ...(options.failuresWaitSeconds === undefined ? {} : { waitSeconds: options.failuresWaitSeconds }) }) }),
+    ...(target.failures === undefined
+      ? {}
+      : {
+          failures: new DeadLetterQueue({
+            sqs,
+            lambda,
+            queueUrl: target.failures.queueUrl,
+            functions: target.failures.functions,
+            ...(options.failuresWaitSeconds === undefined ? {} : { waitSeconds: options.failuresWaitSeconds }),
+          }),
+        }),
     launcher: controllersOnly,
     clock: options.clock,
     isRuntimeRunning: true,

@@ -5,7 +5,12 @@ import { nextRepeatedLocalTime } from '../../cron/repeated-local-time.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ObjectKey, StateStore } from '../../ports/state-store.ts';
 import type { CronJob } from '../../spec/types.ts';
-import { MAX_EVENT_AGE_SECONDS, MAX_RETRY_ATTEMPTS, MIN_EVENT_AGE_SECONDS, type DispatcherPayload } from '../../adapters/scheduler/cronjob-schedules.ts';
+import {
+  MAX_EVENT_AGE_SECONDS,
+  MAX_RETRY_ATTEMPTS,
+  MIN_EVENT_AGE_SECONDS,
+  type DispatcherPayload,
+} from '../../adapters/scheduler/cronjob-schedules.ts';
 import type { LambdaContextLike } from './job-controller.ts';
 
 /**
@@ -47,7 +52,10 @@ export interface DstRun {
   cronJob: ObjectKey;
   /** The engine's fire time (epoch ms, whole seconds): the second occurrence of a repeated local time. */
   scheduledMs: number;
-  /** RetryPolicy.MaximumEventAgeInSeconds: `startingDeadlineSeconds` clamped to 60–86400, as the CronJob's own schedules. */
+  /**
+   * RetryPolicy.MaximumEventAgeInSeconds: `startingDeadlineSeconds` clamped to 60–86400, as the CronJob's own
+   * schedules.
+   */
   maximumEventAgeSeconds: number;
   /** The dispatcher's own unqualified function ARN. */
   targetArn: string;
@@ -70,23 +78,27 @@ export function parseSchedulePayload(event: unknown): { key: ObjectKey; schedule
   const cronJob = e['cronJob'] as Record<string, unknown> | undefined;
   const where = 'dispatcher: schedule payload';
   if (cronJob === undefined || typeof cronJob !== 'object' || cronJob === null) {
-    throw new TypeError(`${where}: cronJob: required object {"namespace","name"}, got ${JSON.stringify(event)?.slice(0, 200)}`);
+    throw new TypeError(
+      `${where}: cronJob: required object {"namespace","name"}, got ${JSON.stringify(event)?.slice(0, 200)}`,
+    );
   }
   for (const field of ['namespace', 'name'] as const) {
-    if (typeof cronJob[field] !== 'string' || cronJob[field] === '') throw new TypeError(`${where}: cronJob.${field}: required string, got ${JSON.stringify(cronJob[field])}`);
+    if (typeof cronJob[field] !== 'string' || cronJob[field] === '')
+      throw new TypeError(`${where}: cronJob.${field}: required string, got ${JSON.stringify(cronJob[field])}`);
   }
   const scheduledTime = e['scheduledTime'];
   const scheduledTimeMs = typeof scheduledTime === 'string' ? Date.parse(scheduledTime) : Number.NaN;
   if (Number.isNaN(scheduledTimeMs)) {
-    throw new TypeError(`${where}: scheduledTime: invalid value ${JSON.stringify(scheduledTime)}: must be an ISO 8601 time (<aws.scheduler.scheduled-time>)`);
+    throw new TypeError(
+      `${where}: scheduledTime: invalid value ${JSON.stringify(scheduledTime)}: must be an ISO 8601 time ` +
+        `(<aws.scheduler.scheduled-time>)`,
+    );
   }
   return { key: { namespace: cronJob['namespace'] as string, name: cronJob['name'] as string }, scheduledTimeMs };
 }
 
 /** How far ahead of the Lambda's clock a delivered slot may be and still count as due (clock skew between services). */
 export const MAX_CLOCK_SKEW_MS = 5_000;
-
-
 
 /**
  * The dispatcher Lambda: one CronJob sync per schedule invocation, deciding from the Lambda's clock, not from the
@@ -118,7 +130,13 @@ export class DispatcherLambda {
     // neither run by the sync nor scheduled as a repeated local time.
     const decidedAtMs = this.syncTimeMs(scheduledTimeMs);
     const { cronJob, ...outcome } = await this.controllerAt(decidedAtMs).sync(key);
-    this.log({ msg: 'dispatched', ...key, scheduledTime: new Date(scheduledTimeMs).toISOString(), latenessMs: nowMs - scheduledTimeMs, ...outcome });
+    this.log({
+      msg: 'dispatched',
+      ...key,
+      scheduledTime: new Date(scheduledTimeMs).toISOString(),
+      latenessMs: nowMs - scheduledTimeMs,
+      ...outcome,
+    });
     const dstRunAtMs = cronJob === undefined ? undefined : await this.scheduleDstRun(cronJob, decidedAtMs, context);
     return {
       ...(outcome.requeueAtMs === undefined ? {} : { requeueAtMs: outcome.requeueAtMs }),
@@ -146,24 +164,41 @@ export class DispatcherLambda {
    * The one-time schedule for the CronJob's next fire time after `syncedAtMs` when that is a second occurrence of a
    * repeated local time; fire times up to `syncedAtMs` were the sync's to run (or miss, as Kubernetes would).
    */
-  private async scheduleDstRun(cronJob: CronJob, syncedAtMs: number, context: LambdaContextLike): Promise<number | undefined> {
+  private async scheduleDstRun(
+    cronJob: CronJob,
+    syncedAtMs: number,
+    context: LambdaContextLike,
+  ): Promise<number | undefined> {
     if (this.deps.dstRuns === undefined) return undefined;
     const key = { namespace: cronJob.metadata.namespace, name: cronJob.metadata.name };
     const atMs = nextRepeatedLocalTime(cronJob.spec, syncedAtMs);
     if (atMs === undefined) return undefined;
     const targetArn = unqualifiedFunctionArn(context.invokedFunctionArn);
     if (targetArn === undefined) {
-      throw new Error(`dispatcher: ${key.namespace}/${key.name}: repeated local time ${new Date(atMs).toISOString()}: no target: invoke through Lambda (context.invokedFunctionArn)`);
+      throw new Error(
+        `dispatcher: ${key.namespace}/${key.name}: repeated local time ${new Date(atMs).toISOString()}: no target: ` +
+          `invoke through Lambda (context.invokedFunctionArn)`,
+      );
     }
-    const maximumEventAgeSeconds = Math.min(MAX_EVENT_AGE_SECONDS, Math.max(MIN_EVENT_AGE_SECONDS, cronJob.spec.startingDeadlineSeconds ?? MAX_EVENT_AGE_SECONDS));
-    const outcome = await this.deps.dstRuns.scheduleRun({ cronJob: key, scheduledMs: atMs, maximumEventAgeSeconds, targetArn });
+    const maximumEventAgeSeconds = Math.min(
+      MAX_EVENT_AGE_SECONDS,
+      Math.max(MIN_EVENT_AGE_SECONDS, cronJob.spec.startingDeadlineSeconds ?? MAX_EVENT_AGE_SECONDS),
+    );
+    const outcome = await this.deps.dstRuns.scheduleRun({
+      cronJob: key,
+      scheduledMs: atMs,
+      maximumEventAgeSeconds,
+      targetArn,
+    });
     this.log({ msg: 'repeated local time scheduled', ...key, at: new Date(atMs).toISOString(), outcome });
     return atMs;
   }
 }
 
-
-/** `arn:aws:lambda:<region>:<account>:function:<name>` without a `:<version or alias>`: the ARN the schedules' role may invoke. */
+/**
+ * `arn:aws:lambda:<region>:<account>:function:<name>` without a `:<version or alias>`: the ARN the schedules' role may
+ * invoke.
+ */
 function unqualifiedFunctionArn(arn: string | undefined): string | undefined {
   return arn?.split(':').slice(0, 7).join(':');
 }
@@ -196,7 +231,12 @@ const MAX_SCHEDULE_NAME_LENGTH = 64;
  *
  * @example
  * const dstRuns = new SchedulerDstRuns({ client: new SchedulerClient({}), groupName: 'jobctl', roleArn });
- * await dstRuns.scheduleRun({ cronJob: { namespace: 'default', name: 'nightly' }, scheduledMs: Date.parse('2026-10-25T01:30:00Z'), maximumEventAgeSeconds: 86_400, targetArn });
+ * await dstRuns.scheduleRun({
+ *   cronJob: { namespace: 'default', name: 'nightly' },
+ *   scheduledMs: Date.parse('2026-10-25T01:30:00Z'),
+ *   maximumEventAgeSeconds: 86_400,
+ *   targetArn,
+ * });
  */
 export class SchedulerDstRuns implements DstRuns {
   constructor(private readonly options: SchedulerDstRunsOptions) {}
@@ -216,20 +256,33 @@ export class SchedulerDstRuns implements DstRuns {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Description: `jobctl CronJob ${namespace}/${name}: second occurrence of a repeated local time (EventBridge runs it once)`.slice(0, 512),
+          Description: (
+            `jobctl CronJob ${namespace}/${name}: ` +
+            'second occurrence of a repeated local time (EventBridge runs it once)'
+          ).slice(0, 512),
           Target: {
             Arn: run.targetArn,
             RoleArn: this.options.roleArn,
             Input: JSON.stringify(payload),
-            RetryPolicy: { MaximumRetryAttempts: this.options.maximumRetryAttempts ?? MAX_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: run.maximumEventAgeSeconds },
-            ...(this.options.deadLetterQueueArn === undefined ? {} : { DeadLetterConfig: { Arn: this.options.deadLetterQueueArn } }),
+            RetryPolicy: {
+              MaximumRetryAttempts: this.options.maximumRetryAttempts ?? MAX_RETRY_ATTEMPTS,
+              MaximumEventAgeInSeconds: run.maximumEventAgeSeconds,
+            },
+            ...(this.options.deadLetterQueueArn === undefined
+              ? {}
+              : { DeadLetterConfig: { Arn: this.options.deadLetterQueueArn } }),
           },
         }),
       );
       return 'scheduled';
     } catch (error) {
-      if (error instanceof ConflictException || (error as { name?: unknown }).name === 'ConflictException') return 'already-scheduled';
-      throw new Error(`dispatcher: ${namespace}/${name}: repeated local time ${at}: CreateSchedule failed: ${(error as Error).message}`, { cause: error });
+      if (error instanceof ConflictException || (error as { name?: unknown }).name === 'ConflictException')
+        return 'already-scheduled';
+      throw new Error(
+        `dispatcher: ${namespace}/${name}: repeated local time ${at}: CreateSchedule failed: ` +
+          `${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }

@@ -42,7 +42,10 @@ export interface JobControllerLambdaDeps {
   queues?: WorkQueue;
   /** `kind: ResourceQuota` admission and usage (the state table). @default - none: pods are never held */
   quotas?: ResourceQuotas;
-  /** Schedules of CronJobs created with jobctl at run time. @default - none: such CronJobs only run when synced otherwise */
+  /**
+   * Schedules of CronJobs created with jobctl at run time. @default - none: such CronJobs only run when synced
+   * otherwise
+   */
   schedules?: Pick<RuntimeSchedules, 'reconcile'>;
   /** Reconciles pods with ECS in every resync (missed exits, orphan tasks). @default - none */
   tasks?: Pick<EcsTaskReconciler, 'reconcile'>;
@@ -62,7 +65,10 @@ export interface ResyncEvent {
 }
 
 /** What the handler answers: `batchItemFailures` for a stream batch (ReportBatchItemFailures), else a summary. */
-export type JobControllerResult = { batchItemFailures: { itemIdentifier: string }[] } | { synced: number } | { recorded: 0 | 1; dropped?: string };
+export type JobControllerResult =
+  | { batchItemFailures: { itemIdentifier: string }[] }
+  | { synced: number }
+  | { recorded: 0 | 1; dropped?: string };
 
 /** Leave this much of the invocation's time unused when deciding to wait in-process. */
 const REMAINING_TIME_MARGIN_MS = 10_000;
@@ -80,10 +86,13 @@ const WOKEN_SYNC_CONCURRENCY = 20;
  *
  * | event (discriminated by shape) | does |
  * | --- | --- |
- * | EventBridge "ECS Task State Change" (`source: aws.ecs`) | records the start/exit on the pod once ({@link applyTaskStateChange}); the pod's stream record then syncs the Job |
- * | DynamoDB Streams batch (`Records[].eventSource: aws:dynamodb`) | syncs what the records ask for ({@link streamWorkOf}); answers `batchItemFailures` |
+ * | EventBridge "ECS Task State Change" (`source: aws.ecs`) | records the start/exit on the pod once ({@link
+ * applyTaskStateChange}); the pod's stream record then syncs the Job |
+ * | DynamoDB Streams batch (`Records[].eventSource: aws:dynamodb`) | syncs what the records ask for ({@link
+ * streamWorkOf}); answers `batchItemFailures` |
  * | `{"requeue":{kind,namespace,name}}` | syncs that object (a durable timer fired) |
- * | `{"resync":{namespace?}}` | reconciles pods with ECS (missed exits, orphan tasks), then syncs every CronJob and unfinished Job of the namespace |
+ * | `{"resync":{namespace?}}` | reconciles pods with ECS (missed exits, orphan tasks), then syncs every CronJob and
+ * unfinished Job of the namespace |
  *
  * Every sync's `requeueAtMs` is honoured: waited out in the invocation when near, else a one-time schedule. A
  * CronJob's requeue is its next scheduled time, which its own EventBridge schedule already covers, so it gets none.
@@ -131,12 +140,20 @@ export class JobControllerLambda {
     while (this.woken.size > 0) {
       const remainingMs = context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
       if (synced >= MAX_WOKEN_PER_INVOCATION || remainingMs < 2 * REMAINING_TIME_MARGIN_MS) break;
-      const batch = [...this.woken.values()].slice(0, Math.min(WOKEN_SYNC_CONCURRENCY, MAX_WOKEN_PER_INVOCATION - synced));
+      const batch = [...this.woken.values()].slice(
+        0,
+        Math.min(WOKEN_SYNC_CONCURRENCY, MAX_WOKEN_PER_INVOCATION - synced),
+      );
       for (const change of batch) this.woken.delete(wokenKey(change));
       synced += batch.length;
       const results = await Promise.allSettled(batch.map((change) => this.syncAndRequeue(change, context)));
       results.forEach((r, i) => {
-        if (r.status === 'rejected') this.log({ msg: 'woken sync failed', ...batch[i]!.key, error: String((r.reason as Error)?.message ?? r.reason) });
+        if (r.status === 'rejected')
+          this.log({
+            msg: 'woken sync failed',
+            ...batch[i]!.key,
+            error: String((r.reason as Error)?.message ?? r.reason),
+          });
       });
     }
     const left = [...this.woken.values()];
@@ -147,7 +164,11 @@ export class JobControllerLambda {
         if (target === undefined) throw new Error('no requeue target');
         await this.deps.requeue.requeueAt(change, this.deps.clock.now(), target);
       } catch (error) {
-        this.log({ msg: 'woken sync not requeued; the resync will sync it', ...change.key, error: String((error as Error)?.message ?? error) });
+        this.log({
+          msg: 'woken sync not requeued; the resync will sync it',
+          ...change.key,
+          error: String((error as Error)?.message ?? error),
+        });
       }
     }
   }
@@ -161,7 +182,10 @@ export class JobControllerLambda {
         return this.onStream(event as DynamoDbStreamEvent, context);
       case 'requeue': {
         const { requeue } = event as RequeueEvent;
-        await this.syncAndRequeue({ kind: requeue.kind, key: { namespace: requeue.namespace, name: requeue.name } }, context);
+        await this.syncAndRequeue(
+          { kind: requeue.kind, key: { namespace: requeue.namespace, name: requeue.name } },
+          context,
+        );
         return { synced: 1 };
       }
       case 'resync':
@@ -185,13 +209,25 @@ export class JobControllerLambda {
   private async onStream(event: DynamoDbStreamEvent, context: LambdaContextLike): Promise<JobControllerResult> {
     const syncs = streamWorkOf(event.Records);
     const schedules = this.deps.schedules === undefined ? [] : scheduleWorkOf(event.Records);
-    const work: Array<{ what: 'sync' | 'schedules'; item: StreamWork }> = [...syncs.map((item) => ({ what: 'sync' as const, item })), ...schedules.map((item) => ({ what: 'schedules' as const, item }))];
-    const results = await Promise.allSettled(work.map(({ what, item }) => (what === 'sync' ? this.syncAndRequeue(item.change, context) : this.reconcileSchedules(item.change.key))));
+    const work: Array<{ what: 'sync' | 'schedules'; item: StreamWork }> = [
+      ...syncs.map((item) => ({ what: 'sync' as const, item })),
+      ...schedules.map((item) => ({ what: 'schedules' as const, item })),
+    ];
+    const results = await Promise.allSettled(
+      work.map(({ what, item }) =>
+        what === 'sync' ? this.syncAndRequeue(item.change, context) : this.reconcileSchedules(item.change.key),
+      ),
+    );
     const failed = new Set<string>();
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') return;
       const { what, item } = work[i]!;
-      this.log({ msg: `${what} failed`, kind: item.change.kind, ...item.change.key, error: String((result.reason as Error)?.message ?? result.reason) });
+      this.log({
+        msg: `${what} failed`,
+        kind: item.change.kind,
+        ...item.change.key,
+        error: String((result.reason as Error)?.message ?? result.reason),
+      });
       for (const seq of item.sequenceNumbers) failed.add(seq);
     });
     // Lambda checkpoints before the lowest failed sequence number and retries from there
@@ -202,21 +238,43 @@ export class JobControllerLambda {
   private async onResync(namespace: string, context: LambdaContextLike): Promise<JobControllerResult> {
     const cronJobs = await this.deps.store.list('CronJob', namespace);
     // Jobs waiting for a quota slot are left to the recount below, which wakes as many as slots are free.
-    const held = new Set(this.deps.quotas === undefined ? [] : (await this.deps.quotas.listWaiting(namespace)).map((j) => j.name));
+    const held = new Set(
+      this.deps.quotas === undefined ? [] : (await this.deps.quotas.listWaiting(namespace)).map((j) => j.name),
+    );
     const allJobs = await this.deps.store.list('Job', namespace);
-    // ECS first: exits it reports that no event delivered are recorded before the Jobs are synced, so those syncs count them.
-    const reconciled = await Promise.allSettled(this.deps.tasks === undefined ? [] : [this.reconcileTasks(namespace, allJobs)]);
-    const jobs = allJobs.filter((job) => (!isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined) && !(held.has(job.metadata.name) && isOnlyWaitingForQuota(job)));
-    const changes: Change[] = [...cronJobs.map((c) => ({ kind: 'CronJob' as const, key: c.metadata })), ...jobs.map((j) => ({ kind: 'Job' as const, key: j.metadata }))];
+    // ECS first: exits it reports that no event delivered are recorded before the Jobs are synced, so those syncs count
+    // them.
+    const reconciled = await Promise.allSettled(
+      this.deps.tasks === undefined ? [] : [this.reconcileTasks(namespace, allJobs)],
+    );
+    const jobs = allJobs.filter(
+      (job) =>
+        (!isJobFinished(job) || job.spec.ttlSecondsAfterFinished !== undefined) &&
+        !(held.has(job.metadata.name) && isOnlyWaitingForQuota(job)),
+    );
+    const changes: Change[] = [
+      ...cronJobs.map((c) => ({ kind: 'CronJob' as const, key: c.metadata })),
+      ...jobs.map((j) => ({ kind: 'Job' as const, key: j.metadata })),
+    ];
     const results = await Promise.allSettled([
-      ...changes.map((c) => this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context)),
+      ...changes.map((c) =>
+        this.syncAndRequeue({ kind: c.kind, key: { namespace: c.key.namespace, name: c.key.name } }, context),
+      ),
       // The quota controller's recount: charges a crash left behind go, and waiting Jobs get the slots.
       this.jobs.quota.reconcile(namespace),
       // Run-time schedules too: a CronJob stream record that went to the dead-letter queue leaves them behind.
-      ...(this.deps.schedules === undefined ? [] : cronJobs.filter((c) => declaringStack(c) === undefined).map((c) => this.reconcileSchedules({ namespace: c.metadata.namespace, name: c.metadata.name }))),
+      ...(this.deps.schedules === undefined
+        ? []
+        : cronJobs
+            .filter((c) => declaringStack(c) === undefined)
+            .map((c) => this.reconcileSchedules({ namespace: c.metadata.namespace, name: c.metadata.name }))),
     ]);
     const failures = [...reconciled, ...results].filter((r) => r.status === 'rejected').length;
-    if (failures > 0) throw new Error(`resync of namespace ${namespace}: ${failures} of ${reconciled.length + results.length} syncs, task and schedule reconciles failed`);
+    if (failures > 0)
+      throw new Error(
+        `resync of namespace ${namespace}: ${failures} of ${reconciled.length + results.length} syncs, task and ` +
+          `schedule reconciles failed`,
+      );
     return { synced: changes.length };
   }
 
@@ -233,7 +291,11 @@ export class JobControllerLambda {
 
   private async reconcileSchedules(key: { namespace: string; name: string }): Promise<void> {
     const outcome = await this.deps.schedules!.reconcile(key);
-    if (outcome.created.length + outcome.updated.length + outcome.deleted.length > 0 || outcome.unsupported !== undefined) this.log({ msg: 'schedules reconciled', ...key, ...outcome });
+    if (
+      outcome.created.length + outcome.updated.length + outcome.deleted.length > 0 ||
+      outcome.unsupported !== undefined
+    )
+      this.log({ msg: 'schedules reconciled', ...key, ...outcome });
   }
 
   /** Syncs `change`, then honours its requeue: near → wait and sync again here; far → a durable timer. */
@@ -243,11 +305,25 @@ export class JobControllerLambda {
       if (atMs === undefined || change.kind === 'CronJob') return;
       const delayMs = Math.max(0, atMs - this.deps.clock.now());
       const remainingMs = context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
-      if (round + 1 >= MAX_INLINE_REQUEUES || delayMs > this.deps.maxInlineWaitMs || delayMs > remainingMs - REMAINING_TIME_MARGIN_MS) {
+      if (
+        round + 1 >= MAX_INLINE_REQUEUES ||
+        delayMs > this.deps.maxInlineWaitMs ||
+        delayMs > remainingMs - REMAINING_TIME_MARGIN_MS
+      ) {
         const target = this.deps.requeueTargetArn ?? context.invokedFunctionArn;
-        if (target === undefined) throw new Error(`requeue ${change.kind} ${change.key.namespace}/${change.key.name}: no target: set JOBCTL_REQUEUE_TARGET_ARN or invoke through Lambda`);
+        if (target === undefined)
+          throw new Error(
+            `requeue ${change.kind} ${change.key.namespace}/${change.key.name}: no target: set ` +
+              `JOBCTL_REQUEUE_TARGET_ARN or invoke through Lambda`,
+          );
         const outcome = await this.deps.requeue.requeueAt(change, atMs, target);
-        this.log({ msg: 'requeue scheduled', kind: change.kind, ...change.key, at: new Date(atMs).toISOString(), outcome });
+        this.log({
+          msg: 'requeue scheduled',
+          kind: change.kind,
+          ...change.key,
+          at: new Date(atMs).toISOString(),
+          outcome,
+        });
         return;
       }
       await this.deps.sleep(delayMs);
@@ -262,7 +338,8 @@ export class JobControllerLambda {
       return undefined;
     }
     try {
-      const outcome = change.kind === 'CronJob' ? await this.cronJobs.sync(change.key) : await this.jobs.sync(change.key);
+      const outcome =
+        change.kind === 'CronJob' ? await this.cronJobs.sync(change.key) : await this.jobs.sync(change.key);
       return outcome.requeueAtMs;
     } catch (error) {
       if (!(error instanceof TaskLaunchError) || !error.retryable) throw error;
@@ -283,12 +360,25 @@ export function eventKindOf(event: unknown): EventKind {
   const e = (event ?? {}) as Record<string, unknown>;
   if (e['source'] === 'aws.ecs') return 'ecs-task';
   const records = e['Records'];
-  if (Array.isArray(records) && records.length > 0 && records.every((r) => (r as Record<string, unknown>)?.['eventSource'] === 'aws:dynamodb')) return 'stream';
+  if (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every((r) => (r as Record<string, unknown>)?.['eventSource'] === 'aws:dynamodb')
+  )
+    return 'stream';
   const requeue = e['requeue'] as Record<string, unknown> | undefined;
-  if (requeue !== undefined && (requeue['kind'] === 'Job' || requeue['kind'] === 'CronJob') && typeof requeue['namespace'] === 'string' && typeof requeue['name'] === 'string') return 'requeue';
+  if (
+    requeue !== undefined &&
+    (requeue['kind'] === 'Job' || requeue['kind'] === 'CronJob') &&
+    typeof requeue['namespace'] === 'string' &&
+    typeof requeue['name'] === 'string'
+  )
+    return 'requeue';
   if (typeof e['resync'] === 'object' && e['resync'] !== null) return 'resync';
   throw new TypeError(
-    `job-controller: event: unrecognised shape ${JSON.stringify(event)?.slice(0, 200)}: expected an ECS Task State Change (source "aws.ecs"), ` +
-      'a DynamoDB Streams batch (Records[].eventSource "aws:dynamodb"), {"requeue":{"kind":"Job"|"CronJob","namespace","name"}} or {"resync":{}}',
+    `job-controller: event: unrecognised shape ${JSON.stringify(event)?.slice(0, 200)}: expected an ECS Task State ` +
+      `Change (source "aws.ecs"), ` +
+      'a DynamoDB Streams batch (Records[].eventSource "aws:dynamodb"), ' +
+      '{"requeue":{"kind":"Job"|"CronJob","namespace","name"}} or {"resync":{}}',
   );
 }

@@ -3,15 +3,22 @@ import { MAX_CONFLICT_RETRIES } from '../../controllers/deps.ts';
 import type { StateStore } from '../../ports/state-store.ts';
 import type { TaskLauncher } from '../../ports/task-launcher.ts';
 import { wellKnown, type Pod } from '../../spec/types.ts';
-import { lastTaskArnAnnotation, launchRetryAnnotation, taskArnAnnotation, taskIdentityOf, taskLaunchedAtAnnotation, type EcsTaskLauncher } from '../../adapters/ecs/ecs-task-launcher.ts';
+import {
+  lastTaskArnAnnotation,
+  launchRetryAnnotation,
+  taskArnAnnotation,
+  taskIdentityOf,
+  taskLaunchedAtAnnotation,
+  type EcsTaskLauncher,
+} from '../../adapters/ecs/ecs-task-launcher.ts';
 import { toRfc3339 } from '../../engine/object-meta.ts';
 
 /**
  * The Job controller's launcher on AWS: {@link EcsTaskLauncher} plus the bookkeeping the launcher's docs leave to
  * "the Job controller", kept on the pod so it survives between Lambda invocations:
  *
- * - After RunTask returns, the task ARN is recorded ({@link taskArnAnnotation}, and {@link lastTaskArnAnnotation}), with
- *   when it was launched ({@link taskLaunchedAtAnnotation}): `stop` stops exactly that task.
+ * - After RunTask returns, the task ARN is recorded ({@link taskArnAnnotation}, and {@link lastTaskArnAnnotation}),
+ *   with when it was launched ({@link taskLaunchedAtAnnotation}): `stop` stops exactly that task.
  * - A pod that already records a task for its current attempt is not launched again: the Job controller re-launches
  *   every Pending pod on every sync (the local launcher ignores running ones), which on AWS would be one RunTask per
  *   stream record. The clientToken would make it harmless, but not free (RunTask: 20 calls/s per account).
@@ -36,12 +43,26 @@ export class RecordingEcsLauncher implements TaskLauncher {
     } catch (error) {
       if (error instanceof TaskLaunchError && error.retryable && error.failures.length > 0) {
         const usedRetry = pod.metadata.annotations?.[launchRetryAnnotation];
-        await this.annotate(pod, attempt, (a) => ({ ...a, [launchRetryAnnotation]: String(Number(a[launchRetryAnnotation] ?? '0') + 1) }), { usedRetry });
+        await this.annotate(
+          pod,
+          attempt,
+          (a) => ({ ...a, [launchRetryAnnotation]: String(Number(a[launchRetryAnnotation] ?? '0') + 1) }),
+          { usedRetry },
+        );
       }
       throw error;
     }
     const launchedAt = toRfc3339(this.now());
-    await this.annotate(pod, attempt, (a) => (a[taskArnAnnotation] === undefined ? { ...a, [taskArnAnnotation]: taskArn, [lastTaskArnAnnotation]: taskArn, [taskLaunchedAtAnnotation]: launchedAt } : a));
+    await this.annotate(pod, attempt, (a) =>
+      a[taskArnAnnotation] === undefined
+        ? {
+            ...a,
+            [taskArnAnnotation]: taskArn,
+            [lastTaskArnAnnotation]: taskArn,
+            [taskLaunchedAtAnnotation]: launchedAt,
+          }
+        : a,
+    );
   }
 
   stop(pod: Pod, reason: string): Promise<boolean> {
@@ -58,7 +79,10 @@ export class RecordingEcsLauncher implements TaskLauncher {
     change: (a: Record<string, string>) => Record<string, string>,
     retryGuard?: { usedRetry: string | undefined },
   ): Promise<void> {
-    const jobKey = { namespace: launched.metadata.namespace, name: launched.metadata.labels?.[wellKnown.jobName] ?? '' };
+    const jobKey = {
+      namespace: launched.metadata.namespace,
+      name: launched.metadata.labels?.[wellKnown.jobName] ?? '',
+    };
     for (let i = 1; ; i++) {
       // First try the pod as launched (the controller just stored or read it): its resourceVersion makes the write
       // conditional anyway, and a conflict re-reads. Saves a read per launch.

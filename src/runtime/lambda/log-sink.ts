@@ -9,11 +9,15 @@ import type { Pod } from '../../spec/types.ts';
  */
 export class RetainedLogSink implements LogSink {
   async read(pod: Pod): Promise<string> {
-    throw new Error(`logs of ${pod.metadata.namespace}/${pod.metadata.name}: the job controller does not read logs; use jobctl logs`);
+    throw new Error(
+      `logs of ${pod.metadata.namespace}/${pod.metadata.name}: the job controller does not read logs; use jobctl logs`,
+    );
   }
 
   async follow(pod: Pod): Promise<void> {
-    throw new Error(`logs of ${pod.metadata.namespace}/${pod.metadata.name}: the job controller does not read logs; use jobctl logs`);
+    throw new Error(
+      `logs of ${pod.metadata.namespace}/${pod.metadata.name}: the job controller does not read logs; use jobctl logs`,
+    );
   }
 
   async remove(): Promise<void> {}

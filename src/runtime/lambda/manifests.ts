@@ -3,7 +3,13 @@ import type { StateStore } from '../../ports/state-store.ts';
 import type { WorkQueue } from '../../ports/work-queue.ts';
 import type { ResourceQuotaManifest, WorkQueueManifest } from '../../spec/types.ts';
 import type { ResourceQuotas } from '../../ports/resource-quotas.ts';
-import { applyStackManifests, removeStackManifests, waitForJobDeletions, type StackManifest, type StackObjectOutcome } from '../../controllers/stack-manifests.ts';
+import {
+  applyStackManifests,
+  removeStackManifests,
+  waitForJobDeletions,
+  type StackManifest,
+  type StackObjectOutcome,
+} from '../../controllers/stack-manifests.ts';
 
 /** How long stack deletion waits for the removed Jobs' tasks to stop (the manifests function's timeout is 5 min). */
 const DELETE_WAIT_MS = 240_000;
@@ -17,7 +23,9 @@ export interface ManifestsProperties {
   StackName: string;
   /** JSON array of the config file's validated CronJobs and Jobs, in file order. */
   Manifests: string;
-  /** JSON array of the config file's `kind: WorkQueue` manifests (their SQS queues are CloudFormation's). @default "[]" */
+  /**
+   * JSON array of the config file's `kind: WorkQueue` manifests (their SQS queues are CloudFormation's). @default "[]"
+   */
   Queues?: string;
   /** JSON array of the config file's `kind: ResourceQuota` manifests. @default "[]" */
   Quotas?: string;
@@ -66,7 +74,10 @@ export async function handleManifestsEvent(
   event: ManifestsEvent,
 ): Promise<ManifestsResult> {
   const props = event.ResourceProperties;
-  if (typeof props?.StackName !== 'string' || props.StackName === '') throw new TypeError(`manifests: ResourceProperties.StackName: required string, got ${JSON.stringify(props?.StackName)}`);
+  if (typeof props?.StackName !== 'string' || props.StackName === '')
+    throw new TypeError(
+      `manifests: ResourceProperties.StackName: required string, got ${JSON.stringify(props?.StackName)}`,
+    );
   const stackName = props.StackName;
   const physicalId = event.PhysicalResourceId ?? `jobctl-manifests-${stackName}`;
   let outcomes: StackObjectOutcome[];
@@ -74,39 +85,95 @@ export async function handleManifestsEvent(
     case 'Create':
     case 'Update': {
       const desired = parseManifests(props.Manifests, 'ResourceProperties.Manifests');
-      const previous = event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? parseManifests(event.OldResourceProperties.Manifests, 'OldResourceProperties.Manifests') : undefined;
-      const queues = deps.queues === undefined ? undefined : { queues: deps.queues, desired: parseQueues(props.Queues, 'ResourceProperties.Queues'), ...(event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? { previous: parseQueues(event.OldResourceProperties.Queues, 'OldResourceProperties.Queues') } : {}) };
-      const quotas = deps.quotas === undefined ? undefined : { quotas: deps.quotas, desired: parseQuotas(props.Quotas, 'ResourceProperties.Quotas'), ...(event.RequestType === 'Update' && event.OldResourceProperties !== undefined ? { previous: parseQuotas(event.OldResourceProperties.Quotas, 'OldResourceProperties.Quotas') } : {}) };
-      outcomes = await applyStackManifests(deps, { stackName, desired, ...(previous === undefined ? {} : { previous }), ...(queues === undefined ? {} : { queues }), ...(quotas === undefined ? {} : { quotas }) });
+      const previous =
+        event.RequestType === 'Update' && event.OldResourceProperties !== undefined
+          ? parseManifests(event.OldResourceProperties.Manifests, 'OldResourceProperties.Manifests')
+          : undefined;
+      const queues =
+        deps.queues === undefined
+          ? undefined
+          : {
+              queues: deps.queues,
+              desired: parseQueues(props.Queues, 'ResourceProperties.Queues'),
+              ...(event.RequestType === 'Update' && event.OldResourceProperties !== undefined
+                ? { previous: parseQueues(event.OldResourceProperties.Queues, 'OldResourceProperties.Queues') }
+                : {}),
+            };
+      const quotas =
+        deps.quotas === undefined
+          ? undefined
+          : {
+              quotas: deps.quotas,
+              desired: parseQuotas(props.Quotas, 'ResourceProperties.Quotas'),
+              ...(event.RequestType === 'Update' && event.OldResourceProperties !== undefined
+                ? { previous: parseQuotas(event.OldResourceProperties.Quotas, 'OldResourceProperties.Quotas') }
+                : {}),
+            };
+      outcomes = await applyStackManifests(deps, {
+        stackName,
+        desired,
+        ...(previous === undefined ? {} : { previous }),
+        ...(queues === undefined ? {} : { queues }),
+        ...(quotas === undefined ? {} : { quotas }),
+      });
       break;
     }
     case 'Delete':
       outcomes = await removeStackManifests(deps, stackName);
       // The job controller stops their tasks; wait for it, or the ECS cluster (deleted next) refuses to go.
-      const stillGoing = await waitForJobDeletions(deps, { timeoutMs: DELETE_WAIT_MS, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) });
-      if (stillGoing > 0) (deps.log ?? ((r) => console.log(JSON.stringify(r))))({ msg: 'Jobs still being deleted when the stack went on', stillGoing });
+      const stillGoing = await waitForJobDeletions(deps, {
+        timeoutMs: DELETE_WAIT_MS,
+        sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+      });
+      if (stillGoing > 0)
+        (deps.log ?? ((r) => console.log(JSON.stringify(r))))({
+          msg: 'Jobs still being deleted when the stack went on',
+          stillGoing,
+        });
       for (const q of deps.queues === undefined ? [] : parseQueues(props.Queues, 'ResourceProperties.Queues')) {
         await deps.queues!.deleteQueue(q.metadata.name);
         outcomes.push({ kind: 'WorkQueue', name: q.metadata.name, action: 'deleted' });
       }
       for (const q of deps.quotas === undefined ? [] : parseQuotas(props.Quotas, 'ResourceProperties.Quotas')) {
-        if (await deps.quotas!.delete(q.metadata.namespace, q.metadata.name)) outcomes.push({ kind: 'ResourceQuota', name: q.metadata.name, action: 'deleted' });
+        if (await deps.quotas!.delete(q.metadata.namespace, q.metadata.name))
+          outcomes.push({ kind: 'ResourceQuota', name: q.metadata.name, action: 'deleted' });
       }
       break;
     default:
-      throw new TypeError(`manifests: RequestType: invalid value ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}: must be Create, Update or Delete`);
+      throw new TypeError(
+        `manifests: RequestType: invalid value ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}: ` +
+          `must be Create, Update or Delete`,
+      );
   }
-  (deps.log ?? ((r) => console.log(JSON.stringify(r))))({ msg: 'manifests applied', requestType: event.RequestType, stackName, outcomes });
+  (deps.log ?? ((r) => console.log(JSON.stringify(r))))({
+    msg: 'manifests applied',
+    requestType: event.RequestType,
+    stackName,
+    outcomes,
+  });
   const count = (action: StackObjectOutcome['action']) => outcomes.filter((o) => o.action === action).length;
-  return { PhysicalResourceId: physicalId, Data: { Created: count('created'), Configured: count('configured'), Unchanged: count('unchanged') + count('not-recreated'), Deleted: count('deleted') } };
+  return {
+    PhysicalResourceId: physicalId,
+    Data: {
+      Created: count('created'),
+      Configured: count('configured'),
+      Unchanged: count('unchanged') + count('not-recreated'),
+      Deleted: count('deleted'),
+    },
+  };
 }
 
 function parseQuotas(text: unknown, where: string): ResourceQuotaManifest[] {
   if (text === undefined) return [];
   if (typeof text !== 'string') throw new TypeError(`manifests: ${where}: required JSON string, got ${typeof text}`);
   const parsed: unknown = JSON.parse(text);
-  const isQuota = (q: Partial<ResourceQuotaManifest> | null) => q?.kind === 'ResourceQuota' && typeof q.metadata?.name === 'string' && typeof q.metadata.namespace === 'string' && typeof q.spec?.hard?.pods === 'number';
-  if (!Array.isArray(parsed) || !parsed.every(isQuota)) throw new TypeError(`manifests: ${where}: must be a JSON array of ResourceQuota manifests`);
+  const isQuota = (q: Partial<ResourceQuotaManifest> | null) =>
+    q?.kind === 'ResourceQuota' &&
+    typeof q.metadata?.name === 'string' &&
+    typeof q.metadata.namespace === 'string' &&
+    typeof q.spec?.hard?.pods === 'number';
+  if (!Array.isArray(parsed) || !parsed.every(isQuota))
+    throw new TypeError(`manifests: ${where}: must be a JSON array of ResourceQuota manifests`);
   return parsed as ResourceQuotaManifest[];
 }
 
@@ -114,7 +181,12 @@ function parseQueues(text: unknown, where: string): WorkQueueManifest[] {
   if (text === undefined) return [];
   if (typeof text !== 'string') throw new TypeError(`manifests: ${where}: required JSON string, got ${typeof text}`);
   const parsed: unknown = JSON.parse(text);
-  if (!Array.isArray(parsed) || parsed.some((q: Partial<WorkQueueManifest> | null) => q?.kind !== 'WorkQueue' || typeof q.metadata?.name !== 'string')) {
+  if (
+    !Array.isArray(parsed) ||
+    parsed.some(
+      (q: Partial<WorkQueueManifest> | null) => q?.kind !== 'WorkQueue' || typeof q.metadata?.name !== 'string',
+    )
+  ) {
     throw new TypeError(`manifests: ${where}: must be a JSON array of WorkQueue manifests`);
   }
   return parsed as WorkQueueManifest[];
@@ -127,7 +199,12 @@ function parseManifests(text: unknown, where: string): StackManifest[] {
   if (!Array.isArray(parsed)) throw new TypeError(`manifests: ${where}: must be a JSON array of CronJobs and Jobs`);
   parsed.forEach((m: unknown, i) => {
     const obj = m as Partial<StackManifest> | null;
-    if (obj === null || (obj.kind !== 'CronJob' && obj.kind !== 'Job') || typeof obj.metadata?.name !== 'string' || typeof obj.metadata.namespace !== 'string') {
+    if (
+      obj === null ||
+      (obj.kind !== 'CronJob' && obj.kind !== 'Job') ||
+      typeof obj.metadata?.name !== 'string' ||
+      typeof obj.metadata.namespace !== 'string'
+    ) {
       throw new TypeError(`manifests: ${where}[${i}]: not a CronJob or Job with metadata.name and metadata.namespace`);
     }
   });

@@ -94,10 +94,17 @@ export function scheduleWorkOf(records: readonly DynamoDbStreamRecord[]): Stream
     const old = oldImage?.object as CronJob | undefined;
     const subject = (cronJob ?? old)!;
     const owner = (c: CronJob | undefined) => c?.metadata.annotations?.[managedByAnnotation];
-    const changed = cronJob === undefined || old === undefined || JSON.stringify(cronJob.spec) !== JSON.stringify(old.spec) || owner(cronJob) !== owner(old);
+    const changed =
+      cronJob === undefined ||
+      old === undefined ||
+      JSON.stringify(cronJob.spec) !== JSON.stringify(old.spec) ||
+      owner(cronJob) !== owner(old);
     if (!changed) continue;
     const id = `${subject.metadata.namespace}/${subject.metadata.name}`;
-    const entry = work.get(id) ?? { change: { kind: 'CronJob' as const, key: { namespace: subject.metadata.namespace, name: subject.metadata.name } }, sequenceNumbers: [] };
+    const entry = work.get(id) ?? {
+      change: { kind: 'CronJob' as const, key: { namespace: subject.metadata.namespace, name: subject.metadata.name } },
+      sequenceNumbers: [],
+    };
     entry.sequenceNumbers.push(record.dynamodb.SequenceNumber);
     work.set(id, entry);
   }
@@ -124,7 +131,11 @@ function changesOf(record: DynamoDbStreamRecord): Change[] {
   }
 }
 
-function jobChanges(eventName: DynamoDbStreamRecord['eventName'], job: Job | undefined, old: Job | undefined): Change[] {
+function jobChanges(
+  eventName: DynamoDbStreamRecord['eventName'],
+  job: Job | undefined,
+  old: Job | undefined,
+): Change[] {
   const subject = job ?? old;
   if (subject === undefined) return [];
   const key = { namespace: subject.metadata.namespace, name: subject.metadata.name };
@@ -139,9 +150,12 @@ function cronJobChanges(cronJob: CronJob | undefined, old: CronJob | undefined):
   if (cronJob === undefined) return [];
   const namespace = cronJob.metadata.namespace;
   const changes: Change[] = [];
-  if (old === undefined || JSON.stringify(old.spec) !== JSON.stringify(cronJob.spec)) changes.push({ kind: 'CronJob', key: { namespace, name: cronJob.metadata.name } });
+  if (old === undefined || JSON.stringify(old.spec) !== JSON.stringify(cronJob.spec))
+    changes.push({ kind: 'CronJob', key: { namespace, name: cronJob.metadata.name } });
   const before = new Set((old?.status.active ?? []).map((ref) => ref.uid));
-  for (const ref of cronJob.status.active) if (!before.has(ref.uid)) changes.push({ kind: 'Job', key: { namespace: ref.namespace ?? namespace, name: ref.name } });
+  for (const ref of cronJob.status.active)
+    if (!before.has(ref.uid))
+      changes.push({ kind: 'Job', key: { namespace: ref.namespace ?? namespace, name: ref.name } });
   return changes;
 }
 

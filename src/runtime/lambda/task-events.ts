@@ -3,8 +3,19 @@ import { MAX_CONFLICT_RETRIES } from '../../controllers/deps.ts';
 import { applyTaskExit, applyTaskStart } from '../../engine/task-exit.ts';
 import type { StateStore } from '../../ports/state-store.ts';
 import type { Pod } from '../../spec/types.ts';
-import { isNewer, parseTaskStateChange, taskReportOf, type EcsTaskStateChange, type TaskReport } from '../../adapters/ecs/ecs-task-events.ts';
-import { lastTaskArnAnnotation, taskArnAnnotation, taskIdentityOf, taskLaunchedAtAnnotation } from '../../adapters/ecs/ecs-task-launcher.ts';
+import {
+  isNewer,
+  parseTaskStateChange,
+  taskReportOf,
+  type EcsTaskStateChange,
+  type TaskReport,
+} from '../../adapters/ecs/ecs-task-events.ts';
+import {
+  lastTaskArnAnnotation,
+  taskArnAnnotation,
+  taskIdentityOf,
+  taskLaunchedAtAnnotation,
+} from '../../adapters/ecs/ecs-task-launcher.ts';
 import { toRfc3339 } from '../../engine/object-meta.ts';
 
 /** Annotation holding the highest ECS `detail.version` applied to the pod for the task in {@link taskArnAnnotation}. */
@@ -45,40 +56,61 @@ export async function applyTaskStateChange(store: StateStore, event: unknown): P
     const verdict = staleness(pod, change, report);
     if (verdict !== undefined) return { kind: 'dropped', why: verdict };
     const changed = applyReport(pod, change, report);
-    if (changed === undefined) return { kind: 'dropped', why: `pod ${task.namespace}/${task.podName} is already finished` };
+    if (changed === undefined)
+      return { kind: 'dropped', why: `pod ${task.namespace}/${task.podName} is already finished` };
     try {
       await store.update(changed);
       return { kind: 'applied', job: jobKey };
     } catch (error) {
       if (error instanceof ConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
-      if (error instanceof NotFoundError) return { kind: 'dropped', why: `pod ${task.namespace}/${task.podName} is gone (deleted with its Job)` };
+      if (error instanceof NotFoundError)
+        return { kind: 'dropped', why: `pod ${task.namespace}/${task.podName} is gone (deleted with its Job)` };
       throw error;
     }
   }
 }
 
-function staleness(pod: Pod, change: EcsTaskStateChange, report: Exclude<TaskReport, { kind: 'none' }>): string | undefined {
+function staleness(
+  pod: Pod,
+  change: EcsTaskStateChange,
+  report: Exclude<TaskReport, { kind: 'none' }>,
+): string | undefined {
   const current = taskIdentityOf(pod).attempt;
-  if (report.attempt < current) return `task ${change.taskArn} ran attempt ${report.attempt}; the pod is at attempt ${current}`;
+  if (report.attempt < current)
+    return `task ${change.taskArn} ran attempt ${report.attempt}; the pod is at attempt ${current}`;
   const annotations = pod.metadata.annotations ?? {};
   const recordedVersion = annotations[taskVersionAnnotation];
-  if (annotations[taskArnAnnotation] === change.taskArn && recordedVersion !== undefined && !isNewer(change.version, Number(recordedVersion))) {
+  if (
+    annotations[taskArnAnnotation] === change.taskArn &&
+    recordedVersion !== undefined &&
+    !isNewer(change.version, Number(recordedVersion))
+  ) {
     return `task ${change.taskArn} version ${change.version} is not newer than the applied ${recordedVersion}`;
   }
   return undefined;
 }
 
 /** The pod with the report applied and the task annotated; undefined when the report changes nothing. */
-function applyReport(pod: Pod, change: EcsTaskStateChange, report: Exclude<TaskReport, { kind: 'none' }>): Pod | undefined {
+function applyReport(
+  pod: Pod,
+  change: EcsTaskStateChange,
+  report: Exclude<TaskReport, { kind: 'none' }>,
+): Pod | undefined {
   let next: Pod;
   if (report.kind === 'started') {
     next = applyTaskStart(pod, report.atMs);
   } else {
-    const started = pod.status.phase === 'Pending' && report.startedAtMs !== undefined ? applyTaskStart(pod, report.startedAtMs) : pod;
+    const started =
+      pod.status.phase === 'Pending' && report.startedAtMs !== undefined
+        ? applyTaskStart(pod, report.startedAtMs)
+        : pod;
     next = applyTaskExit(started, report.exit);
   }
   if (next === pod) return undefined;
-  const annotations: Record<string, string> = { ...(pod.metadata.annotations ?? {}), [lastTaskArnAnnotation]: change.taskArn };
+  const annotations: Record<string, string> = {
+    ...(pod.metadata.annotations ?? {}),
+    [lastTaskArnAnnotation]: change.taskArn,
+  };
   if (taskIdentityOf(next).attempt > report.attempt) {
     // Restarting in place (OnFailure): this task is over; the next one is recorded when it is launched or reports.
     delete annotations[taskArnAnnotation];

@@ -7,7 +7,12 @@ import type { Clock } from '../../ports/clock.ts';
 import type { StateStore } from '../../ports/state-store.ts';
 import type { Job, Pod } from '../../spec/types.ts';
 import { KILLED_EXIT_CODE, taskStateChangeEventOf } from '../../adapters/ecs/ecs-task-events.ts';
-import { parseTaskGroup, taskArnAnnotation, taskIdentityOf, taskLaunchedAtAnnotation } from '../../adapters/ecs/ecs-task-launcher.ts';
+import {
+  parseTaskGroup,
+  taskArnAnnotation,
+  taskIdentityOf,
+  taskLaunchedAtAnnotation,
+} from '../../adapters/ecs/ecs-task-launcher.ts';
 import { applyTaskStateChange } from './task-events.ts';
 
 /** DescribeTasks takes at most 100 tasks per call (DescribeTasks `tasks`). */
@@ -56,8 +61,9 @@ export interface EcsTaskReconcilerOptions {
   orphanGraceMs?: number;
   /**
    * How long after its launch a task ECS answers `MISSING` for is taken as gone. Right after RunTask, DescribeTasks may
-   * not know a task yet (ECS is eventually consistent: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html
-   * asks callers to retry DescribeTasks with back-off for up to five minutes).
+   * not know a task yet (ECS is eventually consistent:
+   * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html asks callers to retry DescribeTasks with
+   * back-off for up to five minutes).
    * @default 10 minutes
    */
   lostAfterMs?: number;
@@ -89,7 +95,16 @@ export class EcsTaskReconciler {
 
   /** Reconciles `namespace`'s pods and the cluster's tasks; `jobs` are the namespace's Jobs (the resync read them). */
   async reconcile(namespace: string, jobs: readonly Job[]): Promise<EcsReconcileCounts> {
-    const counts: EcsReconcileCounts = { podsChecked: 0, describeCalls: 0, exitsRecorded: 0, startsRecorded: 0, lost: 0, missingNotJudged: 0, tasksListed: 0, orphansStopped: 0 };
+    const counts: EcsReconcileCounts = {
+      podsChecked: 0,
+      describeCalls: 0,
+      exitsRecorded: 0,
+      startsRecorded: 0,
+      lost: 0,
+      missingNotJudged: 0,
+      tasksListed: 0,
+      orphansStopped: 0,
+    };
     const now = this.options.clock.now();
     const staleAfterMs = this.options.staleAfterMs ?? FIVE_MINUTES_MS;
     const podsByTask = new Map<string, Pod>();
@@ -116,7 +131,8 @@ export class EcsTaskReconciler {
         const pod = podsByTask.get(taskArn)!;
         const launchedAt = Date.parse(pod.metadata.annotations?.[taskLaunchedAtAnnotation] ?? '');
         // A task of unknown launch time (recorded before this annotation existed) is never judged lost here.
-        if (Number.isNaN(launchedAt) || now - launchedAt < (this.options.lostAfterMs ?? 2 * FIVE_MINUTES_MS)) counts.missingNotJudged++;
+        if (Number.isNaN(launchedAt) || now - launchedAt < (this.options.lostAfterMs ?? 2 * FIVE_MINUTES_MS))
+          counts.missingNotJudged++;
         else if (await this.recordLost(pod, taskArn, now)) counts.lost++;
       }
     }
@@ -146,7 +162,9 @@ export class EcsTaskReconciler {
     let nextToken: string | undefined;
     do {
       // No filter but the cluster: desiredStatus defaults to RUNNING (tasks being stopped are not listed).
-      const page = await this.options.client.send(new ListTasksCommand({ cluster: this.options.cluster, ...(nextToken === undefined ? {} : { nextToken }) }));
+      const page = await this.options.client.send(
+        new ListTasksCommand({ cluster: this.options.cluster, ...(nextToken === undefined ? {} : { nextToken }) }),
+      );
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken !== undefined);
@@ -154,8 +172,12 @@ export class EcsTaskReconciler {
   }
 
   private async describe(taskArns: string[]): Promise<{ tasks: Task[]; missing: string[] }> {
-    const out = await this.options.client.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: taskArns }));
-    const missing = (out.failures ?? []).filter((f) => f.reason === 'MISSING' && f.arn !== undefined).map((f) => f.arn!);
+    const out = await this.options.client.send(
+      new DescribeTasksCommand({ cluster: this.options.cluster, tasks: taskArns }),
+    );
+    const missing = (out.failures ?? [])
+      .filter((f) => f.reason === 'MISSING' && f.arn !== undefined)
+      .map((f) => f.arn!);
     return { tasks: out.tasks ?? [], missing };
   }
 
@@ -164,8 +186,14 @@ export class EcsTaskReconciler {
     const jobKey = { namespace: seen.metadata.namespace, name: taskIdentityOf(seen).jobName };
     for (let attempt = 1; ; attempt++) {
       const pod = attempt === 1 ? seen : await this.options.store.getPod(jobKey, seen.metadata.name);
-      if (pod === undefined || isPodFinished(pod) || pod.metadata.annotations?.[taskArnAnnotation] !== taskArn) return false;
-      const ended = applyTaskExit(pod, { exitCode: KILLED_EXIT_CODE, reason: 'Lost', message: `ECS no longer knows task ${taskArn}: its exit was never reported`, finishedAtMs: now });
+      if (pod === undefined || isPodFinished(pod) || pod.metadata.annotations?.[taskArnAnnotation] !== taskArn)
+        return false;
+      const ended = applyTaskExit(pod, {
+        exitCode: KILLED_EXIT_CODE,
+        reason: 'Lost',
+        message: `ECS no longer knows task ${taskArn}: its exit was never reported`,
+        finishedAtMs: now,
+      });
       try {
         await this.options.store.update(ended);
         return true;
@@ -198,7 +226,10 @@ function lastChangeMs(pod: Pod): number {
     pod.status.startTime,
     pod.metadata.creationTimestamp,
   ];
-  return Math.max(0, ...stamps.map((s) => (s === undefined ? Number.NaN : Date.parse(s))).filter((ms) => !Number.isNaN(ms)));
+  return Math.max(
+    0,
+    ...stamps.map((s) => (s === undefined ? Number.NaN : Date.parse(s))).filter((ms) => !Number.isNaN(ms)),
+  );
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

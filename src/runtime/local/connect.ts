@@ -36,14 +36,22 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
     await new Promise((r) => setTimeout(r, 200));
     runtime = await findRuntime(stateDir);
   }
-  if (runtime && runtime.dynamodbEndpoint === '') throw new RuntimeNotRunningError(`${stateDir}: jobctl up (pid ${runtime.pid}) is still starting; try again in a moment`);
+  if (runtime && runtime.dynamodbEndpoint === '')
+    throw new RuntimeNotRunningError(
+      `${stateDir}: jobctl up (pid ${runtime.pid}) is still starting; try again in a moment`,
+    );
   if (runtime && runtime.dynamodbCredentials === undefined) {
-    throw new RuntimeNotRunningError(`${stateDir}: the running jobctl up (pid ${runtime.pid}) is from an older jobctl that publishes no credentials; restart it`);
+    throw new RuntimeNotRunningError(
+      `${stateDir}: the running jobctl up (pid ${runtime.pid}) is from an older jobctl that publishes no ` +
+        `credentials; restart it`,
+    );
   }
   const usable = runtime !== undefined;
   await securePrivateDir(stateDir);
   const host = usable ? undefined : await startDynalite({ path: join(stateDir, 'db') });
-  const client = runtime ? localDynamoClient(runtime.dynamodbEndpoint, runtime.dynamodbCredentials!) : localDynamoClient(host!.endpoint, host!.credentials);
+  const client = runtime
+    ? localDynamoClient(runtime.dynamodbEndpoint, runtime.dynamodbCredentials!)
+    : localDynamoClient(host!.endpoint, host!.credentials);
   if (host) {
     // The database thread of this command died (a full disk): one line, not a hang on refused connections.
     void host.failed.then((failure) => {

@@ -71,23 +71,31 @@ export function watchDatabaseWorker(worker: EventEmitter, options: { dbPath?: st
  * await describeDatabaseFailure(error, { dbPath: '.jobctl/db', when: 'open' })
  * // cannot open the state in .jobctl/db: no space left on the device (0 B free on the file system of .jobctl); …
  */
-export async function describeDatabaseFailure(error: unknown, options: { dbPath?: string; when: 'stopped' | 'open' }): Promise<DatabaseFailure> {
+export async function describeDatabaseFailure(
+  error: unknown,
+  options: { dbPath?: string; when: 'stopped' | 'open' },
+): Promise<DatabaseFailure> {
   const { dbPath, when } = options;
   const detail = innermostMessage(error);
   const stateDir = dbPath === undefined ? undefined : dirname(dbPath);
   if (isDiskFull(error)) {
     const free = stateDir === undefined ? undefined : await freeBytesAt(stateDir);
-    const space = `no space left on the device${free === undefined ? '' : ` (${formatBytes(free)} free on the file system of ${stateDir})`}`;
+    const space =
+      `no space left on the ` +
+      `device${free === undefined ? '' : ` (${formatBytes(free)} free on the file system of ${stateDir})`}`;
     const fix = `free some space${stateDir === undefined ? '' : ` (task logs are in ${join(stateDir, 'logs')})`}`;
     const message =
       when === 'stopped'
-        ? `the state database${dbPath === undefined ? '' : ` in ${dbPath}`} stopped: ${space}; jobctl up has stopped. ${capitalize(fix)}, then run jobctl up again [${detail}]`
-        : `cannot open the state${dbPath === undefined ? '' : ` in ${dbPath}`}: ${space}; ${fix} and try again [${detail}]`;
+        ? `the state database${dbPath === undefined ? '' : ` in ${dbPath}`} stopped: ${space}; jobctl up has ` +
+          `stopped. ${capitalize(fix)}, then run jobctl up again [${detail}]`
+        : `cannot open the state${dbPath === undefined ? '' : ` in ${dbPath}`}: ${space}; ${fix} and try again ` +
+          `[${detail}]`;
     return new DatabaseFailure(message, true, { cause: error });
   }
   const message =
     when === 'stopped'
-      ? `the state database${dbPath === undefined ? '' : ` in ${dbPath}`} stopped: ${detail}; jobctl up has stopped. Run jobctl up again`
+      ? `the state database${dbPath === undefined ? '' : ` in ${dbPath}`} stopped: ${detail}; jobctl up has stopped. ` +
+        `Run jobctl up again`
       : `cannot open the state${dbPath === undefined ? '' : ` in ${dbPath}`}: ${detail}`;
   return new DatabaseFailure(message, false, { cause: error });
 }
@@ -102,7 +110,9 @@ export async function describeDatabaseFailure(error: unknown, options: { dbPath?
 export async function diskFullFailure(error: unknown, stateDir: string): Promise<DatabaseFailure> {
   const free = await freeBytesAt(stateDir);
   return new DatabaseFailure(
-    `no space left on the device holding ${stateDir}${free === undefined ? '' : ` (${formatBytes(free)} free)`}; jobctl up has stopped. Free some space (task logs are in ${join(stateDir, 'logs')}), then run jobctl up again [${innermostMessage(error)}]`,
+    `no space left on the device holding ${stateDir}${free === undefined ? '' : ` (${formatBytes(free)} free)`}; ` +
+      `jobctl up has stopped. Free some space (task logs are in ${join(stateDir, 'logs')}), then run jobctl up again ` +
+      `[${innermostMessage(error)}]`,
     true,
     { cause: error },
   );
@@ -113,7 +123,11 @@ export async function diskFullFailure(error: unknown, stateDir: string): Promise
  * ("No space left on device", "Disk quota exceeded"), which is all a worker thread's error keeps of it.
  */
 export function isDiskFull(error: unknown): boolean {
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = error, depth = 0;
+    e !== undefined && e !== null && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (code === 'ENOSPC' || code === 'EDQUOT') return true;
     if (typeof message === 'string' && /No space left on device|Disk quota exceeded|ENOSPC/i.test(message)) return true;
@@ -136,7 +150,11 @@ export async function freeBytesAt(path: string): Promise<number | undefined> {
 /** The deepest message of an error and its causes: the storage layer's own words. */
 function innermostMessage(error: unknown): string {
   let message = String((error as { message?: unknown })?.message ?? error);
-  for (let e = (error as { cause?: unknown })?.cause, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = (error as { cause?: unknown })?.cause, depth = 0;
+    e !== undefined && e !== null && depth < 8;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const m = (e as { message?: unknown }).message;
     if (typeof m === 'string' && m !== '') message = m;
   }

@@ -37,7 +37,9 @@ export const LOCAL_REGION = 'local';
  * ("Database is closed", which kills its thread), so the host makes that first request itself and, when it fails,
  * waits its turn again.
  */
-export async function startDynalite(options: { path?: string; port?: number; waitForLockMs?: number } = {}): Promise<DynaliteHost> {
+export async function startDynalite(
+  options: { path?: string; port?: number; waitForLockMs?: number } = {},
+): Promise<DynaliteHost> {
   const deadline = Date.now() + (options.waitForLockMs ?? 30_000);
   for (let attempt = 1; ; attempt++) {
     if (options.path) await waitForLevelDb(options.path, deadline);
@@ -50,8 +52,13 @@ export async function startDynalite(options: { path?: string; port?: number; wai
 }
 
 async function startWorker(options: { path?: string; port?: number }): Promise<DynaliteHost> {
-  const credentials: LocalDynamoCredentials = { accessKeyId: `JOBCTL${randomBytes(7).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(32).toString('base64url') };
-  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path: options.path, port: options.port, credentials } });
+  const credentials: LocalDynamoCredentials = {
+    accessKeyId: `JOBCTL${randomBytes(7).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(32).toString('base64url'),
+  };
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
+    workerData: { path: options.path, port: options.port, credentials },
+  });
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => ((exited = true), resolve())));
   // The worker's uncaught errors end it; its exit is what the host and the runtime act on, not an unhandled event.
@@ -59,7 +66,9 @@ async function startWorker(options: { path?: string; port?: number }): Promise<D
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     void exit.then(() => reject(new Error('dynalite: the DynamoDB worker exited before it was ready')));
-    worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`dynalite: ${m.error}`))));
+    worker.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new Error(`dynalite: ${m.error}`)),
+    );
   });
   const watch = watchDatabaseWorker(worker, { dbPath: options.path });
   return {
@@ -77,7 +86,12 @@ async function startWorker(options: { path?: string; port?: number }): Promise<D
 
 /** Whether dynalite opened its LevelDB: one request, not retried (a failed open kills the worker at once). */
 async function answers(host: DynaliteHost): Promise<boolean> {
-  const client = new DynamoDBClient({ endpoint: host.endpoint, region: LOCAL_REGION, credentials: host.credentials, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    endpoint: host.endpoint,
+    region: LOCAL_REGION,
+    credentials: host.credentials,
+    maxAttempts: 1,
+  });
   try {
     await client.send(new ListTablesCommand({ Limit: 1 }));
     return true;
@@ -106,7 +120,9 @@ async function waitForLevelDb(path: string, deadline: number): Promise<void> {
       await db.open();
       return;
     } catch (error) {
-      const locked = (error as { code?: string; cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED' || (error as { code?: string }).code === 'LEVEL_LOCKED';
+      const locked =
+        (error as { code?: string; cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED' ||
+        (error as { code?: string }).code === 'LEVEL_LOCKED';
       if (!locked) throw await describeDatabaseFailure(error, { dbPath: path, when: 'open' });
       if (Date.now() > deadline) throw levelDbInUse(path, error);
     } finally {
@@ -119,7 +135,8 @@ async function waitForLevelDb(path: string, deadline: number): Promise<void> {
 function levelDbInUse(path: string | undefined, cause?: unknown): JobctlError {
   return new JobctlError(
     'Conflict',
-    `${path} is in use by another jobctl process (a \`jobctl up\` starting or stopping, or a CLI command such as get --watch or logs -f run while no runtime was up); wait for it to end and try again`,
+    `${path} is in use by another jobctl process (a \`jobctl up\` starting or stopping, or a CLI command such as get ` +
+      `--watch or logs -f run while no runtime was up); wait for it to end and try again`,
     { cause },
   );
 }

@@ -19,14 +19,21 @@ import { closeLevelIteratorsOnStreamEnd } from './level-iterators.mjs';
 closeLevelIteratorsOnStreamEnd();
 
 const dynalite = createRequire(import.meta.url)('dynalite');
-const inner = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(workerData.path ? { path: workerData.path } : {}) });
+const inner = dynalite({
+  createTableMs: 0,
+  deleteTableMs: 0,
+  updateTableMs: 0,
+  ...(workerData.path ? { path: workerData.path } : {}),
+});
 const handle = inner.listeners('request')[0];
 const privateDir = mkdtempSync(join(tmpdir(), 'jobctl-db-'));
 
 /** A DynamoDB-shaped error answer (the SDKs read `__type`). */
 function deny(res, status, type, message) {
   const body = JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message });
-  res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  res
+    .writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', 'Content-Length': Buffer.byteLength(body) })
+    .end(body);
 }
 
 const front = createServer(async (req, res) => {
@@ -34,11 +41,25 @@ const front = createServer(async (req, res) => {
   const refused = refusal(req, port);
   if (refused !== undefined) return deny(res, 403, 'AccessDeniedException', refused);
   const body = await readBody(req, MAX_DYNAMODB_BODY_BYTES).catch(() => undefined);
-  if (body === undefined) return deny(res, 413, 'ValidationException', `request body over ${MAX_DYNAMODB_BODY_BYTES} bytes`);
-  const problem = sigV4Problem({ method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body }, { ...workerData.credentials, service: 'dynamodb', nowMs: Date.now() });
-  if (problem !== undefined) return deny(res, 403, 'UnrecognizedClientException', `The security token included in the request is invalid: ${problem}`);
+  if (body === undefined)
+    return deny(res, 413, 'ValidationException', `request body over ${MAX_DYNAMODB_BODY_BYTES} bytes`);
+  const problem = sigV4Problem(
+    { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body },
+    { ...workerData.credentials, service: 'dynamodb', nowMs: Date.now() },
+  );
+  if (problem !== undefined)
+    return deny(
+      res,
+      403,
+      'UnrecognizedClientException',
+      `The security token included in the request is invalid: ${problem}`,
+    );
   // dynalite reads the request as a stream: hand it the body read here, with the request's method, URL and headers.
-  const replay = Object.assign(Readable.from(body.length === 0 ? [] : [body]), { method: req.method, url: req.url, headers: req.headers });
+  const replay = Object.assign(Readable.from(body.length === 0 ? [] : [body]), {
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+  });
   handle(replay, res);
 });
 

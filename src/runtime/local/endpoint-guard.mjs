@@ -71,7 +71,10 @@ export function readBody(req, limit) {
  */
 export function sigV4Problem(req, key) {
   const authorization = String(req.headers.authorization ?? '');
-  const match = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/.exec(authorization);
+  const match =
+    /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/.exec(
+      authorization,
+    );
   if (match === null) return 'missing or malformed AWS4-HMAC-SHA256 Authorization header';
   const [, credential, signedHeadersText, signature] = match;
   const [accessKeyId, shortDate, region, service, terminator, ...rest] = credential.split('/');
@@ -83,9 +86,14 @@ export function sigV4Problem(req, key) {
   if (dateMatch === null || amzDate.slice(0, 8) !== shortDate) return 'missing or inconsistent X-Amz-Date';
   const [, y, mo, d, h, mi, s] = dateMatch;
   const signedAt = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (Math.abs(key.nowMs - signedAt) > MAX_CLOCK_SKEW_MS) return 'signature expired or from the future (more than 15 minutes of clock skew)';
+  if (Math.abs(key.nowMs - signedAt) > MAX_CLOCK_SKEW_MS)
+    return 'signature expired or from the future (more than 15 minutes of clock skew)';
   const signedHeaders = signedHeadersText.split(';');
-  if (!signedHeaders.includes('host') || signedHeaders.some((h, i) => h !== h.toLowerCase() || (i > 0 && signedHeaders[i - 1] >= h))) return 'SignedHeaders must be sorted, lower case and include host';
+  if (
+    !signedHeaders.includes('host') ||
+    signedHeaders.some((h, i) => h !== h.toLowerCase() || (i > 0 && signedHeaders[i - 1] >= h))
+  )
+    return 'SignedHeaders must be sorted, lower case and include host';
   const canonicalHeaders = signedHeaders
     .map((name) => {
       const value = req.headers[name];
@@ -103,10 +111,20 @@ export function sigV4Problem(req, key) {
     .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : 1) : a < b ? -1 : 1))
     .map(([k, v = '']) => `${k}=${v}`)
     .join('&');
-  const canonicalRequest = [req.method, path === '' ? '/' : path, canonicalQuery, canonicalHeaders.join(''), signedHeadersText, sha256Hex(req.body)].join('\n');
+  const canonicalRequest = [
+    req.method,
+    path === '' ? '/' : path,
+    canonicalQuery,
+    canonicalHeaders.join(''),
+    signedHeadersText,
+    sha256Hex(req.body),
+  ].join('\n');
   const scope = `${shortDate}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = [shortDate, region, service, 'aws4_request'].reduce((k, part) => hmac(k, part), `AWS4${key.secretAccessKey}`);
+  const signingKey = [shortDate, region, service, 'aws4_request'].reduce(
+    (k, part) => hmac(k, part),
+    `AWS4${key.secretAccessKey}`,
+  );
   const expected = createHmac('sha256', signingKey).update(stringToSign).digest();
   return timingSafeEqual(expected, Buffer.from(signature, 'hex')) ? undefined : 'signature does not match';
 }

@@ -1,4 +1,10 @@
-import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { stateTableKeys } from '../../adapters/dynamodb/state-table.ts';
 import type { Clock } from '../../ports/clock.ts';
 
@@ -40,7 +46,12 @@ export interface SweepOptions {
  * @example
  * const { deleted } = await sweepExpired(client, 'jobctl', Math.floor(clock.now() / 1000));
  */
-export async function sweepExpired(client: DynamoDBClient, tableName: string, nowSeconds: number, options: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepExpired(
+  client: DynamoDBClient,
+  tableName: string,
+  nowSeconds: number,
+  options: SweepOptions = {},
+): Promise<SweepResult> {
   const { partitionKey, sortKey, timeToLiveAttribute } = stateTableKeys;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const result: SweepResult = { scanned: 0, deleted: 0, pages: 0 };
@@ -69,10 +80,19 @@ export async function sweepExpired(client: DynamoDBClient, tableName: string, no
   return result;
 }
 
-async function deleteBatch(client: DynamoDBClient, tableName: string, keys: Record<string, AttributeValue>[], sleep: (ms: number) => Promise<void>): Promise<void> {
+async function deleteBatch(
+  client: DynamoDBClient,
+  tableName: string,
+  keys: Record<string, AttributeValue>[],
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
   let requests: WriteRequest[] = keys.map((Key) => ({ DeleteRequest: { Key } }));
   for (let attempt = 1; requests.length > 0; attempt++) {
-    if (attempt > MAX_BATCH_ATTEMPTS) throw new Error(`sweeping expired items of "${tableName}": ${requests.length} deletes still unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`);
+    if (attempt > MAX_BATCH_ATTEMPTS)
+      throw new Error(
+        `sweeping expired items of "${tableName}": ${requests.length} deletes still unprocessed after ` +
+          `${MAX_BATCH_ATTEMPTS} attempts`,
+      );
     if (attempt > 1) await sleep(Math.min(50 * 2 ** attempt, 5_000));
     const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
     requests = out.UnprocessedItems?.[tableName] ?? [];
@@ -144,6 +164,8 @@ export class ExpirySweeper {
     if (this.stopped) return;
     void this.sweepNow().catch(() => {}); // logged by sweepNow
     const { clock } = this.options;
-    this.cancelTimer = clock.setTimer(clock.now() + (this.options.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS), () => this.tick());
+    this.cancelTimer = clock.setTimer(clock.now() + (this.options.intervalMs ?? DEFAULT_SWEEP_INTERVAL_MS), () =>
+      this.tick(),
+    );
   }
 }

@@ -25,7 +25,13 @@ import { SystemClock } from '../../adapters/clock/clock.ts';
 import { startDynalite, localDynamoClient, type DynaliteHost } from './dynalite-host.ts';
 import { FileLogSink } from '../../adapters/files/file-log-sink.ts';
 import { ProcessTaskLauncher } from '../../adapters/process/process-task-launcher.ts';
-import { claimRuntimeFile, releaseRuntimeFile, securePrivateDir, STATE_TABLE_NAME, type RuntimeInfo } from './state-dir.ts';
+import {
+  claimRuntimeFile,
+  releaseRuntimeFile,
+  securePrivateDir,
+  STATE_TABLE_NAME,
+  type RuntimeInfo,
+} from './state-dir.ts';
 import { hasBearer, readBody, refusal } from './endpoint-guard.mjs';
 import { KeyedWorkQueue } from './sync-queue.ts';
 import { diskFullFailure, isDiskFull, type DatabaseFailure } from './database-watch.ts';
@@ -56,7 +62,9 @@ export interface LocalRuntimeOptions {
    * false: no default. @default {@link defaultTaskCap}()
    */
   defaultTaskCap?: number | false;
-  /** Caps on per-pod log files. @default the kubelet's (10 MiB, 5 files), or JOBCTL_LOG_MAX_SIZE / JOBCTL_LOG_MAX_FILES */
+  /**
+   * Caps on per-pod log files. @default the kubelet's (10 MiB, 5 files), or JOBCTL_LOG_MAX_SIZE / JOBCTL_LOG_MAX_FILES
+   */
   logRotation?: LogRotatorOptions;
   /** How often expired events are deleted, on the runtime's clock. @default 10 minutes */
   sweepIntervalMs?: number;
@@ -76,7 +84,6 @@ export function defaultTaskCap(cpus = availableParallelism()): number {
 }
 
 type QueueItem = Change;
-
 
 /**
  * The embedded default: the same controllers the Lambdas run, wired to dynalite (DynamoDB API in-process),
@@ -123,11 +130,22 @@ export class LocalRuntime {
       this.dynalite = await startDynalite(this.options.inMemory ? {} : { path: join(this.stateDir, 'db') });
       void this.dynalite.failed.then((failure) => this.fail(failure));
       const client = localDynamoClient(this.dynalite.endpoint, this.dynalite.credentials);
-      this.sweeper = new ExpirySweeper({ client, tableName: STATE_TABLE_NAME, clock: this.clock, intervalMs: this.options.sweepIntervalMs, log });
+      this.sweeper = new ExpirySweeper({
+        client,
+        tableName: STATE_TABLE_NAME,
+        clock: this.clock,
+        intervalMs: this.options.sweepIntervalMs,
+        log,
+      });
       this.options.observeDynamoClient?.(client);
       await ensureStateTable(client, STATE_TABLE_NAME);
       this.store = withEventLog(
-        new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now(), ...(this.options.log ? { onUnreadable: (message: string) => log(`warning: ${message}`) } : {}) }),
+        new DynamoDbStateStore({
+          client,
+          tableName: STATE_TABLE_NAME,
+          now: () => this.clock.now(),
+          ...(this.options.log ? { onUnreadable: (message: string) => log(`warning: ${message}`) } : {}),
+        }),
         this.options.log,
       );
       this.queues = new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
@@ -142,7 +160,8 @@ export class LocalRuntime {
         // `jobctl worker` (the fine work-queue pattern) inside a task reaches this runtime's queues through it.
         extraEnv: { JOBCTL_STATE_DIR: this.stateDir },
         events: {
-          started: (task, atMs, attempt) => void this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs, attempt)).catch(() => {}),
+          started: (task, atMs, attempt) =>
+            void this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs, attempt)).catch(() => {}),
           exited: (exit) => this.onPodEvent(exit, () => this.jobs.recordTaskExit(exit)),
         },
       });
@@ -159,11 +178,17 @@ export class LocalRuntime {
       };
       this.cronJobs = new CronJobController(deps);
       this.jobs = new JobController(deps);
-      this.queue = new KeyedWorkQueue<QueueItem>(this.clock, (key, item) => this.process(key, item), this.options.workers ?? 8, (key, error) => {
-        if (this.failure) return; // the one message is the failure's
-        if (isDiskFull(error)) return void diskFullFailure(error, this.stateDir).then((failure) => this.fail(failure));
-        log(`sync ${key} failed: ${(error as Error).message}`);
-      });
+      this.queue = new KeyedWorkQueue<QueueItem>(
+        this.clock,
+        (key, item) => this.process(key, item),
+        this.options.workers ?? 8,
+        (key, error) => {
+          if (this.failure) return; // the one message is the failure's
+          if (isDiskFull(error))
+            return void diskFullFailure(error, this.stateDir).then((failure) => this.fail(failure));
+          log(`sync ${key} failed: ${(error as Error).message}`);
+        },
+      );
       const controlToken = randomBytes(32).toString('base64url');
       const controlUrl = this.options.serveControl === false ? undefined : await this.serveControl(controlToken);
       this.info = {
@@ -181,7 +206,8 @@ export class LocalRuntime {
       const lost = await this.recoverLostTasks(adopted.pods);
       if (adopted.running + adopted.exited + adopted.vanished + adopted.legacyStopped + lost > 0) {
         log(
-          `took over from a runtime that did not stop cleanly: ${adopted.running} task(s) still running, ${adopted.exited} ended meanwhile` +
+          `took over from a runtime that did not stop cleanly: ${adopted.running} task(s) still running, ` +
+            `${adopted.exited} ended meanwhile` +
             ` (exits recorded), ${adopted.vanished + lost} lost` +
             (adopted.legacyStopped > 0 ? `, ${adopted.legacyStopped} of an older jobctl stopped` : ''),
         );
@@ -209,15 +235,19 @@ export class LocalRuntime {
     // The next resync is armed first, so a failing one (a transient store error) does not end them.
     this.cancelResync?.();
     const interval = this.options.resyncIntervalMs ?? 30_000;
-    this.cancelResync = this.clock.setTimer(this.clock.now() + interval, () =>
-      void this.resync().catch((error: unknown) => this.options.log?.(`resync failed: ${(error as Error).message}`)),
+    this.cancelResync = this.clock.setTimer(
+      this.clock.now() + interval,
+      () =>
+        void this.resync().catch((error: unknown) => this.options.log?.(`resync failed: ${(error as Error).message}`)),
     );
-    for (const cronJob of await this.store.list('CronJob', 'default')) this.enqueue({ kind: 'CronJob', key: cronJob.metadata });
+    for (const cronJob of await this.store.list('CronJob', 'default'))
+      this.enqueue({ kind: 'CronJob', key: cronJob.metadata });
     // Jobs waiting for a quota slot are not synced here: a freed slot wakes them, and the recount below wakes as many
     // as slots are free (a thousand held Jobs synced every resync would only be denied again).
     const held = new Set((await this.quotas.listWaiting('default')).map((j) => j.name));
     for (const job of await this.store.list('Job', 'default')) {
-      if (!(held.has(job.metadata.name) && isOnlyWaitingForQuota(job))) this.enqueue({ kind: 'Job', key: job.metadata });
+      if (!(held.has(job.metadata.name) && isOnlyWaitingForQuota(job)))
+        this.enqueue({ kind: 'Job', key: job.metadata });
     }
     // The quota controller's recount: charges a crash left behind go, and waiting Jobs get the slots.
     this.enqueue({ kind: 'ResourceQuota', key: { namespace: 'default', name: '' } });
@@ -229,11 +259,17 @@ export class LocalRuntime {
    */
   async settle(options: { tasks?: boolean; timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-    const notSettled = () => new Error(`runtime did not settle: ${this.launcher.runningCount} tasks running, queue ${this.queue.size}, ${this.pendingPodEvents} task reports pending`);
+    const notSettled = () =>
+      new Error(
+        `runtime did not settle: ${this.launcher.runningCount} tasks running, queue ${this.queue.size}, ` +
+          `${this.pendingPodEvents} task reports pending`,
+      );
     // Each wait is bounded too: a sync or a task report that never ends fails the settle instead of hanging it.
     const within = async (wait: Promise<unknown>) => {
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(notSettled()), Math.max(0, deadline - Date.now()))));
+      const late = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(notSettled()), Math.max(0, deadline - Date.now()))),
+      );
       try {
         await Promise.race([wait, late]);
       } finally {
@@ -364,7 +400,8 @@ export class LocalRuntime {
         if (pod.status.phase !== 'Running' || isPodFinished(pod)) continue;
         const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
         // The controller asked for a stop the runtime died before sending: it would never be asked again.
-        if (this.launcher.isRunning(pod.metadata.namespace, pod.metadata.name) && isStopRequested(pod)) await this.launcher.stop(pod, pod.status.reason!);
+        if (this.launcher.isRunning(pod.metadata.namespace, pod.metadata.name) && isStopRequested(pod))
+          await this.launcher.stop(pod, pod.status.reason!);
         // Adopted, or its exit reported from its record (maybe still being stored: an exit of an adopted task that
         // ended a moment ago must not be overwritten by Lost).
         if (recorded.has(key) || this.launcher.isRunning(pod.metadata.namespace, pod.metadata.name)) continue;
@@ -377,7 +414,10 @@ export class LocalRuntime {
           exitCode: 137,
           reason: 'Lost',
           finishedAtMs: this.clock.now(),
-          disruption: { reason: 'DeletionByPodGC', message: 'jobctl: no record of the task survived the runtime that started it' },
+          disruption: {
+            reason: 'DeletionByPodGC',
+            message: 'jobctl: no record of the task survived the runtime that started it',
+          },
         };
         await this.jobs.recordTaskExit(exit);
         lost++;
@@ -394,8 +434,12 @@ export class LocalRuntime {
   private async serveControl(token: string): Promise<string> {
     const control = createServer(async (req, res) => {
       const port = (control.address() as AddressInfo).port;
-      const refused = refusal(req, port) ?? (hasBearer(req.headers, token) ? undefined : 'missing or wrong bearer token');
-      if (refused !== undefined) return void res.writeHead(refused.startsWith('missing') ? 401 : 403, { 'Content-Type': 'text/plain' }).end(`${refused}\n`);
+      const refused =
+        refusal(req, port) ?? (hasBearer(req.headers, token) ? undefined : 'missing or wrong bearer token');
+      if (refused !== undefined)
+        return void res
+          .writeHead(refused.startsWith('missing') ? 401 : 403, { 'Content-Type': 'text/plain' })
+          .end(`${refused}\n`);
       if (req.method !== 'POST' || req.url !== '/notify') return void res.writeHead(404).end();
       const body = await readBody(req, MAX_CONTROL_BODY_BYTES).catch(() => undefined);
       if (body === undefined) return void res.writeHead(413).end();
@@ -427,7 +471,12 @@ function parseChanges(body: Buffer): Change[] | undefined {
   for (const c of value as Array<Record<string, unknown>>) {
     const key = c?.['key'] as Record<string, unknown> | undefined;
     const kind = c?.['kind'];
-    if ((kind !== 'CronJob' && kind !== 'Job' && kind !== 'ResourceQuota') || typeof key?.['namespace'] !== 'string' || typeof key['name'] !== 'string') return undefined;
+    if (
+      (kind !== 'CronJob' && kind !== 'Job' && kind !== 'ResourceQuota') ||
+      typeof key?.['namespace'] !== 'string' ||
+      typeof key['name'] !== 'string'
+    )
+      return undefined;
     changes.push({ kind, key: { namespace: key['namespace'], name: key['name'] } });
   }
   return changes;
@@ -441,7 +490,10 @@ function withEventLog(store: StateStore, log?: (line: string) => void): StateSto
       if (property === 'recordEvent') {
         return async (event: KubeEvent) => {
           await target.recordEvent(event);
-          log(`${event.involvedObject.kind.toLowerCase()}/${event.involvedObject.name}  ${event.type}  ${event.reason}  ${event.message}`);
+          log(
+            `${event.involvedObject.kind.toLowerCase()}/${event.involvedObject.name}  ${event.type}  ${event.reason} ` +
+              ` ${event.message}`,
+          );
         };
       }
       const value = Reflect.get(target, property, target) as unknown;

@@ -64,7 +64,8 @@ export async function claimRuntimeFile(stateDir: string, info?: RuntimeInfo): Pr
   if (running && running.pid !== process.pid) {
     throw new JobctlError(
       'Conflict',
-      `${stateDir}: a jobctl runtime is already running (pid ${running.pid}); stop it first, or set JOBCTL_STATE_DIR for a second one (if pid ${running.pid} is not jobctl, delete ${runtimeFile(stateDir)})`,
+      `${stateDir}: a jobctl runtime is already running (pid ${running.pid}); stop it first, or set JOBCTL_STATE_DIR ` +
+        `for a second one (if pid ${running.pid} is not jobctl, delete ${runtimeFile(stateDir)})`,
     );
   }
   if (info) {
@@ -78,7 +79,10 @@ export async function claimRuntimeFile(stateDir: string, info?: RuntimeInfo): Pr
     await writeFile(runtimeFile(stateDir), JSON.stringify(placeholder, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    throw new JobctlError('Conflict', `${stateDir}: another jobctl runtime is starting; stop it first or set JOBCTL_STATE_DIR`);
+    throw new JobctlError(
+      'Conflict',
+      `${stateDir}: another jobctl runtime is starting; stop it first or set JOBCTL_STATE_DIR`,
+    );
   }
 }
 

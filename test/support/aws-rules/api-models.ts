@@ -30,12 +30,25 @@
 import { readFileSync } from 'node:fs';
 import type { RecordedRequest } from './recorded-request.ts';
 
-export type Rule = 'required' | 'type' | 'enum' | 'min' | 'max' | 'pattern' | 'unknown-member' | 'unknown-operation' | 'union' | `doc:${string}`;
+export type Rule =
+  | 'required'
+  | 'type'
+  | 'enum'
+  | 'min'
+  | 'max'
+  | 'pattern'
+  | 'unknown-member'
+  | 'unknown-operation'
+  | 'union'
+  | `doc:${string}`;
 
 export interface Violation {
   service: string;
   operation: string;
-  /** Where in the input, e.g. `overrides.containerOverrides[0].command[2]`, `Item.PK.S`, `ExpressionAttributeValues[":v"]`; `''` for the input itself. */
+  /**
+   * Where in the input, e.g. `overrides.containerOverrides[0].command[2]`, `Item.PK.S`,
+   * `ExpressionAttributeValues[":v"]`; `''` for the input itself.
+   */
   path: string;
   rule: Rule;
   message: string;
@@ -67,7 +80,18 @@ interface ShapeRef {
 }
 
 interface Shape {
-  type: 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'float' | 'double' | 'boolean' | 'timestamp' | 'blob';
+  type:
+    | 'structure'
+    | 'list'
+    | 'map'
+    | 'string'
+    | 'integer'
+    | 'long'
+    | 'float'
+    | 'double'
+    | 'boolean'
+    | 'timestamp'
+    | 'blob';
   members?: Record<string, ShapeRef>;
   required?: string[];
   member?: ShapeRef;
@@ -87,21 +111,29 @@ interface ApiModel {
   shapes: Record<string, Shape>;
 }
 
-/** The services vendored in `./models/` (the API model's service names, as {@link RecordedRequest.service} has them). */
+/**
+ * The services vendored in `./models/` (the API model's service names, as {@link RecordedRequest.service} has them).
+ */
 export const MODEL_SERVICES = ['dynamodb', 'ecs', 'scheduler', 'sqs', 'logs', 'lambda', 'cloudformation'] as const;
 
 const models = new Map<string, ApiModel>(
-  MODEL_SERVICES.map((service) => [service, JSON.parse(readFileSync(new URL(`./models/${service}.json`, import.meta.url), 'utf8')) as ApiModel]),
+  MODEL_SERVICES.map((service) => [
+    service,
+    JSON.parse(readFileSync(new URL(`./models/${service}.json`, import.meta.url), 'utf8')) as ApiModel,
+  ]),
 );
 
 /**
  * Structures that are Smithy `@union`s although the vendored botocore JSON does not say so: service → shape → why.
- * The AWS SDK for JavaScript v3 (3.1169) schema encodes `AttributeValue` as a union (schema kind 4) and types it as one.
+ * The AWS SDK for JavaScript v3 (3.1169) schema encodes `AttributeValue` as a union (schema kind 4) and types it as
+ * one.
  */
 const IMPLIED_UNIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   // "Represents the data for an attribute. Each attribute value is described as a name-value pair. The name is the
   // data type, and the value is the data itself."
-  dynamodb: { AttributeValue: 'https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html' },
+  dynamodb: {
+    AttributeValue: 'https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html',
+  },
 };
 
 /** `service#Shape` → the compiled pattern (`null` when it cannot be compiled). */
@@ -165,7 +197,14 @@ interface Walk {
 }
 
 function report(walk: Walk, path: string, rule: Rule, message: string, source?: string): void {
-  walk.out.push({ service: walk.service, operation: walk.operation, path, rule, message, ...(source === undefined ? {} : { source }) });
+  walk.out.push({
+    service: walk.service,
+    operation: walk.operation,
+    path,
+    rule,
+    message,
+    ...(source === undefined ? {} : { source }),
+  });
 }
 
 function memberPath(path: string, member: string): string {
@@ -177,7 +216,15 @@ function keyPath(path: string, key: string): string {
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !ArrayBuffer.isView(value) && !(value instanceof Map) && !(value instanceof Set);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !ArrayBuffer.isView(value) &&
+    !(value instanceof Map) &&
+    !(value instanceof Set)
+  );
 }
 
 function describe(value: unknown): string {
@@ -188,8 +235,10 @@ function describe(value: unknown): string {
   if (value instanceof Map) return 'a Map';
   if (value instanceof Set) return 'a Set';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'string')
+    return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return `${typeof value} ${String(value)}`;
   return typeof value;
 }
 
@@ -212,15 +261,22 @@ function utf8Bytes(value: string): number {
 }
 
 function checkRange(walk: Walk, shapeName: string, shape: Shape, path: string, measured: number, what: string): void {
-  if (shape.min !== undefined && measured < shape.min) report(walk, path, 'min', `${what} ${measured} is below ${shapeName}'s min ${shape.min}`);
-  if (shape.max !== undefined && measured > shape.max) report(walk, path, 'max', `${what} ${measured} is above ${shapeName}'s max ${shape.max}`);
+  if (shape.min !== undefined && measured < shape.min)
+    report(walk, path, 'min', `${what} ${measured} is below ${shapeName}'s min ${shape.min}`);
+  if (shape.max !== undefined && measured > shape.max)
+    report(walk, path, 'max', `${what} ${measured} is above ${shapeName}'s max ${shape.max}`);
 }
 
 function checkValue(walk: Walk, ref: ShapeRef, value: unknown, path: string): void {
   const shape = walk.model.shapes[ref.shape];
   if (shape === undefined) throw new Error(`${walk.service} model: no shape ${ref.shape}`);
   if (value === null) {
-    report(walk, path, 'type', `null for ${ref.shape} (${shape.type}): the SDK would send null; leave the member undefined to omit it`);
+    report(
+      walk,
+      path,
+      'type',
+      `null for ${ref.shape} (${shape.type}): the SDK would send null; leave the member undefined to omit it`,
+    );
     return;
   }
   if (value === undefined) {
@@ -284,11 +340,18 @@ function checkValue(walk: Walk, ref: ShapeRef, value: unknown, path: string): vo
       checkRange(walk, ref.shape, shape, path, value, 'value');
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') report(walk, path, 'type', `expected a boolean (${ref.shape}), got ${describe(value)}`);
+      if (typeof value !== 'boolean')
+        report(walk, path, 'type', `expected a boolean (${ref.shape}), got ${describe(value)}`);
       return;
     case 'timestamp':
       if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
-        report(walk, path, 'type', `expected a timestamp (${ref.shape}) as a valid Date, got ${value instanceof Date ? 'an invalid Date' : describe(value)}`);
+        report(
+          walk,
+          path,
+          'type',
+          `expected a timestamp (${ref.shape}) as a valid Date, got ` +
+            `${value instanceof Date ? 'an invalid Date' : describe(value)}`,
+        );
       }
       return;
     case 'blob': {
@@ -296,22 +359,41 @@ function checkValue(walk: Walk, ref: ShapeRef, value: unknown, path: string): vo
         report(walk, path, 'type', `expected a blob (${ref.shape}) as a Uint8Array or string, got ${describe(value)}`);
         return;
       }
-      checkRange(walk, ref.shape, shape, path, typeof value === 'string' ? utf8Bytes(value) : value.byteLength, 'blob size in bytes');
+      checkRange(
+        walk,
+        ref.shape,
+        shape,
+        path,
+        typeof value === 'string' ? utf8Bytes(value) : value.byteLength,
+        'blob size in bytes',
+      );
       return;
     }
     default:
-      throw new Error(`${walk.service} model: ${ref.shape} has unknown type ${String((shape as { type: unknown }).type)}`);
+      throw new Error(
+        `${walk.service} model: ${ref.shape} has unknown type ${String((shape as { type: unknown }).type)}`,
+      );
   }
 }
 
 function checkString(walk: Walk, ref: ShapeRef, shape: Shape, value: string, path: string): void {
   if (shape.enum !== undefined && !shape.enum.includes(value)) {
-    report(walk, path, 'enum', `${JSON.stringify(value)} is not one of ${ref.shape}'s values: ${shape.enum.join(', ')}`);
+    report(
+      walk,
+      path,
+      'enum',
+      `${JSON.stringify(value)} is not one of ${ref.shape}'s values: ${shape.enum.join(', ')}`,
+    );
   }
   checkRange(walk, ref.shape, shape, path, codePoints(value), 'length');
   // A member bound to the URI path (rest-json) or the host must not be empty: the SDK refuses to build the request.
   if ((ref.location === 'uri' || ref.hostLabel) && value === '' && !(shape.min !== undefined && shape.min > 0)) {
-    report(walk, path, 'min', `${ref.shape} is bound to the request ${ref.location === 'uri' ? 'URI' : 'host'}: it must not be empty`);
+    report(
+      walk,
+      path,
+      'min',
+      `${ref.shape} is bound to the request ${ref.location === 'uri' ? 'URI' : 'host'}: it must not be empty`,
+    );
   }
   if (shape.pattern !== undefined) {
     const compiled = patterns.get(`${walk.service}#${ref.shape}`);
@@ -337,19 +419,27 @@ function checkStructure(walk: Walk, shapeName: string, shape: Shape, value: unkn
         walk,
         path,
         'union',
-        known.length === 0 ? `${shapeName} is a union: exactly one member must be set, none is` : `${shapeName} is a union: exactly one member must be set, got ${known.join(', ')}`,
+        known.length === 0
+          ? `${shapeName} is a union: exactly one member must be set, none is`
+          : `${shapeName} is a union: exactly one member must be set, got ${known.join(', ')}`,
         impliedUnion,
       );
     }
   }
   for (const required of shape.required ?? []) {
-    if (value[required] === undefined) report(walk, memberPath(path, required), 'required', `${shapeName} requires ${required}`);
+    if (value[required] === undefined)
+      report(walk, memberPath(path, required), 'required', `${shapeName} requires ${required}`);
   }
   for (const key of set) {
     const ref = members[key];
     if (ref === undefined) {
       const near = Object.keys(members).find((member) => member.toLowerCase() === key.toLowerCase());
-      report(walk, memberPath(path, key), 'unknown-member', `${shapeName} has no member ${key}${near === undefined ? '' : ` (did you mean ${near}?)`}`);
+      report(
+        walk,
+        memberPath(path, key),
+        'unknown-member',
+        `${shapeName} has no member ${key}${near === undefined ? '' : ` (did you mean ${near}?)`}`,
+      );
       continue;
     }
     checkValue(walk, ref, value[key], memberPath(path, key));
@@ -400,9 +490,16 @@ const SQS_API = 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIRef
 function startedByFindings(value: unknown, max: number): DocFinding[] {
   if (typeof value !== 'string') return [];
   const findings: DocFinding[] = [];
-  if (value.length > max) findings.push({ path: 'startedBy', message: `startedBy has ${value.length} characters, more than ${max}` });
+  if (value.length > max)
+    findings.push({ path: 'startedBy', message: `startedBy has ${value.length} characters, more than ${max}` });
   const bad = value.replace(/[A-Za-z0-9/_-]/g, '');
-  if (bad !== '') findings.push({ path: 'startedBy', message: `startedBy has characters outside letters, numbers, -, / and _: ${JSON.stringify([...new Set(bad)].join(''))}` });
+  if (bad !== '')
+    findings.push({
+      path: 'startedBy',
+      message:
+        `startedBy has characters outside letters, numbers, -, / and _: ` +
+        `${JSON.stringify([...new Set(bad)].join(''))}`,
+    });
   return findings;
 }
 
@@ -414,21 +511,39 @@ function attributeValueSize(value: unknown): number {
   if (av.B instanceof Uint8Array) return av.B.byteLength;
   if (typeof av.B === 'string') return utf8Bytes(av.B);
   if (av.BOOL !== undefined || av.NULL !== undefined) return 1;
-  if (Array.isArray(av.SS)) return av.SS.reduce((sum: number, s) => sum + (typeof s === 'string' ? utf8Bytes(s) : 0), 0);
-  if (Array.isArray(av.NS)) return av.NS.reduce((sum: number, n) => sum + (typeof n === 'string' ? numberSize(n) : 0), 0);
-  if (Array.isArray(av.BS)) return av.BS.reduce((sum: number, b) => sum + (b instanceof Uint8Array ? b.byteLength : typeof b === 'string' ? utf8Bytes(b) : 0), 0);
+  if (Array.isArray(av.SS))
+    return av.SS.reduce((sum: number, s) => sum + (typeof s === 'string' ? utf8Bytes(s) : 0), 0);
+  if (Array.isArray(av.NS))
+    return av.NS.reduce((sum: number, n) => sum + (typeof n === 'string' ? numberSize(n) : 0), 0);
+  if (Array.isArray(av.BS))
+    return av.BS.reduce(
+      (sum: number, b) => sum + (b instanceof Uint8Array ? b.byteLength : typeof b === 'string' ? utf8Bytes(b) : 0),
+      0,
+    );
   if (Array.isArray(av.L)) return 3 + av.L.reduce((sum: number, element) => sum + 1 + attributeValueSize(element), 0);
-  if (isRecord(av.M)) return 3 + Object.entries(av.M).reduce((sum, [name, element]) => sum + 1 + utf8Bytes(name) + attributeValueSize(element), 0);
+  if (isRecord(av.M))
+    return (
+      3 +
+      Object.entries(av.M).reduce((sum, [name, element]) => sum + 1 + utf8Bytes(name) + attributeValueSize(element), 0)
+    );
   return 0;
 }
 
 function numberSize(n: string): number {
-  const digits = n.replace(/^[-+]/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  const digits = n
+    .replace(/^[-+]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
   return Math.ceil(digits.length / 2) + 1;
 }
 
 function itemSize(item: unknown): number {
-  return Object.entries(record(item)).reduce((sum, [name, value]) => sum + utf8Bytes(name) + attributeValueSize(value), 0);
+  return Object.entries(record(item)).reduce(
+    (sum, [name, value]) => sum + utf8Bytes(name) + attributeValueSize(value),
+    0,
+  );
 }
 
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -448,7 +563,10 @@ function sqsMessageBytes(entry: Input): number {
 
 const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 
-function sqsBatchRule(operation: 'SendMessageBatch' | 'DeleteMessageBatch' | 'ChangeMessageVisibilityBatch', quote: string): DocRule {
+function sqsBatchRule(
+  operation: 'SendMessageBatch' | 'DeleteMessageBatch' | 'ChangeMessageVisibilityBatch',
+  quote: string,
+): DocRule {
   return {
     id: `sqs-${operation.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? '' : '-') + c.toLowerCase())}-entries`,
     service: 'sqs',
@@ -459,7 +577,9 @@ function sqsBatchRule(operation: 'SendMessageBatch' | 'DeleteMessageBatch' | 'Ch
       if (!Array.isArray(input.Entries)) return [];
       const n = input.Entries.length;
       if (n === 0) return [{ path: 'Entries', message: `${operation} with no entries (EmptyBatchRequest)` }];
-      return n > 10 ? [{ path: 'Entries', message: `${operation} with ${n} entries, more than 10 (TooManyEntriesInBatchRequest)` }] : [];
+      return n > 10
+        ? [{ path: 'Entries', message: `${operation} with ${n} entries, more than 10 (TooManyEntriesInBatchRequest)` }]
+        : [];
     },
   };
 }
@@ -482,8 +602,12 @@ export const docRules: readonly DocRule[] = [
     // page, they do not filter.
     check(input) {
       if (input.startedBy === undefined) return [];
-      const others = ['containerInstance', 'family', 'serviceName', 'desiredStatus', 'launchType'].filter((filter) => input[filter] !== undefined);
-      return others.length === 0 ? [] : [{ path: 'startedBy', message: `ListTasks filters by startedBy together with ${others.join(', ')}` }];
+      const others = ['containerInstance', 'family', 'serviceName', 'desiredStatus', 'launchType'].filter(
+        (filter) => input[filter] !== undefined,
+      );
+      return others.length === 0
+        ? []
+        : [{ path: 'startedBy', message: `ListTasks filters by startedBy together with ${others.join(', ')}` }];
     },
   },
   {
@@ -491,11 +615,15 @@ export const docRules: readonly DocRule[] = [
     service: 'ecs',
     operations: ['RunTask', 'StartTask'],
     source: `${ECS_API}/API_RunTask.html#ECS-RunTask-request-overrides`,
-    quote: 'A total of 8192 characters are allowed for overrides. This limit includes the JSON formatting characters of the override structure.',
+    quote:
+      'A total of 8192 characters are allowed for overrides. This limit includes the JSON formatting characters of ' +
+      'the override structure.',
     check(input) {
       if (input.overrides === undefined) return [];
       const characters = JSON.stringify(input.overrides).length;
-      return characters > 8192 ? [{ path: 'overrides', message: `overrides is ${characters} characters of JSON, more than 8192` }] : [];
+      return characters > 8192
+        ? [{ path: 'overrides', message: `overrides is ${characters} characters of JSON, more than 8192` }]
+        : [];
     },
   },
   {
@@ -503,7 +631,9 @@ export const docRules: readonly DocRule[] = [
     service: 'ecs',
     operations: ['RunTask'],
     source: `${ECS_API}/API_RunTask.html#ECS-RunTask-request-startedBy`,
-    quote: 'Up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and underscores (_) are allowed.',
+    quote:
+      'Up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and underscores (_) are ' +
+      'allowed.',
     check: (input) => startedByFindings(input.startedBy, 128),
   },
   {
@@ -512,7 +642,9 @@ export const docRules: readonly DocRule[] = [
     service: 'ecs',
     operations: ['StartTask'],
     source: `${ECS_API}/API_StartTask.html#ECS-StartTask-request-startedBy`,
-    quote: 'Up to 36 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and underscores (_) are allowed.',
+    quote:
+      'Up to 36 letters (uppercase and lowercase), numbers, hyphens (-), forward slash (/), and underscores (_) are ' +
+      'allowed.',
     check: (input) => startedByFindings(input.startedBy, 36),
   },
   {
@@ -534,9 +666,14 @@ export const docRules: readonly DocRule[] = [
       const token = input.clientToken;
       if (typeof token !== 'string') return [];
       const findings: DocFinding[] = [];
-      if (token.length > 64) findings.push({ path: 'clientToken', message: `clientToken has ${token.length} characters, more than 64` });
+      if (token.length > 64)
+        findings.push({ path: 'clientToken', message: `clientToken has ${token.length} characters, more than 64` });
       const bad = [...token].filter((c) => c.codePointAt(0)! < 33 || c.codePointAt(0)! > 126);
-      if (bad.length > 0) findings.push({ path: 'clientToken', message: `clientToken has characters outside 33–126: ${JSON.stringify([...new Set(bad)].join(''))}` });
+      if (bad.length > 0)
+        findings.push({
+          path: 'clientToken',
+          message: `clientToken has characters outside 33–126: ${JSON.stringify([...new Set(bad)].join(''))}`,
+        });
       return findings;
     },
   },
@@ -546,7 +683,10 @@ export const docRules: readonly DocRule[] = [
     operations: ['RunTask', 'StartTask'],
     source: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-groups.html',
     quote: 'A task group name must be 255 or fewer characters.',
-    check: (input) => (typeof input.group === 'string' && input.group.length > 255 ? [{ path: 'group', message: `group has ${input.group.length} characters, more than 255` }] : []),
+    check: (input) =>
+      typeof input.group === 'string' && input.group.length > 255
+        ? [{ path: 'group', message: `group has ${input.group.length} characters, more than 255` }]
+        : [],
   },
   {
     // The tag limits the same page lists (50 tags, keys 1–128, values 0–256 characters) are in the model (Tags,
@@ -556,13 +696,16 @@ export const docRules: readonly DocRule[] = [
     operations: ['RunTask', 'StartTask', 'RegisterTaskDefinition', 'TagResource'],
     source: `${ECS_API}/API_Tag.html`,
     quote:
-      'Do not use aws:, AWS:, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for Amazon Web Services use.',
+      'Do not use aws:, AWS:, or any upper or lowercase combination of such as a prefix for either keys or values as ' +
+      'it is reserved for Amazon Web Services use.',
     check(input) {
       return list(input.tags).flatMap((raw, index) => {
         const tag = record(raw);
         return (['key', 'value'] as const).flatMap((part) => {
           const text = tag[part];
-          return typeof text === 'string' && text.toLowerCase().startsWith('aws:') ? [{ path: `tags[${index}].${part}`, message: `tag ${part} ${JSON.stringify(text)} starts with aws:` }] : [];
+          return typeof text === 'string' && text.toLowerCase().startsWith('aws:')
+            ? [{ path: `tags[${index}].${part}`, message: `tag ${part} ${JSON.stringify(text)} starts with aws:` }]
+            : [];
         });
       });
     },
@@ -575,7 +718,10 @@ export const docRules: readonly DocRule[] = [
     operations: ['StopTask'],
     source: 'https://docs.aws.amazon.com/sdk-for-ruby/v2/api/Aws/ECS/Types/StopTaskRequest.html',
     quote: 'Up to 255 characters are allowed in this message.',
-    check: (input) => (typeof input.reason === 'string' && input.reason.length > 255 ? [{ path: 'reason', message: `reason has ${input.reason.length} characters, more than 255` }] : []),
+    check: (input) =>
+      typeof input.reason === 'string' && input.reason.length > 255
+        ? [{ path: 'reason', message: `reason has ${input.reason.length} characters, more than 255` }]
+        : [],
   },
   {
     id: 'ecs-describe-tasks-100',
@@ -583,7 +729,10 @@ export const docRules: readonly DocRule[] = [
     operations: ['DescribeTasks'],
     source: `${ECS_API}/API_DescribeTasks.html#ECS-DescribeTasks-request-tasks`,
     quote: 'A list of up to 100 task IDs or full ARN entries.',
-    check: (input) => (Array.isArray(input.tasks) && input.tasks.length > 100 ? [{ path: 'tasks', message: `${input.tasks.length} tasks, more than 100` }] : []),
+    check: (input) =>
+      Array.isArray(input.tasks) && input.tasks.length > 100
+        ? [{ path: 'tasks', message: `${input.tasks.length} tasks, more than 100` }]
+        : [],
   },
 
   // ---- EventBridge Scheduler ---------------------------------------------------------------------------------------
@@ -595,14 +744,19 @@ export const docRules: readonly DocRule[] = [
     operations: ['CreateSchedule', 'UpdateSchedule'],
     source: `${SCHEDULER_API}/API_CreateSchedule.html#scheduler-CreateSchedule-request-ScheduleExpression`,
     quote:
-      'The following formats are supported. at expression - at(yyyy-mm-ddThh:mm:ss) rate expression - rate(value unit) cron expression - cron(fields) ' +
-      '[…] A cron expression consists of six fields separated by white spaces: (minutes hours day_of_month month day_of_week year). ' +
-      'A rate expression consists of a value as a positive integer, and a unit with the following options: minute | minutes | hour | hours | day | days',
+      'The following formats are supported. at expression - at(yyyy-mm-ddThh:mm:ss) rate expression - rate(value ' +
+      'unit) cron expression - cron(fields) ' +
+      '[…] A cron expression consists of six fields separated by white spaces: (minutes hours day_of_month month ' +
+      'day_of_week year). ' +
+      'A rate expression consists of a value as a positive integer, and a unit with the following options: minute | ' +
+      'minutes | hour | hours | day | days',
     check(input) {
       const expression = input.ScheduleExpression;
       if (typeof expression !== 'string') return [];
       const problem = scheduleExpressionProblem(expression);
-      return problem === undefined ? [] : [{ path: 'ScheduleExpression', message: `${JSON.stringify(expression)}: ${problem}` }];
+      return problem === undefined
+        ? []
+        : [{ path: 'ScheduleExpression', message: `${JSON.stringify(expression)}: ${problem}` }];
     },
   },
   {
@@ -610,11 +764,18 @@ export const docRules: readonly DocRule[] = [
     service: 'scheduler',
     operations: ['CreateSchedule', 'UpdateSchedule'],
     source: 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-flexible-time-windows.html',
-    quote: 'If you do set the value to FLEXIBLE, you must then specify a maximum window of time during which you schedule will run.',
+    quote:
+      'If you do set the value to FLEXIBLE, you must then specify a maximum window of time during which you schedule ' +
+      'will run.',
     check(input) {
       const window = record(input.FlexibleTimeWindow);
       return window.Mode === 'FLEXIBLE' && window.MaximumWindowInMinutes === undefined
-        ? [{ path: 'FlexibleTimeWindow.MaximumWindowInMinutes', message: 'Mode FLEXIBLE without MaximumWindowInMinutes' }]
+        ? [
+            {
+              path: 'FlexibleTimeWindow.MaximumWindowInMinutes',
+              message: 'Mode FLEXIBLE without MaximumWindowInMinutes',
+            },
+          ]
         : [];
     },
   },
@@ -627,10 +788,17 @@ export const docRules: readonly DocRule[] = [
     service: 'dynamodb',
     operations: ['BatchWriteItem'],
     source: `${DYNAMODB_API}/API_BatchWriteItem.html`,
-    quote: 'A single call to BatchWriteItem can transmit up to 16MB of data over the network, consisting of up to 25 item put or delete operations.',
+    quote:
+      'A single call to BatchWriteItem can transmit up to 16MB of data over the network, consisting of up to 25 item ' +
+      'put or delete operations.',
     check(input) {
-      const total = Object.values(record(input.RequestItems)).reduce((sum: number, requests) => sum + list(requests).length, 0);
-      return total > 25 ? [{ path: 'RequestItems', message: `${total} put or delete requests in total, more than 25` }] : [];
+      const total = Object.values(record(input.RequestItems)).reduce(
+        (sum: number, requests) => sum + list(requests).length,
+        0,
+      );
+      return total > 25
+        ? [{ path: 'RequestItems', message: `${total} put or delete requests in total, more than 25` }]
+        : [];
     },
   },
   {
@@ -639,7 +807,8 @@ export const docRules: readonly DocRule[] = [
     operations: ['Query'],
     source: `${DYNAMODB_API}/API_Query.html#DDB-Query-request-ConsistentRead`,
     quote:
-      'Strongly consistent reads are not supported on global secondary indexes. If you query a global secondary index with ConsistentRead set to true, you will receive a ValidationException.',
+      'Strongly consistent reads are not supported on global secondary indexes. If you query a global secondary ' +
+      'index with ConsistentRead set to true, you will receive a ValidationException.',
     check: (input, _operation, context) => consistentReadOnGsi(input, context),
   },
   {
@@ -648,7 +817,8 @@ export const docRules: readonly DocRule[] = [
     operations: ['Scan'],
     source: `${DYNAMODB_API}/API_Scan.html#DDB-Scan-request-ConsistentRead`,
     quote:
-      'The ConsistentRead parameter is not supported on global secondary indexes. If you scan a global secondary index with ConsistentRead set to true, you will receive a ValidationException.',
+      'The ConsistentRead parameter is not supported on global secondary indexes. If you scan a global secondary ' +
+      'index with ConsistentRead set to true, you will receive a ValidationException.',
     check: (input, _operation, context) => consistentReadOnGsi(input, context),
   },
   {
@@ -659,7 +829,9 @@ export const docRules: readonly DocRule[] = [
     service: 'dynamodb',
     operations: ['PutItem', 'BatchWriteItem', 'TransactWriteItems'],
     source: `${DYNAMODB_API}/API_BatchWriteItem.html`,
-    quote: "While individual items can be up to 400 KB once stored, it's important to note that an item's representation might be greater than 400KB while being sent in DynamoDB's JSON format for the API call.",
+    quote:
+      "While individual items can be up to 400 KB once stored, it's important to note that an item's representation " +
+      "might be greater than 400KB while being sent in DynamoDB's JSON format for the API call.",
     check(input, operation) {
       const items: Array<[string, unknown]> = [];
       if (operation === 'PutItem') items.push(['Item', input.Item]);
@@ -667,7 +839,8 @@ export const docRules: readonly DocRule[] = [
         for (const [table, requests] of Object.entries(record(input.RequestItems))) {
           list(requests).forEach((request, index) => {
             const put = record(record(request).PutRequest);
-            if (put.Item !== undefined) items.push([`${keyPath('RequestItems', table)}[${index}].PutRequest.Item`, put.Item]);
+            if (put.Item !== undefined)
+              items.push([`${keyPath('RequestItems', table)}[${index}].PutRequest.Item`, put.Item]);
           });
         }
       }
@@ -679,17 +852,28 @@ export const docRules: readonly DocRule[] = [
       }
       return items.flatMap(([path, item]) => {
         const bytes = itemSize(item);
-        return bytes > MAX_ITEM_BYTES ? [{ path, message: `item is about ${bytes} bytes, more than 400 KB (${MAX_ITEM_BYTES})` }] : [];
+        return bytes > MAX_ITEM_BYTES
+          ? [{ path, message: `item is about ${bytes} bytes, more than 400 KB (${MAX_ITEM_BYTES})` }]
+          : [];
       });
     },
   },
 
   // ---- SQS (the model carries none of these limits) ----------------------------------------------------------------
-  sqsBatchRule('SendMessageBatch', 'You can use SendMessageBatch to send up to 10 messages to the specified queue […] EmptyBatchRequest: The batch request doesn\'t contain any entries.'),
-  sqsBatchRule('DeleteMessageBatch', 'Deletes up to ten messages from the specified queue. […] EmptyBatchRequest: The batch request doesn\'t contain any entries.'),
+  sqsBatchRule(
+    'SendMessageBatch',
+    'You can use SendMessageBatch to send up to 10 messages to the specified queue […] EmptyBatchRequest: The batch ' +
+      "request doesn't contain any entries.",
+  ),
+  sqsBatchRule(
+    'DeleteMessageBatch',
+    "Deletes up to ten messages from the specified queue. […] EmptyBatchRequest: The batch request doesn't contain " +
+      'any entries.',
+  ),
   sqsBatchRule(
     'ChangeMessageVisibilityBatch',
-    'You can send up to 10 ChangeMessageVisibility requests with each ChangeMessageVisibilityBatch action. […] EmptyBatchRequest: The batch request doesn\'t contain any entries.',
+    'You can send up to 10 ChangeMessageVisibility requests with each ChangeMessageVisibilityBatch action. […] ' +
+      "EmptyBatchRequest: The batch request doesn't contain any entries.",
   ),
   {
     id: 'sqs-batch-ids-unique',
@@ -707,7 +891,12 @@ export const docRules: readonly DocRule[] = [
           seen.set(id, index);
           return [];
         }
-        return [{ path: `Entries[${index}].Id`, message: `Id ${JSON.stringify(id)} repeats Entries[${first}].Id (BatchEntryIdsNotDistinct)` }];
+        return [
+          {
+            path: `Entries[${index}].Id`,
+            message: `Id ${JSON.stringify(id)} repeats Entries[${first}].Id (BatchEntryIdsNotDistinct)`,
+          },
+        ];
       });
     },
   },
@@ -716,11 +905,20 @@ export const docRules: readonly DocRule[] = [
     service: 'sqs',
     operations: ['SendMessageBatch', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch'],
     source: `${SQS_API}/API_SendMessageBatchRequestEntry.html`,
-    quote: 'This identifier can have up to 80 characters. The following characters are accepted: alphanumeric characters, hyphens(-), and underscores (_).',
+    quote:
+      'This identifier can have up to 80 characters. The following characters are accepted: alphanumeric characters, ' +
+      'hyphens(-), and underscores (_).',
     check(input) {
       return list(input.Entries).flatMap((raw, index) => {
         const id = record(raw).Id;
-        return typeof id === 'string' && !/^[A-Za-z0-9_-]{1,80}$/.test(id) ? [{ path: `Entries[${index}].Id`, message: `Id ${JSON.stringify(id)} is not 1–80 letters, digits, - or _ (InvalidBatchEntryId)` }] : [];
+        return typeof id === 'string' && !/^[A-Za-z0-9_-]{1,80}$/.test(id)
+          ? [
+              {
+                path: `Entries[${index}].Id`,
+                message: `Id ${JSON.stringify(id)} is not 1–80 letters, digits, - or _ (InvalidBatchEntryId)`,
+              },
+            ]
+          : [];
       });
     },
   },
@@ -736,7 +934,9 @@ export const docRules: readonly DocRule[] = [
     id: 'sqs-receive-wait-time-seconds',
     service: 'sqs',
     operations: ['ReceiveMessage'],
-    source: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/best-practices-setting-up-long-polling.html',
+    source:
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/' +
+      'best-practices-setting-up-long-polling.html',
     quote: 'The maximum long polling wait time is 20 seconds.',
     check: (input) => intRange('WaitTimeSeconds', input.WaitTimeSeconds, 0, 20, 'WaitTimeSeconds'),
   },
@@ -745,10 +945,14 @@ export const docRules: readonly DocRule[] = [
     service: 'sqs',
     operations: ['ReceiveMessage', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch'],
     source: `${SQS_API}/API_ChangeMessageVisibility.html`,
-    quote: 'The default visibility timeout for a message is 30 seconds. The minimum is 0 seconds. The maximum is 12 hours.',
+    quote:
+      'The default visibility timeout for a message is 30 seconds. The minimum is 0 seconds. The maximum is 12 hours.',
     check(input, operation) {
-      if (operation !== 'ChangeMessageVisibilityBatch') return intRange('VisibilityTimeout', input.VisibilityTimeout, 0, 43_200, 'VisibilityTimeout');
-      return list(input.Entries).flatMap((raw, index) => intRange(`Entries[${index}].VisibilityTimeout`, record(raw).VisibilityTimeout, 0, 43_200, 'VisibilityTimeout'));
+      if (operation !== 'ChangeMessageVisibilityBatch')
+        return intRange('VisibilityTimeout', input.VisibilityTimeout, 0, 43_200, 'VisibilityTimeout');
+      return list(input.Entries).flatMap((raw, index) =>
+        intRange(`Entries[${index}].VisibilityTimeout`, record(raw).VisibilityTimeout, 0, 43_200, 'VisibilityTimeout'),
+      );
     },
   },
   {
@@ -759,7 +963,9 @@ export const docRules: readonly DocRule[] = [
     quote: 'Valid values: 0 to 900. Maximum: 15 minutes.',
     check(input, operation) {
       if (operation === 'SendMessage') return intRange('DelaySeconds', input.DelaySeconds, 0, 900, 'DelaySeconds');
-      return list(input.Entries).flatMap((raw, index) => intRange(`Entries[${index}].DelaySeconds`, record(raw).DelaySeconds, 0, 900, 'DelaySeconds'));
+      return list(input.Entries).flatMap((raw, index) =>
+        intRange(`Entries[${index}].DelaySeconds`, record(raw).DelaySeconds, 0, 900, 'DelaySeconds'),
+      );
     },
   },
   {
@@ -770,7 +976,9 @@ export const docRules: readonly DocRule[] = [
     quote: 'The minimum size is one character.',
     check(input, operation) {
       const entries: Array<[string, unknown]> =
-        operation === 'SendMessage' ? [['MessageBody', input.MessageBody]] : list(input.Entries).map((raw, index) => [`Entries[${index}].MessageBody`, record(raw).MessageBody]);
+        operation === 'SendMessage'
+          ? [['MessageBody', input.MessageBody]]
+          : list(input.Entries).map((raw, index) => [`Entries[${index}].MessageBody`, record(raw).MessageBody]);
       return entries.flatMap(([path, body]) => (body === '' ? [{ path, message: 'empty MessageBody' }] : []));
     },
   },
@@ -782,28 +990,47 @@ export const docRules: readonly DocRule[] = [
     operations: ['SendMessage', 'SendMessageBatch'],
     source: `${SQS_API}/API_SendMessageBatch.html`,
     quote:
-      'The maximum allowed individual message size and the maximum total payload size (the sum of the individual lengths of all of the batched messages) are both 1 MiB 1,048,576 bytes. ' +
-      '[MessageAttributeValue:] All parts of the message attribute, including Name, Type, and Value, are part of the message size restriction (1 MiB or 1,048,576 bytes).',
+      'The maximum allowed individual message size and the maximum total payload size (the sum of the individual ' +
+      'lengths of all of the batched messages) are both 1 MiB 1,048,576 bytes. ' +
+      '[MessageAttributeValue:] All parts of the message attribute, including Name, Type, and Value, are part of the ' +
+      'message size restriction (1 MiB or 1,048,576 bytes).',
     check(input, operation) {
       if (operation === 'SendMessage') {
         const bytes = sqsMessageBytes(input);
-        return bytes > SQS_MAX_MESSAGE_BYTES ? [{ path: 'MessageBody', message: `message (body and attributes) is ${bytes} bytes, more than ${SQS_MAX_MESSAGE_BYTES}` }] : [];
+        return bytes > SQS_MAX_MESSAGE_BYTES
+          ? [
+              {
+                path: 'MessageBody',
+                message: `message (body and attributes) is ${bytes} bytes, more than ${SQS_MAX_MESSAGE_BYTES}`,
+              },
+            ]
+          : [];
       }
       const findings: DocFinding[] = [];
       let total = 0;
       list(input.Entries).forEach((raw, index) => {
         const bytes = sqsMessageBytes(record(raw));
         total += bytes;
-        if (bytes > SQS_MAX_MESSAGE_BYTES) findings.push({ path: `Entries[${index}]`, message: `message (body and attributes) is ${bytes} bytes, more than ${SQS_MAX_MESSAGE_BYTES}` });
+        if (bytes > SQS_MAX_MESSAGE_BYTES)
+          findings.push({
+            path: `Entries[${index}]`,
+            message: `message (body and attributes) is ${bytes} bytes, more than ${SQS_MAX_MESSAGE_BYTES}`,
+          });
       });
-      if (total > SQS_MAX_MESSAGE_BYTES) findings.push({ path: 'Entries', message: `batch payload is ${total} bytes, more than ${SQS_MAX_MESSAGE_BYTES} (BatchRequestTooLong)` });
+      if (total > SQS_MAX_MESSAGE_BYTES)
+        findings.push({
+          path: 'Entries',
+          message: `batch payload is ${total} bytes, more than ${SQS_MAX_MESSAGE_BYTES} (BatchRequestTooLong)`,
+        });
       return findings;
     },
   },
 ];
 
 function consistentReadOnGsi(input: Input, context: DocContext): DocFinding[] {
-  return input.ConsistentRead === true && typeof input.IndexName === 'string' && context.globalSecondaryIndexes.has(input.IndexName)
+  return input.ConsistentRead === true &&
+    typeof input.IndexName === 'string' &&
+    context.globalSecondaryIndexes.has(input.IndexName)
     ? [{ path: 'ConsistentRead', message: `ConsistentRead on ${input.IndexName}, a global secondary index` }]
     : [];
 }
@@ -812,21 +1039,38 @@ function consistentReadOnGsi(input: Input, context: DocContext): DocFinding[] {
 export function scheduleExpressionProblem(expression: string): string | undefined {
   const at = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression);
   if (at) {
-    const [year, month, day, hour, minute, second] = at.slice(1).map(Number) as [number, number, number, number, number, number];
+    const [year, month, day, hour, minute, second] = at.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-    const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+    const exists =
+      date.getUTCFullYear() === year &&
+      date.getUTCMonth() === month - 1 &&
+      date.getUTCDate() === day &&
+      hour < 24 &&
+      minute < 60 &&
+      second < 60;
     return exists ? undefined : 'not a real date and time';
   }
   if (expression.startsWith('at(')) return 'an at expression must be at(yyyy-mm-ddThh:mm:ss)';
   if (expression.startsWith('rate(')) {
     return /^rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\)$/.test(expression)
       ? undefined
-      : 'a rate expression must be rate(value unit): a positive integer and minute | minutes | hour | hours | day | days';
+      : 'a rate expression must be rate(value unit): a positive integer and minute | minutes | hour | hours | day ' +
+          '| days';
   }
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (cron) {
     const fields = cron[1]!.trim().split(/\s+/).filter(Boolean);
-    return fields.length === 6 ? undefined : `a cron expression has six fields (minutes hours day_of_month month day_of_week year), this one ${fields.length}`;
+    return fields.length === 6
+      ? undefined
+      : `a cron expression has six fields (minutes hours day_of_month month day_of_week year), this one ` +
+          `${fields.length}`;
   }
   return 'not at(…), rate(…) or cron(…)';
 }
@@ -839,26 +1083,53 @@ export function validateRequest(request: RecordedRequest, options: ValidateOptio
   const { service, operation, input } = request;
   const model = models.get(service);
   if (model === undefined) {
-    return [{ service, operation, path: '', rule: 'unknown-operation', message: `no API model for service ${JSON.stringify(service)} (have ${MODEL_SERVICES.join(', ')})` }];
+    return [
+      {
+        service,
+        operation,
+        path: '',
+        rule: 'unknown-operation',
+        message: `no API model for service ${JSON.stringify(service)} (have ${MODEL_SERVICES.join(', ')})`,
+      },
+    ];
   }
   const op = model.operations[operation];
   if (op === undefined) {
     const near = Object.keys(model.operations).find((name) => name.toLowerCase() === operation.toLowerCase());
-    return [{ service, operation, path: '', rule: 'unknown-operation', message: `${service} has no operation ${operation}${near === undefined ? '' : ` (did you mean ${near}?)`}` }];
+    return [
+      {
+        service,
+        operation,
+        path: '',
+        rule: 'unknown-operation',
+        message: `${service} has no operation ${operation}${near === undefined ? '' : ` (did you mean ${near}?)`}`,
+      },
+    ];
   }
   const walk: Walk = { service, operation, model, out: [] };
   if (op.input === undefined) {
     if (!isRecord(input)) report(walk, '', 'type', `expected the input as a plain object, got ${describe(input)}`);
-    else for (const key of Object.keys(input).filter((k) => input[k] !== undefined)) report(walk, key, 'unknown-member', `${operation} takes no input, got ${key}`);
+    else
+      for (const key of Object.keys(input).filter((k) => input[k] !== undefined))
+        report(walk, key, 'unknown-member', `${operation} takes no input, got ${key}`);
   } else {
     checkStructure(walk, op.input.shape, model.shapes[op.input.shape]!, input, '');
   }
   if (isRecord(input)) {
-    const context: DocContext = { globalSecondaryIndexes: new Set(options.globalSecondaryIndexes ?? JOBCTL_GLOBAL_SECONDARY_INDEXES) };
+    const context: DocContext = {
+      globalSecondaryIndexes: new Set(options.globalSecondaryIndexes ?? JOBCTL_GLOBAL_SECONDARY_INDEXES),
+    };
     for (const rule of docRules) {
       if (rule.service !== service || !rule.operations.includes(operation)) continue;
       for (const finding of rule.check(input, operation, context)) {
-        walk.out.push({ service, operation, path: finding.path, rule: `doc:${rule.id}`, message: `${finding.message} — AWS: "${rule.quote}"`, source: rule.source });
+        walk.out.push({
+          service,
+          operation,
+          path: finding.path,
+          rule: `doc:${rule.id}`,
+          message: `${finding.message} — AWS: "${rule.quote}"`,
+          source: rule.source,
+        });
       }
     }
   }
@@ -866,11 +1137,20 @@ export function validateRequest(request: RecordedRequest, options: ValidateOptio
 }
 
 /** {@link validateRequest} over many requests. */
-export function validateRequests(requests: RecordedRequest[], options: ValidateOptions = {}): { checked: number; violations: Violation[] } {
+export function validateRequests(
+  requests: RecordedRequest[],
+  options: ValidateOptions = {},
+): { checked: number; violations: Violation[] } {
   return { checked: requests.length, violations: requests.flatMap((request) => validateRequest(request, options)) };
 }
 
 /** One line per violation, for an assertion message. */
 export function formatViolations(violations: readonly Violation[]): string {
-  return violations.map((v) => `${v.service}.${v.operation} ${v.path === '' ? '(input)' : v.path}: [${v.rule}] ${v.message}${v.source === undefined ? '' : ` <${v.source}>`}`).join('\n');
+  return violations
+    .map(
+      (v) =>
+        `${v.service}.${v.operation} ${v.path === '' ? '(input)' : v.path}: [${v.rule}] ` +
+        `${v.message}${v.source === undefined ? '' : ` <${v.source}>`}`,
+    )
+    .join('\n');
 }

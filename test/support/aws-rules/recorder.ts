@@ -12,7 +12,10 @@ const SERVICE_OF_CLIENT: Readonly<Record<string, string>> = {
 };
 
 /** A service answered in-process: the operation's output, or a thrown SDK exception. */
-export type FakeService = (operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>;
+export type FakeService = (
+  operation: string,
+  input: Record<string, unknown>,
+) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 /** The part of an SDK v3 client the recorder uses. */
 export interface RecordableClient {
@@ -37,21 +40,43 @@ export interface MiddlewareOptions {
  */
 export function recordRequests(
   client: RecordableClient,
-  options: { role: string; account: string; region: string; sink: RecordedRequest[]; fake?: FakeService; fault?: (request: RecordedRequest) => Error | undefined },
+  options: {
+    role: string;
+    account: string;
+    region: string;
+    sink: RecordedRequest[];
+    fake?: FakeService;
+    fault?: (request: RecordedRequest) => Error | undefined;
+  },
 ): void {
-  const middleware = (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => async (args: { input: Record<string, unknown>; request?: { headers?: Record<string, string> } }) => {
-    const service = SERVICE_OF_CLIENT[context.clientName ?? ''];
-    if (service === undefined) throw new Error(`recordRequests: unknown client ${context.clientName}`);
-    const target = args.request?.headers?.['x-amz-target'];
-    const operation = target !== undefined ? target.slice(target.lastIndexOf('.') + 1) : (context.commandName ?? '').replace(/Command$/, '');
-    const request: RecordedRequest = { role: options.role, service, operation, input: structuredClone(args.input), region: options.region, account: options.account };
-    options.sink.push(request);
-    // An injected failure (throttling past every retry, say): the request was made, AWS answered with an error.
-    const failure = options.fault?.(request);
-    if (failure !== undefined) throw failure;
-    if (options.fake === undefined) return next(args);
-    const output = await options.fake(operation, args.input);
-    return { output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} };
-  };
-  client.middlewareStack.add(middleware as never, { step: 'build', name: 'jobctlRecordRequests', priority: 'low' } satisfies MiddlewareOptions as never);
+  const middleware =
+    (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
+    async (args: { input: Record<string, unknown>; request?: { headers?: Record<string, string> } }) => {
+      const service = SERVICE_OF_CLIENT[context.clientName ?? ''];
+      if (service === undefined) throw new Error(`recordRequests: unknown client ${context.clientName}`);
+      const target = args.request?.headers?.['x-amz-target'];
+      const operation =
+        target !== undefined
+          ? target.slice(target.lastIndexOf('.') + 1)
+          : (context.commandName ?? '').replace(/Command$/, '');
+      const request: RecordedRequest = {
+        role: options.role,
+        service,
+        operation,
+        input: structuredClone(args.input),
+        region: options.region,
+        account: options.account,
+      };
+      options.sink.push(request);
+      // An injected failure (throttling past every retry, say): the request was made, AWS answered with an error.
+      const failure = options.fault?.(request);
+      if (failure !== undefined) throw failure;
+      if (options.fake === undefined) return next(args);
+      const output = await options.fake(operation, args.input);
+      return { output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} };
+    };
+  client.middlewareStack.add(
+    middleware as never,
+    { step: 'build', name: 'jobctlRecordRequests', priority: 'low' } satisfies MiddlewareOptions as never,
+  );
 }

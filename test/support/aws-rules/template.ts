@@ -132,11 +132,17 @@ interface TypeSpec {
 type NamedAttribute = (ctx: Ctx, name: string) => unknown;
 
 /** A type whose Ref is its name (explicit in `nameProperty`, else generated); `attributes` get the name too. */
-function named(nameProperty: string | undefined, maxLength: number, attributes: Record<string, NamedAttribute> = {}): TypeSpec {
+function named(
+  nameProperty: string | undefined,
+  maxLength: number,
+  attributes: Record<string, NamedAttribute> = {},
+): TypeSpec {
   const nameOf = (ctx: Ctx): string => ctx.name(nameProperty, maxLength);
   return {
     ref: nameOf,
-    attributes: Object.fromEntries(Object.entries(attributes).map(([key, get]) => [key, (ctx: Ctx) => get(ctx, nameOf(ctx))])),
+    attributes: Object.fromEntries(
+      Object.entries(attributes).map(([key, get]) => [key, (ctx: Ctx) => get(ctx, nameOf(ctx))]),
+    ),
   };
 }
 
@@ -145,7 +151,8 @@ function idType(prefix: string, attributes: Record<string, (ctx: Ctx) => unknown
 }
 
 function generatedId(ctx: Ctx): string {
-  // The shape CloudFormation gives resources without a natural name (e.g. AWS::IAM::Policy): `Test-Jobct-1A2B3C4D5E6F7`.
+  // The shape CloudFormation gives resources without a natural name (e.g. AWS::IAM::Policy):
+  // `Test-Jobct-1A2B3C4D5E6F7`.
   return `${ctx.env.stackName.slice(0, 5)}-${ctx.logicalId.slice(0, 5)}-${ctx.alnum(13)}`;
 }
 
@@ -159,7 +166,10 @@ function lastSegment(value: string, separator: string): string {
 function regionAzId(region: string, index: number): string {
   // us-west-2 -> usw2-az1
   const parts = region.split('-');
-  const abbrev = parts.length === 3 ? `${parts[0]}${(parts[1] ?? '').replace(/(north|south|east|west|central)/g, (m) => m[0] ?? '')}${parts[2]}` : region;
+  const abbrev =
+    parts.length === 3
+      ? `${parts[0]}${(parts[1] ?? '').replace(/(north|south|east|west|central)/g, (m) => m[0] ?? '')}${parts[2]}`
+      : region;
   return `${abbrev}-az${index + 1}`;
 }
 
@@ -171,14 +181,16 @@ const TYPES: Record<string, TypeSpec> = {
   'AWS::DynamoDB::Table': named('TableName', 255, {
     Arn: (ctx, name) => ctx.arn('dynamodb', `table/${name}`),
     StreamArn: (ctx, name) => {
-      if (ctx.prop('StreamSpecification') === undefined) throw new TemplateError(`${ctx.logicalId}: Fn::GetAtt StreamArn of a table without StreamSpecification`);
+      if (ctx.prop('StreamSpecification') === undefined)
+        throw new TemplateError(`${ctx.logicalId}: Fn::GetAtt StreamArn of a table without StreamSpecification`);
       return ctx.arn('dynamodb', `table/${name}/stream/${STREAM_LABEL}`);
     },
   }),
   'AWS::DynamoDB::GlobalTable': named('TableName', 255, {
     Arn: (ctx, name) => ctx.arn('dynamodb', `table/${name}`),
     StreamArn: (ctx, name) => {
-      if (ctx.prop('StreamSpecification') === undefined) throw new TemplateError(`${ctx.logicalId}: Fn::GetAtt StreamArn of a global table without StreamSpecification`);
+      if (ctx.prop('StreamSpecification') === undefined)
+        throw new TemplateError(`${ctx.logicalId}: Fn::GetAtt StreamArn of a global table without StreamSpecification`);
       return ctx.arn('dynamodb', `table/${name}/stream/${STREAM_LABEL}`);
     },
     TableId: (ctx) => ctx.uuid('TableId'),
@@ -224,15 +236,24 @@ const TYPES: Record<string, TypeSpec> = {
   }),
   'AWS::Lambda::Version': {
     ref: (ctx) => `${lambdaFunctionArn(ctx, requiredString(ctx, 'FunctionName'))}:1`,
-    attributes: { Version: () => '1', FunctionArn: (ctx) => `${lambdaFunctionArn(ctx, requiredString(ctx, 'FunctionName'))}:1` },
+    attributes: {
+      Version: () => '1',
+      FunctionArn: (ctx) => `${lambdaFunctionArn(ctx, requiredString(ctx, 'FunctionName'))}:1`,
+    },
   },
   'AWS::Lambda::Alias': {
     ref: (ctx) => `${lambdaFunctionArn(ctx, requiredString(ctx, 'FunctionName'))}:${requiredString(ctx, 'Name')}`,
-    attributes: { AliasArn: (ctx) => `${lambdaFunctionArn(ctx, requiredString(ctx, 'FunctionName'))}:${requiredString(ctx, 'Name')}` },
+    attributes: {
+      AliasArn: (ctx) =>
+        `${lambdaFunctionArn(ctx, requiredString(ctx, 'FunctionName'))}:${requiredString(ctx, 'Name')}`,
+    },
   },
   'AWS::Lambda::EventSourceMapping': {
     ref: (ctx) => ctx.uuid(),
-    attributes: { Id: (ctx) => ctx.uuid(), EventSourceMappingArn: (ctx) => ctx.arn('lambda', `event-source-mapping:${ctx.uuid()}`) },
+    attributes: {
+      Id: (ctx) => ctx.uuid(),
+      EventSourceMappingArn: (ctx) => ctx.arn('lambda', `event-source-mapping:${ctx.uuid()}`),
+    },
   },
   'AWS::Lambda::Permission': { ref: generatedId, attributes: { Id: generatedId } },
   'AWS::Lambda::EventInvokeConfig': { ref: generatedId, attributes: {} },
@@ -289,7 +310,10 @@ const TYPES: Record<string, TypeSpec> = {
       RuleName: (ctx) => ctx.name('Name', 64),
     },
   },
-  'AWS::Events::EventBus': named('Name', 256, { Arn: (ctx, name) => ctx.arn('events', `event-bus/${name}`), Name: (_ctx, name) => name }),
+  'AWS::Events::EventBus': named('Name', 256, {
+    Arn: (ctx, name) => ctx.arn('events', `event-bus/${name}`),
+    Name: (_ctx, name) => name,
+  }),
   'AWS::Pipes::Pipe': named('Name', 64, {
     Arn: (ctx, name) => ctx.arn('pipes', `pipe/${name}`),
     CurrentState: () => 'RUNNING',
@@ -299,7 +323,9 @@ const TYPES: Record<string, TypeSpec> = {
   }),
   // ---- CloudWatch
   'AWS::CloudWatch::Alarm': named('AlarmName', 255, { Arn: (ctx, name) => ctx.arn('cloudwatch', `alarm:${name}`) }),
-  'AWS::CloudWatch::CompositeAlarm': named('AlarmName', 255, { Arn: (ctx, name) => ctx.arn('cloudwatch', `alarm:${name}`) }),
+  'AWS::CloudWatch::CompositeAlarm': named('AlarmName', 255, {
+    Arn: (ctx, name) => ctx.arn('cloudwatch', `alarm:${name}`),
+  }),
   'AWS::CloudWatch::Dashboard': named('DashboardName', 255),
   // ---- KMS, S3, SSM
   'AWS::KMS::Key': {
@@ -351,7 +377,9 @@ const TYPES: Record<string, TypeSpec> = {
   'AWS::EC2::RouteTable': idType('rtb-', { RouteTableId: (ctx) => ctx.hexId('rtb-') }),
   'AWS::EC2::SubnetRouteTableAssociation': idType('rtbassoc-', { Id: (ctx) => ctx.hexId('rtbassoc-') }),
   'AWS::EC2::Route': {
-    ref: (ctx) => `${requiredString(ctx, 'RouteTableId')}|${ctx.stringProp('DestinationCidrBlock') ?? ctx.stringProp('DestinationIpv6CidrBlock') ?? ''}`,
+    ref: (ctx) =>
+      `${requiredString(ctx, 'RouteTableId')}` +
+      `|${ctx.stringProp('DestinationCidrBlock') ?? ctx.stringProp('DestinationIpv6CidrBlock') ?? ''}`,
     attributes: { CidrBlock: (ctx) => ctx.prop('DestinationCidrBlock') },
   },
   'AWS::EC2::EIP': {
@@ -478,7 +506,8 @@ function asList(value: unknown, where: string): unknown[] {
 
 /** Builds the view. `json` is `Template.toJSON()` (or any CloudFormation template as JSON). */
 export function deployedTemplate(json: unknown, options: DeployOptions = {}): DeployedTemplate {
-  if (!isObject(json) || !isObject(json['Resources'])) throw new TemplateError('not a CloudFormation template: no Resources');
+  if (!isObject(json) || !isObject(json['Resources']))
+    throw new TemplateError('not a CloudFormation template: no Resources');
   const template = json as TemplateJson;
   const region = options.region ?? 'us-west-2';
   const partition = options.partition ?? partitionOf(region);
@@ -500,7 +529,8 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
     .map(([id, r]) => `${r.Type} (${id})`);
   if (unknownTypes.length > 0) {
     throw new TemplateError(
-      `resource types this view does not know, so it cannot say what Ref/Fn::GetAtt return: ${unknownTypes.join(', ')}. ` +
+      `resource types this view does not know, so it cannot say what Ref/Fn::GetAtt return: ` +
+        `${unknownTypes.join(', ')}. ` +
         'Add them to TYPES in test/support/aws-rules/template.ts from their CloudFormation "Return values".',
     );
   }
@@ -566,7 +596,8 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
         const generated = `${base}-${random}${suffix}`;
         return nameOptions.lowercase === true ? generated.toLowerCase() : generated;
       },
-      hexId: (prefix, length = 17, salt = '') => `${prefix}${hash(`${logicalId}\0hex\0${salt}`).toString('hex').slice(0, length)}`,
+      hexId: (prefix, length = 17, salt = '') =>
+        `${prefix}${hash(`${logicalId}\0hex\0${salt}`).toString('hex').slice(0, length)}`,
       alnum: (length, salt = '') => {
         const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
         const bytes = hash(`${logicalId}\0alnum\0${salt}`);
@@ -592,7 +623,8 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
         const attrs = options.customResourceAttributes?.[logicalId];
         if (attrs === undefined || !(name in attrs)) {
           throw new TemplateError(
-            `Fn::GetAtt ${logicalId}.${name}: ${type} is a custom resource, its attributes come from its handler; pass them in options.customResourceAttributes`,
+            `Fn::GetAtt ${logicalId}.${name}: ${type} is a custom resource, its attributes come from its handler; ` +
+              `pass them in options.customResourceAttributes`,
           );
         }
         return attrs[name];
@@ -600,7 +632,10 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
       const getter = specOf(logicalId).attributes[name];
       if (getter === undefined) {
         const known = Object.keys(specOf(logicalId).attributes);
-        throw new TemplateError(`Fn::GetAtt ${logicalId}.${name}: ${type} has no attribute ${name} here (known: ${known.join(', ') || 'none'})`);
+        throw new TemplateError(
+          `Fn::GetAtt ${logicalId}.${name}: ${type} has no attribute ${name} here (known: ` +
+            `${known.join(', ') || 'none'})`,
+        );
       }
       return getter(ctxFor(logicalId));
     });
@@ -610,12 +645,18 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
     const given = options.parameters?.[name];
     if (given !== undefined) return given;
     const declared = template.Parameters?.[name];
-    if (declared === undefined) throw new TemplateError(`${where}: Ref ${name}: no such parameter, pseudo parameter or resource`);
+    if (declared === undefined)
+      throw new TemplateError(`${where}: Ref ${name}: no such parameter, pseudo parameter or resource`);
     if (declared.Type.startsWith('AWS::SSM::Parameter::Value')) {
-      throw new TemplateError(`${where}: Ref ${name}: an SSM parameter (${declared.Type}) resolves at deploy time; pass its value in options.parameters`);
+      throw new TemplateError(
+        `${where}: Ref ${name}: an SSM parameter (${declared.Type}) resolves at deploy time; pass its value in ` +
+          `options.parameters`,
+      );
     }
-    if (declared.Default === undefined) throw new TemplateError(`${where}: Ref ${name}: the parameter has no Default; pass it in options.parameters`);
-    if (declared.Type === 'CommaDelimitedList' || declared.Type.startsWith('List<')) return asString(declared.Default, where).split(',');
+    if (declared.Default === undefined)
+      throw new TemplateError(`${where}: Ref ${name}: the parameter has no Default; pass it in options.parameters`);
+    if (declared.Type === 'CommaDelimitedList' || declared.Type.startsWith('List<'))
+      return asString(declared.Default, where).split(',');
     return declared.Default;
   }
 
@@ -669,14 +710,17 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
       const rawVars = list[1];
       if (rawVars !== undefined) {
         if (!isObject(rawVars)) throw new TemplateError(`${where}: Fn::Sub variables must be a map`);
-        vars = Object.fromEntries(Object.entries(rawVars).map(([k, v]) => [k, resolveValue(v, `${where}: Fn::Sub \${${k}}`)]));
+        vars = Object.fromEntries(
+          Object.entries(rawVars).map(([k, v]) => [k, resolveValue(v, `${where}: Fn::Sub \${${k}}`)]),
+        );
       }
     }
     return text.replace(/\$\{([^}]*)\}/g, (_match, body: string) => {
       if (body.startsWith('!')) return `\${${body.slice(1)}}`;
       const name = body.trim();
       if (name in vars) return asString(vars[name], `${where}: Fn::Sub \${${name}}`);
-      if (name.includes('.') && !name.startsWith('AWS::')) return asString(getAtt(name, where), `${where}: Fn::Sub \${${name}}`);
+      if (name.includes('.') && !name.startsWith('AWS::'))
+        return asString(getAtt(name, where), `${where}: Fn::Sub \${${name}}`);
       const value = ref(name, where);
       if (value === NO_VALUE) throw new TemplateError(`${where}: Fn::Sub \${AWS::NoValue}`);
       return asString(value, `${where}: Fn::Sub \${${name}}`);
@@ -694,7 +738,8 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
   }
 
   function evalCondition(expr: unknown, where: string): boolean {
-    if (!isObject(expr) || Object.keys(expr).length !== 1) throw new TemplateError(`${where}: not a condition: ${JSON.stringify(expr)}`);
+    if (!isObject(expr) || Object.keys(expr).length !== 1)
+      throw new TemplateError(`${where}: not a condition: ${JSON.stringify(expr)}`);
     const [key, arg] = Object.entries(expr)[0]!;
     switch (key) {
       case 'Condition':
@@ -723,7 +768,9 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
       case 'Fn::Join': {
         const [delimiter, list] = asList(arg, `${where}: Fn::Join`);
         const items = asList(resolveValue(list, `${where}: Fn::Join`), `${where}: Fn::Join list`);
-        return items.map((item, i) => asString(item, `${where}: Fn::Join item ${i}`)).join(asString(delimiter, `${where}: Fn::Join delimiter`));
+        return items
+          .map((item, i) => asString(item, `${where}: Fn::Join item ${i}`))
+          .join(asString(delimiter, `${where}: Fn::Join delimiter`));
       }
       case 'Fn::Sub':
         return sub(arg, where);
@@ -731,12 +778,15 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
         const [index, list] = asList(arg, `${where}: Fn::Select`);
         const i = Number(asString(resolveValue(index, where), `${where}: Fn::Select index`));
         const items = asList(resolveValue(list, where), `${where}: Fn::Select list`);
-        if (!Number.isInteger(i) || i < 0 || i >= items.length) throw new TemplateError(`${where}: Fn::Select index ${i} outside a list of ${items.length}`);
+        if (!Number.isInteger(i) || i < 0 || i >= items.length)
+          throw new TemplateError(`${where}: Fn::Select index ${i} outside a list of ${items.length}`);
         return items[i];
       }
       case 'Fn::Split': {
         const [delimiter, text] = asList(arg, `${where}: Fn::Split`);
-        return asString(resolveValue(text, where), `${where}: Fn::Split source`).split(asString(delimiter, `${where}: Fn::Split delimiter`));
+        return asString(resolveValue(text, where), `${where}: Fn::Split source`).split(
+          asString(delimiter, `${where}: Fn::Split delimiter`),
+        );
       }
       case 'Fn::GetAZs': {
         const r = asString(resolveValue(arg, where), `${where}: Fn::GetAZs`) || region;
@@ -745,17 +795,25 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
       case 'Fn::Base64':
         return Buffer.from(asString(resolveValue(arg, where), `${where}: Fn::Base64`)).toString('base64');
       case 'Fn::FindInMap': {
-        const [map, top, second] = asList(arg, `${where}: Fn::FindInMap`).map((v) => asString(resolveValue(v, where), `${where}: Fn::FindInMap`));
+        const [map, top, second] = asList(arg, `${where}: Fn::FindInMap`).map((v) =>
+          asString(resolveValue(v, where), `${where}: Fn::FindInMap`),
+        );
         const value = template.Mappings?.[map!]?.[top!]?.[second!];
-        if (value === undefined) throw new TemplateError(`${where}: Fn::FindInMap ${map}/${top}/${second} not in Mappings`);
+        if (value === undefined)
+          throw new TemplateError(`${where}: Fn::FindInMap ${map}/${top}/${second} not in Mappings`);
         return value;
       }
       case 'Fn::If': {
         const [cond, whenTrue, whenFalse] = asList(arg, `${where}: Fn::If`);
-        return condition(asString(cond, `${where}: Fn::If condition`), where) ? resolveValue(whenTrue, where) : resolveValue(whenFalse, where);
+        return condition(asString(cond, `${where}: Fn::If condition`), where)
+          ? resolveValue(whenTrue, where)
+          : resolveValue(whenFalse, where);
       }
       default:
-        throw new TemplateError(`${where}: unsupported intrinsic function ${key} (this view resolves Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::Base64, Fn::FindInMap, Fn::If)`);
+        throw new TemplateError(
+          `${where}: unsupported intrinsic function ${key} (this view resolves Ref, Fn::GetAtt, Fn::Join, Fn::Sub, ` +
+            `Fn::Select, Fn::Split, Fn::GetAZs, Fn::Base64, Fn::FindInMap, Fn::If)`,
+        );
     }
   }
 
@@ -792,7 +850,8 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
 
   function requireFunction(logicalId: string): TemplateResource {
     const r = resource(logicalId, logicalId);
-    if (r.Type !== 'AWS::Lambda::Function') throw new TemplateError(`${logicalId} is a ${r.Type}, not an AWS::Lambda::Function`);
+    if (r.Type !== 'AWS::Lambda::Function')
+      throw new TemplateError(`${logicalId} is a ${r.Type}, not an AWS::Lambda::Function`);
     return r;
   }
 
@@ -828,22 +887,33 @@ export function deployedTemplate(json: unknown, options: DeployOptions = {}): De
       const raw = (r.Properties?.['Environment'] as Record<string, unknown> | undefined)?.['Variables'] ?? {};
       const resolved = resolveValue(raw, `${functionLogicalId}.Properties.Environment.Variables`);
       if (!isObject(resolved)) throw new TemplateError(`${functionLogicalId}: Environment.Variables is not a map`);
-      return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, asString(v, `${functionLogicalId} environment ${k}`)]));
+      return Object.fromEntries(
+        Object.entries(resolved).map(([k, v]) => [k, asString(v, `${functionLogicalId} environment ${k}`)]),
+      );
     },
     functionRole: (functionLogicalId) => {
       const r = requireFunction(functionLogicalId);
       const role = r.Properties?.['Role'];
       const getAttArg = isObject(role) ? role['Fn::GetAtt'] : undefined;
-      const target = Array.isArray(getAttArg) ? getAttArg[0] : typeof getAttArg === 'string' ? getAttArg.split('.')[0] : undefined;
+      const target = Array.isArray(getAttArg)
+        ? getAttArg[0]
+        : typeof getAttArg === 'string'
+          ? getAttArg.split('.')[0]
+          : undefined;
       if (typeof target !== 'string' || resources[target]?.Type !== 'AWS::IAM::Role') {
-        throw new TemplateError(`${functionLogicalId}: Role is not the Arn of an AWS::IAM::Role of this template: ${JSON.stringify(role)}`);
+        throw new TemplateError(
+          `${functionLogicalId}: Role is not the Arn of an AWS::IAM::Role of this template: ${JSON.stringify(role)}`,
+        );
       }
       return target;
     },
     findFunction: (hint) => {
       const matches = functionsOfType().filter((id) => id.includes(hint));
       if (matches.length !== 1) {
-        throw new TemplateError(`expected one AWS::Lambda::Function whose logical id contains "${hint}", found ${matches.length}: ${matches.join(', ') || 'none'}`);
+        throw new TemplateError(
+          `expected one AWS::Lambda::Function whose logical id contains "${hint}", found ${matches.length}: ` +
+            `${matches.join(', ') || 'none'}`,
+        );
       }
       return matches[0]!;
     },
@@ -872,5 +942,8 @@ function isCustomType(type: string): boolean {
 
 function uuidFrom(bytes: Buffer): string {
   const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return (
+    `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}` +
+    `-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  );
 }

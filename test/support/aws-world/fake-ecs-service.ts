@@ -1,13 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { ClientException, InvalidParameterException, type RegisterTaskDefinitionCommandInput, type RunTaskCommandInput, type Task } from '@aws-sdk/client-ecs';
+import {
+  ClientException,
+  InvalidParameterException,
+  type RegisterTaskDefinitionCommandInput,
+  type RunTaskCommandInput,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import type { Clock } from '../../../src/ports/clock.ts';
 
-/** ECS keeps stopped tasks describable for at least an hour (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-tasks.html). */
+/**
+ * ECS keeps stopped tasks describable for at least an hour
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-tasks.html).
+ */
 const STOPPED_TASK_VISIBLE_MS = 60 * 60_000;
 /** ListTasks returns up to 100 ARNs per page (ListTasks `maxResults`). */
 const LIST_PAGE = 100;
 
-const docsEvent = JSON.parse(readFileSync(new URL('../../fixtures/aws/task-state-change-running.aws-docs.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const docsEvent = JSON.parse(
+  readFileSync(new URL('../../fixtures/aws/task-state-change-running.aws-docs.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
 interface FakeTask {
   task: Task;
@@ -32,9 +43,7 @@ export class FakeEcsService {
   private pending: Record<string, unknown>[] = [];
   private seq = 0;
 
-  constructor(
-    private readonly options: { clusterArn: string; account: string; region: string; clock: Clock },
-  ) {}
+  constructor(private readonly options: { clusterArn: string; account: string; region: string; clock: Clock }) {}
 
   /** The middleware's fake ({@link FakeService}). */
   readonly handle = (operation: string, input: Record<string, unknown>): Record<string, unknown> => {
@@ -71,7 +80,14 @@ export class FakeEcsService {
     const t = this.get(arn).task;
     if (t.lastStatus === 'RUNNING' || t.lastStatus === 'STOPPED') return;
     const now = new Date(this.options.clock.now());
-    Object.assign(t, { lastStatus: 'RUNNING', pullStartedAt: now, pullStoppedAt: now, startedAt: now, connectivity: 'CONNECTED', connectivityAt: now });
+    Object.assign(t, {
+      lastStatus: 'RUNNING',
+      pullStartedAt: now,
+      pullStoppedAt: now,
+      startedAt: now,
+      connectivity: 'CONNECTED',
+      connectivityAt: now,
+    });
     t.containers = t.containers!.map((c) => ({ ...c, lastStatus: 'RUNNING' }));
     this.changed(t);
   }
@@ -79,25 +95,39 @@ export class FakeEcsService {
   /** Task `arn`'s essential container exits with `exitCode` (started first if it never was). */
   exit(arn: string, exitCode: number): void {
     this.start(arn);
-    this.stop(arn, { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', exitCode });
+    this.stop(arn, {
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      exitCode,
+    });
   }
 
   /** Tasks asked to stop (StopTask) reach STOPPED, their container killed by SIGTERM/SIGKILL. */
   settleStops(): void {
     for (const { task } of this.tasks.values()) {
-      if (task.desiredStatus === 'STOPPED' && task.lastStatus !== 'STOPPED') this.stop(task.taskArn!, { stopCode: 'UserInitiated', stoppedReason: task.stoppedReason ?? '', exitCode: 137 });
+      if (task.desiredStatus === 'STOPPED' && task.lastStatus !== 'STOPPED')
+        this.stop(task.taskArn!, { stopCode: 'UserInitiated', stoppedReason: task.stoppedReason ?? '', exitCode: 137 });
     }
   }
 
   /** Starts a task as if a RunTask's answer had been lost, for a pod that may not exist (an orphan). */
   launchUnrecorded(group: string, family: string): string {
-    return this.runTask({ cluster: this.options.clusterArn, taskDefinition: family, group, startedBy: 'unrecorded', launchType: 'FARGATE', count: 1, overrides: { containerOverrides: [{ name: 'main' }] } }).tasks[0]!.taskArn!;
+    return this.runTask({
+      cluster: this.options.clusterArn,
+      taskDefinition: family,
+      group,
+      startedBy: 'unrecorded',
+      launchType: 'FARGATE',
+      count: 1,
+      overrides: { containerOverrides: [{ name: 'main' }] },
+    }).tasks[0]!.taskArn!;
   }
 
   /** ECS forgets stopped tasks an hour after they stopped. */
   expireStopped(): void {
     for (const [arn, t] of this.tasks) {
-      if (t.stoppedAtMs !== undefined && this.options.clock.now() - t.stoppedAtMs >= STOPPED_TASK_VISIBLE_MS) this.tasks.delete(arn);
+      if (t.stoppedAtMs !== undefined && this.options.clock.now() - t.stoppedAtMs >= STOPPED_TASK_VISIBLE_MS)
+        this.tasks.delete(arn);
     }
   }
 
@@ -119,8 +149,20 @@ export class FakeEcsService {
     const t = entry.task;
     if (t.lastStatus === 'STOPPED') return;
     const now = new Date(this.options.clock.now());
-    Object.assign(t, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: how.stopCode, stoppedReason: how.stoppedReason, stoppingAt: now, executionStoppedAt: now, stoppedAt: now });
-    t.containers = t.containers!.map((c) => ({ ...c, lastStatus: 'STOPPED', ...(t.startedAt === undefined ? {} : { exitCode: how.exitCode }) }));
+    Object.assign(t, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: how.stopCode,
+      stoppedReason: how.stoppedReason,
+      stoppingAt: now,
+      executionStoppedAt: now,
+      stoppedAt: now,
+    });
+    t.containers = t.containers!.map((c) => ({
+      ...c,
+      lastStatus: 'STOPPED',
+      ...(t.startedAt === undefined ? {} : { exitCode: how.exitCode }),
+    }));
     entry.stoppedAtMs = now.getTime();
     this.changed(t);
   }
@@ -153,27 +195,45 @@ export class FakeEcsService {
     const family = taskDefinition.replace(/^.*task-definition\//, '').split(':')[0]!;
     const found = this.taskDefinitions.get(family);
     // What ECS answers for a family with no ACTIVE revision.
-    if (found === undefined) throw new ClientException({ message: 'Unable to describe task definition.', $metadata: { httpStatusCode: 400 } });
-    return { taskDefinition: { ...found, taskDefinitionArn: this.taskDefinitionArn(family, found.revision), status: 'ACTIVE' } };
+    if (found === undefined)
+      throw new ClientException({ message: 'Unable to describe task definition.', $metadata: { httpStatusCode: 400 } });
+    return {
+      taskDefinition: { ...found, taskDefinitionArn: this.taskDefinitionArn(family, found.revision), status: 'ACTIVE' },
+    };
   }
 
   private registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): Record<string, unknown> {
     const family = input.family!;
     const revision = (this.taskDefinitions.get(family)?.revision ?? 0) + 1;
     this.taskDefinitions.set(family, { ...structuredClone(input), revision });
-    return { taskDefinition: { ...input, taskDefinitionArn: this.taskDefinitionArn(family, revision), revision, status: 'ACTIVE' } };
+    return {
+      taskDefinition: {
+        ...input,
+        taskDefinitionArn: this.taskDefinitionArn(family, revision),
+        revision,
+        status: 'ACTIVE',
+      },
+    };
   }
 
   private runTask(input: RunTaskCommandInput): { tasks: Task[]; failures: [] } {
-    if (input.cluster !== this.options.clusterArn) throw new InvalidParameterException({ message: `Cluster not found: ${input.cluster}`, $metadata: { httpStatusCode: 400 } });
+    if (input.cluster !== this.options.clusterArn)
+      throw new InvalidParameterException({
+        message: `Cluster not found: ${input.cluster}`,
+        $metadata: { httpStatusCode: 400 },
+      });
     const family = String(input.taskDefinition).split(':')[0]!;
     const definition = this.taskDefinitions.get(family);
-    if (definition === undefined) throw new InvalidParameterException({ message: 'TaskDefinition not found.', $metadata: { httpStatusCode: 400 } });
-    // Idempotency: the same clientToken returns the task it started (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/ECS_Idempotency.html).
+    if (definition === undefined)
+      throw new InvalidParameterException({ message: 'TaskDefinition not found.', $metadata: { httpStatusCode: 400 } });
+    // Idempotency: the same clientToken returns the task it started
+    // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/ECS_Idempotency.html).
     const existing = input.clientToken === undefined ? undefined : this.byToken.get(input.clientToken);
     if (existing !== undefined) return { tasks: [structuredClone(this.get(existing).task)], failures: [] };
     const clusterName = this.options.clusterArn.slice(this.options.clusterArn.lastIndexOf('/') + 1);
-    const arn = `arn:aws:ecs:${this.options.region}:${this.options.account}:task/${clusterName}/${(++this.seq).toString(16).padStart(32, '0')}`;
+    const arn =
+      `arn:aws:ecs:${this.options.region}:${this.options.account}:task/${clusterName}` +
+      `/${(++this.seq).toString(16).padStart(32, '0')}`;
     const now = new Date(this.options.clock.now());
     const container = definition.containerDefinitions![0]!;
     const task: Task = {
@@ -193,7 +253,15 @@ export class FakeEcsService {
       availabilityZone: `${this.options.region}a`,
       ...(input.overrides === undefined ? {} : { overrides: structuredClone(input.overrides) }),
       ...(input.tags === undefined ? {} : { tags: structuredClone(input.tags) }),
-      containers: [{ containerArn: `${arn.replace(':task/', ':container/')}/${container.name}`, taskArn: arn, name: container.name!, image: container.image!, lastStatus: 'PENDING' }],
+      containers: [
+        {
+          containerArn: `${arn.replace(':task/', ':container/')}/${container.name}`,
+          taskArn: arn,
+          name: container.name!,
+          image: container.image!,
+          lastStatus: 'PENDING',
+        },
+      ],
     };
     this.tasks.set(arn, { task, clientToken: input.clientToken });
     if (input.clientToken !== undefined) this.byToken.set(input.clientToken, arn);
@@ -202,9 +270,14 @@ export class FakeEcsService {
 
   private stopTask(arn: string, reason: string): Record<string, unknown> {
     const entry = this.tasks.get(arn);
-    if (entry === undefined) throw new InvalidParameterException({ message: 'The referenced task was not found.', $metadata: { httpStatusCode: 400 } });
+    if (entry === undefined)
+      throw new InvalidParameterException({
+        message: 'The referenced task was not found.',
+        $metadata: { httpStatusCode: 400 },
+      });
     const t = entry.task;
-    if (t.desiredStatus !== 'STOPPED') Object.assign(t, { desiredStatus: 'STOPPED', stoppedReason: reason, stopCode: 'UserInitiated' });
+    if (t.desiredStatus !== 'STOPPED')
+      Object.assign(t, { desiredStatus: 'STOPPED', stoppedReason: reason, stopCode: 'UserInitiated' });
     return { task: structuredClone(t) };
   }
 
@@ -221,7 +294,11 @@ export class FakeEcsService {
 
   private listTasks(input: Record<string, unknown>): Record<string, unknown> {
     const desired = (input['desiredStatus'] as string | undefined) ?? 'RUNNING';
-    const matching = [...this.tasks.values()].map((t) => t.task).filter((t) => t.desiredStatus === desired && (input['startedBy'] === undefined || t.startedBy === input['startedBy']));
+    const matching = [...this.tasks.values()]
+      .map((t) => t.task)
+      .filter(
+        (t) => t.desiredStatus === desired && (input['startedBy'] === undefined || t.startedBy === input['startedBy']),
+      );
     const start = input['nextToken'] === undefined ? 0 : Number(input['nextToken']);
     const page = matching.slice(start, start + LIST_PAGE).map((t) => t.taskArn!);
     return { taskArns: page, ...(start + LIST_PAGE < matching.length ? { nextToken: String(start + LIST_PAGE) } : {}) };

@@ -1,4 +1,8 @@
-import { ConflictException, ResourceNotFoundException, type CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
+import {
+  ConflictException,
+  ResourceNotFoundException,
+  type CreateScheduleCommandInput,
+} from '@aws-sdk/client-scheduler';
 
 /** A schedule as stored: what CreateSchedule/UpdateSchedule were given. */
 export type StoredSchedule = CreateScheduleCommandInput & { GroupName: string };
@@ -26,22 +30,48 @@ export class FakeSchedulerService {
     const id = `${group}/${String(input['Name'])}`;
     switch (operation) {
       case 'CreateSchedule': {
-        if (this.schedules.has(id)) throw new ConflictException({ message: `Schedule ${String(input['Name'])} already exists.`, Message: `Schedule ${String(input['Name'])} already exists.`, $metadata: { httpStatusCode: 409 } });
-        this.schedules.set(id, { ...(structuredClone(input) as unknown as CreateScheduleCommandInput), GroupName: group });
+        if (this.schedules.has(id))
+          throw new ConflictException({
+            message: `Schedule ${String(input['Name'])} already exists.`,
+            Message: `Schedule ${String(input['Name'])} already exists.`,
+            $metadata: { httpStatusCode: 409 },
+          });
+        this.schedules.set(id, {
+          ...(structuredClone(input) as unknown as CreateScheduleCommandInput),
+          GroupName: group,
+        });
         return { ScheduleArn: this.arnOf(id) };
       }
       case 'GetSchedule': {
         const found = this.schedules.get(id);
-        if (found === undefined) throw new ResourceNotFoundException({ message: `Schedule ${String(input['Name'])} does not exist.`, Message: `Schedule ${String(input['Name'])} does not exist.`, $metadata: { httpStatusCode: 404 } });
+        if (found === undefined)
+          throw new ResourceNotFoundException({
+            message: `Schedule ${String(input['Name'])} does not exist.`,
+            Message: `Schedule ${String(input['Name'])} does not exist.`,
+            $metadata: { httpStatusCode: 404 },
+          });
         return { ...structuredClone(found), Arn: this.arnOf(id), State: found.State ?? 'ENABLED' };
       }
       case 'UpdateSchedule': {
-        if (!this.schedules.has(id)) throw new ResourceNotFoundException({ message: `Schedule ${String(input['Name'])} does not exist.`, Message: `Schedule ${String(input['Name'])} does not exist.`, $metadata: { httpStatusCode: 404 } });
-        this.schedules.set(id, { ...(structuredClone(input) as unknown as CreateScheduleCommandInput), GroupName: group });
+        if (!this.schedules.has(id))
+          throw new ResourceNotFoundException({
+            message: `Schedule ${String(input['Name'])} does not exist.`,
+            Message: `Schedule ${String(input['Name'])} does not exist.`,
+            $metadata: { httpStatusCode: 404 },
+          });
+        this.schedules.set(id, {
+          ...(structuredClone(input) as unknown as CreateScheduleCommandInput),
+          GroupName: group,
+        });
         return { ScheduleArn: this.arnOf(id) };
       }
       case 'DeleteSchedule': {
-        if (!this.schedules.delete(id)) throw new ResourceNotFoundException({ message: `Schedule ${String(input['Name'])} does not exist.`, Message: `Schedule ${String(input['Name'])} does not exist.`, $metadata: { httpStatusCode: 404 } });
+        if (!this.schedules.delete(id))
+          throw new ResourceNotFoundException({
+            message: `Schedule ${String(input['Name'])} does not exist.`,
+            Message: `Schedule ${String(input['Name'])} does not exist.`,
+            $metadata: { httpStatusCode: 404 },
+          });
         return {};
       }
       default:
@@ -58,7 +88,11 @@ export class FakeSchedulerService {
       const at = atTimeMs(s);
       if (at === undefined || at > nowMs) continue;
       if (s.ActionAfterCompletion === 'DELETE') this.schedules.delete(id);
-      due.push({ name: s.Name!, targetArn: s.Target!.Arn!, input: JSON.parse(withScheduledTime(s.Target!.Input ?? '{}', at)) });
+      due.push({
+        name: s.Name!,
+        targetArn: s.Target!.Arn!,
+        input: JSON.parse(withScheduledTime(s.Target!.Input ?? '{}', at)),
+      });
     }
     return due;
   }
@@ -73,7 +107,11 @@ export class FakeSchedulerService {
   fire(group: string, name: string, scheduledMs: number): ScheduleInvocation {
     const s = this.schedules.get(`${group}/${name}`);
     if (s === undefined) throw new Error(`FakeSchedulerService: no schedule ${group}/${name}`);
-    return { name, targetArn: s.Target!.Arn!, input: JSON.parse(withScheduledTime(s.Target!.Input ?? '{}', scheduledMs)) };
+    return {
+      name,
+      targetArn: s.Target!.Arn!,
+      input: JSON.parse(withScheduledTime(s.Target!.Input ?? '{}', scheduledMs)),
+    };
   }
 
   private arnOf(id: string): string {
@@ -81,14 +119,20 @@ export class FakeSchedulerService {
   }
 }
 
-/** `<aws.scheduler.scheduled-time>` as Scheduler renders it: ISO 8601 in UTC, whole seconds (`2026-03-02T10:01:00Z`). */
+/**
+ * `<aws.scheduler.scheduled-time>` as Scheduler renders it: ISO 8601 in UTC, whole seconds (`2026-03-02T10:01:00Z`).
+ */
 export function withScheduledTime(input: string, scheduledMs: number): string {
-  return input.replaceAll('<aws.scheduler.scheduled-time>', new Date(scheduledMs).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  return input.replaceAll(
+    '<aws.scheduler.scheduled-time>',
+    new Date(scheduledMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  );
 }
 
 function atTimeMs(s: StoredSchedule): number | undefined {
   const match = /^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$/.exec(s.ScheduleExpression ?? '');
   if (match === null) return undefined;
-  if ((s.ScheduleExpressionTimezone ?? 'UTC') !== 'UTC') throw new Error(`FakeSchedulerService: ${s.Name}: only UTC one-time schedules are faked`);
+  if ((s.ScheduleExpressionTimezone ?? 'UTC') !== 'UTC')
+    throw new Error(`FakeSchedulerService: ${s.Name}: only UTC one-time schedules are faked`);
   return Date.parse(`${match[1]}Z`);
 }

@@ -80,7 +80,12 @@ export class AwsWorld {
    * @param options.onClient - called with each SDK client a handler builds, after the recorder (the cost benchmark adds
    *   its meter there)
    */
-  static async start(options: { manifests: string; props?: Partial<JobctlProps>; startMs: number; onClient?: (client: RecordableClient, service: string, fn: 'dispatcher' | 'jobController' | 'manifests') => void }): Promise<AwsWorld> {
+  static async start(options: {
+    manifests: string;
+    props?: Partial<JobctlProps>;
+    startMs: number;
+    onClient?: (client: RecordableClient, service: string, fn: 'dispatcher' | 'jobController' | 'manifests') => void;
+  }): Promise<AwsWorld> {
     const { template } = synthJobctl({ manifests: options.manifests, ...options.props });
     const deployed = deployedTemplate(template.toJSON());
     const { account, region } = deployed;
@@ -100,11 +105,20 @@ export class AwsWorld {
 
     const fns = deployed.functionsByEntryHint;
     // The entry points build their production handler at module scope from the environment: they load with the
-    // template's (the job controller's is a superset of the others'); the world then wires its own from each function's.
+    // template's (the job controller's is a superset of the others'); the world then wires its own from each
+    // function's.
     const envOf = (fn: string) => ({ ...deployed.functionEnvironment(fn), AWS_REGION: region });
     for (const [name, value] of Object.entries(envOf(fns.jobController))) process.env[name] ??= value;
-    const { dispatcherClients, dispatcherDeps, createHandler: createDispatcherHandler } = await import('../../../functions/dispatcher.ts');
-    const { createHandler: createJobControllerHandler, jobControllerClients, jobControllerDeps } = await import('../../../functions/job-controller.ts');
+    const {
+      dispatcherClients,
+      dispatcherDeps,
+      createHandler: createDispatcherHandler,
+    } = await import('../../../functions/dispatcher.ts');
+    const {
+      createHandler: createJobControllerHandler,
+      jobControllerClients,
+      jobControllerDeps,
+    } = await import('../../../functions/job-controller.ts');
     const { createHandler: createManifestsHandler, manifestsClient } = await import('../../../functions/manifests.ts');
     const clusterArn = String(deployed.attribute(deployed.logicalIdsOfType('AWS::ECS::Cluster')[0]!, 'Arn'));
     const ecs = new FakeEcsService({ clusterArn, account, region, clock });
@@ -117,42 +131,81 @@ export class AwsWorld {
       faults[i]!.times--;
       return faults[i]!.error();
     };
-    const roleFn = (fn: string) => (fn === fns.dispatcher ? 'dispatcher' : fn === fns.jobController ? 'jobController' : 'manifests') as 'dispatcher' | 'jobController' | 'manifests';
+    const roleFn = (fn: string) =>
+      (fn === fns.dispatcher ? 'dispatcher' : fn === fns.jobController ? 'jobController' : 'manifests') as
+        | 'dispatcher'
+        | 'jobController'
+        | 'manifests';
     const record = (client: RecordableClient, fn: string, fake?: Parameters<typeof recordRequests>[1]['fake']) => {
-      recordRequests(client, { role: deployed.functionRole(fn), account, region, sink: requests, fault, ...(fake === undefined ? {} : { fake }) });
+      recordRequests(client, {
+        role: deployed.functionRole(fn),
+        account,
+        region,
+        sink: requests,
+        fault,
+        ...(fake === undefined ? {} : { fake }),
+      });
       options.onClient?.(client, (client as { constructor: { name: string } }).constructor.name, roleFn(fn));
     };
     const common = { region, credentials: CREDENTIALS };
 
-    const jc = jobControllerClients({ dynamodb: { ...common, endpoint: db.endpoint }, ecs: common, scheduler: common, sqs: { ...common, endpoint: sqsEndpoint } });
+    const jc = jobControllerClients({
+      dynamodb: { ...common, endpoint: db.endpoint },
+      ecs: common,
+      scheduler: common,
+      sqs: { ...common, endpoint: sqsEndpoint },
+    });
     record(jc.dynamodb, fns.jobController);
     record(jc.ecs, fns.jobController, ecs.handle);
     record(jc.scheduler, fns.jobController, scheduler.handle);
     record(jc.sqs, fns.jobController);
     const logs: Record<string, unknown>[] = [];
     const jobController = createJobControllerHandler({
-      ...jobControllerDeps(loadJobControllerEnv(envOf(fns.jobController)), { clients: jc, clock, sleep: async (ms) => clock.advance(ms) }),
+      ...jobControllerDeps(loadJobControllerEnv(envOf(fns.jobController)), {
+        clients: jc,
+        clock,
+        sleep: async (ms) => clock.advance(ms),
+      }),
       log: (line) => void logs.push(line),
     });
 
     const dc = dispatcherClients({ dynamodb: { ...common, endpoint: db.endpoint }, scheduler: common });
     record(dc.dynamodb, fns.dispatcher);
     record(dc.scheduler, fns.dispatcher, scheduler.handle);
-    const dispatcher = createDispatcherHandler({ ...dispatcherDeps(loadDispatcherEnv(envOf(fns.dispatcher)), { clients: dc, clock }), log: () => {} });
+    const dispatcher = createDispatcherHandler({
+      ...dispatcherDeps(loadDispatcherEnv(envOf(fns.dispatcher)), { clients: dc, clock }),
+      log: () => {},
+    });
 
     const mc = manifestsClient({ ...common, endpoint: db.endpoint });
     record(mc, fns.manifests);
     // Stack deletion waits for the job controller to remove the stack's Jobs: here each wait lets the world run.
     let settle: () => Promise<void> = async () => {};
-    const manifests = createManifestsHandler(loadDispatcherEnv(envOf(fns.manifests)), { dynamodb: mc, clock, log: (line) => void logs.push(line), sleep: async (ms) => {
-      clock.advance(ms);
-      await settle();
-    } });
-
-    const world = new AwsWorld(deployed, clock, db, sqsServer, sqsEndpoint, ecs, scheduler, tableName, { dispatcher, jobController, manifests }, {
-      dispatcher: String(deployed.attribute(fns.dispatcher, 'Arn')),
-      jobController: String(deployed.attribute(fns.jobController, 'Arn')),
+    const manifests = createManifestsHandler(loadDispatcherEnv(envOf(fns.manifests)), {
+      dynamodb: mc,
+      clock,
+      log: (line) => void logs.push(line),
+      sleep: async (ms) => {
+        clock.advance(ms);
+        await settle();
+      },
     });
+
+    const world = new AwsWorld(
+      deployed,
+      clock,
+      db,
+      sqsServer,
+      sqsEndpoint,
+      ecs,
+      scheduler,
+      tableName,
+      { dispatcher, jobController, manifests },
+      {
+        dispatcher: String(deployed.attribute(fns.dispatcher, 'Arn')),
+        jobController: String(deployed.attribute(fns.jobController, 'Arn')),
+      },
+    );
     settle = async () => {
       world.ecs.settleStops();
       await world.settle();
@@ -180,7 +233,9 @@ export class AwsWorld {
     const request: ManifestsEvent = {
       RequestType: 'Create',
       RequestId: `request-${++this.deploys}`,
-      StackId: `arn:${this.deployed.partition}:cloudformation:${this.deployed.region}:${this.deployed.account}:stack/${this.deployed.stackName}/5b5b3e10-0000-4000-8000-000000000000`,
+      StackId:
+        `arn:${this.deployed.partition}:cloudformation:${this.deployed.region}:${this.deployed.account}` +
+        `:stack/${this.deployed.stackName}/5b5b3e10-0000-4000-8000-000000000000`,
       ResponseURL: 'https://cloudformation-custom-resource-response-uswest2.s3.amazonaws.com/pre-signed',
       ResourceType: 'Custom::JobctlManifests',
       LogicalResourceId: id,
@@ -205,8 +260,11 @@ export class AwsWorld {
       batches++;
       const batch = { Records: records };
       expectDocumentedShape('dynamodb-stream-event', batch);
-      const result = await this.call('jobController', () => this.handlers.jobController(batch, this.context(this.functionArns.jobController)));
-      if ('batchItemFailures' in result && result.batchItemFailures.length > 0) throw new Error(`stream batch failed: ${JSON.stringify(result)} ${JSON.stringify(this.logs.slice(-5))}`);
+      const result = await this.call('jobController', () =>
+        this.handlers.jobController(batch, this.context(this.functionArns.jobController)),
+      );
+      if ('batchItemFailures' in result && result.batchItemFailures.length > 0)
+        throw new Error(`stream batch failed: ${JSON.stringify(result)} ${JSON.stringify(this.logs.slice(-5))}`);
     }
     throw new Error('the stream did not drain in 30 batches');
   }
@@ -216,7 +274,10 @@ export class AwsWorld {
     const events = this.ecs.takeEvents();
     for (const event of events) {
       expectDocumentedShape('ecs-task-state-change', event);
-      if (!drop(event)) await this.call('jobController', () => this.handlers.jobController(event, this.context(this.functionArns.jobController)));
+      if (!drop(event))
+        await this.call('jobController', () =>
+          this.handlers.jobController(event, this.context(this.functionArns.jobController)),
+        );
     }
     return events.length;
   }
@@ -251,8 +312,10 @@ export class AwsWorld {
   /** Invokes the function `arn` names with `event`, as Scheduler or EventBridge would. */
   async invoke(arn: string, event: unknown): Promise<unknown> {
     expectDocumentedShape('scheduler-target-input', event);
-    if (arn === this.functionArns.dispatcher) return this.call('dispatcher', () => this.handlers.dispatcher(event, this.context(arn)));
-    if (arn === this.functionArns.jobController) return this.call('jobController', () => this.handlers.jobController(event, this.context(arn)));
+    if (arn === this.functionArns.dispatcher)
+      return this.call('dispatcher', () => this.handlers.dispatcher(event, this.context(arn)));
+    if (arn === this.functionArns.jobController)
+      return this.call('jobController', () => this.handlers.jobController(event, this.context(arn)));
     throw new Error(`no function ${arn} in this stack`);
   }
 
@@ -285,7 +348,8 @@ export class AwsWorld {
       region,
       sink: this.userRequests,
       fake: async (operation, input) => {
-        if (operation !== 'Invoke' || input['InvocationType'] !== 'Event') throw new Error(`user Lambda: ${operation} ${String(input['InvocationType'])} is not faked`);
+        if (operation !== 'Invoke' || input['InvocationType'] !== 'Event')
+          throw new Error(`user Lambda: ${operation} ${String(input['InvocationType'])} is not faked`);
         const name = String(input['FunctionName']);
         const arn = Object.values(this.functionArns).find((a) => a === name || a.endsWith(`:function:${name}`));
         if (arn === undefined) throw new Error(`user Lambda: no function ${name}`);
@@ -301,8 +365,15 @@ export class AwsWorld {
       {
         stackName: this.deployed.stackName,
         tableName: this.tableName,
-        logGroup: String(this.deployed.physicalId(this.deployed.logicalIdsOfType('AWS::Logs::LogGroup').find((id) => /TaskLogs/.test(id))!)),
-        failures: { queueUrl: `${this.sqsEndpoint}/${account}/${String(this.deployed.attribute(dlq, 'QueueName'))}`, functions: [fns.dispatcher, fns.jobController].map((fn) => this.deployed.physicalId(fn)) },
+        logGroup: String(
+          this.deployed.physicalId(
+            this.deployed.logicalIdsOfType('AWS::Logs::LogGroup').find((id) => /TaskLogs/.test(id))!,
+          ),
+        ),
+        failures: {
+          queueUrl: `${this.sqsEndpoint}/${account}/${String(this.deployed.attribute(dlq, 'QueueName'))}`,
+          functions: [fns.dispatcher, fns.jobController].map((fn) => this.deployed.physicalId(fn)),
+        },
       },
       // local-aws-sqs answers a short poll with every visible message: no long poll needed.
       { clock: this.clock, dynamodb: this.db.client, sqs, lambda, failuresWaitSeconds: 0 },
@@ -330,23 +401,44 @@ export class AwsWorld {
         error = e;
       }
     }
-    const fn = arn === this.functionArns.dispatcher ? this.deployed.functionsByEntryHint.dispatcher : this.deployed.functionsByEntryHint.jobController;
-    const config = this.deployed.logicalIdsOfType('AWS::Lambda::EventInvokeConfig').map((id) => this.deployed.resources[id]!.properties).find((p) => p['FunctionName'] === this.deployed.physicalId(fn));
-    const destination = (config?.['DestinationConfig'] as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination;
-    if (destination === undefined) throw new Error(`invokeAsync: ${arn} failed 3 times and has no on-failure destination: the event is lost`);
+    const fn =
+      arn === this.functionArns.dispatcher
+        ? this.deployed.functionsByEntryHint.dispatcher
+        : this.deployed.functionsByEntryHint.jobController;
+    const config = this.deployed
+      .logicalIdsOfType('AWS::Lambda::EventInvokeConfig')
+      .map((id) => this.deployed.resources[id]!.properties)
+      .find((p) => p['FunctionName'] === this.deployed.physicalId(fn));
+    const destination = (config?.['DestinationConfig'] as { OnFailure?: { Destination?: string } } | undefined)
+      ?.OnFailure?.Destination;
+    if (destination === undefined)
+      throw new Error(`invokeAsync: ${arn} failed 3 times and has no on-failure destination: the event is lost`);
     const record = {
       version: '1.0',
       timestamp: new Date(this.clock.now()).toISOString(),
-      requestContext: { requestId: `e4b46cbf-0000-4000-8000-${String(++this.deploys).padStart(12, '0')}`, functionArn: `${arn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestContext: {
+        requestId: `e4b46cbf-0000-4000-8000-${String(++this.deploys).padStart(12, '0')}`,
+        functionArn: `${arn}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: 3,
+      },
       requestPayload: event,
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      responsePayload: { errorType: (error as Error)?.name ?? 'Error', errorMessage: (error as Error)?.message ?? String(error) },
+      responsePayload: {
+        errorType: (error as Error)?.name ?? 'Error',
+        errorMessage: (error as Error)?.message ?? String(error),
+      },
     };
     expectDocumentedShape('lambda-async-on-failure-record', record);
     const queueName = destination.slice(destination.lastIndexOf(':') + 1);
     const sqs = new SQSClient({ endpoint: this.sqsEndpoint, region: this.deployed.region, credentials: CREDENTIALS });
     try {
-      await sqs.send(new SendMessageCommand({ QueueUrl: `${this.sqsEndpoint}/${this.deployed.account}/${queueName}`, MessageBody: JSON.stringify(record) }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: `${this.sqsEndpoint}/${this.deployed.account}/${queueName}`,
+          MessageBody: JSON.stringify(record),
+        }),
+      );
     } finally {
       sqs.destroy();
     }

@@ -76,11 +76,18 @@ export class FakeStateStore implements StateStore {
     return found && (output(found) as ObjectOfKind<K>);
   }
 
-  async list<K extends Kind>(kind: K, namespace: string, options: { ownerName?: string } = {}): Promise<ObjectOfKind<K>[]> {
+  async list<K extends Kind>(
+    kind: K,
+    namespace: string,
+    options: { ownerName?: string } = {},
+  ): Promise<ObjectOfKind<K>[]> {
     await this.enter('list', [kind, namespace, options]);
     const { ownerName } = options;
-    const ofKind = [...this.objects.values()].filter((s) => s.obj.kind === kind && s.obj.metadata.namespace === namespace);
-    if (ownerName === undefined) return sortBy(ofKind, (s) => s.obj.metadata.name).map((s) => output(s) as ObjectOfKind<K>);
+    const ofKind = [...this.objects.values()].filter(
+      (s) => s.obj.kind === kind && s.obj.metadata.namespace === namespace,
+    );
+    if (ownerName === undefined)
+      return sortBy(ofKind, (s) => s.obj.metadata.name).map((s) => output(s) as ObjectOfKind<K>);
     switch (kind) {
       case 'CronJob':
         return [];
@@ -118,7 +125,8 @@ export class FakeStateStore implements StateStore {
     created.metadata.creationTimestamp ??= toRfc3339(this.now());
     created.metadata.resourceVersion = '1';
     const id = idOf(created);
-    if (this.objects.has(id)) throw new AlreadyExistsError(`fake state store create: ${label(created)}: already exists`);
+    if (this.objects.has(id))
+      throw new AlreadyExistsError(`fake state store create: ${label(created)}: already exists`);
     this.objects.set(id, { obj: structuredClone(created), rv: 1 });
     return created;
   }
@@ -130,7 +138,8 @@ export class FakeStateStore implements StateStore {
     if (!stored) throw new NotFoundError(`fake state store update: ${label(updated)}: not found`);
     updated.metadata.uid ??= stored.obj.metadata.uid;
     updated.metadata.creationTimestamp ??= stored.obj.metadata.creationTimestamp;
-    const isCurrent = updated.metadata.resourceVersion === String(stored.rv) && updated.metadata.uid === stored.obj.metadata.uid;
+    const isCurrent =
+      updated.metadata.resourceVersion === String(stored.rv) && updated.metadata.uid === stored.obj.metadata.uid;
     if (!isCurrent) {
       throw new ConflictError(
         `fake state store update: ${label(updated)} at resourceVersion "${updated.metadata.resourceVersion ?? ''}": ` +
@@ -173,10 +182,19 @@ export class FakeStateStore implements StateStore {
   async recordEvent(event: KubeEvent): Promise<void> {
     await this.enter('recordEvent', [event]);
     const timestampMs = Date.parse(event.timestamp);
-    if (Number.isNaN(timestampMs)) throw new JobctlError('Validation', `fake state store recordEvent: timestamp "${event.timestamp}": must be RFC 3339`);
+    if (Number.isNaN(timestampMs))
+      throw new JobctlError(
+        'Validation',
+        `fake state store recordEvent: timestamp "${event.timestamp}": must be RFC 3339`,
+      );
     const id = eventId(event.involvedObject.kind, event.involvedObject);
     const list = this.events.get(id) ?? [];
-    list.push({ event: structuredClone(event), timestampMs, seq: this.eventSeq++, expiresAtSeconds: Math.floor(this.now() / 1000) + EVENT_TTL_SECONDS });
+    list.push({
+      event: structuredClone(event),
+      timestampMs,
+      seq: this.eventSeq++,
+      expiresAtSeconds: Math.floor(this.now() / 1000) + EVENT_TTL_SECONDS,
+    });
     this.events.set(id, list);
   }
 
@@ -198,7 +216,9 @@ export class FakeStateStore implements StateStore {
   }
 
   private findPod(key: ObjectKey): StoredObject | undefined {
-    return [...this.objects.values()].find((s) => s.obj.kind === 'Pod' && s.obj.metadata.namespace === key.namespace && s.obj.metadata.name === key.name);
+    return [...this.objects.values()].find(
+      (s) => s.obj.kind === 'Pod' && s.obj.metadata.namespace === key.namespace && s.obj.metadata.name === key.name,
+    );
   }
 }
 
@@ -214,7 +234,10 @@ function idOf(obj: KubeObject): string {
   if (obj.kind !== 'Pod') return objectId(obj.kind, obj.metadata);
   const jobName = obj.metadata.labels?.[wellKnown.jobName];
   if (!jobName) {
-    throw new JobctlError('Validation', `fake state store: ${label(obj)}: metadata.labels["${wellKnown.jobName}"] is required: a pod belongs to a Job`);
+    throw new JobctlError(
+      'Validation',
+      `fake state store: ${label(obj)}: metadata.labels["${wellKnown.jobName}"] is required: a pod belongs to a Job`,
+    );
   }
   return `Pod/${obj.metadata.namespace}/${jobName}/${obj.metadata.name}`;
 }

@@ -13,7 +13,12 @@ const flush = async () => {
 };
 const jobs = (n: number) =>
   loadManifests(
-    Array.from({ length: n }, (_, i) => `apiVersion: batch/v1\nkind: Job\nmetadata: { name: j-${i} }\nspec:\n  template:\n    spec:\n      containers: [{ name: c, image: busybox, command: ["true"] }]\n      restartPolicy: Never\n`).join('---\n'),
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `apiVersion: batch/v1\nkind: Job\nmetadata: { name: j-${i} }\nspec:\n  template:\n    spec:\n      ` +
+        `containers: [{ name: c, image: busybox, command: ["true"] }]\n      restartPolicy: Never\n`,
+    ).join('---\n'),
     'jobs.yaml',
   );
 const unusedPorts = { queues: {} as WorkQueue, quotas: {} as ResourceQuotas };
@@ -72,6 +77,8 @@ describe('an interrupted apply', () => {
     expect(again.filter((o) => o.action === 'unchanged')).toHaveLength(100);
     const stored = await store.list('Job', 'default');
     expect(stored).toHaveLength(250);
-    for (const job of stored) if (uids.has(job.metadata.name)) expect(job.metadata.uid).toBe(uids.get(job.metadata.name)); // the same objects, not re-created
+    // the same objects, not re-created
+    for (const job of stored)
+      if (uids.has(job.metadata.name)) expect(job.metadata.uid).toBe(uids.get(job.metadata.name));
   });
 });

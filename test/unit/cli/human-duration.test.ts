@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatRfc1123z, humanDuration, shortHumanDuration, translateTimestampSince } from '../../../src/cli/human-duration.ts';
+import {
+  formatRfc1123z,
+  humanDuration,
+  shortHumanDuration,
+  translateTimestampSince,
+} from '../../../src/cli/human-duration.ts';
 
 // Go durations in milliseconds. Go's `+1` nanosecond becomes 1e-6 ms.
 const ns = 1e-6;

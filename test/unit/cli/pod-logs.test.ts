@@ -35,7 +35,9 @@ function connection(logs: LogSink, phase: { current: PodPhase }): LogsConnection
   return {
     logs,
     logsSettleMs: 20,
-    store: { getPod: async (_job: unknown, name: string) => ({ ...podNamed(name), status: { phase: phase.current } }) } as unknown as LogsConnection['store'],
+    store: {
+      getPod: async (_job: unknown, name: string) => ({ ...podNamed(name), status: { phase: phase.current } }),
+    } as unknown as LogsConnection['store'],
   };
 }
 
@@ -61,7 +63,9 @@ describe('jobctl logs of a 600 MB local log (audit D10)', () => {
     sink = new FileLogSink(join(dir, 'logs'), 10);
     await sink.ensureDir('default');
     const line = Buffer.from('0123456789\n');
-    const block = Buffer.concat(Array.from({ length: (1024 * 1024) / 16 }, () => Buffer.concat([line, Buffer.from('abcd\n')])));
+    const block = Buffer.concat(
+      Array.from({ length: (1024 * 1024) / 16 }, () => Buffer.concat([line, Buffer.from('abcd\n')])),
+    );
     const fd = openSync(sink.pathFor('default', pod.metadata.name), 'w');
     for (let written = 0; written < BIG_BYTES; written += block.length) writeSync(fd, block);
     writeSync(fd, 'the end\n');
@@ -69,7 +73,8 @@ describe('jobctl logs of a 600 MB local log (audit D10)', () => {
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('prints the whole log in chunks, its memory independent of the log size (it failed: Invalid string length)', async () => {
+  it('prints the whole log in chunks, its memory independent of the log size (it failed: Invalid string ' +
+    'length)', async () => {
     expect(isPositionedLogSink(sink)).toBe(true);
     const io = countingIo();
     const before = process.memoryUsage().rss;
@@ -96,7 +101,12 @@ describe('jobctl logs of a 600 MB local log (audit D10)', () => {
   it('-f --tail 2 prints the last lines, then what the task writes next, until the pod has ended', async () => {
     const phase = { current: 'Running' as PodPhase };
     const io = countingIo();
-    const following = printPodLogs(connection(sink, phase), [pod], { follow: true, tailLines: 2 }, { io, sleep: shortSleep });
+    const following = printPodLogs(
+      connection(sink, phase),
+      [pod],
+      { follow: true, tailLines: 2 },
+      { io, sleep: shortSleep },
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(io.last).toBe('abcd\nthe end\n');
     await appendFile(sink.pathFor('default', pod.metadata.name), 'one more\n');
@@ -125,7 +135,12 @@ describe('jobctl logs through a sink that only reads whole logs (CloudWatch Logs
     expect(isPositionedLogSink(wholeLogSink)).toBe(false);
     const phase = { current: 'Running' as PodPhase };
     const io = countingIo();
-    const following = printPodLogs(connection(wholeLogSink, phase), [podNamed('cw-x7k2q')], { follow: true, tailLines: 1 }, { io, sleep: shortSleep });
+    const following = printPodLogs(
+      connection(wholeLogSink, phase),
+      [podNamed('cw-x7k2q')],
+      { follow: true, tailLines: 1 },
+      { io, sleep: shortSleep },
+    );
     await new Promise((r) => setTimeout(r, 50));
     log += 'd\n';
     await new Promise((r) => setTimeout(r, 50));

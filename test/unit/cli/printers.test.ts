@@ -19,7 +19,13 @@ import type { ContainerStatus, CronJob, Job, KubeEvent, Pod, ResourceRequirement
 const NOW = Date.parse('2019-02-22T11:02:15Z');
 const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString().replace('.000Z', 'Z');
 
-function aCronJob(over: { metadata?: Partial<CronJob['metadata']>; spec?: Partial<CronJob['spec']>; status?: Partial<CronJob['status']> } = {}): CronJob {
+function aCronJob(
+  over: {
+    metadata?: Partial<CronJob['metadata']>;
+    spec?: Partial<CronJob['spec']>;
+    status?: Partial<CronJob['status']>;
+  } = {},
+): CronJob {
   return {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
@@ -39,7 +45,14 @@ function aCronJob(over: { metadata?: Partial<CronJob['metadata']>; spec?: Partia
           template: {
             spec: {
               restartPolicy: 'OnFailure',
-              containers: [{ name: 'hello', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['/bin/sh', '-c', 'date; echo Hello from the Kubernetes cluster'] }],
+              containers: [
+                {
+                  name: 'hello',
+                  image: 'busybox',
+                  imagePullPolicy: 'IfNotPresent',
+                  command: ['/bin/sh', '-c', 'date; echo Hello from the Kubernetes cluster'],
+                },
+              ],
             },
           },
         },
@@ -50,7 +63,9 @@ function aCronJob(over: { metadata?: Partial<CronJob['metadata']>; spec?: Partia
   };
 }
 
-function aJob(over: { metadata?: Partial<Job['metadata']>; spec?: Partial<Job['spec']>; status?: Partial<Job['status']> } = {}): Job {
+function aJob(
+  over: { metadata?: Partial<Job['metadata']>; spec?: Partial<Job['spec']>; status?: Partial<Job['status']> } = {},
+): Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -60,7 +75,16 @@ function aJob(over: { metadata?: Partial<Job['metadata']>; spec?: Partial<Job['s
       uid: '6b0e0c4e-3c1c-4a8e-9d55-1b1f2f6a7c01',
       creationTimestamp: ago(5),
       labels: { 'batch.kubernetes.io/job-name': 'hello-4111706356' },
-      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'hello', uid: 'cj-uid', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          name: 'hello',
+          uid: 'cj-uid',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
       ...over.metadata,
     },
     spec: {
@@ -71,7 +95,10 @@ function aJob(over: { metadata?: Partial<Job['metadata']>; spec?: Partial<Job['s
       suspend: false,
       template: {
         metadata: { labels: { 'job-name': 'hello-4111706356' } },
-        spec: { restartPolicy: 'OnFailure', containers: [{ name: 'hello', image: 'busybox', command: ['/bin/sh', '-c', 'date'] }] },
+        spec: {
+          restartPolicy: 'OnFailure',
+          containers: [{ name: 'hello', image: 'busybox', command: ['/bin/sh', '-c', 'date'] }],
+        },
       },
       ...over.spec,
     },
@@ -79,7 +106,13 @@ function aJob(over: { metadata?: Partial<Job['metadata']>; spec?: Partial<Job['s
   };
 }
 
-function aPod(over: { metadata?: Partial<Pod['metadata']>; status?: Partial<Pod['status']>; containerStatuses?: ContainerStatus[] } = {}): Pod {
+function aPod(
+  over: {
+    metadata?: Partial<Pod['metadata']>;
+    status?: Partial<Pod['status']>;
+    containerStatuses?: ContainerStatus[];
+  } = {},
+): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -88,105 +121,245 @@ function aPod(over: { metadata?: Partial<Pod['metadata']>; status?: Partial<Pod[
       namespace: 'default',
       creationTimestamp: ago(5),
       labels: { 'job-name': 'hello-4111706356' },
-      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'hello-4111706356', uid: 'job-uid', controller: true }],
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'Job', name: 'hello-4111706356', uid: 'job-uid', controller: true },
+      ],
       ...over.metadata,
     },
-    spec: { restartPolicy: 'OnFailure', containers: [{ name: 'hello', image: 'busybox', env: [{ name: 'GREETING', value: 'hi' }] }] },
+    spec: {
+      restartPolicy: 'OnFailure',
+      containers: [{ name: 'hello', image: 'busybox', env: [{ name: 'GREETING', value: 'hi' }] }],
+    },
     status: { phase: 'Running', startTime: ago(5), containerStatuses: over.containerStatuses ?? [], ...over.status },
   };
 }
 
-const status = (state: ContainerStatus['state'], restartCount = 0, extra: object = {}): ContainerStatus => ({ name: 'hello', image: 'busybox', restartCount, state, ...extra });
+const status = (state: ContainerStatus['state'], restartCount = 0, extra: object = {}): ContainerStatus => ({
+  name: 'hello',
+  image: 'busybox',
+  restartCount,
+  state,
+  ...extra,
+});
 
 describe('renderObjects: tables', () => {
   it('prints the walkthrough CronJob row, with the TIMEZONE column current kubectl adds', () => {
     // The Kubernetes docs show `hello   */1 * * * *   False     0        50s             75s` from a kubectl
     // that predates the TIMEZONE column; current printers.go prints it between SCHEDULE and SUSPEND.
     expect(renderObjects('CronJob', [aCronJob()], { format: 'table', nowMs: NOW })).toBe(
-      'NAME    SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\n' + 'hello   */1 * * * *   <none>     False     0        50s             75s\n',
+      'NAME    SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\n' +
+        'hello   */1 * * * *   <none>     False     0        50s             75s\n',
     );
   });
 
   it('omits the header with --no-headers and pads to the widest cell', () => {
-    const out = renderObjects('CronJob', [aCronJob(), aCronJob({ metadata: { name: 'nightly-backup' }, spec: { schedule: '0 3 * * *', timeZone: 'Europe/Berlin' } })], {
-      format: 'table',
-      nowMs: NOW,
-      noHeaders: true,
-    });
-    expect(out).toBe('hello            */1 * * * *   <none>          False   0     50s   75s\n' + 'nightly-backup   0 3 * * *     Europe/Berlin   False   0     50s   75s\n');
+    const out = renderObjects(
+      'CronJob',
+      [
+        aCronJob(),
+        aCronJob({ metadata: { name: 'nightly-backup' }, spec: { schedule: '0 3 * * *', timeZone: 'Europe/Berlin' } }),
+      ],
+      {
+        format: 'table',
+        nowMs: NOW,
+        noHeaders: true,
+      },
+    );
+    expect(out).toBe(
+      'hello            */1 * * * *   <none>          False   0     50s   75s\n' +
+        'nightly-backup   0 3 * * *     Europe/Berlin   False   0     50s   75s\n',
+    );
   });
 
   it('adds CONTAINERS IMAGES SELECTOR for -o wide', () => {
     expect(renderObjects('Job', [aJob()], { format: 'wide', nowMs: NOW })).toBe(
       'NAME               STATUS    COMPLETIONS   DURATION   AGE   CONTAINERS   IMAGES    SELECTOR\n' +
-        'hello-4111706356   Running   0/1                      5s    hello        busybox   batch.kubernetes.io/controller-uid=6b0e0c4e-3c1c-4a8e-9d55-1b1f2f6a7c01\n',
+        'hello-4111706356   Running   0/1                      5s    hello        busybox   ' +
+        'batch.kubernetes.io/controller-uid=6b0e0c4e-3c1c-4a8e-9d55-1b1f2f6a7c01\n',
     );
   });
 
   it.each([
-    { name: 'the walkthrough cronjob', cronJob: aCronJob(), wide: false, expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '75s'] },
-    { name: 'suspended with a time zone', cronJob: aCronJob({ spec: { suspend: true, timeZone: 'Etc/UTC' } }), wide: false, expected: ['hello', '*/1 * * * *', 'Etc/UTC', 'True', '0', '50s', '75s'] },
+    {
+      name: 'the walkthrough cronjob',
+      cronJob: aCronJob(),
+      wide: false,
+      expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '75s'],
+    },
+    {
+      name: 'suspended with a time zone',
+      cronJob: aCronJob({ spec: { suspend: true, timeZone: 'Etc/UTC' } }),
+      wide: false,
+      expected: ['hello', '*/1 * * * *', 'Etc/UTC', 'True', '0', '50s', '75s'],
+    },
     {
       name: 'two active jobs',
-      cronJob: aCronJob({ status: { active: [1, 2].map((i) => ({ apiVersion: 'batch/v1', kind: 'Job', name: `hello-${i}`, namespace: 'default', uid: `u${i}` })) } }),
+      cronJob: aCronJob({
+        status: {
+          active: [1, 2].map((i) => ({
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            name: `hello-${i}`,
+            namespace: 'default',
+            uid: `u${i}`,
+          })),
+        },
+      }),
       wide: false,
       expected: ['hello', '*/1 * * * *', '<none>', 'False', '2', '50s', '75s'],
     },
-    { name: 'never scheduled', cronJob: aCronJob({ status: { lastScheduleTime: undefined } }), wide: false, expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '<none>', '75s'] },
-    { name: 'scheduled in the future', cronJob: aCronJob({ status: { lastScheduleTime: ago(-60) } }), wide: false, expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '<invalid>', '75s'] },
-    { name: 'no creation time', cronJob: aCronJob({ metadata: { creationTimestamp: undefined } }), wide: false, expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '<unknown>'] },
-    { name: 'three days old', cronJob: aCronJob({ metadata: { creationTimestamp: ago(3 * 86400 + 3600) } }), wide: false, expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '3d1h'] },
-    { name: 'wide', cronJob: aCronJob(), wide: true, expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '75s', 'hello', 'busybox', '<none>'] },
+    {
+      name: 'never scheduled',
+      cronJob: aCronJob({ status: { lastScheduleTime: undefined } }),
+      wide: false,
+      expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '<none>', '75s'],
+    },
+    {
+      name: 'scheduled in the future',
+      cronJob: aCronJob({ status: { lastScheduleTime: ago(-60) } }),
+      wide: false,
+      expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '<invalid>', '75s'],
+    },
+    {
+      name: 'no creation time',
+      cronJob: aCronJob({ metadata: { creationTimestamp: undefined } }),
+      wide: false,
+      expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '<unknown>'],
+    },
+    {
+      name: 'three days old',
+      cronJob: aCronJob({ metadata: { creationTimestamp: ago(3 * 86400 + 3600) } }),
+      wide: false,
+      expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '3d1h'],
+    },
+    {
+      name: 'wide',
+      cronJob: aCronJob(),
+      wide: true,
+      expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '75s', 'hello', 'busybox', '<none>'],
+    },
   ])('prints cronjob cells: $name', ({ cronJob, wide, expected }) => {
     expect(cronJobRow(cronJob, { nowMs: NOW, wide })).toEqual(expected);
   });
 
-  const condition = (type: Job['status']['conditions'][number]['type'], s: 'True' | 'False' = 'True') => ({ type, status: s });
+  const condition = (type: Job['status']['conditions'][number]['type'], s: 'True' | 'False' = 'True') => ({
+    type,
+    status: s,
+  });
   it.each([
     { name: 'not started', job: aJob(), expected: ['hello-4111706356', 'Running', '0/1', '', '5s'] },
-    { name: 'running 3s', job: aJob({ status: { active: 1, startTime: ago(3) } }), expected: ['hello-4111706356', 'Running', '0/1', '3s', '5s'] },
+    {
+      name: 'running 3s',
+      job: aJob({ status: { active: 1, startTime: ago(3) } }),
+      expected: ['hello-4111706356', 'Running', '0/1', '3s', '5s'],
+    },
     {
       name: 'complete after 5s',
-      job: aJob({ metadata: { creationTimestamp: ago(600) }, status: { succeeded: 1, startTime: ago(600), completionTime: ago(595), conditions: [condition('Complete')] } }),
+      job: aJob({
+        metadata: { creationTimestamp: ago(600) },
+        status: { succeeded: 1, startTime: ago(600), completionTime: ago(595), conditions: [condition('Complete')] },
+      }),
       expected: ['hello-4111706356', 'Complete', '1/1', '5s', '10m'],
     },
-    { name: 'failed', job: aJob({ status: { failed: 7, startTime: ago(4), completionTime: ago(1), conditions: [condition('FailureTarget'), condition('Failed')] } }), expected: ['hello-4111706356', 'Failed', '0/1', '3s', '5s'] },
-    { name: 'failure target, not yet failed', job: aJob({ status: { failed: 7, startTime: ago(4), conditions: [condition('FailureTarget')] } }), expected: ['hello-4111706356', 'FailureTarget', '0/1', '4s', '5s'] },
-    { name: 'suspended', job: aJob({ spec: { suspend: true }, status: { conditions: [condition('Suspended')] } }), expected: ['hello-4111706356', 'Suspended', '0/1', '', '5s'] },
-    { name: 'a False Complete condition is not complete', job: aJob({ status: { conditions: [condition('Complete', 'False')] } }), expected: ['hello-4111706356', 'Running', '0/1', '', '5s'] },
-    { name: 'work queue, parallelism 3', job: aJob({ spec: { completions: undefined, parallelism: 3 }, status: { succeeded: 2 } }), expected: ['hello-4111706356', 'Running', '2/1 of 3', '', '5s'] },
-    { name: 'work queue, parallelism 1', job: aJob({ spec: { completions: undefined, parallelism: 1 } }), expected: ['hello-4111706356', 'Running', '0/1', '', '5s'] },
-    { name: 'five completions', job: aJob({ spec: { completions: 5, parallelism: 2 }, status: { succeeded: 3 } }), expected: ['hello-4111706356', 'Running', '3/5', '', '5s'] },
+    {
+      name: 'failed',
+      job: aJob({
+        status: {
+          failed: 7,
+          startTime: ago(4),
+          completionTime: ago(1),
+          conditions: [condition('FailureTarget'), condition('Failed')],
+        },
+      }),
+      expected: ['hello-4111706356', 'Failed', '0/1', '3s', '5s'],
+    },
+    {
+      name: 'failure target, not yet failed',
+      job: aJob({ status: { failed: 7, startTime: ago(4), conditions: [condition('FailureTarget')] } }),
+      expected: ['hello-4111706356', 'FailureTarget', '0/1', '4s', '5s'],
+    },
+    {
+      name: 'suspended',
+      job: aJob({ spec: { suspend: true }, status: { conditions: [condition('Suspended')] } }),
+      expected: ['hello-4111706356', 'Suspended', '0/1', '', '5s'],
+    },
+    {
+      name: 'a False Complete condition is not complete',
+      job: aJob({ status: { conditions: [condition('Complete', 'False')] } }),
+      expected: ['hello-4111706356', 'Running', '0/1', '', '5s'],
+    },
+    {
+      name: 'work queue, parallelism 3',
+      job: aJob({ spec: { completions: undefined, parallelism: 3 }, status: { succeeded: 2 } }),
+      expected: ['hello-4111706356', 'Running', '2/1 of 3', '', '5s'],
+    },
+    {
+      name: 'work queue, parallelism 1',
+      job: aJob({ spec: { completions: undefined, parallelism: 1 } }),
+      expected: ['hello-4111706356', 'Running', '0/1', '', '5s'],
+    },
+    {
+      name: 'five completions',
+      job: aJob({ spec: { completions: 5, parallelism: 2 }, status: { succeeded: 3 } }),
+      expected: ['hello-4111706356', 'Running', '3/5', '', '5s'],
+    },
   ])('prints job cells: $name', ({ job, expected }) => {
     expect(jobRow(job, { nowMs: NOW })).toEqual(expected);
   });
 
   it.each([
-    { name: 'pending, no statuses yet', pod: aPod({ status: { phase: 'Pending' } }), expected: ['hello-4111706356-x2b9q', '0/1', 'Pending', '0', '5s'] },
-    { name: 'running', pod: aPod({ containerStatuses: [status({ running: { startedAt: ago(4) } })] }), expected: ['hello-4111706356-x2b9q', '1/1', 'Running', '0', '5s'] },
+    {
+      name: 'pending, no statuses yet',
+      pod: aPod({ status: { phase: 'Pending' } }),
+      expected: ['hello-4111706356-x2b9q', '0/1', 'Pending', '0', '5s'],
+    },
+    {
+      name: 'running',
+      pod: aPod({ containerStatuses: [status({ running: { startedAt: ago(4) } })] }),
+      expected: ['hello-4111706356-x2b9q', '1/1', 'Running', '0', '5s'],
+    },
     {
       name: 'succeeded',
-      pod: aPod({ status: { phase: 'Succeeded' }, containerStatuses: [status({ terminated: { exitCode: 0, reason: 'Completed', finishedAt: ago(1) } })] }),
+      pod: aPod({
+        status: { phase: 'Succeeded' },
+        containerStatuses: [status({ terminated: { exitCode: 0, reason: 'Completed', finishedAt: ago(1) } })],
+      }),
       expected: ['hello-4111706356-x2b9q', '0/1', 'Completed', '0', '5s'],
     },
     {
       name: 'failed',
-      pod: aPod({ status: { phase: 'Failed' }, containerStatuses: [status({ terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(1) } })] }),
+      pod: aPod({
+        status: { phase: 'Failed' },
+        containerStatuses: [status({ terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(1) } })],
+      }),
       expected: ['hello-4111706356-x2b9q', '0/1', 'Error', '0', '5s'],
     },
     {
       name: 'terminated without a reason',
-      pod: aPod({ status: { phase: 'Failed' }, containerStatuses: [status({ terminated: { exitCode: 3, finishedAt: ago(1) } })] }),
+      pod: aPod({
+        status: { phase: 'Failed' },
+        containerStatuses: [status({ terminated: { exitCode: 3, finishedAt: ago(1) } })],
+      }),
       expected: ['hello-4111706356-x2b9q', '0/1', 'ExitCode:3', '0', '5s'],
     },
     {
       name: 'killed by a signal',
-      pod: aPod({ status: { phase: 'Failed' }, containerStatuses: [status({ terminated: { exitCode: 137, signal: 9, finishedAt: ago(1) } })] }),
+      pod: aPod({
+        status: { phase: 'Failed' },
+        containerStatuses: [status({ terminated: { exitCode: 137, signal: 9, finishedAt: ago(1) } })],
+      }),
       expected: ['hello-4111706356-x2b9q', '0/1', 'Signal:9', '0', '5s'],
     },
     {
       name: 'crash looping, last exit 5m ago',
-      pod: aPod({ metadata: { creationTimestamp: ago(3600) }, containerStatuses: [status({ waiting: { reason: 'CrashLoopBackOff' } }, 5, { lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(300) } } })] }),
+      pod: aPod({
+        metadata: { creationTimestamp: ago(3600) },
+        containerStatuses: [
+          status({ waiting: { reason: 'CrashLoopBackOff' } }, 5, {
+            lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(300) } },
+          }),
+        ],
+      }),
       expected: ['hello-4111706356-x2b9q', '0/1', 'CrashLoopBackOff', '5 (5m ago)', '60m'],
     },
     {
@@ -196,7 +369,13 @@ describe('renderObjects: tables', () => {
     },
     {
       name: 'stopped at its deadline',
-      pod: aPod({ status: { phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' } }),
+      pod: aPod({
+        status: {
+          phase: 'Failed',
+          reason: 'DeadlineExceeded',
+          message: 'Pod was active on the node longer than the specified deadline',
+        },
+      }),
       expected: ['hello-4111706356-x2b9q', '0/1', 'DeadlineExceeded', '0', '5s'],
     },
   ])('prints pod cells: $name', ({ pod, expected }) => {
@@ -204,8 +383,14 @@ describe('renderObjects: tables', () => {
   });
 
   it('prints <none> for the wide pod columns a task does not have', () => {
-    expect(renderObjects('Pod', [aPod({ containerStatuses: [status({ running: { startedAt: ago(4) } })] })], { format: 'wide', nowMs: NOW })).toBe(
-      'NAME                     READY   STATUS    RESTARTS   AGE   IP       NODE     NOMINATED NODE   READINESS GATES\n' +
+    expect(
+      renderObjects('Pod', [aPod({ containerStatuses: [status({ running: { startedAt: ago(4) } })] })], {
+        format: 'wide',
+        nowMs: NOW,
+      }),
+    ).toBe(
+      'NAME                     READY   STATUS    RESTARTS   AGE   IP       NODE     NOMINATED NODE   READINESS ' +
+        'GATES\n' +
         'hello-4111706356-x2b9q   1/1     Running   0          5s    <none>   <none>   <none>           <none>\n',
     );
   });
@@ -217,8 +402,20 @@ describe('renderWatchRow', () => {
     const widths: number[] = [];
     const job = aJob({ metadata: { creationTimestamp: ago(0) } });
     let out = renderObjects('Job', [job], { format: 'table', nowMs: NOW, widths });
-    out += renderWatchRow('Job', aJob({ metadata: { creationTimestamp: ago(0) }, status: { active: 1, startTime: ago(0) } }), { format: 'table', nowMs: NOW, widths });
-    const done = aJob({ metadata: { creationTimestamp: ago(5) }, status: { succeeded: 1, startTime: ago(5), completionTime: ago(0), conditions: [{ type: 'Complete', status: 'True' }] } });
+    out += renderWatchRow(
+      'Job',
+      aJob({ metadata: { creationTimestamp: ago(0) }, status: { active: 1, startTime: ago(0) } }),
+      { format: 'table', nowMs: NOW, widths },
+    );
+    const done = aJob({
+      metadata: { creationTimestamp: ago(5) },
+      status: {
+        succeeded: 1,
+        startTime: ago(5),
+        completionTime: ago(0),
+        conditions: [{ type: 'Complete', status: 'True' }],
+      },
+    });
     out += renderWatchRow('Job', done, { format: 'table', nowMs: NOW, widths });
     expect(out).toBe(
       'NAME               STATUS    COMPLETIONS   DURATION   AGE\n' +
@@ -229,7 +426,9 @@ describe('renderWatchRow', () => {
   });
 
   it('sizes a row on its own without remembered widths', () => {
-    expect(renderWatchRow('Job', aJob(), { format: 'table', nowMs: NOW })).toBe('hello-4111706356   Running   0/1         5s\n');
+    expect(renderWatchRow('Job', aJob(), { format: 'table', nowMs: NOW })).toBe(
+      'hello-4111706356   Running   0/1         5s\n',
+    );
   });
 
   it.each([
@@ -244,27 +443,61 @@ describe('renderWatchRow', () => {
 describe('renderObjects: json, yaml, name', () => {
   it('prints a list as a v1 List with kubectl key order and 4-space indent', () => {
     const out = renderObjects('CronJob', [aCronJob()], { format: 'json', nowMs: NOW });
-    expect(out.startsWith('{\n    "apiVersion": "v1",\n    "items": [\n        {\n            "apiVersion": "batch/v1",\n            "kind": "CronJob",\n')).toBe(true);
-    expect(out.endsWith('    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')).toBe(true);
-    expect(JSON.parse(out)).toEqual({ apiVersion: 'v1', items: [asServed(aCronJob())], kind: 'List', metadata: { resourceVersion: '' } });
+    expect(
+      out.startsWith(
+        '{\n    "apiVersion": "v1",\n    "items": [\n        {\n            "apiVersion": "batch/v1",\n            ' +
+          '"kind": "CronJob",\n',
+      ),
+    ).toBe(true);
+    expect(
+      out.endsWith('    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'),
+    ).toBe(true);
+    expect(JSON.parse(out)).toEqual({
+      apiVersion: 'v1',
+      items: [asServed(aCronJob())],
+      kind: 'List',
+      metadata: { resourceVersion: '' },
+    });
   });
 
   it('prints a single named object as itself', () => {
-    expect(JSON.parse(renderObjects('CronJob', [aCronJob()], { format: 'json', nowMs: NOW, single: true }))).toEqual(asServed(aCronJob()));
+    expect(JSON.parse(renderObjects('CronJob', [aCronJob()], { format: 'json', nowMs: NOW, single: true }))).toEqual(
+      asServed(aCronJob()),
+    );
   });
 
   it('leaves out zero and empty status fields that Kubernetes tags omitempty', () => {
     const job = aJob();
-    const served = JSON.parse(renderObjects('Job', [{ ...job, status: { active: 0, succeeded: 1, failed: 0, conditions: [] } }], { format: 'json', nowMs: NOW, single: true }));
+    const served = JSON.parse(
+      renderObjects('Job', [{ ...job, status: { active: 0, succeeded: 1, failed: 0, conditions: [] } }], {
+        format: 'json',
+        nowMs: NOW,
+        single: true,
+      }),
+    );
     expect(served.status).toEqual({ succeeded: 1 });
   });
 
   it('prints an empty list as an empty List', () => {
-    expect(JSON.parse(renderObjects('Job', [], { format: 'json', nowMs: NOW }))).toEqual({ apiVersion: 'v1', items: [], kind: 'List', metadata: { resourceVersion: '' } });
+    expect(JSON.parse(renderObjects('Job', [], { format: 'json', nowMs: NOW }))).toEqual({
+      apiVersion: 'v1',
+      items: [],
+      kind: 'List',
+      metadata: { resourceVersion: '' },
+    });
   });
 
   it('escapes <, > and & as Go encoding/json does', () => {
-    const job = aJob({ spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'a && b > <out>'] }] } } } });
+    const job = aJob({
+      spec: {
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'a && b > <out>'] }],
+          },
+        },
+      },
+    });
     const out = renderObjects('Job', [job], { format: 'json', nowMs: NOW, single: true });
     expect(out).toContain('"a \\u0026\\u0026 b \\u003e \\u003cout\\u003e"');
     expect(JSON.parse(out).spec.template.spec.containers[0].command[2]).toBe('a && b > <out>');
@@ -333,7 +566,14 @@ describe('renderObjects: json, yaml, name', () => {
   });
 });
 
-const event = (kind: KubeEvent['involvedObject']['kind'], name: string, type: KubeEvent['type'], reason: string, message: string, secondsAgo: number): KubeEvent => ({
+const event = (
+  kind: KubeEvent['involvedObject']['kind'],
+  name: string,
+  type: KubeEvent['type'],
+  reason: string,
+  message: string,
+  secondsAgo: number,
+): KubeEvent => ({
   type,
   reason,
   message,
@@ -344,10 +584,22 @@ const event = (kind: KubeEvent['involvedObject']['kind'], name: string, type: Ku
 describe('describeObject', () => {
   it('describes a CronJob as kubectl does, events last', () => {
     const events = [
-      event('CronJob', 'hello', 'Normal', 'SawCompletedJob', 'Saw completed job: hello-4111706356, status: Complete', 65),
+      event(
+        'CronJob',
+        'hello',
+        'Normal',
+        'SawCompletedJob',
+        'Saw completed job: hello-4111706356, status: Complete',
+        65,
+      ),
       event('CronJob', 'hello', 'Normal', 'SuccessfulCreate', 'Created job hello-4111706356', 75),
     ];
-    const cronJob = aCronJob({ metadata: { labels: { app: 'hello', tier: 'batch' } }, status: { active: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'hello-4111706357', namespace: 'default', uid: 'u' }] } });
+    const cronJob = aCronJob({
+      metadata: { labels: { app: 'hello', tier: 'batch' } },
+      status: {
+        active: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'hello-4111706357', namespace: 'default', uid: 'u' }],
+      },
+    });
     expect(describeObject(cronJob, { events, nowMs: NOW })).toBe(
       [
         'Name:                          hello',
@@ -394,14 +646,24 @@ describe('describeObject', () => {
 
   it('prints Events: <none> aligned with the fields above it when there are none', () => {
     // Upstream DescribeEvents writes this line without flushing the tab writer, so it joins the block above.
-    expect(describeObject(aCronJob(), { nowMs: NOW }).endsWith('Last Schedule Time:  Fri, 22 Feb 2019 11:01:25 +0000\nActive Jobs:         <none>\nEvents:              <none>\n')).toBe(true);
+    expect(
+      describeObject(aCronJob(), { nowMs: NOW }).endsWith(
+        'Last Schedule Time:  Fri, 22 Feb 2019 11:01:25 +0000\nActive Jobs:         <none>\nEvents:              ' +
+          '<none>\n',
+      ),
+    ).toBe(true);
   });
 
   it('describes a finished Job with its pod counts, timings and controller', () => {
     const job = aJob({
       metadata: { creationTimestamp: ago(600) },
       spec: { activeDeadlineSeconds: 100, ttlSecondsAfterFinished: 30 },
-      status: { succeeded: 1, startTime: ago(600), completionTime: ago(535), conditions: [{ type: 'Complete', status: 'True' }] },
+      status: {
+        succeeded: 1,
+        startTime: ago(600),
+        completionTime: ago(535),
+        conditions: [{ type: 'Complete', status: 'True' }],
+      },
     });
     const events = [
       event('Job', job.metadata.name, 'Normal', 'SuccessfulCreate', 'Created pod: hello-4111706356-x2b9q', 600),
@@ -453,7 +715,10 @@ describe('describeObject', () => {
   });
 
   it('adds the ready count to Pods Statuses when given the pods, and Completed Indexes for Indexed jobs', () => {
-    const job = aJob({ spec: { completionMode: 'Indexed', completions: 3 }, status: { active: 2, succeeded: 1, completedIndexes: '0' } });
+    const job = aJob({
+      spec: { completionMode: 'Indexed', completions: 3 },
+      status: { active: 2, succeeded: 1, completedIndexes: '0' },
+    });
     const running = aPod({ containerStatuses: [status({ running: { startedAt: ago(2) } })] });
     const pending = aPod({ metadata: { name: 'p2' }, status: { phase: 'Pending' } });
     const out = describeObject(job, { pods: [running, pending], nowMs: NOW });
@@ -461,20 +726,55 @@ describe('describeObject', () => {
   });
 
   it('folds repeated events into one row with a count, as the event correlator does', () => {
-    const events = [50, 40, 30].map((s) => event('Job', 'hello-4111706356', 'Warning', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', s));
+    const events = [50, 40, 30].map((s) =>
+      event(
+        'Job',
+        'hello-4111706356',
+        'Warning',
+        'BackoffLimitExceeded',
+        'Job has reached the specified backoff limit',
+        s,
+      ),
+    );
     expect(describeObject(aJob(), { events, nowMs: NOW })).toContain(
       'Events:\n  Type     Reason                Age                From            Message\n' +
         '  ----     ------                ----               ----            -------\n' +
-        '  Warning  BackoffLimitExceeded  30s (x3 over 50s)  job-controller  Job has reached the specified backoff limit\n',
+        '  Warning  BackoffLimitExceeded  30s (x3 over 50s)  job-controller  Job has reached the specified backoff ' +
+        'limit\n',
     );
   });
 
   it('describes a crash-looping Pod with its container state and restart count', () => {
     const pod = aPod({
       status: { phase: 'Running', startTime: '2019-02-22T11:02:10Z' },
-      containerStatuses: [status({ waiting: { reason: 'CrashLoopBackOff' } }, 2, { lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: '2019-02-22T11:02:11Z', finishedAt: '2019-02-22T11:02:12Z' } } })],
+      containerStatuses: [
+        status({ waiting: { reason: 'CrashLoopBackOff' } }, 2, {
+          lastState: {
+            terminated: {
+              exitCode: 1,
+              reason: 'Error',
+              startedAt: '2019-02-22T11:02:11Z',
+              finishedAt: '2019-02-22T11:02:12Z',
+            },
+          },
+        }),
+      ],
     });
-    expect(describeObject(pod, { events: [event('Pod', pod.metadata.name, 'Warning', 'BackOff', 'Back-off restarting failed container hello in pod hello-4111706356-x2b9q_default(uid)', 1)], nowMs: NOW })).toBe(
+    expect(
+      describeObject(pod, {
+        events: [
+          event(
+            'Pod',
+            pod.metadata.name,
+            'Warning',
+            'BackOff',
+            'Back-off restarting failed container hello in pod hello-4111706356-x2b9q_default(uid)',
+            1,
+          ),
+        ],
+        nowMs: NOW,
+      }),
+    ).toBe(
       [
         'Name:           hello-4111706356-x2b9q',
         'Namespace:      default',
@@ -512,7 +812,8 @@ describe('describeObject', () => {
         'Events:',
         '  Type     Reason   Age   From     Message',
         '  ----     ------   ----  ----     -------',
-        '  Warning  BackOff  1s    kubelet  Back-off restarting failed container hello in pod hello-4111706356-x2b9q_default(uid)',
+        '  Warning  BackOff  1s    kubelet  Back-off restarting failed container hello in pod ' +
+          'hello-4111706356-x2b9q_default(uid)',
         '',
       ].join('\n'),
     );
@@ -520,13 +821,27 @@ describe('describeObject', () => {
 
   it.each<{ name: string; resources: ResourceRequirements | undefined; expected: string }>([
     { name: 'no resources', resources: undefined, expected: 'BestEffort' },
-    { name: 'limits only (requests default to them)', resources: { limits: { cpu: '1', memory: '1Gi' } }, expected: 'Guaranteed' },
-    { name: 'equal in different units', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1024Mi' } }, expected: 'Guaranteed' },
-    { name: 'requests below limits', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } }, expected: 'Burstable' },
+    {
+      name: 'limits only (requests default to them)',
+      resources: { limits: { cpu: '1', memory: '1Gi' } },
+      expected: 'Guaranteed',
+    },
+    {
+      name: 'equal in different units',
+      resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1024Mi' } },
+      expected: 'Guaranteed',
+    },
+    {
+      name: 'requests below limits',
+      resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } },
+      expected: 'Burstable',
+    },
     { name: 'memory request only', resources: { requests: { memory: '64Mi' } }, expected: 'Burstable' },
   ])('computes QoS class $expected for $name', ({ resources, expected }) => {
     const pod = aPod();
-    expect(podQosClass({ ...pod, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0]!, resources }] } })).toBe(expected);
+    expect(
+      podQosClass({ ...pod, spec: { ...pod.spec, containers: [{ ...pod.spec.containers[0]!, resources }] } }),
+    ).toBe(expected);
   });
 });
 
@@ -544,7 +859,9 @@ describe('TabWriter', () => {
   it('remembers widths across writes only when asked', () => {
     const memory: number[] = [];
     new TabWriter({ minWidth: 0, padding: 1, rememberWidths: true }, memory).format('wide-cell\tx\n');
-    expect(new TabWriter({ minWidth: 0, padding: 1, rememberWidths: true }, memory).format('a\tb\n')).toBe('a         b\n');
+    expect(new TabWriter({ minWidth: 0, padding: 1, rememberWidths: true }, memory).format('a\tb\n')).toBe(
+      'a         b\n',
+    );
     expect(new TabWriter({ minWidth: 0, padding: 1 }, memory).format('a\tb\n')).toBe('a b\n');
   });
 });

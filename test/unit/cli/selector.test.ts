@@ -30,12 +30,18 @@ describe('parseSelector', () => {
   // TestSetSelectorParser: valid set-based inputs and the requirements they yield.
   it.each([
     { input: '\rx', expected: [{ key: 'x', operator: 'exists', values: [] }] },
-    { input: 'this-is-a-dns.domain.com/key-with-dash', expected: [{ key: 'this-is-a-dns.domain.com/key-with-dash', operator: 'exists', values: [] }] },
+    {
+      input: 'this-is-a-dns.domain.com/key-with-dash',
+      expected: [{ key: 'this-is-a-dns.domain.com/key-with-dash', operator: 'exists', values: [] }],
+    },
     {
       input: 'this-is-another-dns.domain.com/key-with-dash in (so,what)',
       expected: [{ key: 'this-is-another-dns.domain.com/key-with-dash', operator: 'in', values: ['so', 'what'] }],
     },
-    { input: '0.1.2.domain/99 notin (10.10.100.1, tick.tack.clock)', expected: [{ key: '0.1.2.domain/99', operator: 'notin', values: ['10.10.100.1', 'tick.tack.clock'] }] },
+    {
+      input: '0.1.2.domain/99 notin (10.10.100.1, tick.tack.clock)',
+      expected: [{ key: '0.1.2.domain/99', operator: 'notin', values: ['10.10.100.1', 'tick.tack.clock'] }],
+    },
     { input: 'foo  in\t (abc)', expected: [{ key: 'foo', operator: 'in', values: ['abc'] }] },
     { input: 'x notin\n (abc)', expected: [{ key: 'x', operator: 'notin', values: ['abc'] }] },
     { input: 'x  notin\t\t\t(abc,def)', expected: [{ key: 'x', operator: 'notin', values: ['abc', 'def'] }] },
@@ -52,12 +58,22 @@ describe('parseSelector', () => {
     },
     { input: 'x=a', expected: [{ key: 'x', operator: '=', values: ['a'] }] },
     { input: 'x==a', expected: [{ key: 'x', operator: '==', values: ['a'] }] },
-    { input: 'x=a,y!=b,z in (h,i,j)', expected: [{ key: 'x', operator: '=', values: ['a'] }, { key: 'y', operator: '!=', values: ['b'] }, { key: 'z', operator: 'in', values: ['h', 'i', 'j'] }] },
+    {
+      input: 'x=a,y!=b,z in (h,i,j)',
+      expected: [
+        { key: 'x', operator: '=', values: ['a'] },
+        { key: 'y', operator: '!=', values: ['b'] },
+        { key: 'z', operator: 'in', values: ['h', 'i', 'j'] },
+      ],
+    },
     { input: 'x notin ( )', expected: [{ key: 'x', operator: 'notin', values: [''] }] },
     { input: 'x notin (, a)', expected: [{ key: 'x', operator: 'notin', values: ['', 'a'] }] },
     { input: 'a ', expected: [{ key: 'a', operator: 'exists', values: [] }] },
     // operator words inside a value list are values
-    { input: 'a in (x,y,notin, z,in)', expected: [{ key: 'a', operator: 'in', values: ['in', 'notin', 'x', 'y', 'z'] }] },
+    {
+      input: 'a in (x,y,notin, z,in)',
+      expected: [{ key: 'a', operator: 'in', values: ['in', 'notin', 'x', 'y', 'z'] }],
+    },
     { input: 'job-name=hello-27589220', expected: [{ key: 'job-name', operator: '=', values: ['hello-27589220'] }] },
   ])('parses "$input" (TestSetSelectorParser)', ({ input, expected }) => {
     expect(parseSelector(input)).toEqual(expected);
@@ -65,13 +81,28 @@ describe('parseSelector', () => {
 
   // TestSelectorParse bad strings and TestSetSelectorParser invalid inputs, with upstream's messages.
   it.each([
-    { input: 'x=a||y=b', expected: /^unable to parse requirement: values\[0\]\[x\]: Invalid value: "a\|\|y": a valid label must be an empty string/ },
+    {
+      input: 'x=a||y=b',
+      expected: new RegExp(
+        /^unable to parse requirement: values\[0\]\[x\]: Invalid value: "a\|\|y": a valid label must be an/.source +
+          / empty string/.source,
+      ),
+    },
     { input: 'x==a==b', expected: /^found '==', expected: ',' or 'end of string'$/ },
     { input: '!x=a', expected: /^found '=', expected: ',' or 'end of string'$/ },
-    { input: 'x<a', expected: /^unable to parse requirement: values\[0\]: Invalid value: "a": for 'Gt', 'Lt' operators, the value must be an integer$/ },
+    {
+      input: 'x<a',
+      expected: new RegExp(
+        /^unable to parse requirement: values\[0\]: Invalid value: "a": for 'Gt', 'Lt' operators, the value/.source +
+          / must be an integer$/.source,
+      ),
+    },
     { input: 'x,,y', expected: /^found ',', expected: identifier after ','$/ },
     { input: ',x,y', expected: /^found ',', expected: !, identifier, or 'end of string'$/ },
-    { input: 'x nott in (y)', expected: /^unable to parse requirement: found 'nott', expected: in, notin, =, ==, !=, gt, lt$/ },
+    {
+      input: 'x nott in (y)',
+      expected: /^unable to parse requirement: found 'nott', expected: in, notin, =, ==, !=, gt, lt$/,
+    },
     { input: 'a in (xyz),', expected: /^found '', expected: identifier after ','$/ },
     { input: 'a in (xyz)b notin ()', expected: /^found 'b', expected: ',' or 'end of string'$/ },
     { input: 'a in (xyz abc)', expected: /^unable to parse requirement: found 'abc', expected: ',' or '\)'$/ },
@@ -87,14 +118,19 @@ describe('parseSelector', () => {
     expect(() => parseSelector('app:monolith')).toThrow(
       new JobctlError(
         'Validation',
-        `unable to parse requirement: <nil>: Invalid value: "app:monolith": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+        `unable to parse requirement: <nil>: Invalid value: "app:monolith": name part must consist of alphanumeric ` +
+          `characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or ` +
+          `'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
       ),
     );
   });
 
   it('rejects an upper-case or underscored key prefix with the DNS subdomain rule', () => {
     expect(() => parseSelector('app.kubernetes_io/name=vault')).toThrow(
-      `unable to parse requirement: <nil>: Invalid value: "app.kubernetes_io/name": prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      `unable to parse requirement: <nil>: Invalid value: "app.kubernetes_io/name": prefix part a lowercase RFC 1123 ` +
+        `subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an ` +
+        `alphanumeric character (e.g. 'example.com', regex used for validation is ` +
+        `'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
     );
   });
 
@@ -143,7 +179,11 @@ describe('matchesSelector', () => {
     { selector: 'x in ()', labels: { y: 'baz' }, expected: false },
     { selector: 'z>1', labels: { z: 'v2' }, expected: false },
     // What jobctl users type: pods of one job.
-    { selector: 'job-name=hello-27589220', labels: { 'job-name': 'hello-27589220', 'controller-uid': 'u' }, expected: true },
+    {
+      selector: 'job-name=hello-27589220',
+      labels: { 'job-name': 'hello-27589220', 'controller-uid': 'u' },
+      expected: true,
+    },
     { selector: 'job-name=hello-27589220', labels: { 'job-name': 'hello-27589221' }, expected: false },
   ])('"$selector" against $labels is $expected', ({ selector, labels, expected }) => {
     expect(matchesSelector(parseSelector(selector), labels)).toBe(expected);

@@ -37,7 +37,13 @@ interface EbCron {
 }
 
 /** One field: `*`, or a list of `N`, `N-M`, `N/S` (start/increment, running to the field's maximum); names allowed. */
-function parseEbField(text: string, min: number, max: number, names: readonly string[], isStepAllowed: boolean): Set<number> {
+function parseEbField(
+  text: string,
+  min: number,
+  max: number,
+  names: readonly string[],
+  isStepAllowed: boolean,
+): Set<number> {
   const out = new Set<number>();
   if (text === '*') {
     for (let v = min; v <= max; v++) out.add(v);
@@ -77,7 +83,8 @@ function parseEbCron(expression: string): EbCron {
   const fields = body.split(' ');
   expect(fields).toHaveLength(6);
   const [minute, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
-  // "You can't use * in both the Day-of-month and Day-of-week fields. If you use it in one, you must use ? in the other."
+  // "You can't use * in both the Day-of-month and Day-of-week fields. If you use it in one, you must use ? in the
+  // other."
   expect([dom, dow].filter((f) => f === '?')).toHaveLength(1);
   expect(year).toBe('*');
   const daysOfWeek = dow === '?' ? undefined : new Set([...parseEbField(dow, 1, 7, EB_DAYS, false)].map((d) => d - 1));
@@ -185,7 +192,8 @@ function eventBridgeFireTimes(expression: string, timeZone: string, fromMs: numb
     const midnight = day * DAY_MS;
     const date = new Date(midnight);
     if (!cron.months.has(date.getUTCMonth() + 1)) continue;
-    const isDayMatch = cron.daysOfMonth === undefined ? cron.daysOfWeek!.has(date.getUTCDay()) : cron.daysOfMonth.has(date.getUTCDate());
+    const isDayMatch =
+      cron.daysOfMonth === undefined ? cron.daysOfWeek!.has(date.getUTCDay()) : cron.daysOfMonth.has(date.getUTCDate());
     if (!isDayMatch) continue;
     for (const hour of cron.hours) {
       for (const minute of cron.minutes) {
@@ -219,20 +227,44 @@ describe('toEventBridgeSchedules', () => {
     { name: 'N/S runs N through max', schedule: '5/15 * * * *', expected: ['cron(5/15 * * * ? *)'] },
     { name: '*/60 is minute 0', schedule: '*/60 * * * *', expected: ['cron(0 * * * ? *)'] },
     { name: 'range step covering the field', schedule: '0 0-23/2 * * *', expected: ['cron(0 0/2 * * ? *)'] },
-    { name: 'range step not reaching max becomes a list', schedule: '0 9-17/2 * * *', expected: ['cron(0 9,11,13,15,17 * * ? *)'] },
+    {
+      name: 'range step not reaching max becomes a list',
+      schedule: '0 9-17/2 * * *',
+      expected: ['cron(0 9,11,13,15,17 * * ? *)'],
+    },
     { name: 'range step of two values', schedule: '20-35/15 * * * *', expected: ['cron(20,35 * * * ? *)'] },
     { name: 'leading zeros and plus signs', schedule: '30 08 * * +1', expected: ['cron(30 8 ? * MON *)'] },
     { name: 'weekday names', schedule: '0 9 * * MON-FRI', expected: ['cron(0 9 ? * MON-FRI *)'] },
-    { name: 'weekday numbers become names (Sunday 0 → SUN = 1)', schedule: '0 9 * * 0,1-5', expected: ['cron(0 9 ? * SUN-FRI *)'] },
-    { name: 'Mon/2 is Mon, Wed, Fri (no / in day-of-week)', schedule: '0 0 * * Mon/2', expected: ['cron(0 0 ? * MON,WED,FRI *)'] },
+    {
+      name: 'weekday numbers become names (Sunday 0 → SUN = 1)',
+      schedule: '0 9 * * 0,1-5',
+      expected: ['cron(0 9 ? * SUN-FRI *)'],
+    },
+    {
+      name: 'Mon/2 is Mon, Wed, Fri (no / in day-of-week)',
+      schedule: '0 0 * * Mon/2',
+      expected: ['cron(0 0 ? * MON,WED,FRI *)'],
+    },
     { name: 'day-of-week */2', schedule: '0 0 * * */2', expected: ['cron(0 0 ? * SUN,TUE,THU,SAT *)'] },
-    { name: 'OR rule: every 13th and every Friday', schedule: '0 0 13 * 5', expected: ['cron(0 0 13 * ? *)', 'cron(0 0 ? * FRI *)'] },
+    {
+      name: 'OR rule: every 13th and every Friday',
+      schedule: '0 0 13 * 5',
+      expected: ['cron(0 0 13 * ? *)', 'cron(0 0 ? * FRI *)'],
+    },
     { name: 'OR rule: 1-31 is restricted, so every day', schedule: '0 0 1-31 * 1', expected: ['cron(0 0 * * ? *)'] },
     { name: 'OR rule: 0-6 is restricted, so every day', schedule: '0 0 13 * 0-6', expected: ['cron(0 0 * * ? *)'] },
     { name: '*/1 in day-of-month is a star: Mondays only', schedule: '0 0 */1 * 1', expected: ['cron(0 0 ? * MON *)'] },
     { name: '? in day-of-month is a star: Mondays only', schedule: '0 0 ? * 1', expected: ['cron(0 0 ? * MON *)'] },
-    { name: 'OR rule: */2 in day-of-month is restricted', schedule: '* * */2 * Sun', expected: ['cron(* * 1/2 * ? *)', 'cron(* * ? * SUN *)'] },
-    { name: 'OR rule with lists and months', schedule: '0 0 */5 Apr,Aug,Oct Mon', expected: ['cron(0 0 1/5 4,8,10 ? *)', 'cron(0 0 ? 4,8,10 MON *)'] },
+    {
+      name: 'OR rule: */2 in day-of-month is restricted',
+      schedule: '* * */2 * Sun',
+      expected: ['cron(* * 1/2 * ? *)', 'cron(* * ? * SUN *)'],
+    },
+    {
+      name: 'OR rule with lists and months',
+      schedule: '0 0 */5 Apr,Aug,Oct Mon',
+      expected: ['cron(0 0 1/5 4,8,10 ? *)', 'cron(0 0 ? 4,8,10 MON *)'],
+    },
     { name: 'OR rule: the impossible half is dropped', schedule: '0 0 30 2 1', expected: ['cron(0 0 ? 2 MON *)'] },
     { name: 'day-of-month list', schedule: '* * 1,15 * *', expected: ['cron(* * 1,15 * ? *)'] },
     { name: 'month names and day names', schedule: '30 08 ? Jul Sun', expected: ['cron(30 8 ? 7 SUN *)'] },
@@ -248,7 +280,10 @@ describe('toEventBridgeSchedules', () => {
     { name: '@yearly', schedule: '@yearly', expected: ['cron(0 0 1 1 ? *)'] },
     { name: '@annually', schedule: '@annually', expected: ['cron(0 0 1 1 ? *)'] },
   ])('translates $name', ({ schedule, expected }) => {
-    expect(toEventBridgeSchedules(schedule)).toEqual({ schedules: expected.map((expression) => ({ expression, timeZone: 'UTC' })), divergences: [] });
+    expect(toEventBridgeSchedules(schedule)).toEqual({
+      schedules: expected.map((expression) => ({ expression, timeZone: 'UTC' })),
+      divergences: [],
+    });
   });
 
   it('evaluates in spec.timeZone', () => {
@@ -259,7 +294,9 @@ describe('toEventBridgeSchedules', () => {
   });
 
   it('honours a grandfathered TZ= prefix as Kubernetes does', () => {
-    expect(toEventBridgeSchedules('TZ=Asia/Kolkata 14 14 * * *').schedules).toEqual([{ expression: 'cron(14 14 * * ? *)', timeZone: 'Asia/Kolkata' }]);
+    expect(toEventBridgeSchedules('TZ=Asia/Kolkata 14 14 * * *').schedules).toEqual([
+      { expression: 'cron(14 14 * * ? *)', timeZone: 'Asia/Kolkata' },
+    ]);
   });
 
   it('keeps the longest possible expression within 256 characters', () => {
@@ -308,24 +345,47 @@ describe('toEventBridgeSchedules', () => {
       expect(kindsOf(translation)).toEqual(['rate-not-aligned']);
     });
 
-    it.each(['30s', '90s', '15ms', '1m1s'])('produces no schedule and an unsupported-interval divergence for @every %s', (every) => {
-      const translation = toEventBridgeSchedules(`@every ${every}`);
-      expect(translation.schedules).toEqual([]);
-      expect(kindsOf(translation)).toEqual(['unsupported-interval']);
-    });
+    it.each(['30s', '90s', '15ms', '1m1s'])(
+      'produces no schedule and an unsupported-interval divergence for @every %s',
+      (every) => {
+        const translation = toEventBridgeSchedules(`@every ${every}`);
+        expect(translation.schedules).toEqual([]);
+        expect(kindsOf(translation)).toEqual(['unsupported-interval']);
+      },
+    );
   });
 
   describe('repeated local times (daylight saving)', () => {
     it.each([
       { name: '01:30 repeats in New York', schedule: '30 1 * * *', timeZone: 'America/New_York', isDivergent: true },
-      { name: '02:30 does not repeat in New York (it is skipped in spring, by both)', schedule: '30 2 * * *', timeZone: 'America/New_York', isDivergent: false },
+      {
+        name: '02:30 does not repeat in New York (it is skipped in spring, by both)',
+        schedule: '30 2 * * *',
+        timeZone: 'America/New_York',
+        isDivergent: false,
+      },
       { name: '02:30 repeats in Berlin', schedule: '30 2 * * *', timeZone: 'Europe/Berlin', isDivergent: true },
-      { name: 'New York clocks go back on Sundays only', schedule: '0 1 * * MON', timeZone: 'America/New_York', isDivergent: false },
-      { name: 'the OR rule reaches the Sunday', schedule: '0 1 13 * SUN', timeZone: 'America/New_York', isDivergent: true },
+      {
+        name: 'New York clocks go back on Sundays only',
+        schedule: '0 1 * * MON',
+        timeZone: 'America/New_York',
+        isDivergent: false,
+      },
+      {
+        name: 'the OR rule reaches the Sunday',
+        schedule: '0 1 13 * SUN',
+        timeZone: 'America/New_York',
+        isDivergent: true,
+      },
       { name: 'every minute repeats somewhere', schedule: '* * * * *', timeZone: 'Europe/London', isDivergent: true },
       { name: 'a zone without daylight saving', schedule: '* * * * *', timeZone: 'Asia/Kolkata', isDivergent: false },
       { name: 'UTC', schedule: '* * * * *', timeZone: 'UTC', isDivergent: false },
-      { name: 'the repeated hour outside the months', schedule: '30 1 * 1-9 *', timeZone: 'America/New_York', isDivergent: false },
+      {
+        name: 'the repeated hour outside the months',
+        schedule: '30 1 * 1-9 *',
+        timeZone: 'America/New_York',
+        isDivergent: false,
+      },
     ])('$name', ({ schedule, timeZone, isDivergent }) => {
       const translation = toEventBridgeSchedules(schedule, timeZone);
       expect(kindsOf(translation)).toEqual(isDivergent ? ['repeated-local-time'] : []);
@@ -333,10 +393,18 @@ describe('toEventBridgeSchedules', () => {
 
     // Australia/Lord_Howe moves its clocks by 30 minutes: 02:00 → 01:30 in April, 02:00 → 02:30 in October.
     it.each([
-      { name: 'a repeated half hour and a partial-hour change', schedule: '45 1 * * *', expected: ['repeated-local-time', 'partial-hour-clock-change'] },
+      {
+        name: 'a repeated half hour and a partial-hour change',
+        schedule: '45 1 * * *',
+        expected: ['repeated-local-time', 'partial-hour-clock-change'],
+      },
       { name: 'a partial-hour change only', schedule: '15 1 * * *', expected: ['partial-hour-clock-change'] },
       { name: 'a daily job', schedule: '@daily', expected: ['partial-hour-clock-change'] },
-      { name: 'no partial-hour divergence for a job firing in every hour', schedule: '5/15 * * * *', expected: ['repeated-local-time'] },
+      {
+        name: 'no partial-hour divergence for a job firing in every hour',
+        schedule: '5/15 * * * *',
+        expected: ['repeated-local-time'],
+      },
     ])('Lord Howe: $name', ({ schedule, expected }) => {
       expect(kindsOf(toEventBridgeSchedules(schedule, 'Australia/Lord_Howe'))).toEqual(expected);
     });
@@ -345,19 +413,35 @@ describe('toEventBridgeSchedules', () => {
       // The divergence itself, from the engine: robfig's search leaves 00:00 of 5 April 2027 at 00:30 and skips it.
       const fromMs = Date.UTC(2027, 3, 3);
       const toMs = Date.UTC(2027, 3, 6);
-      expect(kubernetesFireTimes('@daily', 'Australia/Lord_Howe', fromMs, toMs).map(iso)).toEqual(['2027-04-03T13:00:00.000Z', '2027-04-05T13:30:00.000Z']);
-      expect(eventBridgeFireTimes('cron(0 0 * * ? *)', 'Australia/Lord_Howe', fromMs, toMs).map(iso)).toEqual(['2027-04-03T13:00:00.000Z', '2027-04-04T13:30:00.000Z', '2027-04-05T13:30:00.000Z']);
-      expect(toEventBridgeSchedules('@daily', 'Australia/Lord_Howe').divergences[0]?.message).toContain('Australia/Lord_Howe moves its clocks by 30 minutes (first on 2026-04-05)');
+      expect(kubernetesFireTimes('@daily', 'Australia/Lord_Howe', fromMs, toMs).map(iso)).toEqual([
+        '2027-04-03T13:00:00.000Z',
+        '2027-04-05T13:30:00.000Z',
+      ]);
+      expect(eventBridgeFireTimes('cron(0 0 * * ? *)', 'Australia/Lord_Howe', fromMs, toMs).map(iso)).toEqual([
+        '2027-04-03T13:00:00.000Z',
+        '2027-04-04T13:30:00.000Z',
+        '2027-04-05T13:30:00.000Z',
+      ]);
+      expect(toEventBridgeSchedules('@daily', 'Australia/Lord_Howe').divergences[0]?.message).toContain(
+        'Australia/Lord_Howe moves its clocks by 30 minutes (first on 2026-04-05)',
+      );
     });
 
     it('names the zone, the repeated interval and the first date', () => {
-      const [divergence] = toEventBridgeSchedules('30 1 * * *', 'America/New_York', { dstCheckFromMs: Date.UTC(2027, 0, 1) }).divergences;
-      expect(divergence?.message).toContain('in America/New_York the local times 01:00-01:59 occur twice when clocks go back (first on 2027-11-07, at 01:30');
+      const [divergence] = toEventBridgeSchedules('30 1 * * *', 'America/New_York', {
+        dstCheckFromMs: Date.UTC(2027, 0, 1),
+      }).divergences;
+      expect(divergence?.message).toContain(
+        'in America/New_York the local times 01:00-01:59 occur twice when clocks go back (first on 2027-11-07, at ' +
+          '01:30',
+      );
     });
 
     it('looks for clock changes from dstCheckFromMs on', () => {
       // America/Sao_Paulo went back from 00:00 to 23:00 until it dropped daylight saving in 2019.
-      expect(kindsOf(toEventBridgeSchedules('30 23 * * *', 'America/Sao_Paulo', { dstCheckFromMs: Date.UTC(2015, 0, 1) }))).toEqual(['repeated-local-time']);
+      expect(
+        kindsOf(toEventBridgeSchedules('30 23 * * *', 'America/Sao_Paulo', { dstCheckFromMs: Date.UTC(2015, 0, 1) })),
+      ).toEqual(['repeated-local-time']);
       expect(kindsOf(toEventBridgeSchedules('30 23 * * *', 'America/Sao_Paulo'))).toEqual([]);
     });
   });
@@ -396,9 +480,18 @@ describe('toEventBridgeSchedules: equivalence with the Kubernetes engine', () =>
   // Minute-level schedules: ten days per zone around both of its clock changes in 2027 (two weeks where none).
   const AROUND_CLOCK_CHANGES: Readonly<Record<Zone, ReadonlyArray<readonly [number, number]>>> = {
     UTC: [[Date.UTC(2027, 2, 10), Date.UTC(2027, 2, 24)]],
-    'America/New_York': [[Date.UTC(2027, 2, 12), Date.UTC(2027, 2, 17)], [Date.UTC(2027, 10, 5), Date.UTC(2027, 10, 10)]],
-    'Europe/Berlin': [[Date.UTC(2027, 2, 26), Date.UTC(2027, 2, 31)], [Date.UTC(2027, 9, 29), Date.UTC(2027, 10, 3)]],
-    'Australia/Lord_Howe': [[Date.UTC(2027, 3, 2), Date.UTC(2027, 3, 7)], [Date.UTC(2027, 9, 1), Date.UTC(2027, 9, 6)]],
+    'America/New_York': [
+      [Date.UTC(2027, 2, 12), Date.UTC(2027, 2, 17)],
+      [Date.UTC(2027, 10, 5), Date.UTC(2027, 10, 10)],
+    ],
+    'Europe/Berlin': [
+      [Date.UTC(2027, 2, 26), Date.UTC(2027, 2, 31)],
+      [Date.UTC(2027, 9, 29), Date.UTC(2027, 10, 3)],
+    ],
+    'Australia/Lord_Howe': [
+      [Date.UTC(2027, 3, 2), Date.UTC(2027, 3, 7)],
+      [Date.UTC(2027, 9, 1), Date.UTC(2027, 9, 6)],
+    ],
     'Asia/Kolkata': [[Date.UTC(2027, 2, 10), Date.UTC(2027, 2, 24)]],
   };
 
@@ -437,7 +530,14 @@ describe('toEventBridgeSchedules: equivalence with the Kubernetes engine', () =>
     '*/60 * * * *',
     '*/15 9-17 * * MON-FRI',
     '* * */2 * Sun',
-    '0,1,3,4,6,7,9,10,12,13,15,16,18,19,21,22,24,25,27,28,30,31,33,34,36,37,39,40,42,43,45,46,48,49,51,52,54,55,57,58 0,1,3,4,6,7,9,10,12,13,15,16,18,19,21,22 1,2,4,5,7,8,10,11,13,14,16,17,19,20,22,23,25,26,28,29,31 1,2,3,4,5,7,8,10,11 *',
+    [
+      '0,1,3,4,6,7,9,10,12,13,15,16,18,19,21,22,24,25,27,28,30,31,' +
+        '33,34,36,37,39,40,42,43,45,46,48,49,51,52,54,55,57,58',
+      '0,1,3,4,6,7,9,10,12,13,15,16,18,19,21,22',
+      '1,2,4,5,7,8,10,11,13,14,16,17,19,20,22,23,25,26,28,29,31',
+      '1,2,3,4,5,7,8,10,11',
+      '*',
+    ].join(' '),
   ];
 
   const cases = ZONES.flatMap((timeZone) => [
@@ -446,44 +546,52 @@ describe('toEventBridgeSchedules: equivalence with the Kubernetes engine', () =>
     ...MINUTE_LEVEL.map((schedule) => ({ schedule, timeZone, windows: AROUND_CLOCK_CHANGES[timeZone] })),
   ]);
 
-  it.each(cases)('"$schedule" in $timeZone fires as Kubernetes does, but for the documented clock-change divergences', ({ schedule, timeZone, windows }) => {
-    // Arrange
-    const translation = toEventBridgeSchedules(schedule, timeZone);
-    const clock = zoneClock(timeZone);
-    let kubernetesCount = 0;
-    for (const [fromMs, toMs] of windows) {
-      // Act
-      let kubernetes = kubernetesFireTimes(schedule, timeZone, fromMs, toMs);
-      const eventBridge = translation.schedules.flatMap((s) => {
-        expect(s.timeZone).toBe(timeZone);
-        return eventBridgeFireTimes(s.expression, timeZone, fromMs, toMs);
-      });
-      // Two OR-rule schedules can fire for the same time; the dispatcher's Job name (unix minutes) makes them one.
-      let dispatched = [...new Set(eventBridge.map((t) => Math.floor(t / MINUTE_MS) * MINUTE_MS))].sort((a, b) => a - b);
-      if (kindsOf(translation).includes('partial-hour-clock-change')) {
-        // The documented partial-hour-clock-change divergence: a Kubernetes search near a 30-minute clock change
-        // runs off the wall clock until it lands on a fire time. Compare outside [change - 1 day, Kubernetes' first
-        // fire time more than a day after the change).
-        const spans = clock.changesBetween(fromMs, toMs).map((change) => [change - DAY_MS, kubernetes.find((t) => t > change + DAY_MS) ?? toMs] as const);
-        const isOutside = (t: number): boolean => spans.every(([from, to]) => t < from || t >= to);
-        kubernetes = kubernetes.filter(isOutside);
-        dispatched = dispatched.filter(isOutside);
-      }
+  it.each(cases)(
+    '"$schedule" in $timeZone fires as Kubernetes does, but for the documented clock-change divergences',
+    ({ schedule, timeZone, windows }) => {
+      // Arrange
+      const translation = toEventBridgeSchedules(schedule, timeZone);
+      const clock = zoneClock(timeZone);
+      let kubernetesCount = 0;
+      for (const [fromMs, toMs] of windows) {
+        // Act
+        let kubernetes = kubernetesFireTimes(schedule, timeZone, fromMs, toMs);
+        const eventBridge = translation.schedules.flatMap((s) => {
+          expect(s.timeZone).toBe(timeZone);
+          return eventBridgeFireTimes(s.expression, timeZone, fromMs, toMs);
+        });
+        // Two OR-rule schedules can fire for the same time; the dispatcher's Job name (unix minutes) makes them one.
+        let dispatched = [...new Set(eventBridge.map((t) => Math.floor(t / MINUTE_MS) * MINUTE_MS))].sort(
+          (a, b) => a - b,
+        );
+        if (kindsOf(translation).includes('partial-hour-clock-change')) {
+          // The documented partial-hour-clock-change divergence: a Kubernetes search near a 30-minute clock change
+          // runs off the wall clock until it lands on a fire time. Compare outside [change - 1 day, Kubernetes' first
+          // fire time more than a day after the change).
+          const spans = clock
+            .changesBetween(fromMs, toMs)
+            .map((change) => [change - DAY_MS, kubernetes.find((t) => t > change + DAY_MS) ?? toMs] as const);
+          const isOutside = (t: number): boolean => spans.every(([from, to]) => t < from || t >= to);
+          kubernetes = kubernetes.filter(isOutside);
+          dispatched = dispatched.filter(isOutside);
+        }
 
-      // Assert
-      const repeatedOnKubernetes = kubernetes.filter((t) => clock.isAmbiguous(t));
-      const repeatedOnEventBridge = dispatched.filter((t) => clock.isAmbiguous(t));
-      const exactOnKubernetes = kubernetes.filter((t) => !clock.isAmbiguous(t));
-      const exactOnEventBridge = dispatched.filter((t) => !clock.isAmbiguous(t));
-      // Numbers compare fast; ISO strings make a failure readable.
-      if (exactOnEventBridge.join() !== exactOnKubernetes.join()) expect(exactOnEventBridge.map(iso)).toEqual(exactOnKubernetes.map(iso));
-      // The one documented divergence: a repeated local time runs twice on Kubernetes and once on EventBridge.
-      expect(repeatedOnKubernetes.length).toBe(2 * repeatedOnEventBridge.length);
-      if (repeatedOnKubernetes.length > 0) expect(kindsOf(translation)).toContain('repeated-local-time');
-      kubernetesCount += kubernetes.length;
-    }
-    if (translation.schedules.length > 0) expect(kubernetesCount).toBeGreaterThan(0);
-  });
+        // Assert
+        const repeatedOnKubernetes = kubernetes.filter((t) => clock.isAmbiguous(t));
+        const repeatedOnEventBridge = dispatched.filter((t) => clock.isAmbiguous(t));
+        const exactOnKubernetes = kubernetes.filter((t) => !clock.isAmbiguous(t));
+        const exactOnEventBridge = dispatched.filter((t) => !clock.isAmbiguous(t));
+        // Numbers compare fast; ISO strings make a failure readable.
+        if (exactOnEventBridge.join() !== exactOnKubernetes.join())
+          expect(exactOnEventBridge.map(iso)).toEqual(exactOnKubernetes.map(iso));
+        // The one documented divergence: a repeated local time runs twice on Kubernetes and once on EventBridge.
+        expect(repeatedOnKubernetes.length).toBe(2 * repeatedOnEventBridge.length);
+        if (repeatedOnKubernetes.length > 0) expect(kindsOf(translation)).toContain('repeated-local-time');
+        kubernetesCount += kubernetes.length;
+      }
+      if (translation.schedules.length > 0) expect(kubernetesCount).toBeGreaterThan(0);
+    },
+  );
 
   it('fires both OR-rule schedules on a day matching both, for one dispatched run', () => {
     const expressions = expressionsOf(toEventBridgeSchedules('0 0 13 * 5'));
@@ -498,8 +606,13 @@ describe('toEventBridgeSchedules: equivalence with the Kubernetes engine', () =>
   it('shows the repeated-time divergence concretely: New York 01:30 on 7 November 2027', () => {
     const fromMs = Date.UTC(2027, 10, 7);
     const toMs = Date.UTC(2027, 10, 8);
-    expect(kubernetesFireTimes('30 1 * * *', 'America/New_York', fromMs, toMs).map(iso)).toEqual(['2027-11-07T05:30:00.000Z', '2027-11-07T06:30:00.000Z']);
-    expect(eventBridgeFireTimes('cron(30 1 * * ? *)', 'America/New_York', fromMs, toMs).map(iso)).toEqual(['2027-11-07T05:30:00.000Z']);
+    expect(kubernetesFireTimes('30 1 * * *', 'America/New_York', fromMs, toMs).map(iso)).toEqual([
+      '2027-11-07T05:30:00.000Z',
+      '2027-11-07T06:30:00.000Z',
+    ]);
+    expect(eventBridgeFireTimes('cron(30 1 * * ? *)', 'America/New_York', fromMs, toMs).map(iso)).toEqual([
+      '2027-11-07T05:30:00.000Z',
+    ]);
   });
 });
 

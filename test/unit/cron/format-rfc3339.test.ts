@@ -5,16 +5,31 @@ import { formatRfc3339InZone } from '../../../src/cron/time-zone.ts';
 const formats = new Map<string, Intl.DateTimeFormat>();
 function viaIntl(ms: number, timeZone: string): string {
   const seconds = Math.floor(ms / 1000);
-  const format = formats.get(timeZone) ?? new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const format =
+    formats.get(timeZone) ??
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
   formats.set(timeZone, format);
   const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(seconds * 1000)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  for (const part of format.formatToParts(seconds * 1000))
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
   const wallMs = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
   const offsetMinutes = Math.round((wallMs - seconds * 1000) / 60_000);
   const wall = new Date(wallMs).toISOString().slice(0, 19);
   if (offsetMinutes === 0) return `${wall}Z`;
   const abs = Math.abs(offsetMinutes);
-  return `${wall}${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return (
+    `${wall}${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}` +
+    `:${String(abs % 60).padStart(2, '0')}`
+  );
 }
 
 describe('formatRfc3339InZone (Go: t.In(zone).Format(time.RFC3339))', () => {
@@ -33,7 +48,16 @@ describe('formatRfc3339InZone (Go: t.In(zone).Format(time.RFC3339))', () => {
   });
 
   it('agrees with the Intl reader it replaced at every hour (and 17 s) of 2026 and 2027, in eight zones', () => {
-    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/Santiago'];
+    const zones = [
+      'UTC',
+      'Europe/Berlin',
+      'America/New_York',
+      'America/St_Johns',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'America/Santiago',
+    ];
     const differences: string[] = [];
     for (const zone of zones) {
       for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2028, 0, 1); ms += 60 * 60_000) {

@@ -93,7 +93,12 @@ describe('parseRange', () => {
     { expr: '*//2', min: 0, max: 0, expected: 'minute: too many slashes in "*//2"' },
     { expr: '1', min: 3, max: 5, expected: 'minute: value 1 below minimum 3' },
     { expr: '6', min: 3, max: 5, expected: 'minute: value 6 above maximum 5' },
-    { expr: '5-3', min: 3, max: 5, expected: 'minute: range start 5 is after its end 3 in "5-3" (ranges do not wrap around)' },
+    {
+      expr: '5-3',
+      min: 3,
+      max: 5,
+      expected: 'minute: range start 5 is after its end 3 in "5-3" (ranges do not wrap around)',
+    },
     { expr: '*/0', min: 0, max: 0, expected: 'minute: step must be a positive number in "*/0"' },
   ])('rejects $expr in $min-$max', ({ expr, min, max, expected }) => {
     expect(() => parseRange(expr, bounds(min, max))).toThrow(new CronSyntaxError(expected, 'minute'));
@@ -121,7 +126,10 @@ describe('parseField', () => {
     { b: MONTH_BOUNDS, expected: ALL_MONTHS },
     { b: DAY_OF_WEEK_BOUNDS, expected: ALL_DOW },
   ])('expands * over the $b.field range', ({ b, expected }) => {
-    expect({ values: valuesOf(parseField('*', b)), isStar: parseField('*', b).isStar }).toEqual({ values: expected, isStar: true });
+    expect({ values: valuesOf(parseField('*', b)), isStar: parseField('*', b).isStar }).toEqual({
+      values: expected,
+      isStar: true,
+    });
   });
 
   it.each([
@@ -140,23 +148,203 @@ describe('parseCron', () => {
   // robfig/cron v3 parser_test.go TestParseSchedule and TestStandardSpecSchedule (standardParser rows and
   // descriptor rows; a zone-less schedule is UTC in jobctl where robfig uses time.Local).
   it.each([
-    { expr: '5 * * * *', expected: { second: [0], minute: [5], hour: ALL_HOURS, dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [true, true], zone: 'UTC' } },
-    { expr: 'CRON_TZ=UTC  5 * * * *', expected: { second: [0], minute: [5], hour: ALL_HOURS, dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [true, true], zone: 'UTC' } },
-    { expr: 'TZ=Asia/Tokyo 5 * * * *', expected: { second: [0], minute: [5], hour: ALL_HOURS, dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [true, true], zone: 'Asia/Tokyo' } },
+    {
+      expr: '5 * * * *',
+      expected: {
+        second: [0],
+        minute: [5],
+        hour: ALL_HOURS,
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [true, true],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: 'CRON_TZ=UTC  5 * * * *',
+      expected: {
+        second: [0],
+        minute: [5],
+        hour: ALL_HOURS,
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [true, true],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: 'TZ=Asia/Tokyo 5 * * * *',
+      expected: {
+        second: [0],
+        minute: [5],
+        hour: ALL_HOURS,
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [true, true],
+        zone: 'Asia/Tokyo',
+      },
+    },
     { expr: '@every 5m', expected: { every: 300, zone: 'UTC' } },
-    { expr: '@midnight', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [true, true], zone: 'UTC' } },
-    { expr: 'TZ=UTC  @midnight', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [true, true], zone: 'UTC' } },
-    { expr: 'TZ=Asia/Tokyo @midnight', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [true, true], zone: 'Asia/Tokyo' } },
-    { expr: '@yearly', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: [1], month: [1], dayOfWeek: ALL_DOW, stars: [false, true], zone: 'UTC' } },
-    { expr: '@annually', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: [1], month: [1], dayOfWeek: ALL_DOW, stars: [false, true], zone: 'UTC' } },
-    { expr: '@monthly', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: [1], month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [false, true], zone: 'UTC' } },
-    { expr: '@weekly', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: [0], stars: [true, false], zone: 'UTC' } },
-    { expr: '@daily', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [true, true], zone: 'UTC' } },
-    { expr: '@hourly', expected: { second: [0], minute: [0], hour: ALL_HOURS, dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: ALL_DOW, stars: [true, true], zone: 'UTC' } },
+    {
+      expr: '@midnight',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [true, true],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: 'TZ=UTC  @midnight',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [true, true],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: 'TZ=Asia/Tokyo @midnight',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [true, true],
+        zone: 'Asia/Tokyo',
+      },
+    },
+    {
+      expr: '@yearly',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: [1],
+        month: [1],
+        dayOfWeek: ALL_DOW,
+        stars: [false, true],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: '@annually',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: [1],
+        month: [1],
+        dayOfWeek: ALL_DOW,
+        stars: [false, true],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: '@monthly',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: [1],
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [false, true],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: '@weekly',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: [0],
+        stars: [true, false],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: '@daily',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [true, true],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: '@hourly',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: ALL_HOURS,
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: ALL_DOW,
+        stars: [true, true],
+        zone: 'UTC',
+      },
+    },
     // K8S-SEMANTICS.md §2.1–2.2: any run of whitespace separates fields; `1,,15`; `+5` and `08`.
-    { expr: ' \t1,,15\t+5  08 JAN,jul sun ', expected: { second: [0], minute: [1, 15], hour: [5], dayOfMonth: [8], month: [1, 7], dayOfWeek: [0], stars: [false, false], zone: 'UTC' } },
-    { expr: '0 0 */1 * 1', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: [1], stars: [true, false], zone: 'UTC' } },
-    { expr: '0 0 1-31 * 1', expected: { second: [0], minute: [0], hour: [0], dayOfMonth: ALL_DOM, month: ALL_MONTHS, dayOfWeek: [1], stars: [false, false], zone: 'UTC' } },
+    {
+      expr: ' \t1,,15\t+5  08 JAN,jul sun ',
+      expected: {
+        second: [0],
+        minute: [1, 15],
+        hour: [5],
+        dayOfMonth: [8],
+        month: [1, 7],
+        dayOfWeek: [0],
+        stars: [false, false],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: '0 0 */1 * 1',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: [1],
+        stars: [true, false],
+        zone: 'UTC',
+      },
+    },
+    {
+      expr: '0 0 1-31 * 1',
+      expected: {
+        second: [0],
+        minute: [0],
+        hour: [0],
+        dayOfMonth: ALL_DOM,
+        month: ALL_MONTHS,
+        dayOfWeek: [1],
+        stars: [false, false],
+        zone: 'UTC',
+      },
+    },
   ])('parses $expr', ({ expr, expected }) => {
     expect(shape(parseCron(expr))).toEqual(expected);
   });
@@ -179,28 +367,82 @@ describe('parseCron', () => {
   // TestSlash0NoHang, and the cases of K8S-SEMANTICS.md §2.
   it.each([
     { expr: '5 j * * *', expected: { message: 'hour: value "j" is not a number', field: 'hour' } },
-    { expr: '* * * *', expected: { message: 'expected exactly 5 fields (minute hour day-of-month month day-of-week), found 4: "* * * *"', field: undefined } },
-    { expr: '0 * * * * *', expected: { message: 'expected exactly 5 fields (minute hour day-of-month month day-of-week), found 6: "0 * * * * *"', field: undefined } },
-    { expr: '0 0 1 1 * 2030', expected: { message: 'expected exactly 5 fields (minute hour day-of-month month day-of-week), found 6: "0 0 1 1 * 2030"', field: undefined } },
+    {
+      expr: '* * * *',
+      expected: {
+        message: 'expected exactly 5 fields (minute hour day-of-month month day-of-week), found 4: "* * * *"',
+        field: undefined,
+      },
+    },
+    {
+      expr: '0 * * * * *',
+      expected: {
+        message: 'expected exactly 5 fields (minute hour day-of-month month day-of-week), found 6: "0 * * * * *"',
+        field: undefined,
+      },
+    },
+    {
+      expr: '0 0 1 1 * 2030',
+      expected: {
+        message: 'expected exactly 5 fields (minute hour day-of-month month day-of-week), found 6: "0 0 1 1 * 2030"',
+        field: undefined,
+      },
+    },
     { expr: '', expected: { message: 'empty schedule', field: undefined } },
-    { expr: 'xyz', expected: { message: 'expected exactly 5 fields (minute hour day-of-month month day-of-week), found 1: "xyz"', field: undefined } },
+    {
+      expr: 'xyz',
+      expected: {
+        message: 'expected exactly 5 fields (minute hour day-of-month month day-of-week), found 1: "xyz"',
+        field: undefined,
+      },
+    },
     { expr: '60 0 * * *', expected: { message: 'minute: value 60 above maximum 59', field: 'minute' } },
     { expr: '0 60 * * *', expected: { message: 'hour: value 60 above maximum 23', field: 'hour' } },
     { expr: '0 24 * * *', expected: { message: 'hour: value 24 above maximum 23', field: 'hour' } },
-    { expr: '0 0 * * XYZ', expected: { message: 'day of week: value "XYZ" is not a number or a day name (sun-sat)', field: 'day of week' } },
+    {
+      expr: '0 0 * * XYZ',
+      expected: { message: 'day of week: value "XYZ" is not a number or a day name (sun-sat)', field: 'day of week' },
+    },
     { expr: '61 * * * *', expected: { message: 'minute: value 61 above maximum 59', field: 'minute' } },
-    { expr: '* * * * 7', expected: { message: 'day of week: value 7 above maximum 6 (Sunday is 0)', field: 'day of week' } },
-    { expr: '* * * * 1-7', expected: { message: 'day of week: range end 7 above maximum 6 (Sunday is 0) in "1-7"', field: 'day of week' } },
+    {
+      expr: '* * * * 7',
+      expected: { message: 'day of week: value 7 above maximum 6 (Sunday is 0)', field: 'day of week' },
+    },
+    {
+      expr: '* * * * 1-7',
+      expected: { message: 'day of week: range end 7 above maximum 6 (Sunday is 0) in "1-7"', field: 'day of week' },
+    },
     { expr: '* * 0 * *', expected: { message: 'day of month: value 0 below minimum 1', field: 'day of month' } },
     { expr: '* * 32 * *', expected: { message: 'day of month: value 32 above maximum 31', field: 'day of month' } },
     { expr: '* * * 13 *', expected: { message: 'month: value 13 above maximum 12', field: 'month' } },
     { expr: '* * * 0 *', expected: { message: 'month: value 0 below minimum 1', field: 'month' } },
     { expr: '0-0-0 * * * *', expected: { message: 'minute: too many hyphens in "0-0-0"', field: 'minute' } },
     { expr: '*/5/5 * * * *', expected: { message: 'minute: too many slashes in "*/5/5"', field: 'minute' } },
-    { expr: '59-2 * * * *', expected: { message: 'minute: range start 59 is after its end 2 in "59-2" (ranges do not wrap around)', field: 'minute' } },
-    { expr: '* * * * FRI-MON', expected: { message: 'day of week: range start 5 is after its end 1 in "FRI-MON" (ranges do not wrap around)', field: 'day of week' } },
-    { expr: '* * * * 6-0', expected: { message: 'day of week: range start 6 is after its end 0 in "6-0" (ranges do not wrap around)', field: 'day of week' } },
-    { expr: 'TZ=America/New_York 15/0 * * * *', expected: { message: 'minute: step must be a positive number in "15/0"', field: 'minute' } },
+    {
+      expr: '59-2 * * * *',
+      expected: {
+        message: 'minute: range start 59 is after its end 2 in "59-2" (ranges do not wrap around)',
+        field: 'minute',
+      },
+    },
+    {
+      expr: '* * * * FRI-MON',
+      expected: {
+        message: 'day of week: range start 5 is after its end 1 in "FRI-MON" (ranges do not wrap around)',
+        field: 'day of week',
+      },
+    },
+    {
+      expr: '* * * * 6-0',
+      expected: {
+        message: 'day of week: range start 6 is after its end 0 in "6-0" (ranges do not wrap around)',
+        field: 'day of week',
+      },
+    },
+    {
+      expr: 'TZ=America/New_York 15/0 * * * *',
+      expected: { message: 'minute: step must be a positive number in "15/0"', field: 'minute' },
+    },
     { expr: '-5 * * * *', expected: { message: 'minute: empty value is not a number in "-5"', field: 'minute' } },
   ])('rejects $expr', ({ expr, expected }) => {
     const error = catchError(() => parseCron(expr));
@@ -236,14 +478,20 @@ describe('parseCron', () => {
   });
 
   it('accepts a TZ prefix that a grandfathered CronJob still carries, and an empty zone as UTC', () => {
-    expect([parseCron('TZ= 0 * * * *').zone.name, parseCron('CRON_TZ=Europe/Rome @hourly').zone.name]).toEqual(['UTC', 'Europe/Rome']);
+    expect([parseCron('TZ= 0 * * * *').zone.name, parseCron('CRON_TZ=Europe/Rome @hourly').zone.name]).toEqual([
+      'UTC',
+      'Europe/Rome',
+    ]);
   });
 });
 
 describe('parseSchedule', () => {
   it('prefixes TZ=<timeZone> as Kubernetes formatSchedule does, and reports the schedule as written', () => {
     const schedule = parseSchedule('@hourly', 'America/New_York');
-    expect({ expression: schedule.expression, timeZone: schedule.timeZone }).toEqual({ expression: '@hourly', timeZone: 'America/New_York' });
+    expect({ expression: schedule.expression, timeZone: schedule.timeZone }).toEqual({
+      expression: '@hourly',
+      timeZone: 'America/New_York',
+    });
   });
 
   it('evaluates a schedule without a time zone in UTC', () => {
@@ -252,7 +500,10 @@ describe('parseSchedule', () => {
 
   it('throws a CronSyntaxError naming the field', () => {
     const error = catchError(() => parseSchedule('0 9 * * *', 'Mars/Olympus'));
-    expect({ name: error.name, message: error.message }).toEqual({ name: 'CronSyntaxError', message: 'unknown time zone "Mars/Olympus" in TZ=Mars/Olympus prefix' });
+    expect({ name: error.name, message: error.message }).toEqual({
+      name: 'CronSyntaxError',
+      message: 'unknown time zone "Mars/Olympus" in TZ=Mars/Olympus prefix',
+    });
   });
 
   it('rejects a second TZ prefix after the timeZone one, as ParseStandard("TZ=a TZ=b …") does', () => {

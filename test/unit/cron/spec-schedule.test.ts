@@ -110,25 +110,53 @@ describe('nextSpecTime', () => {
     // Leap year
     { time: 'Mon Jul 9 23:35 2012', spec: '0 0 0 29 Feb ?', expected: 'Mon Feb 29 00:00 2016' },
     // Daylight savings time 2am EST (-5) -> 3am EDT (-4)
-    { time: '2012-03-11T00:00:00-0500', spec: 'TZ=America/New_York 0 30 2 11 Mar ?', expected: '2013-03-11T02:30:00-0400' },
+    {
+      time: '2012-03-11T00:00:00-0500',
+      spec: 'TZ=America/New_York 0 30 2 11 Mar ?',
+      expected: '2013-03-11T02:30:00-0400',
+    },
     // hourly job
     { time: '2012-03-11T00:00:00-0500', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-03-11T01:00:00-0500' },
     { time: '2012-03-11T01:00:00-0500', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-03-11T03:00:00-0400' },
     { time: '2012-03-11T03:00:00-0400', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-03-11T04:00:00-0400' },
     { time: '2012-03-11T04:00:00-0400', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-03-11T05:00:00-0400' },
     // hourly job using CRON_TZ
-    { time: '2012-03-11T00:00:00-0500', spec: 'CRON_TZ=America/New_York 0 0 * * * ?', expected: '2012-03-11T01:00:00-0500' },
-    { time: '2012-03-11T01:00:00-0500', spec: 'CRON_TZ=America/New_York 0 0 * * * ?', expected: '2012-03-11T03:00:00-0400' },
-    { time: '2012-03-11T03:00:00-0400', spec: 'CRON_TZ=America/New_York 0 0 * * * ?', expected: '2012-03-11T04:00:00-0400' },
-    { time: '2012-03-11T04:00:00-0400', spec: 'CRON_TZ=America/New_York 0 0 * * * ?', expected: '2012-03-11T05:00:00-0400' },
+    {
+      time: '2012-03-11T00:00:00-0500',
+      spec: 'CRON_TZ=America/New_York 0 0 * * * ?',
+      expected: '2012-03-11T01:00:00-0500',
+    },
+    {
+      time: '2012-03-11T01:00:00-0500',
+      spec: 'CRON_TZ=America/New_York 0 0 * * * ?',
+      expected: '2012-03-11T03:00:00-0400',
+    },
+    {
+      time: '2012-03-11T03:00:00-0400',
+      spec: 'CRON_TZ=America/New_York 0 0 * * * ?',
+      expected: '2012-03-11T04:00:00-0400',
+    },
+    {
+      time: '2012-03-11T04:00:00-0400',
+      spec: 'CRON_TZ=America/New_York 0 0 * * * ?',
+      expected: '2012-03-11T05:00:00-0400',
+    },
     // 1am nightly job
     { time: '2012-03-11T00:00:00-0500', spec: 'TZ=America/New_York 0 0 1 * * ?', expected: '2012-03-11T01:00:00-0500' },
     { time: '2012-03-11T01:00:00-0500', spec: 'TZ=America/New_York 0 0 1 * * ?', expected: '2012-03-12T01:00:00-0400' },
     // 2am nightly job (skipped)
     { time: '2012-03-11T00:00:00-0500', spec: 'TZ=America/New_York 0 0 2 * * ?', expected: '2012-03-12T02:00:00-0400' },
     // Daylight savings time 2am EDT (-4) => 1am EST (-5)
-    { time: '2012-11-04T00:00:00-0400', spec: 'TZ=America/New_York 0 30 2 04 Nov ?', expected: '2012-11-04T02:30:00-0500' },
-    { time: '2012-11-04T01:45:00-0400', spec: 'TZ=America/New_York 0 30 1 04 Nov ?', expected: '2012-11-04T01:30:00-0500' },
+    {
+      time: '2012-11-04T00:00:00-0400',
+      spec: 'TZ=America/New_York 0 30 2 04 Nov ?',
+      expected: '2012-11-04T02:30:00-0500',
+    },
+    {
+      time: '2012-11-04T01:45:00-0400',
+      spec: 'TZ=America/New_York 0 30 1 04 Nov ?',
+      expected: '2012-11-04T01:30:00-0500',
+    },
     // hourly job
     { time: '2012-11-04T00:00:00-0400', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-11-04T01:00:00-0400' },
     { time: '2012-11-04T01:00:00-0400', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-11-04T01:00:00-0500' },
@@ -144,27 +172,79 @@ describe('nextSpecTime', () => {
     { time: '2012-11-04T00:00:00-0400', spec: 'TZ=America/New_York 0 0 3 * * ?', expected: '2012-11-04T03:00:00-0500' },
     { time: '2012-11-04T03:00:00-0500', spec: 'TZ=America/New_York 0 0 3 * * ?', expected: '2012-11-05T03:00:00-0500' },
     // hourly job (zone given with the time upstream)
-    { time: 'TZ=America/New_York 2012-11-04T00:00:00-0400', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-11-04T01:00:00-0400' },
-    { time: 'TZ=America/New_York 2012-11-04T01:00:00-0400', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-11-04T01:00:00-0500' },
-    { time: 'TZ=America/New_York 2012-11-04T01:00:00-0500', spec: 'TZ=America/New_York 0 0 * * * ?', expected: '2012-11-04T02:00:00-0500' },
+    {
+      time: 'TZ=America/New_York 2012-11-04T00:00:00-0400',
+      spec: 'TZ=America/New_York 0 0 * * * ?',
+      expected: '2012-11-04T01:00:00-0400',
+    },
+    {
+      time: 'TZ=America/New_York 2012-11-04T01:00:00-0400',
+      spec: 'TZ=America/New_York 0 0 * * * ?',
+      expected: '2012-11-04T01:00:00-0500',
+    },
+    {
+      time: 'TZ=America/New_York 2012-11-04T01:00:00-0500',
+      spec: 'TZ=America/New_York 0 0 * * * ?',
+      expected: '2012-11-04T02:00:00-0500',
+    },
     // 1am nightly job (runs twice)
-    { time: 'TZ=America/New_York 2012-11-04T00:00:00-0400', spec: 'TZ=America/New_York 0 0 1 * * ?', expected: '2012-11-04T01:00:00-0400' },
-    { time: 'TZ=America/New_York 2012-11-04T01:00:00-0400', spec: 'TZ=America/New_York 0 0 1 * * ?', expected: '2012-11-04T01:00:00-0500' },
-    { time: 'TZ=America/New_York 2012-11-04T01:00:00-0500', spec: 'TZ=America/New_York 0 0 1 * * ?', expected: '2012-11-05T01:00:00-0500' },
+    {
+      time: 'TZ=America/New_York 2012-11-04T00:00:00-0400',
+      spec: 'TZ=America/New_York 0 0 1 * * ?',
+      expected: '2012-11-04T01:00:00-0400',
+    },
+    {
+      time: 'TZ=America/New_York 2012-11-04T01:00:00-0400',
+      spec: 'TZ=America/New_York 0 0 1 * * ?',
+      expected: '2012-11-04T01:00:00-0500',
+    },
+    {
+      time: 'TZ=America/New_York 2012-11-04T01:00:00-0500',
+      spec: 'TZ=America/New_York 0 0 1 * * ?',
+      expected: '2012-11-05T01:00:00-0500',
+    },
     // 2am nightly job
-    { time: 'TZ=America/New_York 2012-11-04T00:00:00-0400', spec: 'TZ=America/New_York 0 0 2 * * ?', expected: '2012-11-04T02:00:00-0500' },
-    { time: 'TZ=America/New_York 2012-11-04T02:00:00-0500', spec: 'TZ=America/New_York 0 0 2 * * ?', expected: '2012-11-05T02:00:00-0500' },
+    {
+      time: 'TZ=America/New_York 2012-11-04T00:00:00-0400',
+      spec: 'TZ=America/New_York 0 0 2 * * ?',
+      expected: '2012-11-04T02:00:00-0500',
+    },
+    {
+      time: 'TZ=America/New_York 2012-11-04T02:00:00-0500',
+      spec: 'TZ=America/New_York 0 0 2 * * ?',
+      expected: '2012-11-05T02:00:00-0500',
+    },
     // 3am nightly job
-    { time: 'TZ=America/New_York 2012-11-04T00:00:00-0400', spec: 'TZ=America/New_York 0 0 3 * * ?', expected: '2012-11-04T03:00:00-0500' },
-    { time: 'TZ=America/New_York 2012-11-04T03:00:00-0500', spec: 'TZ=America/New_York 0 0 3 * * ?', expected: '2012-11-05T03:00:00-0500' },
+    {
+      time: 'TZ=America/New_York 2012-11-04T00:00:00-0400',
+      spec: 'TZ=America/New_York 0 0 3 * * ?',
+      expected: '2012-11-04T03:00:00-0500',
+    },
+    {
+      time: 'TZ=America/New_York 2012-11-04T03:00:00-0500',
+      spec: 'TZ=America/New_York 0 0 3 * * ?',
+      expected: '2012-11-05T03:00:00-0500',
+    },
     // Unsatisfiable
     { time: 'Mon Jul 9 23:35 2012', spec: '0 0 0 30 Feb ?', expected: '' },
     { time: 'Mon Jul 9 23:35 2012', spec: '0 0 0 31 Apr ?', expected: '' },
     // Monthly job
-    { time: 'TZ=America/New_York 2012-11-04T00:00:00-0400', spec: 'TZ=America/New_York 0 0 3 3 * ?', expected: '2012-12-03T03:00:00-0500' },
+    {
+      time: 'TZ=America/New_York 2012-11-04T00:00:00-0400',
+      spec: 'TZ=America/New_York 0 0 3 3 * ?',
+      expected: '2012-12-03T03:00:00-0500',
+    },
     // Test the scenario of DST resulting in midnight not being a valid time. https://github.com/robfig/cron/issues/157
-    { time: '2018-10-17T05:00:00-0400', spec: 'TZ=America/Sao_Paulo 0 0 9 10 * ?', expected: '2018-11-10T06:00:00-0500' },
-    { time: '2018-02-14T05:00:00-0500', spec: 'TZ=America/Sao_Paulo 0 0 9 22 * ?', expected: '2018-02-22T07:00:00-0500' },
+    {
+      time: '2018-10-17T05:00:00-0400',
+      spec: 'TZ=America/Sao_Paulo 0 0 9 10 * ?',
+      expected: '2018-11-10T06:00:00-0500',
+    },
+    {
+      time: '2018-02-14T05:00:00-0500',
+      spec: 'TZ=America/Sao_Paulo 0 0 9 22 * ?',
+      expected: '2018-02-22T07:00:00-0500',
+    },
   ])('finds $spec after $time', ({ time, spec, expected }) => {
     expect(next(spec, time, 'seconds')).toBe(iso(goTime(expected)));
   });
@@ -182,37 +262,151 @@ describe('nextSpecTime', () => {
 
   // K8S-SEMANTICS.md §2.3, §2.6, §3 and §14.
   it.each([
-    { name: '1-31 is a restriction, so the OR rule makes it every day', spec: '0 0 1-31 * 1', after: '2024-01-02T12:00:00Z', expected: ['2024-01-03T00:00:00.000Z', '2024-01-04T00:00:00.000Z'] },
-    { name: '*/1 is a star, so only Mondays', spec: '0 0 */1 * 1', after: '2024-01-02T12:00:00Z', expected: ['2024-01-08T00:00:00.000Z', '2024-01-15T00:00:00.000Z'] },
-    { name: '? is a star, so only Mondays', spec: '0 0 ? * 1', after: '2024-01-02T12:00:00Z', expected: ['2024-01-08T00:00:00.000Z', '2024-01-15T00:00:00.000Z'] },
-    { name: '0-6 is a restriction, so the OR rule makes it every day', spec: '0 0 13 * 0-6', after: '2024-01-02T12:00:00Z', expected: ['2024-01-03T00:00:00.000Z', '2024-01-04T00:00:00.000Z'] },
-    { name: 'Fridays and every 13th', spec: '0 0 13 * 5', after: '2024-09-01T00:00:00Z', expected: ['2024-09-06T00:00:00.000Z', '2024-09-13T00:00:00.000Z', '2024-09-20T00:00:00.000Z'] },
-    { name: '5/15 is 5,20,35,50', spec: '5/15 * * * *', after: '2024-01-01T00:30:00Z', expected: ['2024-01-01T00:35:00.000Z', '2024-01-01T00:50:00.000Z', '2024-01-01T01:05:00.000Z'] },
-    { name: 'Mon/2 is Monday, Wednesday, Friday', spec: '0 0 * * Mon/2', after: '2024-01-01T00:00:00Z', expected: ['2024-01-03T00:00:00.000Z', '2024-01-05T00:00:00.000Z', '2024-01-08T00:00:00.000Z'] },
-    { name: '*/60 is minute 0 only', spec: '*/60 * * * *', after: '2024-01-01T00:00:00Z', expected: ['2024-01-01T01:00:00.000Z', '2024-01-01T02:00:00.000Z'] },
-    { name: 'a fire time equal to the start is not returned', spec: '0 * * * *', after: '2024-01-01T10:00:00Z', expected: ['2024-01-01T11:00:00.000Z'] },
-    { name: 'the search starts at the next whole second', spec: '0 * * * *', after: '2024-01-01T10:59:59.999Z', expected: ['2024-01-01T11:00:00.000Z'] },
-    { name: '@weekly runs on Sundays', spec: '@weekly', after: '2024-01-01T00:00:00Z', expected: ['2024-01-07T00:00:00.000Z'] },
-    { name: '@yearly runs on 1 January', spec: '@yearly', after: '2024-01-01T00:00:00Z', expected: ['2025-01-01T00:00:00.000Z'] },
-    { name: 'a leap day within five years is found', spec: '0 0 29 2 *', after: '2012-07-09T23:35:00Z', expected: ['2016-02-29T00:00:00.000Z', '2020-02-29T00:00:00.000Z'] },
-    { name: 'a leap day eight years away is past the five-year limit', spec: '0 0 29 2 *', after: '2096-03-01T00:00:00Z', expected: [] },
+    {
+      name: '1-31 is a restriction, so the OR rule makes it every day',
+      spec: '0 0 1-31 * 1',
+      after: '2024-01-02T12:00:00Z',
+      expected: ['2024-01-03T00:00:00.000Z', '2024-01-04T00:00:00.000Z'],
+    },
+    {
+      name: '*/1 is a star, so only Mondays',
+      spec: '0 0 */1 * 1',
+      after: '2024-01-02T12:00:00Z',
+      expected: ['2024-01-08T00:00:00.000Z', '2024-01-15T00:00:00.000Z'],
+    },
+    {
+      name: '? is a star, so only Mondays',
+      spec: '0 0 ? * 1',
+      after: '2024-01-02T12:00:00Z',
+      expected: ['2024-01-08T00:00:00.000Z', '2024-01-15T00:00:00.000Z'],
+    },
+    {
+      name: '0-6 is a restriction, so the OR rule makes it every day',
+      spec: '0 0 13 * 0-6',
+      after: '2024-01-02T12:00:00Z',
+      expected: ['2024-01-03T00:00:00.000Z', '2024-01-04T00:00:00.000Z'],
+    },
+    {
+      name: 'Fridays and every 13th',
+      spec: '0 0 13 * 5',
+      after: '2024-09-01T00:00:00Z',
+      expected: ['2024-09-06T00:00:00.000Z', '2024-09-13T00:00:00.000Z', '2024-09-20T00:00:00.000Z'],
+    },
+    {
+      name: '5/15 is 5,20,35,50',
+      spec: '5/15 * * * *',
+      after: '2024-01-01T00:30:00Z',
+      expected: ['2024-01-01T00:35:00.000Z', '2024-01-01T00:50:00.000Z', '2024-01-01T01:05:00.000Z'],
+    },
+    {
+      name: 'Mon/2 is Monday, Wednesday, Friday',
+      spec: '0 0 * * Mon/2',
+      after: '2024-01-01T00:00:00Z',
+      expected: ['2024-01-03T00:00:00.000Z', '2024-01-05T00:00:00.000Z', '2024-01-08T00:00:00.000Z'],
+    },
+    {
+      name: '*/60 is minute 0 only',
+      spec: '*/60 * * * *',
+      after: '2024-01-01T00:00:00Z',
+      expected: ['2024-01-01T01:00:00.000Z', '2024-01-01T02:00:00.000Z'],
+    },
+    {
+      name: 'a fire time equal to the start is not returned',
+      spec: '0 * * * *',
+      after: '2024-01-01T10:00:00Z',
+      expected: ['2024-01-01T11:00:00.000Z'],
+    },
+    {
+      name: 'the search starts at the next whole second',
+      spec: '0 * * * *',
+      after: '2024-01-01T10:59:59.999Z',
+      expected: ['2024-01-01T11:00:00.000Z'],
+    },
+    {
+      name: '@weekly runs on Sundays',
+      spec: '@weekly',
+      after: '2024-01-01T00:00:00Z',
+      expected: ['2024-01-07T00:00:00.000Z'],
+    },
+    {
+      name: '@yearly runs on 1 January',
+      spec: '@yearly',
+      after: '2024-01-01T00:00:00Z',
+      expected: ['2025-01-01T00:00:00.000Z'],
+    },
+    {
+      name: 'a leap day within five years is found',
+      spec: '0 0 29 2 *',
+      after: '2012-07-09T23:35:00Z',
+      expected: ['2016-02-29T00:00:00.000Z', '2020-02-29T00:00:00.000Z'],
+    },
+    {
+      name: 'a leap day eight years away is past the five-year limit',
+      spec: '0 0 29 2 *',
+      after: '2096-03-01T00:00:00Z',
+      expected: [],
+    },
     { name: '30 February never fires', spec: '0 0 30 2 *', after: '2024-01-01T00:00:00Z', expected: [] },
     { name: '31 February never fires', spec: '59 23 31 2 *', after: '2024-01-01T00:00:00Z', expected: [] },
     { name: '31 April never fires', spec: '0 0 31 4 *', after: '2024-01-01T00:00:00Z', expected: [] },
     { name: 'an empty list never fires', spec: ', * * * *', after: '2024-01-01T00:00:00Z', expected: [] },
   ])('$name', ({ spec, after, expected }) => {
-    expect(nextTimes(parseSchedule(spec), Date.parse(after), expected.length === 0 ? 3 : expected.length).map(iso)).toEqual(expected);
+    expect(
+      nextTimes(parseSchedule(spec), Date.parse(after), expected.length === 0 ? 3 : expected.length).map(iso),
+    ).toEqual(expected);
   });
 
   // K8S-SEMANTICS.md §3 / §14 pitfall 7: DST is wall-clock based, through spec.timeZone.
   it.each([
-    { name: 'a nonexistent 02:30 is skipped that day', spec: '30 2 * * *', timeZone: 'America/New_York', after: '2012-03-10T00:00:00Z', expected: ['2012-03-10T07:30:00.000Z', '2012-03-12T06:30:00.000Z'] },
-    { name: 'a repeated 01:30 fires twice', spec: '30 1 * * *', timeZone: 'America/New_York', after: '2012-11-03T12:00:00Z', expected: ['2012-11-04T05:30:00.000Z', '2012-11-04T06:30:00.000Z', '2012-11-05T06:30:00.000Z'] },
-    { name: 'an hourly job goes 01:00 EST to 03:00 EDT', spec: '0 * * * *', timeZone: 'America/New_York', after: '2012-03-11T05:30:00Z', expected: ['2012-03-11T06:00:00.000Z', '2012-03-11T07:00:00.000Z', '2012-03-11T08:00:00.000Z'] },
-    { name: 'spec.timeZone moves the wall clock', spec: '0 9 * * *', timeZone: 'Asia/Tokyo', after: '2024-01-01T00:00:00Z', expected: ['2024-01-02T00:00:00.000Z'] },
-    { name: 'Europe/London skips 01:30 on spring-forward day', spec: '30 1 * * *', timeZone: 'Europe/London', after: '2021-03-27T12:00:00Z', expected: ['2021-03-29T00:30:00.000Z'] },
-    { name: 'Europe/London fires 01:30 twice on fall-back day', spec: '30 1 * * *', timeZone: 'Europe/London', after: '2021-10-30T12:00:00Z', expected: ['2021-10-31T00:30:00.000Z', '2021-10-31T01:30:00.000Z', '2021-11-01T01:30:00.000Z'] },
-    { name: 'Australia/Lord_Howe half-hour DST skips 02:15', spec: '15 2 * * *', timeZone: 'Australia/Lord_Howe', after: '2023-09-30T00:00:00Z', expected: ['2023-10-01T15:15:00.000Z'] },
+    {
+      name: 'a nonexistent 02:30 is skipped that day',
+      spec: '30 2 * * *',
+      timeZone: 'America/New_York',
+      after: '2012-03-10T00:00:00Z',
+      expected: ['2012-03-10T07:30:00.000Z', '2012-03-12T06:30:00.000Z'],
+    },
+    {
+      name: 'a repeated 01:30 fires twice',
+      spec: '30 1 * * *',
+      timeZone: 'America/New_York',
+      after: '2012-11-03T12:00:00Z',
+      expected: ['2012-11-04T05:30:00.000Z', '2012-11-04T06:30:00.000Z', '2012-11-05T06:30:00.000Z'],
+    },
+    {
+      name: 'an hourly job goes 01:00 EST to 03:00 EDT',
+      spec: '0 * * * *',
+      timeZone: 'America/New_York',
+      after: '2012-03-11T05:30:00Z',
+      expected: ['2012-03-11T06:00:00.000Z', '2012-03-11T07:00:00.000Z', '2012-03-11T08:00:00.000Z'],
+    },
+    {
+      name: 'spec.timeZone moves the wall clock',
+      spec: '0 9 * * *',
+      timeZone: 'Asia/Tokyo',
+      after: '2024-01-01T00:00:00Z',
+      expected: ['2024-01-02T00:00:00.000Z'],
+    },
+    {
+      name: 'Europe/London skips 01:30 on spring-forward day',
+      spec: '30 1 * * *',
+      timeZone: 'Europe/London',
+      after: '2021-03-27T12:00:00Z',
+      expected: ['2021-03-29T00:30:00.000Z'],
+    },
+    {
+      name: 'Europe/London fires 01:30 twice on fall-back day',
+      spec: '30 1 * * *',
+      timeZone: 'Europe/London',
+      after: '2021-10-30T12:00:00Z',
+      expected: ['2021-10-31T00:30:00.000Z', '2021-10-31T01:30:00.000Z', '2021-11-01T01:30:00.000Z'],
+    },
+    {
+      name: 'Australia/Lord_Howe half-hour DST skips 02:15',
+      spec: '15 2 * * *',
+      timeZone: 'Australia/Lord_Howe',
+      after: '2023-09-30T00:00:00Z',
+      expected: ['2023-10-01T15:15:00.000Z'],
+    },
   ])('$name', ({ spec, timeZone, after, expected }) => {
     expect(nextTimes(parseSchedule(spec, timeZone), Date.parse(after), expected.length).map(iso)).toEqual(expected);
   });
@@ -248,7 +442,10 @@ describe('@every (ConstantDelaySchedule)', () => {
 
   it('ignores spec.timeZone, since the delay is not wall-clock based', () => {
     const after = Date.parse('2012-03-11T06:30:00Z');
-    expect(nextTimes(parseSchedule('@every 1h', 'America/New_York'), after, 2).map(iso)).toEqual(['2012-03-11T07:30:00.000Z', '2012-03-11T08:30:00.000Z']);
+    expect(nextTimes(parseSchedule('@every 1h', 'America/New_York'), after, 2).map(iso)).toEqual([
+      '2012-03-11T07:30:00.000Z',
+      '2012-03-11T08:30:00.000Z',
+    ]);
   });
 });
 
@@ -286,7 +483,8 @@ describe('nextSpecTime against a brute-force UTC search', () => {
       if (!has(f.month, d.getUTCMonth() + 1) || !dayOk) continue;
       for (let minuteOfDay = 0; minuteOfDay < 1440; minuteOfDay++) {
         const t = day * 86_400 + minuteOfDay * 60;
-        if (t >= startSec && has(f.hour, Math.floor(minuteOfDay / 60)) && has(f.minute, minuteOfDay % 60)) return t * 1000;
+        if (t >= startSec && has(f.hour, Math.floor(minuteOfDay / 60)) && has(f.minute, minuteOfDay % 60))
+          return t * 1000;
       }
     }
   }
@@ -308,7 +506,16 @@ describe('nextSpecTime against a brute-force UTC search', () => {
     const field = (min: number, max: number) => {
       const a = min + Math.floor(rand() * (max - min + 1));
       const b = a + Math.floor(rand() * (max - a + 1));
-      return pick(['*', '?', `*/${1 + Math.floor(rand() * 12)}`, String(a), `${a}-${b}`, `${a}/${1 + Math.floor(rand() * 9)}`, `${a},${b}`, `${a}-${b}/2`]);
+      return pick([
+        '*',
+        '?',
+        `*/${1 + Math.floor(rand() * 12)}`,
+        String(a),
+        `${a}-${b}`,
+        `${a}/${1 + Math.floor(rand() * 9)}`,
+        `${a},${b}`,
+        `${a}-${b}/2`,
+      ]);
     };
     const mismatches: string[] = [];
     for (let i = 0; i < 400; i++) {
@@ -316,7 +523,8 @@ describe('nextSpecTime against a brute-force UTC search', () => {
       const after = Date.UTC(2000, 0, 1) + Math.floor(rand() * 40 * 365 * 86_400) * 1000 + Math.floor(rand() * 1000);
       const actual = parseSchedule(spec).next(after);
       const expected = bruteForce(spec, after);
-      if (actual !== expected) mismatches.push(`${spec} after ${new Date(after).toISOString()}: ${iso(actual)} != ${iso(expected)}`);
+      if (actual !== expected)
+        mismatches.push(`${spec} after ${new Date(after).toISOString()}: ${iso(actual)} != ${iso(expected)}`);
     }
     expect(mismatches).toEqual([]);
   });

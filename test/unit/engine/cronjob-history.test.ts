@@ -36,13 +36,48 @@ describe('jobsBeyondHistoryLimits', () => {
   const running = (name: string, startTime?: number) => aJob({ owner: cronJob, name, startTime });
 
   it.each([
-    { name: 'nothing when within both limits', limits: {}, jobs: [ok('s1', 1), ok('s2', 2), failed('f1', 3)], expected: [] },
-    { name: 'the oldest successful ones beyond the limit', limits: {}, jobs: [ok('s3', 3), ok('s1', 1), ok('s2', 2), ok('s4', 4)], expected: ['s1', 's2'] },
-    { name: 'the oldest failed ones beyond the limit', limits: {}, jobs: [failed('f2', 20), failed('f1', 10), failed('f3', 30)], expected: ['f1', 'f2'] },
-    { name: 'successful ones first, then failed ones (deletion order)', limits: {}, jobs: [failed('f1', 1), failed('f2', 2), ok('s1', 3), ok('s2', 4), ok('s3', 5)], expected: ['s1', 'f1'] },
-    { name: 'Jobs without a start time last, then by name', limits: { successfulJobsHistoryLimit: 1 }, jobs: [ok('z'), ok('b'), ok('a', 5), ok('y')], expected: ['a', 'b', 'y'] },
-    { name: 'every finished Job of a kind when its limit is 0', limits: { successfulJobsHistoryLimit: 0, failedJobsHistoryLimit: 0 }, jobs: [ok('s1', 1), failed('f1', 2), running('r1', 3)], expected: ['s1', 'f1'] },
-    { name: 'never a running Job', limits: { successfulJobsHistoryLimit: 0, failedJobsHistoryLimit: 0 }, jobs: [running('r1', 1), running('r2', 2)], expected: [] },
+    {
+      name: 'nothing when within both limits',
+      limits: {},
+      jobs: [ok('s1', 1), ok('s2', 2), failed('f1', 3)],
+      expected: [],
+    },
+    {
+      name: 'the oldest successful ones beyond the limit',
+      limits: {},
+      jobs: [ok('s3', 3), ok('s1', 1), ok('s2', 2), ok('s4', 4)],
+      expected: ['s1', 's2'],
+    },
+    {
+      name: 'the oldest failed ones beyond the limit',
+      limits: {},
+      jobs: [failed('f2', 20), failed('f1', 10), failed('f3', 30)],
+      expected: ['f1', 'f2'],
+    },
+    {
+      name: 'successful ones first, then failed ones (deletion order)',
+      limits: {},
+      jobs: [failed('f1', 1), failed('f2', 2), ok('s1', 3), ok('s2', 4), ok('s3', 5)],
+      expected: ['s1', 'f1'],
+    },
+    {
+      name: 'Jobs without a start time last, then by name',
+      limits: { successfulJobsHistoryLimit: 1 },
+      jobs: [ok('z'), ok('b'), ok('a', 5), ok('y')],
+      expected: ['a', 'b', 'y'],
+    },
+    {
+      name: 'every finished Job of a kind when its limit is 0',
+      limits: { successfulJobsHistoryLimit: 0, failedJobsHistoryLimit: 0 },
+      jobs: [ok('s1', 1), failed('f1', 2), running('r1', 3)],
+      expected: ['s1', 'f1'],
+    },
+    {
+      name: 'never a running Job',
+      limits: { successfulJobsHistoryLimit: 0, failedJobsHistoryLimit: 0 },
+      jobs: [running('r1', 1), running('r2', 2)],
+      expected: [],
+    },
   ])('returns $name', ({ limits, jobs, expected }) => {
     const cj = aCronJob({ successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 1, ...limits });
 
@@ -55,7 +90,9 @@ describe('syncCronJob history cleanup', () => {
   // is the executor's create failing; the decision still deletes first and then tries to create.
   it.each([
     {
-      name: "jobs are still deleted when a cronjob can't create jobs due to jobs quota being reached (avoiding a deadlock)",
+      name:
+        "jobs are still deleted when a cronjob can't create jobs due to jobs quota being reached (avoiding a " +
+        'deadlock)',
       now: justAfterTheHour,
       successfulJobsHistoryLimit: 1,
       finished: [
@@ -80,7 +117,9 @@ describe('syncCronJob history cleanup', () => {
       lastScheduleTime: justAfterThePriorHour,
       templateLabels: { key: 'value' },
     });
-    const jobs = finished.map((f) => aJob({ owner: cronJob, name: f.name, startTime: f.startTime, finished: 'Complete' }));
+    const jobs = finished.map((f) =>
+      aJob({ owner: cronJob, name: f.name, startTime: f.startTime, finished: 'Complete' }),
+    );
 
     const result = syncCronJob({ cronJob, jobs, now });
 
@@ -90,25 +129,39 @@ describe('syncCronJob history cleanup', () => {
     }).toEqual(expected);
   });
 
-  it('drops a deleted Job from active and still counts its success (Kubernetes passes the same list to syncCronJob)', () => {
-    const cronJob = aCronJob({ schedule: '0 * * * ?', successfulJobsHistoryLimit: 0, lastScheduleTime: justAfterThePriorHour });
-    const done = aJob({ owner: cronJob, name: 'done', startTime: justAfterThePriorHour, finished: 'Complete', completionTime: justAfterThePriorHour + 30_000 });
-    cronJob.status.active = [refTo(done)];
+  it(
+    'drops a deleted Job from active and still counts its success (Kubernetes passes the same list to ' +
+      'syncCronJob)',
+    () => {
+      const cronJob = aCronJob({
+        schedule: '0 * * * ?',
+        successfulJobsHistoryLimit: 0,
+        lastScheduleTime: justAfterThePriorHour,
+      });
+      const done = aJob({
+        owner: cronJob,
+        name: 'done',
+        startTime: justAfterThePriorHour,
+        finished: 'Complete',
+        completionTime: justAfterThePriorHour + 30_000,
+      });
+      cronJob.status.active = [refTo(done)];
 
-    const result = syncCronJob({ cronJob, jobs: [done], now: justBeforeTheHour });
+      const result = syncCronJob({ cronJob, jobs: [done], now: justBeforeTheHour });
 
-    expect({
-      actions: result.actions,
-      active: result.status.active,
-      events: result.events,
-      lastSuccessfulTime: result.status.lastSuccessfulTime,
-      statusChanged: result.statusChanged,
-    }).toEqual({
-      actions: [{ type: 'deleteJob', name: 'done', uid: 'uid-done', reason: 'HistoryLimit' }],
-      active: [],
-      events: [],
-      lastSuccessfulTime: '2016-05-19T09:01:30Z',
-      statusChanged: true,
-    });
-  });
+      expect({
+        actions: result.actions,
+        active: result.status.active,
+        events: result.events,
+        lastSuccessfulTime: result.status.lastSuccessfulTime,
+        statusChanged: result.statusChanged,
+      }).toEqual({
+        actions: [{ type: 'deleteJob', name: 'done', uid: 'uid-done', reason: 'HistoryLimit' }],
+        active: [],
+        events: [],
+        lastSuccessfulTime: '2016-05-19T09:01:30Z',
+        statusChanged: true,
+      });
+    },
+  );
 });

@@ -17,21 +17,52 @@ const failedAt = (ms: number): Pod => aJobPod(job, { phase: 'Failed', finishedAt
 
 describe('newBackoffRecord', () => {
   // Ported from backoff_utils_test.go TestNewBackoffRecord (cases starting from an empty store). Upstream offsets are
-  // milliseconds; jobctl stores RFC 3339 seconds, so they are seconds here: the ordering, which is what is tested, holds.
+  // milliseconds; jobctl stores RFC 3339 seconds, so they are seconds here: the ordering, which is what is tested,
+  // holds.
   const s = 1000;
   const cases: { name: string; succeeded: number[]; failed: number[]; expected: BackoffRecord }[] = [
-    { name: 'Empty backoff store and one new failure', succeeded: [], failed: [T], expected: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T } },
-    { name: 'Empty backoff store and two new failures', succeeded: [], failed: [T, T - s], expected: { failuresAfterLastSuccess: 2, lastFailureTimeMs: T } },
-    { name: 'Empty backoff store, two failures followed by success', succeeded: [T], failed: [T - 2 * s, T - s], expected: { failuresAfterLastSuccess: 0 } },
+    {
+      name: 'Empty backoff store and one new failure',
+      succeeded: [],
+      failed: [T],
+      expected: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T },
+    },
+    {
+      name: 'Empty backoff store and two new failures',
+      succeeded: [],
+      failed: [T, T - s],
+      expected: { failuresAfterLastSuccess: 2, lastFailureTimeMs: T },
+    },
+    {
+      name: 'Empty backoff store, two failures followed by success',
+      succeeded: [T],
+      failed: [T - 2 * s, T - s],
+      expected: { failuresAfterLastSuccess: 0 },
+    },
     {
       name: 'Empty backoff store, two failures, one success and two more failures',
       succeeded: [T - 2 * s],
       failed: [T, T - 4 * s, T - 3 * s, T - s],
       expected: { failuresAfterLastSuccess: 2, lastFailureTimeMs: T },
     },
-    { name: 'Empty backoff store with success and failure at same timestamp', succeeded: [T], failed: [T], expected: { failuresAfterLastSuccess: 0 } },
-    { name: 'Empty backoff store with no success/failure', succeeded: [], failed: [], expected: { failuresAfterLastSuccess: 0 } },
-    { name: 'Empty backoff store with one success', succeeded: [T], failed: [], expected: { failuresAfterLastSuccess: 0 } },
+    {
+      name: 'Empty backoff store with success and failure at same timestamp',
+      succeeded: [T],
+      failed: [T],
+      expected: { failuresAfterLastSuccess: 0 },
+    },
+    {
+      name: 'Empty backoff store with no success/failure',
+      succeeded: [],
+      failed: [],
+      expected: { failuresAfterLastSuccess: 0 },
+    },
+    {
+      name: 'Empty backoff store with one success',
+      succeeded: [T],
+      failed: [],
+      expected: { failuresAfterLastSuccess: 0 },
+    },
   ];
 
   it.each(cases)('$name', ({ succeeded, failed, expected }) => {
@@ -43,11 +74,36 @@ describe('remainingBackoffMs', () => {
   // Ported from backoff_utils_test.go TestGetRemainingBackoffTime (defaultBackoff 5 s, maxBackoff 700 s).
   const cases = [
     { name: 'no failures', record: { failuresAfterLastSuccess: 0 }, now: T, expected: 0 },
-    { name: 'one failure; current time and failure time are same', record: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T }, now: T, expected: 5_000 },
-    { name: 'one failure; current time == 1 second + failure time', record: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T }, now: T + 1_000, expected: 4_000 },
-    { name: 'one failure; current time == expected backoff time', record: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T }, now: T + 5_000, expected: 0 },
-    { name: 'one failure; current time == expected backoff time + 1 Second', record: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T }, now: T + 6_000, expected: 0 },
-    { name: 'three failures; current time and failure time are same', record: { failuresAfterLastSuccess: 3, lastFailureTimeMs: T }, now: T, expected: 20_000 },
+    {
+      name: 'one failure; current time and failure time are same',
+      record: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T },
+      now: T,
+      expected: 5_000,
+    },
+    {
+      name: 'one failure; current time == 1 second + failure time',
+      record: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T },
+      now: T + 1_000,
+      expected: 4_000,
+    },
+    {
+      name: 'one failure; current time == expected backoff time',
+      record: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T },
+      now: T + 5_000,
+      expected: 0,
+    },
+    {
+      name: 'one failure; current time == expected backoff time + 1 Second',
+      record: { failuresAfterLastSuccess: 1, lastFailureTimeMs: T },
+      now: T + 6_000,
+      expected: 0,
+    },
+    {
+      name: 'three failures; current time and failure time are same',
+      record: { failuresAfterLastSuccess: 3, lastFailureTimeMs: T },
+      now: T,
+      expected: 20_000,
+    },
     {
       name: 'eight failures; current time and failure time are same; backoff not exceeding maxBackoff',
       record: { failuresAfterLastSuccess: 8, lastFailureTimeMs: T },
@@ -74,17 +130,21 @@ describe('remainingBackoffMs', () => {
 
 describe('podFinishedTimeMs', () => {
   // Ported from backoff_utils_test.go TestGetFinishedTime.
-  it('takes the latest finishedAt when all containers terminated (Pod with multiple containers and all containers terminated)', () => {
-    const pod = failedAt(T);
-    pod.status.containerStatuses = [T - 1_000, T, T - 2_000].map((ms, i) => ({
-      name: `c${i}`,
-      image: 'foo/bar',
-      restartCount: 0,
-      state: { terminated: { exitCode: 1, finishedAt: new Date(ms).toISOString().replace('.000Z', 'Z') } },
-    }));
+  it(
+    'takes the latest finishedAt when all containers terminated (Pod with multiple containers and all containers ' +
+      'terminated)',
+    () => {
+      const pod = failedAt(T);
+      pod.status.containerStatuses = [T - 1_000, T, T - 2_000].map((ms, i) => ({
+        name: `c${i}`,
+        image: 'foo/bar',
+        restartCount: 0,
+        state: { terminated: { exitCode: 1, finishedAt: new Date(ms).toISOString().replace('.000Z', 'Z') } },
+      }));
 
-    expect(podFinishedTimeMs(pod)).toBe(T);
-  });
+      expect(podFinishedTimeMs(pod)).toBe(T);
+    },
+  );
 
   it('falls back to the creation time when a container has not terminated (fallback to creationTimestamp)', () => {
     const pod = aJobPod(job, { phase: 'Running' });

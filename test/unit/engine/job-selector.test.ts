@@ -24,17 +24,30 @@ const withUid = (job: Job): Job => ({ ...job, metadata: { ...job.metadata, uid: 
 
 // pkg/registry/batch/job/strategy.go generateSelector; pkg/apis/batch/v1/defaults.go SetDefaults_Job (labels).
 describe('withGeneratedSelector', () => {
-  const generated = { 'batch.kubernetes.io/controller-uid': 'u-1', 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': 'u-1', 'job-name': 'pi' };
+  const generated = {
+    'batch.kubernetes.io/controller-uid': 'u-1',
+    'batch.kubernetes.io/job-name': 'pi',
+    'controller-uid': 'u-1',
+    'job-name': 'pi',
+  };
 
-  it('adds the generated labels to the template and selects the uid; the Job keeps the template labels it was defaulted to', () => {
-    const job = withGeneratedSelector(withUid(manifest('')));
+  it(
+    'adds the generated labels to the template and selects the uid; the Job keeps the template labels it was ' +
+      'defaulted to',
+    () => {
+      const job = withGeneratedSelector(withUid(manifest('')));
 
-    expect({ labels: job.metadata.labels, template: job.spec.template.metadata?.labels, selector: job.spec.selector }).toEqual({
-      labels: { app: 'pi' },
-      template: { app: 'pi', ...generated },
-      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } },
-    });
-  });
+      expect({
+        labels: job.metadata.labels,
+        template: job.spec.template.metadata?.labels,
+        selector: job.spec.selector,
+      }).toEqual({
+        labels: { app: 'pi' },
+        template: { app: 'pi', ...generated },
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } },
+      });
+    },
+  );
 
   it('gives a Job with no labels anywhere the generated ones, as `kubectl get job pi -o yaml` shows', () => {
     const job = withGeneratedSelector(withUid(manifest('', '')));

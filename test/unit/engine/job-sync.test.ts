@@ -54,11 +54,30 @@ function indexed(...list: [string, Pod['status']['phase']][]) {
 // Kubernetes' expectations are read with its default feature gates of v1.31+ (JobPodReplacementPolicy on): a failing
 // Job gets FailureTarget while pods terminate. "ready" and pod patch counts have no jobctl counterpart.
 const controllerSyncJobCases: Case[] = [
-  { name: 'job start', job: aBatchJob({ parallelism: 2, completions: 5 }), expected: { ...none, creates: 2, active: 2 } },
+  {
+    name: 'job start',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    expected: { ...none, creates: 2, active: 2 },
+  },
   { name: 'WQ job start', job: aBatchJob({ parallelism: 2 }), expected: { ...none, creates: 2, active: 2 } },
-  { name: 'pending pods', job: aBatchJob({ parallelism: 2, completions: 5 }), pods: podsOf(2, 0, 0, 0), expected: { ...none, active: 2 } },
-  { name: 'correct # of pods', job: aBatchJob({ parallelism: 3, completions: 5 }), pods: podsOf(0, 3, 0, 0), expected: { ...none, active: 3 } },
-  { name: 'WQ job: correct # of pods', job: aBatchJob({ parallelism: 2 }), pods: podsOf(0, 2, 0, 0), expected: { ...none, active: 2 } },
+  {
+    name: 'pending pods',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(2, 0, 0, 0),
+    expected: { ...none, active: 2 },
+  },
+  {
+    name: 'correct # of pods',
+    job: aBatchJob({ parallelism: 3, completions: 5 }),
+    pods: podsOf(0, 3, 0, 0),
+    expected: { ...none, active: 3 },
+  },
+  {
+    name: 'WQ job: correct # of pods',
+    job: aBatchJob({ parallelism: 2 }),
+    pods: podsOf(0, 2, 0, 0),
+    expected: { ...none, active: 2 },
+  },
   {
     name: 'too few active pods',
     job: aBatchJob({ parallelism: 2, completions: 5 }),
@@ -72,7 +91,11 @@ const controllerSyncJobCases: Case[] = [
     pods: podsOf(0, 0, 0, 1, NOW),
     expected: { ...none, failed: 1, requeueAtMs: NOW + 10 * sec },
   },
-  { name: 'too few active pods and no back-offs', job: aBatchJob({ parallelism: 1, completions: 1 }), expected: { ...none, creates: 1, active: 1 } },
+  {
+    name: 'too few active pods and no back-offs',
+    job: aBatchJob({ parallelism: 1, completions: 1 }),
+    expected: { ...none, creates: 1, active: 1 },
+  },
   {
     name: 'too few active pods with a dynamic job',
     job: aBatchJob({ parallelism: 2 }),
@@ -169,7 +192,14 @@ const controllerSyncJobCases: Case[] = [
     name: 'indexed job completed',
     job: aBatchJob({ parallelism: 2, completions: 3, completionMode: 'Indexed' }),
     pods: indexed(['0', 'Succeeded'], ['1', 'Failed'], ['1', 'Succeeded'], ['2', 'Succeeded']),
-    expected: { ...none, succeeded: 3, failed: 1, completedIndexes: '0-2', conditions: completed, events: ['Completed'] },
+    expected: {
+      ...none,
+      succeeded: 3,
+      failed: 1,
+      completedIndexes: '0-2',
+      conditions: completed,
+      events: ['Completed'],
+    },
   },
   {
     // Also 'count terminating pods when indexed job fails and PodReplacementPolicy enabled'.
@@ -304,7 +334,13 @@ const pastDeadlineCases: Case[] = [
   },
   {
     name: 'activeDeadlineSeconds with backofflimit reach',
-    job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 0, activeDeadlineSeconds: 1, startTime: NOW - 10 * sec }),
+    job: aBatchJob({
+      parallelism: 1,
+      completions: 1,
+      backoffLimit: 0,
+      activeDeadlineSeconds: 1,
+      startTime: NOW - 10 * sec,
+    }),
     pods: podsOf(0, 0, 0, 1),
     expected: {
       ...none,
@@ -315,7 +351,13 @@ const pastDeadlineCases: Case[] = [
   },
   {
     name: 'activeDeadlineSeconds is not triggered when Job is suspended',
-    job: aBatchJob({ parallelism: 1, completions: 2, activeDeadlineSeconds: 10, startTime: NOW - 15 * sec, suspend: true }),
+    job: aBatchJob({
+      parallelism: 1,
+      completions: 2,
+      activeDeadlineSeconds: 10,
+      startTime: NOW - 15 * sec,
+      suspend: true,
+    }),
     expected: { ...none, conditions: ['Suspended=True JobSuspended'], events: ['Suspended'] },
   },
   {
@@ -339,7 +381,8 @@ const failedOnRestarts = (pods: number) => ({
   events: Array<string>(pods).fill('SuccessfulDelete'),
 });
 
-// Ported from job_controller_test.go TestJobBackoffForOnFailure (parallelism, completions, backoffLimit, restartCounts, phase).
+// Ported from job_controller_test.go TestJobBackoffForOnFailure (parallelism, completions, backoffLimit, restartCounts,
+// phase).
 const onFailureCases: Case[] = [
   {
     name: 'backoffLimit 0 should have 1 pod active',
@@ -489,7 +532,11 @@ describe('syncJob', () => {
 
     const t = rfc3339(NOW);
     const reached = { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
-    expect({ conditions: result.status.conditions, completionTime: result.status.completionTime, events: result.events }).toEqual({
+    expect({
+      conditions: result.status.conditions,
+      completionTime: result.status.completionTime,
+      events: result.events,
+    }).toEqual({
       conditions: [
         { type: 'SuccessCriteriaMet', status: 'True', ...reached, lastProbeTime: t, lastTransitionTime: t },
         { type: 'Complete', status: 'True', ...reached, lastProbeTime: t, lastTransitionTime: t },
@@ -534,7 +581,12 @@ describe('syncJob', () => {
       third: { ...summarize(third), statusChanged: third.statusChanged },
     }).toEqual({
       whileTerminating: { ...none, failed: 1, conditions: ['FailureTarget=True DeadlineExceeded'] },
-      second: { ...none, failed: 1, conditions: ['FailureTarget=True DeadlineExceeded', 'Failed=True DeadlineExceeded'], events: ['DeadlineExceeded'] },
+      second: {
+        ...none,
+        failed: 1,
+        conditions: ['FailureTarget=True DeadlineExceeded', 'Failed=True DeadlineExceeded'],
+        events: ['DeadlineExceeded'],
+      },
       failedCondition: {
         type: 'Failed',
         status: 'True',
@@ -543,8 +595,15 @@ describe('syncJob', () => {
         lastProbeTime: rfc3339(NOW + 2 * sec),
         lastTransitionTime: rfc3339(NOW + 2 * sec),
       },
-      warning: [{ type: 'Warning', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }],
-      third: { ...none, failed: 1, conditions: ['FailureTarget=True DeadlineExceeded', 'Failed=True DeadlineExceeded'], statusChanged: false },
+      warning: [
+        { type: 'Warning', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' },
+      ],
+      third: {
+        ...none,
+        failed: 1,
+        conditions: ['FailureTarget=True DeadlineExceeded', 'Failed=True DeadlineExceeded'],
+        statusChanged: false,
+      },
     });
   });
 
@@ -553,7 +612,14 @@ describe('syncJob', () => {
       completions: 1,
       startTime: NOW - 20 * sec,
       failed: 1,
-      conditions: [{ type: 'FailureTarget', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }],
+      conditions: [
+        {
+          type: 'FailureTarget',
+          status: 'True',
+          reason: 'DeadlineExceeded',
+          message: 'Job was active longer than specified deadline',
+        },
+      ],
     });
 
     const result = syncJob({ job, pods: [aJobPod(job, { phase: 'Running' })], now: NOW });
@@ -598,7 +664,9 @@ describe('syncJob', () => {
 
     const result = syncJob({ job, pods: [aJobPod(job, { phase: 'Running', sequence: 6 })], now: NOW });
 
-    const sequences = result.actions.map((a) => (a.type === 'createPod' ? a.pod.metadata.annotations?.['jobctl.dev/pod-sequence'] : a.type));
+    const sequences = result.actions.map((a) =>
+      a.type === 'createPod' ? a.pod.metadata.annotations?.['jobctl.dev/pod-sequence'] : a.type,
+    );
     expect(sequences).toEqual(['7', '8']);
   });
 
@@ -616,9 +684,24 @@ describe('syncJob', () => {
 describe('syncJob: pod re-creation back-off (restartPolicy Never)', () => {
   // Kubernetes backoff_utils.go: 10 s × 2^(n−1), max 10 min, from the last failure that followed the last success.
   const cases = [
-    { name: 'one failure, 4 s ago: wait 6 s more', failedAt: [NOW - 4 * sec], succeededAt: [], expected: { creates: 0, requeueAtMs: NOW + 6 * sec } },
-    { name: 'one failure, 10 s ago: create now', failedAt: [NOW - 10 * sec], succeededAt: [], expected: { creates: 1 } },
-    { name: 'three failures: 40 s from the last', failedAt: [NOW - 60 * sec, NOW - 30 * sec, NOW - 5 * sec], succeededAt: [], expected: { creates: 0, requeueAtMs: NOW + 35 * sec } },
+    {
+      name: 'one failure, 4 s ago: wait 6 s more',
+      failedAt: [NOW - 4 * sec],
+      succeededAt: [],
+      expected: { creates: 0, requeueAtMs: NOW + 6 * sec },
+    },
+    {
+      name: 'one failure, 10 s ago: create now',
+      failedAt: [NOW - 10 * sec],
+      succeededAt: [],
+      expected: { creates: 1 },
+    },
+    {
+      name: 'three failures: 40 s from the last',
+      failedAt: [NOW - 60 * sec, NOW - 30 * sec, NOW - 5 * sec],
+      succeededAt: [],
+      expected: { creates: 0, requeueAtMs: NOW + 35 * sec },
+    },
     {
       name: 'failures before a success do not count',
       failedAt: [NOW - 3 * sec, NOW - 2 * sec],
@@ -655,7 +738,9 @@ describe('syncJob: pod re-creation back-off (restartPolicy Never)', () => {
     const result = syncJob({ job, pods, now: NOW });
 
     const creates = result.actions.filter((a) => a.type === 'createPod').length;
-    expect({ creates, ...(result.requeueAtMs === undefined ? {} : { requeueAtMs: result.requeueAtMs }) }).toEqual(expected);
+    expect({ creates, ...(result.requeueAtMs === undefined ? {} : { requeueAtMs: result.requeueAtMs }) }).toEqual(
+      expected,
+    );
   });
 });
 
@@ -663,20 +748,44 @@ describe('syncJob: in-place restarts (restartPolicy OnFailure)', () => {
   // Kubelet back-off (kuberuntime_manager.go doBackOff, backOffPeriod 10 s, MaxContainerBackOff 300 s).
   const cases = [
     { name: 'first crash restarts at once', restartCount: 1, crashedAgoMs: 0, expected: { restarts: 1 } },
-    { name: 'second crash waits 10 s', restartCount: 2, crashedAgoMs: 3 * sec, expected: { restarts: 0, requeueAtMs: NOW + 7 * sec } },
+    {
+      name: 'second crash waits 10 s',
+      restartCount: 2,
+      crashedAgoMs: 3 * sec,
+      expected: { restarts: 0, requeueAtMs: NOW + 7 * sec },
+    },
     { name: 'second crash after 10 s restarts', restartCount: 2, crashedAgoMs: 10 * sec, expected: { restarts: 1 } },
-    { name: 'fourth crash waits 40 s', restartCount: 4, crashedAgoMs: 0, expected: { restarts: 0, requeueAtMs: NOW + 40 * sec } },
-    { name: 'tenth crash waits the 5 min cap', restartCount: 10, crashedAgoMs: 0, expected: { restarts: 0, requeueAtMs: NOW + 300 * sec } },
+    {
+      name: 'fourth crash waits 40 s',
+      restartCount: 4,
+      crashedAgoMs: 0,
+      expected: { restarts: 0, requeueAtMs: NOW + 40 * sec },
+    },
+    {
+      name: 'tenth crash waits the 5 min cap',
+      restartCount: 10,
+      crashedAgoMs: 0,
+      expected: { restarts: 0, requeueAtMs: NOW + 300 * sec },
+    },
   ];
 
   it.each(cases)('$name', ({ restartCount, crashedAgoMs, expected }) => {
-    const job = aBatchJob({ completions: 1, backoffLimit: 100, restartPolicy: 'OnFailure', startTime: NOW - 3600 * sec });
+    const job = aBatchJob({
+      completions: 1,
+      backoffLimit: 100,
+      restartPolicy: 'OnFailure',
+      startTime: NOW - 3600 * sec,
+    });
     const pod = aJobPod(job, { phase: 'Running', restartCount, crashedAt: NOW - crashedAgoMs });
 
     const result = syncJob({ job, pods: [pod], now: NOW });
 
-    const restarts = result.actions.filter((a) => a.type === 'restartContainer' && a.podName === pod.metadata.name).length;
-    expect({ restarts, ...(result.requeueAtMs === undefined ? {} : { requeueAtMs: result.requeueAtMs }) }).toEqual(expected);
+    const restarts = result.actions.filter(
+      (a) => a.type === 'restartContainer' && a.podName === pod.metadata.name,
+    ).length;
+    expect({ restarts, ...(result.requeueAtMs === undefined ? {} : { requeueAtMs: result.requeueAtMs }) }).toEqual(
+      expected,
+    );
   });
 });
 
@@ -693,14 +802,32 @@ describe('syncJob: ttlSecondsAfterFinished', () => {
     completions: 1,
     failed: 7,
     ttlSecondsAfterFinished: 100,
-    conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: rfc3339(finishedAt) }],
+    conditions: [
+      { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: rfc3339(finishedAt) },
+    ],
   });
   const cases = [
     { name: 'no TTL: a finished Job stays and nothing is due', job: complete(undefined), expected: { actions: [] } },
-    { name: 'TTL 0 deletes right away', job: complete(0), expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] } },
-    { name: 'TTL reached exactly deletes', job: complete(100), expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] } },
-    { name: 'TTL not reached requeues at expiry', job: complete(160), expected: { actions: [], requeueAtMs: finishedAt + 160 * sec } },
-    { name: 'a failed Job counts from its Failed condition', job: failed, expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] } },
+    {
+      name: 'TTL 0 deletes right away',
+      job: complete(0),
+      expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] },
+    },
+    {
+      name: 'TTL reached exactly deletes',
+      job: complete(100),
+      expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] },
+    },
+    {
+      name: 'TTL not reached requeues at expiry',
+      job: complete(160),
+      expected: { actions: [], requeueAtMs: finishedAt + 160 * sec },
+    },
+    {
+      name: 'a failed Job counts from its Failed condition',
+      job: failed,
+      expected: { actions: [{ type: 'deleteJob', reason: 'TTLAfterFinished' }] },
+    },
   ];
 
   it.each(cases)('$name', ({ job, expected }) => {
@@ -723,16 +850,26 @@ describe('syncJob: a pod that ended with its node (DisruptionTarget) is not the 
     return pod;
   };
 
-  it.each(['DeletionByPodGC', 'TerminationByKubelet'] as const)('%s: not counted failed, no back-off, replaced at once even with backoffLimit 0', (reason) => {
-    const job = aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 0 });
-    const result = syncJob({ job, pods: [disrupted(job, reason), disrupted(job, reason)], now: NOW });
-    expect(summarize(result)).toMatchObject({ creates: 2, failed: 0, active: 2, conditions: [] });
-  });
+  it.each(['DeletionByPodGC', 'TerminationByKubelet'] as const)(
+    '%s: not counted failed, no back-off, replaced at once even with backoffLimit 0',
+    (reason) => {
+      const job = aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 0 });
+      const result = syncJob({ job, pods: [disrupted(job, reason), disrupted(job, reason)], now: NOW });
+      expect(summarize(result)).toMatchObject({ creates: 2, failed: 0, active: 2, conditions: [] });
+    },
+  );
 
   it('the same pods without the condition fail the Job (the test above can fail)', () => {
     const job = aBatchJob({ parallelism: 2, completions: 2, backoffLimit: 0 });
-    const pods = [disrupted(job, 'DeletionByPodGC'), disrupted(job, 'DeletionByPodGC')].map((p) => ({ ...p, status: { ...p.status, conditions: [] } }));
-    expect(summarize(syncJob({ job, pods, now: NOW }))).toMatchObject({ creates: 0, failed: 2, conditions: ['FailureTarget=True BackoffLimitExceeded', 'Failed=True BackoffLimitExceeded'] });
+    const pods = [disrupted(job, 'DeletionByPodGC'), disrupted(job, 'DeletionByPodGC')].map((p) => ({
+      ...p,
+      status: { ...p.status, conditions: [] },
+    }));
+    expect(summarize(syncJob({ job, pods, now: NOW }))).toMatchObject({
+      creates: 0,
+      failed: 2,
+      conditions: ['FailureTarget=True BackoffLimitExceeded', 'Failed=True BackoffLimitExceeded'],
+    });
   });
 
   it('a real failure beside a disruption keeps its back-off: one failure, not two', () => {

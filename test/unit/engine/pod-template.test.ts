@@ -27,7 +27,16 @@ describe('podForJob', () => {
           'batch.kubernetes.io/controller-uid': 'job-uid-1',
         },
         annotations: { note: 'x', 'jobctl.dev/pod-sequence': '0' },
-        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'hello', uid: 'job-uid-1', controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            name: 'hello',
+            uid: 'job-uid-1',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
       spec: { containers: [{ name: 'main', image: 'foo/bar' }], restartPolicy: 'Never' },
       status: { phase: 'Pending' },
@@ -37,12 +46,19 @@ describe('podForJob', () => {
   it('names the pod <job>-<5 chars> from the generateName alphabet, deterministically per Job uid and sequence', () => {
     const job = aBatchJob({ name: 'hello', uid: 'job-uid-1' });
 
-    const names = [podForJob(job, 0, NOW), podForJob(job, 0, NOW + 5000), podForJob(job, 1, NOW), podForJob(aBatchJob({ name: 'hello', uid: 'other' }), 0, NOW)].map(
-      (p) => p.metadata.name,
-    );
+    const names = [
+      podForJob(job, 0, NOW),
+      podForJob(job, 0, NOW + 5000),
+      podForJob(job, 1, NOW),
+      podForJob(aBatchJob({ name: 'hello', uid: 'other' }), 0, NOW),
+    ].map((p) => p.metadata.name);
 
     expect(names[0]).toMatch(/^hello-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
-    expect({ sameLaunch: names[0] === names[1], nextLaunch: names[0] === names[2], otherJob: names[0] === names[3] }).toEqual({
+    expect({
+      sameLaunch: names[0] === names[1],
+      nextLaunch: names[0] === names[2],
+      otherJob: names[0] === names[3],
+    }).toEqual({
       sameLaunch: true,
       nextLaunch: false,
       otherJob: false,
@@ -81,7 +97,10 @@ describe('podForJob', () => {
       annotation: '2',
       hostname: 'render-2',
       env: [
-        [{ name: 'A', value: '1' }, { name: 'JOB_COMPLETION_INDEX', value: '2' }],
+        [
+          { name: 'A', value: '1' },
+          { name: 'JOB_COMPLETION_INDEX', value: '2' },
+        ],
         [{ name: 'JOB_COMPLETION_INDEX', value: 'mine' }],
       ],
       templateUntouched: [{ name: 'A', value: '1' }],
@@ -91,7 +110,10 @@ describe('podForJob', () => {
   it('has no hostname and no index for a NonIndexed Job', () => {
     const pod = podForJob(aBatchJob(), 0, NOW);
 
-    expect({ hostname: pod.spec.hostname, index: pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] }).toEqual({
+    expect({
+      hostname: pod.spec.hostname,
+      index: pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index'],
+    }).toEqual({
       hostname: undefined,
       index: undefined,
     });

@@ -71,7 +71,12 @@ describe('mostRecentScheduleTime', () => {
     },
     {
       name: '@every schedule',
-      cronJob: { creationTimestamp: afterTop(-59 * M), schedule: '@every 1h', startingDeadlineSeconds: 10, lastScheduleTime: afterTop(1 * M) },
+      cronJob: {
+        creationTimestamp: afterTop(-59 * M),
+        schedule: '@every 1h',
+        startingDeadlineSeconds: 10,
+        lastScheduleTime: afterTop(1 * M),
+      },
       includeSDS: false,
       now: afterTop(7 * 24 * H),
       expected: { earliestMs: afterTop(1 * M), mostRecentMs: afterTop(6 * 24 * H + 23 * H + 1 * M), missed: 'many' },
@@ -99,14 +104,24 @@ describe('mostRecentScheduleTime', () => {
     },
     {
       name: 'earliestTime being LastScheduleTime (within StartingDeadlineSeconds)',
-      cronJob: { creationTimestamp: topOfTheHour, schedule: '*/5 * * * *', startingDeadlineSeconds: 60, lastScheduleTime: afterTop(30 * M) },
+      cronJob: {
+        creationTimestamp: topOfTheHour,
+        schedule: '*/5 * * * *',
+        startingDeadlineSeconds: 60,
+        lastScheduleTime: afterTop(30 * M),
+      },
       includeSDS: false,
       now: afterTop(31 * M),
       expected: { earliestMs: afterTop(30 * M), missed: 'none' },
     },
     {
       name: 'earliestTime being LastScheduleTime (outside StartingDeadlineSeconds)',
-      cronJob: { creationTimestamp: topOfTheHour, schedule: '*/5 * * * *', startingDeadlineSeconds: 60, lastScheduleTime: afterTop(30 * M) },
+      cronJob: {
+        creationTimestamp: topOfTheHour,
+        schedule: '*/5 * * * *',
+        startingDeadlineSeconds: 60,
+        lastScheduleTime: afterTop(30 * M),
+      },
       includeSDS: true,
       now: afterTop(32 * M),
       expected: { earliestMs: afterTop(31 * M), missed: 'none' },

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyStopRequest, applyTaskExit, applyTaskStart, isDisrupted, isPodFinished, isStopRequested } from '../../../src/engine/task-exit.ts';
+import {
+  applyStopRequest,
+  applyTaskExit,
+  applyTaskStart,
+  isDisrupted,
+  isPodFinished,
+  isStopRequested,
+} from '../../../src/engine/task-exit.ts';
 import { podForJob } from '../../../src/engine/pod-template.ts';
 import type { Pod, RestartPolicy } from '../../../src/spec/types.ts';
 import { aBatchJob, aJobPod, at, rfc3339 } from '../../support/builders.ts';
@@ -18,19 +25,33 @@ describe('applyTaskStart', () => {
     expect(pod.status).toEqual({
       phase: 'Running',
       startTime: rfc3339(T0 + s),
-      containerStatuses: [{ name: 'main', image: 'foo/bar', restartCount: 0, state: { running: { startedAt: rfc3339(T0 + s) } } }],
+      containerStatuses: [
+        { name: 'main', image: 'foo/bar', restartCount: 0, state: { running: { startedAt: rfc3339(T0 + s) } } },
+      ],
     });
   });
 
-  it("ignores a start report of another attempt (a restarted runtime finds a record of the one before, already ended)", () => {
-    const crashed = applyTaskExit(applyTaskStart(pendingPod('OnFailure'), T0), { exitCode: 2, reason: 'Error', finishedAtMs: T0 + 5 * s });
+  it(
+    'ignores a start report of another attempt (a restarted runtime finds a record of the one before, already ' +
+      'ended)',
+    () => {
+      const crashed = applyTaskExit(applyTaskStart(pendingPod('OnFailure'), T0), {
+        exitCode: 2,
+        reason: 'Error',
+        finishedAtMs: T0 + 5 * s,
+      });
 
-    expect(applyTaskStart(crashed, T0 + 20 * s, 0)).toBe(crashed);
-    expect(applyTaskStart(crashed, T0 + 20 * s, 1).status.phase).toBe('Running');
-  });
+      expect(applyTaskStart(crashed, T0 + 20 * s, 0)).toBe(crashed);
+      expect(applyTaskStart(crashed, T0 + 20 * s, 1).status.phase).toBe('Running');
+    },
+  );
 
   it('keeps the first startTime, the restart count and lastState after an in-place restart', () => {
-    const crashed = applyTaskExit(applyTaskStart(pendingPod('OnFailure'), T0), { exitCode: 2, reason: 'Error', finishedAtMs: T0 + 5 * s });
+    const crashed = applyTaskExit(applyTaskStart(pendingPod('OnFailure'), T0), {
+      exitCode: 2,
+      reason: 'Error',
+      finishedAtMs: T0 + 5 * s,
+    });
 
     const restarted = applyTaskStart(crashed, T0 + 20 * s);
 
@@ -43,14 +64,20 @@ describe('applyTaskStart', () => {
           image: 'foo/bar',
           restartCount: 1,
           state: { running: { startedAt: rfc3339(T0 + 20 * s) } },
-          lastState: { terminated: { exitCode: 2, reason: 'Error', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 5 * s) } },
+          lastState: {
+            terminated: { exitCode: 2, reason: 'Error', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 5 * s) },
+          },
         },
       ],
     });
   });
 
   it('ignores a late start of a finished pod', () => {
-    const done = applyTaskExit(applyTaskStart(pendingPod(), T0), { exitCode: 0, reason: 'Completed', finishedAtMs: T0 + s });
+    const done = applyTaskExit(applyTaskStart(pendingPod(), T0), {
+      exitCode: 0,
+      reason: 'Completed',
+      finishedAtMs: T0 + s,
+    });
 
     expect(applyTaskStart(done, T0 + 2 * s)).toBe(done);
   });
@@ -63,14 +90,30 @@ describe('applyTaskExit', () => {
       restartPolicy: 'Never' as const,
       exit: { exitCode: 0, reason: 'Completed' },
       stop: undefined,
-      expected: { phase: 'Succeeded', reason: undefined, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) } }, lastState: undefined },
+      expected: {
+        phase: 'Succeeded',
+        reason: undefined,
+        restartCount: 0,
+        state: {
+          terminated: { exitCode: 0, reason: 'Completed', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) },
+        },
+        lastState: undefined,
+      },
     },
     {
       name: 'non-zero with restartPolicy Never fails',
       restartPolicy: 'Never' as const,
       exit: { exitCode: 3, reason: 'Error' },
       stop: undefined,
-      expected: { phase: 'Failed', reason: undefined, restartCount: 0, state: { terminated: { exitCode: 3, reason: 'Error', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) } }, lastState: undefined },
+      expected: {
+        phase: 'Failed',
+        reason: undefined,
+        restartCount: 0,
+        state: {
+          terminated: { exitCode: 3, reason: 'Error', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) },
+        },
+        lastState: undefined,
+      },
     },
     {
       name: 'non-zero with restartPolicy OnFailure waits in CrashLoopBackOff',
@@ -82,7 +125,9 @@ describe('applyTaskExit', () => {
         reason: undefined,
         restartCount: 1,
         state: { waiting: { reason: 'CrashLoopBackOff' } },
-        lastState: { terminated: { exitCode: 3, reason: 'Error', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) } },
+        lastState: {
+          terminated: { exitCode: 3, reason: 'Error', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) },
+        },
       },
     },
     {
@@ -90,21 +135,45 @@ describe('applyTaskExit', () => {
       restartPolicy: 'OnFailure' as const,
       exit: { exitCode: 0, reason: 'Completed' },
       stop: undefined,
-      expected: { phase: 'Succeeded', reason: undefined, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) } }, lastState: undefined },
+      expected: {
+        phase: 'Succeeded',
+        reason: undefined,
+        restartCount: 0,
+        state: {
+          terminated: { exitCode: 0, reason: 'Completed', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) },
+        },
+        lastState: undefined,
+      },
     },
     {
       name: 'a stop the controller asked for fails the pod with its reason, even on exit 0',
       restartPolicy: 'OnFailure' as const,
       exit: { exitCode: 0, reason: 'DeadlineExceeded' },
       stop: undefined,
-      expected: { phase: 'Failed', reason: 'DeadlineExceeded', restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) } }, lastState: undefined },
+      expected: {
+        phase: 'Failed',
+        reason: 'DeadlineExceeded',
+        restartCount: 0,
+        state: {
+          terminated: { exitCode: 0, reason: 'Completed', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) },
+        },
+        lastState: undefined,
+      },
     },
     {
       name: 'a pod marked by applyStopRequest fails with that reason, not restarted in place',
       restartPolicy: 'OnFailure' as const,
       exit: { exitCode: 143, reason: 'Error' },
       stop: 'Suspended',
-      expected: { phase: 'Failed', reason: 'Suspended', restartCount: 0, state: { terminated: { exitCode: 143, reason: 'Error', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) } }, lastState: undefined },
+      expected: {
+        phase: 'Failed',
+        reason: 'Suspended',
+        restartCount: 0,
+        state: {
+          terminated: { exitCode: 143, reason: 'Error', startedAt: rfc3339(T0), finishedAt: rfc3339(T0 + 9 * s) },
+        },
+        lastState: undefined,
+      },
     },
   ];
 
@@ -126,9 +195,11 @@ describe('applyTaskExit', () => {
 
   it('words the CrashLoopBackOff wait as the kubelet does', () => {
     let pod = applyTaskStart(pendingPod('OnFailure'), T0);
-    for (let i = 0; i < 3; i++) pod = applyTaskStart(applyTaskExit(pod, { exitCode: 1, reason: 'Error', finishedAtMs: T0 + i * s }), T0 + i * s);
+    for (let i = 0; i < 3; i++)
+      pod = applyTaskStart(applyTaskExit(pod, { exitCode: 1, reason: 'Error', finishedAtMs: T0 + i * s }), T0 + i * s);
 
-    const waiting = applyTaskExit(pod, { exitCode: 1, reason: 'Error', finishedAtMs: T0 + 9 * s }).status.containerStatuses?.[0]?.state.waiting;
+    const waiting = applyTaskExit(pod, { exitCode: 1, reason: 'Error', finishedAtMs: T0 + 9 * s }).status
+      .containerStatuses?.[0]?.state.waiting;
 
     expect(waiting).toEqual({
       reason: 'CrashLoopBackOff',
@@ -137,13 +208,21 @@ describe('applyTaskExit', () => {
   });
 
   it('ignores a duplicate exit of a finished pod', () => {
-    const done = applyTaskExit(applyTaskStart(pendingPod(), T0), { exitCode: 1, reason: 'Error', finishedAtMs: T0 + s });
+    const done = applyTaskExit(applyTaskStart(pendingPod(), T0), {
+      exitCode: 1,
+      reason: 'Error',
+      finishedAtMs: T0 + s,
+    });
 
     expect(applyTaskExit(done, { exitCode: 0, reason: 'Completed', finishedAtMs: T0 + 2 * s })).toBe(done);
   });
 
   it('finishes a pod that never started when its stop is applied directly', () => {
-    const pod = applyTaskExit(applyStopRequest(pendingPod(), 'BackoffLimitExceeded'), { exitCode: 137, reason: 'BackoffLimitExceeded', finishedAtMs: T0 });
+    const pod = applyTaskExit(applyStopRequest(pendingPod(), 'BackoffLimitExceeded'), {
+      exitCode: 137,
+      reason: 'BackoffLimitExceeded',
+      finishedAtMs: T0,
+    });
 
     expect({ phase: pod.status.phase, reason: pod.status.reason, finished: isPodFinished(pod) }).toEqual({
       phase: 'Failed',
@@ -167,7 +246,14 @@ describe('applyStopRequest', () => {
       phase: stopping.status.phase,
       finishedUnchanged: applyStopRequest(done, 'Suspended') === done,
       runningNotStopping: isStopRequested(running),
-    }).toEqual({ stopping: true, reason: 'Suspended', message: 'Job suspended', phase: 'Running', finishedUnchanged: true, runningNotStopping: false });
+    }).toEqual({
+      stopping: true,
+      reason: 'Suspended',
+      message: 'Job suspended',
+      phase: 'Running',
+      finishedUnchanged: true,
+      runningNotStopping: false,
+    });
   });
 });
 
@@ -180,17 +266,33 @@ describe('applyTaskExit: exits of another attempt, and disruptions', () => {
   it('ignores an exit of an earlier attempt (reported late, after a runtime crash)', () => {
     const pod = running(1);
     expect(applyTaskExit(pod, { exitCode: 1, reason: 'Error', finishedAtMs: 5_000, attempt: 0 })).toBe(pod);
-    expect(applyTaskExit(pod, { exitCode: 0, reason: 'Completed', finishedAtMs: 5_000, attempt: 1 }).status.phase).toBe('Succeeded');
+    expect(applyTaskExit(pod, { exitCode: 0, reason: 'Completed', finishedAtMs: 5_000, attempt: 1 }).status.phase).toBe(
+      'Succeeded',
+    );
   });
 
   it('a disruption fails the pod with the DisruptionTarget condition, whatever the restart policy', () => {
-    const ended = applyTaskExit(running(0), { exitCode: 137, reason: 'Lost', finishedAtMs: 5_000, disruption: { reason: 'DeletionByPodGC', message: 'gone' } });
-    expect(ended.status).toMatchObject({ phase: 'Failed', reason: 'Lost', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'gone' }] });
+    const ended = applyTaskExit(running(0), {
+      exitCode: 137,
+      reason: 'Lost',
+      finishedAtMs: 5_000,
+      disruption: { reason: 'DeletionByPodGC', message: 'gone' },
+    });
+    expect(ended.status).toMatchObject({
+      phase: 'Failed',
+      reason: 'Lost',
+      conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'gone' }],
+    });
     expect(isDisrupted(ended)).toBe(true);
   });
 
   it('a task that exited 0 while the runtime stopped it finished its work: Succeeded, not disrupted', () => {
-    const ended = applyTaskExit(running(0), { exitCode: 0, reason: 'RuntimeStopped', finishedAtMs: 5_000, disruption: { reason: 'TerminationByKubelet', message: 'stopped' } });
+    const ended = applyTaskExit(running(0), {
+      exitCode: 0,
+      reason: 'RuntimeStopped',
+      finishedAtMs: 5_000,
+      disruption: { reason: 'TerminationByKubelet', message: 'stopped' },
+    });
     expect(ended.status.phase).toBe('Succeeded');
     expect(ended.status.reason).toBeUndefined();
     expect(isDisrupted(ended)).toBe(false);

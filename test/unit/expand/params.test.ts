@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { JobctlError } from '../../../src/errors.ts';
 import { parseCsv } from '../../../src/expand/csv.ts';
-import { bindingsFromItems, bindingsFromParams, paramsFormatOf, parseItemLines, parseItemList, parseParams } from '../../../src/expand/params.ts';
+import {
+  bindingsFromItems,
+  bindingsFromParams,
+  paramsFormatOf,
+  parseItemLines,
+  parseItemList,
+  parseParams,
+} from '../../../src/expand/params.ts';
 
 const fruits = [
   { name: 'apple', url: 'http://dbpedia.org/resource/Apple' },
@@ -11,23 +18,36 @@ const fruits = [
 
 describe('parseParams', () => {
   it.each([
-    { format: 'csv', file: 'params.csv', text: 'name,url\napple,http://dbpedia.org/resource/Apple\nbanana,http://dbpedia.org/resource/Banana\ncherry,http://dbpedia.org/resource/Cherry\n' },
+    {
+      format: 'csv',
+      file: 'params.csv',
+      text:
+        'name,url\napple,http://dbpedia.org/resource/Apple\nbanana,http://dbpedia.org/resource/Banana\n' +
+        'cherry,http://dbpedia.org/resource/Cherry\n',
+    },
     { format: 'json', file: 'params.json', text: JSON.stringify(fruits) },
     {
       format: 'yaml',
       file: 'params.yaml',
-      text: '- name: apple\n  url: http://dbpedia.org/resource/Apple\n- name: banana\n  url: http://dbpedia.org/resource/Banana\n- name: cherry\n  url: http://dbpedia.org/resource/Cherry\n',
+      text:
+        '- name: apple\n  url: http://dbpedia.org/resource/Apple\n- name: banana\n  url: ' +
+        'http://dbpedia.org/resource/Banana\n- name: cherry\n  url: http://dbpedia.org/resource/Cherry\n',
     },
   ])('reads the three fruits from $format', ({ file, text }) => {
     expect(parseParams(text, file)).toEqual(fruits);
   });
 
   it('keeps a JSON object as it is, for a Jinja2 template', () => {
-    expect(parseParams('{"image": "busybox", "fruits": ["apple"]}', 'params.json')).toEqual({ image: 'busybox', fruits: ['apple'] });
+    expect(parseParams('{"image": "busybox", "fruits": ["apple"]}', 'params.json')).toEqual({
+      image: 'busybox',
+      fruits: ['apple'],
+    });
   });
 
   it('names the file and line of a YAML syntax error', () => {
-    expect(() => parseParams('- name: apple\n  url: [unclosed\n', 'params.yaml')).toThrow(/^params\.yaml(:\d+)?: invalid YAML: /);
+    expect(() => parseParams('- name: apple\n  url: [unclosed\n', 'params.yaml')).toThrow(
+      /^params\.yaml(:\d+)?: invalid YAML: /,
+    );
   });
 
   it('names the file of a JSON syntax error', () => {
@@ -49,16 +69,25 @@ describe('parseCsv', () => {
     ]);
   });
 
-  it('rejects a row whose field count differs from the header\'s, at its line', () => {
-    expect(() => parseCsv('name,url\napple\n', 'p.csv')).toThrow(new JobctlError('Validation', 'p.csv:2: 1 fields, but the header has 2 (name,url): quote a value that holds a comma'));
+  it("rejects a row whose field count differs from the header's, at its line", () => {
+    expect(() => parseCsv('name,url\napple\n', 'p.csv')).toThrow(
+      new JobctlError(
+        'Validation',
+        'p.csv:2: 1 fields, but the header has 2 (name,url): quote a value that holds a comma',
+      ),
+    );
   });
 
   it('rejects an unclosed quote at the line it opens', () => {
-    expect(() => parseCsv('name\n"apple\n', 'p.csv')).toThrow(new JobctlError('Validation', 'p.csv:2: a quoted field is not closed: end it with "'));
+    expect(() => parseCsv('name\n"apple\n', 'p.csv')).toThrow(
+      new JobctlError('Validation', 'p.csv:2: a quoted field is not closed: end it with "'),
+    );
   });
 
   it('rejects a header with a repeated name', () => {
-    expect(() => parseCsv('name,name\na,b\n', 'p.csv')).toThrow(new JobctlError('Validation', 'p.csv:1: column "name" is named twice'));
+    expect(() => parseCsv('name,name\na,b\n', 'p.csv')).toThrow(
+      new JobctlError('Validation', 'p.csv:1: column "name" is named twice'),
+    );
   });
 });
 
@@ -77,7 +106,7 @@ describe('items', () => {
 });
 
 describe('bindingsFromParams', () => {
-  it('binds a row\'s columns by name and its first value to $ITEM', () => {
+  it("binds a row's columns by name and its first value to $ITEM", () => {
     expect(bindingsFromParams([fruits[0]], 'params.csv')).toEqual([
       { label: 'item "apple"', values: { name: 'apple', url: 'http://dbpedia.org/resource/Apple', ITEM: 'apple' } },
     ]);
@@ -88,10 +117,14 @@ describe('bindingsFromParams', () => {
   });
 
   it('rejects an object where a list of items is needed', () => {
-    expect(() => bindingsFromParams({ a: 1 }, 'p.json')).toThrow(/^p\.json: a \$ITEM template takes a list .*got an object/);
+    expect(() => bindingsFromParams({ a: 1 }, 'p.json')).toThrow(
+      /^p\.json: a \$ITEM template takes a list .*got an object/,
+    );
   });
 
   it('rejects a nested field, naming the entry and the field', () => {
-    expect(() => bindingsFromParams([{ name: 'apple', tags: ['red'] }], 'p.yaml')).toThrow(/^p\.yaml: entry 1 field "tags" is a list/);
+    expect(() => bindingsFromParams([{ name: 'apple', tags: ['red'] }], 'p.yaml')).toThrow(
+      /^p\.yaml: entry 1 field "tags" is a list/,
+    );
   });
 });

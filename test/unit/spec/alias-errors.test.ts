@@ -18,24 +18,44 @@ describe('YAML alias errors are located (audit D15)', () => {
       ].join('\n'),
     );
     const errors = loadErrors(text, 'bomb.yaml');
-    expect(errors).toEqual([{ path: '(yaml)', line: expect.any(Number), detail: expect.stringMatching(/^YAML alias \*[a-d]: excessive alias count indicates a resource exhaustion attack/) }]);
+    expect(errors).toEqual([
+      {
+        path: '(yaml)',
+        line: expect.any(Number),
+        detail: expect.stringMatching(
+          /^YAML alias \*[a-d]: excessive alias count indicates a resource exhaustion attack/,
+        ),
+      },
+    ]);
     expect(errors[0]!.line).toBeGreaterThanOrEqual(15);
     expect(errors[0]!.line).toBeLessThanOrEqual(18);
   });
 
   it('names the file in the message apply prints', () => {
-    const text = `${baseJob}x-a: &a [1,2,3,4,5,6,7,8,9,10]\nx-b: [${Array.from({ length: 101 }, () => '*a').join(',')}]\n`;
-    expect(() => loadManifestSources([{ file: 'bomb.yaml', text }])).toThrow(/^bomb\.yaml:16 \(yaml\): YAML alias \*a: excessive alias count/);
+    const text =
+      `${baseJob}x-a: &a [1,2,3,4,5,6,7,8,9,10]\nx-b: ` + `[${Array.from({ length: 101 }, () => '*a').join(',')}]\n`;
+    expect(() => loadManifestSources([{ file: 'bomb.yaml', text }])).toThrow(
+      /^bomb\.yaml:16 \(yaml\): YAML alias \*a: excessive alias count/,
+    );
   });
 
   it('reports an alias without its anchor at its line', () => {
     expect(loadErrors('apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: *nowhere\n', 'a.yaml')).toEqual([
-      { path: '(yaml)', line: 4, detail: expect.stringMatching(/^YAML alias \*nowhere: unresolved alias \(the anchor must be set before the alias\)/) },
+      {
+        path: '(yaml)',
+        line: 4,
+        detail: expect.stringMatching(
+          /^YAML alias \*nowhere: unresolved alias \(the anchor must be set before the alias\)/,
+        ),
+      },
     ]);
   });
 
   it('keeps loading the other documents of the file, so every error is reported at once', () => {
-    const text = `x-a: &a [1,2,3,4,5,6,7,8,9,10]\nx-b: [${Array.from({ length: 101 }, () => '*a').join(',')}]\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: Bad_Name\n`;
+    const text =
+      `x-a: &a [1,2,3,4,5,6,7,8,9,10]\nx-b: ` +
+      `[${Array.from({ length: 101 }, () => '*a').join(',')}]\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  ` +
+      `name: Bad_Name\n`;
     const located = loadErrors(text).map((e) => `${e.line} ${e.path}`);
     expect(located[0]).toBe('2 (yaml)');
     expect(located).toContain('7 metadata.name');

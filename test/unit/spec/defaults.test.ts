@@ -29,48 +29,111 @@ describe('Job defaults', () => {
     {
       name: 'All unspecified -> sets all to default values',
       spec: '',
-      expected: { completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, labels: { default: 'default' } },
+      expected: {
+        completions: 1,
+        parallelism: 1,
+        backoffLimit: 6,
+        completionMode: 'NonIndexed',
+        suspend: false,
+        labels: { default: 'default' },
+      },
     },
     {
       name: 'suspend set, everything else is defaulted',
       spec: '  suspend: true\n',
-      expected: { completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: true, labels: { default: 'default' } },
+      expected: {
+        completions: 1,
+        parallelism: 1,
+        backoffLimit: 6,
+        completionMode: 'NonIndexed',
+        suspend: true,
+        labels: { default: 'default' },
+      },
     },
     {
       name: 'All unspecified -> all pointers are defaulted and no default labels',
       spec: '',
       meta: '  labels: {mylabel: myvalue}\n',
-      expected: { completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, labels: { mylabel: 'myvalue' } },
+      expected: {
+        completions: 1,
+        parallelism: 1,
+        backoffLimit: 6,
+        completionMode: 'NonIndexed',
+        suspend: false,
+        labels: { mylabel: 'myvalue' },
+      },
     },
     {
       name: 'WQ: Parallelism explicitly 0 and completions unset -> BackoffLimit is defaulted',
       spec: '  parallelism: 0\n',
-      expected: { completions: undefined, parallelism: 0, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, labels: { default: 'default' } },
+      expected: {
+        completions: undefined,
+        parallelism: 0,
+        backoffLimit: 6,
+        completionMode: 'NonIndexed',
+        suspend: false,
+        labels: { default: 'default' },
+      },
     },
     {
       name: 'WQ: Parallelism explicitly 2 and completions unset -> BackoffLimit is defaulted',
       spec: '  parallelism: 2\n',
-      expected: { completions: undefined, parallelism: 2, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, labels: { default: 'default' } },
+      expected: {
+        completions: undefined,
+        parallelism: 2,
+        backoffLimit: 6,
+        completionMode: 'NonIndexed',
+        suspend: false,
+        labels: { default: 'default' },
+      },
     },
     {
       name: 'Completions explicitly 2 and others unset -> parallelism and BackoffLimit are defaulted',
       spec: '  completions: 2\n',
-      expected: { completions: 2, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, labels: { default: 'default' } },
+      expected: {
+        completions: 2,
+        parallelism: 1,
+        backoffLimit: 6,
+        completionMode: 'NonIndexed',
+        suspend: false,
+        labels: { default: 'default' },
+      },
     },
     {
       name: 'BackoffLimit explicitly 5 and others unset -> parallelism and completions are defaulted',
       spec: '  backoffLimit: 5\n',
-      expected: { completions: 1, parallelism: 1, backoffLimit: 5, completionMode: 'NonIndexed', suspend: false, labels: { default: 'default' } },
+      expected: {
+        completions: 1,
+        parallelism: 1,
+        backoffLimit: 5,
+        completionMode: 'NonIndexed',
+        suspend: false,
+        labels: { default: 'default' },
+      },
     },
     {
       name: 'All set -> no change',
       spec: '  completions: 8\n  parallelism: 9\n  backoffLimit: 10\n  completionMode: NonIndexed\n  suspend: false\n',
-      expected: { completions: 8, parallelism: 9, backoffLimit: 10, completionMode: 'NonIndexed', suspend: false, labels: { default: 'default' } },
+      expected: {
+        completions: 8,
+        parallelism: 9,
+        backoffLimit: 10,
+        completionMode: 'NonIndexed',
+        suspend: false,
+        labels: { default: 'default' },
+      },
     },
     {
       name: 'All set, flipped -> no change',
       spec: '  completions: 11\n  parallelism: 10\n  backoffLimit: 9\n  completionMode: Indexed\n  suspend: true\n',
-      expected: { completions: 11, parallelism: 10, backoffLimit: 9, completionMode: 'Indexed', suspend: true, labels: { default: 'default' } },
+      expected: {
+        completions: 11,
+        parallelism: 10,
+        backoffLimit: 9,
+        completionMode: 'Indexed',
+        suspend: true,
+        labels: { default: 'default' },
+      },
     },
   ])('$name', ({ spec, meta, expected }) => {
     const job = loadJob(jobWith(spec, meta));
@@ -101,17 +164,35 @@ describe('CronJob defaults', () => {
     {
       name: 'empty batchv1.CronJob should default batchv1.ConcurrencyPolicy and Suspend',
       text: edit(baseCronJob, ['  concurrencyPolicy: Allow\n', '']),
-      expected: { concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 },
+      expected: {
+        concurrencyPolicy: 'Allow',
+        suspend: false,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 1,
+      },
     },
     {
       name: 'an empty concurrencyPolicy is defaulted like a missing one',
       text: edit(baseCronJob, ['concurrencyPolicy: Allow', 'concurrencyPolicy: ""']),
-      expected: { concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 },
+      expected: {
+        concurrencyPolicy: 'Allow',
+        suspend: false,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 1,
+      },
     },
     {
       name: 'set fields should not be defaulted',
-      text: edit(baseCronJob, ['  concurrencyPolicy: Allow', '  concurrencyPolicy: Forbid\n  suspend: true\n  successfulJobsHistoryLimit: 5\n  failedJobsHistoryLimit: 5']),
-      expected: { concurrencyPolicy: 'Forbid', suspend: true, successfulJobsHistoryLimit: 5, failedJobsHistoryLimit: 5 },
+      text: edit(baseCronJob, [
+        '  concurrencyPolicy: Allow',
+        '  concurrencyPolicy: Forbid\n  suspend: true\n  successfulJobsHistoryLimit: 5\n  failedJobsHistoryLimit: 5',
+      ]),
+      expected: {
+        concurrencyPolicy: 'Forbid',
+        suspend: true,
+        successfulJobsHistoryLimit: 5,
+        failedJobsHistoryLimit: 5,
+      },
     },
   ])('$name', ({ text, expected }) => {
     const cronJob = loadManifests(text, 'cj.yaml').objects[0] as CronJob;
@@ -127,6 +208,12 @@ describe('CronJob defaults', () => {
   it('defaults the job template spec once, as each created Job would be defaulted', () => {
     const cronJob = loadManifests(baseCronJob, 'cj.yaml').objects[0] as CronJob;
 
-    expect(cronJob.spec.jobTemplate.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
+    expect(cronJob.spec.jobTemplate.spec).toMatchObject({
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+    });
   });
 });

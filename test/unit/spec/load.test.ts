@@ -75,13 +75,14 @@ describe('loadManifests', () => {
         .split('\n')
         .map((line, i) => (i === 0 ? `- ${line}` : `  ${line}`))
         .join('\n');
-    const list = `apiVersion: v1\nkind: List\nitems:\n${indent(baseJob)}\n${indent(edit(baseCronJob, ['"* * * * ?"', '""']))}\n`;
+    const list =
+      `apiVersion: v1\nkind: ` +
+      `List\nitems:\n${indent(baseJob)}\n${indent(edit(baseCronJob, ['"* * * * ?"', '""']))}\n`;
 
     expect(loadErrors(list)).toEqual([{ path: 'spec.schedule', line: 24, detail: 'Required value' }]);
-    expect(loadManifests(list.replace('schedule: ""', 'schedule: "@daily"'), 'list.yaml').objects.map((o) => o.kind)).toEqual([
-      'Job',
-      'CronJob',
-    ]);
+    expect(
+      loadManifests(list.replace('schedule: ""', 'schedule: "@daily"'), 'list.yaml').objects.map((o) => o.kind),
+    ).toEqual(['Job', 'CronJob']);
   });
 
   it('reports the errors of every bad document with file-relative lines, and returns nothing', () => {
@@ -94,7 +95,8 @@ describe('loadManifests', () => {
     const thrown = captureErrors(() => loadManifests(text, 'three.yaml'));
 
     expect(thrown.map((e) => e.message)).toEqual([
-      'three.yaml:13 spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      'three.yaml:13 spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported ' +
+        'values: "OnFailure", "Never"',
       'three.yaml:46 spec.template.spec.containers[0].image: Required value',
     ]);
   });
@@ -110,12 +112,18 @@ describe('loadManifests', () => {
   it('rejects a duplicated key as YAML, like strict decoding does', () => {
     const text = edit(baseJob, ['  parallelism: 1', '  parallelism: 1\n  parallelism: 2']);
 
-    expect(loadErrors(text)).toEqual([{ path: '(yaml)', line: 8, detail: 'YAML syntax error: Map keys must be unique' }]);
+    expect(loadErrors(text)).toEqual([
+      { path: '(yaml)', line: 8, detail: 'YAML syntax error: Map keys must be unique' },
+    ]);
   });
 
   it.each([
     { name: 'at the top level', edits: [['kind: Job', 'kind: Job\nfoo: 1']], expected: { path: 'foo', line: 3 } },
-    { name: 'in spec', edits: [['  parallelism: 1', '  parallelism: 1\n  foo: bar']], expected: { path: 'spec.foo', line: 8 } },
+    {
+      name: 'in spec',
+      edits: [['  parallelism: 1', '  parallelism: 1\n  foo: bar']],
+      expected: { path: 'spec.foo', line: 8 },
+    },
     {
       name: 'in a container (a typo)',
       edits: [['imagePullPolicy: IfNotPresent', 'imagePullPolicy: IfNotPresent\n        imagePulPolicy: Always']],
@@ -124,7 +132,9 @@ describe('loadManifests', () => {
   ] as { name: string; edits: [string, string][]; expected: { path: string; line: number } }[])(
     'reports an unknown field $name as kubectl --validate=strict does',
     ({ edits, expected }) => {
-      expect(loadErrors(edit(baseJob, ...edits))).toEqual([{ ...expected, detail: `unknown field "${expected.path}"` }]);
+      expect(loadErrors(edit(baseJob, ...edits))).toEqual([
+        { ...expected, detail: `unknown field "${expected.path}"` },
+      ]);
     },
   );
 
@@ -136,18 +146,27 @@ describe('loadManifests', () => {
         path: 'apiVersion',
         line: 1,
         detail:
-          'Unsupported value: "batch/v1beta1": supported values: "batch/v1" (batch/v1beta1 CronJob was removed in Kubernetes 1.25; use apiVersion: batch/v1)',
+          'Unsupported value: "batch/v1beta1": supported values: "batch/v1" (batch/v1beta1 CronJob was removed in ' +
+          'Kubernetes 1.25; use apiVersion: batch/v1)',
       },
     },
     {
       name: 'another kind',
       text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n',
-      expected: { path: 'kind', line: 2, detail: 'Unsupported value: "Deployment": supported values: "CronJob", "Job", "WorkQueue", "ResourceQuota"' },
+      expected: {
+        path: 'kind',
+        line: 2,
+        detail: 'Unsupported value: "Deployment": supported values: "CronJob", "Job", "WorkQueue", "ResourceQuota"',
+      },
     },
     {
       name: 'no kind',
       text: 'apiVersion: batch/v1\nmetadata:\n  name: d\n',
-      expected: { path: 'kind', line: 1, detail: 'Required value: supported kinds: "CronJob", "Job", "WorkQueue", "ResourceQuota"' },
+      expected: {
+        path: 'kind',
+        line: 1,
+        detail: 'Required value: supported kinds: "CronJob", "Job", "WorkQueue", "ResourceQuota"',
+      },
     },
     {
       name: 'no apiVersion',
@@ -160,7 +179,9 @@ describe('loadManifests', () => {
       expected: {
         path: '(root)',
         line: 1,
-        detail: 'Invalid value: "array": a manifest document must be a Kubernetes object (a mapping with apiVersion and kind)',
+        detail:
+          'Invalid value: "array": a manifest document must be a Kubernetes object (a mapping with apiVersion and ' +
+          'kind)',
       },
     },
   ])('says what is supported for $name', ({ text, expected }) => {
@@ -196,7 +217,16 @@ describe('validateManifest', () => {
         uid: 'u-1',
         resourceVersion: '7',
         creationTimestamp: '2016-05-19T10:00:00Z',
-        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'c', uid: 'u-0', controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'CronJob',
+            name: 'c',
+            uid: 'u-0',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
     };
 

@@ -4,9 +4,13 @@ import { baseCronJob, baseJob, edit, loadErrors, type Located } from './helpers.
 const podSpec = 'spec.jobTemplate.spec.template.spec';
 const longName53 = '10000000002000000000300000000040000000005000000000123';
 const dns1123LabelMsg =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with " +
+  "an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is " +
+  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const dns1123SubdomainMsg =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and " +
+  "end with an alphanumeric character (e.g. 'example.com', regex used for validation is " +
+  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 interface Case {
   name: string;
@@ -40,7 +44,9 @@ describe('CronJob validation', () => {
     {
       name: 'spec.timeZone: timeZone must be nil or non-empty string',
       text: edit(baseCronJob, ['  schedule: "* * * * ?"', '  schedule: "0 * * * *"\n  timeZone: ""']),
-      expected: [{ path: 'spec.timeZone', line: 8, detail: 'Invalid value: "": timeZone must be nil or non-empty string' }],
+      expected: [
+        { path: 'spec.timeZone', line: 8, detail: 'Invalid value: "": timeZone must be nil or non-empty string' },
+      ],
     },
     {
       name: 'spec.timeZone: timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones',
@@ -49,14 +55,19 @@ describe('CronJob validation', () => {
         {
           path: 'spec.timeZone',
           line: 8,
-          detail: expect.stringContaining('timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'),
+          detail: expect.stringContaining(
+            'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones',
+          ),
         },
       ],
     },
     ...[' Continent/Zone', 'Continent/InvalidZone', ' ', 'Continent/Zone '].map(
       (zone): Case => ({
         name: `spec.timeZone: Invalid value: ${JSON.stringify(zone)}: unknown time zone ${zone}`,
-        text: edit(baseCronJob, ['  schedule: "* * * * ?"', `  schedule: "0 * * * *"\n  timeZone: ${JSON.stringify(zone)}`]),
+        text: edit(baseCronJob, [
+          '  schedule: "* * * * ?"',
+          `  schedule: "0 * * * *"\n  timeZone: ${JSON.stringify(zone)}`,
+        ]),
         expected: [{ path: 'spec.timeZone', line: 8, detail: expect.stringContaining(`unknown time zone ${zone}`) }],
       }),
     ),
@@ -88,8 +99,8 @@ describe('CronJob validation', () => {
       }),
     ),
     {
-      // Kubernetes' "spec.concurrencyPolicy: Required value" case bypasses defaulting; through the API "" becomes Allow,
-      // so the reachable error is an unsupported value.
+      // Kubernetes' "spec.concurrencyPolicy: Required value" case bypasses defaulting; through the API "" becomes
+      // Allow, so the reachable error is an unsupported value.
       name: 'spec.concurrencyPolicy: Unsupported value',
       text: edit(baseCronJob, ['concurrencyPolicy: Allow', 'concurrencyPolicy: Sometimes']),
       expected: [
@@ -105,13 +116,22 @@ describe('CronJob validation', () => {
         name: `spec.jobTemplate.spec.${field}: must be greater than or equal to 0`,
         text: edit(baseCronJob, ['    spec:\n      template:', `    spec:\n      ${field}: -1\n      template:`]),
         expected: [
-          { path: `spec.jobTemplate.spec.${field}`, line: 11, detail: 'Invalid value: -1: must be greater than or equal to 0' },
+          {
+            path: `spec.jobTemplate.spec.${field}`,
+            line: 11,
+            detail: 'Invalid value: -1: must be greater than or equal to 0',
+          },
         ],
       }),
     ),
     {
-      name: 'spec.jobTemplate.spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` will be auto-generated',
-      text: edit(baseCronJob, ['    spec:\n      template:', '    spec:\n      selector:\n        matchLabels: {a: b}\n      template:']),
+      name:
+        'spec.jobTemplate.spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` will be ' +
+        'auto-generated',
+      text: edit(baseCronJob, [
+        '    spec:\n      template:',
+        '    spec:\n      selector:\n        matchLabels: {a: b}\n      template:',
+      ]),
       expected: [
         {
           path: 'spec.jobTemplate.spec.selector',
@@ -123,7 +143,13 @@ describe('CronJob validation', () => {
     {
       name: 'metadata.name: must be no more than 52 characters',
       text: edit(baseCronJob, ['name: mycronjob', `name: "${longName53}"`]),
-      expected: [{ path: 'metadata.name', line: 4, detail: `Invalid value: "${longName53}": must be no more than 52 characters` }],
+      expected: [
+        {
+          path: 'metadata.name',
+          line: 4,
+          detail: `Invalid value: "${longName53}": must be no more than 52 characters`,
+        },
+      ],
     },
     {
       name: 'spec.jobTemplate.spec.manualSelector: Unsupported value',
@@ -162,11 +188,17 @@ describe('CronJob validation', () => {
     {
       name: 'spec.jobTemplate.spec.template.spec.restartPolicy: Required value',
       text: edit(baseCronJob, ['          restartPolicy: OnFailure\n', '']),
-      expected: [{ path: `${podSpec}.restartPolicy`, line: 12, detail: 'Required value: valid values: "OnFailure", "Never"' }],
+      expected: [
+        { path: `${podSpec}.restartPolicy`, line: 12, detail: 'Required value: valid values: "OnFailure", "Never"' },
+      ],
     },
     {
       name: 'containers: Required value',
-      text: edit(baseCronJob, ['          containers:\n          - name: abc\n            image: image\n            imagePullPolicy: IfNotPresent\n', '']),
+      text: edit(baseCronJob, [
+        '          containers:\n          - name: abc\n            image: image\n            imagePullPolicy: ' +
+          'IfNotPresent\n',
+        '',
+      ]),
       expected: [{ path: `${podSpec}.containers`, line: 12, detail: 'Required value' }],
     },
     {
@@ -186,7 +218,11 @@ describe('CronJob validation', () => {
       name: 'containers[0].image: must not have leading or trailing whitespace',
       text: edit(baseCronJob, ['image: image', 'image: " image"']),
       expected: [
-        { path: `${podSpec}.containers[0].image`, line: 16, detail: 'Invalid value: " image": must not have leading or trailing whitespace' },
+        {
+          path: `${podSpec}.containers[0].image`,
+          line: 16,
+          detail: 'Invalid value: " image": must not have leading or trailing whitespace',
+        },
       ],
     },
     {
@@ -197,7 +233,9 @@ describe('CronJob validation', () => {
     {
       name: 'containers[0].name: not a DNS-1123 label',
       text: edit(baseCronJob, ['name: abc', 'name: ABC']),
-      expected: [{ path: `${podSpec}.containers[0].name`, line: 15, detail: `Invalid value: "ABC": ${dns1123LabelMsg}` }],
+      expected: [
+        { path: `${podSpec}.containers[0].name`, line: 15, detail: `Invalid value: "ABC": ${dns1123LabelMsg}` },
+      ],
     },
     {
       name: 'containers[0].imagePullPolicy: Unsupported value',
@@ -214,7 +252,8 @@ describe('CronJob validation', () => {
       name: 'env names: Required value and an invalid name',
       text: edit(baseCronJob, [
         '            imagePullPolicy: IfNotPresent\n',
-        '            imagePullPolicy: IfNotPresent\n            env:\n            - value: x\n            - name: 1BAD\n              value: y\n            - name: my.env-name\n              value: ok\n',
+        '            imagePullPolicy: IfNotPresent\n            env:\n            - value: x\n            - name: ' +
+          '1BAD\n              value: y\n            - name: my.env-name\n              value: ok\n',
       ]),
       expected: [
         { path: `${podSpec}.containers[0].env[0].name`, line: 19, detail: 'Required value' },
@@ -222,7 +261,9 @@ describe('CronJob validation', () => {
           path: `${podSpec}.containers[0].env[1].name`,
           line: 20,
           detail:
-            "Invalid value: \"1BAD\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')",
+            'Invalid value: "1BAD": a valid environment variable name must consist of alphabetic characters, ' +
+            "digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or " +
+            "'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')",
         },
       ],
     },
@@ -239,40 +280,74 @@ describe('CronJob validation', () => {
     {
       name: 'metadata.namespace: not a DNS-1123 label',
       text: edit(baseCronJob, ['namespace: default', 'namespace: Team.A']),
-      expected: [{ path: 'metadata.namespace', line: 5, detail: expect.stringMatching(/^Invalid value: "Team.A": a lowercase RFC 1123 label/) }],
+      expected: [
+        {
+          path: 'metadata.namespace',
+          line: 5,
+          detail: expect.stringMatching(/^Invalid value: "Team.A": a lowercase RFC 1123 label/),
+        },
+      ],
     },
     {
       name: 'metadata.namespace: jobctl serves the default namespace only',
       text: edit(baseCronJob, ['namespace: default', 'namespace: prod']),
-      expected: [{ path: 'metadata.namespace', line: 5, detail: 'Unsupported value: "prod": supported values: "default": jobctl serves the default namespace only' }],
+      expected: [
+        {
+          path: 'metadata.namespace',
+          line: 5,
+          detail: 'Unsupported value: "prod": supported values: "default": jobctl serves the default namespace only',
+        },
+      ],
     },
     {
       name: 'metadata.labels: bad key and bad value, each located at its own line',
-      text: edit(baseCronJob, ['  namespace: default\n', `  namespace: default\n  labels:\n    ok: fine\n    "bad key!": x\n    app: "${'v'.repeat(64)}"\n`]),
+      text: edit(baseCronJob, [
+        '  namespace: default\n',
+        `  namespace: default\n  labels:\n    ok: fine\n    "bad key!": x\n    app: "${'v'.repeat(64)}"\n`,
+      ]),
       expected: [
         {
           path: 'metadata.labels',
           line: 8,
           detail:
-            "Invalid value: \"bad key!\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            "Invalid value: \"bad key!\": name part must consist of alphanumeric characters, '-', '_' or '.', and " +
+            "must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex " +
+            "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
         },
-        { path: 'metadata.labels', line: 9, detail: `Invalid value: "${'v'.repeat(64)}": must be no more than 63 characters` },
+        {
+          path: 'metadata.labels',
+          line: 9,
+          detail: `Invalid value: "${'v'.repeat(64)}": must be no more than 63 characters`,
+        },
       ],
     },
     {
       name: 'jobTemplate.metadata.annotations: key with an empty prefix',
-      text: edit(baseCronJob, ['  jobTemplate:\n', '  jobTemplate:\n    metadata:\n      annotations:\n        /x: y\n']),
-      expected: [{ path: 'spec.jobTemplate.metadata.annotations', line: 12, detail: 'Invalid value: "/x": prefix part must be non-empty' }],
+      text: edit(baseCronJob, [
+        '  jobTemplate:\n',
+        '  jobTemplate:\n    metadata:\n      annotations:\n        /x: y\n',
+      ]),
+      expected: [
+        {
+          path: 'spec.jobTemplate.metadata.annotations',
+          line: 12,
+          detail: 'Invalid value: "/x": prefix part must be non-empty',
+        },
+      ],
     },
     {
       name: 'wrong JSON type: a quoted integer',
       text: edit(baseCronJob, ['    spec:\n      template:', '    spec:\n      parallelism: "2"\n      template:']),
-      expected: [{ path: 'spec.jobTemplate.spec.parallelism', line: 11, detail: 'Invalid value: "2": must be of type integer' }],
+      expected: [
+        { path: 'spec.jobTemplate.spec.parallelism', line: 11, detail: 'Invalid value: "2": must be of type integer' },
+      ],
     },
     {
       name: 'wrong JSON type: a number where a string belongs',
       text: edit(baseCronJob, ['image: image', 'image: 3']),
-      expected: [{ path: `${podSpec}.containers[0].image`, line: 16, detail: 'Invalid value: 3: must be of type string' }],
+      expected: [
+        { path: `${podSpec}.containers[0].image`, line: 16, detail: 'Invalid value: 3: must be of type string' },
+      ],
     },
     {
       name: 'wrong JSON type: a quoted "yes" is not a boolean',
@@ -281,21 +356,26 @@ describe('CronJob validation', () => {
     },
     {
       name: 'wrong JSON type: containers as a map',
-      text: edit(baseCronJob, ['          containers:\n          - name: abc', '          containers:\n            name: abc']),
+      text: edit(baseCronJob, [
+        '          containers:\n          - name: abc',
+        '          containers:\n            name: abc',
+      ]),
       expected: [{ path: `${podSpec}.containers`, line: 14, detail: 'Invalid value: "object": must be of type array' }],
     },
     {
       name: 'resources: a malformed quantity and a request above its limit',
       text: edit(baseCronJob, [
         '            imagePullPolicy: IfNotPresent\n',
-        '            imagePullPolicy: IfNotPresent\n            resources:\n              limits: {cpu: 500m, memory: 1x}\n              requests:\n                cpu: "1"\n',
+        '            imagePullPolicy: IfNotPresent\n            resources:\n              limits: {cpu: 500m, ' +
+          'memory: 1x}\n              requests:\n                cpu: "1"\n',
       ]),
       expected: [
         {
           path: `${podSpec}.containers[0].resources.limits[memory]`,
           line: 19,
           detail:
-            "Invalid value: \"1x\": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+            'Invalid value: "1x": quantities must match the regular expression ' +
+            "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
         },
         {
           path: `${podSpec}.containers[0].resources.requests[cpu]`,
@@ -306,7 +386,11 @@ describe('CronJob validation', () => {
     },
     {
       name: 'resources: an unknown standard-looking resource name',
-      text: edit(baseCronJob, ['            imagePullPolicy: IfNotPresent\n', '            imagePullPolicy: IfNotPresent\n            resources:\n              limits:\n                cpus: 1\n']),
+      text: edit(baseCronJob, [
+        '            imagePullPolicy: IfNotPresent\n',
+        '            imagePullPolicy: IfNotPresent\n            resources:\n              limits:\n                ' +
+          'cpus: 1\n',
+      ]),
       expected: [
         {
           path: `${podSpec}.containers[0].resources.limits[cpus]`,
@@ -322,15 +406,27 @@ describe('CronJob validation', () => {
   });
 
   it('accepts YAML 1.1 booleans in plain scalars, as sigs.k8s.io/yaml does', () => {
-    expect(loadErrors(edit(baseCronJob, ['  concurrencyPolicy: Allow', '  concurrencyPolicy: Allow\n  suspend: yes']))).toEqual([]);
+    expect(
+      loadErrors(edit(baseCronJob, ['  concurrencyPolicy: Allow', '  concurrencyPolicy: Allow\n  suspend: yes'])),
+    ).toEqual([]);
   });
 
   it.each([
     // TestValidateCronJob successCases.
     { name: 'basic scheduled job', text: baseCronJob },
     { name: 'non-standard scheduled', text: edit(baseCronJob, ['"* * * * ?"', '"@hourly"']) },
-    { name: 'correct timeZone value', text: edit(baseCronJob, ['  schedule: "* * * * ?"', '  schedule: "0 * * * *"\n  timeZone: America/New_York']) },
-    { name: 'zero history limits and deadline', text: edit(baseCronJob, ['  concurrencyPolicy: Allow', '  concurrencyPolicy: Forbid\n  startingDeadlineSeconds: 0\n  successfulJobsHistoryLimit: 0\n  failedJobsHistoryLimit: 0']) },
+    {
+      name: 'correct timeZone value',
+      text: edit(baseCronJob, ['  schedule: "* * * * ?"', '  schedule: "0 * * * *"\n  timeZone: America/New_York']),
+    },
+    {
+      name: 'zero history limits and deadline',
+      text: edit(baseCronJob, [
+        '  concurrencyPolicy: Allow',
+        '  concurrencyPolicy: Forbid\n  startingDeadlineSeconds: 0\n  successfulJobsHistoryLimit: 0\n  ' +
+          'failedJobsHistoryLimit: 0',
+      ]),
+    },
     { name: 'a 52-character name', text: edit(baseCronJob, ['name: mycronjob', `name: "${longName53.slice(0, 52)}"`]) },
   ])('accepts $name', ({ text }) => {
     expect(loadErrors(text)).toEqual([]);
@@ -352,7 +448,11 @@ describe('Job validation', () => {
             ? edit(baseJob, ['parallelism: 1', 'parallelism: -1'])
             : edit(baseJob, ['  parallelism: 1', `  parallelism: 1\n  ${field}: -1`]),
         expected: [
-          { path: `spec.${field}`, line: field === 'parallelism' ? 7 : 8, detail: 'Invalid value: -1: must be greater than or equal to 0' },
+          {
+            path: `spec.${field}`,
+            line: field === 'parallelism' ? 7 : 8,
+            detail: 'Invalid value: -1: must be greater than or equal to 0',
+          },
         ],
       }),
     ),
@@ -376,42 +476,64 @@ describe('Job validation', () => {
       name: 'spec.completionMode: Unsupported value',
       text: edit(baseJob, ['  parallelism: 1', '  parallelism: 1\n  completionMode: Sometimes']),
       expected: [
-        { path: 'spec.completionMode', line: 8, detail: 'Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"' },
+        {
+          path: 'spec.completionMode',
+          line: 8,
+          detail: 'Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"',
+        },
       ],
     },
     {
       name: 'spec.template.spec.restartPolicy: Unsupported value',
       text: edit(baseJob, ['restartPolicy: OnFailure', 'restartPolicy: Invalid']),
       expected: [
-        { path: 'spec.template.spec.restartPolicy', line: 10, detail: 'Unsupported value: "Invalid": supported values: "OnFailure", "Never"' },
+        {
+          path: 'spec.template.spec.restartPolicy',
+          line: 10,
+          detail: 'Unsupported value: "Invalid": supported values: "OnFailure", "Never"',
+        },
       ],
     },
     {
       // jobctl always generates the selector; Kubernetes rejects a hand-written one without manualSelector too.
       name: 'spec.selector: `selector` will be auto-generated',
       text: edit(baseJob, ['  parallelism: 1', '  parallelism: 1\n  selector: {matchLabels: {a: b}}']),
-      expected: [{ path: 'spec.selector', line: 8, detail: 'Invalid value: {"matchLabels":{"a":"b"}}: `selector` will be auto-generated' }],
+      expected: [
+        {
+          path: 'spec.selector',
+          line: 8,
+          detail: 'Invalid value: {"matchLabels":{"a":"b"}}: `selector` will be auto-generated',
+        },
+      ],
     },
     {
-      name: 'metadata.name: a Job name is its pods\' job-name label value, at most 63 characters',
+      name: "metadata.name: a Job name is its pods' job-name label value, at most 63 characters",
       text: edit(baseJob, ['name: myjob', `name: ${'j'.repeat(64)}`]),
       expected: [
         {
           path: 'metadata.name',
           line: 4,
-          detail: `Invalid value: "${'j'.repeat(64)}": must be no more than 63 characters (it is the job-name label value of its pods)`,
+          detail:
+            `Invalid value: "${'j'.repeat(64)}": must be no more than 63 characters (it is the job-name label ` +
+            `value of its pods)`,
         },
       ],
     },
     {
       // validation.go ValidateJob: "the job controller appends a suffix (`-$INDEX`) to the pod hostname".
       name: 'metadata.name: will not able to create pod with invalid DNS label',
-      text: edit(baseJob, ['name: myjob', `name: ${'j'.repeat(62)}`], ['  parallelism: 1', '  parallelism: 1\n  completions: 10\n  completionMode: Indexed']),
+      text: edit(
+        baseJob,
+        ['name: myjob', `name: ${'j'.repeat(62)}`],
+        ['  parallelism: 1', '  parallelism: 1\n  completions: 10\n  completionMode: Indexed'],
+      ),
       expected: [
         {
           path: 'metadata.name',
           line: 4,
-          detail: `Invalid value: "${'j'.repeat(62)}": will not able to create pod with invalid DNS label: ${'j'.repeat(62)}-9`,
+          detail:
+            `Invalid value: "${'j'.repeat(62)}": will not able to create pod with invalid DNS label: ` +
+            `${'j'.repeat(62)}-9`,
         },
       ],
     },
@@ -423,9 +545,22 @@ describe('Job validation', () => {
 
   it.each([
     // TestValidateJob successCases that apply without manual selectors.
-    { name: 'valid NonIndexed completion mode', text: edit(baseJob, ['  parallelism: 1', '  parallelism: 1\n  completionMode: NonIndexed']) },
-    { name: 'valid Indexed completion mode', text: edit(baseJob, ['  parallelism: 1', '  parallelism: 100000\n  completions: 2\n  completionMode: Indexed']) },
-    { name: 'restartPolicy Never with annotations', text: edit(baseJob, ['restartPolicy: OnFailure', 'restartPolicy: Never'], ['  namespace: default', '  namespace: default\n  annotations: {foo: bar}']) },
+    {
+      name: 'valid NonIndexed completion mode',
+      text: edit(baseJob, ['  parallelism: 1', '  parallelism: 1\n  completionMode: NonIndexed']),
+    },
+    {
+      name: 'valid Indexed completion mode',
+      text: edit(baseJob, ['  parallelism: 1', '  parallelism: 100000\n  completions: 2\n  completionMode: Indexed']),
+    },
+    {
+      name: 'restartPolicy Never with annotations',
+      text: edit(
+        baseJob,
+        ['restartPolicy: OnFailure', 'restartPolicy: Never'],
+        ['  namespace: default', '  namespace: default\n  annotations: {foo: bar}'],
+      ),
+    },
   ])('accepts $name', ({ text }) => {
     expect(loadErrors(text)).toEqual([]);
   });

@@ -48,9 +48,35 @@ const DATA_DIR = 'usr/lib/python3/dist-packages/botocore/data';
 
 /** Shape-level keys kept; everything else (documentation, exception, error, fault, sensitive, deprecated, xml
  * serialization hints such as flattened/xmlNamespace, payload, event/eventstream markers) is dropped. */
-const SHAPE_KEYS = new Set(['type', 'members', 'required', 'member', 'key', 'value', 'enum', 'min', 'max', 'pattern', 'union', 'box', 'streaming', 'document', 'timestampFormat']);
+const SHAPE_KEYS = new Set([
+  'type',
+  'members',
+  'required',
+  'member',
+  'key',
+  'value',
+  'enum',
+  'min',
+  'max',
+  'pattern',
+  'union',
+  'box',
+  'streaming',
+  'document',
+  'timestampFormat',
+]);
 /** Keys kept on a shape reference (a structure member, or a list's member / a map's key and value). */
-const REF_KEYS = new Set(['shape', 'location', 'locationName', 'idempotencyToken', 'hostLabel', 'jsonvalue', 'timestampFormat', 'box', 'streaming']);
+const REF_KEYS = new Set([
+  'shape',
+  'location',
+  'locationName',
+  'idempotencyToken',
+  'hostLabel',
+  'jsonvalue',
+  'timestampFormat',
+  'box',
+  'streaming',
+]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -71,7 +97,8 @@ async function fetchBytes(url: string): Promise<Buffer | undefined> {
 function run(command: string, args: string[], input?: Buffer): Buffer {
   const result = spawnSync(command, args, { input, maxBuffer: 512 * 1024 * 1024 });
   if (result.error) throw new Error(`${command}: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}`);
   return result.stdout;
 }
 
@@ -97,7 +124,9 @@ function indexEntry(packagesXz: Buffer): IndexEntry {
 /** The .deb, verified: the pinned version if the pool still has it, else the version the index names. */
 async function downloadPackage(entry: IndexEntry): Promise<{ deb: Buffer; used: IndexEntry }> {
   if (entry.version === PINNED.version && entry.sha256 !== PINNED.sha256) {
-    throw new Error(`${INDEX_URL} lists ${PACKAGE} ${entry.version} with SHA256 ${entry.sha256}, not the pinned ${PINNED.sha256}`);
+    throw new Error(
+      `${INDEX_URL} lists ${PACKAGE} ${entry.version} with SHA256 ${entry.sha256}, not the pinned ${PINNED.sha256}`,
+    );
   }
   const pinned = await fetchBytes(`${MIRROR}/${PINNED.filename}`);
   if (pinned !== undefined) {
@@ -106,11 +135,14 @@ async function downloadPackage(entry: IndexEntry): Promise<{ deb: Buffer; used: 
     if (actual !== PINNED.sha256) throw new Error(`${PINNED.filename}: SHA256 ${actual}, expected ${PINNED.sha256}`);
     return { deb: pinned, used: { ...PINNED } };
   }
-  console.warn(`${PINNED.filename} is gone from the pool; using ${entry.filename} (${entry.version}) as ${INDEX_URL} names it`);
+  console.warn(
+    `${PINNED.filename} is gone from the pool; using ${entry.filename} (${entry.version}) as ${INDEX_URL} names it`,
+  );
   const deb = await fetchBytes(`${MIRROR}/${entry.filename}`);
   if (deb === undefined) throw new Error(`${MIRROR}/${entry.filename}: 404`);
   const actual = sha256(deb);
-  if (actual !== entry.sha256) throw new Error(`${entry.filename}: SHA256 ${actual}, expected ${entry.sha256} (from ${INDEX_URL})`);
+  if (actual !== entry.sha256)
+    throw new Error(`${entry.filename}: SHA256 ${actual}, expected ${entry.sha256} (from ${INDEX_URL})`);
   return { deb, used: entry };
 }
 
@@ -125,8 +157,17 @@ function extract(debPath: string, into: string): void {
   if (ar.subarray(0, 8).toString('latin1') !== '!<arch>\n') throw new Error(`${debPath} is not an ar archive`);
   let offset = 8;
   while (offset + 60 <= ar.length) {
-    const name = ar.subarray(offset, offset + 16).toString('latin1').trim().replace(/\/$/, '');
-    const size = Number(ar.subarray(offset + 48, offset + 58).toString('latin1').trim());
+    const name = ar
+      .subarray(offset, offset + 16)
+      .toString('latin1')
+      .trim()
+      .replace(/\/$/, '');
+    const size = Number(
+      ar
+        .subarray(offset + 48, offset + 58)
+        .toString('latin1')
+        .trim(),
+    );
     const body = ar.subarray(offset + 60, offset + 60 + size);
     if (name.startsWith('data.tar')) {
       const tarPath = join(into, name);
@@ -142,7 +183,8 @@ function extract(debPath: string, into: string): void {
 function readModel(root: string, service: string, apiVersion: string): JsonObject {
   const base = join(root, DATA_DIR, service, apiVersion, 'service-2.json');
   if (existsSync(base)) return JSON.parse(readFileSync(base, 'utf8')) as JsonObject;
-  if (existsSync(`${base}.gz`)) return JSON.parse(gunzipSync(readFileSync(`${base}.gz`)).toString('utf8')) as JsonObject;
+  if (existsSync(`${base}.gz`))
+    return JSON.parse(gunzipSync(readFileSync(`${base}.gz`)).toString('utf8')) as JsonObject;
   throw new Error(`no ${service}/${apiVersion}/service-2.json(.gz) in the package`);
 }
 
@@ -203,7 +245,12 @@ export function stripModel(model: JsonObject): JsonObject {
     }
     keptShapes[name] = kept;
   }
-  return { metadata: model.metadata ?? {}, operations: keptOperations, shapes: keptShapes, version: model.version ?? '2.0' };
+  return {
+    metadata: model.metadata ?? {},
+    operations: keptOperations,
+    shapes: keptShapes,
+    version: model.version ?? '2.0',
+  };
 }
 
 /** JSON with object keys sorted at every depth (arrays keep their order: enum and required lists are the model's). */
@@ -227,12 +274,16 @@ export function formatModel(model: JsonObject): string {
   };
   const parts = Object.keys(model)
     .sort()
-    .map((key) => (key === 'operations' || key === 'shapes' ? section(key) : `${JSON.stringify(key)}:${sortedJson(model[key]!)}`));
+    .map((key) =>
+      key === 'operations' || key === 'shapes' ? section(key) : `${JSON.stringify(key)}:${sortedJson(model[key]!)}`,
+    );
   return `{\n${parts.join(',\n')}\n}\n`;
 }
 
 function sourceMarkdown(used: IndexEntry, fetched: string, sizes: ReadonlyArray<[string, number]>): string {
-  const rows = sizes.map(([service, bytes]) => `| \`${service}.json\` | ${SERVICES[service]} | ${bytes.toLocaleString('en-US')} |`);
+  const rows = sizes.map(
+    ([service, bytes]) => `| \`${service}.json\` | ${SERVICES[service]} | ${bytes.toLocaleString('en-US')} |`,
+  );
   const total = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
   return `# Vendored AWS API models
 
@@ -245,7 +296,7 @@ AWS request a handler makes in tests against them (no network at test time).
 | Package | Debian \`${PACKAGE}\` ${used.version} (suite ${SUITE}, main, binary-all) |
 | URL | ${MIRROR}/${used.filename} |
 | SHA256 | \`${used.sha256}\` (verified against the \`SHA256:\` of the package's entry in ${INDEX_URL}) |
-| Licence | Apache-2.0 (botocore, Copyright Amazon.com, Inc. or its affiliates; the models are part of botocore's data) |
+| Licence | Apache-2.0 (botocore, Copyright Amazon.com, Inc. or its affiliates; the models are botocore's data) |
 | Fetched | ${fetched} |
 
 | File | API version | Bytes |
@@ -255,8 +306,9 @@ ${rows.join('\n')}
 
 ## What was stripped
 
-- Every \`documentation\` string (top level, operations, shapes, members), and each operation's \`http\`, \`errors\`,
-  \`endpointdiscovery\`, \`idempotent\`, \`deprecated\` and \`authtype\` traits: only \`name\`, \`input\` and \`output\` remain.
+- Every \`documentation\` string (top level, operations, shapes, members), and each operation's \`http\`,
+  \`errors\`, \`endpointdiscovery\`, \`idempotent\`, \`deprecated\` and \`authtype\` traits: only \`name\`,
+  \`input\` and \`output\` remain.
 - Shapes not reachable from an operation's input or output (the error shapes, mostly).
 - On shapes, everything but \`${[...SHAPE_KEYS].join('`, `')}\`; on shape references (members, list
   members, map keys and values), everything but \`${[...REF_KEYS].join('`, `')}\`.
@@ -284,7 +336,8 @@ async function main(): Promise<void> {
   const packagesXz = await fetchBytes(INDEX_URL);
   if (packagesXz === undefined) throw new Error(`${INDEX_URL}: 404`);
   const entry = indexEntry(packagesXz);
-  if (entry.version !== PINNED.version) console.warn(`${INDEX_URL} now lists ${PACKAGE} ${entry.version}; pinned is ${PINNED.version}`);
+  if (entry.version !== PINNED.version)
+    console.warn(`${INDEX_URL} now lists ${PACKAGE} ${entry.version}; pinned is ${PINNED.version}`);
   const { deb, used } = await downloadPackage(entry);
   const work = mkdtempSync(join(tmpdir(), 'jobctl-botocore-'));
   try {
@@ -297,7 +350,8 @@ async function main(): Promise<void> {
     for (const [service, apiVersion] of Object.entries(SERVICES)) {
       const model = readModel(root, service, apiVersion);
       const metadata = asObject(model.metadata, `${service} metadata`);
-      if (metadata.apiVersion !== apiVersion) throw new Error(`${service}: metadata.apiVersion ${String(metadata.apiVersion)}, expected ${apiVersion}`);
+      if (metadata.apiVersion !== apiVersion)
+        throw new Error(`${service}: metadata.apiVersion ${String(metadata.apiVersion)}, expected ${apiVersion}`);
       const path = join(here, `${service}.json`);
       writeFileSync(path, formatModel(stripModel(model)));
       sizes.push([service, statSync(path).size]);

@@ -8,7 +8,10 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchLogSink, type CloudWatchLogSinkOptions } from '../../../../src/adapters/cloudwatch/cloudwatch-log-sink.ts';
+import {
+  CloudWatchLogSink,
+  type CloudWatchLogSinkOptions,
+} from '../../../../src/adapters/cloudwatch/cloudwatch-log-sink.ts';
 import { taskArnAnnotation } from '../../../../src/adapters/ecs/ecs-task-launcher.ts';
 import type { LogSink } from '../../../../src/ports/log-sink.ts';
 import type { Pod } from '../../../../src/spec/types.ts';
@@ -22,11 +25,16 @@ const TASK_ARN = 'arn:aws:ecs:us-west-2:111122223333:task/jobctl/0123456789abcde
 const STREAM = 'jobctl/hello/0123456789abcdef';
 
 function launched(pod: Pod, taskArn = TASK_ARN): Pod {
-  return { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata.annotations, [taskArnAnnotation]: taskArn } } };
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, annotations: { ...pod.metadata.annotations, [taskArnAnnotation]: taskArn } },
+  };
 }
 
-const notFound = () => new ResourceNotFoundException({ message: 'The specified log stream does not exist.', $metadata: {} });
-const accessDenied = () => new AccessDeniedException({ message: 'User is not authorized to perform: logs:GetLogEvents', $metadata: {} });
+const notFound = () =>
+  new ResourceNotFoundException({ message: 'The specified log stream does not exist.', $metadata: {} });
+const accessDenied = () =>
+  new AccessDeniedException({ message: 'User is not authorized to perform: logs:GetLogEvents', $metadata: {} });
 
 describe('CloudWatchLogSink', () => {
   const logs = mockClient(CloudWatchLogsClient);
@@ -41,7 +49,11 @@ describe('CloudWatchLogSink', () => {
     const stored = [...lines];
     logs.on(GetLogEventsCommand).callsFake((input: GetLogEventsCommandInput): Partial<GetLogEventsCommandOutput> => {
       const offset = input.nextToken === undefined ? 0 : Number(input.nextToken.slice('f/'.length));
-      const events = stored.slice(offset, offset + pageSize).map((message, i) => ({ message, timestamp: 1_709_294_400_000 + offset + i, ingestionTime: 1_709_294_401_000 }));
+      const events = stored.slice(offset, offset + pageSize).map((message, i) => ({
+        message,
+        timestamp: 1_709_294_400_000 + offset + i,
+        ingestionTime: 1_709_294_401_000,
+      }));
       return { events, nextForwardToken: `f/${offset + events.length}`, nextBackwardToken: 'b/0' };
     });
     return { push: (...more) => stored.push(...more) };
@@ -50,7 +62,10 @@ describe('CloudWatchLogSink', () => {
   const sentTokens = () => logs.commandCalls(GetLogEventsCommand).map((call) => call.args[0].input.nextToken);
 
   /** A sink whose sleep never waits: it records the delay and runs `onSleep` (which may push lines or abort). */
-  function sinkWith(onSleep: (polls: number) => void, o: Partial<CloudWatchLogSinkOptions> = {}): { sink: CloudWatchLogSink; sleeps: number[] } {
+  function sinkWith(
+    onSleep: (polls: number) => void,
+    o: Partial<CloudWatchLogSinkOptions> = {},
+  ): { sink: CloudWatchLogSink; sleeps: number[] } {
     const sleeps: number[] = [];
     const sink = new CloudWatchLogSink({
       client,
@@ -94,8 +109,17 @@ describe('CloudWatchLogSink', () => {
 
       await new CloudWatchLogSink({ client, logGroup: LOG_GROUP }).read(launched(aPod()));
 
-      expect(logs.commandCalls(GetLogEventsCommand)[0]!.args[0].input).toEqual({ logGroupName: LOG_GROUP, logStreamName: STREAM, startFromHead: true });
-      expect(logs).toHaveReceivedCommandWith(GetLogEventsCommand, { logGroupName: LOG_GROUP, logStreamName: STREAM, startFromHead: true, nextToken: 'f/0' });
+      expect(logs.commandCalls(GetLogEventsCommand)[0]!.args[0].input).toEqual({
+        logGroupName: LOG_GROUP,
+        logStreamName: STREAM,
+        startFromHead: true,
+      });
+      expect(logs).toHaveReceivedCommandWith(GetLogEventsCommand, {
+        logGroupName: LOG_GROUP,
+        logStreamName: STREAM,
+        startFromHead: true,
+        nextToken: 'f/0',
+      });
     });
 
     it('names the stream with the configured awslogs-stream-prefix', async () => {
@@ -124,7 +148,9 @@ describe('CloudWatchLogSink', () => {
     it('rejects with the SDK error when access is denied', async () => {
       logs.on(GetLogEventsCommand).rejects(accessDenied());
 
-      await expect(new CloudWatchLogSink({ client, logGroup: LOG_GROUP }).read(launched(aPod()))).rejects.toThrow(AccessDeniedException);
+      await expect(new CloudWatchLogSink({ client, logGroup: LOG_GROUP }).read(launched(aPod()))).rejects.toThrow(
+        AccessDeniedException,
+      );
     });
   });
 
@@ -238,7 +264,9 @@ describe('CloudWatchLogSink', () => {
       logs.on(GetLogEventsCommand).rejects(accessDenied());
       const { sink } = sinkWith(() => {});
 
-      await expect(sink.follow(launched(aPod()), () => {}, new AbortController().signal)).rejects.toThrow(AccessDeniedException);
+      await expect(sink.follow(launched(aPod()), () => {}, new AbortController().signal)).rejects.toThrow(
+        AccessDeniedException,
+      );
     });
   });
 

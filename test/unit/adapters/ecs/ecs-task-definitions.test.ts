@@ -1,4 +1,9 @@
-import { ClientException, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  ClientException,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -40,7 +45,11 @@ describe('taskDefinitionForPod', () => {
           stopTimeout: 30,
           logConfiguration: {
             logDriver: 'awslogs',
-            options: { 'awslogs-group': '/jobctl/tasks', 'awslogs-region': 'us-west-2', 'awslogs-stream-prefix': 'jobctl' },
+            options: {
+              'awslogs-group': '/jobctl/tasks',
+              'awslogs-region': 'us-west-2',
+              'awslogs-stream-prefix': 'jobctl',
+            },
           },
         },
       ],
@@ -71,27 +80,47 @@ describe('taskDefinitionForPod', () => {
 
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
     // The same definition however the architecture was chosen: one family.
-    expect(taskDefinitionForPod(aPod({}, { nodeSelector: { 'kubernetes.io/arch': 'arm64' } }), settings).family).toBe(variants.at(-1));
+    expect(taskDefinitionForPod(aPod({}, { nodeSelector: { 'kubernetes.io/arch': 'arm64' } }), settings).family).toBe(
+      variants.at(-1),
+    );
   });
 
   it('keeps the family within 255 characters of [A-Za-z0-9_-] for any image name', () => {
-    const family = taskDefinitionForPod(aPod({ image: `registry.example.com:5000/team/${'x'.repeat(300)}.app:v1@sha256:${'a'.repeat(64)}` }), { ...settings, familyPrefix: 'my stack!' }).family!;
+    const family = taskDefinitionForPod(
+      aPod({ image: `registry.example.com:5000/team/${'x'.repeat(300)}.app:v1@sha256:${'a'.repeat(64)}` }),
+      { ...settings, familyPrefix: 'my stack!' },
+    ).family!;
 
     expect(family).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
     expect(family.startsWith('my-stack-xxxx')).toBe(true);
   });
 
-  it('bakes only the program of the Kubernetes command as entryPoint, $(VAR)-expanded; the rest goes in the override ahead of args', () => {
-    const pod = aPod({ command: ['run', '--shard=$(SHARD)', '$$(LITERAL)'], args: ['--verbose'], env: [{ name: 'SHARD', value: '7' }] });
-    const input = taskDefinitionForPod(pod, settings);
+  it(
+    'bakes only the program of the Kubernetes command as entryPoint, $(VAR)-expanded; the rest goes in the override ' +
+      'ahead of args',
+    () => {
+      const pod = aPod({
+        command: ['run', '--shard=$(SHARD)', '$$(LITERAL)'],
+        args: ['--verbose'],
+        env: [{ name: 'SHARD', value: '7' }],
+      });
+      const input = taskDefinitionForPod(pod, settings);
 
-    expect(input.containerDefinitions?.[0]?.entryPoint).toEqual(['run']);
-    expect(resolveContainerRun(pod).command).toEqual(['--shard=7', '$(LITERAL)', '--verbose']);
-  });
+      expect(input.containerDefinitions?.[0]?.entryPoint).toEqual(['run']);
+      expect(resolveContainerRun(pod).command).toEqual(['--shard=7', '$(LITERAL)', '--verbose']);
+    },
+  );
 
   it("gives the seed's expanded Jobs one family: their commands differ only after the program (AWS-AUDIT F9)", () => {
-    const families = ['apple', 'banana', 'cherry'].map((item) => taskDefinitionForPod(aPod({ command: ['sh', '-c', `echo Processing item ${item} && sleep 5`] }), settings).family);
-    const otherProgram = taskDefinitionForPod(aPod({ command: ['bash', '-c', 'echo Processing item apple && sleep 5'] }), settings).family;
+    const families = ['apple', 'banana', 'cherry'].map(
+      (item) =>
+        taskDefinitionForPod(aPod({ command: ['sh', '-c', `echo Processing item ${item} && sleep 5`] }), settings)
+          .family,
+    );
+    const otherProgram = taskDefinitionForPod(
+      aPod({ command: ['bash', '-c', 'echo Processing item apple && sleep 5'] }),
+      settings,
+    ).family;
 
     expect(new Set(families).size).toBe(1);
     expect(otherProgram).not.toBe(families[0]);
@@ -118,19 +147,30 @@ describe('taskDefinitionForPod', () => {
     { nodeSelector: { 'kubernetes.io/arch': 'arm64' }, fallback: undefined, expected: 'ARM64' },
     { nodeSelector: { 'kubernetes.io/arch': 'amd64' }, fallback: 'ARM64', expected: 'X86_64' },
     { nodeSelector: { 'kubernetes.io/os': 'linux' }, fallback: 'ARM64', expected: 'ARM64' },
-  ])('runs on $expected with nodeSelector $nodeSelector and default $fallback (AWS-AUDIT F3)', ({ nodeSelector, fallback, expected }) => {
-    const input = taskDefinitionForPod(aPod({}, nodeSelector === undefined ? {} : { nodeSelector }), { ...settings, ...(fallback === undefined ? {} : { cpuArchitecture: fallback }) });
+  ])(
+    'runs on $expected with nodeSelector $nodeSelector and default $fallback (AWS-AUDIT F3)',
+    ({ nodeSelector, fallback, expected }) => {
+      const input = taskDefinitionForPod(aPod({}, nodeSelector === undefined ? {} : { nodeSelector }), {
+        ...settings,
+        ...(fallback === undefined ? {} : { cpuArchitecture: fallback }),
+      });
 
-    expect(input.runtimePlatform).toEqual({ cpuArchitecture: expected, operatingSystemFamily: 'LINUX' });
-  });
+      expect(input.runtimePlatform).toEqual({ cpuArchitecture: expected, operatingSystemFamily: 'LINUX' });
+    },
+  );
 
   it.each([
     { grace: 0, stopTimeout: 2 },
     { grace: 45, stopTimeout: 45 },
     { grace: 600, stopTimeout: 120 },
-  ])('maps terminationGracePeriodSeconds $grace to Fargate stopTimeout $stopTimeout (2-120 s)', ({ grace, stopTimeout }) => {
-    expect(taskDefinitionForPod(aPod({}, { grace }), settings).containerDefinitions?.[0]?.stopTimeout).toBe(stopTimeout);
-  });
+  ])(
+    'maps terminationGracePeriodSeconds $grace to Fargate stopTimeout $stopTimeout (2-120 s)',
+    ({ grace, stopTimeout }) => {
+      expect(taskDefinitionForPod(aPod({}, { grace }), settings).containerDefinitions?.[0]?.stopTimeout).toBe(
+        stopTimeout,
+      );
+    },
+  );
 
   it('sets ephemeral storage, the Graviton platform, a stream prefix and tags when asked', () => {
     const input = taskDefinitionForPod(aPod({ resources: { requests: { 'ephemeral-storage': '64Gi' } } }), {
@@ -143,13 +183,27 @@ describe('taskDefinitionForPod', () => {
     expect(input.ephemeralStorage).toEqual({ sizeInGiB: 64 });
     expect(input.runtimePlatform).toEqual({ cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' });
     expect(input.containerDefinitions?.[0]?.logConfiguration?.options?.['awslogs-stream-prefix']).toBe('tasks');
-    expect(input.tags).toEqual([{ key: 'app', value: 'jobctl' }, { key: 'stack', value: 'prod' }]);
+    expect(input.tags).toEqual([
+      { key: 'app', value: 'jobctl' },
+      { key: 'stack', value: 'prod' },
+    ]);
   });
 });
 
 describe('resolveContainerRun', () => {
   it('expands env in order, then args, with HOSTNAME the pod hostname', () => {
-    const run = resolveContainerRun(aPod({ args: ['$(GREETING)', '$(HOSTNAME)', '$(UNDEFINED)'], env: [{ name: 'NAME', value: 'x' }, { name: 'GREETING', value: 'hi $(NAME)' }] }, { index: 1 }));
+    const run = resolveContainerRun(
+      aPod(
+        {
+          args: ['$(GREETING)', '$(HOSTNAME)', '$(UNDEFINED)'],
+          env: [
+            { name: 'NAME', value: 'x' },
+            { name: 'GREETING', value: 'hi $(NAME)' },
+          ],
+        },
+        { index: 1 },
+      ),
+    );
 
     expect(run.env).toEqual([
       { name: 'HOSTNAME', value: 'hello-28433000-1' },
@@ -164,9 +218,13 @@ describe('resolveContainerRun', () => {
 
 describe('logStreamName', () => {
   it('is <prefix>/<container>/<task id>', () => {
-    expect(logStreamName('jobctl', 'hello', 'arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/c13b4cb40f1f4fe4a2971f76ae5a47ad')).toBe(
-      'jobctl/hello/c13b4cb40f1f4fe4a2971f76ae5a47ad',
-    );
+    expect(
+      logStreamName(
+        'jobctl',
+        'hello',
+        'arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/c13b4cb40f1f4fe4a2971f76ae5a47ad',
+      ),
+    ).toBe('jobctl/hello/c13b4cb40f1f4fe4a2971f76ae5a47ad');
   });
 });
 
@@ -177,8 +235,12 @@ describe('EcsTaskDefinitionRegistry', () => {
   const input = () => taskDefinitionForPod(aPod(), settings);
 
   it('registers a family that ECS does not know, once', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }));
-    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { family: input().family, revision: 1, status: 'ACTIVE' } });
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .rejects(new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }));
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .resolves({ taskDefinition: { family: input().family, revision: 1, status: 'ACTIVE' } });
     const registry = new EcsTaskDefinitionRegistry(client);
 
     const first = await registry.ensureRegistered(input());
@@ -193,7 +255,9 @@ describe('EcsTaskDefinitionRegistry', () => {
   });
 
   it('reuses an ACTIVE family without registering', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: input().family, revision: 3, status: 'ACTIVE' } });
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .resolves({ taskDefinition: { family: input().family, revision: 3, status: 'ACTIVE' } });
 
     await new EcsTaskDefinitionRegistry(client).ensureRegistered(input());
 
@@ -201,7 +265,9 @@ describe('EcsTaskDefinitionRegistry', () => {
   });
 
   it('registers again when the family has only INACTIVE revisions', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: input().family, revision: 3, status: 'INACTIVE' } });
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .resolves({ taskDefinition: { family: input().family, revision: 3, status: 'INACTIVE' } });
     ecs.on(RegisterTaskDefinitionCommand).resolves({});
 
     await new EcsTaskDefinitionRegistry(client).ensureRegistered(input());
@@ -210,7 +276,10 @@ describe('EcsTaskDefinitionRegistry', () => {
   });
 
   it('passes other errors on and remembers nothing', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).resolves({ taskDefinition: { status: 'ACTIVE' } });
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ taskDefinition: { status: 'ACTIVE' } });
     const registry = new EcsTaskDefinitionRegistry(client);
 
     await expect(registry.ensureRegistered(input())).rejects.toThrow('Rate exceeded');

@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isNewer, parseTaskStateChange, taskReportOf, type TaskReport } from '../../../../src/adapters/ecs/ecs-task-events.ts';
+import {
+  isNewer,
+  parseTaskStateChange,
+  taskReportOf,
+  type TaskReport,
+} from '../../../../src/adapters/ecs/ecs-task-events.ts';
 
 // Fixtures: test/fixtures/aws/README.md says which are verbatim AWS documentation examples and which are derived.
 function fixture(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), 'utf8')) as Record<string, any>;
+  return JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), 'utf8')) as Record<
+    string,
+    any
+  >;
 }
 
 const ours = 'jobctl:default:hello-28433000:hello-28433000-x7k2q:0';
@@ -34,13 +42,22 @@ describe('parseTaskStateChange', () => {
   });
 
   it('decodes the pod identity from detail.group', () => {
-    expect(parseTaskStateChange(withOurGroup(fixture('task-state-change-running.aws-docs.json'))).identity).toEqual({ ...task, attempt: 0 });
+    expect(parseTaskStateChange(withOurGroup(fixture('task-state-change-running.aws-docs.json'))).identity).toEqual({
+      ...task,
+      attempt: 0,
+    });
   });
 
   it('reads the Fargate Spot termination notice example', () => {
     const change = parseTaskStateChange(fixture('task-state-change-spot-interruption.aws-docs.json'));
 
-    expect(change).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'TerminationNotice', stoppedReason: 'Your Spot Task was interrupted.', version: 3 });
+    expect(change).toMatchObject({
+      lastStatus: 'RUNNING',
+      desiredStatus: 'STOPPED',
+      stopCode: 'TerminationNotice',
+      stoppedReason: 'Your Spot Task was interrupted.',
+      version: 3,
+    });
     expect(change.container).toBeUndefined();
   });
 
@@ -59,10 +76,22 @@ describe('parseTaskStateChange', () => {
   });
 
   it.each([
-    { name: 'another source', mutate: (e: Record<string, any>) => (e['source'] = 'aws.ec2'), message: /source: expected "aws.ecs"/ },
-    { name: 'another detail-type', mutate: (e: Record<string, any>) => (e['detail-type'] = 'ECS Container Instance State Change'), message: /detail-type/ },
+    {
+      name: 'another source',
+      mutate: (e: Record<string, any>) => (e['source'] = 'aws.ec2'),
+      message: /source: expected "aws.ecs"/,
+    },
+    {
+      name: 'another detail-type',
+      mutate: (e: Record<string, any>) => (e['detail-type'] = 'ECS Container Instance State Change'),
+      message: /detail-type/,
+    },
     { name: 'no taskArn', mutate: (e: Record<string, any>) => delete e['detail'].taskArn, message: /detail.taskArn/ },
-    { name: 'no version', mutate: (e: Record<string, any>) => delete e['detail'].version, message: /detail.version: expected an integer/ },
+    {
+      name: 'no version',
+      mutate: (e: Record<string, any>) => delete e['detail'].version,
+      message: /detail.version: expected an integer/,
+    },
   ])('throws a TypeError naming the field for $name', ({ mutate, message }) => {
     const event = fixture('task-state-change-running.aws-docs.json');
     mutate(event);
@@ -81,39 +110,90 @@ describe('taskReportOf', () => {
   const startedAtMs = Date.parse('2020-01-23T17:57:58.103Z');
 
   it('reports RUNNING as started at startedAt', () => {
-    expect(taskReportOf(parseTaskStateChange(withOurGroup(fixture('task-state-change-running.aws-docs.json'))))).toEqual({ kind: 'started', task, attempt: 0, atMs: startedAtMs });
+    expect(
+      taskReportOf(parseTaskStateChange(withOurGroup(fixture('task-state-change-running.aws-docs.json')))),
+    ).toEqual({ kind: 'started', task, attempt: 0, atMs: startedAtMs });
   });
 
   it('ignores tasks jobctl did not start', () => {
-    expect(taskReportOf(parseTaskStateChange(fixture('task-state-change-running.aws-docs.json')))).toMatchObject({ kind: 'none' });
+    expect(taskReportOf(parseTaskStateChange(fixture('task-state-change-running.aws-docs.json')))).toMatchObject({
+      kind: 'none',
+    });
   });
 
   it('ignores intermediate states, and the Spot termination notice before the task stops', () => {
-    expect(taskReportOf(parseTaskStateChange(withOurGroup(fixture('task-state-change-spot-interruption.aws-docs.json'))))).toMatchObject({ kind: 'none' });
+    expect(
+      taskReportOf(parseTaskStateChange(withOurGroup(fixture('task-state-change-spot-interruption.aws-docs.json')))),
+    ).toMatchObject({ kind: 'none' });
   });
 
   const cases: Array<{ name: string; mutate?: (d: Record<string, any>) => void; expected: TaskReport }> = [
-    { name: 'essential container exited 1 → Error', expected: { kind: 'exited', exit: { ...task, exitCode: 1, reason: 'Error', finishedAtMs }, attempt: 0, startedAtMs } },
-    { name: 'exit 0 → Completed', mutate: (d) => (d['containers'][0].exitCode = 0), expected: { kind: 'exited', exit: { ...task, exitCode: 0, reason: 'Completed', finishedAtMs }, attempt: 0, startedAtMs } },
+    {
+      name: 'essential container exited 1 → Error',
+      expected: {
+        kind: 'exited',
+        exit: { ...task, exitCode: 1, reason: 'Error', finishedAtMs },
+        attempt: 0,
+        startedAtMs,
+      },
+    },
+    {
+      name: 'exit 0 → Completed',
+      mutate: (d) => (d['containers'][0].exitCode = 0),
+      expected: {
+        kind: 'exited',
+        exit: { ...task, exitCode: 0, reason: 'Completed', finishedAtMs },
+        attempt: 0,
+        startedAtMs,
+      },
+    },
     {
       name: 'killed for memory → OOMKilled',
-      mutate: (d) => Object.assign(d['containers'][0], { exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' }),
-      expected: { kind: 'exited', exit: { ...task, exitCode: 137, reason: 'OOMKilled', finishedAtMs }, attempt: 0, startedAtMs },
+      mutate: (d) =>
+        Object.assign(d['containers'][0], {
+          exitCode: 137,
+          reason: 'OutOfMemoryError: Container killed due to memory usage',
+        }),
+      expected: {
+        kind: 'exited',
+        exit: { ...task, exitCode: 137, reason: 'OOMKilled', finishedAtMs },
+        attempt: 0,
+        startedAtMs,
+      },
     },
     {
       name: 'StopTask by the controller → its reason',
-      mutate: (d) => Object.assign(d, { stopCode: 'UserInitiated', stoppedReason: 'DeadlineExceeded' }) && (d['containers'][0].exitCode = 143),
-      expected: { kind: 'exited', exit: { ...task, exitCode: 143, reason: 'DeadlineExceeded', finishedAtMs }, attempt: 0, startedAtMs },
+      mutate: (d) =>
+        Object.assign(d, { stopCode: 'UserInitiated', stoppedReason: 'DeadlineExceeded' }) &&
+        (d['containers'][0].exitCode = 143),
+      expected: {
+        kind: 'exited',
+        exit: { ...task, exitCode: 143, reason: 'DeadlineExceeded', finishedAtMs },
+        attempt: 0,
+        startedAtMs,
+      },
     },
     {
       name: 'Spot interruption without an exit code → 137 SpotInterruption',
-      mutate: (d) => Object.assign(d, { stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' }) && delete d['containers'][0].exitCode,
-      expected: { kind: 'exited', exit: { ...task, exitCode: 137, reason: 'SpotInterruption', finishedAtMs }, attempt: 0, startedAtMs },
+      mutate: (d) =>
+        Object.assign(d, { stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' }) &&
+        delete d['containers'][0].exitCode,
+      expected: {
+        kind: 'exited',
+        exit: { ...task, exitCode: 137, reason: 'SpotInterruption', finishedAtMs },
+        attempt: 0,
+        startedAtMs,
+      },
     },
     {
       name: 'a later attempt (OnFailure restart) is reported as such',
       mutate: (d) => (d['group'] = 'jobctl:default:hello-28433000:hello-28433000-x7k2q:2'),
-      expected: { kind: 'exited', exit: { ...task, exitCode: 1, reason: 'Error', finishedAtMs }, attempt: 2, startedAtMs },
+      expected: {
+        kind: 'exited',
+        exit: { ...task, exitCode: 1, reason: 'Error', finishedAtMs },
+        attempt: 2,
+        startedAtMs,
+      },
     },
   ];
 
@@ -124,7 +204,11 @@ describe('taskReportOf', () => {
   it('reports a task that never started (CannotPullContainerError) as exit 128 StartError, with no start', () => {
     const report = taskReportOf(parseTaskStateChange(fixture('task-state-change-cannot-pull.derived.json')));
 
-    expect(report).toEqual({ kind: 'exited', exit: { ...task, exitCode: 128, reason: 'StartError', finishedAtMs: Date.parse('2020-01-23T17:58:04.221Z') }, attempt: 0 });
+    expect(report).toEqual({
+      kind: 'exited',
+      exit: { ...task, exitCode: 128, reason: 'StartError', finishedAtMs: Date.parse('2020-01-23T17:58:04.221Z') },
+      attempt: 0,
+    });
   });
 });
 

@@ -2,7 +2,11 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { HttpResponse } from '@smithy/core/transport';
 import { describe, expect, it } from 'vitest';
-import { EcsTaskLauncher, TaskLaunchError, type EcsTaskLauncherOptions } from '../../../../src/adapters/ecs/ecs-task-launcher.ts';
+import {
+  EcsTaskLauncher,
+  TaskLaunchError,
+  type EcsTaskLauncherOptions,
+} from '../../../../src/adapters/ecs/ecs-task-launcher.ts';
 import { aPod, settings } from '../../../support/pods.ts';
 
 // No aws-sdk-client-mock in this file: its stub replaces `ECSClient.prototype.send` for the whole file, which would

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tailLines } from '../../../../src/cli/pod-logs.ts';
 import { FileLogSink, incompleteUtf8Tail, LOG_CHUNK_BYTES } from '../../../../src/adapters/files/file-log-sink.ts';
-import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES, LogRotator, logRotationFromEnv, parseByteQuantity } from '../../../../src/adapters/files/log-rotation.ts';
+import {
+  DEFAULT_LOG_MAX_BYTES,
+  DEFAULT_LOG_MAX_FILES,
+  LogRotator,
+  logRotationFromEnv,
+  parseByteQuantity,
+} from '../../../../src/adapters/files/log-rotation.ts';
 import type { Pod } from '../../../../src/spec/types.ts';
 import { aBatchJob, aJobPod } from '../../../support/builders.ts';
 
@@ -17,7 +23,8 @@ const podNamed = (name: string): Pod => {
 };
 
 /** Every line numbered, so a test sees at once what was lost, repeated or reordered. */
-const numberedLines = (from: number, to: number, width = 0) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}${'.'.repeat(width)}\n`).join('');
+const numberedLines = (from: number, to: number, width = 0) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}${'.'.repeat(width)}\n`).join('');
 
 describe('FileLogSink: reading big logs by position', () => {
   let dir: string;
@@ -37,19 +44,23 @@ describe('FileLogSink: reading big logs by position', () => {
     return { text, end };
   };
 
-  it('finds the start of the last N lines reading backwards, as kubectl --tail counts them, across chunk boundaries', async () => {
-    // Lines of irregular lengths, some longer than a chunk, with and without a final newline.
-    const lengths = [3, 0, 70_000, 12, 1, 140_000, 5, 0, 0, 9];
-    const body = lengths.map((n, i) => `${String(i).padStart(2, '0')}${'x'.repeat(n)}\n`).join('');
-    for (const text of [body, `${body}partial last line`, '\n\n\n', 'no newline at all', '']) {
-      await writeFile(sink.pathFor('default', pod.metadata.name), text);
-      for (const n of [0, 1, 2, 3, 7, 10, 11, 50]) {
-        const { text: tail } = await collect(await sink.tailStart(pod, n));
-        expect(tail, `n=${n} of ${JSON.stringify(text.slice(-30))}`).toBe(tailLines(text, n));
+  it(
+    'finds the start of the last N lines reading backwards, as kubectl --tail counts them, across chunk ' +
+      'boundaries',
+    async () => {
+      // Lines of irregular lengths, some longer than a chunk, with and without a final newline.
+      const lengths = [3, 0, 70_000, 12, 1, 140_000, 5, 0, 0, 9];
+      const body = lengths.map((n, i) => `${String(i).padStart(2, '0')}${'x'.repeat(n)}\n`).join('');
+      for (const text of [body, `${body}partial last line`, '\n\n\n', 'no newline at all', '']) {
+        await writeFile(sink.pathFor('default', pod.metadata.name), text);
+        for (const n of [0, 1, 2, 3, 7, 10, 11, 50]) {
+          const { text: tail } = await collect(await sink.tailStart(pod, n));
+          expect(tail, `n=${n} of ${JSON.stringify(text.slice(-30))}`).toBe(tailLines(text, n));
+        }
+        expect((await collect(await sink.tailStart(pod, -1))).text).toBe(text);
       }
-      expect((await collect(await sink.tailStart(pod, -1))).text).toBe(text);
-    }
-  });
+    },
+  );
 
   it('reads the last lines of a 600 MB log from its end, and streams the whole log in chunks (audit D10)', async () => {
     const path = sink.pathFor('default', pod.metadata.name);
@@ -111,40 +122,60 @@ describe('LogRotator: kubelet-style caps on per-pod logs (audit D10)', () => {
     const rotator = new LogRotator(sink);
     expect([rotator.maxBytes, rotator.maxFiles]).toEqual([DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES]);
     expect([DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES]).toEqual([10 * 1024 * 1024, 5]);
-    expect(logRotationFromEnv({ JOBCTL_LOG_MAX_SIZE: '50Mi', JOBCTL_LOG_MAX_FILES: '3' })).toEqual({ maxBytes: 50 * 1024 * 1024, maxFiles: 3 });
+    expect(logRotationFromEnv({ JOBCTL_LOG_MAX_SIZE: '50Mi', JOBCTL_LOG_MAX_FILES: '3' })).toEqual({
+      maxBytes: 50 * 1024 * 1024,
+      maxFiles: 3,
+    });
     expect(logRotationFromEnv({})).toEqual({});
     expect(parseByteQuantity('500Ki')).toBe(512_000);
     expect(() => logRotationFromEnv({ JOBCTL_LOG_MAX_SIZE: '10 MB' })).toThrow(/JOBCTL_LOG_MAX_SIZE "10 MB"/);
     expect(() => new LogRotator(sink, { maxFiles: 1 })).toThrow(/from 2/);
   });
 
-  it('rotates a running task\'s O_APPEND log by copy-and-truncate: the task writes on at the new end, nothing beyond the cap is kept', async () => {
-    const path = sink.pathFor('default', pod.metadata.name);
-    const rotator = new LogRotator(sink, { maxBytes: 4_000, maxFiles: 3 });
-    // As ProcessTaskLauncher does: the task's stdout is a descriptor opened with O_APPEND ('a').
-    const fd = openSync(path, 'a');
-    const child = spawn('sh', ['-c', 'i=1; while [ $i -le 20000 ]; do echo "line $i"; [ $((i % 400)) -eq 0 ] && sleep 0.01; i=$((i+1)); done'], { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    let rotations = 0;
-    let running = true;
-    void exited.then(() => (running = false));
-    while (running) rotations += (await rotator.check()).length;
-    rotations += (await rotator.check()).length;
-    expect(rotations).toBeGreaterThan(3);
+  it(
+    "rotates a running task's O_APPEND log by copy-and-truncate: the task writes on at the new end, nothing beyond " +
+      'the cap is kept',
+    async () => {
+      const path = sink.pathFor('default', pod.metadata.name);
+      const rotator = new LogRotator(sink, { maxBytes: 4_000, maxFiles: 3 });
+      // As ProcessTaskLauncher does: the task's stdout is a descriptor opened with O_APPEND ('a').
+      const fd = openSync(path, 'a');
+      const child = spawn(
+        'sh',
+        [
+          '-c',
+          'i=1; while [ $i -le 20000 ]; do echo "line $i"; [ $((i % 400)) -eq 0 ] && sleep 0.01; i=$((i+1)); done',
+        ],
+        { stdio: ['ignore', fd, fd] },
+      );
+      closeSync(fd);
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      let rotations = 0;
+      let running = true;
+      void exited.then(() => (running = false));
+      while (running) rotations += (await rotator.check()).length;
+      rotations += (await rotator.check()).length;
+      expect(rotations).toBeGreaterThan(3);
 
-    const live = await readFile(path);
-    // Without O_APPEND the task would write on at its old offset, leaving a hole of NUL bytes.
-    expect(live.includes(0)).toBe(false);
-    expect(live.length).toBeLessThan(4_000);
-    expect(await files()).toEqual(['rot-x7k2q.log', 'rot-x7k2q.log.1', 'rot-x7k2q.log.2', 'rot-x7k2q.log.index']);
-    for (const n of [1, 2]) expect((await stat(sink.rotatedPathFor('default', pod.metadata.name, n))).size).toBeLessThanOrEqual(2 * 4_000 + 1_000);
+      const live = await readFile(path);
+      // Without O_APPEND the task would write on at its old offset, leaving a hole of NUL bytes.
+      expect(live.includes(0)).toBe(false);
+      expect(live.length).toBeLessThan(4_000);
+      expect(await files()).toEqual(['rot-x7k2q.log', 'rot-x7k2q.log.1', 'rot-x7k2q.log.2', 'rot-x7k2q.log.index']);
+      for (const n of [1, 2])
+        expect((await stat(sink.rotatedPathFor('default', pod.metadata.name, n))).size).toBeLessThanOrEqual(
+          2 * 4_000 + 1_000,
+        );
 
-    // The kept output reads in order, oldest file first, and ends with the task's last line.
-    const kept = (await sink.read(pod)).split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
-    expect(kept.at(-1)).toBe(20000);
-    expect(kept.every((n, i) => i === 0 || n > kept[i - 1]!)).toBe(true);
-  });
+      // The kept output reads in order, oldest file first, and ends with the task's last line.
+      const kept = (await sink.read(pod))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Number(l.split(' ')[1]));
+      expect(kept.at(-1)).toBe(20000);
+      expect(kept.every((n, i) => i === 0 || n > kept[i - 1]!)).toBe(true);
+    },
+  );
 
   it('reads rotated files first, keeps maxFiles - 1 of them, and removes them all with the pod', async () => {
     const path = sink.pathFor('default', pod.metadata.name);
@@ -154,7 +185,10 @@ describe('LogRotator: kubelet-style caps on per-pod logs (audit D10)', () => {
       const chunk = numberedLines(round * 10 + 1, round * 10 + 10);
       await appendFile(path, chunk);
       written += chunk;
-      expect(await rotator.rotate('default', pod.metadata.name)).toMatchObject({ bytes: chunk.length, droppedBytes: 0 });
+      expect(await rotator.rotate('default', pod.metadata.name)).toMatchObject({
+        bytes: chunk.length,
+        droppedBytes: 0,
+      });
     }
     await appendFile(path, 'tail\n');
     written += 'tail\n';
@@ -172,18 +206,29 @@ describe('LogRotator: kubelet-style caps on per-pod logs (audit D10)', () => {
     expect(await files()).toEqual([]);
   });
 
-  it('keeps only the newest maxBytes of a log that outgrew twice the cap between two checks, from a line start', async () => {
-    const path = sink.pathFor('default', pod.metadata.name);
-    const text = numberedLines(1, 5_000);
-    await writeFile(path, text);
-    const rotation = await new LogRotator(sink, { maxBytes: 1_000, maxFiles: 2 }).rotate('default', pod.metadata.name);
-    const kept = await readFile(sink.rotatedPathFor('default', pod.metadata.name, 1), 'utf8');
-    expect(kept.length).toBeLessThanOrEqual(1_000);
-    expect(kept.startsWith('line ')).toBe(true);
-    expect(text.endsWith(kept)).toBe(true);
-    expect(rotation).toEqual({ namespace: 'default', podName: pod.metadata.name, bytes: text.length, droppedBytes: text.length - kept.length });
-    expect(await sink.read(pod)).toBe(kept);
-  });
+  it(
+    'keeps only the newest maxBytes of a log that outgrew twice the cap between two checks, from a line ' + 'start',
+    async () => {
+      const path = sink.pathFor('default', pod.metadata.name);
+      const text = numberedLines(1, 5_000);
+      await writeFile(path, text);
+      const rotation = await new LogRotator(sink, { maxBytes: 1_000, maxFiles: 2 }).rotate(
+        'default',
+        pod.metadata.name,
+      );
+      const kept = await readFile(sink.rotatedPathFor('default', pod.metadata.name, 1), 'utf8');
+      expect(kept.length).toBeLessThanOrEqual(1_000);
+      expect(kept.startsWith('line ')).toBe(true);
+      expect(text.endsWith(kept)).toBe(true);
+      expect(rotation).toEqual({
+        namespace: 'default',
+        podName: pod.metadata.name,
+        bytes: text.length,
+        droppedBytes: text.length - kept.length,
+      });
+      expect(await sink.read(pod)).toBe(kept);
+    },
+  );
 
   it('follows a log across rotations without losing or repeating a byte', async () => {
     const path = sink.pathFor('default', pod.metadata.name);

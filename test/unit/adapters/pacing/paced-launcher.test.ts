@@ -70,22 +70,25 @@ describe('PacedTaskLauncher', () => {
     inner.calls.forEach((call, i) => expect(call.pod).toBe(pods[i]));
   });
 
-  it.each([true, false])('stops at once while launches are queued, and returns the inner result (%s)', async (stopResult) => {
-    const { inner, launcher, pods } = setUp(stopResult);
-    void launcher.launch(pods[0]);
-    void launcher.launch(pods[1]);
-    void launcher.launch(pods[2]);
-    await flush();
+  it.each([true, false])(
+    'stops at once while launches are queued, and returns the inner result (%s)',
+    async (stopResult) => {
+      const { inner, launcher, pods } = setUp(stopResult);
+      void launcher.launch(pods[0]);
+      void launcher.launch(pods[1]);
+      void launcher.launch(pods[2]);
+      await flush();
 
-    let stopped: boolean | undefined;
-    void launcher.stop(pods[1], 'DeadlineExceeded').then((result) => (stopped = result));
-    await flush();
-    expect(stopped).toBe(stopResult);
-    expect(inner.calls.map((c) => c.op)).toEqual(['launch', 'stop']);
-    const stop = inner.calls[1];
-    expect(stop?.pod).toBe(pods[1]);
-    expect(stop?.reason).toBe('DeadlineExceeded');
-  });
+      let stopped: boolean | undefined;
+      void launcher.stop(pods[1], 'DeadlineExceeded').then((result) => (stopped = result));
+      await flush();
+      expect(stopped).toBe(stopResult);
+      expect(inner.calls.map((c) => c.op)).toEqual(['launch', 'stop']);
+      const stop = inner.calls[1];
+      expect(stop?.pod).toBe(pods[1]);
+      expect(stop?.reason).toBe('DeadlineExceeded');
+    },
+  );
 
   it('rejects a launch when the inner launcher fails', async () => {
     const clock = new ManualClock(0);

@@ -21,7 +21,13 @@ async function advanceStepwise(clock: ManualClock, targetMs: number): Promise<vo
 }
 
 /** Starts a take and records the clock time at which it was granted. */
-function timedTake(bucket: TokenBucket, clock: ManualClock, grantedAt: Map<string, number>, label: string, n = 1): void {
+function timedTake(
+  bucket: TokenBucket,
+  clock: ManualClock,
+  grantedAt: Map<string, number>,
+  label: string,
+  n = 1,
+): void {
   void bucket.take(n).then(() => grantedAt.set(label, clock.now()));
 }
 
@@ -49,21 +55,24 @@ describe('TokenBucket', () => {
     { ratePerSecond: 20, burst: 100 },
     { ratePerSecond: 3, burst: 1 },
     { ratePerSecond: 0.5, burst: 2 },
-  ])('over 10 s at $ratePerSecond/s (burst $burst) grants burst + rate × t, never more', async ({ ratePerSecond, burst }) => {
-    const clock = new ManualClock(0);
-    const bucket = new TokenBucket({ ratePerSecond, burst, clock });
-    let granted = 0;
-    for (let i = 0; i < 1_000; i++) void bucket.take().then(() => granted++);
+  ])(
+    'over 10 s at $ratePerSecond/s (burst $burst) grants burst + rate × t, never more',
+    async ({ ratePerSecond, burst }) => {
+      const clock = new ManualClock(0);
+      const bucket = new TokenBucket({ ratePerSecond, burst, clock });
+      let granted = 0;
+      for (let i = 0; i < 1_000; i++) void bucket.take().then(() => granted++);
 
-    for (let t = 0; t <= 10_000; t += 10) {
-      clock.advanceTo(t);
-      await flush();
-      const allowed = burst + (ratePerSecond * t) / 1_000;
-      expect(granted, `at ${t} ms`).toBeLessThanOrEqual(allowed);
-      // And not slower than the rate: at most the one token still refilling is missing.
-      expect(granted, `at ${t} ms`).toBeGreaterThan(allowed - 1);
-    }
-  });
+      for (let t = 0; t <= 10_000; t += 10) {
+        clock.advanceTo(t);
+        await flush();
+        const allowed = burst + (ratePerSecond * t) / 1_000;
+        expect(granted, `at ${t} ms`).toBeLessThanOrEqual(allowed);
+        // And not slower than the rate: at most the one token still refilling is missing.
+        expect(granted, `at ${t} ms`).toBeGreaterThan(allowed - 1);
+      }
+    },
+  );
 
   it('does not bank more than burst tokens while idle', async () => {
     const clock = new ManualClock(0);
@@ -131,10 +140,13 @@ describe('TokenBucket', () => {
     );
   });
 
-  it.each([0, 1.5, 4])('rejects taking %s tokens from a bucket of 3: only whole numbers from 1 to burst can ever be served', async (n) => {
-    const bucket = new TokenBucket({ ratePerSecond: 1, burst: 3, clock: new ManualClock(0) });
-    await expect(bucket.take(n)).rejects.toThrow(RangeError);
-    expect(() => bucket.tryTake(n)).toThrow(RangeError);
-    expect(bucket.waiting).toBe(0);
-  });
+  it.each([0, 1.5, 4])(
+    'rejects taking %s tokens from a bucket of 3: only whole numbers from 1 to burst can ever be served',
+    async (n) => {
+      const bucket = new TokenBucket({ ratePerSecond: 1, burst: 3, clock: new ManualClock(0) });
+      await expect(bucket.take(n)).rejects.toThrow(RangeError);
+      expect(() => bucket.tryTake(n)).toThrow(RangeError);
+      expect(bucket.waiting).toBe(0);
+    },
+  );
 });

@@ -8,7 +8,14 @@ import { TaskLaunchError } from '../../../../src/errors.ts';
 import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
 import { FileLogSink } from '../../../../src/adapters/files/file-log-sink.ts';
 import { ProcessTaskLauncher } from '../../../../src/adapters/process/process-task-launcher.ts';
-import { claimTaskRecord, findTaskPid, readTaskExit, SUPERVISOR_SCRIPT, taskRecordBase, writeTaskStop } from '../../../../src/adapters/process/task-records.ts';
+import {
+  claimTaskRecord,
+  findTaskPid,
+  readTaskExit,
+  SUPERVISOR_SCRIPT,
+  taskRecordBase,
+  writeTaskStop,
+} from '../../../../src/adapters/process/task-records.ts';
 import type { TaskEvents, TaskExit } from '../../../../src/ports/task-launcher.ts';
 import type { Pod } from '../../../../src/spec/types.ts';
 import { aBatchJob, aJobPod } from '../../../support/builders.ts';
@@ -29,7 +36,13 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
   let logs: FileLogSink;
   const events = (): TaskEvents => ({ started: (t) => void starts.push(t.podName), exited: (e) => void exits.push(e) });
   /** A launcher in a runtime that dies: its reports are never stored, so it keeps every record (a crash follows). */
-  const dyingLauncher = () => new ProcessTaskLauncher({ logs, pidDir: join(dir, 'pids'), clock, events: { started: () => {}, exited: () => new Promise<void>(() => {}) } });
+  const dyingLauncher = () =>
+    new ProcessTaskLauncher({
+      logs,
+      pidDir: join(dir, 'pids'),
+      clock,
+      events: { started: () => {}, exited: () => new Promise<void>(() => {}) },
+    });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'jobctl-launcher-'));
@@ -48,7 +61,10 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     p.metadata.name = name;
     p.metadata.labels = { ...p.metadata.labels, 'job-name': 'once' };
     p.spec = { ...p.spec, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] };
-    if (restartCount > 0) p.status.containerStatuses = [{ name: 'main', image: 'busybox', restartCount, state: { waiting: { reason: 'CrashLoopBackOff' } } }];
+    if (restartCount > 0)
+      p.status.containerStatuses = [
+        { name: 'main', image: 'busybox', restartCount, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+      ];
     return p;
   };
 
@@ -61,7 +77,10 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     expect(launcher.runningCount).toBe(0);
     await launcher.launch(pod('echo ran', 1));
     await until(() => exits.length === 2);
-    expect(exits.map((e) => [e.exitCode, e.attempt])).toEqual([[0, 0], [0, 1]]);
+    expect(exits.map((e) => [e.exitCode, e.attempt])).toEqual([
+      [0, 0],
+      [0, 1],
+    ]);
     expect(await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8')).toBe('ran\nran\n');
     expect(readdirSync(join(dir, 'pids'))).toEqual([]); // every record goes once its exit is stored
   });
@@ -75,16 +94,25 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     expect(await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8')).toBe('ran\n');
   });
 
-  it('after a crash, records the exit of a task that ended meanwhile with its real code, not Lost (audit D5)', async () => {
-    await dyingLauncher().launch(pod('exit 3'));
-    await until(() => existsSync(join(dir, 'pids', 'default__once-x7k2q__0.exit')));
-    expect(launcher.adopt()).toMatchObject({ running: 0, exited: 1, vanished: 0 });
-    await until(() => exits.length === 1);
-    expect(starts).toEqual(['once-x7k2q']); // a start the dead runtime may not have stored comes first
-    expect(exits[0]).toMatchObject({ podName: 'once-x7k2q', jobName: 'once', exitCode: 3, reason: 'Error', attempt: 0 });
-    expect(exits[0]!.disruption).toBeUndefined();
-    expect(readdirSync(join(dir, 'pids'))).toEqual([]);
-  });
+  it(
+    'after a crash, records the exit of a task that ended meanwhile with its real code, not Lost ' + '(audit D5)',
+    async () => {
+      await dyingLauncher().launch(pod('exit 3'));
+      await until(() => existsSync(join(dir, 'pids', 'default__once-x7k2q__0.exit')));
+      expect(launcher.adopt()).toMatchObject({ running: 0, exited: 1, vanished: 0 });
+      await until(() => exits.length === 1);
+      expect(starts).toEqual(['once-x7k2q']); // a start the dead runtime may not have stored comes first
+      expect(exits[0]).toMatchObject({
+        podName: 'once-x7k2q',
+        jobName: 'once',
+        exitCode: 3,
+        reason: 'Error',
+        attempt: 0,
+      });
+      expect(exits[0]!.disruption).toBeUndefined();
+      expect(readdirSync(join(dir, 'pids'))).toEqual([]);
+    },
+  );
 
   it('after a crash, adopts a task still running and reports its exit when it ends', async () => {
     const marker = join(dir, 'go');
@@ -133,7 +161,11 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     await until(() => existsSync(join(dir, 'started')));
     let pid: number | undefined;
     await until(() => (pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')) !== undefined);
-    writeTaskStop(join(dir, 'pids'), { namespace: 'default', podName: 'once-x7k2q', attempt: 0 }, { reason: 'DeadlineExceeded', graceMs: 30_000 });
+    writeTaskStop(
+      join(dir, 'pids'),
+      { namespace: 'default', podName: 'once-x7k2q', attempt: 0 },
+      { reason: 'DeadlineExceeded', graceMs: 30_000 },
+    );
     process.kill(-pid!, 'SIGKILL');
     await until(() => findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q') === undefined);
     expect(launcher.adopt()).toMatchObject({ vanished: 1 });
@@ -163,7 +195,13 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
   });
 
   it('an attempt claimed but never spawned is forgotten, and launched by the next sync', async () => {
-    claimTaskRecord(join(dir, 'pids'), { namespace: 'default', jobName: 'once', podName: 'once-x7k2q', attempt: 0, launchedAtMs: clock.now() });
+    claimTaskRecord(join(dir, 'pids'), {
+      namespace: 'default',
+      jobName: 'once',
+      podName: 'once-x7k2q',
+      attempt: 0,
+      launchedAtMs: clock.now(),
+    });
     expect(launcher.adopt()).toMatchObject({ neverStarted: 1 });
     await launcher.launch(pod());
     await until(() => exits.length === 1);
@@ -171,7 +209,12 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
   });
 
   it('keeps the record while the exit is not stored, so a later runtime records it', async () => {
-    const failing = new ProcessTaskLauncher({ logs, pidDir: join(dir, 'pids'), clock, events: { started: () => {}, exited: () => Promise.reject(new Error('store down')) } });
+    const failing = new ProcessTaskLauncher({
+      logs,
+      pidDir: join(dir, 'pids'),
+      clock,
+      events: { started: () => {}, exited: () => Promise.reject(new Error('store down')) },
+    });
     await failing.launch(pod('exit 0'));
     await until(() => failing.runningCount === 0);
     expect(launcher.adopt()).toMatchObject({ exited: 1 });
@@ -179,13 +222,20 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     expect(exits[0]).toMatchObject({ exitCode: 0 });
   });
 
-  it('a clean stop of the runtime ends tasks as a disruption (TerminationByKubelet), not a failure of theirs', async () => {
-    // Started for sure: a stop that lands while the supervisor forks the command is only ended by the SIGKILL (137).
-    await launcher.launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
-    await until(() => existsSync(join(dir, 'started')));
-    await launcher.stopAll('RuntimeStopped', 1_000);
-    expect(exits[0]).toMatchObject({ exitCode: 143, reason: 'RuntimeStopped', disruption: { reason: 'TerminationByKubelet' } });
-  });
+  it(
+    'a clean stop of the runtime ends tasks as a disruption (TerminationByKubelet), not a failure of ' + 'theirs',
+    async () => {
+      // Started for sure: a stop that lands while the supervisor forks the command is only ended by the SIGKILL (137).
+      await launcher.launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
+      await until(() => existsSync(join(dir, 'started')));
+      await launcher.stopAll('RuntimeStopped', 1_000);
+      expect(exits[0]).toMatchObject({
+        exitCode: 143,
+        reason: 'RuntimeStopped',
+        disruption: { reason: 'TerminationByKubelet' },
+      });
+    },
+  );
 
   it('a stop sent the moment a task was launched ends it, within its grace period, with the stop reason', async () => {
     const quick = (name: string) => {
@@ -201,26 +251,52 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     expect(exits.map((e) => e.reason)).toEqual(Array(10).fill('DeadlineExceeded'));
   });
 
-  it('after a crash during a clean stop (a second Ctrl-C), the exits still count as the runtime\'s, not the tasks\'', async () => {
-    const dying = dyingLauncher();
-    await dying.launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
-    await until(() => existsSync(join(dir, 'started')));
-    void dying.stopAll('RuntimeStopped', 60_000); // never ends: its reports are never stored
-    await until(() => existsSync(join(dir, 'pids', 'default__once-x7k2q__0.exit')));
-    expect(launcher.adopt()).toMatchObject({ exited: 1 });
-    await until(() => exits.length === 1);
-    expect(exits[0]).toMatchObject({ exitCode: 143, reason: 'RuntimeStopped', disruption: { reason: 'TerminationByKubelet' } });
-  });
+  it(
+    "after a crash during a clean stop (a second Ctrl-C), the exits still count as the runtime's, not the " + "tasks'",
+    async () => {
+      const dying = dyingLauncher();
+      await dying.launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
+      await until(() => existsSync(join(dir, 'started')));
+      void dying.stopAll('RuntimeStopped', 60_000); // never ends: its reports are never stored
+      await until(() => existsSync(join(dir, 'pids', 'default__once-x7k2q__0.exit')));
+      expect(launcher.adopt()).toMatchObject({ exited: 1 });
+      await until(() => exits.length === 1);
+      expect(exits[0]).toMatchObject({
+        exitCode: 143,
+        reason: 'RuntimeStopped',
+        disruption: { reason: 'TerminationByKubelet' },
+      });
+    },
+  );
 
-  describe('an orphaned supervisor, as a container\'s PID 1 leaves it', () => {
+  describe("an orphaned supervisor, as a container's PID 1 leaves it", () => {
     let parent: ChildProcess | undefined;
     afterEach(() => void parent?.kill('SIGKILL'));
-    /** Starts the attempt's supervisor under a parent that never reaps it (it became `sleep`): the dead runtime's orphan. */
+    /**
+     * Starts the attempt's supervisor under a parent that never reaps it (it became `sleep`): the dead runtime's
+     * orphan.
+     */
     const orphan = async (script: string) => {
-      const record = { namespace: 'default', jobName: 'once', podName: 'once-x7k2q', attempt: 0, launchedAtMs: clock.now() };
+      const record = {
+        namespace: 'default',
+        jobName: 'once',
+        podName: 'once-x7k2q',
+        attempt: 0,
+        launchedAtMs: clock.now(),
+      };
       claimTaskRecord(join(dir, 'pids'), record);
       const base = taskRecordBase(join(dir, 'pids'), 'default', 'once-x7k2q', 0);
-      parent = spawn('/bin/sh', ['-c', `/bin/sh -c "$0" jobctl-task 0022 "$1" /bin/sh -c "$2" & exec sleep 30`, SUPERVISOR_SCRIPT, base, script], { stdio: 'ignore' });
+      parent = spawn(
+        '/bin/sh',
+        [
+          '-c',
+          `/bin/sh -c "$0" jobctl-task 0022 "$1" /bin/sh -c "$2" & exec sleep 30`,
+          SUPERVISOR_SCRIPT,
+          base,
+          script,
+        ],
+        { stdio: 'ignore' },
+      );
       await until(() => existsSync(`${base}.pid`));
       return base;
     };
@@ -243,26 +319,43 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     });
   });
 
-  it('a launch that failed after the claim (its log file cannot be opened) gives the claim back: the next sync launches it', async () => {
-    const log = logs.pathFor('default', 'once-x7k2q');
-    await mkdir(log, { recursive: true }); // EISDIR
-    await expect(launcher.launch(pod())).rejects.toThrow(/EISDIR/);
-    expect(existsSync(join(dir, 'pids', 'default__once-x7k2q__0.task'))).toBe(false);
-    await rm(log, { recursive: true });
-    await launcher.launch(pod());
-    await until(() => exits.length === 1);
-    expect(await readFile(log, 'utf8')).toBe('ran\n');
-  });
+  it(
+    'a launch that failed after the claim (its log file cannot be opened) gives the claim back: the next sync ' +
+      'launches it',
+    async () => {
+      const log = logs.pathFor('default', 'once-x7k2q');
+      await mkdir(log, { recursive: true }); // EISDIR
+      await expect(launcher.launch(pod())).rejects.toThrow(/EISDIR/);
+      expect(existsSync(join(dir, 'pids', 'default__once-x7k2q__0.task'))).toBe(false);
+      await rm(log, { recursive: true });
+      await launcher.launch(pod());
+      await until(() => exits.length === 1);
+      expect(await readFile(log, 'utf8')).toBe('ran\n');
+    },
+  );
 
-  it('never names for a stop a pid that is no longer the task\'s supervisor', async () => {
-    claimTaskRecord(join(dir, 'pids'), { namespace: 'default', jobName: 'once', podName: 'once-x7k2q', attempt: 0, launchedAtMs: clock.now() });
+  it("never names for a stop a pid that is no longer the task's supervisor", async () => {
+    claimTaskRecord(join(dir, 'pids'), {
+      namespace: 'default',
+      jobName: 'once',
+      podName: 'once-x7k2q',
+      attempt: 0,
+      launchedAtMs: clock.now(),
+    });
     await writeFile(join(dir, 'pids', 'default__once-x7k2q__0.pid'), `${process.pid}\n`); // reused by this process
     expect(findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')).toBeUndefined();
     expect(await launcher.stop(pod(), 'DeadlineExceeded')).toBe(false);
   });
 
   it('gives tasks the umask jobctl started with, not the runtime own 077', async () => {
-    const umasked = new ProcessTaskLauncher({ logs, pidDir: join(dir, 'pids'), clock, cwd: dir, taskUmask: 0o022, events: events() });
+    const umasked = new ProcessTaskLauncher({
+      logs,
+      pidDir: join(dir, 'pids'),
+      clock,
+      cwd: dir,
+      taskUmask: 0o022,
+      events: events(),
+    });
     await umasked.launch(pod('echo x > made-by-task'));
     await until(() => exits.length === 1);
     expect(statSync(join(dir, 'made-by-task')).mode & 0o777).toBe(0o644);
@@ -279,7 +372,10 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
 
   describe('a launch that can never succeed is a StartError, not a sync retried for ever (audit D6, D13, D15)', () => {
     const startError = async (p: Pod) => {
-      const error = await launcher.launch(p).then(() => undefined, (e: unknown) => e);
+      const error = await launcher.launch(p).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(TaskLaunchError);
       expect((error as TaskLaunchError).retryable).toBe(false);
       expect(launcher.runningCount).toBe(0);
@@ -312,7 +408,9 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     });
 
     it('a stored name that would become a path outside the state dir', async () => {
-      expect(await startError(pod('true', 0, '../../../../tmp/jobctl-esc'))).toMatch(/not a valid namespace and pod name/);
+      expect(await startError(pod('true', 0, '../../../../tmp/jobctl-esc'))).toMatch(
+        /not a valid namespace and pod name/,
+      );
       expect(existsSync(join(dir, 'logs', 'default'))).toBe(false);
     });
   });

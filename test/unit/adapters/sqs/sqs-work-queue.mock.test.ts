@@ -44,11 +44,13 @@ import { startTestDynalite, type TestDynalite } from '../../../support/dynalite.
 //   `MessageAttributes` with `MD5OfMessageAttributes`; no `Messages` key when there are none).
 // - DeleteMessage: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html (an
 //   older receipt handle "succeeds" without deleting the message).
-// - ChangeMessageVisibility: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html;
-//   a receipt that is no longer in flight answers InvalidParameterValue "Message does not exist or is not available
-//   for visibility timeout change" (quoted in vmihailenco/taskq#29).
+// - ChangeMessageVisibility:
+//   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html; a receipt
+//   that is no longer in flight answers InvalidParameterValue "Message does not exist or is not available for
+//   visibility timeout change" (quoted in vmihailenco/taskq#29).
 // - Redrive: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
-//   (a message received maxReceiveCount times moves to the DLQ instead of being delivered again, keeping its MessageId).
+//   (a message received maxReceiveCount times moves to the DLQ instead of being delivered again, keeping its
+//   MessageId).
 // The fake below answers that way, on the test's ManualClock, so no test waits.
 
 const REGION = 'us-west-2';
@@ -98,7 +100,11 @@ class FakeSqs {
     sqs.on(SendMessageBatchCommand).callsFake((input) => this.sendBatch(input));
     sqs.on(SendMessageCommand).callsFake((input) => {
       const m = this.enqueue(this.byUrl(input.QueueUrl), input.MessageBody, input.MessageAttributes);
-      return { MessageId: m.MessageId, MD5OfMessageBody: md5(m.Body), ...(m.MessageAttributes ? { MD5OfMessageAttributes: md5OfAttributes(m.MessageAttributes) } : {}) };
+      return {
+        MessageId: m.MessageId,
+        MD5OfMessageBody: md5(m.Body),
+        ...(m.MessageAttributes ? { MD5OfMessageAttributes: md5OfAttributes(m.MessageAttributes) } : {}),
+      };
     });
     sqs.on(ReceiveMessageCommand).callsFake((input) => this.receive(input));
     sqs.on(DeleteMessageCommand).callsFake((input) => {
@@ -125,7 +131,12 @@ class FakeSqs {
           this.changeVisibility(queue, entry.ReceiptHandle, entry.VisibilityTimeout);
           Successful.push({ Id: entry.Id });
         } catch (error) {
-          Failed.push({ Id: entry.Id, Code: (error as Error).name, SenderFault: true, Message: (error as Error).message });
+          Failed.push({
+            Id: entry.Id,
+            Code: (error as Error).name,
+            SenderFault: true,
+            Message: (error as Error).message,
+          });
         }
       }
       return { Successful, Failed };
@@ -155,33 +166,72 @@ class FakeSqs {
 
   private createQueue(input: { QueueName: string; Attributes?: Record<string, string> }) {
     const existing = [...this.queues.values()].find((q) => q.name === input.QueueName);
-    const attributes: Record<string, string> = { VisibilityTimeout: '30', MessageRetentionPeriod: '345600', ...input.Attributes };
+    const attributes: Record<string, string> = {
+      VisibilityTimeout: '30',
+      MessageRetentionPeriod: '345600',
+      ...input.Attributes,
+    };
     if (existing !== undefined) {
       const differs = Object.entries(input.Attributes ?? {}).find(([k, v]) => existing.attributes[k] !== v);
-      if (differs) throw new QueueNameExists({ message: `A queue already exists with the same name and a different value for attribute ${differs[0]}`, $metadata: {} });
+      if (differs)
+        throw new QueueNameExists({
+          message: `A queue already exists with the same name and a different value for attribute ${differs[0]}`,
+          $metadata: {},
+        });
       return { QueueUrl: existing.url };
     }
     if (attributes['RedrivePolicy'] !== undefined) {
       const target = JSON.parse(attributes['RedrivePolicy']).deadLetterTargetArn;
-      if (![...this.queues.values()].some((q) => q.arn === target)) throw new SQSServiceException({ name: 'InvalidParameterValue', $fault: 'client', message: `Value ${target} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`, $metadata: {} });
+      if (![...this.queues.values()].some((q) => q.arn === target))
+        throw new SQSServiceException({
+          name: 'InvalidParameterValue',
+          $fault: 'client',
+          message: `Value ${target} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`,
+          $metadata: {},
+        });
     }
     const url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${input.QueueName}`;
-    this.queues.set(url, { name: input.QueueName, url, arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${input.QueueName}`, attributes, messages: [] });
+    this.queues.set(url, {
+      name: input.QueueName,
+      url,
+      arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${input.QueueName}`,
+      attributes,
+      messages: [],
+    });
     return { QueueUrl: url };
   }
 
   private getAttributes(input: { QueueUrl: string; AttributeNames?: string[] }) {
     const queue = this.byUrl(input.QueueUrl);
-    const all: Record<string, string> = { QueueArn: queue.arn, ApproximateNumberOfMessages: String(queue.messages.length), ...queue.attributes };
+    const all: Record<string, string> = {
+      QueueArn: queue.arn,
+      ApproximateNumberOfMessages: String(queue.messages.length),
+      ...queue.attributes,
+    };
     const names = input.AttributeNames ?? [];
-    return { Attributes: names.includes('All') ? all : Object.fromEntries(names.filter((n) => all[n] !== undefined).map((n) => [n, all[n]!])) };
+    return {
+      Attributes: names.includes('All')
+        ? all
+        : Object.fromEntries(names.filter((n) => all[n] !== undefined).map((n) => [n, all[n]!])),
+    };
   }
 
-  private sendBatch(input: { QueueUrl: string; Entries: Array<{ Id: string; MessageBody: string; MessageAttributes?: Record<string, MessageAttributeValue> }> }) {
+  private sendBatch(input: {
+    QueueUrl: string;
+    Entries: Array<{ Id: string; MessageBody: string; MessageAttributes?: Record<string, MessageAttributeValue> }>;
+  }) {
     const queue = this.byUrl(input.QueueUrl);
-    if (input.Entries.length > 10) throw new TooManyEntriesInBatchRequest({ message: `Maximum number of entries per request are 10. You have sent ${input.Entries.length}.`, $metadata: {} });
+    if (input.Entries.length > 10)
+      throw new TooManyEntriesInBatchRequest({
+        message: `Maximum number of entries per request are 10. You have sent ${input.Entries.length}.`,
+        $metadata: {},
+      });
     const bytes = input.Entries.reduce((sum, e) => sum + Buffer.byteLength(e.MessageBody), 0);
-    if (bytes > 262_144) throw new BatchRequestTooLong({ message: `Batch requests cannot be longer than 262144 bytes. You have sent ${bytes} bytes.`, $metadata: {} });
+    if (bytes > 262_144)
+      throw new BatchRequestTooLong({
+        message: `Batch requests cannot be longer than 262144 bytes. You have sent ${bytes} bytes.`,
+        $metadata: {},
+      });
     const Successful = [];
     const Failed: BatchResultErrorEntry[] = [];
     for (const entry of input.Entries) {
@@ -192,22 +242,46 @@ class FakeSqs {
         continue;
       }
       if (!/^[\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]+$/u.test(entry.MessageBody)) {
-        Failed.push({ Id: entry.Id, Code: 'InvalidMessageContents', SenderFault: true, Message: 'Invalid binary character' });
+        Failed.push({
+          Id: entry.Id,
+          Code: 'InvalidMessageContents',
+          SenderFault: true,
+          Message: 'Invalid binary character',
+        });
         continue;
       }
       const m = this.enqueue(queue, entry.MessageBody, entry.MessageAttributes);
-      Successful.push({ Id: entry.Id, MessageId: m.MessageId, MD5OfMessageBody: md5(m.Body), ...(m.MessageAttributes ? { MD5OfMessageAttributes: md5OfAttributes(m.MessageAttributes) } : {}) });
+      Successful.push({
+        Id: entry.Id,
+        MessageId: m.MessageId,
+        MD5OfMessageBody: md5(m.Body),
+        ...(m.MessageAttributes ? { MD5OfMessageAttributes: md5OfAttributes(m.MessageAttributes) } : {}),
+      });
     }
     return { Successful, Failed };
   }
 
   private enqueue(queue: FakeQueue, body: string, attributes?: Record<string, MessageAttributeValue>): FakeMessage {
-    const m: FakeMessage = { MessageId: randomUUID(), Body: body, sentAtMs: this.clock.now(), receiveCount: 0, visibleAtMs: this.clock.now(), ...(attributes ? { MessageAttributes: attributes } : {}) };
+    const m: FakeMessage = {
+      MessageId: randomUUID(),
+      Body: body,
+      sentAtMs: this.clock.now(),
+      receiveCount: 0,
+      visibleAtMs: this.clock.now(),
+      ...(attributes ? { MessageAttributes: attributes } : {}),
+    };
     queue.messages.push(m);
     return m;
   }
 
-  private receive(input: { QueueUrl: string; MaxNumberOfMessages?: number; VisibilityTimeout?: number; AttributeNames?: string[]; MessageSystemAttributeNames?: string[]; MessageAttributeNames?: string[] }) {
+  private receive(input: {
+    QueueUrl: string;
+    MaxNumberOfMessages?: number;
+    VisibilityTimeout?: number;
+    AttributeNames?: string[];
+    MessageSystemAttributeNames?: string[];
+    MessageAttributeNames?: string[];
+  }) {
     const queue = this.byUrl(input.QueueUrl);
     const now = this.clock.now();
     const out: Message[] = [];
@@ -221,16 +295,29 @@ class FakeSqs {
       m.receipt = `AQEB${randomBytes(96).toString('base64')}`;
       const systemNames = [...(input.AttributeNames ?? []), ...(input.MessageSystemAttributeNames ?? [])];
       const attributeNames = input.MessageAttributeNames ?? [];
-      const selected = Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).filter(([name]) => attributeNames.includes('All') || attributeNames.includes(name)));
+      const selected = Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).filter(
+          ([name]) => attributeNames.includes('All') || attributeNames.includes(name),
+        ),
+      );
       out.push({
         MessageId: m.MessageId,
         ReceiptHandle: m.receipt,
         MD5OfBody: md5(m.Body),
         Body: m.Body,
         ...(systemNames.length > 0
-          ? { Attributes: { SenderId: 'AIDAIENQZJOLO23YVJ4VO', ApproximateFirstReceiveTimestamp: String(m.firstReceiveAtMs), ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAtMs) } }
+          ? {
+              Attributes: {
+                SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+                ApproximateFirstReceiveTimestamp: String(m.firstReceiveAtMs),
+                ApproximateReceiveCount: String(m.receiveCount),
+                SentTimestamp: String(m.sentAtMs),
+              },
+            }
           : {}),
-        ...(Object.keys(selected).length > 0 ? { MessageAttributes: selected, MD5OfMessageAttributes: md5OfAttributes(selected) } : {}),
+        ...(Object.keys(selected).length > 0
+          ? { MessageAttributes: selected, MD5OfMessageAttributes: md5OfAttributes(selected) }
+          : {}),
       });
     }
     return out.length > 0 ? { Messages: out } : {};
@@ -240,15 +327,24 @@ class FakeSqs {
   private redrive(queue: FakeQueue, m: FakeMessage): boolean {
     const policy = queue.attributes['RedrivePolicy'];
     if (policy === undefined) return false;
-    const { deadLetterTargetArn, maxReceiveCount } = JSON.parse(policy) as { deadLetterTargetArn: string; maxReceiveCount: number };
+    const { deadLetterTargetArn, maxReceiveCount } = JSON.parse(policy) as {
+      deadLetterTargetArn: string;
+      maxReceiveCount: number;
+    };
     if (m.receiveCount < Number(maxReceiveCount)) return false;
     queue.messages.splice(queue.messages.indexOf(m), 1);
-    [...this.queues.values()].find((q) => q.arn === deadLetterTargetArn)!.messages.push({ ...m, receiveCount: 0, visibleAtMs: this.clock.now(), receipt: undefined });
+    [...this.queues.values()]
+      .find((q) => q.arn === deadLetterTargetArn)!
+      .messages.push({ ...m, receiveCount: 0, visibleAtMs: this.clock.now(), receipt: undefined });
     return true;
   }
 
   private deleteMessage(queue: FakeQueue, receipt: string): void {
-    if (!receipt.startsWith('AQEB')) throw new ReceiptHandleIsInvalid({ message: `The input receipt handle "${receipt}" is not a valid receipt handle.`, $metadata: {} });
+    if (!receipt.startsWith('AQEB'))
+      throw new ReceiptHandleIsInvalid({
+        message: `The input receipt handle "${receipt}" is not a valid receipt handle.`,
+        $metadata: {},
+      });
     const index = queue.messages.findIndex((m) => m.receipt === receipt);
     if (index >= 0) queue.messages.splice(index, 1); // an older receipt "succeeds" and deletes nothing
   }
@@ -256,7 +352,14 @@ class FakeSqs {
   private changeVisibility(queue: FakeQueue, receipt: string, seconds: number): void {
     const m = queue.messages.find((x) => x.receipt === receipt);
     if (m === undefined || m.visibleAtMs <= this.clock.now()) {
-      throw new SQSServiceException({ name: 'InvalidParameterValue', $fault: 'client', message: `Value ${receipt} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`, $metadata: {} });
+      throw new SQSServiceException({
+        name: 'InvalidParameterValue',
+        $fault: 'client',
+        message:
+          `Value ${receipt} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not ` +
+          `available for visibility timeout change.`,
+        $metadata: {},
+      });
     }
     m.visibleAtMs = this.clock.now() + seconds * 1000;
   }
@@ -270,13 +373,15 @@ class FakeSqs {
 
   private byUrl(url: string): FakeQueue {
     const queue = this.queues.get(url);
-    if (queue === undefined) throw new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} });
+    if (queue === undefined)
+      throw new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} });
     return queue;
   }
 
   private byName(name: string): FakeQueue {
     const queue = [...this.queues.values()].find((q) => q.name === name);
-    if (queue === undefined) throw new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} });
+    if (queue === undefined)
+      throw new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} });
     return queue;
   }
 }
@@ -285,7 +390,9 @@ function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
-/** SQS's MD5OfMessageAttributes: per attribute, sorted by name, length-prefixed name, type, transport byte and value. */
+/**
+ * SQS's MD5OfMessageAttributes: per attribute, sorted by name, length-prefixed name, type, transport byte and value.
+ */
 function md5OfAttributes(attributes: Record<string, MessageAttributeValue>): string {
   const hash = createHash('md5');
   const prefixed = (text: string) => {
@@ -322,17 +429,27 @@ async function makeQueue(): Promise<{ queue: SqsWorkQueue; clock: ManualClock; f
   const fake = new FakeSqs(clock);
   sqsMock.reset();
   fake.install(sqsMock);
-  const queue = new SqsWorkQueue({ sqs: new SQSClient({ region: REGION }), dynamodb: db.client, tableName, now: () => clock.now() });
+  const queue = new SqsWorkQueue({
+    sqs: new SQSClient({ region: REGION }),
+    dynamodb: db.client,
+    tableName,
+    now: () => clock.now(),
+  });
   return { queue, clock, fake, tableName };
 }
 
 const URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/jobctl-fruits`;
 const DLQ_URL = `${URL}-dlq`;
-const inputsOf = (command: Parameters<typeof sqsMock.commandCalls>[0]) => sqsMock.commandCalls(command).map((call) => call.args[0].input as Record<string, unknown>);
+const inputsOf = (command: Parameters<typeof sqsMock.commandCalls>[0]) =>
+  sqsMock.commandCalls(command).map((call) => call.args[0].input as Record<string, unknown>);
 
 workQueueContract('SQS (aws-sdk-client-mock, SQS API reference shapes) + DynamoDB (dynalite)', async () => {
   const { queue, clock } = await makeQueue();
-  return { queue, expireLease: async (item) => clock.advanceTo(Math.max(clock.now(), item.leaseExpiresAtMs)), close: async () => {} };
+  return {
+    queue,
+    expireLease: async (item) => clock.advanceTo(Math.max(clock.now(), item.leaseExpiresAtMs)),
+    close: async () => {},
+  };
 });
 
 describe('SqsWorkQueue (request shapes)', () => {
@@ -348,14 +465,20 @@ describe('SqsWorkQueue (request shapes)', () => {
   describe('Method: ensureQueue', () => {
     it('creates the DLQ, reads its ARN, then creates the queue with SSE, the lease and a redrive to it', () => {
       expect(inputsOf(CreateQueueCommand)).toEqual([
-        { QueueName: 'jobctl-fruits-dlq', Attributes: { SqsManagedSseEnabled: 'true', MessageRetentionPeriod: '1209600' } },
+        {
+          QueueName: 'jobctl-fruits-dlq',
+          Attributes: { SqsManagedSseEnabled: 'true', MessageRetentionPeriod: '1209600' },
+        },
         {
           QueueName: 'jobctl-fruits',
           Attributes: {
             SqsManagedSseEnabled: 'true',
             MessageRetentionPeriod: '1209600',
             VisibilityTimeout: '30',
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:jobctl-fruits-dlq`, maxReceiveCount: 7 }),
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:jobctl-fruits-dlq`,
+              maxReceiveCount: 7,
+            }),
           },
         },
       ]);
@@ -367,7 +490,9 @@ describe('SqsWorkQueue (request shapes)', () => {
 
       await queue.ensureQueue('fruits', { leaseSeconds: 60 });
 
-      expect(inputsOf(SetQueueAttributesCommand)).toEqual([expect.objectContaining({ QueueUrl: URL, Attributes: expect.objectContaining({ VisibilityTimeout: '60' }) })]);
+      expect(inputsOf(SetQueueAttributesCommand)).toEqual([
+        expect.objectContaining({ QueueUrl: URL, Attributes: expect.objectContaining({ VisibilityTimeout: '60' }) }),
+      ]);
     });
 
     it.each([
@@ -381,44 +506,71 @@ describe('SqsWorkQueue (request shapes)', () => {
   });
 
   describe('Method: push', () => {
-    it('sends batches of 10 with the body and the item id and key as message attributes, reporting progress', async () => {
-      const bodies = Array.from({ length: 25 }, (_, i) => `item-${i}`);
-      const progress: number[] = [];
+    it(
+      'sends batches of 10 with the body and the item id and key as message attributes, reporting ' + 'progress',
+      async () => {
+        const bodies = Array.from({ length: 25 }, (_, i) => `item-${i}`);
+        const progress: number[] = [];
 
-      const ids = await queue.push('fruits', bodies, (written) => progress.push(written));
+        const ids = await queue.push('fruits', bodies, (written) => progress.push(written));
 
-      const batches = inputsOf(SendMessageBatchCommand) as Array<{ QueueUrl: string; Entries: Array<{ Id: string; MessageBody: string; MessageAttributes: Record<string, MessageAttributeValue> }> }>;
-      expect(batches.map((b) => b.Entries.length)).toEqual([10, 10, 5]);
-      expect(batches.every((b) => b.QueueUrl === URL)).toBe(true);
-      expect(batches[0]!.Entries[0]).toEqual({
-        Id: '0',
-        MessageBody: 'item-0',
-        MessageAttributes: {
-          'jobctl-item-id': { DataType: 'String', StringValue: ids[0] },
-          'jobctl-item-key': { DataType: 'String', StringValue: expect.stringMatching(new RegExp(`^item#\\d{12}#${ids[0]}$`)) },
-        },
-      });
-      expect(progress).toEqual([10, 20, 25]);
-    });
+        const batches = inputsOf(SendMessageBatchCommand) as Array<{
+          QueueUrl: string;
+          Entries: Array<{ Id: string; MessageBody: string; MessageAttributes: Record<string, MessageAttributeValue> }>;
+        }>;
+        expect(batches.map((b) => b.Entries.length)).toEqual([10, 10, 5]);
+        expect(batches.every((b) => b.QueueUrl === URL)).toBe(true);
+        expect(batches[0]!.Entries[0]).toEqual({
+          Id: '0',
+          MessageBody: 'item-0',
+          MessageAttributes: {
+            'jobctl-item-id': { DataType: 'String', StringValue: ids[0] },
+            'jobctl-item-key': {
+              DataType: 'String',
+              StringValue: expect.stringMatching(new RegExp(`^item#\\d{12}#${ids[0]}$`)),
+            },
+          },
+        });
+        expect(progress).toEqual([10, 20, 25]);
+      },
+    );
 
     it('re-sends only the entries SendMessageBatch reports as Failed', async () => {
-      fake.failEntries(['3', '7'], { Code: 'InternalError', SenderFault: false, Message: 'We encountered an internal error. Please try again.' });
+      fake.failEntries(['3', '7'], {
+        Code: 'InternalError',
+        SenderFault: false,
+        Message: 'We encountered an internal error. Please try again.',
+      });
 
-      await queue.push('fruits', Array.from({ length: 10 }, (_, i) => `item-${i}`));
+      await queue.push(
+        'fruits',
+        Array.from({ length: 10 }, (_, i) => `item-${i}`),
+      );
 
-      const batches = inputsOf(SendMessageBatchCommand) as Array<{ Entries: Array<{ Id: string; MessageBody: string }> }>;
-      expect(batches.map((b) => b.Entries.map((e) => e.MessageBody))).toEqual([Array.from({ length: 10 }, (_, i) => `item-${i}`), ['item-3', 'item-7']]);
+      const batches = inputsOf(SendMessageBatchCommand) as Array<{
+        Entries: Array<{ Id: string; MessageBody: string }>;
+      }>;
+      expect(batches.map((b) => b.Entries.map((e) => e.MessageBody))).toEqual([
+        Array.from({ length: 10 }, (_, i) => `item-${i}`),
+        ['item-3', 'item-7'],
+      ]);
       expect(fake.messagesOf('jobctl-fruits')).toHaveLength(10);
       expect(await queue.stats('fruits')).toMatchObject({ pending: 10 });
     });
 
     it('throws on a sender fault, naming the item and the code; the recorded items stay counted', async () => {
-      fake.failEntries(['1'], { Code: 'InvalidParameterValue', SenderFault: true, Message: 'Message must be shorter than 262144 bytes.' });
+      fake.failEntries(['1'], {
+        Code: 'InvalidParameterValue',
+        SenderFault: true,
+        Message: 'Message must be shorter than 262144 bytes.',
+      });
 
       const pushing = queue.push('fruits', ['a', 'b']);
 
       await expect(pushing).rejects.toThrow(JobctlError);
-      await expect(pushing).rejects.toThrow(/work queue "fruits": SQS rejected item "[0-9a-f-]{36}": InvalidParameterValue: Message must be shorter/);
+      await expect(pushing).rejects.toThrow(
+        /work queue "fruits": SQS rejected item "[0-9a-f-]{36}": InvalidParameterValue: Message must be shorter/,
+      );
       expect(await queue.stats('fruits')).toMatchObject({ pending: 2 });
     });
 
@@ -430,23 +582,44 @@ describe('SqsWorkQueue (request shapes)', () => {
 
       const batches = inputsOf(SendMessageBatchCommand) as Array<{ Entries: Array<{ MessageBody: string }> }>;
       expect(batches.map((b) => b.Entries.length)).toEqual([2, 3]);
-      expect(batches[1]!.Entries.slice(1).map((e) => e.MessageBody)).toEqual([expect.stringMatching(/^jobctl: the body of item .* is in the state table only/), expect.stringMatching(/^jobctl: the body/)]);
+      expect(batches[1]!.Entries.slice(1).map((e) => e.MessageBody)).toEqual([
+        expect.stringMatching(/^jobctl: the body of item .* is in the state table only/),
+        expect.stringMatching(/^jobctl: the body/),
+      ]);
       const leased = await Promise.all(bodies.map(() => queue.lease('fruits')));
       expect(leased.map((i) => i?.body).sort()).toEqual([...bodies].sort());
     });
   });
 
   describe('Method: lease', () => {
-    it('receives one message under a visibility timeout of the lease, without waiting, and counts the lease from the record', async () => {
-      await queue.push('fruits', ['apple']);
+    it(
+      'receives one message under a visibility timeout of the lease, without waiting, and counts the lease from the ' +
+        'record',
+      async () => {
+        await queue.push('fruits', ['apple']);
 
-      const item = await queue.lease('fruits', { leaseSeconds: 45 });
+        const item = await queue.lease('fruits', { leaseSeconds: 45 });
 
-      expect(inputsOf(ReceiveMessageCommand)).toEqual([{ QueueUrl: URL, MaxNumberOfMessages: 1, VisibilityTimeout: 45, WaitTimeSeconds: 0, MessageAttributeNames: ['jobctl-item-key'] }]);
-      const [message] = fake.messagesOf('jobctl-fruits');
-      expect(item).toEqual({ id: expect.any(String), body: 'apple', receiveCount: 1, lease: expect.stringMatching(/^item#\d{12}#[0-9a-f-]{36}\|[0-9a-f-]{36}\|AQEB/), leaseExpiresAtMs: clock.now() + 45_000 });
-      expect(item!.lease.endsWith(`|${message!.receipt}`)).toBe(true);
-    });
+        expect(inputsOf(ReceiveMessageCommand)).toEqual([
+          {
+            QueueUrl: URL,
+            MaxNumberOfMessages: 1,
+            VisibilityTimeout: 45,
+            WaitTimeSeconds: 0,
+            MessageAttributeNames: ['jobctl-item-key'],
+          },
+        ]);
+        const [message] = fake.messagesOf('jobctl-fruits');
+        expect(item).toEqual({
+          id: expect.any(String),
+          body: 'apple',
+          receiveCount: 1,
+          lease: expect.stringMatching(/^item#\d{12}#[0-9a-f-]{36}\|[0-9a-f-]{36}\|AQEB/),
+          leaseExpiresAtMs: clock.now() + 45_000,
+        });
+        expect(item!.lease.endsWith(`|${message!.receipt}`)).toBe(true);
+      },
+    );
 
     it('deletes a second copy of a message (same MessageId) whose item is already done', async () => {
       await queue.push('fruits', ['apple']);
@@ -459,47 +632,81 @@ describe('SqsWorkQueue (request shapes)', () => {
 
       expect(await queue.lease('fruits')).toBeUndefined();
 
-      expect(inputsOf(DeleteMessageCommand)).toEqual([{ QueueUrl: URL, ReceiptHandle: expect.stringMatching(/^AQEB/) }]);
+      expect(inputsOf(DeleteMessageCommand)).toEqual([
+        { QueueUrl: URL, ReceiptHandle: expect.stringMatching(/^AQEB/) },
+      ]);
       expect(fake.messagesOf('jobctl-fruits')).toEqual([]);
     });
 
-    it('hides a second copy of a leased message until that lease ends, and deletes a duplicate with another MessageId', async () => {
-      await queue.push('fruits', ['apple']);
-      const item = (await queue.lease('fruits'))!;
-      const [message] = fake.messagesOf('jobctl-fruits');
-      clock.advance(10_000);
-      fake.duplicate(URL, message!.MessageId);
-      sqsMock.resetHistory();
-
-      expect(await queue.lease('fruits')).toBeUndefined();
-      expect(inputsOf(ChangeMessageVisibilityCommand)).toEqual([{ QueueUrl: URL, ReceiptHandle: expect.stringMatching(/^AQEB/), VisibilityTimeout: 20 }]);
-
-      const key = item.lease.split('|')[0]!;
-      fake.messagesOf('jobctl-fruits').push({ MessageId: randomUUID(), Body: 'apple', MessageAttributes: { 'jobctl-item-key': { DataType: 'String', StringValue: key } }, sentAtMs: clock.now(), receiveCount: 0, visibleAtMs: clock.now() });
-      expect(await queue.lease('fruits')).toBeUndefined();
-      expect(inputsOf(DeleteMessageCommand)).toHaveLength(1);
-      expect(await queue.complete('fruits', item.lease)).toBe(true);
-      expect(await queue.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 1, dead: 0 });
-    });
-
-    it('dead-letters an item whose message comes back after its last lease: a DLQ copy, then DeleteMessage', async () => {
-      const [id] = await queue.push('fruits', ['poison']);
-      for (let i = 0; i < 3; i++) {
+    it(
+      'hides a second copy of a leased message until that lease ends, and deletes a duplicate with another ' +
+        'MessageId',
+      async () => {
+        await queue.push('fruits', ['apple']);
         const item = (await queue.lease('fruits'))!;
-        clock.advanceTo(item.leaseExpiresAtMs);
-      }
-      sqsMock.resetHistory();
+        const [message] = fake.messagesOf('jobctl-fruits');
+        clock.advance(10_000);
+        fake.duplicate(URL, message!.MessageId);
+        sqsMock.resetHistory();
 
-      expect(await queue.lease('fruits')).toBeUndefined();
+        expect(await queue.lease('fruits')).toBeUndefined();
+        expect(inputsOf(ChangeMessageVisibilityCommand)).toEqual([
+          { QueueUrl: URL, ReceiptHandle: expect.stringMatching(/^AQEB/), VisibilityTimeout: 20 },
+        ]);
 
-      expect(inputsOf(SendMessageCommand)).toEqual([{ QueueUrl: DLQ_URL, MessageBody: 'poison', MessageAttributes: { 'jobctl-item-id': { DataType: 'String', StringValue: id }, 'jobctl-item-key': expect.anything() } }]);
-      expect(inputsOf(DeleteMessageCommand)).toEqual([{ QueueUrl: URL, ReceiptHandle: expect.stringMatching(/^AQEB/) }]);
-      expect(await queue.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 0, dead: 1 });
-    });
+        const key = item.lease.split('|')[0]!;
+        fake.messagesOf('jobctl-fruits').push({
+          MessageId: randomUUID(),
+          Body: 'apple',
+          MessageAttributes: { 'jobctl-item-key': { DataType: 'String', StringValue: key } },
+          sentAtMs: clock.now(),
+          receiveCount: 0,
+          visibleAtMs: clock.now(),
+        });
+        expect(await queue.lease('fruits')).toBeUndefined();
+        expect(inputsOf(DeleteMessageCommand)).toHaveLength(1);
+        expect(await queue.complete('fruits', item.lease)).toBe(true);
+        expect(await queue.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 1, dead: 0 });
+      },
+    );
+
+    it(
+      'dead-letters an item whose message comes back after its last lease: a DLQ copy, then ' + 'DeleteMessage',
+      async () => {
+        const [id] = await queue.push('fruits', ['poison']);
+        for (let i = 0; i < 3; i++) {
+          const item = (await queue.lease('fruits'))!;
+          clock.advanceTo(item.leaseExpiresAtMs);
+        }
+        sqsMock.resetHistory();
+
+        expect(await queue.lease('fruits')).toBeUndefined();
+
+        expect(inputsOf(SendMessageCommand)).toEqual([
+          {
+            QueueUrl: DLQ_URL,
+            MessageBody: 'poison',
+            MessageAttributes: {
+              'jobctl-item-id': { DataType: 'String', StringValue: id },
+              'jobctl-item-key': expect.anything(),
+            },
+          },
+        ]);
+        expect(inputsOf(DeleteMessageCommand)).toEqual([
+          { QueueUrl: URL, ReceiptHandle: expect.stringMatching(/^AQEB/) },
+        ]);
+        expect(await queue.stats('fruits')).toEqual({ pending: 0, leased: 0, done: 0, dead: 1 });
+      },
+    );
 
     it('throws NotFoundError when the SQS queue is gone', async () => {
       fake.queues.clear();
-      const fresh = new SqsWorkQueue({ sqs: new SQSClient({ region: REGION }), dynamodb: db.client, tableName, now: () => clock.now() }); // no cached URL
+      const fresh = new SqsWorkQueue({
+        sqs: new SQSClient({ region: REGION }),
+        dynamodb: db.client,
+        tableName,
+        now: () => clock.now(),
+      }); // no cached URL
 
       await expect(fresh.lease('fruits')).rejects.toThrow(NotFoundError);
       await expect(fresh.lease('fruits')).rejects.toThrow('work queue "fruits": SQS queue "jobctl-fruits" not found');
@@ -513,7 +720,15 @@ describe('SqsWorkQueue (request shapes)', () => {
       const receipt = item.lease.split('|')[2];
 
       expect(await queue.renew('fruits', item.lease, 120)).toBe(true);
-      fake.failNext('ChangeMessageVisibility', new SQSServiceException({ name: 'InvalidParameterValue', $fault: 'client', message: 'Message does not exist or is not available for visibility timeout change.', $metadata: {} }));
+      fake.failNext(
+        'ChangeMessageVisibility',
+        new SQSServiceException({
+          name: 'InvalidParameterValue',
+          $fault: 'client',
+          message: 'Message does not exist or is not available for visibility timeout change.',
+          $metadata: {},
+        }),
+      );
       expect(await queue.renew('fruits', item.lease, 120)).toBe(true);
 
       expect(inputsOf(ChangeMessageVisibilityCommand)).toEqual([
@@ -530,7 +745,13 @@ describe('SqsWorkQueue (request shapes)', () => {
       const second = (await queue.lease('fruits'))!;
 
       expect(await queue.complete('fruits', first.lease)).toBe(true);
-      fake.failNext('DeleteMessage', new ReceiptHandleIsInvalid({ message: 'The input receipt handle is not a valid receipt handle.', $metadata: {} }));
+      fake.failNext(
+        'DeleteMessage',
+        new ReceiptHandleIsInvalid({
+          message: 'The input receipt handle is not a valid receipt handle.',
+          $metadata: {},
+        }),
+      );
       expect(await queue.complete('fruits', second.lease)).toBe(true);
 
       expect(inputsOf(DeleteMessageCommand)).toEqual([
@@ -551,8 +772,12 @@ describe('SqsWorkQueue (request shapes)', () => {
         expect(await queue.release('fruits', item.lease)).toBe(true);
       }
 
-      expect(inputsOf(ChangeMessageVisibilityCommand)).toEqual(receipts.slice(0, 2).map((ReceiptHandle) => ({ QueueUrl: URL, ReceiptHandle, VisibilityTimeout: 0 })));
-      expect(inputsOf(SendMessageCommand)).toEqual([expect.objectContaining({ QueueUrl: DLQ_URL, MessageBody: 'poison' })]);
+      expect(inputsOf(ChangeMessageVisibilityCommand)).toEqual(
+        receipts.slice(0, 2).map((ReceiptHandle) => ({ QueueUrl: URL, ReceiptHandle, VisibilityTimeout: 0 })),
+      );
+      expect(inputsOf(SendMessageCommand)).toEqual([
+        expect.objectContaining({ QueueUrl: DLQ_URL, MessageBody: 'poison' }),
+      ]);
       expect(inputsOf(DeleteMessageCommand)).toEqual([{ QueueUrl: URL, ReceiptHandle: receipts[2] }]);
       expect(fake.messagesOf('jobctl-fruits-dlq').map((m) => m.Body)).toEqual(['poison']);
     });
@@ -567,10 +792,21 @@ describe('SqsWorkQueue (request shapes)', () => {
 
       expect(await queue.redrive('fruits', [poison!])).toBe(1);
 
-      expect(inputsOf(SendMessageBatchCommand)).toEqual([{ QueueUrl: URL, Entries: [expect.objectContaining({ Id: '0', MessageBody: 'poison' })] }]);
-      expect(inputsOf(ReceiveMessageCommand)).toContainEqual(expect.objectContaining({ QueueUrl: DLQ_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      expect(inputsOf(DeleteMessageBatchCommand)).toEqual([{ QueueUrl: DLQ_URL, Entries: [{ Id: '0', ReceiptHandle: expect.stringMatching(/^AQEB/) }] }]);
-      expect(inputsOf(ChangeMessageVisibilityBatchCommand)).toEqual([{ QueueUrl: DLQ_URL, Entries: [{ Id: '0', ReceiptHandle: expect.stringMatching(/^AQEB/), VisibilityTimeout: 0 }] }]);
+      expect(inputsOf(SendMessageBatchCommand)).toEqual([
+        { QueueUrl: URL, Entries: [expect.objectContaining({ Id: '0', MessageBody: 'poison' })] },
+      ]);
+      expect(inputsOf(ReceiveMessageCommand)).toContainEqual(
+        expect.objectContaining({ QueueUrl: DLQ_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      expect(inputsOf(DeleteMessageBatchCommand)).toEqual([
+        { QueueUrl: DLQ_URL, Entries: [{ Id: '0', ReceiptHandle: expect.stringMatching(/^AQEB/) }] },
+      ]);
+      expect(inputsOf(ChangeMessageVisibilityBatchCommand)).toEqual([
+        {
+          QueueUrl: DLQ_URL,
+          Entries: [{ Id: '0', ReceiptHandle: expect.stringMatching(/^AQEB/), VisibilityTimeout: 0 }],
+        },
+      ]);
       expect(fake.messagesOf('jobctl-fruits-dlq').map((m) => m.Body)).toEqual(['toxic']);
       expect(await queue.deadLetters('fruits', 10)).toEqual([expect.objectContaining({ body: 'toxic' })]);
       expect(await queue.lease('fruits')).toMatchObject({ id: poison, body: 'poison', receiveCount: 1 });
@@ -579,7 +815,10 @@ describe('SqsWorkQueue (request shapes)', () => {
 
   describe('Method: purge', () => {
     it('deletes the records, then sweeps visible messages 10 at a time without PurgeQueue', async () => {
-      await queue.push('fruits', Array.from({ length: 12 }, (_, i) => `item-${i}`));
+      await queue.push(
+        'fruits',
+        Array.from({ length: 12 }, (_, i) => `item-${i}`),
+      );
       await queue.lease('fruits');
       sqsMock.resetHistory();
 

@@ -100,10 +100,14 @@ describe('ManualClock', () => {
     const clock = new ManualClock(0);
     const gate = deferred();
     const seen: string[] = [];
-    const q = new KeyedWorkQueue<string>(clock, async (key) => {
-      seen.push(key);
-      if (key === 'busy') await gate.promise;
-    }, 1);
+    const q = new KeyedWorkQueue<string>(
+      clock,
+      async (key) => {
+        seen.push(key);
+        if (key === 'busy') await gate.promise;
+      },
+      1,
+    );
     q.add('busy', 'busy');
     for (const k of ['a', 'b', 'c']) q.add(k, k);
     q.add('woken', 'woken', clock.now(), { front: true });
