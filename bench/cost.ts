@@ -62,7 +62,9 @@ function meterDynamoDb(client: RecordableClient, reader: DynamoDBClient, tableNa
       else {
         tally.writeUnits += units;
         const after = await Promise.all(keys.map((key) => readItem(reader, tableName, key)));
-        keys.forEach((_, i) => (tally.writeUnits += gsiWriteUnits(before[i], after[i])));
+        keys.forEach((_, i) => {
+          tally.writeUnits += gsiWriteUnits(before[i], after[i]);
+        });
       }
       return result;
     };

@@ -14,6 +14,7 @@
  * A week takes about 35 minutes on two cores (~0.2 s per scheduled run: one task spawned, ~24 DynamoDB requests, the
  * harness settling between timers); `--growth-days 1` shows the same in five.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -41,7 +42,7 @@ spec:
 async function usage(dir: string): Promise<{ bytes: number; files: number }> {
   let bytes = 0;
   let files = 0;
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {

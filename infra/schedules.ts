@@ -5,7 +5,11 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { toEventBridgeSchedules } from '../src/cron/eventbridge.ts';
-import { cronJobScheduleDefinitions, MIN_EVENT_AGE_SECONDS } from '../src/adapters/scheduler/cronjob-schedules.ts';
+import {
+  cronJobScheduleDefinitions,
+  MIN_EVENT_AGE_SECONDS,
+  type CronJobScheduleDefinition,
+} from '../src/adapters/scheduler/cronjob-schedules.ts';
 import type { CronJob } from '../src/spec/types.ts';
 
 // The EventBridge Scheduler side of the Jobctl construct, added to the construct's own scope so that every resource
@@ -100,7 +104,7 @@ export function createCronJobSchedules(
   for (const cronJob of deps.cronJobs) {
     const { namespace, name } = cronJob.metadata;
     const { schedule, startingDeadlineSeconds } = cronJob.spec;
-    let definitions;
+    let definitions: CronJobScheduleDefinition[];
     try {
       definitions = cronJobScheduleDefinitions(cronJob);
     } catch (error) {

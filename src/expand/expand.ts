@@ -7,7 +7,7 @@
  */
 import { isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { assertNever, JobctlError, ValidationError, ValidationErrors } from '../errors.ts';
-import { loadManifestSources } from '../spec/index.ts';
+import { loadManifestSources, type LoadResult } from '../spec/index.ts';
 import { renderJinja2, renderJinja2Spliced } from './jinja2.ts';
 import { bindingsFromItems, bindingsFromParams, type ItemBinding } from './params.ts';
 import { PLACEHOLDER_NAME, placeholderNames, splitAtPlaceholders, substitutePlaceholders } from './placeholders.ts';
@@ -286,7 +286,9 @@ function valueOrigins(context: Readonly<Record<string, unknown>>): (value: strin
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       if (!into.has(String(value))) into.set(String(value), path);
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, `${path}[${i}]`, into));
+      value.forEach((v, i) => {
+        visit(v, `${path}[${i}]`, into);
+      });
     } else if (typeof value === 'object' && value !== null) {
       for (const [k, v] of Object.entries(value))
         visit(v, /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, into);
@@ -324,7 +326,7 @@ function validateRendered(rendered: readonly Rendered[]): ExpandedManifest[] {
       documentNumber++;
       const label = r.label === '' ? `document ${documentNumber}` : r.label;
       const where = `${label}: ${r.file}`;
-      let loaded;
+      let loaded: LoadResult;
       try {
         loaded = loadManifestSources([{ file: where, text: doc.located }]);
       } catch (error) {

@@ -151,7 +151,7 @@ function installJinja2Syntax(): void {
   };
   // Every `{{ … }}` output goes through suppressValue; the structure check's placeholder pass replaces it there.
   const suppressValue = runtime.suppressValue;
-  runtime.suppressValue = function (value: unknown, autoescape: boolean) {
+  runtime.suppressValue = (value: unknown, autoescape: boolean) => {
     if (outputHook === undefined || value instanceof nunjucks.runtime.SafeString)
       return suppressValue(value, autoescape);
     return outputHook(String(value ?? ''));

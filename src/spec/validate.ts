@@ -216,9 +216,11 @@ class ShapeWalker {
       }
       case 'stringList': {
         if (!Array.isArray(value)) return this.typeError(path, value, 'array');
-        return value.flatMap((item: unknown, i) =>
-          typeof item === 'string' ? [item] : (this.typeError(`${path}[${i}]`, item, 'string'), []),
-        );
+        return value.flatMap((item: unknown, i) => {
+          if (typeof item === 'string') return [item];
+          this.typeError(`${path}[${i}]`, item, 'string');
+          return [];
+        });
       }
       case 'quantityMap':
         return this.quantityMap(value, path);
@@ -523,7 +525,9 @@ function validateLaunchStrings(container: Obj, path: string, report: Reporter): 
     }
   };
   for (const key of ['command', 'args'] as const) {
-    ((container[key] as string[] | undefined) ?? []).forEach((arg, i) => check(arg, `${path}.${key}[${i}]`));
+    ((container[key] as string[] | undefined) ?? []).forEach((arg, i) => {
+      check(arg, `${path}.${key}[${i}]`);
+    });
   }
   (list(container, 'env') ?? []).forEach((env, i) => {
     const name = str(env, 'name') ?? '';
@@ -722,7 +726,7 @@ function validateResourceQuota(quota: Obj, report: Reporter): void {
   for (const [resource, raw] of Object.entries(hard)) {
     const path = `spec.hard[${resource}]`;
     if (!podCountResources.includes(resource)) {
-      report.error(path, notSupported(resource, podCountResources) + ': jobctl counts pods only (each is a task)');
+      report.error(path, `${notSupported(resource, podCountResources)}: jobctl counts pods only (each is a task)`);
       continue;
     }
     const text = typeof raw === 'number' || typeof raw === 'string' ? String(raw) : undefined;

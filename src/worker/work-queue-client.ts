@@ -333,7 +333,7 @@ export class WorkQueueClient {
             `${this.prefix()}: stopping: ` +
               `${
                 isReleased
-                  ? `released item ${h.item.id}; another worker can take ` + `it now`
+                  ? `released item ${h.item.id}; another worker can take it now`
                   : `item ${h.item.id} was no longer leased to this worker`
               }`,
           );

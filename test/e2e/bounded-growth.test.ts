@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
-import type { LocalConnection } from '../../src/runtime/local/connect.ts';
 import { LocalRuntime } from '../../src/runtime/local/runtime.ts';
 import { STATE_TABLE_NAME } from '../../src/runtime/local/state-dir.ts';
 import type { KubeEvent } from '../../src/spec/types.ts';
+import { runtimeConnection } from '../support/local-runtime.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:30Z');
 
@@ -139,18 +139,7 @@ spec:
       containers: [{name: c, image: busybox, command: [sh, -c, "yes 0123456789 | head -c 300000; echo done"]}]
 `,
     );
-    const connection: LocalConnection = {
-      store: runtime.store,
-      queues: runtime.queues,
-      quotas: runtime.quotas,
-      logs: runtime.logs,
-      launcher: runtime.launcher,
-      clock,
-      isRuntimeRunning: true,
-      logsSettleMs: 0,
-      notify: async (changes) => changes.forEach((c) => runtime.enqueue(c)),
-      close: async () => {},
-    };
+    const connection = runtimeConnection(runtime, clock, 0);
     const io = { stdout: () => {}, stderr: () => {}, now: () => clock.now(), setExitCode: () => {} };
     expect(
       await runCli(['apply', '-f', manifest], { io, env: { JOBCTL_STATE_DIR: dir }, connect: async () => connection }),

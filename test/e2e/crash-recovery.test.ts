@@ -125,7 +125,7 @@ describe('kill -9 of jobctl up at random moments loses no finished work (audit D
     };
     const items = Array.from({ length: 50 }, (_, i) => `item-${i}`);
     await writeFile(join(dir, 'all.yaml'), manifests);
-    await writeFile(join(dir, 'items.txt'), items.join('\n') + '\n');
+    await writeFile(join(dir, 'items.txt'), `${items.join('\n')}\n`);
     await cli('queue', 'create', 'items');
     await cli('queue', 'push', 'items', '--file', join(dir, 'items.txt'));
     await cli('apply', '-f', join(dir, 'all.yaml'));
@@ -143,7 +143,6 @@ describe('kill -9 of jobctl up at random moments loses no finished work (audit D
     };
     for (let kill = 0; kill <= KILLS; kill++) {
       const life = new Life(stateDir, dir, now, logFile);
-      const bornAt = Date.now();
       const last = kill === KILLS;
       // A random moment: a quarter during the start (adoption included), the rest while the clock moves and tasks run.
       const duringStart = next() < 0.25;

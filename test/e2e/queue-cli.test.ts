@@ -6,7 +6,6 @@ import { appliedChanges, applyAll, outcomeLine } from '../../src/cli/apply.ts';
 import { loadManifestArgs } from '../../src/cli/manifest-files.ts';
 import { formatError } from '../../src/cli/program.ts';
 import { registerQueueCommands } from '../../src/cli/queue-command.ts';
-import type { Connection } from '../../src/ports/connection.ts';
 import { DEFAULT_QUEUE_SETTINGS } from '../../src/ports/work-queue.ts';
 import { loadManifestSources, validateManifest, workQueueDefaults } from '../../src/spec/index.ts';
 import { RuntimeHarness, type CliResult } from '../support/local-runtime.ts';
@@ -22,23 +21,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-function connectionOf(harness: RuntimeHarness): Connection {
-  return {
-    store: harness.runtime.store,
-    queues: harness.runtime.queues,
-    quotas: harness.runtime.quotas,
-    logs: harness.runtime.logs,
-    launcher: harness.runtime.launcher,
-    clock: harness.clock,
-    isRuntimeRunning: true,
-    logsSettleMs: 300,
-    notify: async (changes) => {
-      for (const c of changes) harness.runtime.enqueue(c);
-    },
-    close: async () => {},
-  };
-}
-
 /** Runs `jobctl queue …` (argv without `queue`) against the harness; `stdin` is what `-` reads. */
 async function queueCli(argv: string[], stdin = ''): Promise<CliResult> {
   const harness = h!;
@@ -53,7 +35,7 @@ async function queueCli(argv: string[], stdin = ''): Promise<CliResult> {
   const program = new Command('jobctl').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerQueueCommands(program, {
     io,
-    withConnection: (work) => work(connectionOf(harness)),
+    withConnection: (work) => work(harness.connection()),
     readStdin: async () => stdin,
     cwd: harness.stateDir,
   });
@@ -63,7 +45,7 @@ async function queueCli(argv: string[], stdin = ''): Promise<CliResult> {
   } catch (error) {
     if (error instanceof CommanderError) code = error.exitCode;
     else {
-      stderr += formatError(error) + '\n';
+      stderr += `${formatError(error)}\n`;
       code = 1;
     }
   }
@@ -458,7 +440,7 @@ spec:
       restartPolicy: Never
 `;
     const path = await h.writeManifest('all', `${job}---\n${queueManifest('fruits')}`);
-    const c = connectionOf(h);
+    const c = h.connection();
     const apply = async (options: { dryRun?: boolean; createOnly?: boolean } = {}) => {
       const outcomes = await applyAll(c, await loadManifestArgs([path], async () => ''), options);
       if (!options.dryRun) await c.notify(await appliedChanges(c.store, outcomes));
@@ -508,7 +490,7 @@ spec:
         message: 'a WorkQueue keeps only metadata.name and its spec; ignored',
       },
     ]);
-    expect((await applyAll(connectionOf(h), loaded)).map(outcomeLine)).toEqual([
+    expect((await applyAll(h.connection(), loaded)).map(outcomeLine)).toEqual([
       'workqueue.jobctl.dev/fruits unchanged',
     ]);
   });

@@ -7,7 +7,6 @@ import { describeObject } from '../../src/cli/printers/index.ts';
 import { formatError } from '../../src/cli/program.ts';
 import { parseSelector } from '../../src/cli/selector.ts';
 import { registerWaitCommand } from '../../src/cli/wait-command.ts';
-import type { LocalConnection } from '../../src/runtime/local/connect.ts';
 import type { Sleep } from '../../src/worker/work-queue-client.ts';
 import { RuntimeHarness, type CliResult } from '../support/local-runtime.ts';
 
@@ -24,24 +23,6 @@ afterEach(async () => {
   await h?.destroy();
   h = undefined;
 });
-
-/** The connection `RuntimeHarness.jobctl` gives its commands. */
-function connectionOf(harness: RuntimeHarness): LocalConnection {
-  return {
-    store: harness.runtime.store,
-    queues: harness.runtime.queues,
-    quotas: harness.runtime.quotas,
-    logs: harness.runtime.logs,
-    launcher: harness.runtime.launcher,
-    clock: harness.clock,
-    isRuntimeRunning: true,
-    logsSettleMs: 300,
-    notify: async (changes) => {
-      for (const c of changes) harness.runtime.enqueue(c);
-    },
-    close: async () => {},
-  };
-}
 
 /** A fake CliIo that records what a command printed. */
 function recordingIo(): { io: CliIo; result: () => CliResult } {
@@ -64,7 +45,7 @@ async function run(body: (io: CliIo) => Promise<void>): Promise<CliResult> {
     await body(io);
   } catch (error) {
     if (error instanceof CommanderError) return { ...result(), code: error.exitCode };
-    io.stderr(formatError(error) + '\n');
+    io.stderr(`${formatError(error)}\n`);
     io.setExitCode(1);
   }
   return result();
@@ -76,7 +57,7 @@ function jobctlWait(argv: string[], sleep: Sleep): Promise<CliResult> {
     const program = new Command('jobctl')
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-    registerWaitCommand(program, { io, withConnection: (work) => work(connectionOf(h!)), sleep });
+    registerWaitCommand(program, { io, withConnection: (work) => work(h!.connection()), sleep });
     await program.parseAsync(['wait', ...argv], { from: 'user' });
   });
 }
@@ -144,7 +125,7 @@ describe('jobctl logs -l', () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
-    const c = connectionOf(h);
+    const c = h.connection();
 
     const logs = await run((io) => logsBySelector(c, parseSelector(GROUP), {}, { io }));
     expect(logs).toEqual({
@@ -166,7 +147,7 @@ describe('jobctl logs -l', () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
-    const c = connectionOf(h);
+    const c = h.connection();
     const logsOf = async (selector: string) =>
       (await run((io) => logsBySelector(c, parseSelector(selector), {}, { io }))).stdout;
 
@@ -182,7 +163,7 @@ describe('jobctl logs -l', () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
-    const none = await run((io) => logsBySelector(connectionOf(h!), parseSelector('jobgroup=nothing'), {}, { io }));
+    const none = await run((io) => logsBySelector(h!.connection(), parseSelector('jobgroup=nothing'), {}, { io }));
     expect(none).toEqual({ code: 0, stdout: '', stderr: 'No resources found in default namespace.\n' });
   });
 
@@ -208,7 +189,7 @@ spec:
 `;
     await h.jobctl('apply', '-f', await h.writeManifest('counter', twelveLines));
     await h.advance(0);
-    const c = connectionOf(h);
+    const c = h.connection();
     const logsWith = async (tailLines?: number) =>
       (await run((io) => logsBySelector(c, parseSelector('lines=twelve'), { tailLines }, { io }))).stdout;
 
@@ -221,7 +202,7 @@ spec:
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
-    const c = connectionOf(h);
+    const c = h.connection();
     const noPause: Sleep = async () => {};
 
     const followed = await run((io) =>
@@ -250,7 +231,7 @@ spec:
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
-    const c = connectionOf(h);
+    const c = h.connection();
     const [pod] = (await c.store.list('Pod', 'default')).filter((p) => p.metadata.labels?.['job-name'] === 'other');
     const logs = await run((io) => printPodLogs(c, [pod!], { prefix: true }, { io }));
     expect(logs.stdout).toBe(`[pod/${pod!.metadata.name}/main] not in the group\n`);
@@ -264,7 +245,7 @@ describe('jobctl describe -l', () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
-    const c = connectionOf(h);
+    const c = h.connection();
 
     const jobs = await run((io) => describeObjects(c, 'Job', { selector: parseSelector(GROUP) }, io));
     expect(jobs.code).toBe(0);
@@ -278,14 +259,14 @@ describe('jobctl describe -l', () => {
       describeObjects(c, 'Job', { selector: parseSelector('jobgroup in (jobexample)'), showEvents: true }, io),
     );
     expect(withEvents.stdout.match(/\nEvents:\n/g)).toHaveLength(3);
-    expect(withEvents.stdout).toMatch(/\n  Normal\s+Completed\s+\S+\s+job-controller\s+Job completed\n/);
+    expect(withEvents.stdout).toMatch(/\n {2}Normal\s+Completed\s+\S+\s+job-controller\s+Job completed\n/);
   });
 
   it("describes pods by their Job's template labels, every Job without a name, and Jobs by name prefix", async () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
-    const c = connectionOf(h);
+    const c = h.connection();
 
     const pods = await run((io) => describeObjects(c, 'Pod', { selector: parseSelector(GROUP) }, io));
     expect(namesIn(pods.stdout)).toEqual([
@@ -314,7 +295,7 @@ describe('jobctl describe -l', () => {
   it('reports no match, a missing name and a name with a selector as kubectl does', async () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
-    const c = connectionOf(h);
+    const c = h.connection();
     expect(await run((io) => describeObjects(c, 'Job', { selector: parseSelector('jobgroup=nothing') }, io))).toEqual({
       code: 0,
       stdout: '',
@@ -336,7 +317,7 @@ describe('jobctl describe -l', () => {
     h = await RuntimeHarness.start(START);
     await applyExpansionJobs();
     await h.advance(0);
-    const c = connectionOf(h);
+    const c = h.connection();
     for (const kind of ['Job', 'Pod'] as const) {
       const obj = (await c.store.list(kind, 'default')).find(
         (o) => (kind === 'Job' ? o.metadata.name : o.metadata.labels?.['job-name']) === 'process-item-apple',
@@ -345,7 +326,7 @@ describe('jobctl describe -l', () => {
       const full = describeObject(obj, { events: [], pods, nowMs: c.clock.now() });
       expect(full).toMatch(/\nEvents:\s{3,}<none>\n$/);
       const three = await run((io) => describeObjects(c, kind, { selector: parseSelector(GROUP) }, io));
-      expect(three.stdout.startsWith(full.replace(/Events:\s+<none>\n$/, '') + '\n\nName:')).toBe(true);
+      expect(three.stdout.startsWith(`${full.replace(/Events:\s+<none>\n$/, '')}\n\nName:`)).toBe(true);
     }
   });
 });

@@ -15,6 +15,6 @@ describe('the construct’s logical IDs', () => {
         .map(([id, r]) => `${network} ${id} ${r.Type}`)
         .sort();
     };
-    await expect([...ids('nat'), ...ids('public')].join('\n') + '\n').toMatchFileSnapshot('./fixtures/logical-ids.txt');
+    await expect(`${[...ids('nat'), ...ids('public')].join('\n')}\n`).toMatchFileSnapshot('./fixtures/logical-ids.txt');
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { DynamoDbResourceQuotas } from '../../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
 import {
   DynamoDbStateStore,
@@ -12,7 +13,6 @@ import { DynamoDbWorkQueue } from '../../src/adapters/dynamodb/dynamodb-work-que
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
 import { applyAll, STATUS_HEADROOM_BYTES, storeItemLimitFindings } from '../../src/cli/apply.ts';
 import { runCli } from '../../src/cli/program.ts';
-import type { Change } from '../../src/ports/changes.ts';
 import { jobFromTemplate } from '../../src/engine/cronjob-sync.ts';
 import { AlreadyExistsError } from '../../src/errors.ts';
 import type { Connection } from '../../src/ports/connection.ts';
@@ -20,6 +20,7 @@ import type { StateStore } from '../../src/ports/state-store.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { CronJob, Job, KubeObject } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { FakeConnection } from '../support/fakes/fake-connection.ts';
 
 // Audit D7: a file that `--dry-run` accepted whole was written up to its first object too big for DynamoDB (its
 // ResourceQuota, WorkQueue and earlier Jobs created, the later ones not) with only "Item size has exceeded the
@@ -47,18 +48,13 @@ async function freshConnection() {
   const tableName = `apply-limits-${++tables}`;
   await ensureStateTable(db.client, tableName);
   const now = () => NOW_MS;
-  const notified: Change[] = [];
-  const c = {
+  const c = new FakeConnection({
     store: new DynamoDbStateStore({ client: db.client, tableName, now }),
     queues: new DynamoDbWorkQueue({ client: db.client, tableName, now }),
     quotas: new DynamoDbResourceQuotas({ client: db.client, tableName, now }),
-    clock: { now },
-    isRuntimeRunning: true,
-    logsSettleMs: 0,
-    notify: async (changes: Change[]) => void notified.push(...changes),
-    close: async () => {},
-  } as unknown as Connection;
-  return { c, notified };
+    clock: new ManualClock(NOW_MS),
+  });
+  return { c, notified: c.notified };
 }
 
 async function jobctl(c: Connection, ...argv: string[]) {
@@ -92,7 +88,7 @@ const halfYaml =
   '---\n' +
   jobDoc('half-c', 'z');
 /** 1-based line of half-b's metadata.name. */
-const halfBNameLine = halfYaml.split('\n').findIndex((l) => l === '  name: half-b') + 1;
+const halfBNameLine = halfYaml.split('\n').indexOf('  name: half-b') + 1;
 
 async function nothingWritten(c: Connection) {
   return {
@@ -188,7 +184,7 @@ describe("apply checks every object against the store's item limit before writin
         },
       });
       const loaded = loadManifests(
-        halfYaml.replaceAll('y'.repeat(105_000), 'y') + '---\n' + jobDoc('half-d', 'd'),
+        `${halfYaml.replaceAll('y'.repeat(105_000), 'y')}---\n${jobDoc('half-d', 'd')}`,
         'half.yaml',
       );
 

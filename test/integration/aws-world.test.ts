@@ -122,8 +122,12 @@ describe.sequential(
       let stderr = '';
       const code = await runCli(argv, {
         io: {
-          stdout: (t) => void (stdout += t),
-          stderr: (t) => void (stderr += t),
+          stdout: (t) => {
+            stdout += t;
+          },
+          stderr: (t) => {
+            stderr += t;
+          },
           now: () => world.clock.now(),
           setExitCode: () => {},
         },

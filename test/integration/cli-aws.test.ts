@@ -162,8 +162,12 @@ describe('jobctl --context aws', () => {
     let stderr = '';
     const code = await runCli(argv, {
       io: {
-        stdout: (t) => void (stdout += t),
-        stderr: (t) => void (stderr += t),
+        stdout: (t) => {
+          stdout += t;
+        },
+        stderr: (t) => {
+          stderr += t;
+        },
         now: () => clock.now(),
         setExitCode: () => {},
       },
@@ -346,7 +350,14 @@ describe('--context', () => {
   it('rejects an unknown context by name', async () => {
     let stderr = '';
     const code = await runCli(['--context', 'prod', 'get', 'cronjobs'], {
-      io: { stdout: () => {}, stderr: (t) => void (stderr += t), now: () => 0, setExitCode: () => {} },
+      io: {
+        stdout: () => {},
+        stderr: (t) => {
+          stderr += t;
+        },
+        now: () => 0,
+        setExitCode: () => {},
+      },
       env: {},
     });
     expect(code).toBe(1);

@@ -6,37 +6,16 @@ import { JobController } from '../../src/controllers/job-controller.ts';
 import type { ControllerDeps } from '../../src/controllers/deps.ts';
 import { jobNameFor } from '../../src/engine/cronjob-sync.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
-import type { LogSink } from '../../src/ports/log-sink.ts';
 import type { StateStore } from '../../src/ports/state-store.ts';
-import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
 import { loadManifests } from '../../src/spec/index.ts';
-import type { CronJob, Job, Pod } from '../../src/spec/types.ts';
+import type { CronJob, Job } from '../../src/spec/types.ts';
+import { FakeLogSink } from '../support/fakes/fake-log-sink.ts';
 import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
+import { FakeTaskLauncher } from '../support/fakes/fake-task-launcher.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:30Z');
 const key = (name: string) => ({ namespace: 'default', name });
-
-/** Records launches and stops; can be told to fail the next launch (a crash between storing a pod and starting it). */
-class RecordingLauncher implements TaskLauncher {
-  launched: string[] = [];
-  stopped: string[] = [];
-  private failures: Error[] = [];
-  failNextLaunch(error: Error): void {
-    this.failures.push(error);
-  }
-  async launch(pod: Pod): Promise<void> {
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    if (!this.launched.includes(pod.metadata.name)) this.launched.push(pod.metadata.name);
-  }
-  async stop(pod: Pod): Promise<boolean> {
-    this.stopped.push(pod.metadata.name);
-    return this.launched.includes(pod.metadata.name);
-  }
-}
-
-const noLogs: LogSink = { read: async () => '', follow: async () => {}, remove: async () => {} };
 
 function cronJobManifest(name: string, extraSpec = ''): CronJob {
   return loadManifests(
@@ -56,8 +35,8 @@ ${extraSpec}  jobTemplate:
   ).objects[0] as CronJob;
 }
 
-function controllers(store: StateStore, clock: ManualClock, launcher = new RecordingLauncher()) {
-  const deps: ControllerDeps = { store, launcher, logs: noLogs, clock };
+function controllers(store: StateStore, clock: ManualClock, launcher = new FakeTaskLauncher()) {
+  const deps: ControllerDeps = { store, launcher, logs: new FakeLogSink(), clock };
   return { cronJobs: new CronJobController(deps), jobs: new JobController(deps), launcher };
 }
 
@@ -214,7 +193,7 @@ spec:
     ).objects[0] as Job;
     await store.create(job);
     const { jobs, launcher } = controllers(store, new ManualClock(T0));
-    launcher.failNextLaunch(new Error('process killed'));
+    launcher.failNext(new Error('process killed'));
 
     await expect(jobs.sync(key('once'))).rejects.toThrow('process killed');
     await jobs.sync(key('once'));

@@ -407,7 +407,7 @@ describe('Dispatcher: repeated local times (dynalite + aws-sdk-client-mock)', ()
       expect(dstRunScheduleName({ namespace: 'default', name: 'nightly' }, 1_792_891_800)).toBe(
         'dst.default.nightly.1792891800',
       );
-      const long = { namespace: 'team-' + 'a'.repeat(58), name: 'b'.repeat(52) };
+      const long = { namespace: `team-${'a'.repeat(58)}`, name: 'b'.repeat(52) };
       const name = dstRunScheduleName(long, 1_792_891_800);
       expect(name).toMatch(/^dst\.team-a+-[0-9a-f]{8}\.1792891800$/);
       expect(name).toHaveLength(64);

@@ -262,9 +262,10 @@ describe('DynamoDbStateStore reading a malformed item (audit D8)', () => {
       new PutItemCommand({ TableName: tableName, Item: { ...jobItem('bad', {}), object: S('garbage') } }),
     );
     const written: string[] = [];
-    const spy = vi
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
     try {
       const store = new DynamoDbStateStore({ client: db.client, tableName, now: () => NOW_MS });
       expect(await store.list('Job', 'default')).toEqual([]);

@@ -285,7 +285,7 @@ describe('DynamoDbStateStore request shapes and error translation', () => {
       batches,
       sleeps: sleeps.length,
       last: lastCall?.constructor.name,
-      lastKey: (lastCall?.input as { Key?: unknown }).Key,
+      lastKey: (lastCall?.input as { Key?: unknown } | undefined)?.Key,
     }).toEqual({
       batches: [25, 2, 5],
       sleeps: 1,

@@ -1,4 +1,4 @@
-import { BatchWriteItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type BatchWriteItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore, EVENT_TTL_SECONDS } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';

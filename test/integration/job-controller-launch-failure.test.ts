@@ -3,11 +3,11 @@ import { JobController } from '../../src/controllers/job-controller.ts';
 import type { ControllerDeps } from '../../src/controllers/deps.ts';
 import { TaskLaunchError } from '../../src/errors.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
-import type { LogSink } from '../../src/ports/log-sink.ts';
-import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { Job, Pod } from '../../src/spec/types.ts';
+import { FakeLogSink } from '../support/fakes/fake-log-sink.ts';
 import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
+import { FakeTaskLauncher } from '../support/fakes/fake-task-launcher.ts';
 
 /*
  * A launch the launcher says can never succeed is, in Kubernetes terms, a container the runtime could not start:
@@ -18,34 +18,11 @@ import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:30Z');
 const key = (name: string) => ({ namespace: 'default', name });
-const noLogs: LogSink = { read: async () => '', follow: async () => {}, remove: async () => {} };
 const missing = () =>
   new TaskLaunchError(
     'RunTask for default/x: ECS started no task: MISSING arn:aws:ecs:eu-west-1:1:task-definition/x:1',
     { retryable: false },
   );
-
-/** Records every launch attempt; launches fail with the errors it is given (queued first, then the standing one). */
-class ScriptedLauncher implements TaskLauncher {
-  /** Pod names, one per `launch` call, failed or not. */
-  readonly attempts: string[] = [];
-  private readonly queued: Error[] = [];
-  private standing: (() => Error) | undefined;
-  failNext(error: Error): void {
-    this.queued.push(error);
-  }
-  failAlways(error: () => Error): void {
-    this.standing = error;
-  }
-  async launch(pod: Pod): Promise<void> {
-    this.attempts.push(pod.metadata.name);
-    const failure = this.queued.shift() ?? this.standing?.();
-    if (failure) throw failure;
-  }
-  async stop(): Promise<boolean> {
-    return false; // no task ever runs
-  }
-}
 
 function jobManifest(name: string, restartPolicy: 'Never' | 'OnFailure', backoffLimit: number): Job {
   return loadManifests(
@@ -67,8 +44,8 @@ async function setUp(job: Job) {
   const clock = new ManualClock(T0);
   const store = new FakeStateStore({ now: () => clock.now() });
   await store.create(job);
-  const launcher = new ScriptedLauncher();
-  const deps: ControllerDeps = { store, launcher, logs: noLogs, clock };
+  const launcher = new FakeTaskLauncher({ stopResult: false }); // launches fail as each test scripts
+  const deps: ControllerDeps = { store, launcher, logs: new FakeLogSink(), clock };
   return { clock, store, launcher, jobs: new JobController(deps) };
 }
 

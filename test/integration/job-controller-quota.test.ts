@@ -8,33 +8,22 @@ import type { Change } from '../../src/ports/changes.ts';
 import { JobController } from '../../src/controllers/job-controller.ts';
 import { CHARGE_GRACE_MS } from '../../src/controllers/pod-quota.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
-import type { LogSink } from '../../src/ports/log-sink.ts';
-import type { TaskLauncher } from '../../src/ports/task-launcher.ts';
 import { loadManifests } from '../../src/spec/index.ts';
-import type { Job, Pod } from '../../src/spec/types.ts';
+import type { Job } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { FakeLogSink } from '../support/fakes/fake-log-sink.ts';
+import { FakeTaskLauncher } from '../support/fakes/fake-task-launcher.ts';
 
 // The Job controller under a ResourceQuota on pods, on dynalite: admission before each pod, Jobs held (not failed)
 // and woken when slots free, and the recount that repairs what a crash leaves behind.
 const T0 = Date.parse('2026-03-02T10:00:30Z');
-const noLogs: LogSink = { read: async () => '', follow: async () => {}, remove: async () => {} };
 let db: TestDynalite;
 let table = 0;
-
-class RecordingLauncher implements TaskLauncher {
-  readonly launched: Pod[] = [];
-  async launch(pod: Pod): Promise<void> {
-    if (!this.launched.some((p) => p.metadata.name === pod.metadata.name)) this.launched.push(pod);
-  }
-  async stop(): Promise<boolean> {
-    return false;
-  }
-}
 
 interface World {
   deps: ControllerDeps & { quotas: DynamoDbResourceQuotas };
   jobs: JobController;
-  launcher: RecordingLauncher;
+  launcher: FakeTaskLauncher;
   clock: ManualClock;
   woken: string[];
 }
@@ -43,13 +32,13 @@ async function world(): Promise<World> {
   const tableName = `quota-${++table}`;
   await ensureStateTable(db.client, tableName);
   const clock = new ManualClock(T0);
-  const launcher = new RecordingLauncher();
+  const launcher = new FakeTaskLauncher({ stopResult: false });
   const woken: string[] = [];
   const quotas = new DynamoDbResourceQuotas({ client: db.client, tableName, now: () => clock.now() });
   const deps = {
     store: new DynamoDbStateStore({ client: db.client, tableName, now: () => clock.now() }),
     launcher,
-    logs: noLogs,
+    logs: new FakeLogSink(),
     clock,
     quotas,
     wake: (change: Change) => void woken.push(change.key.name),

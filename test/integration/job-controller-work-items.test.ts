@@ -5,8 +5,10 @@ import { JobController } from '../../src/controllers/job-controller.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LeasedItem, WorkQueue } from '../../src/ports/work-queue.ts';
 import { loadManifests } from '../../src/spec/index.ts';
-import type { Job, Pod } from '../../src/spec/types.ts';
+import type { Job } from '../../src/spec/types.ts';
+import { FakeLogSink } from '../support/fakes/fake-log-sink.ts';
 import { FakeStateStore } from '../support/fakes/fake-state-store.ts';
+import { FakeTaskLauncher } from '../support/fakes/fake-task-launcher.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // The Job controller's side of the coarse pattern, where the queue answers unlike the stats it gave a moment before.
@@ -67,17 +69,9 @@ describe('JobController with a work queue', () => {
       await queues.ensureQueue('fruits');
       await queues.push('fruits', ['apple', 'banana']);
       const store = new FakeStateStore({ now: () => clock.now() });
-      const launched: string[] = [];
-      const jobs = new JobController({
-        store,
-        clock,
-        queues,
-        launcher: {
-          launch: async (p: Pod) => void (launched.includes(p.metadata.name) || launched.push(p.metadata.name)),
-          stop: async () => false,
-        },
-        logs: { read: async () => '', follow: async () => {}, remove: async () => {} },
-      });
+      const launcher = new FakeTaskLauncher({ stopResult: false });
+      const { launched } = launcher;
+      const jobs = new JobController({ store, clock, queues, launcher, logs: new FakeLogSink() });
       await store.create(boundJob());
 
       const first = await jobs.sync({ namespace: 'default', name: 'wq' });

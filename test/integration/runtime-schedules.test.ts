@@ -21,6 +21,8 @@ import type { CronJob } from '../../src/spec/types.ts';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { aCronJob } from '../support/builders.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { FakeLogSink } from '../support/fakes/fake-log-sink.ts';
+import { FakeTaskLauncher } from '../support/fakes/fake-task-launcher.ts';
 import { streamRecord } from '../support/lambda-harness.ts';
 
 const GROUP = 'jobctl';
@@ -289,8 +291,8 @@ describe('job controller Lambda: stream → schedules', () => {
   const controller = () =>
     new JobControllerLambda({
       store,
-      launcher: { launch: async () => {}, stop: async () => false },
-      logs: { read: async () => '', follow: async () => {}, remove: async () => {} },
+      launcher: new FakeTaskLauncher({ stopResult: false }),
+      logs: new FakeLogSink(),
       clock: new ManualClock(Date.parse('2026-03-02T10:00:30Z')),
       requeue: { requeueAt: async () => 'scheduled' },
       sleep: async () => {},

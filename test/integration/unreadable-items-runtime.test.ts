@@ -39,9 +39,10 @@ describe('jobctl up with a malformed item in its table (audit D8)', () => {
     await h.down();
 
     const warnings: string[] = [];
-    const spy = vi
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((chunk: string | Uint8Array) => (warnings.push(String(chunk)), true));
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      warnings.push(String(chunk));
+      return true;
+    });
     try {
       await h.up();
       const listed = await h.jobctl('get', 'jobs', '-o', 'name');

@@ -80,23 +80,15 @@ export class RuntimeHarness {
     return path;
   }
 
+  /** The connection `jobctl` gives its commands, for tests that call a command's functions directly. */
+  connection(): LocalConnection {
+    return runtimeConnection(this.runtime, this.clock);
+  }
+
   async jobctl(...argv: string[]): Promise<CliResult> {
     let stdout = '';
     let stderr = '';
-    const connection: LocalConnection = {
-      store: this.runtime.store,
-      queues: this.runtime.queues,
-      quotas: this.runtime.quotas,
-      logs: this.runtime.logs,
-      launcher: this.runtime.launcher,
-      clock: this.clock,
-      isRuntimeRunning: true,
-      logsSettleMs: 300,
-      notify: async (changes) => {
-        for (const c of changes) this.runtime.enqueue(c);
-      },
-      close: async () => {},
-    };
+    const connection = this.connection();
     const code = await runCli(argv, {
       io: {
         stdout: (s) => (stdout += s),
@@ -111,4 +103,25 @@ export class RuntimeHarness {
     await this.runtime.settle({ tasks: false, timeoutMs: this.settleTimeoutMs });
     return { code, stdout, stderr };
   }
+}
+
+/**
+ * A connection to a running {@link LocalRuntime} in this process, as `connectLocal` gives one when `jobctl up` runs:
+ * the runtime's own ports, and `notify` enqueues the changes straight into its controllers.
+ */
+export function runtimeConnection(runtime: LocalRuntime, clock: ManualClock, logsSettleMs = 300): LocalConnection {
+  return {
+    store: runtime.store,
+    queues: runtime.queues,
+    quotas: runtime.quotas,
+    logs: runtime.logs,
+    launcher: runtime.launcher,
+    clock,
+    isRuntimeRunning: true,
+    logsSettleMs,
+    notify: async (changes) => {
+      for (const c of changes) runtime.enqueue(c);
+    },
+    close: async () => {},
+  };
 }

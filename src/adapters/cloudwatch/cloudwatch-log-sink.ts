@@ -2,6 +2,7 @@ import {
   GetLogEventsCommand,
   ResourceNotFoundException,
   type CloudWatchLogsClient,
+  type GetLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { LogSink } from '../../ports/log-sink.ts';
 import type { Pod } from '../../spec/types.ts';
@@ -138,7 +139,7 @@ export class CloudWatchLogSink implements LogSink {
   ): Promise<string | undefined> {
     let from = token;
     for (;;) {
-      let page;
+      let page: GetLogEventsCommandOutput;
       try {
         page = await this.client.send(
           new GetLogEventsCommand({

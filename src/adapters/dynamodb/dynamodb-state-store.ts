@@ -714,7 +714,9 @@ const read = {
   },
   optionalStringList(parent: Fields, key: string, path: string): void {
     if (parent[key] === undefined) return;
-    read.list(parent[key], join(path, key)).forEach((v, i) => read.string(v, `${join(path, key)}[${i}]`));
+    read.list(parent[key], join(path, key)).forEach((v, i) => {
+      read.string(v, `${join(path, key)}[${i}]`);
+    });
   },
 };
 
@@ -938,7 +940,9 @@ function assertPlainData(value: unknown, path: string): void {
   if (value instanceof UnreadableNumber)
     throw new ItemProblem(path || '(root)', `${value.text} is beyond the numbers jobctl reads`);
   if (Array.isArray(value)) {
-    value.forEach((v, i) => assertPlainData(v, `${path}[${i}]`));
+    value.forEach((v, i) => {
+      assertPlainData(v, `${path}[${i}]`);
+    });
     return;
   }
   if (!isFields(value)) throw new ItemProblem(path || '(root)', `${typeOf(value)} is not part of a Kubernetes object`);

@@ -10,6 +10,7 @@ import {
   type ECSClient,
   type Failure,
   type RunTaskCommandInput,
+  type RunTaskCommandOutput,
   type TaskOverride,
 } from '@aws-sdk/client-ecs';
 import type { TaskLauncher, TaskRef } from '../../ports/task-launcher.ts';
@@ -238,7 +239,7 @@ export class EcsTaskLauncher implements TaskLauncher {
       tags: toTags(request.tags),
       clientToken: request.clientToken,
     };
-    let output;
+    let output: RunTaskCommandOutput;
     try {
       output = await this.options.client.send(new RunTaskCommand(input));
     } catch (error) {

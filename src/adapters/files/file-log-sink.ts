@@ -109,7 +109,7 @@ export class FileLogSink implements LogSink {
   /** Replaces the pod's index atomically (a reader sees the old or the new one, never half). Used by the rotator. */
   async writeLayout(namespace: string, podName: string, layout: LogLayout): Promise<void> {
     const path = this.indexPathFor(namespace, podName);
-    await writeFile(`${path}.tmp`, JSON.stringify(layout) + '\n', { mode: 0o600 });
+    await writeFile(`${path}.tmp`, `${JSON.stringify(layout)}\n`, { mode: 0o600 });
     await rename(`${path}.tmp`, path);
   }
 

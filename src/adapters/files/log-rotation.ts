@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JobctlError } from '../../errors.ts';
@@ -119,7 +120,7 @@ export class LogRotator {
   private async checkAll(): Promise<LogRotation[]> {
     const done: LogRotation[] = [];
     for (const namespace of await directories(this.sink.root)) {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await readdir(join(this.sink.root, namespace), { withFileTypes: true });
       } catch (error) {

@@ -88,7 +88,7 @@ export function claimTaskRecord(dir: string, record: TaskRecord): boolean {
   const tmp = `${base}.task.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(record) + '\n');
+    writeSync(fd, `${JSON.stringify(record)}\n`);
   } finally {
     closeSync(fd);
   }
@@ -152,7 +152,7 @@ export function writeTaskStop(
 ): void {
   writeAtomically(
     `${taskRecordBase(dir, record.namespace, record.podName, record.attempt)}.stop`,
-    JSON.stringify(stop) + '\n',
+    `${JSON.stringify(stop)}\n`,
   );
 }
 

@@ -94,7 +94,7 @@ export function cronJobScheduleDefinitions(
     description:
       `jobctl CronJob ${namespace}/${name}: ` +
       `"${schedule}"${
-        count > 1 ? ` (part ${index + 1} of ${count}: Kubernetes ORs day-of-month and ` + `day-of-week)` : ''
+        count > 1 ? ` (part ${index + 1} of ${count}: Kubernetes ORs day-of-month and day-of-week)` : ''
       }`.slice(0, 512),
     expression: s.expression,
     timeZone: s.timeZone,

@@ -89,7 +89,7 @@ const MIRRORED_BODY_BYTES = 200 * 1024;
  * Characters SQS accepts in a body
  * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
  */
-const SQS_BODY_CHARACTERS = /^[\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]+$/u;
+const SQS_BODY_CHARACTERS = /^[\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]+$/u;
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH_WRITE_LIMIT = 25;
 const MAX_ATTEMPTS = 8;

@@ -1,5 +1,5 @@
 import { DynamoDbResourceQuotas } from '../../adapters/dynamodb/dynamodb-resource-quotas.ts';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { JobctlError } from '../../errors.ts';

@@ -118,7 +118,7 @@ export async function handleManifestsEvent(
       });
       break;
     }
-    case 'Delete':
+    case 'Delete': {
       outcomes = await removeStackManifests(deps, stackName);
       // The job controller stops their tasks; wait for it, or the ECS cluster (deleted next) refuses to go.
       const stillGoing = await waitForJobDeletions(deps, {
@@ -139,6 +139,7 @@ export async function handleManifestsEvent(
           outcomes.push({ kind: 'ResourceQuota', name: q.metadata.name, action: 'deleted' });
       }
       break;
+    }
     default:
       throw new TypeError(
         `manifests: RequestType: invalid value ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}: ` +

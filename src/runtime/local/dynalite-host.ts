@@ -60,7 +60,12 @@ async function startWorker(options: { path?: string; port?: number }): Promise<D
     workerData: { path: options.path, port: options.port, credentials },
   });
   let exited = false;
-  const exit = new Promise<void>((resolve) => worker.once('exit', () => ((exited = true), resolve())));
+  const exit = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   // The worker's uncaught errors end it; its exit is what the host and the runtime act on, not an unhandled event.
   worker.on('error', () => {});
   const port = await new Promise<number>((resolve, reject) => {

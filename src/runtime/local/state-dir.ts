@@ -69,14 +69,14 @@ export async function claimRuntimeFile(stateDir: string, info?: RuntimeInfo): Pr
     );
   }
   if (info) {
-    await writeFile(runtimeFile(stateDir), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+    await writeFile(runtimeFile(stateDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
     return;
   }
   // First claim: remove a stale file, then create exclusively, so two `jobctl up` started together cannot both win.
   if (!running) await rm(runtimeFile(stateDir), { force: true });
   const placeholder: RuntimeInfo = { pid: process.pid, dynamodbEndpoint: '', stateDir, startedAt: '' };
   try {
-    await writeFile(runtimeFile(stateDir), JSON.stringify(placeholder, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+    await writeFile(runtimeFile(stateDir), `${JSON.stringify(placeholder, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     throw new JobctlError(

@@ -294,7 +294,9 @@ function checkValue(walk: Walk, ref: ShapeRef, value: unknown, path: string): vo
         return;
       }
       checkRange(walk, ref.shape, shape, path, value.length, 'list length');
-      value.forEach((element, index) => checkValue(walk, shape.member!, element, `${path}[${index}]`));
+      value.forEach((element, index) => {
+        checkValue(walk, shape.member!, element, `${path}[${index}]`);
+      });
       return;
     case 'map': {
       if (!isRecord(value)) {

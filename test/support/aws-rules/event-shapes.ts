@@ -510,7 +510,10 @@ const schedulerInputCheck: Check = (value, path) => {
         `${label(p)}: ${JSON.stringify(v)} still holds a context attribute: Scheduler replaces each one before it ` +
           `invokes the target`,
       );
-    else if (Array.isArray(v)) v.forEach((e, i) => walk(e, `${p}[${i}]`));
+    else if (Array.isArray(v))
+      v.forEach((e, i) => {
+        walk(e, `${p}[${i}]`);
+      });
     else if (isPlainObject(v)) for (const [k, e] of Object.entries(v)) walk(e, join(p, k));
   };
   walk(value, path);
@@ -593,7 +596,10 @@ function lambdaStreamFailureSpec(): Spec {
 
 /** "All scalar values are stringified by CloudFormation" (the CDK Provider framework's table of onEvent's fields). */
 function stringifiedScalars(v: unknown, path: string, out: string[]): void {
-  if (Array.isArray(v)) v.forEach((e, i) => stringifiedScalars(e, `${path}[${i}]`, out));
+  if (Array.isArray(v))
+    v.forEach((e, i) => {
+      stringifiedScalars(e, `${path}[${i}]`, out);
+    });
   else if (isPlainObject(v)) for (const [k, e] of Object.entries(v)) stringifiedScalars(e, join(path, k), out);
   else if (typeof v === 'number' || typeof v === 'boolean')
     out.push(
@@ -817,7 +823,10 @@ const specType = (s: Spec): string =>
 function checkJson(v: unknown, path: string, out: string[]): void {
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
     return;
-  if (Array.isArray(v)) v.forEach((e, i) => checkJson(e, `${path}[${i}]`, out));
+  if (Array.isArray(v))
+    v.forEach((e, i) => {
+      checkJson(e, `${path}[${i}]`, out);
+    });
   else if (isPlainObject(v))
     for (const [k, e] of Object.entries(v)) e === undefined || checkJson(e, join(path, k), out);
   else out.push(typeProblem(path, 'a JSON value', v));
@@ -843,13 +852,16 @@ function checkScalar(
 function check(spec: Spec, v: unknown, path: string, out: string[]): void {
   switch (spec.t) {
     case 'any':
-      return checkJson(v, path, out);
+      checkJson(v, path, out);
+      return;
     case 'string':
       if (typeof v !== 'string') return void out.push(typeProblem(path, 'string', v));
-      return checkScalar(spec, v, path, out);
+      checkScalar(spec, v, path, out);
+      return;
     case 'number':
       if (typeof v !== 'number' || !Number.isFinite(v)) return void out.push(typeProblem(path, 'number', v));
-      return checkScalar(spec, v, path, out);
+      checkScalar(spec, v, path, out);
+      return;
     case 'boolean':
       if (typeof v !== 'boolean') out.push(typeProblem(path, 'boolean', v));
       return;
@@ -858,7 +870,10 @@ function check(spec: Spec, v: unknown, path: string, out: string[]): void {
       return;
     case 'array':
       if (!Array.isArray(v)) return void out.push(typeProblem(path, 'array', v));
-      return v.forEach((e, i) => check(spec.element, e, `${path}[${i}]`, out));
+      v.forEach((e, i) => {
+        check(spec.element, e, `${path}[${i}]`, out);
+      });
+      return;
     case 'map':
       if (!isPlainObject(v)) return void out.push(typeProblem(path, 'object', v));
       for (const [k, e] of Object.entries(v)) if (e !== undefined) check(spec.value, e, join(path, k), out);
@@ -887,9 +902,11 @@ function check(spec: Spec, v: unknown, path: string, out: string[]): void {
       return;
     }
     case 'attributeValue':
-      return checkAttributeValue(v, path, out);
+      checkAttributeValue(v, path, out);
+      return;
     case 'model':
-      return checkModel(spec.model, spec.shape, v, path, out, spec.extra, spec.required);
+      checkModel(spec.model, spec.shape, v, path, out, spec.extra, spec.required);
+      return;
   }
 }
 
@@ -938,18 +955,24 @@ function checkAttributeValue(v: unknown, path: string, out: string[]): void {
       else if (!BASE64.test(e)) out.push(`${label(p)}: ${JSON.stringify(e)} is not base64`);
       return;
     case 'SS':
-      return strings(undefined, 'string');
+      strings(undefined, 'string');
+      return;
     case 'NS':
-      return strings(DYNAMODB_NUMBER, 'a number string');
+      strings(DYNAMODB_NUMBER, 'a number string');
+      return;
     case 'BS':
-      return strings(BASE64, 'a base64 string');
+      strings(BASE64, 'a base64 string');
+      return;
     case 'M':
       if (!isPlainObject(e)) return void out.push(typeProblem(p, 'object', e));
       for (const [k, x] of Object.entries(e)) if (x !== undefined) checkAttributeValue(x, join(p, k), out);
       return;
     case 'L':
       if (!Array.isArray(e)) return void out.push(typeProblem(p, 'array', e));
-      return e.forEach((x, i) => checkAttributeValue(x, `${p}[${i}]`, out));
+      e.forEach((x, i) => {
+        checkAttributeValue(x, `${p}[${i}]`, out);
+      });
+      return;
     case 'NULL':
       // "NULL: An attribute of type Null. For example: "NULL": true"
       if (e !== true) out.push(typeProblem(p, 'true', e));
@@ -995,7 +1018,10 @@ function checkModel(
     }
     case 'list':
       if (!Array.isArray(v)) return void out.push(typeProblem(path, 'array', v));
-      return v.forEach((e, i) => checkModel(m, shape.member?.shape ?? '', e, `${path}[${i}]`, out));
+      v.forEach((e, i) => {
+        checkModel(m, shape.member?.shape ?? '', e, `${path}[${i}]`, out);
+      });
+      return;
     case 'map': {
       if (!isPlainObject(v)) return void out.push(typeProblem(path, 'object', v));
       const keys = m.shapes[shape.key?.shape ?? '']?.enum;

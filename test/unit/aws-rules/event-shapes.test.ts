@@ -22,7 +22,9 @@ import {
 
 // Fixtures: test/fixtures/aws/README.md says which are verbatim AWS documentation examples and which are derived.
 const text = (name: string) => readFileSync(new URL(`../../fixtures/aws/${name}`, import.meta.url), 'utf8');
-const fixture = (name: string): any => JSON.parse(text(name));
+// biome-ignore lint/suspicious/noExplicitAny: fixtures the tests reshape freely, malformed on purpose, before checking
+type Json = any;
+const fixture = (name: string): Json => JSON.parse(text(name));
 
 const ALL_KINDS: DocumentedShapeKind[] = [
   'ecs-task-state-change',
@@ -151,10 +153,10 @@ describe('the derived fixtures pass', () => {
 const cases: Record<
   Exclude<DocumentedShapeKind, 'scheduler-target-input'>,
   {
-    value: () => any;
-    wrongType: [(v: any) => void, string];
-    unknown: [(v: any) => void, string];
-    missing: [(v: any) => void, string];
+    value: () => Json;
+    wrongType: [(v: Json) => void, string];
+    unknown: [(v: Json) => void, string];
+    missing: [(v: Json) => void, string];
   }
 > = {
   'ecs-task-state-change': {

@@ -12,10 +12,16 @@ async function runCron(
   let stderr = '';
   let exitCode = 0;
   const io: CliIo = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
     now: () => Date.parse(nowIso),
-    setExitCode: (code) => void (exitCode = code),
+    setExitCode: (code) => {
+      exitCode = code;
+    },
   };
   const program = new Command('jobctl').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerCronCommands(program, io);

@@ -9,6 +9,7 @@ import { FileLogSink } from '../../../src/adapters/files/file-log-sink.ts';
 import type { LogSink } from '../../../src/ports/log-sink.ts';
 import type { Pod, PodPhase } from '../../../src/spec/types.ts';
 import { aBatchJob, aJobPod } from '../../support/builders.ts';
+import { FakeLogSink } from '../../support/fakes/fake-log-sink.ts';
 
 const BIG_BYTES = 600 * 1024 * 1024;
 
@@ -50,7 +51,14 @@ const podNamed = (name: string): Pod => {
 const shortSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, Math.min(ms, 30));
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 describe('jobctl logs of a 600 MB local log (audit D10)', () => {
@@ -120,29 +128,20 @@ describe('jobctl logs of a 600 MB local log (audit D10)', () => {
 
 describe('jobctl logs through a sink that only reads whole logs (CloudWatch Logs)', () => {
   it('still tails and follows, skipping what the first read printed', async () => {
-    let log = 'a\nb\nc\n';
-    const wholeLogSink: LogSink = {
-      read: async () => log,
-      follow: async (_pod, onChunk, signal) => {
-        let sent = 0;
-        while (!signal.aborted) {
-          if (log.length > sent) onChunk(log.slice(sent)), (sent = log.length);
-          await shortSleep(5, signal);
-        }
-      },
-      remove: async () => {},
-    };
+    const pod = podNamed('cw-x7k2q');
+    const wholeLogSink = new FakeLogSink();
+    wholeLogSink.write(pod, 'a\nb\nc\n');
     expect(isPositionedLogSink(wholeLogSink)).toBe(false);
     const phase = { current: 'Running' as PodPhase };
     const io = countingIo();
     const following = printPodLogs(
       connection(wholeLogSink, phase),
-      [podNamed('cw-x7k2q')],
+      [pod],
       { follow: true, tailLines: 1 },
       { io, sleep: shortSleep },
     );
     await new Promise((r) => setTimeout(r, 50));
-    log += 'd\n';
+    wholeLogSink.write(pod, 'd\n');
     await new Promise((r) => setTimeout(r, 50));
     phase.current = 'Failed';
     await following;
@@ -160,7 +159,13 @@ describe('jobctl logs --prefix of a line longer than what is held back', () => {
       await writeFile(sink.pathFor('default', pod.metadata.name), `${'x'.repeat(300_000)}\nshort\n`);
       let out = '';
       let writes = 0;
-      const io = { ...countingIo(), stdout: (t: string) => ((out += t), writes++) };
+      const io = {
+        ...countingIo(),
+        stdout: (t: string) => {
+          out += t;
+          writes++;
+        },
+      };
       await printPodLogs(connection(sink, { current: 'Succeeded' }), [pod], { prefix: true }, { io });
       expect(out).toBe(`[pod/long-x7k2q/main] ${'x'.repeat(300_000)}\n[pod/long-x7k2q/main] short\n`);
       expect(writes).toBeGreaterThan(2);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { JobctlError, ValidationErrors } from '../../../src/errors.ts';
 import { expandTemplate, expansionText, templateEngineOf, type ExpansionRequest } from '../../../src/expand/expand.ts';
 import { parseParams } from '../../../src/expand/params.ts';
 import { errorsOf } from '../../support/errors-of.ts';
@@ -184,7 +183,7 @@ describe('expandTemplate: Jinja2 templates', () => {
   });
 
   it('exposes --items as items', () => {
-    const template = '{% for i in items %}\n---\n' + jobTmpl.replaceAll('$ITEM', '{{ i }}') + '{% endfor %}';
+    const template = `{% for i in items %}\n---\n${jobTmpl.replaceAll('$ITEM', '{{ i }}')}{% endfor %}`;
 
     expect(expandTemplate({ template, file: 't.j2', items: ['apple', 'banana'] }).map((m) => m.name)).toEqual([
       'process-item-apple',

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { JobctlError, ValidationErrors } from '../../../src/errors.ts';
 import { expandTemplate, expansionText, type ExpansionRequest } from '../../../src/expand/expand.ts';
 import { parseParams } from '../../../src/expand/params.ts';
 import { errorsOf } from '../../support/errors-of.ts';

@@ -7,19 +7,20 @@ import {
   type TaskReport,
 } from '../../../../src/adapters/ecs/ecs-task-events.ts';
 
+/** An event as parsed JSON: the tests reach into it, break it (delete, retype fields) and hand it to the parser. */
+// biome-ignore lint/suspicious/noExplicitAny: fixtures the tests reshape freely, malformed on purpose, before parsing
+type EventJson = Record<string, any>;
+
 // Fixtures: test/fixtures/aws/README.md says which are verbatim AWS documentation examples and which are derived.
-function fixture(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), 'utf8')) as Record<
-    string,
-    any
-  >;
+function fixture(name: string): EventJson {
+  return JSON.parse(readFileSync(new URL(`../../../fixtures/aws/${name}`, import.meta.url), 'utf8')) as EventJson;
 }
 
 const ours = 'jobctl:default:hello-28433000:hello-28433000-x7k2q:0';
 const task = { namespace: 'default', jobName: 'hello-28433000', podName: 'hello-28433000-x7k2q' };
 
 /** The documented event, as if jobctl had launched the task. */
-function withOurGroup(event: Record<string, any>, group = ours): Record<string, any> {
+function withOurGroup(event: EventJson, group = ours): EventJson {
   const copy = structuredClone(event);
   copy['detail'].group = group;
   return copy;
@@ -78,18 +79,18 @@ describe('parseTaskStateChange', () => {
   it.each([
     {
       name: 'another source',
-      mutate: (e: Record<string, any>) => (e['source'] = 'aws.ec2'),
+      mutate: (e: EventJson) => (e['source'] = 'aws.ec2'),
       message: /source: expected "aws.ecs"/,
     },
     {
       name: 'another detail-type',
-      mutate: (e: Record<string, any>) => (e['detail-type'] = 'ECS Container Instance State Change'),
+      mutate: (e: EventJson) => (e['detail-type'] = 'ECS Container Instance State Change'),
       message: /detail-type/,
     },
-    { name: 'no taskArn', mutate: (e: Record<string, any>) => delete e['detail'].taskArn, message: /detail.taskArn/ },
+    { name: 'no taskArn', mutate: (e: EventJson) => delete e['detail'].taskArn, message: /detail.taskArn/ },
     {
       name: 'no version',
-      mutate: (e: Record<string, any>) => delete e['detail'].version,
+      mutate: (e: EventJson) => delete e['detail'].version,
       message: /detail.version: expected an integer/,
     },
   ])('throws a TypeError naming the field for $name', ({ mutate, message }) => {
@@ -101,7 +102,7 @@ describe('parseTaskStateChange', () => {
 });
 
 describe('taskReportOf', () => {
-  const stopped = (mutate: (d: Record<string, any>) => void = () => {}) => {
+  const stopped = (mutate: (d: EventJson) => void = () => {}) => {
     const event = fixture('task-state-change-stopped-exit-1.derived.json');
     mutate(event['detail']);
     return taskReportOf(parseTaskStateChange(event));
@@ -127,7 +128,7 @@ describe('taskReportOf', () => {
     ).toMatchObject({ kind: 'none' });
   });
 
-  const cases: Array<{ name: string; mutate?: (d: Record<string, any>) => void; expected: TaskReport }> = [
+  const cases: Array<{ name: string; mutate?: (d: EventJson) => void; expected: TaskReport }> = [
     {
       name: 'essential container exited 1 → Error',
       expected: {
@@ -163,9 +164,10 @@ describe('taskReportOf', () => {
     },
     {
       name: 'StopTask by the controller → its reason',
-      mutate: (d) =>
-        Object.assign(d, { stopCode: 'UserInitiated', stoppedReason: 'DeadlineExceeded' }) &&
-        (d['containers'][0].exitCode = 143),
+      mutate: (d) => {
+        Object.assign(d, { stopCode: 'UserInitiated', stoppedReason: 'DeadlineExceeded' });
+        d['containers'][0].exitCode = 143;
+      },
       expected: {
         kind: 'exited',
         exit: { ...task, exitCode: 143, reason: 'DeadlineExceeded', finishedAtMs },

@@ -64,7 +64,7 @@ describe('FileLogSink: reading big logs by position', () => {
 
   it('reads the last lines of a 600 MB log from its end, and streams the whole log in chunks (audit D10)', async () => {
     const path = sink.pathFor('default', pod.metadata.name);
-    const block = Buffer.from(numberedLines(1, 100_000).slice(0, 1024 * 1024 - 1) + '\n');
+    const block = Buffer.from(`${numberedLines(1, 100_000).slice(0, 1024 * 1024 - 1)}\n`);
     const fd = openSync(path, 'w');
     for (let i = 0; i < 600; i++) writeSync(fd, block);
     closeSync(fd);
@@ -92,10 +92,10 @@ describe('FileLogSink: reading big logs by position', () => {
   it('never splits a multi-byte character between chunks, and resumes from the position it returned', async () => {
     const path = sink.pathFor('default', pod.metadata.name);
     // 'é' is two bytes: one falls at the end of the first chunk.
-    const text = 'a'.repeat(LOG_CHUNK_BYTES - 1) + 'é' + '€🙂\n';
+    const text = `${'a'.repeat(LOG_CHUNK_BYTES - 1)}é€🙂\n`;
     await writeFile(path, Buffer.from(text).subarray(0, LOG_CHUNK_BYTES + 2)); // ends inside '€'
     const first = await collect(0);
-    expect(first.text).toBe('a'.repeat(LOG_CHUNK_BYTES - 1) + 'é');
+    expect(first.text).toBe(`${'a'.repeat(LOG_CHUNK_BYTES - 1)}é`);
     await writeFile(path, text);
     const rest = await collect(first.end);
     expect(first.text + rest.text).toBe(text);
@@ -194,7 +194,7 @@ describe('LogRotator: kubelet-style caps on per-pod logs (audit D10)', () => {
     written += 'tail\n';
     expect(await files()).toEqual(['rot-x7k2q.log', 'rot-x7k2q.log.1', 'rot-x7k2q.log.2', 'rot-x7k2q.log.index']);
     // Two rotated files of rounds 4 and 5, then the live file.
-    const lastTwoRounds = numberedLines(31, 50) + 'tail\n';
+    const lastTwoRounds = `${numberedLines(31, 50)}tail\n`;
     expect(await sink.read(pod)).toBe(lastTwoRounds);
     expect(written.endsWith(lastTwoRounds)).toBe(true);
     // --tail reaches back into the rotated files.

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../src/adapters/clock/clock.ts';
 import { PacedTaskLauncher } from '../../../../src/adapters/pacing/paced-launcher.ts';
 import { TokenBucket } from '../../../../src/adapters/pacing/token-bucket.ts';
-import type { TaskLauncher } from '../../../../src/ports/task-launcher.ts';
-import type { Pod } from '../../../../src/spec/types.ts';
 import { aJob, aJobPod } from '../../../support/builders.ts';
+import { FakeTaskLauncher } from '../../../support/fakes/fake-task-launcher.ts';
 
 async function flush(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -23,27 +22,9 @@ async function advanceStepwise(clock: ManualClock, targetMs: number): Promise<vo
   await flush();
 }
 
-/** Records every call, in order, with the clock time it arrived. */
-class RecordingLauncher implements TaskLauncher {
-  readonly calls: Array<{ op: 'launch' | 'stop'; pod: Pod; reason?: string; atMs: number }> = [];
-  constructor(
-    private readonly clock: ManualClock,
-    private readonly stopResult: boolean,
-  ) {}
-
-  async launch(pod: Pod): Promise<void> {
-    this.calls.push({ op: 'launch', pod, atMs: this.clock.now() });
-  }
-
-  async stop(pod: Pod, reason: string): Promise<boolean> {
-    this.calls.push({ op: 'stop', pod, reason, atMs: this.clock.now() });
-    return this.stopResult;
-  }
-}
-
 function setUp(stopResult = true) {
   const clock = new ManualClock(0);
-  const inner = new RecordingLauncher(clock, stopResult);
+  const inner = new FakeTaskLauncher({ now: () => clock.now(), stopResult });
   const launcher = new PacedTaskLauncher(inner, new TokenBucket({ ratePerSecond: 2, burst: 1, clock }));
   const job = aJob();
   return { clock, inner, launcher, pods: [aJobPod(job), aJobPod(job), aJobPod(job)] as const };
@@ -67,7 +48,9 @@ describe('PacedTaskLauncher', () => {
       ['launch', 500],
       ['launch', 1_000],
     ]);
-    inner.calls.forEach((call, i) => expect(call.pod).toBe(pods[i]));
+    inner.calls.forEach((call, i) => {
+      expect(call.pod).toBe(pods[i]);
+    });
   });
 
   it.each([true, false])(
@@ -92,12 +75,8 @@ describe('PacedTaskLauncher', () => {
 
   it('rejects a launch when the inner launcher fails', async () => {
     const clock = new ManualClock(0);
-    const failing: TaskLauncher = {
-      launch: async () => {
-        throw new Error('RunTask failed');
-      },
-      stop: async () => false,
-    };
+    const failing = new FakeTaskLauncher();
+    failing.failAlways(() => new Error('RunTask failed'));
     const launcher = new PacedTaskLauncher(failing, new TokenBucket({ ratePerSecond: 1, burst: 1, clock }));
     await expect(launcher.launch(aJobPod(aJob()))).rejects.toThrow('RunTask failed');
   });

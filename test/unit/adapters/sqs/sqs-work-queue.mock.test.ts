@@ -241,7 +241,7 @@ class FakeSqs {
         Failed.push({ Id: entry.Id, ...failure } as BatchResultErrorEntry);
         continue;
       }
-      if (!/^[\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]+$/u.test(entry.MessageBody)) {
+      if (!/^[\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]+$/u.test(entry.MessageBody)) {
         Failed.push({
           Id: entry.Id,
           Code: 'InvalidMessageContents',
