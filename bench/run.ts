@@ -27,7 +27,8 @@ import type { CronJob, Job, Pod } from '../src/spec/types.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const USAGE =
   `usage: npm run bench [-- --only <section,…>] [--runs 300] [--drain 10000] [--aws-runs 12] ` +
-  `[--cold-starts 15] [--queue-items 10000] [--bulk-jobs 2000] [--bulk-quota 50] [--cost-runs 8] [--growth-days 7]
+  `[--cold-starts 15] [--queue-items 10000] [--bulk-jobs 2000] [--bulk-quota 50] [--cost-runs 8] [--growth-days 7] ` +
+  `[--startup-runs 20]
 sections (all by default):
   cron      cron next(): jobctl vs croner
   engine    pure syncCronJob decisions
@@ -42,6 +43,8 @@ sections (all by default):
   bulk      --bulk-jobs trivial Jobs applied and run to completion on the embedded runtime, without and with a
             ResourceQuota of --bulk-quota pods: Jobs/s created and completed, DynamoDB requests and launches
             (0 skips it)
+  cli-startup  wall time of whole jobctl commands (cron next, get against a running jobctl up, --help), built and
+            through tsx, beside node -e '' in the same --startup-runs rounds (0 skips it)
   growth    one every-minute CronJob for --growth-days simulated days on the embedded runtime (state on disk): db and
             log bytes at the end of each day (not in the default run: a week takes about 35 minutes)`;
 const { values: args } = parseArgs({
@@ -56,6 +59,7 @@ const { values: args } = parseArgs({
     'bulk-quota': { type: 'string', default: '50' },
     'cost-runs': { type: 'string', default: '8' },
     'growth-days': { type: 'string', default: '7' },
+    'startup-runs': { type: 'string', default: '20' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -214,7 +218,7 @@ async function benchDispatch(): Promise<void> {
   const total = new Map<string, number>();
   for (const [phase, m] of Object.entries(phases)) {
     const cells = ops.map((op) => (m.get(op) ?? 0) / RUNS);
-    ops.forEach((op) => total.set(op, (total.get(op) ?? 0) + (m.get(op) ?? 0) / RUNS));
+    for (const op of ops) total.set(op, (total.get(op) ?? 0) + (m.get(op) ?? 0) / RUNS);
     console.log(
       `| ${phase} | ${cells.map((c) => c.toFixed(1)).join(' | ')} | ${cells.reduce((a, b) => a + b, 0).toFixed(1)} |`,
     );
@@ -287,4 +291,6 @@ if (wanted('queue'))
 if (wanted('cost')) await (await import('./cost.ts')).benchCost({ runs: Number(args['cost-runs']) });
 if (wanted('bulk') && Number(args['bulk-jobs']) > 0)
   await (await import('./bulk.ts')).benchBulk({ jobs: Number(args['bulk-jobs']), quota: Number(args['bulk-quota']) });
+if (wanted('cli-startup') && Number(args['startup-runs']) > 0)
+  await (await import('./cli-startup.ts')).benchCliStartup({ runs: Number(args['startup-runs']) });
 if (only?.includes('growth')) await (await import('./growth.ts')).benchGrowth({ days: Number(args['growth-days']) });

@@ -66,18 +66,42 @@ export async function describeObjects(
     const prefixed = (await listKind(c, kind)).filter((o) => o.metadata.name.startsWith(name));
     if (prefixed.length === 0)
       throw new NotFoundError(`Error from server (NotFound): ${resource(kind)} "${name}" not found`);
-    for (const obj of prefixed) io.stdout((await describeOne(c, obj, options.showEvents ?? false)) + '\n');
+    for (const obj of prefixed) io.stdout(`${await describeOne(c, obj, options.showEvents ?? false)}\n`);
     return;
   }
   const all = await listKind(c, kind);
   const chosen = selector ? all.filter((o) => matchesSelector(selector, o.metadata.labels ?? {})) : all;
   if (chosen.length === 0) {
-    io.stderr(noResourcesMessage(NAMESPACE) + '\n');
+    io.stderr(`${noResourcesMessage(NAMESPACE)}\n`);
     return;
   }
   const showEvents = options.showEvents ?? chosen.length === 1;
   const texts: string[] = [];
   for (const obj of chosen) texts.push(await describeOne(c, obj, showEvents));
+  io.stdout(texts.join('\n\n'));
+}
+
+/**
+ * Prints `kubectl describe` text for `objects` as found (any kinds, in the order given), separated by `"\n\n"` as
+ * kubectl's `Run` separates them: `describe jobs/a cronjobs/b`, `describe jobs a b`, `describe cronjobs,jobs -l …`.
+ * None prints kubectl's "No resources found in default namespace." on stderr, unless `quiet` (the names that were
+ * asked for were not found: their errors are the output).
+ *
+ * @example await describeEach(c, (await findObjects(c, parseResourceArgs(['jobs/a', 'jobs/b']))).objects, {}, io);
+ */
+export async function describeEach(
+  c: DescribeConnection,
+  objects: readonly KubeObject[],
+  options: Pick<DescribeObjectsOptions, 'showEvents'> & { readonly quiet?: boolean },
+  io: CliIo,
+): Promise<void> {
+  if (objects.length === 0) {
+    if (!options.quiet) io.stderr(`${noResourcesMessage(NAMESPACE)}\n`);
+    return;
+  }
+  const showEvents = options.showEvents ?? objects.length === 1;
+  const texts: string[] = [];
+  for (const obj of objects) texts.push(await describeOne(c, obj, showEvents));
   io.stdout(texts.join('\n\n'));
 }
 

@@ -100,7 +100,7 @@ export async function logsBySelector(
     .filter((p) => matchesSelector(selector, p.metadata.labels ?? {}))
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   if (pods.length === 0) {
-    deps.io.stderr(noResourcesMessage(NAMESPACE) + '\n');
+    deps.io.stderr(`${noResourcesMessage(NAMESPACE)}\n`);
     return;
   }
   await printPodLogs(c, pods, { ...options, tailLines: options.tailLines ?? SELECTOR_TAIL_LINES }, deps);

@@ -1,27 +1,71 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Command, CommanderError } from 'commander';
 import { SystemClock } from '../adapters/clock/clock.ts';
 import { JobctlError, ValidationErrors } from '../errors.ts';
 import type { Change } from '../ports/changes.ts';
 import type { Connection } from '../ports/connection.ts';
-import { connectAws, resolveAwsTarget } from '../runtime/lambda/connect.ts';
-import { connectLocal } from '../runtime/local/connect.ts';
 import { resolveStateDir } from '../runtime/local/state-dir.ts';
-import { registerApplyCommands } from './apply-command.ts';
 import type { CliContext } from './context.ts';
-import { registerCronCommands } from './cron-command.ts';
-import { registerDeleteCommand } from './delete-command.ts';
-import { registerDescribeCommand } from './describe-command.ts';
-import { registerExpandCommand } from './expand-command.ts';
-import { registerFailuresCommand } from './failures-command.ts';
-import { registerGetCommand } from './get-command.ts';
 import type { CliIo } from './io.ts';
-import { registerLogsCommand } from './logs-command.ts';
-import { registerPatchCommands } from './patch-command.ts';
-import { registerQueueCommands } from './queue-command.ts';
-import { registerUpCommand } from './up.ts';
-import { registerWaitCommand } from './wait-command.ts';
-import { registerWorkerCommand } from './worker-command.ts';
+
+/** Adds one verb (or family of verbs) to the program. */
+export type RegisterVerb = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Every verb in `jobctl --help`'s order: the top-level commands its register function adds, and a loader of the
+ * module that holds it. Nothing else of a verb is imported up front: a command line loads only the module of the verb
+ * it names ({@link verbsFor}), so `cron next` never loads the AWS SDK nor `get` the embedded runtime.
+ * test/unit/cli/program-verbs.test.ts holds the names to what each module registers.
+ */
+export const VERBS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<RegisterVerb> }> = [
+  { names: ['up'], load: async () => (await import('./up.ts')).registerUpCommand },
+  { names: ['apply', 'create'], load: async () => (await import('./apply-command.ts')).registerApplyCommands },
+  { names: ['get'], load: async () => (await import('./get-command.ts')).registerGetCommand },
+  { names: ['describe'], load: async () => (await import('./describe-command.ts')).registerDescribeCommand },
+  { names: ['logs'], load: async () => (await import('./logs-command.ts')).registerLogsCommand },
+  { names: ['delete'], load: async () => (await import('./delete-command.ts')).registerDeleteCommand },
+  {
+    names: ['patch', 'suspend', 'resume'],
+    load: async () => (await import('./patch-command.ts')).registerPatchCommands,
+  },
+  {
+    names: ['cron'],
+    load: async () => {
+      const { registerCronCommands } = await import('./cron-command.ts');
+      return (program, ctx) => registerCronCommands(program, ctx.io);
+    },
+  },
+  { names: ['worker'], load: async () => (await import('./worker-command.ts')).registerWorkerCommand },
+  { names: ['queue'], load: async () => (await import('./queue-command.ts')).registerQueueCommands },
+  { names: ['expand'], load: async () => (await import('./expand-command.ts')).registerExpandCommand },
+  { names: ['wait'], load: async () => (await import('./wait-command.ts')).registerWaitCommand },
+  { names: ['failures'], load: async () => (await import('./failures-command.ts')).registerFailuresCommand },
+  {
+    names: ['api-resources'],
+    load: async () => (await import('./api-resources-command.ts')).registerApiResourcesCommand,
+  },
+  { names: ['proxy'], load: async () => (await import('./proxy-command.ts')).registerProxyCommand },
+  { names: ['version'], load: async () => (await import('./version-command.ts')).registerVersionCommand },
+];
+
+/** `jobctl`'s own options that take a value, which may come before the verb (`jobctl --context aws get cronjobs`). */
+const GLOBAL_OPTIONS_WITH_VALUE = ['--context', '--stack'];
+
+/**
+ * The verbs a command line needs: the one it names, or every verb when it names none (`--help`, `help get`, an
+ * unknown verb, an unknown option before the verb), so that help, errors and suggestions are as with every verb.
+ */
+export function verbsFor(argv: readonly string[]): typeof VERBS {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (GLOBAL_OPTIONS_WITH_VALUE.includes(arg)) i++;
+    else if (GLOBAL_OPTIONS_WITH_VALUE.some((option) => arg.startsWith(`${option}=`))) continue;
+    else {
+      const named = arg.startsWith('-') ? [] : VERBS.filter((verb) => verb.names.includes(arg));
+      return named.length === 0 ? VERBS : named;
+    }
+  }
+  return VERBS;
+}
 
 export interface ProgramEnv {
   io: CliIo;
@@ -41,8 +85,12 @@ export interface ProgramEnv {
   signal?: AbortSignal;
 }
 
-/** The `jobctl` command line, kubectl-shaped. Commands run in-process so tests drive them with a fake `CliIo`. */
-export function buildProgram(penv: ProgramEnv): Command {
+/**
+ * The `jobctl` command line, kubectl-shaped. Commands run in-process so tests drive them with a fake `CliIo`. Only the
+ * verbs `argv` needs are registered ({@link verbsFor}); every verb without it.
+ */
+export async function buildProgram(penv: ProgramEnv, argv: readonly string[] = []): Promise<Command> {
+  const registers = await Promise.all(verbsFor(argv).map((verb) => verb.load()));
   const { io } = penv;
   const env = penv.env ?? process.env;
   const cwd = penv.cwd ?? process.cwd();
@@ -58,6 +106,11 @@ export function buildProgram(penv: ProgramEnv): Command {
     return context;
   };
   const connectAwsDefault = async (stackName: string | undefined): Promise<Connection> => {
+    // Loaded only here: the AWS SDK's clients took most of every command's start-up when imported up front.
+    const [{ CloudFormationClient }, { connectAws, resolveAwsTarget }] = await Promise.all([
+      import('@aws-sdk/client-cloudformation'),
+      import('../runtime/lambda/connect.ts'),
+    ]);
     const cloudFormation = new CloudFormationClient({ maxAttempts: 4 });
     try {
       return connectAws(await resolveAwsTarget(env, cloudFormation, stackName), { clock: new SystemClock() });
@@ -73,7 +126,7 @@ export function buildProgram(penv: ProgramEnv): Command {
         ? await (penv.connectAws ?? connectAwsDefault)(program.opts<{ stack?: string }>().stack)
         : injected
           ? await penv.connect!()
-          : await connectLocal(stateDir);
+          : await (await import('../runtime/local/connect.ts')).connectLocal(stateDir);
     try {
       return await work(c);
     } finally {
@@ -103,20 +156,8 @@ export function buildProgram(penv: ProgramEnv): Command {
     withConnection,
     notifyAndHint,
   };
-  // One register function per verb (or family of verbs), each in its own file; this order is `jobctl --help`'s.
-  registerUpCommand(program, ctx);
-  registerApplyCommands(program, ctx);
-  registerGetCommand(program, ctx);
-  registerDescribeCommand(program, ctx);
-  registerLogsCommand(program, ctx);
-  registerDeleteCommand(program, ctx);
-  registerPatchCommands(program, ctx);
-  registerCronCommands(program, io);
-  registerWorkerCommand(program, ctx);
-  registerQueueCommands(program, ctx);
-  registerExpandCommand(program, ctx);
-  registerWaitCommand(program, ctx);
-  registerFailuresCommand(program, ctx);
+  // One register function per verb (or family of verbs), each in its own file, in VERBS' order: `jobctl --help`'s.
+  for (const register of registers) register(program, ctx);
   return program;
 
   async function notifyAndHint(c: Connection, changes: Change[]): Promise<void> {
@@ -131,12 +172,18 @@ export function buildProgram(penv: ProgramEnv): Command {
 /** Runs one command line; returns the exit code (errors are one clear line on stderr). */
 export async function runCli(argv: readonly string[], penv: ProgramEnv): Promise<number> {
   let code = 0;
-  const io: CliIo = { ...penv.io, setExitCode: (c) => ((code = c), penv.io.setExitCode(c)) };
+  const io: CliIo = {
+    ...penv.io,
+    setExitCode: (c) => {
+      code = c;
+      penv.io.setExitCode(c);
+    },
+  };
   try {
-    await buildProgram({ ...penv, io }).parseAsync([...argv], { from: 'user' });
+    await (await buildProgram({ ...penv, io }, argv)).parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? code : error.exitCode;
-    io.stderr(formatError(error) + '\n');
+    io.stderr(`${formatError(error)}\n`);
     return 1;
   }
   return code;

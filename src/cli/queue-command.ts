@@ -264,7 +264,7 @@ export async function printWorkQueues(
     });
   }
   if (views.length === 0) {
-    io.stderr(noResourcesMessage(NAMESPACE) + '\n');
+    io.stderr(`${noResourcesMessage(NAMESPACE)}\n`);
     return;
   }
   const single = name !== undefined;
@@ -519,6 +519,7 @@ function itemCount(n: number): string {
 
 /** A body in one table cell: control characters escaped (as JSON), long ones cut. */
 function bodyCell(body: QueuedItem['body']): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point (to escape them)
   const text = /[\u0000-\u001f\u007f]/.test(body) ? JSON.stringify(body) : body;
   return ellipsis(text, BODY_COLUMN_MAX_CHARS);
 }

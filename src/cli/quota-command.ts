@@ -45,7 +45,7 @@ export async function printResourceQuotas(
   const views = name === undefined ? all : all.filter((q) => q.name === name);
   if (name !== undefined && views.length === 0) throw quotaNotFound(name);
   if (views.length === 0) {
-    io.stderr(noResourcesMessage(namespace) + '\n');
+    io.stderr(`${noResourcesMessage(namespace)}\n`);
     return;
   }
   const single = name !== undefined;
@@ -92,25 +92,22 @@ export async function describeResourceQuotas(
   const views = name === undefined ? all : all.filter((q) => q.name === name || q.name.startsWith(name));
   if (views.length === 0) {
     if (name !== undefined) throw quotaNotFound(name);
-    io.stderr(noResourcesMessage(namespace) + '\n');
+    io.stderr(`${noResourcesMessage(namespace)}\n`);
     return;
   }
-  io.stdout(
-    views
-      .map((v) =>
-        [
-          `Name:          ${v.name}`,
-          `Namespace:     ${v.namespace}`,
-          `Waiting Jobs:  ${v.waiting ?? 0}`,
-          formatTable([
-            ['Resource', 'Used', 'Hard'],
-            ['--------', '----', '----'],
-            ['pods', String(v.used.pods), String(v.hard.pods)],
-          ]).trimEnd(),
-        ].join('\n'),
-      )
-      .join('\n\n\n') + '\n',
+  const described = views.map((v) =>
+    [
+      `Name:          ${v.name}`,
+      `Namespace:     ${v.namespace}`,
+      `Waiting Jobs:  ${v.waiting ?? 0}`,
+      formatTable([
+        ['Resource', 'Used', 'Hard'],
+        ['--------', '----', '----'],
+        ['pods', String(v.used.pods), String(v.hard.pods)],
+      ]).trimEnd(),
+    ].join('\n'),
   );
+  io.stdout(`${described.join('\n\n\n')}\n`);
 }
 
 function toObject(v: ResourceQuotaView): ResourceQuotaObject {

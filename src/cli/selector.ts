@@ -377,7 +377,7 @@ export function parseSelector(text: string): Selector {
 
 /** `Requirement.Matches`: set-based and equality-based matching, with upstream's missing-key rules. */
 export function matchesRequirement(requirement: Requirement, labels: Labels): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, requirement.key);
+  const has = Object.hasOwn(labels, requirement.key);
   const value = has ? labels[requirement.key]! : undefined;
   switch (requirement.operator) {
     case 'in':

@@ -1,5 +1,10 @@
 import { DatabaseFailure, diskFullFailure, isDiskFull } from '../runtime/local/database-watch.ts';
+import { randomBytes } from 'node:crypto';
 import { LocalRuntime } from '../runtime/local/runtime.ts';
+import { connectLocal } from '../runtime/local/connect.ts';
+import { previousKubeApiPort, writeKubeconfig } from '../runtime/local/kubeconfig.ts';
+import { type KubeApi, serveKubeApi } from '../kube-api/server.ts';
+import { selfSignedCertificate } from '../adapters/tls/self-signed-certificate.ts';
 import type { Command } from 'commander';
 import { JobctlError } from '../errors.ts';
 import type { CliContext } from './context.ts';
@@ -47,6 +52,9 @@ export async function runUp(options: {
       ? await diskFullFailure(error, options.stateDir)
       : error;
   });
+  // The Kubernetes API for kubectl and client libraries, over the same connection the CLI uses.
+  const kubeConnection = await connectLocal(options.stateDir);
+  const kubeApi = await serveKubeApiOnStablePort(kubeConnection, options.stateDir);
   const cronJobs = await runtime.store.list('CronJob', 'default');
   const quotas = await runtime.quotas.list('default');
   const cap =
@@ -63,6 +71,7 @@ export async function runUp(options: {
       `  ${cronJobs.length} cronjob(s) loaded; apply more from another terminal: npx jobctl apply -f ` +
         `examples/hello/cronjob.yaml`,
       `  tasks at once: ${cap}`,
+      `  kubectl:  export KUBECONFIG=${kubeApi.kubeconfig}   (context jobctl, ${kubeApi.url})`,
       `  Ctrl-C to stop`,
       '',
     ].join('\n'),
@@ -75,8 +84,32 @@ export async function runUp(options: {
     void runtime.failed.then(resolve);
   });
   io.stdout(`${stamp()} stopping: ending running tasks and closing state…\n`);
+  await kubeApi.close();
+  await kubeConnection.close();
   await runtime.stop();
   io.stdout(`${stamp()} stopped\n`);
   // The database died or the disk is full: the CLI prints the one line (`error: …`) and exits 1.
   if (failure) throw failure;
+}
+
+/**
+ * Serves the Kubernetes API on the port the last `jobctl up` here used when it is free (kubectl caches discovery per
+ * port), else on any, and writes the kubeconfig naming it with a new token.
+ */
+async function serveKubeApiOnStablePort(
+  connection: Awaited<ReturnType<typeof connectLocal>>,
+  stateDir: string,
+): Promise<KubeApi & { kubeconfig: string }> {
+  const token = randomBytes(32).toString('base64url');
+  const tls = await selfSignedCertificate(Date.now());
+  const previous = await previousKubeApiPort(stateDir);
+  let api: KubeApi;
+  try {
+    api = await serveKubeApi({ connection, token, tls, port: previous ?? 0 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    api = await serveKubeApi({ connection, token, tls, port: 0 });
+  }
+  const kubeconfig = await writeKubeconfig(stateDir, api.url, token, tls.cert);
+  return { ...api, kubeconfig };
 }

@@ -21,8 +21,8 @@ import { clockSleep, type Sleep } from '../worker/work-queue-client.ts';
 import { resource } from './apply.ts';
 import type { CliIo } from './io.ts';
 import { resourceName } from './printers/index.ts';
-import { parseResourceType, parseTypedName } from './resources.ts';
-import { matchesSelector, parseSelector, type Selector } from './selector.ts';
+import { parseResourceArgs } from './resources.ts';
+import { matchesSelector, type Selector } from './selector.ts';
 
 const NAMESPACE = 'default';
 
@@ -170,8 +170,9 @@ export function parseWaitFor(text: string | undefined): WaitCondition {
 }
 
 /**
- * The objects of `wait`'s arguments, with kubectl's resource-builder rules: `TYPE/NAME ...`, `TYPE NAME ...`, or a
- * type (jobs when omitted) with `-l` or `--all`.
+ * The objects of `wait`'s arguments, read by the resource-builder port every verb shares ({@link parseResourceArgs}):
+ * `TYPE/NAME ...`, `TYPE NAME ...`, or a type with `-l` or `--all`. Where jobctl differs: with `-l` or `--all` and no
+ * type at all it waits for jobs (kubectl: "at least one resource must be specified to use a selector").
  *
  * @example parseWaitObjects([], { selector: 'jobgroup=jobexample' }) // every Job labelled jobgroup=jobexample
  */
@@ -179,50 +180,12 @@ export function parseWaitObjects(
   args: readonly string[],
   options: { selector?: string; isAll?: boolean },
 ): WaitObjects {
-  const { selector, isAll } = options;
-  const isSlashForm = args.some((a) => a.includes('/'));
-  let targets: WaitTarget[];
-  let typeOnly: Kind | undefined;
-  if (isSlashForm) {
-    if (!args.every((a) => a.includes('/'))) {
-      throw new JobctlError(
-        'Validation',
-        'error: there is no need to specify a resource type as a separate argument when passing arguments in ' +
-          "resource/name form (e.g. 'jobctl wait job/NAME' instead of 'jobctl wait job job/NAME')",
-      );
-    }
-    targets = args.map((a) => {
-      const { kind, name } = parseTypedName(a);
-      return { kind: kind!, name };
-    });
-  } else {
-    typeOnly = args[0] === undefined ? undefined : parseResourceType(args[0]);
-    targets = args.slice(1).map((name) => ({ kind: typeOnly!, name }));
-  }
-  if (targets.length > 0) {
-    if (selector !== undefined)
-      throw new JobctlError('Validation', 'error: name cannot be provided when a selector is specified');
-    if (isAll) throw new JobctlError('Validation', 'error: name cannot be provided when --all is specified');
-    return { kind: 'named', targets };
-  }
-  if (selector !== undefined || isAll) {
-    if (selector !== undefined && isAll)
-      throw new JobctlError('Validation', "error: setting 'all' parameter but found a non empty selector");
-    return {
-      kind: 'selected',
-      resourceKind: typeOnly ?? 'Job',
-      selector: selector === undefined ? [] : parseSelector(selector),
-    };
-  }
-  if (typeOnly !== undefined)
-    throw new JobctlError(
-      'Validation',
-      'error: resource(s) were provided, but no name was specified (or pass -l SELECTOR or --all)',
-    );
-  throw new JobctlError(
-    'Validation',
-    'error: You must provide one or more resources by argument: job/NAME ..., or -l SELECTOR',
-  );
+  const request = parseResourceArgs<Kind>(args, { selector: options.selector, all: options.isAll, defaultType: 'Job' });
+  if (request.kind === 'named')
+    return { kind: 'named', targets: request.targets.map(({ type, name }) => ({ kind: type, name })) };
+  if (request.types.length > 1)
+    throw new JobctlError('Validation', 'error: jobctl waits for one resource type at a time with -l or --all');
+  return { kind: 'selected', resourceKind: request.types[0]!, selector: request.selector };
 }
 
 /**
@@ -297,7 +260,7 @@ export async function runWait(
     if (c.clock.now() >= deadlineMs) return { kind: 'timed-out', waitingOn };
     const metCount = objects.length - pending.length;
     if (objects.length > 1 && metCount !== reportedCount) {
-      io.stderr(progressLine(metCount, objects, condition) + '\n');
+      io.stderr(`${progressLine(metCount, objects, condition)}\n`);
       reportedCount = metCount;
     }
     if (signal.aborted) return { kind: 'interrupted' };
@@ -312,10 +275,10 @@ export function waitOutcomeMessage(outcome: WaitOutcome): string | undefined {
     case 'met':
     case 'interrupted':
       return undefined;
-    case 'timed-out':
-      return (
-        `error: timed out waiting for the condition on ` + `${plural(outcome.waitingOn.kind)}/${outcome.waitingOn.name}`
-      );
+    case 'timed-out': {
+      const { kind, name } = outcome.waitingOn;
+      return `error: timed out waiting for the condition on ${plural(kind)}/${name}`;
+    }
     case 'not-met':
       return `error: condition not met for ${plural(outcome.waitingOn.kind)}/${outcome.waitingOn.name}`;
     default:

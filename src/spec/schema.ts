@@ -80,7 +80,8 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
     creationTimestamp: string,
     ownerReferences: structList('OwnerReference'),
   },
-  TemplateObjectMeta: { labels: stringMap, annotations: stringMap },
+  // A template's `name` is accepted and dropped without a word: Kubernetes ignores it too (the seed's Jobs set it).
+  TemplateObjectMeta: { name: string, labels: stringMap, annotations: stringMap },
   OwnerReference: {
     apiVersion: string,
     kind: string,

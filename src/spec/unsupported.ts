@@ -46,7 +46,9 @@ const equalsOrEmpty =
 
 const serverSetMeta = ['generation', 'selfLink', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
 const storedMeta = ['uid', 'resourceVersion', 'creationTimestamp', 'ownerReferences'];
-const templateIgnoredMeta = ['name', 'generateName', 'namespace', 'finalizers', ...storedMeta, ...serverSetMeta];
+// Not `name`: Kubernetes ignores a template's name as well (the objects get generated names), so one there is no
+// surprise worth a warning; the seed's own manifests set it. It is in the schema and dropped when stored.
+const templateIgnoredMeta = ['generateName', 'namespace', 'finalizers', ...storedMeta, ...serverSetMeta];
 
 const noNodes = 'Fargate has no node selection (and the local runtime has one machine); ignored';
 const noDns = 'jobctl has no cluster DNS or Services; ignored';

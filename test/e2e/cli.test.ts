@@ -24,6 +24,7 @@ function lineOf(text: string, needle: string, from = 1): number {
   return index + 1;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: `-o json` output, read field by field as kubectl users would
 const json = (r: CliResult) => JSON.parse(r.stdout) as Record<string, any>;
 const names = (r: CliResult) => r.stdout.split('\n').filter(Boolean);
 
@@ -112,7 +113,7 @@ describe('jobctl apply', () => {
   });
 
   // Each bad document follows a valid one in the same file: kubectl-style all-or-nothing means neither is applied.
-  const valid = cronJobYaml('valid') + '---\n';
+  const valid = `${cronJobYaml('valid')}---\n`;
   const badManifests = [
     {
       name: 'restartPolicy Always in a CronJob',
@@ -214,7 +215,7 @@ describe('jobctl apply', () => {
     h = await RuntimeHarness.start(START);
     const path = await manifest(
       'broken',
-      cronJobYaml('valid') + '---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: [broken\n',
+      `${cronJobYaml('valid')}---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: [broken\n`,
     );
     const applied = await h.jobctl('apply', '-f', path);
     expect(applied.code).toBe(1);
@@ -307,10 +308,10 @@ describe('jobctl get', () => {
     expect(single).toMatchObject({ kind: 'Job', metadata: { name: jobName }, status: { succeeded: 1 } });
 
     const yaml = (await h.jobctl('get', 'jobs', '-o', 'yaml')).stdout;
-    expect(yaml).toMatch(/^apiVersion: v1\nitems:\n- apiVersion: batch\/v1\n  kind: Job\n/);
+    expect(yaml).toMatch(/^apiVersion: v1\nitems:\n- apiVersion: batch\/v1\n {2}kind: Job\n/);
     expect(yaml).toContain(`    name: ${jobName}\n`);
-    expect(yaml).toMatch(/\n    succeeded: 1\n/);
-    expect(yaml).toMatch(/\nkind: List\nmetadata:\n  resourceVersion: ""\n$/);
+    expect(yaml).toContain('\n    succeeded: 1\n');
+    expect(yaml).toMatch(/\nkind: List\nmetadata:\n {2}resourceVersion: ""\n$/);
     expect((await h.jobctl('get', 'cronjob', 'hello', '-o', 'yaml')).stdout).toContain("  schedule: '*/1 * * * *'\n");
 
     expect((await h.jobctl('get', 'jobs', '-o', 'name')).stdout).toBe(`job.batch/${jobName}\n`);
@@ -407,6 +408,36 @@ describe('jobctl get', () => {
     expect(widgets.stderr).toMatch(/^error: the server doesn't have a resource type "widgets".*\n$/);
     expect(widgets.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
+
+  // The seed reads its pod names with `--output=jsonpath={.items..metadata.name}` and passes them to `logs`.
+  it("prints a run's pods with the seed's jsonpath and custom columns sorted by a field", async () => {
+    h = await RuntimeHarness.start(START);
+    await h.jobctl('apply', '-f', 'examples/hello/cronjob.yaml');
+    await h.advance(120_000);
+    const first = `hello-${minutes('2026-03-02T10:01:00Z')}`;
+    const second = `hello-${minutes('2026-03-02T10:02:00Z')}`;
+    const pods = await h.jobctl(
+      'get',
+      'pods',
+      `--selector=job-name=${first}`,
+      '--output=jsonpath={.items..metadata.name}',
+    );
+    expect(pods).toEqual({ code: 0, stdout: expect.stringMatching(new RegExp(`^${first}-[a-z0-9]{5}$`)), stderr: '' });
+    expect((await h.jobctl('logs', pods.stdout)).stdout).toContain('Hello from the Kubernetes cluster');
+
+    const columns = await h.jobctl(
+      'get',
+      'jobs',
+      '-o',
+      'custom-columns=NAME:.metadata.name,SUCCEEDED:.status.succeeded,OWNER:.metadata.ownerReferences[0].name',
+      '--sort-by={.metadata.creationTimestamp}',
+    );
+    expect(columns).toEqual({
+      code: 0,
+      stdout: `NAME             SUCCEEDED   OWNER\n${first}   1           hello\n${second}   1           hello\n`,
+      stderr: '',
+    });
+  });
 });
 
 describe('jobctl describe', () => {
@@ -424,7 +455,7 @@ describe('jobctl describe', () => {
     expect(job.stdout).toMatch(
       new RegExp(`\\n  Normal\\s+SuccessfulCreate\\s+\\S+\\s+job-controller\\s+Created pod: ${jobName}-[a-z0-9]{5}\\n`),
     );
-    expect(job.stdout).toMatch(/\n  Normal\s+Completed\s+\S+\s+job-controller\s+Job completed\n/);
+    expect(job.stdout).toMatch(/\n {2}Normal\s+Completed\s+\S+\s+job-controller\s+Job completed\n/);
 
     const cronJob = await h.jobctl('describe', 'cronjob', 'hello');
     expect(cronJob.stdout).toMatch(/\nLast Schedule Time:\s+Mon, 02 Mar 2026 10:01:00 \+0000\n/);

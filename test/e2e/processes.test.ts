@@ -66,6 +66,56 @@ afterAll(async () => {
 });
 
 describe('jobctl up and the CLI as separate processes', () => {
+  // Issue 13: the seed's fine work-queue Job runs its worker by name, as an image that ships jobctl would. The runtime
+  // puts a `jobctl` running this checkout in front of every task's PATH; without it the pod fails to start
+  // ("executable file not found in $PATH") or runs whatever other jobctl the machine has.
+  it('runs a pod whose command is `jobctl worker …`: jobctl is on the PATH of local tasks', {
+    timeout: 120_000,
+  }, async () => {
+    expect((await jobctl('queue', 'create', 'fruits')).code).toBe(0);
+    expect((await jobctl('queue', 'push', 'fruits', 'apple', 'banana')).code).toBe(0);
+    const manifest = join(stateDir, 'wq.yaml');
+    await writeFile(
+      manifest,
+      `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: wq
+spec:
+  parallelism: 1
+  template:
+    metadata:
+      name: wq
+    spec:
+      containers:
+      - name: c
+        image: jobctl
+        command: ["jobctl", "worker", "--queue", "fruits", "--", "sh", "-c", 'echo "Working on $JOB_ITEM"']
+      restartPolicy: Never
+`,
+    );
+    expect(await jobctl('apply', '-f', manifest)).toMatchObject({ code: 0, stderr: '' });
+
+    await until('the worker Job to complete', async () => {
+      const { stdout } = await jobctl('get', 'job', 'wq', '-o', 'json');
+      const job = JSON.parse(stdout) as { status: { conditions?: Array<{ type: string }> } };
+      return job.status.conditions?.some((c) => c.type === 'Complete' || c.type === 'Failed') ? job : undefined;
+    });
+    const logs = (await jobctl('logs', 'job/wq')).stdout;
+    const listed = (await jobctl('get', 'job', 'wq')).stdout;
+    expect((await jobctl('delete', 'job', 'wq')).code).toBe(0);
+    // The worker's own lines (stderr) and the command's (stdout) share the log, in no fixed order.
+    expect({ lines: logs.trim().split('\n').sort(), listed }).toEqual({
+      lines: [
+        'Working on apple',
+        'Working on banana',
+        'queue fruits is empty: 2 items processed by this worker',
+        expect.stringMatching(/^worker \S+: queue fruits: leasing items/),
+      ],
+      listed: expect.stringMatching(/\nwq\s+Complete\s+1\/1\s/),
+    });
+  });
+
   it('runs a Job applied from another process, shows its logs, deletes it, and stops cleanly on Ctrl-C', {
     timeout: 120_000,
   }, async () => {

@@ -88,6 +88,16 @@ const RULES: Rule[] = [
     planted: { path: 'src/worker/planted.ts', text: "import { connectLocal } from '../runtime/local/connect.ts';" },
   },
   {
+    name: 'the Kubernetes API works over the Connection port: no adapter and no runtime (but the loopback guard)',
+    applies: under('src/kube-api'),
+    check: (_line, path) =>
+      under('src/adapters', 'src/runtime')(path) && path !== 'src/runtime/local/endpoint-guard.mjs' ? path : undefined,
+    planted: {
+      path: 'src/kube-api/planted.ts',
+      text: "import { DynamoDbStateStore } from '../adapters/dynamodb/dynamodb-state-store.ts';",
+    },
+  },
+  {
     name: 'Lambda entry points only wire adapters into runtime/lambda: no controller, engine, CLI or local runtime',
     applies: under('functions'),
     check: (_line, path) =>
@@ -145,6 +155,7 @@ describe('layout rules', () => {
       'cron',
       'engine',
       'expand',
+      'kube-api',
       'ports',
       'runtime',
       'spec',

@@ -11,7 +11,7 @@ const q = new WorkQueueClient(connection.queues, 'job2', { log: (line) => consol
 q.installSignalHandlers(); // SIGTERM: give the held item back at once, then stop
 
 console.log(`Worker with sessionID: ${q.sessionId}`);
-console.log(`Initial queue state: empty=${await q.empty()}`);
+console.log(`Initial queue state: empty=${(await q.empty()) ? 'True' : 'False'}`); // as Python prints the seed's bool
 while (!q.isStopping && !(await q.empty())) {
   const item = await q.lease(10, { block: true, timeoutSeconds: 2 });
   if (item !== undefined) {

@@ -1,14 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  accessSync,
-  closeSync,
-  constants as fsConstants,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { TaskLaunchError } from '../../errors.ts';
@@ -92,6 +83,12 @@ export interface ProcessTaskLauncherOptions {
   baseEnv?: Record<string, string>;
   /** Variables added to the base ones, e.g. `JOBCTL_STATE_DIR` so `jobctl worker` inside a task finds this runtime. */
   extraEnv?: Record<string, string>;
+  /**
+   * Directories put in front of the base PATH, as an image's own bin directories would be: the one holding the
+   * `jobctl` script (`jobctl-shim.ts`), so a container whose command is `jobctl worker …` runs this jobctl. A
+   * container that sets PATH itself replaces it all, as in Kubernetes. @default none
+   */
+  pathPrefix?: readonly string[];
   /** The umask tasks run with. @default the one jobctl started with (the runtime narrows its own to 077) */
   taskUmask?: number;
 }
@@ -177,6 +174,8 @@ export class ProcessTaskLauncher implements TaskLauncher {
     const env = new Map<string, string>(
       Object.entries({ ...(this.options.baseEnv ?? defaultBaseEnv()), ...this.options.extraEnv }),
     );
+    const pathPrefix = this.options.pathPrefix ?? [];
+    if (pathPrefix.length > 0) env.set('PATH', [...pathPrefix, env.get('PATH') ?? DEFAULT_PATH].join(delimiter));
     env.set('HOSTNAME', pod.spec.hostname ?? pod.metadata.name);
     for (const v of container?.env ?? []) env.set(v.name, expandVars(v.value ?? '', env));
     const argv = [...(container?.command ?? []), ...(container?.args ?? [])].map((a) => expandVars(a, env));

@@ -24,7 +24,7 @@ import type {
   PodTemplateSpec,
   ResourceRequirements,
 } from '../../spec/types.ts';
-import { formatRfc1123z, humanDuration, parseTimestamp, translateTimestampSince } from '../human-duration.ts';
+import { formatRfc1123z, humanDuration, parseTimestamp } from '../human-duration.ts';
 import { isContainerReady, jobSelectorText, TabWriter } from './table.ts';
 
 /** What `describe` needs besides the object. */
@@ -61,7 +61,7 @@ class PrefixWriter {
   }
   /** `WriteLine`: the text and a newline, without indentation. */
   writeLine(text: string): void {
-    this.text += text + '\n';
+    this.text += `${text}\n`;
   }
   toString(): string {
     return this.text;
@@ -111,7 +111,7 @@ function printAnnotationsMultiline(
 }
 
 function shorten(s: string, maxLength: number): string {
-  return s.length > maxLength ? s.slice(0, maxLength) + '...' : s;
+  return s.length > maxLength ? `${s.slice(0, maxLength)}...` : s;
 }
 
 /** `printController`: `Kind/name` of the controlling owner, or empty. */
@@ -196,7 +196,9 @@ function describeContainers(
     const env = container.env ?? [];
     w.write(2, `Environment:${env.length === 0 ? '\t<none>' : ''}\n`);
     for (const e of env) {
-      (e.value ?? '').split('\n').forEach((line, i) => w.write(3, i === 0 ? `${e.name}:\t${line}\n` : `\t${line}\n`));
+      (e.value ?? '').split('\n').forEach((line, i) => {
+        w.write(3, i === 0 ? `${e.name}:\t${line}\n` : `\t${line}\n`);
+      });
     }
     w.write(2, 'Mounts:\t<none>\n');
   }
@@ -313,7 +315,7 @@ function isPodReady(pod: Pod): boolean {
 function capIndexes(indexes: string | undefined, softLimit = 50): string {
   if (!indexes) return '<none>';
   const cut = indexes.indexOf(',', softLimit);
-  return cut === -1 ? indexes : indexes.slice(0, cut + 1) + '...';
+  return cut === -1 ? indexes : `${indexes.slice(0, cut + 1)}...`;
 }
 
 function describeJob(job: Job, w: PrefixWriter, pods: readonly Pod[] | undefined): void {

@@ -111,7 +111,7 @@ export function toJson(value: unknown): string {
     /[<>&\u2028\u2029]/g,
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return text + '\n';
+  return `${text}\n`;
 }
 
 const YAML11_NULL = /^(~|null|Null|NULL)$/;
@@ -169,7 +169,7 @@ export function renderObjects(kind: Kind, objects: readonly KubeObject[], option
     case 'yaml':
       return toYaml(options.single && objects.length === 1 ? asServed(objects[0]!) : asList(objects));
     case 'name':
-      return objects.map((o) => resourceName(o) + '\n').join('');
+      return objects.map((o) => `${resourceName(o)}\n`).join('');
     default:
       return assertNever(options.format, 'output format');
   }
@@ -192,9 +192,9 @@ export function renderWatchRow(kind: Kind, obj: KubeObject, options: RenderOptio
       return toJson(asServed(obj));
     case 'yaml':
       // kubectl's YAML printer separates every document after the first with "---".
-      return '---\n' + toYaml(asServed(obj));
+      return `---\n${toYaml(asServed(obj))}`;
     case 'name':
-      return resourceName(obj) + '\n';
+      return `${resourceName(obj)}\n`;
     default:
       return assertNever(options.format, `output format for ${kind}`);
   }

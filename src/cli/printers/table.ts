@@ -106,7 +106,7 @@ export class TabWriter {
         text += cell.text;
         if (j < widths.length) text += ' '.repeat(Math.max(0, widths[j]! - cell.width));
       });
-      out.push(text + '\n');
+      out.push(`${text}\n`);
     }
   }
 }
@@ -116,7 +116,7 @@ export const KUBECTL_TABLE_WRITER: TabWriterOptions = { minWidth: 6, padding: 3,
 
 /** Renders rows of cells as `kubectl get` does: three spaces after the widest cell, the last column unpadded. */
 export function formatTable(rows: readonly (readonly string[])[], rememberedWidths?: number[]): string {
-  return new TabWriter(KUBECTL_TABLE_WRITER, rememberedWidths).format(rows.map((r) => r.join('\t') + '\n').join(''));
+  return new TabWriter(KUBECTL_TABLE_WRITER, rememberedWidths).format(rows.map((r) => `${r.join('\t')}\n`).join(''));
 }
 
 /** Which extra columns to print. */
@@ -288,7 +288,7 @@ export function podStatusCells(pod: Pod, nowMs: number): { ready: string; status
       lastRestart = restartedAt;
     const { waiting, terminated, running } = container.state;
     if (waiting && waiting.reason !== '') reason = waiting.reason;
-    else if (terminated && terminated.reason) reason = terminated.reason;
+    else if (terminated?.reason) reason = terminated.reason;
     else if (terminated) reason = terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`;
     else if (running && isContainerReady(container)) {
       hasRunning = true;

@@ -25,6 +25,7 @@ import { SystemClock } from '../../adapters/clock/clock.ts';
 import { startDynalite, localDynamoClient, type DynaliteHost } from './dynalite-host.ts';
 import { FileLogSink } from '../../adapters/files/file-log-sink.ts';
 import { ProcessTaskLauncher } from '../../adapters/process/process-task-launcher.ts';
+import { writeJobctlShim } from '../../adapters/process/jobctl-shim.ts';
 import {
   claimRuntimeFile,
   releaseRuntimeFile,
@@ -152,6 +153,8 @@ export class LocalRuntime {
       this.quotas = new DynamoDbResourceQuotas({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.logs = new FileLogSink(join(this.stateDir, 'logs'));
       this.rotator = new LogRotator(this.logs, { ...logRotationFromEnv(), ...this.options.logRotation, log });
+      // `jobctl` on every task's PATH runs this runtime's jobctl, as in an image that ships it (jobctl-shim.ts).
+      const jobctlDir = await writeJobctlShim(join(this.stateDir, 'bin'));
       this.launcher = new ProcessTaskLauncher({
         logs: this.logs,
         pidDir: join(this.stateDir, 'pids'),
@@ -159,6 +162,7 @@ export class LocalRuntime {
         cwd: this.options.cwd,
         // `jobctl worker` (the fine work-queue pattern) inside a task reaches this runtime's queues through it.
         extraEnv: { JOBCTL_STATE_DIR: this.stateDir },
+        pathPrefix: jobctlDir === undefined ? [] : [jobctlDir],
         events: {
           started: (task, atMs, attempt) =>
             void this.onPodEvent(task, () => this.jobs.recordTaskStart(task, atMs, attempt)).catch(() => {}),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadManifests, unsupportedFields } from '../../../src/spec/index.ts';
-import { baseJob, edit, loadErrors } from './helpers.ts';
+import { baseCronJob, baseJob, edit, loadErrors } from './helpers.ts';
 
 const pod = 'spec.template.spec';
 
@@ -197,8 +197,8 @@ describe('fields jobctl cannot honour', () => {
 
     expect({
       warnings,
-      resources: (objects[0]?.spec as { template: { spec: { containers: { resources?: unknown }[] } } }).template.spec
-        .containers[0]?.resources,
+      resources: (objects[0]?.spec as { template: { spec: { containers: { resources?: unknown }[] } } } | undefined)
+        ?.template.spec.containers[0]?.resources,
     }).toEqual({
       warnings: [
         {
@@ -210,6 +210,32 @@ describe('fields jobctl cannot honour', () => {
       ],
       resources: { limits: { cpu: '1' } },
     });
+  });
+
+  it("accepts a template's metadata.name without a warning, as Kubernetes ignores it (the seed's Jobs set one)", () => {
+    const job = edit(baseJob, [
+      '  template:\n',
+      '  template:\n    metadata:\n      name: jobexample\n      labels: {jobgroup: jobexample}\n',
+    ]);
+    const cronJob = edit(
+      baseCronJob,
+      ['    spec:\n      template:', '    metadata:\n      name: jt\n    spec:\n      template:'],
+      ['      template:\n', '      template:\n        metadata:\n          name: pt\n'],
+    );
+
+    const loadedJob = loadManifests(job, 'job.yaml');
+    const loadedCronJob = loadManifests(cronJob, 'cronjob.yaml');
+
+    expect({ job: loadedJob.warnings, cronJob: loadedCronJob.warnings }).toEqual({ job: [], cronJob: [] });
+    // Dropped like any ignored field; the labels stay.
+    expect((loadedJob.objects[0] as { spec: { template: { metadata: unknown } } }).spec.template.metadata).toEqual({
+      labels: { jobgroup: 'jobexample' },
+    });
+    // The other metadata a template cannot use is still reported.
+    const namespaced = edit(job, ['      name: jobexample\n', '      name: jobexample\n      namespace: other\n']);
+    expect(loadManifests(namespaced, 'job.yaml').warnings.map((w) => w.path)).toEqual([
+      'spec.template.metadata.namespace',
+    ]);
   });
 
   it('keeps one row per field, each with a reason', () => {

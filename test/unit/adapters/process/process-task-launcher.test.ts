@@ -140,7 +140,10 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     await dyingLauncher().launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
     await until(() => existsSync(join(dir, 'started')));
     let pid: number | undefined;
-    await until(() => (pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')) !== undefined);
+    await until(() => {
+      pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q');
+      return pid !== undefined;
+    });
     process.kill(-pid!, 'SIGKILL');
     await until(() => {
       try {
@@ -160,7 +163,10 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     await dyingLauncher().launch(pod(`touch ${join(dir, 'started')}; sleep 30`));
     await until(() => existsSync(join(dir, 'started')));
     let pid: number | undefined;
-    await until(() => (pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q')) !== undefined);
+    await until(() => {
+      pid = findTaskPid(join(dir, 'pids'), 'default', 'once-x7k2q');
+      return pid !== undefined;
+    });
     writeTaskStop(
       join(dir, 'pids'),
       { namespace: 'default', podName: 'once-x7k2q', attempt: 0 },
@@ -359,6 +365,34 @@ describe('ProcessTaskLauncher: one process per pod attempt', () => {
     await umasked.launch(pod('echo x > made-by-task'));
     await until(() => exits.length === 1);
     expect(statSync(join(dir, 'made-by-task')).mode & 0o777).toBe(0o644);
+  });
+
+  it("puts pathPrefix in front of a task's PATH (the jobctl script's dir); a container's own PATH wins", async () => {
+    const tools = join(dir, 'tools');
+    await mkdir(tools);
+    await writeFile(join(tools, 'jobctl'), '#!/bin/sh\necho "jobctl $*"\n', { mode: 0o700 });
+    const prefixed = new ProcessTaskLauncher({
+      logs,
+      pidDir: join(dir, 'pids'),
+      clock,
+      cwd: dir,
+      baseEnv: { PATH: '/usr/bin:/bin' },
+      pathPrefix: [tools],
+      events: events(),
+    });
+    const byName = pod();
+    byName.spec.containers[0]!.command = ['jobctl', 'worker', '--queue', 'job2'];
+    const ownPath = pod('echo "$PATH"', 0, 'own-path-x7k2q');
+    ownPath.spec.containers[0]!.env = [{ name: 'PATH', value: '/bin:$(PATH)' }];
+
+    await prefixed.launch(byName);
+    await prefixed.launch(ownPath);
+    await until(() => exits.length === 2);
+
+    expect({
+      byName: await readFile(logs.pathFor('default', 'once-x7k2q'), 'utf8'),
+      ownPath: await readFile(logs.pathFor('default', 'own-path-x7k2q'), 'utf8'),
+    }).toEqual({ byName: 'jobctl worker --queue job2\n', ownPath: `/bin:${tools}:/usr/bin:/bin\n` });
   });
 
   it('hands a work item over on stdin, byte for byte', async () => {

@@ -1,0 +1,4 @@
+export declare const BUILD_DIR: string;
+export declare const BUILD_FILE: string;
+export declare function currentBuild(root: string): string | undefined;
+export declare function isCurrent(root: string, inputs: unknown): boolean;
