@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../../src/adapters/tls/self-signed-certificate.ts';
 import { type KubeApi, serveKubeApi } from '../../src/kube-api/server.ts';
 import { kubeconfigText } from '../../src/runtime/local/kubeconfig.ts';
+import { kubectlSkipNote } from '../support/kubectl.ts';
 import { RuntimeHarness, unixMinutes } from '../support/local-runtime.ts';
 
 /*
@@ -14,17 +15,7 @@ import { RuntimeHarness, unixMinutes } from '../support/local-runtime.ts';
  * kubectl is not an npm package: where it is missing (or older than 1.29, which validates against OpenAPI v2), these
  * tests are skipped and say so in their name.
  */
-function kubectlVersion(): { minor: number } | string {
-  try {
-    const out = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 20_000 });
-    const minor = Number.parseInt((JSON.parse(out) as { clientVersion: { minor: string } }).clientVersion.minor, 10);
-    return minor >= 29 ? { minor } : `kubectl 1.${minor} is older than 1.29`;
-  } catch {
-    return 'kubectl is not installed (it is not an npm package; see README, "kubectl")';
-  }
-}
-const found = kubectlVersion();
-const skipped = typeof found === 'string' ? ` (SKIPPED: ${found})` : '';
+const skipped = kubectlSkipNote();
 
 const START = '2026-03-02T10:00:30Z';
 let h: RuntimeHarness | undefined;

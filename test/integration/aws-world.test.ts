@@ -10,6 +10,7 @@ import type { CronJob, Job } from '../../src/spec/types.ts';
 import { validateRequests } from '../support/aws-rules/api-models.ts';
 import { checkRequests, type JustifiedGrant } from '../support/aws-rules/iam.ts';
 import { AwsWorld } from '../support/aws-world/world.ts';
+import { captureIo } from '../support/capture-io.ts';
 
 const T0 = Date.parse('2026-10-25T00:00:00Z');
 const MINUTE = 60_000;
@@ -118,23 +119,13 @@ describe.sequential(
      * models too).
      */
     async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-      let stdout = '';
-      let stderr = '';
+      const out = captureIo(() => world.clock.now());
       const code = await runCli(argv, {
-        io: {
-          stdout: (t) => {
-            stdout += t;
-          },
-          stderr: (t) => {
-            stderr += t;
-          },
-          now: () => world.clock.now(),
-          setExitCode: () => {},
-        },
+        io: out.io,
         env: { JOBCTL_CONTEXT: 'aws' },
         connectAws: async () => world.userConnection(),
       });
-      return { code, stdout, stderr };
+      return { code, stdout: out.stdout(), stderr: out.stderr() };
     }
     const job = (name: string) => world.store.get('Job', { namespace: 'default', name });
     /** Every task still running exits with `code`. */

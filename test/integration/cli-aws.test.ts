@@ -20,6 +20,7 @@ import { loadManifestSources } from '../../src/spec/index.ts';
 import { managedByAnnotation } from '../../src/spec/ownership.ts';
 import type { Job, Pod } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
+import { captureIo } from '../support/capture-io.ts';
 
 // `jobctl --context aws …` against a deployed stack, with the stack's table on dynalite and CloudFormation and
 // CloudWatch Logs behind aws-sdk-client-mock in the shapes their API references document.
@@ -158,19 +159,9 @@ describe('jobctl --context aws', () => {
   });
 
   async function jobctl(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
+    const out = captureIo(() => clock.now());
     const code = await runCli(argv, {
-      io: {
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: (t) => {
-          stderr += t;
-        },
-        now: () => clock.now(),
-        setExitCode: () => {},
-      },
+      io: out.io,
       env: { JOBCTL_CONTEXT: 'aws' },
       cwd: dir,
       connectAws: async (stack) => {
@@ -178,7 +169,7 @@ describe('jobctl --context aws', () => {
         return connection;
       },
     });
-    return { code, stdout, stderr };
+    return { code, stdout: out.stdout(), stderr: out.stderr() };
   }
 
   it('lists the CronJobs cdk deploy wrote', async () => {

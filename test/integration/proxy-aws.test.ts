@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { runCli } from '../../src/cli/program.ts';
 import { applyStackManifests, type StackManifest } from '../../src/controllers/stack-manifests.ts';
 import { connectAws } from '../../src/runtime/lambda/connect.ts';
 import { loadManifestSources } from '../../src/spec/index.ts';
+import { kubectlSkipNote, kubectlSkipReason } from '../support/kubectl.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
 
 // `jobctl proxy --context aws`: the Kubernetes API over a deployed stack's connection (its table on dynalite), read
@@ -27,17 +28,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const hasKubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const kubectlSkip = kubectlSkipReason();
+const hasKubectl = kubectlSkip === undefined;
 
 describe('jobctl proxy --context aws', () => {
-  const withKubectl = hasKubectl ? ' and to kubectl' : ' (kubectl: SKIPPED, not installed)';
+  const withKubectl = hasKubectl ? ' and to kubectl' : `; kubectl${kubectlSkipNote(kubectlSkip)}`;
   it(`serves the stack's CronJobs to the client library${withKubectl}`, async () => {
     await ensureStateTable(db.client, 'proxy-aws');
     const clock = new ManualClock(Date.parse('2026-03-02T10:00:30Z'));
