@@ -8,8 +8,8 @@ import { deterministicUid } from '../engine/object-meta.ts';
 import { parseTypedName } from './resources.ts';
 import type { CronJob, Job, KubeObject } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
-import { appliedChanges, applyAll, outcomeLine } from './apply.ts';
-import { assertRunsOnEventBridge, mustGet, NAMESPACE, type CliContext } from './context.ts';
+import { appliedChanges, applyAll, assertRunsOnEventBridge, outcomeLine } from './apply.ts';
+import { mustGet, NAMESPACE, type CliContext } from './context.ts';
 import { loadManifestArgs } from './manifest-files.ts';
 
 /** `apply -f` of at least this many objects prints its progress on stderr. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { MAX_ITEM_BYTES, storedItemSizeBytes } from '../adapters/dynamodb/dynamodb-state-store.ts';
+import { cronJobScheduleDefinitions } from '../adapters/scheduler/cronjob-schedules.ts';
 import { withGeneratedSelector } from '../engine/job-selector.ts';
 import type { Change } from '../ports/changes.ts';
 import { AlreadyExistsError, ConflictError, JobctlError } from '../errors.ts';
@@ -16,7 +17,10 @@ import type { Pacer } from '../adapters/pacing/token-bucket.ts';
 import type { LoadResult } from '../spec/index.ts';
 import type { LoadedObject } from '../spec/load.ts';
 import { declaringStack, managedByAnnotation } from '../spec/ownership.ts';
-import type { CronJob, Job, Labels, ResourceQuotaManifest, WorkQueueManifest } from '../spec/types.ts';
+import { resource } from './resources.ts';
+import type { CronJob, Job, KubeObject, Labels, ResourceQuotaManifest, WorkQueueManifest } from '../spec/types.ts';
+
+export { resource };
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -436,16 +440,22 @@ function withControllerAnnotations(existing: Labels | undefined, desired: Labels
   return { ...desired, ...Object.fromEntries(kept.map((key) => [key, existing![key]!])) };
 }
 
-export function resource(kind: 'CronJob' | 'Job' | 'Pod' | 'WorkQueue' | 'ResourceQuota'): string {
-  return kind === 'CronJob'
-    ? 'cronjobs.batch'
-    : kind === 'Job'
-      ? 'jobs.batch'
-      : kind === 'WorkQueue'
-        ? 'workqueues.jobctl.dev'
-        : kind === 'ResourceQuota'
-          ? 'resourcequotas'
-          : 'pods';
+/**
+ * On AWS a CronJob needs an EventBridge schedule: refuse what EventBridge cannot express before anything is written.
+ */
+export function assertRunsOnEventBridge(objects: ReadonlyArray<KubeObject>): void {
+  for (const obj of objects) {
+    if (obj.kind !== 'CronJob') continue;
+    try {
+      cronJobScheduleDefinitions(obj as CronJob);
+    } catch (error) {
+      throw new JobctlError(
+        'Validation',
+        `error: ${(error as Error).message}: EventBridge Scheduler cannot run it on AWS`,
+        { cause: error },
+      );
+    }
+  }
 }
 
 /**

@@ -1,10 +1,9 @@
 import { JobctlError, NotFoundError } from '../errors.ts';
-import { cronJobScheduleDefinitions } from '../adapters/scheduler/cronjob-schedules.ts';
 import type { Change } from '../ports/changes.ts';
 import type { Connection } from '../ports/connection.ts';
 import { declaringStack } from '../spec/ownership.ts';
-import type { CronJob, Kind, KubeObject } from '../spec/types.ts';
-import { resource } from './apply.ts';
+import type { Kind, KubeObject } from '../spec/types.ts';
+import { resource } from './resources.ts';
 import type { CliIo } from './io.ts';
 
 /** The one namespace jobctl serves. */
@@ -40,24 +39,6 @@ export async function mustGet<K extends Kind>(c: Connection, kind: K, name: stri
 export async function listKind(c: Connection, kind: Kind): Promise<KubeObject[]> {
   const objects: KubeObject[] = await c.store.list(kind, NAMESPACE);
   return objects.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-}
-
-/**
- * On AWS a CronJob needs an EventBridge schedule: refuse what EventBridge cannot express before anything is written.
- */
-export function assertRunsOnEventBridge(objects: ReadonlyArray<KubeObject>): void {
-  for (const obj of objects) {
-    if (obj.kind !== 'CronJob') continue;
-    try {
-      cronJobScheduleDefinitions(obj as CronJob);
-    } catch (error) {
-      throw new JobctlError(
-        'Validation',
-        `error: ${(error as Error).message}: EventBridge Scheduler cannot run it on AWS`,
-        { cause: error },
-      );
-    }
-  }
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Connection } from '../ports/connection.ts';
 import type { Kind, KubeObject } from '../spec/types.ts';
 import { NAMESPACE, sleep, type CliContext } from './context.ts';
 import { type GetOutputFlags, GetPrinter, parseGoBool } from './get-output.ts';
-import { parseQueueOutput, printWorkQueues } from './queue-command.ts';
+import { loadYaml } from './printers/output.ts';
 import { printResourceQuotas } from './quota-command.ts';
 import {
   aggregateErrors,
@@ -67,6 +67,8 @@ export function registerGetCommand(program: Command, ctx: CliContext): void {
         if (request.kind === 'named' && request.targets.length > 1)
           throw new JobctlError('Validation', `error: ${special} are shown one name at a time`);
         const name = request.kind === 'named' ? request.targets[0]!.name : undefined;
+        // Loaded only here: the queue commands' module brings what `queue create|push` check and apply.
+        const { parseQueueOutput, printWorkQueues } = await import('./queue-command.ts');
         const specialFormat = parseQueueOutput(opts.output);
         await withConnection((c) =>
           types[0] === 'WorkQueue'
@@ -81,6 +83,7 @@ export function registerGetCommand(program: Command, ctx: CliContext): void {
       }
       const kinds = request as ResourceArgs<Kind>;
       const printer = GetPrinter.create(opts, { named: kinds.kind === 'named', cwd: ctx.cwd });
+      if (printer.isYaml) await loadYaml();
       // The watch's builder takes SingleResourceType().
       if (opts.watch && types.length > 1)
         throw new JobctlError('Validation', 'error: you may only specify a single resource type');

@@ -237,6 +237,11 @@ export class GetPrinter {
     }
   }
 
+  /** Whether the output is YAML (`-o yaml`): the command awaits `loadYaml()` before it prints. */
+  get isYaml(): boolean {
+    return this.format.type === 'yaml';
+  }
+
   /** Whether the output is a table (default or `-o wide`), which kubectl prints one per kind. */
   get isTable(): boolean {
     return this.format.type === 'table';

@@ -6,8 +6,8 @@ import type { Connection } from '../ports/connection.ts';
 import { validateManifest } from '../spec/load.ts';
 import { mergePatch, PatchError, strategicMerge } from '../spec/strategic-merge.ts';
 import type { CronJob, Job } from '../spec/types.ts';
-import { type ApplyOutcome, applyManifests } from './apply.ts';
-import { assertNotStackDeclared, assertRunsOnEventBridge } from './context.ts';
+import { type ApplyOutcome, applyManifests, assertRunsOnEventBridge } from './apply.ts';
+import { assertNotStackDeclared } from './context.ts';
 
 /**
  * `kubectl patch` as the API server does it, for `jobctl patch` and the Kubernetes API façade alike: the patch is

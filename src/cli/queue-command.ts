@@ -11,7 +11,8 @@ import type { Connection } from '../ports/connection.ts';
 import type { QueueSettings, QueueStats, QueuedItem, WorkQueue } from '../ports/work-queue.ts';
 import { diffPaths, unfinishedJobsBoundTo } from './apply.ts';
 import type { CliIo } from './io.ts';
-import { formatTable, noResourcesMessage, toJson, toYaml } from './printers/index.ts';
+import { loadYaml, noResourcesMessage, toJson, toYaml } from './printers/output.ts';
+import { formatTable } from './printers/table.ts';
 import { MAX_ARG_STRING_BYTES } from '../spec/validate.ts';
 
 const NAMESPACE = 'default';
@@ -215,14 +216,6 @@ export function registerQueueCommands(program: Command, deps: QueueCommandDeps):
     });
 }
 
-/** kubectl's names for the queue resource, for `jobctl get workqueues` / `get wq NAME`. */
-const WORK_QUEUE_TYPES = new Set(['workqueues', 'workqueue', 'wq', 'workqueues.jobctl.dev', 'workqueue.jobctl.dev']);
-
-/** True when `type` (a `jobctl get` argument) names work queues. */
-export function isWorkQueueType(type: string): boolean {
-  return WORK_QUEUE_TYPES.has(type.toLowerCase());
-}
-
 /**
  * Prints one queue (`name`) or all of them as `jobctl get` prints objects: a table (`wide` adds the settings), the
  * object or a `kind: List` as JSON or YAML, or `workqueue.jobctl.dev/NAME`. Counts are exact (`WorkQueue.stats`).
@@ -273,6 +266,7 @@ export async function printWorkQueues(
       io.stdout(toJson(single ? views[0] : asQueueList(views)));
       return;
     case 'yaml':
+      await loadYaml();
       io.stdout(toYaml(single ? views[0] : asQueueList(views)));
       return;
     case 'name':

@@ -6,7 +6,8 @@ import { assertNever, NotFoundError } from '../errors.ts';
 import type { QuotaObjects, ResourceQuotaView } from '../ports/resource-quotas.ts';
 import { translateTimestampSince } from './human-duration.ts';
 import type { CliIo } from './io.ts';
-import { formatTable, noResourcesMessage, toJson, toYaml } from './printers/index.ts';
+import { loadYaml, noResourcesMessage, toJson, toYaml } from './printers/output.ts';
+import { formatTable } from './printers/table.ts';
 import type { QueueOutputFormat } from './queue-command.ts';
 
 const QUOTA_TYPES = new Set(['resourcequotas', 'resourcequota', 'quota']);
@@ -56,6 +57,7 @@ export async function printResourceQuotas(
       const value = single
         ? objects[0]
         : { apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } };
+      if (options.format === 'yaml') await loadYaml();
       io.stdout(options.format === 'json' ? toJson(value) : toYaml(value));
       return;
     }

@@ -9,12 +9,10 @@
 import { JobctlError, NotFoundError } from '../errors.ts';
 import type { Connection } from '../ports/connection.ts';
 import type { Kind, KubeObject } from '../spec/types.ts';
-import { resource } from './apply.ts';
 import { NAMESPACE } from './context.ts';
-import { resourceName } from './printers/index.ts';
-import { isWorkQueueType } from './queue-command.ts';
+import { resourceName } from './printers/output.ts';
 import { isResourceQuotaType } from './quota-command.ts';
-import { parseResourceType, type ResourceArgs } from './resources.ts';
+import { isWorkQueueType, parseResourceType, resource, type ResourceArgs } from './resources.ts';
 import { matchesSelector } from './selector.ts';
 
 /** Every type a `get`, `describe` or `delete` argument may name: the three kinds, and jobctl's queues and quotas. */

@@ -18,6 +18,27 @@ const ALIASES: Record<string, Kind> = {
   po: 'Pod',
 };
 
+/** The plural `resource.group` kubectl names a kind by in its errors: `cronjobs.batch`, `pods`. */
+export function resource(kind: 'CronJob' | 'Job' | 'Pod' | 'WorkQueue' | 'ResourceQuota'): string {
+  return kind === 'CronJob'
+    ? 'cronjobs.batch'
+    : kind === 'Job'
+      ? 'jobs.batch'
+      : kind === 'WorkQueue'
+        ? 'workqueues.jobctl.dev'
+        : kind === 'ResourceQuota'
+          ? 'resourcequotas'
+          : 'pods';
+}
+
+/** kubectl's names for the queue resource, for `jobctl get workqueues` / `get wq NAME`. */
+const WORK_QUEUE_TYPES = new Set(['workqueues', 'workqueue', 'wq', 'workqueues.jobctl.dev', 'workqueue.jobctl.dev']);
+
+/** True when `type` (a `jobctl get` argument) names work queues. */
+export function isWorkQueueType(type: string): boolean {
+  return WORK_QUEUE_TYPES.has(type.toLowerCase());
+}
+
 /** Resolves `cronjobs`, `cj`, `job.batch`, … to a kind, or throws kubectl's message. */
 export function parseResourceType(type: string): Kind {
   const kind = ALIASES[type.toLowerCase()];

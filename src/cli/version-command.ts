@@ -12,7 +12,7 @@ import { versionInfo } from '../kube-api/discovery.ts';
 import { findRuntime } from '../runtime/local/state-dir.ts';
 import type { CliContext } from './context.ts';
 import { parseGoBool } from './get-output.ts';
-import { toYaml } from './printers/output.ts';
+import { loadYaml, toYaml } from './printers/output.ts';
 
 /** kubectl's `version.Info`, field for field in its JSON order. */
 export interface VersionInfo {
@@ -70,6 +70,7 @@ export function registerVersionCommand(program: Command, ctx: CliContext): void 
       const output = (opts.output ?? '').replace(/^=/, '');
       if (output !== '' && output !== 'json' && output !== 'yaml')
         throw new JobctlError('Validation', "error: --output must be 'yaml' or 'json'");
+      if (output === 'yaml') await loadYaml();
       const client = clientVersionInfo();
       if (opts.client === true) return io.stdout(renderVersion(client, undefined, output));
       let server: VersionInfo | undefined;

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { appliedChanges, applyManifests } from '../cli/apply.ts';
-import { assertNotStackDeclared, assertRunsOnEventBridge } from '../cli/context.ts';
+import { appliedChanges, applyManifests, assertRunsOnEventBridge } from '../cli/apply.ts';
+import { assertNotStackDeclared } from '../cli/context.ts';
 import { type PatchType, patchObject } from '../cli/patch.ts';
 import { deleteCronJob, deleteJobs } from '../controllers/delete-objects.ts';
 import { printPodLogs } from '../cli/pod-logs.ts';

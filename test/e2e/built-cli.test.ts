@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,7 +72,36 @@ describe('the built CLI', () => {
       const applied = await jobctl(['apply', '-f', resolve('examples/hello/cronjob.yaml')], env);
       expect(applied.stdout).toBe('cronjob.batch/hello created\n');
       expect((await jobctl(['get', 'cronjobs', '-o', 'name'], env)).stdout).toBe('cronjob.batch/hello\n');
+      // YAML is a chunk of its own, loaded only for -o yaml.
+      const yaml = ['get', 'cronjob', 'hello', '-o', 'yaml'];
+      expect((await jobctl(yaml, env)).stdout).toEqual((await fromSources(yaml, env)).stdout);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("reaches its local database without the user's AWS configuration: no instance metadata lookup", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobctl-built-'));
+    // `defaults_mode = auto` makes the SDK ask instance metadata for the region of any client it configures.
+    const asked: string[] = [];
+    const metadata = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => metadata.listen(0, '127.0.0.1', done));
+    try {
+      writeFileSync(join(dir, 'aws-config'), '[default]\ndefaults_mode = auto\n');
+      const env = {
+        JOBCTL_STATE_DIR: join(dir, '.jobctl'),
+        AWS_CONFIG_FILE: join(dir, 'aws-config'),
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${(metadata.address() as AddressInfo).port}`,
+        AWS_EC2_METADATA_DISABLED: '',
+        AWS_EXECUTION_ENV: '',
+      };
+      expect((await jobctl(['get', 'cronjobs'], env)).stderr).toBe('No resources found in default namespace.\n');
+      expect(asked).toEqual([]);
+    } finally {
+      metadata.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
@@ -84,7 +115,10 @@ describe('the built CLI', () => {
       get.flatMap((input) => /node_modules\/@aws-sdk\/(client-[a-z-]+)\//.exec(input)?.[1] ?? []),
     );
     expect([...clients]).toEqual(['client-dynamodb']);
-    expect(get.filter((input) => /node_modules\/nunjucks\//.test(input))).toEqual([]);
+    expect(get.filter((input) => /node_modules\/(nunjucks|yaml|cronstrue|zod)\//.test(input))).toEqual([]);
+    // Nor what apply, describe and the queue commands need: validation, schedules, the apply logic.
+    const unneeded = /^src\/(cron\/|spec\/(validate|load|schema)|cli\/(apply|queue-command|printers\/describe))/;
+    expect(get.filter((input) => unneeded.test(input))).toEqual([]);
     expect(get.filter((input) => /^src\/(runtime\/local\/runtime\.ts|runtime\/lambda\/|expand\/)/.test(input))).toEqual(
       [],
     );

@@ -5,7 +5,7 @@
  * (kubectl handles them as unstructured maps), JSON indented with 4 spaces with Go's HTML escaping, YAML in
  * go-yaml v2's style. A list prints as `kind: List` with `apiVersion: v1`, like `kubectl get … -o json`.
  */
-import { Document, parse as parseYaml, visit } from 'yaml';
+import { createRequire } from 'node:module';
 import { assertNever } from '../../errors.ts';
 import type { Kind, KubeObject } from '../../spec/types.ts';
 import { renderTable, renderTableRows } from './table.ts';
@@ -85,7 +85,13 @@ export function asServed<T extends KubeObject>(obj: T): T {
     const v = status[field];
     if (v === 0 || v === '' || (Array.isArray(v) && v.length === 0)) delete status[field];
   }
-  return { ...obj, status } as T;
+  // ObjectMeta's labels and annotations are `omitempty` too: an empty map is left out, as the API server writes it.
+  const metadata: Record<string, unknown> = { ...obj.metadata };
+  for (const field of ['labels', 'annotations']) {
+    const v = metadata[field];
+    if (v !== null && typeof v === 'object' && Object.keys(v).length === 0) delete metadata[field];
+  }
+  return { ...obj, metadata, status } as T;
 }
 
 /** A deep copy with object keys in code-point order, as Go's encoding/json writes maps. */
@@ -116,12 +122,28 @@ export function toJson(value: unknown): string {
 
 const YAML11_NULL = /^(~|null|Null|NULL)$/;
 
+/** The yaml package, a sixth of what `jobctl get` would load up front: loaded only to print YAML. */
+let yamlPackage: typeof import('yaml') | undefined;
+
+/**
+ * Loads what {@link toYaml} needs: a command that prints YAML awaits this first (in the built CLI the package is a
+ * chunk of its own). Without it, toYaml requires the package from node_modules, which is slower but the same.
+ */
+export async function loadYaml(): Promise<void> {
+  const loaded: typeof import('yaml') & { default?: typeof import('yaml') } = await import('yaml');
+  // The package is CommonJS: Node gives its exports by name too, the build's chunk only as the default export.
+  yamlPackage ??= loaded.Document === undefined ? loaded.default! : loaded;
+}
+
 /**
  * kubectl's YAML printer (sigs.k8s.io/yaml over go-yaml v2): sorted keys, sequences not indented under their
  * key, no line folding, and go-yaml's quoting: a string that YAML 1.1 would read as another type (`"true"`,
  * `"123"`, `"on"`, timestamps) is double-quoted; one that cannot be plain (`'*\/1 * * * *'`) is single-quoted.
  */
 export function toYaml(value: unknown): string {
+  // A require of our own, not the bundler's: it leaves the package out of the chunks every `get` loads.
+  yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  const { Document, parse: parseYaml, visit } = yamlPackage;
   const doc = new Document(sortKeys(value), { version: '1.1' });
   visit(doc, {
     Scalar(_key, node) {

@@ -91,12 +91,7 @@ async function startWorker(options: { path?: string; port?: number }): Promise<D
 
 /** Whether dynalite opened its LevelDB: one request, not retried (a failed open kills the worker at once). */
 async function answers(host: DynaliteHost): Promise<boolean> {
-  const client = new DynamoDBClient({
-    endpoint: host.endpoint,
-    region: LOCAL_REGION,
-    credentials: host.credentials,
-    maxAttempts: 1,
-  });
+  const client = localDynamoClient(host.endpoint, host.credentials, 1);
   try {
     await client.send(new ListTablesCommand({ Limit: 1 }));
     return true;
@@ -107,9 +102,32 @@ async function answers(host: DynaliteHost): Promise<boolean> {
   }
 }
 
-/** A DynamoDB client for a local endpoint, signing with its credentials; the SDK's standard retry strategy. */
-export function localDynamoClient(endpoint: string, credentials: LocalDynamoCredentials): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 8 });
+/**
+ * A DynamoDB client for a local endpoint, signing with its credentials; the SDK's standard retry strategy. Every
+ * setting the SDK would otherwise look up is given: no AWS_* variable, ~/.aws file or instance metadata (the `auto`
+ * defaults mode asks it for the region) is read, so the user's AWS configuration can neither slow nor change it.
+ */
+export function localDynamoClient(
+  endpoint: string,
+  credentials: LocalDynamoCredentials,
+  maxAttempts = 8,
+): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    // A copy: the SDK marks the object it is given with where it came from.
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    maxAttempts,
+    retryMode: 'standard',
+    defaultsMode: 'legacy',
+    accountIdEndpointMode: 'disabled',
+    authSchemePreference: [],
+    endpointDiscoveryEnabled: false,
+    useDualstackEndpoint: false,
+    useFipsEndpoint: false,
+    userAgentAppId: '',
+    disableClockSkewCorrection: false,
+  });
 }
 
 /**
