@@ -37,21 +37,26 @@ export class ChangeFeed {
   private readonly snapshot = new Map<WatchedKind, Map<string, ServedObject>>();
   private readonly log: FeedEvent[] = [];
   private readonly listeners = new Set<(event: FeedEvent) => void>();
+  /** The kind of each open watch: polling reads only these. */
+  private readonly watching: WatchedKind[] = [];
   private syncing: Promise<number> | undefined;
   private cancelPoll: (() => void) | undefined;
 
   constructor(private readonly options: ChangeFeedOptions) {}
 
-  /** Reads every watched kind once, logging what changed since the last read; resolves to the counter. */
-  sync(): Promise<number> {
+  /**
+   * Reads `kinds` once, logging what changed since their last read; resolves to the counter. Only the kinds asked for
+   * are read (a list of CronJobs does not read every pod): a kind's changes are numbered when it is next read.
+   */
+  sync(kinds: readonly WatchedKind[] = WATCHED_KINDS): Promise<number> {
     // One read at a time; a caller arriving during a read waits for the next one, which sees its writes.
-    const next = (this.syncing ?? Promise.resolve(0)).then(() => this.readAll());
+    const next = (this.syncing ?? Promise.resolve(0)).then(() => this.readAll(kinds));
     this.syncing = next.catch(() => this.seq);
     return next;
   }
 
-  private async readAll(): Promise<number> {
-    for (const kind of WATCHED_KINDS) {
+  private async readAll(kinds: readonly WatchedKind[]): Promise<number> {
+    for (const kind of kinds) {
       const current = new Map((await this.options.read(kind)).map((o) => [o.metadata.name, o]));
       const before = this.snapshot.get(kind) ?? new Map<string, ServedObject>();
       for (const [name, old] of before) {
@@ -77,7 +82,7 @@ export class ChangeFeed {
 
   /** The objects of `kind` as of a fresh read, and the resourceVersion to watch from. */
   async list(kind: WatchedKind): Promise<{ items: ServedObject[]; resourceVersion: string }> {
-    const seq = await this.sync();
+    const seq = await this.sync([kind]);
     const items = [...(this.snapshot.get(kind)?.values() ?? [])].sort((a, b) =>
       a.metadata.name.localeCompare(b.metadata.name),
     );
@@ -107,6 +112,7 @@ export class ChangeFeed {
       else early.push(event);
     };
     this.listeners.add(listener);
+    this.watching.push(kind);
     try {
       let sentUpTo: number;
       if (from === 0 || !Number.isSafeInteger(from)) {
@@ -114,7 +120,7 @@ export class ChangeFeed {
         sentUpTo = Number(at);
         for (const object of items) onEvent({ seq: sentUpTo, type: 'ADDED', kind, object });
       } else {
-        await this.sync();
+        await this.sync([kind]);
         const oldest = this.log[0]?.seq ?? this.seq + 1;
         if (from < oldest - 1) throw new ResourceVersionTooOld(`too old resource version: ${from} (${oldest - 1})`);
         // Past the counter: handed out by an earlier `jobctl up`, whose changes this one never saw. 410 makes the
@@ -130,6 +136,7 @@ export class ChangeFeed {
       if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
     } finally {
       this.listeners.delete(listener);
+      this.watching.splice(this.watching.indexOf(kind), 1);
       if (this.listeners.size === 0) this.stopPolling();
     }
   }
@@ -140,7 +147,7 @@ export class ChangeFeed {
     const every = this.options.pollMs ?? 500;
     const schedule = () => {
       this.cancelPoll = clock.setTimer(clock.now() + every, () => {
-        void this.sync()
+        void this.sync(WATCHED_KINDS.filter((k) => this.watching.includes(k)))
           .catch(() => undefined)
           .finally(() => {
             if (this.cancelPoll !== undefined) schedule();
