@@ -35,7 +35,7 @@ describe('ChangeFeed', () => {
     expect(w.reads).toEqual(['CronJob']);
   });
 
-  it("gives a watch from a list's resourceVersion the later changes only, and polls only the watched kind", async () => {
+  it("a watch from a list's resourceVersion gets the later changes, polling only its kind", async () => {
     const w = world();
     w.put('Job', 'a', '1');
     const { resourceVersion } = await w.feed.list('Job');
