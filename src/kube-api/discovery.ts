@@ -124,8 +124,9 @@ export function versionInfo(): unknown {
     minor: SERVED_VERSION.minor,
     gitVersion: `v${SERVED_VERSION.major}.${SERVED_VERSION.minor}.0-jobctl`,
     gitCommit: '',
-    gitTreeState: 'clean',
-    buildDate: '2026-12-01T00:00:00Z',
+    // No git commit or build date is known to a running jobctl: empty, as the client's (version-command.ts).
+    gitTreeState: '',
+    buildDate: '',
     goVersion: 'jobctl',
     compiler: 'jobctl',
     platform: `${process.platform}/${process.arch}`,
