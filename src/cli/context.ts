@@ -1,6 +1,6 @@
 import { JobctlError, NotFoundError } from '../errors.ts';
 import type { Change } from '../ports/changes.ts';
-import type { Connection } from '../ports/connection.ts';
+import type { Connection, ObjectReads } from '../ports/connection.ts';
 import { declaringStack } from '../spec/ownership.ts';
 import type { Kind, KubeObject } from '../spec/types.ts';
 import { resource } from './resources.ts';
@@ -23,6 +23,8 @@ export interface CliContext {
   contextOf(): 'local' | 'aws';
   /** Runs `work` with a connection to the context's state, closed afterwards. */
   withConnection<T>(work: (c: Connection) => Promise<T>): Promise<T>;
+  /** Runs `work` with reads of objects only: through a running `jobctl up` when there is one (quicker to start). */
+  withReads<T>(work: (r: ObjectReads) => Promise<T>): Promise<T>;
   /** Tells the runtime what changed; says so when none runs locally to act on it. */
   notifyAndHint(c: Connection, changes: Change[]): Promise<void>;
 }

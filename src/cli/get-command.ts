@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { JobctlError } from '../errors.ts';
-import type { Connection } from '../ports/connection.ts';
+import type { ObjectReads } from '../ports/connection.ts';
 import type { Kind, KubeObject } from '../spec/types.ts';
 import { NAMESPACE, sleep, type CliContext } from './context.ts';
 import { type GetOutputFlags, GetPrinter, parseGoBool } from './get-output.ts';
@@ -89,7 +89,7 @@ export function registerGetCommand(program: Command, ctx: CliContext): void {
         throw new JobctlError('Validation', 'error: you may only specify a single resource type');
       // singleItemImplied: one object named prints as itself in -o json|yaml, and its absence is the only error.
       const single = kinds.kind === 'named' && kinds.targets.length === 1;
-      await withConnection(async (c) => {
+      await ctx.withReads(async (c) => {
         const load = async () => (await findObjects(c, kinds)).objects;
         const found = await findObjects(c, kinds);
         const notFound = aggregateErrors(found.notFound);
@@ -115,7 +115,7 @@ export function registerGetCommand(program: Command, ctx: CliContext): void {
     });
 
   async function watch(
-    c: Connection,
+    c: ObjectReads,
     kind: Kind,
     load: () => Promise<KubeObject[]>,
     initial: KubeObject[],

@@ -2,8 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { SystemClock } from '../adapters/clock/clock.ts';
 import { JobctlError, ValidationErrors } from '../errors.ts';
 import type { Change } from '../ports/changes.ts';
-import type { Connection } from '../ports/connection.ts';
-import { resolveStateDir } from '../runtime/local/state-dir.ts';
+import type { Connection, ObjectReads } from '../ports/connection.ts';
+import { findRuntime, resolveStateDir } from '../runtime/local/state-dir.ts';
 import type { CliContext } from './context.ts';
 import type { CliIo } from './io.ts';
 
@@ -134,6 +134,28 @@ export async function buildProgram(penv: ProgramEnv, argv: readonly string[] = [
     }
   }
 
+  /**
+   * Runs `work` with reads of objects: locally through the running `jobctl up` (object-reads.ts: no database client to
+   * load, the bulk of `get`'s start-up), else — no runtime, one still starting or too old to serve reads, or `--context
+   * aws` — through a connection, as {@link withConnection}. A runtime that stops after answering is an error: the
+   * output so far would otherwise be printed twice.
+   */
+  async function withReads<T>(work: (r: ObjectReads) => Promise<T>): Promise<T> {
+    if (contextOf() === 'local' && penv.connect === undefined) {
+      const runtime = await findRuntime(stateDir);
+      if (runtime?.controlUrl !== undefined) {
+        const { runtimeObjectReads, ReadsNotServed } = await import('../runtime/local/object-reads.ts');
+        const reads = runtimeObjectReads(runtime);
+        try {
+          return await work(reads);
+        } catch (error) {
+          if (!(error instanceof ReadsNotServed) || reads.answered) throw error;
+        }
+      }
+    }
+    return withConnection(work);
+  }
+
   const program = new Command('jobctl')
     .description('Kubernetes CronJobs and Jobs, on one machine (`jobctl up`) or serverless on AWS')
     .option(
@@ -154,6 +176,7 @@ export async function buildProgram(penv: ProgramEnv, argv: readonly string[] = [
     ...(penv.signal === undefined ? {} : { signal: penv.signal }),
     contextOf,
     withConnection,
+    withReads,
     notifyAndHint,
   };
   // One register function per verb (or family of verbs), each in its own file, in VERBS' order: `jobctl --help`'s.

@@ -7,7 +7,7 @@
  * `separatorWriterWrapper`).
  */
 import { JobctlError, NotFoundError } from '../errors.ts';
-import type { Connection } from '../ports/connection.ts';
+import type { ObjectReads } from '../ports/connection.ts';
 import type { Kind, KubeObject } from '../spec/types.ts';
 import { NAMESPACE } from './context.ts';
 import { resourceName } from './printers/output.ts';
@@ -44,7 +44,7 @@ export interface FoundObjects {
  * @example
  * const { objects, notFound } = await findObjects(c, parseResourceArgs(['job/pi', 'cronjob/hello']));
  */
-export async function findObjects(c: Pick<Connection, 'store'>, request: ResourceArgs<Kind>): Promise<FoundObjects> {
+export async function findObjects(c: Pick<ObjectReads, 'store'>, request: ResourceArgs<Kind>): Promise<FoundObjects> {
   const objects: KubeObject[] = [];
   const notFound: NotFoundError[] = [];
   if (request.kind === 'selected') {

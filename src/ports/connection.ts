@@ -30,3 +30,12 @@ export interface Connection {
   logsSettleMs: number;
   close(): Promise<void>;
 }
+
+/**
+ * What `get` reads through: objects and the time. A {@link Connection} is one; so is a running `jobctl up`'s read
+ * endpoint (src/runtime/local/object-reads.ts), which spares the command the database client's start-up.
+ */
+export interface ObjectReads {
+  store: Pick<StateStore, 'get' | 'list'>;
+  clock: Pick<Clock, 'now'>;
+}

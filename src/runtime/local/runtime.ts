@@ -35,6 +35,7 @@ import {
 } from './state-dir.ts';
 import { hasBearer, readBody, refusal } from './endpoint-guard.mjs';
 import { KeyedWorkQueue } from './sync-queue.ts';
+import { serveObjectRead } from './object-reads.ts';
 import { diskFullFailure, isDiskFull, type DatabaseFailure } from './database-watch.ts';
 import { ExpirySweeper } from './expiry-sweeper.ts';
 import { LogRotator, logRotationFromEnv, type LogRotatorOptions } from '../../adapters/files/log-rotation.ts';
@@ -431,9 +432,10 @@ export class LocalRuntime {
   }
 
   /**
-   * The control endpoint (`POST /notify`, a JSON list of changes): only for a request with the runtime's bearer token,
-   * addressed to 127.0.0.1 or localhost at its port, from no web page, with a body of at most 1 MiB and 10,000 changes
-   * (a bigger one is refused before it is read whole: one request could exhaust the runtime's memory, audit D2).
+   * The control endpoint (`POST /notify`, a JSON list of changes; `GET /objects/…`, the CLI's reads): only for a
+   * request with the runtime's bearer token, addressed to 127.0.0.1 or localhost at its port, from no web page, with a
+   * body of at most 1 MiB and 10,000 changes (a bigger one is refused before it is read whole: one request could
+   * exhaust the runtime's memory, audit D2).
    */
   private async serveControl(token: string): Promise<string> {
     const control = createServer(async (req, res) => {
@@ -444,6 +446,14 @@ export class LocalRuntime {
         return void res
           .writeHead(refused.startsWith('missing') ? 401 : 403, { 'Content-Type': 'text/plain' })
           .end(`${refused}\n`);
+      // `jobctl get`'s reads (object-reads.ts): the objects as the store has them, without the CLI loading the SDK.
+      if (req.method === 'GET') {
+        const served = await serveObjectRead(this.store, req.url ?? '/', res).catch((error: Error) => {
+          res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${error.message}\n`);
+          return true;
+        });
+        if (served) return;
+      }
       if (req.method !== 'POST' || req.url !== '/notify') return void res.writeHead(404).end();
       const body = await readBody(req, MAX_CONTROL_BODY_BYTES).catch(() => undefined);
       if (body === undefined) return void res.writeHead(413).end();
