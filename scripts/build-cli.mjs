@@ -14,11 +14,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BUILD_DIR, BUILD_FILE } from '../bin/built-cli.mjs';
+import { BUILD_DIR, BUILD_FILE, BUILD_FORMAT } from '../bin/built-cli.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** The entry points, by output name: the CLI, and the worker thread dynalite-host.ts starts by URL. */
-const ENTRIES = { main: 'src/cli/main.ts', 'dynalite-worker': 'src/runtime/local/dynalite-worker.mjs' };
+const ENTRIES = { cli: 'src/cli/main.ts', 'dynalite-worker': 'src/runtime/local/dynalite-worker.mjs' };
 /** What else makes a build stale: this script, the compiler options, and node_modules (npm rewrites the file). */
 const EXTRA_INPUTS = ['scripts/build-cli.mjs', 'tsconfig.json', 'node_modules/.package-lock.json'];
 /** Builds kept besides the current one, for processes started from them that may still load a chunk. */
@@ -67,7 +67,7 @@ export async function buildCli({ outdir = join(root, BUILD_DIR), metafile } = {}
   }
   const inputs = [...stamps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, stamp]) => [path, ...stamp]);
   // One input a line: `git diff`-able when a build is unexpectedly stale.
-  const text = JSON.stringify({ dir, entry: 'main.mjs', inputs }).replace(/\],\[/g, '],\n  [');
+  const text = JSON.stringify({ format: BUILD_FORMAT, dir, entry: 'cli.mjs', inputs }).replace(/\],\[/g, '],\n  [');
   writeFileSync(join(outdir, `${BUILD_FILE}.${process.pid}.tmp`), `${text}\n`);
   renameSync(join(outdir, `${BUILD_FILE}.${process.pid}.tmp`), join(outdir, BUILD_FILE));
   prune(outdir, dir);

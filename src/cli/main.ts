@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { processIo } from './io.ts';
 import { runCli } from './program.ts';
 
@@ -27,6 +28,21 @@ function observedAbortSignal(controller: AbortController): AbortSignal {
   return signal;
 }
 
-const controller = new AbortController();
-const signal = process.argv[2] === 'up' ? controller.signal : observedAbortSignal(controller);
-process.exitCode = await runCli(process.argv.slice(2), { io: processIo, signal });
+/**
+ * Runs the command line of this process. Exported, not run on import: bin/jobctl.mjs loads the build while it checks
+ * that the build is current, and runs it only then; run directly (`node dist/cli/…/cli.mjs`), the file runs itself.
+ */
+export async function main(): Promise<void> {
+  // `jobctl get … | head`: the reader went away. kubectl (Go) then dies of SIGPIPE, silently, and the shell sees 141;
+  // Node ignores SIGPIPE, so a write fails with EPIPE, which unhandled prints a stack trace. End as kubectl does.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(128 + 13);
+    });
+  const controller = new AbortController();
+  const signal = process.argv[2] === 'up' ? controller.signal : observedAbortSignal(controller);
+  process.exitCode = await runCli(process.argv.slice(2), { io: processIo, signal });
+}
+
+if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) await main();

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +66,17 @@ describe('the built CLI', () => {
     }
   }, 60_000);
 
+  it('ends quietly, as kubectl does, when what reads its output goes away (`jobctl … | head`)', async () => {
+    const child = spawn(process.execPath, [main, 'cron', 'next', '* * * * *', '-n', '1000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader is gone before the command writes
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = await once(child, 'exit');
+    expect({ code, stderr }).toEqual({ code: 141, stderr: '' });
+  }, 60_000);
+
   it('applies and lists through the state directory, its database thread started from the build', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobctl-built-'));
     try {
@@ -106,10 +118,13 @@ describe('the built CLI', () => {
     }
   }, 60_000);
 
-  it('loads for `cron next` no AWS SDK, YAML or Jinja2 package, and for `get` only the DynamoDB client', () => {
+  it('loads for `cron next` no AWS SDK, YAML or Jinja2 package; for `get` none (only DynamoDB with no runtime)', () => {
     const cron = loadedBy(['src/cli/main.ts', 'src/cli/cron-command.ts']);
     expect(cron.filter((input) => /node_modules\/(@aws-sdk|@smithy|yaml|nunjucks|zod)\//.test(input))).toEqual([]);
     expect(cron.filter((input) => /^src\/(adapters\/dynamodb|runtime\/lambda|spec)\//.test(input))).toEqual([]);
+    // `get` with a runtime up reads through it (object-reads.ts): no AWS SDK at all; the database only without one.
+    const throughRuntime = loadedBy(['src/cli/main.ts', 'src/cli/get-command.ts', 'src/runtime/local/object-reads.ts']);
+    expect(throughRuntime.filter((input) => /node_modules\/(@aws-sdk|@smithy)\//.test(input))).toEqual([]);
     const get = loadedBy(['src/cli/main.ts', 'src/cli/get-command.ts', 'src/runtime/local/connect.ts']);
     const clients = new Set(
       get.flatMap((input) => /node_modules\/@aws-sdk\/(client-[a-z-]+)\//.exec(input)?.[1] ?? []),

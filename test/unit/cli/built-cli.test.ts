@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUILD_DIR, BUILD_FILE, currentBuild } from '../../../bin/built-cli.mjs';
+import { BUILD_DIR, BUILD_FILE, BUILD_FORMAT, currentBuild } from '../../../bin/built-cli.mjs';
 
 // bin/jobctl.mjs runs dist/cli only while it is a build of the sources as they are now: never an older build.
 describe('currentBuild', () => {
@@ -17,8 +17,11 @@ describe('currentBuild', () => {
     return [path, stat.mtimeMs, stat.size];
   };
   const recordBuild = (paths: string[]) =>
-    write(`${BUILD_DIR}/${BUILD_FILE}`, JSON.stringify({ dir: 'abc', entry: 'main.mjs', inputs: paths.map(stampOf) }));
-  const entry = () => pathToFileURL(join(root, BUILD_DIR, 'abc', 'main.mjs')).href;
+    write(
+      `${BUILD_DIR}/${BUILD_FILE}`,
+      JSON.stringify({ format: BUILD_FORMAT, dir: 'abc', entry: 'cli.mjs', inputs: paths.map(stampOf) }),
+    );
+  const entry = () => pathToFileURL(join(root, BUILD_DIR, 'abc', 'cli.mjs')).href;
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'jobctl-built-'));
@@ -52,7 +55,15 @@ describe('currentBuild', () => {
     expect(currentBuild(root)).toBeUndefined();
     write(`${BUILD_DIR}/${BUILD_FILE}`, '{"dir":"abc","inp');
     expect(currentBuild(root)).toBeUndefined();
-    write(`${BUILD_DIR}/${BUILD_FILE}`, '{"dir":"abc","entry":"main.mjs","inputs":[]}');
+    write(`${BUILD_DIR}/${BUILD_FILE}`, `{"format":${BUILD_FORMAT},"dir":"abc","entry":"cli.mjs","inputs":[]}`);
+    expect(currentBuild(root)).toBeUndefined();
+  });
+
+  it('is none for a build of an older format, whose entry point would run a command as it loads', () => {
+    recordBuild(['src/a.ts', 'src/b.ts']);
+    expect(currentBuild(root)).toBe(entry());
+    const record = JSON.parse(readFileSync(join(root, BUILD_DIR, BUILD_FILE), 'utf8')) as Record<string, unknown>;
+    write(`${BUILD_DIR}/${BUILD_FILE}`, JSON.stringify({ ...record, format: undefined, entry: 'main.mjs' }));
     expect(currentBuild(root)).toBeUndefined();
   });
 });
