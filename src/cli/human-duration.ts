@@ -93,16 +93,21 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /**
  * Go's `time.RFC1123Z` layout (`Mon, 02 Jan 2006 15:04:05 -0700`), which `kubectl describe` uses for
- * Start Time, Completed At and Last Schedule Time. Always UTC (`+0000`): kubectl prints the viewer's local zone,
- * but a pure printer has no zone to read, and stored times are UTC.
+ * Start Time, Completed At and Last Schedule Time. UTC (`+0000`) unless given an offset: kubectl prints the viewer's
+ * local zone, but a pure printer has no zone to read, and stored times are UTC.
  *
+ * @param offsetSeconds - the UTC offset to print the wall clock at, seconds east of UTC (a CronJob's zone)
  * @example formatRfc1123z(Date.parse('2019-02-22T11:02:09Z')) // "Fri, 22 Feb 2019 11:02:09 +0000"
+ * @example formatRfc1123z(Date.parse('2025-10-26T00:30:00Z'), 7200) // "Sun, 26 Oct 2025 02:30:00 +0200"
  */
-export function formatRfc1123z(ms: number): string {
-  const d = new Date(ms);
+export function formatRfc1123z(ms: number, offsetSeconds = 0): string {
+  const d = new Date(ms + offsetSeconds * 1000);
   const pad = (n: number) => String(n).padStart(2, '0');
+  // Go's -0700 is hours and minutes; a seconds remainder (some historical LMT offsets) is dropped, as Go does.
+  const offsetMinutes = Math.trunc(Math.abs(offsetSeconds) / 60);
+  const offset = `${offsetSeconds < 0 ? '-' : '+'}${pad(Math.floor(offsetMinutes / 60))}${pad(offsetMinutes % 60)}`;
   return (
     `${WEEKDAYS[d.getUTCDay()]}, ${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${offset}`
   );
 }

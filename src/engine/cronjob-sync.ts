@@ -1,11 +1,11 @@
-import { isValidTimeZone, parseSchedule, type CronSchedule } from '../cron/index.ts';
+import { isValidTimeZone, type CronSchedule } from '../cron/index.ts';
 import { formatRfc3339InZone } from '../cron/time-zone.ts';
 import { JobctlError, assertNever } from '../errors.ts';
 import { wellKnown, type CronJob, type CronJobStatus, type Job, type ObjectReference } from '../spec/types.ts';
 import { jobsBeyondHistoryLimits } from './cronjob-history.ts';
 import { withGeneratedSelector } from './job-selector.ts';
 import { deterministicUid, finishedCondition, fromRfc3339, toRfc3339 } from './object-meta.ts';
-import { nextScheduleTime, nextScheduleTimeDuration } from './schedule-times.ts';
+import { cronJobSchedule, nextScheduleTime, nextScheduleTimeDuration } from './schedule-times.ts';
 
 /** What the CronJob controller decides from, read by the executor. */
 export interface CronJobSyncInput {
@@ -345,11 +345,12 @@ export function jobFromTemplate(cronJob: CronJob, scheduledTimeMs: number, nowMs
 }
 
 /**
- * Kubernetes `formatSchedule` + `cron.ParseStandard`. A schedule containing `TZ` (grandfathered `TZ=`/`CRON_TZ=`
- * prefix) is parsed as written, ignoring `spec.timeZone`, with Warning `UnsupportedSchedule` on every sync.
+ * Kubernetes `formatSchedule` + `cron.ParseStandard` ({@link cronJobSchedule}, shared with the printers). A schedule
+ * containing `TZ` (grandfathered `TZ=`/`CRON_TZ=` prefix) is parsed as written, ignoring `spec.timeZone`, with
+ * Warning `UnsupportedSchedule` on every sync.
  */
 function parseFormattedSchedule(cronJob: CronJob, events: CronJobEventDecision[]): CronSchedule {
-  const { schedule, timeZone } = cronJob.spec;
+  const { schedule } = cronJob.spec;
   if (schedule.includes('TZ')) {
     events.push({
       type: 'Warning',
@@ -358,9 +359,8 @@ function parseFormattedSchedule(cronJob: CronJob, events: CronJobEventDecision[]
         `CRON_TZ or TZ used in schedule "${schedule}" is not officially supported, see ` +
         `https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details`,
     });
-    return parseSchedule(schedule);
   }
-  return parseSchedule(schedule, timeZone);
+  return cronJobSchedule(cronJob.spec);
 }
 
 function referenceTo(job: Job): ObjectReference {

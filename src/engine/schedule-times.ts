@@ -1,12 +1,14 @@
-import type { CronSchedule } from '../cron/index.ts';
+import { isValidTimeZone, nextTimes, parseSchedule, type CronSchedule } from '../cron/index.ts';
 import { JobctlError } from '../errors.ts';
-import type { CronJob } from '../spec/types.ts';
+import type { CronJob, CronJobSpec } from '../spec/types.ts';
 import { fromRfc3339 } from './object-meta.ts';
 
 /**
  * The CronJob controller's schedule maths, ported from Kubernetes `pkg/controller/cronjob/utils.go`
  * (`mostRecentScheduleTime`, `nextScheduleTime`, `nextScheduleTimeDuration`, after PRs #118724 and #121327).
  * Pure: the current time and the parsed schedule come in as arguments; all times are epoch milliseconds.
+ * {@link upcomingScheduleTimes} puts them together for the printers (`get -o wide`, `describe`), so what they show is
+ * what the controller will do.
  */
 
 /**
@@ -156,4 +158,61 @@ function earliestTimeMs(cronJob: CronJob): number {
     );
   }
   return fromRfc3339(value);
+}
+
+/**
+ * Kubernetes `formatSchedule` + `cron.ParseStandard`, the CronJob controller's parse: with `spec.timeZone`, the
+ * schedule is read as `TZ=<timeZone> <schedule>`; a schedule containing `TZ` (a grandfathered `TZ=`/`CRON_TZ=`
+ * prefix) is read as written, its own zone winning over `spec.timeZone`.
+ *
+ * @throws CronSyntaxError when the schedule does not parse (the controller's `UnparseableSchedule`)
+ */
+export function cronJobSchedule(spec: Pick<CronJobSpec, 'schedule' | 'timeZone'>): CronSchedule {
+  return spec.schedule.includes('TZ') ? parseSchedule(spec.schedule) : parseSchedule(spec.schedule, spec.timeZone);
+}
+
+/** The result of {@link upcomingScheduleTimes}. */
+export interface UpcomingScheduleTimes {
+  /** The zone the schedule is read in: `spec.timeZone`, a grandfathered `TZ=` prefix's, or "UTC". */
+  readonly timeZone: string;
+  /** Ascending epoch milliseconds; fewer than asked when the schedule stops firing within robfig's 5 years. */
+  readonly timesMs: readonly number[];
+}
+
+/**
+ * The next `count` times the CronJob controller will start a Job for, after `nowMs`: the time it requeues itself for
+ * ({@link nextScheduleTimeDuration} without its 100 ms delta), then the schedule's following fire times, each a
+ * robfig `Next` (so a local time repeated when clocks go back fires twice, as in Kubernetes).
+ *
+ * undefined where the sync (`syncCronJob`, step 3, in its order) schedules nothing: an unknown `spec.timeZone`,
+ * `spec.suspend`, a schedule that does not parse, or one that never fires (`InvalidSchedule`). A run already due and
+ * not yet started is not listed: this is what comes after it.
+ *
+ * @example
+ * // every 5 minutes, last scheduled 10:00, now 10:00:48 → [10:05, 10:10] (UTC)
+ * upcomingScheduleTimes(cronJob, Date.parse('2016-05-19T10:00:48Z'), 2);
+ */
+export function upcomingScheduleTimes(
+  cronJob: CronJob,
+  nowMs: number,
+  count: number,
+): UpcomingScheduleTimes | undefined {
+  const { timeZone, suspend } = cronJob.spec;
+  if (timeZone !== undefined && !isValidTimeZone(timeZone)) return undefined;
+  if (suspend) return undefined;
+  let schedule: CronSchedule;
+  try {
+    schedule = cronJobSchedule(cronJob.spec);
+  } catch {
+    return undefined;
+  }
+  if (cronJob.status.lastScheduleTime === undefined && cronJob.metadata.creationTimestamp === undefined) {
+    // Not stored yet (the store sets creationTimestamp): the controller would start its search from its first sync.
+    return { timeZone: schedule.timeZone, timesMs: nextTimes(schedule, nowMs, count) };
+  }
+  if (nextScheduleTime(cronJob, nowMs, schedule).error !== undefined) return undefined;
+  const delayMs = nextScheduleTimeDuration(cronJob, nowMs, schedule);
+  if (delayMs === undefined || count < 1) return { timeZone: schedule.timeZone, timesMs: [] };
+  const firstMs = nowMs + delayMs - nextScheduleDeltaMs;
+  return { timeZone: schedule.timeZone, timesMs: [firstMs, ...nextTimes(schedule, firstMs, count - 1)] };
 }

@@ -327,7 +327,10 @@ describe('jobctl get', () => {
     );
     const wideCronJobs = (await h.jobctl('get', 'cronjobs', '-o', 'wide')).stdout;
     expect(wideCronJobs).toMatch(
-      /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\n/,
+      new RegExp(
+        /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR/.source +
+          /\s+NEXT SCHEDULE\n/.source,
+      ),
     );
 
     const bad = await h.jobctl('get', 'jobs', '-o', 'xml');
@@ -441,7 +444,7 @@ describe('jobctl get', () => {
 });
 
 describe('jobctl describe', () => {
-  it("shows a Job's pod statuses and events, and a CronJob's last schedule time and events", async () => {
+  it("shows a Job's pod statuses and events, and a CronJob's last and next schedule times and events", async () => {
     h = await RuntimeHarness.start(START);
     await h.jobctl('apply', '-f', 'examples/hello/cronjob.yaml');
     await h.advance(60_000);
@@ -459,6 +462,13 @@ describe('jobctl describe', () => {
 
     const cronJob = await h.jobctl('describe', 'cronjob', 'hello');
     expect(cronJob.stdout).toMatch(/\nLast Schedule Time:\s+Mon, 02 Mar 2026 10:01:00 \+0000\n/);
+    // The controller's next runs, every minute after the last (the harness clock stands just after 10:01).
+    expect(cronJob.stdout).toMatch(
+      new RegExp(
+        /\nNext Schedules:\s+Mon, 02 Mar 2026 10:02:00 \+0000\n {2,}Mon, 02 Mar 2026 10:03:00 \+0000\n/.source +
+          /(?: {2,}.*\n){3}Active Jobs:/.source,
+      ),
+    );
     expect(cronJob.stdout).toMatch(
       new RegExp(`\\n  Normal\\s+SuccessfulCreate\\s+\\S+\\s+cronjob-controller\\s+Created job ${jobName}\\n`),
     );

@@ -576,7 +576,12 @@ describe('Tables (raw HTTPS, as kubectl get asks)', () => {
       'Containers',
       'Images',
       'Selector',
+      'Next Schedule',
     ]);
+    expect(table.columnDefinitions.at(-1)).toMatchObject({ name: 'Next Schedule', priority: 1 });
+    // The patch test above suspended crud-cj: the controller will start nothing (test/unit/cli/next-schedule.test.ts
+    // has the running cases).
+    expect(row.cells.at(-1)).toBe('<none>');
 
     const one = (
       await raw('GET', '/apis/batch/v1/namespaces/default/cronjobs/crud-cj', { headers: { Accept: TABLE_ACCEPT } })

@@ -8,6 +8,8 @@
  * Pure: the caller passes the object, its events and `nowMs`.
  */
 import { assertNever } from '../../errors.ts';
+import { zoneRules } from '../../cron/time-zone.ts';
+import { upcomingScheduleTimes } from '../../engine/schedule-times.ts';
 import { effectiveCompletions } from '../../engine/work-queue-binding.ts';
 import { parseQuantity } from '../../spec/quantity.ts';
 import type {
@@ -36,7 +38,7 @@ export interface DescribeOptions {
    * for Kubernetes versions that report `status.ready`.
    */
   readonly pods?: readonly Pod[];
-  /** "Now" for event ages, epoch milliseconds. */
+  /** "Now" for event ages and a CronJob's `Next Schedules`, epoch milliseconds. */
   readonly nowMs: number;
 }
 
@@ -276,7 +278,34 @@ function describeEventTable(events: readonly KubeEvent[], nowMs: number): string
   return new TabWriter(DESCRIBE_WRITER).format(w.toString());
 }
 
-function describeCronJob(cronJob: CronJob, w: PrefixWriter): void {
+/** How many fire times `Next Schedules` lists. */
+export const NEXT_SCHEDULES_COUNT = 5;
+
+/**
+ * jobctl's `Next Schedules` (kubectl has none): the next {@link NEXT_SCHEDULES_COUNT} times the controller will start a
+ * Job, one a line as `printLabelsMultiline` lists labels. Each is RFC 1123Z like `Last Schedule Time`, but at the
+ * wall clock of the CronJob's zone, the clock its schedule is matched against (so `30 2 * * *` reads 02:30, and the
+ * offset tells a repeated 02:30 apart), then the instant in UTC as RFC 3339, as `-o yaml` and `cron next` print it.
+ * `<none>` when the controller schedules nothing (suspended, unknown `timeZone`, unparseable or never-firing
+ * schedule): `Suspend:` above, or the Warning in the events, says which.
+ */
+function printNextSchedules(w: PrefixWriter, cronJob: CronJob, nowMs: number): void {
+  const upcoming = upcomingScheduleTimes(cronJob, nowMs, NEXT_SCHEDULES_COUNT);
+  const times = upcoming?.timesMs ?? [];
+  if (upcoming === undefined || times.length === 0) {
+    w.write(0, 'Next Schedules:\t<none>\n');
+    return;
+  }
+  const zone = zoneRules(upcoming.timeZone);
+  times.forEach((ms, i) => {
+    // A UTC CronJob's wall clock already is the UTC time: no second copy of it.
+    const local = formatRfc1123z(ms, zone?.offsetAt(Math.floor(ms / 1000)) ?? 0);
+    const text = upcoming.timeZone === 'UTC' ? local : `${local} (${new Date(ms).toISOString().replace('.000Z', 'Z')})`;
+    w.write(0, `${i === 0 ? 'Next Schedules:' : ''}\t${text}\n`);
+  });
+}
+
+function describeCronJob(cronJob: CronJob, w: PrefixWriter, nowMs: number): void {
   const { metadata, spec, status } = cronJob;
   w.write(0, `Name:\t${metadata.name}\n`);
   w.write(0, `Namespace:\t${metadata.namespace}\n`);
@@ -302,6 +331,7 @@ function describeCronJob(cronJob: CronJob, w: PrefixWriter): void {
   describePodTemplate(jobSpec.template, w);
   const last = parseTimestamp(status.lastScheduleTime);
   w.write(0, `Last Schedule Time:\t${last === undefined ? '<unset>' : formatRfc1123z(last)}\n`);
+  printNextSchedules(w, cronJob, nowMs);
   w.write(0, 'Active Jobs:\t');
   w.writeLine(status.active.length === 0 ? '<none>' : status.active.map((j) => j.name).join(', '));
 }
@@ -425,7 +455,7 @@ export function describeObject(obj: KubeObject, options: DescribeOptions): strin
   const w = new PrefixWriter();
   switch (obj.kind) {
     case 'CronJob':
-      describeCronJob(obj, w);
+      describeCronJob(obj, w, options.nowMs);
       break;
     case 'Job':
       describeJob(obj, w, options.pods);

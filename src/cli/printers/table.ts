@@ -7,6 +7,7 @@
  * padding 3, pad char ' ', flag RememberWidths). Pure: callers pass `nowMs`.
  */
 import { wellKnown } from '../../spec/types.ts';
+import { upcomingScheduleTimes } from '../../engine/schedule-times.ts';
 import { effectiveCompletions } from '../../engine/work-queue-binding.ts';
 import type {
   Container,
@@ -123,13 +124,15 @@ export function formatTable(rows: readonly (readonly string[])[], rememberedWidt
 export interface RowOptions {
   /** `-o wide`: add the priority-1 columns. @default false */
   readonly wide?: boolean;
-  /** "Now" for AGE, DURATION and LAST SCHEDULE, in epoch milliseconds. */
+  /** "Now" for AGE, DURATION, LAST SCHEDULE and NEXT SCHEDULE, in epoch milliseconds. */
   readonly nowMs: number;
 }
 
 /**
  * Column headers, upper-cased as kubectl prints `TableColumnDefinition` names.
  * `TIMEZONE` is current kubectl (1.27+); the Kubernetes docs' older walkthrough output lacks it.
+ * A CronJob's `NEXT SCHEDULE` is jobctl's own, after kubectl's wide columns, so scripts that cut kubectl's columns by
+ * position still find theirs.
  */
 export function tableHeaders(kind: Kind, wide = false): string[] {
   switch (kind) {
@@ -142,7 +145,7 @@ export function tableHeaders(kind: Kind, wide = false): string[] {
         'ACTIVE',
         'LAST SCHEDULE',
         'AGE',
-        ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR'] : []),
+        ...(wide ? ['CONTAINERS', 'IMAGES', 'SELECTOR', 'NEXT SCHEDULE'] : []),
       ];
     case 'Job':
       return [
@@ -183,6 +186,16 @@ export function jobSelectorText(job: Job): string {
   return job.metadata.uid ? `${wellKnown.batchControllerUid}=${job.metadata.uid}` : '<none>';
 }
 
+/**
+ * The NEXT SCHEDULE cell: how long until the controller next starts a Job, printed as LAST SCHEDULE prints how long
+ * ago it did (`4m12s`), so the two read alike side by side; `<none>` when it will not (suspended, an unknown
+ * `timeZone`, a schedule that does not parse or never fires). The time comes from the controller's own maths.
+ */
+export function nextScheduleText(cronJob: CronJob, nowMs: number): string {
+  const nextMs = upcomingScheduleTimes(cronJob, nowMs, 1)?.timesMs[0];
+  return nextMs === undefined ? '<none>' : humanDuration(nextMs - nowMs);
+}
+
 /** One `kubectl get cronjobs` row. */
 export function cronJobRow(cronJob: CronJob, options: RowOptions): string[] {
   const lastSchedule =
@@ -200,7 +213,11 @@ export function cronJobRow(cronJob: CronJob, options: RowOptions): string[] {
   ];
   if (options.wide) {
     // A CronJob's jobTemplate carries no selector (the Job gets one when created), so upstream prints <none>.
-    row.push(...containerCells(cronJob.spec.jobTemplate.spec.template.spec.containers), '<none>');
+    row.push(
+      ...containerCells(cronJob.spec.jobTemplate.spec.template.spec.containers),
+      '<none>',
+      nextScheduleText(cronJob, options.nowMs),
+    );
   }
   return row;
 }

@@ -121,4 +121,12 @@ describe('formatRfc1123z', () => {
     expect(formatRfc1123z(Date.parse('2019-02-22T11:02:09Z'))).toBe('Fri, 22 Feb 2019 11:02:09 +0000');
     expect(formatRfc1123z(Date.parse('2016-05-09T01:04:05Z'))).toBe('Mon, 09 May 2016 01:04:05 +0000');
   });
+
+  it('prints the wall clock at a given UTC offset, hours and minutes, east positive', () => {
+    // Europe/Berlin's two 02:30s on 2025-10-26, Kathmandu's +05:45, Newfoundland's -03:30 (the day before, there).
+    expect(formatRfc1123z(Date.parse('2025-10-26T00:30:00Z'), 7200)).toBe('Sun, 26 Oct 2025 02:30:00 +0200');
+    expect(formatRfc1123z(Date.parse('2025-10-26T01:30:00Z'), 3600)).toBe('Sun, 26 Oct 2025 02:30:00 +0100');
+    expect(formatRfc1123z(Date.parse('2025-01-01T00:00:00Z'), 20_700)).toBe('Wed, 01 Jan 2025 05:45:00 +0545');
+    expect(formatRfc1123z(Date.parse('2025-01-01T00:00:00Z'), -12_600)).toBe('Tue, 31 Dec 2024 20:30:00 -0330');
+  });
 });

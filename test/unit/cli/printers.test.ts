@@ -236,7 +236,8 @@ describe('renderObjects: tables', () => {
       name: 'wide',
       cronJob: aCronJob(),
       wide: true,
-      expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '75s', 'hello', 'busybox', '<none>'],
+      // NEXT SCHEDULE: 11:02 is due and not yet started at 11:02:15; the run after it, 11:03, is 45s away.
+      expected: ['hello', '*/1 * * * *', '<none>', 'False', '0', '50s', '75s', 'hello', 'busybox', '<none>', '45s'],
     },
   ])('prints cronjob cells: $name', ({ cronJob, wide, expected }) => {
     expect(cronJobRow(cronJob, { nowMs: NOW, wide })).toEqual(expected);
@@ -633,6 +634,11 @@ describe('describeObject', () => {
         '  Node-Selectors:    <none>',
         '  Tolerations:       <none>',
         'Last Schedule Time:  Fri, 22 Feb 2019 11:01:25 +0000',
+        'Next Schedules:      Fri, 22 Feb 2019 11:03:00 +0000',
+        '                     Fri, 22 Feb 2019 11:04:00 +0000',
+        '                     Fri, 22 Feb 2019 11:05:00 +0000',
+        '                     Fri, 22 Feb 2019 11:06:00 +0000',
+        '                     Fri, 22 Feb 2019 11:07:00 +0000',
         'Active Jobs:         hello-4111706357',
         'Events:',
         '  Type    Reason            Age   From                Message',
@@ -647,9 +653,9 @@ describe('describeObject', () => {
   it('prints Events: <none> aligned with the fields above it when there are none', () => {
     // Upstream DescribeEvents writes this line without flushing the tab writer, so it joins the block above.
     expect(
-      describeObject(aCronJob(), { nowMs: NOW }).endsWith(
-        'Last Schedule Time:  Fri, 22 Feb 2019 11:01:25 +0000\nActive Jobs:         <none>\nEvents:              ' +
-          '<none>\n',
+      describeObject(aCronJob({ spec: { suspend: true } }), { nowMs: NOW }).endsWith(
+        'Last Schedule Time:  Fri, 22 Feb 2019 11:01:25 +0000\nNext Schedules:      <none>\n' +
+          'Active Jobs:         <none>\nEvents:              <none>\n',
       ),
     ).toBe(true);
   });

@@ -5,7 +5,9 @@ import {
   neverFiresError,
   nextScheduleTime,
   nextScheduleTimeDuration,
+  upcomingScheduleTimes,
 } from '../../../src/engine/schedule-times.ts';
+import { syncCronJob } from '../../../src/engine/cronjob-sync.ts';
 import { aCronJob, at } from '../../support/builders.ts';
 
 // Times of kubernetes pkg/controller/cronjob/utils_test.go: topOfTheHour = 2016-05-19T10:00:00Z (a Thursday).
@@ -251,5 +253,68 @@ describe('nextScheduleTime', () => {
     const cj = aCronJob({ schedule: '0 * * * ?', ...cronJob });
 
     expect(nextScheduleTime(cj, now, parseSchedule(cj.spec.schedule))).toEqual(expected);
+  });
+});
+
+describe('upcomingScheduleTimes', () => {
+  // What `get -o wide` and `describe` print must be what the controller does: its first time is the one the sync
+  // requeues itself for (less the 100 ms delta), whether or not the sync starts a Job now.
+  it.each([
+    { name: 'nothing due', cronJob: { schedule: '0 * * * ?', lastScheduleTime: topOfTheHour }, now: afterTop(20 * M) },
+    {
+      name: 'a run due now',
+      cronJob: { schedule: '0 * * * ?', lastScheduleTime: topOfTheHour },
+      now: afterTop(61 * M),
+    },
+    { name: 'never scheduled', cronJob: { schedule: '*/5 * * * ?' }, now: afterTop(2 * M + 3 * S) },
+    { name: 'many missed', cronJob: { schedule: '* * * * ?' }, now: afterTop(10 * 24 * H + 30 * S) },
+    {
+      name: 'the second 02:30 of a fall-back night',
+      cronJob: { schedule: '30 2 * * *', timeZone: 'Europe/Berlin', lastScheduleTime: at('2025-10-26T00:30:00Z') },
+      now: at('2025-10-26T01:00:00Z'),
+    },
+    {
+      name: 'a deadline that drops the due run',
+      cronJob: { schedule: '0 * * * ?', lastScheduleTime: topOfTheHour, startingDeadlineSeconds: 60 },
+      now: afterTop(62 * M),
+    },
+  ])('starts at the time the sync requeues for: $name', ({ cronJob, now }) => {
+    const cj = aCronJob(cronJob);
+    const requeueAtMs = syncCronJob({ cronJob: cj, jobs: [], now }).requeueAtMs;
+
+    expect(requeueAtMs).toBeDefined();
+    expect(upcomingScheduleTimes(cj, now, 1)?.timesMs).toEqual([requeueAtMs! - delta]);
+  });
+
+  it('goes on with the fire times after the first, in the zone the schedule is read in', () => {
+    const cj = aCronJob({
+      schedule: '30 2 * * *',
+      timeZone: 'Europe/Berlin',
+      lastScheduleTime: at('2025-10-25T00:30:00Z'),
+    });
+
+    expect(upcomingScheduleTimes(cj, at('2025-10-25T12:00:00Z'), 3)).toEqual({
+      timeZone: 'Europe/Berlin',
+      timesMs: [at('2025-10-26T00:30:00Z'), at('2025-10-26T01:30:00Z'), at('2025-10-27T01:30:00Z')],
+    });
+  });
+
+  it.each([
+    { name: 'suspended', cronJob: { suspend: true } },
+    { name: 'an unknown timeZone', cronJob: { timeZone: 'Mars/Olympus_Mons' } },
+    { name: 'an unparseable schedule', cronJob: { schedule: '61 * * * *' } },
+    { name: 'a schedule that never fires', cronJob: { schedule: '59 23 31 2 *' } },
+  ])('is undefined where the sync schedules nothing: $name', ({ cronJob }) => {
+    const cj = aCronJob(cronJob);
+
+    expect(syncCronJob({ cronJob: cj, jobs: [], now: afterTop(1 * H) }).requeueAtMs).toBeUndefined();
+    expect(upcomingScheduleTimes(cj, afterTop(1 * H), 5)).toBeUndefined();
+  });
+
+  it('counts from now for a CronJob not stored yet (no creationTimestamp)', () => {
+    const cj = aCronJob({ schedule: '0 * * * ?' });
+    const unsaved = { ...cj, metadata: { ...cj.metadata, creationTimestamp: undefined } };
+
+    expect(upcomingScheduleTimes(unsaved, afterTop(20 * M), 2)?.timesMs).toEqual([afterTop(1 * H), afterTop(2 * H)]);
   });
 });
