@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build, type Metafile } from 'esbuild';
+import { DynamoDbSlotLedger } from '../src/adapters/dynamodb/dynamodb-slot-ledger.ts';
 import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { loadJobControllerEnv } from '../src/runtime/lambda/env.ts';
 import { streamWorkOf } from '../src/runtime/lambda/stream-changes.ts';
@@ -196,9 +197,12 @@ async function benchRequestsPerRun(runs: number): Promise<void> {
   counter.watch(scheduler.mock);
   const quiet = () => {};
   const context = { invokedFunctionArn: JOB_CONTROLLER_ARN, getRemainingTimeInMillis: () => JOB_CONTROLLER_TIMEOUT_MS };
-  const dispatcher = dispatcherModule.createHandler({ store, clock, log: quiet });
+  // The slot ledger as the Lambdas write it (functions/*.ts): its requests count in the run's cost (issue 14).
+  const slots = new DynamoDbSlotLedger({ client, tableName, now: () => clock.now() });
+  const dispatcher = dispatcherModule.createHandler({ store, clock, slots, log: quiet });
   const controller = jobControllerModule.createHandler({
     store,
+    slots,
     launcher: ecs.launcher(store),
     logs: logSink(),
     clock,

@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
+import { DynamoDbSlotLedger } from '../src/adapters/dynamodb/dynamodb-slot-ledger.ts';
 import { loadDispatcherEnv, type DispatcherEnv } from '../src/runtime/lambda/env.ts';
 import {
   DispatcherLambda,
@@ -53,6 +54,7 @@ export function dispatcherDeps(
   return {
     store,
     clock,
+    slots: new DynamoDbSlotLedger({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
     ...(dst === undefined
       ? {}
       : {

@@ -2,6 +2,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { DynamoDbSlotLedger } from '../src/adapters/dynamodb/dynamodb-slot-ledger.ts';
 import { DynamoDbResourceQuotas } from '../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
 import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { EcsTaskLauncher } from '../src/adapters/ecs/ecs-task-launcher.ts';
@@ -115,6 +116,7 @@ export function jobControllerDeps(
       new TokenBucket({ ratePerSecond: RUN_TASKS_PER_SECOND, burst: RUN_TASKS_PER_SECOND, clock }),
     ),
     quotas: new DynamoDbResourceQuotas({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
+    slots: new DynamoDbSlotLedger({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
     logs: new RetainedLogSink(),
     clock,
     requeue: new SchedulerRequeue({

@@ -16,9 +16,10 @@ export interface TableAccess {
  */
 export const TABLE_ACCESS: Record<'dispatcher' | 'jobController' | 'manifests' | 'worker', TableAccess> = {
   /**
-   * The CronJob controller: the CronJob (GetItem), its Jobs (Query on GSI2), Job creation, status, events (PutItem).
+   * The CronJob controller: the CronJob (GetItem), its Jobs (Query on GSI2), Job creation, status, events (PutItem),
+   * and its slot ledger: the latest entry (Query of the `Slots#` partition, one item) and each slot's record (PutItem).
    */
-  dispatcher: { actions: ['GetItem', 'PutItem'], indexes: ['byOwner'] },
+  dispatcher: { actions: ['GetItem', 'PutItem', 'Query'], indexes: ['byOwner'] },
   /**
    * The Job controller: objects and pods (GetItem, PutItem, Query of a Job's partition), quota ledgers and work-queue
    * records (UpdateItem), partitions removed (BatchWriteItem, DeleteItem), the resync's lists (GSI1) and a CronJob's

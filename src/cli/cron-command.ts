@@ -7,13 +7,12 @@ import { describeSchedule, nextTimes, parseSchedule, validateSchedule, type Cron
 import { newWallClock, wallClockAt, zoneRules } from '../cron/time-zone.ts';
 import { validateTimeZone } from '../cron/validate.ts';
 import { CronSyntaxError } from '../errors.ts';
+import { InvalidInstantError, parseInstant } from './instant.ts';
 import type { CliIo } from './io.ts';
 
 const DEFAULT_COUNT = 5;
 const MAX_COUNT = 1000;
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-// An instant with an explicit zone (Z or ±hh:mm), or a bare date taken as UTC midnight.
-const ISO_8601 = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:?\d\d))?$/i;
 
 interface NextOptions {
   tz?: string;
@@ -59,7 +58,7 @@ function run(io: CliIo, work: () => void): void {
   try {
     work();
   } catch (error) {
-    if (!(error instanceof CliUsageError)) throw error;
+    if (!(error instanceof CliUsageError || error instanceof InvalidInstantError)) throw error;
     io.stderr(`${error.message}\n`);
     io.setExitCode(1);
   }
@@ -67,7 +66,7 @@ function run(io: CliIo, work: () => void): void {
 
 function printNext(io: CliIo, expression: string, opts: NextOptions): void {
   const count = parseCount(opts.count ?? String(DEFAULT_COUNT));
-  const afterMs = opts.after === undefined ? io.now() : parseAfter(opts.after);
+  const afterMs = opts.after === undefined ? io.now() : parseInstant(opts.after, '--after');
   if (opts.output !== undefined && opts.output !== 'json') {
     throw new CliUsageError(`invalid --output "${opts.output}": the only format is json`);
   }
@@ -122,57 +121,6 @@ function parseCount(text: string): number {
     throw new CliUsageError(`invalid --count "${text}": expected a whole number from 1 to ${MAX_COUNT}`);
   }
   return n;
-}
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-const ISO_8601_PARTS = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d))?(?:\.\d+)?(?:Z|[+-](\d\d):?(\d\d)))?$/i;
-
-function parseAfter(text: string): number {
-  const isIso = ISO_8601.test(text);
-  // Date.parse rolls an impossible day over (2024-02-30 → March 1st): every field must name a real date and time.
-  const problem = isIso ? impossibleDateTime(text) : undefined;
-  if (problem !== undefined) throw new CliUsageError(`invalid --after "${text}": ${problem}`);
-  const ms = isIso ? Date.parse(text.replace(' ', 'T')) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new CliUsageError(
-      `invalid --after "${text}": expected an ISO 8601 time with a zone, e.g. 2024-01-01T09:00:00Z`,
-    );
-  }
-  return ms;
-}
-
-/** Why an ISO 8601 text that matches {@link ISO_8601} names no real instant, or undefined when it does. */
-function impossibleDateTime(text: string): string | undefined {
-  const [, y = '', mo = '', d = '', h, mi, sec, offH, offM] = ISO_8601_PARTS.exec(text) ?? [];
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12) return `month ${mo} is not a month (01-12)`;
-  // Day 0 of the next month is the last day of this one.
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth)
-    return `${y}-${mo}-${d} is not a date: ${MONTHS[month - 1]} ${y} has ${daysInMonth} days`;
-  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59)) {
-    return `${h}:${mi}:${sec ?? '00'} is not a time of day (hours 00-23, minutes and seconds 00-59)`;
-  }
-  if (offH !== undefined && (Number(offH) > 23 || Number(offM) > 59)) {
-    const sign = /([+-])\d\d:?\d\d$/.exec(text)?.[1] ?? '+';
-    return `offset ${sign}${offH}:${offM} is not a UTC offset (at most ±23:59)`;
-  }
-  return undefined;
 }
 
 /** UTC ISO 8601 without milliseconds (fire times are whole seconds). */

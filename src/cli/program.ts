@@ -38,6 +38,7 @@ export const VERBS: ReadonlyArray<{ names: readonly string[]; load: () => Promis
   { names: ['queue'], load: async () => (await import('./queue-command.ts')).registerQueueCommands },
   { names: ['expand'], load: async () => (await import('./expand-command.ts')).registerExpandCommand },
   { names: ['wait'], load: async () => (await import('./wait-command.ts')).registerWaitCommand },
+  { names: ['explain'], load: async () => (await import('./explain-command.ts')).registerExplainCommand },
   { names: ['failures'], load: async () => (await import('./failures-command.ts')).registerFailuresCommand },
   {
     names: ['api-resources'],

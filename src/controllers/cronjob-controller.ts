@@ -1,13 +1,14 @@
 import { AlreadyExistsError, ConflictError, NotFoundError, assertNever } from '../errors.ts';
 import { syncCronJob, type CronJobSyncResult } from '../engine/cronjob-sync.ts';
+import { ledgerEntries } from '../engine/slot-ledger.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { CronJob, Job } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
 import { requestJobDeletion } from './delete-job.ts';
 import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
 
-/** What the CronJob controller works through: it creates and deletes Jobs and records events, nothing else. */
-export type CronJobControllerDeps = Pick<ControllerDeps, 'store' | 'clock' | 'notify'>;
+/** What the CronJob controller works through: it creates and deletes Jobs, records events and slot outcomes. */
+export type CronJobControllerDeps = Pick<ControllerDeps, 'store' | 'clock' | 'notify' | 'slots'>;
 
 export interface SyncOutcome {
   /** When to sync this object again; undefined = only on a change. */
@@ -48,9 +49,10 @@ export class CronJobController {
       const createdNow = await this.execute(cronJob, result);
       if (createdNow === 'foreign') return {};
       if (createdNow) created.push(createdNow);
+      let written = cronJob;
       try {
         if (result.statusChanged) {
-          await this.deps.store.update({ ...cronJob, status: result.status });
+          written = await this.deps.store.update({ ...cronJob, status: result.status });
           for (const ref of result.status.active)
             this.deps.notify?.({ kind: 'Job', key: { namespace: ref.namespace, name: ref.name } });
         }
@@ -66,8 +68,20 @@ export class CronJobController {
         ...created.filter((job) => !isActive(job)),
         ...neverAdoptable(jobs, result.status.lastScheduleTime).filter((job) => !isActive(job)),
       ]);
+      // Last: the slots whose outcome this sync made final. A crash before it leaves them to the next sync.
+      await this.recordSlots(written, createdNow === undefined ? jobs : [...jobs, createdNow]);
       return { requeueAtMs: result.requeueAtMs, cronJob };
     }
+  }
+
+  /** Appends the ledger entries of this sync (src/engine/slot-ledger.ts): one Query, then a PutItem per entry. */
+  private async recordSlots(cronJob: CronJob, jobs: readonly Job[]): Promise<void> {
+    const { slots, clock } = this.deps;
+    const uid = cronJob.metadata.uid;
+    if (slots === undefined || uid === undefined) return;
+    const latest = await slots.latest({ namespace: cronJob.metadata.namespace, name: cronJob.metadata.name, uid });
+    const entries = ledgerEntries({ cronJob, jobs, nowMs: clock.now(), latest });
+    if (entries.length > 0) await slots.append(entries);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { TaskLauncher } from '../ports/task-launcher.ts';
 import type { WorkQueueConsumer } from '../ports/work-queue.ts';
 import type { QuotaAdmission } from '../ports/resource-quotas.ts';
 import type { KubeEvent } from '../spec/types.ts';
+import type { SlotLedger } from '../ports/slot-ledger.ts';
 import { toRfc3339 } from '../engine/object-meta.ts';
 
 /** The ports a controller works through; the Lambda handlers and the local runtime supply them. */
@@ -20,6 +21,8 @@ export interface ControllerDeps {
   queues?: WorkQueueConsumer;
   /** Per-namespace caps on unfinished pods (`kind: ResourceQuota`). @default - none: no pod is ever held */
   quotas?: QuotaAdmission;
+  /** Where the CronJob controller records each slot's outcome (`jobctl explain`). @default - none: not recorded */
+  slots?: SlotLedger;
   /** Called after a write another controller must react to; the local runtime enqueues, AWS relies on Streams. */
   notify?: (change: Change) => void;
   /**

@@ -6,6 +6,7 @@ import type { TaskLauncher } from './task-launcher.ts';
 import type { WorkQueue } from './work-queue.ts';
 import type { ResourceQuotas } from './resource-quotas.ts';
 import type { Failures } from './failures.ts';
+import type { SlotLedger } from './slot-ledger.ts';
 
 /**
  * Where a command works: the embedded runtime's state directory (`connectLocal`) or a deployed stack (`connectAws`).
@@ -19,6 +20,8 @@ export interface Connection {
   logs: LogSink;
   /** What failed for good and was kept, to see and redrive (the stack's dead-letter queue); none locally. */
   failures?: Failures;
+  /** Each CronJob slot's outcome (`jobctl explain`), in the state table. */
+  slots?: SlotLedger;
   /** Stops tasks when the CLI itself must cascade a delete (only when no runtime runs; never on AWS). */
   launcher: TaskLauncher;
   clock: Clock;

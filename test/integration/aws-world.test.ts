@@ -470,6 +470,79 @@ spec:
     });
 
     it(
+      'explains slots through `jobctl --context aws explain`: a dispatch that never came, a suspension, and a ' +
+        'Forbid run overlapping the next slot',
+      async () => {
+        const fire = async (name: string, atMs: number, exit = true) => {
+          world.clock.advanceTo(atMs);
+          await world.fireStackSchedule(name, atMs);
+          await world.settle();
+          if (exit) exitRunning(0, (pod) => pod.startsWith(`${name}-`));
+          await world.settle();
+        };
+        const explain = async (name: string, atMs: number) =>
+          (await cli('explain', `cronjob/${name}`, '--at', new Date(atMs).toISOString())).stdout;
+        const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+        const m0 = (Math.floor(world.clock.now() / MINUTE) + 2) * MINUTE;
+        await fire('hello', m0);
+        // m0 + 1 min: Scheduler's invocation never arrives (it gave up after its retries): nothing dispatches.
+        await fire('hello', m0 + 2 * MINUTE);
+        const hello = { namespace: 'default', name: 'hello' };
+        const stored = (await world.store.get('CronJob', hello))!;
+        await world.store.update({ ...stored, spec: { ...stored.spec, suspend: true } });
+        await world.settle();
+        await fire('hello', m0 + 3 * MINUTE);
+        await fire('hello', m0 + 4 * MINUTE);
+        world.clock.advanceTo(m0 + 4 * MINUTE + 30_000);
+        const suspended = (await world.store.get('CronJob', hello))!;
+        await world.store.update({ ...suspended, spec: { ...suspended.spec, suspend: false } });
+        await world.settle();
+
+        expect(await explain('hello', m0 + MINUTE)).toBe(
+          `No Job for ${iso(m0 + MINUTE)}: nothing ran the CronJob controller between that time and the next slot ` +
+            '(jobctl up was not running, or the schedule did not fire), and Kubernetes starts only the latest ' +
+            'missed time.\n',
+        );
+        expect(await explain('hello', m0 + 3 * MINUTE)).toBe(
+          `No Job for ${iso(m0 + 3 * MINUTE)}: the CronJob was suspended (spec.suspend: true) at that time.\n`,
+        );
+        // Resumed: Kubernetes starts the latest missed slot at once, here 30 s late.
+        expect(await explain('hello', m0 + 4 * MINUTE)).toMatch(
+          new RegExp(`^${iso(m0 + 4 * MINUTE)}: Job hello-${m0 / MINUTE + 4} was created 30s late; `),
+        );
+
+        // Forbid: one run of an every-5-minutes CronJob made with jobctl still runs at the next two slots.
+        await world.store.create(
+          manifest<CronJob>(`apiVersion: batch/v1
+kind: CronJob
+metadata: { name: overlapper }
+spec:
+  schedule: "*/5 * * * *"
+  concurrencyPolicy: Forbid
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{ name: main, image: busybox, command: ["sleep", "600"] }]
+          restartPolicy: Never
+`),
+        );
+        await world.settle();
+        const first = (Math.floor(world.clock.now() / (5 * MINUTE)) + 1) * 5 * MINUTE;
+        await fire('overlapper', first, false);
+        await fire('overlapper', first + 5 * MINUTE, false);
+        await fire('overlapper', first + 10 * MINUTE, false);
+        expect(await explain('overlapper', first + 5 * MINUTE)).toBe(
+          `No Job for ${iso(first + 5 * MINUTE)}: concurrencyPolicy is Forbid and Job overlapper-${first / MINUTE} ` +
+            'was still running when the next slot came.\n',
+        );
+        exitRunning(0, (pod) => pod.startsWith('overlapper-'));
+        await world.store.delete('CronJob', { namespace: 'default', name: 'overlapper' });
+        await world.settle();
+      },
+    );
+
+    it(
       'deploys a config file without the Replace CronJob (it goes with its Jobs), then deletes the stack (its ' +
         'objects ' +
         'go, their tasks stopped)',

@@ -114,6 +114,7 @@ export function runtimeConnection(runtime: LocalRuntime, clock: ManualClock, log
     store: runtime.store,
     queues: runtime.queues,
     quotas: runtime.quotas,
+    slots: runtime.slots,
     logs: runtime.logs,
     launcher: runtime.launcher,
     clock,

@@ -8,6 +8,7 @@ import type { Connection } from '../../ports/connection.ts';
 import type { TaskLauncher } from '../../ports/task-launcher.ts';
 import { wellKnown } from '../../spec/types.ts';
 import { CloudWatchLogSink } from '../../adapters/cloudwatch/cloudwatch-log-sink.ts';
+import { DynamoDbSlotLedger } from '../../adapters/dynamodb/dynamodb-slot-ledger.ts';
 import { DynamoDbStateStore } from '../../adapters/dynamodb/dynamodb-state-store.ts';
 import { SqsWorkQueue } from '../../adapters/sqs/sqs-work-queue.ts';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -151,6 +152,7 @@ export function connectAws(
       now: () => options.clock.now(),
     }),
     logs,
+    slots: new DynamoDbSlotLedger({ client: dynamodb, tableName: target.tableName, now: () => options.clock.now() }),
     ...(target.failures === undefined
       ? {}
       : {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SlotLedger } from '../../ports/slot-ledger.ts';
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CronJobController } from '../../controllers/cronjob-controller.ts';
 import { nextRepeatedLocalTime } from '../../cron/repeated-local-time.ts';
@@ -36,6 +37,8 @@ export interface DispatcherDeps {
    * @default - none: such runs are lost, as the synth warning `repeated-local-time` says
    */
   dstRuns?: DstRuns;
+  /** Where each slot's outcome is recorded (`jobctl explain`). @default - none: not recorded */
+  slots?: SlotLedger;
   /** Structured log lines. @default - JSON on stdout */
   log?: (record: Record<string, unknown>) => void;
 }
@@ -157,7 +160,8 @@ export class DispatcherLambda {
   private controllerAt(decidedAtMs: number): CronJobController {
     const clock: Clock = { now: () => decidedAtMs, setTimer: (at, cb) => this.deps.clock.setTimer(at, cb) };
     // It launches nothing and reads no logs: the job controller does, woken by the table's stream.
-    return new CronJobController({ store: this.deps.store, clock });
+    const slots = this.deps.slots;
+    return new CronJobController({ store: this.deps.store, clock, ...(slots === undefined ? {} : { slots }) });
   }
 
   /**

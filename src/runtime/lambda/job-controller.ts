@@ -1,4 +1,5 @@
 import { CronJobController } from '../../controllers/cronjob-controller.ts';
+import type { SlotLedger } from '../../ports/slot-ledger.ts';
 import { JobController } from '../../controllers/job-controller.ts';
 import { isOnlyWaitingForQuota } from '../../controllers/pod-quota.ts';
 import type { ControllerDeps } from '../../controllers/deps.ts';
@@ -42,6 +43,8 @@ export interface JobControllerLambdaDeps {
   queues?: WorkQueue;
   /** `kind: ResourceQuota` admission and usage (the state table). @default - none: pods are never held */
   quotas?: ResourceQuotas;
+  /** Where each slot's outcome is recorded (`jobctl explain`). @default - none: not recorded */
+  slots?: SlotLedger;
   /**
    * Schedules of CronJobs created with jobctl at run time. @default - none: such CronJobs only run when synced
    * otherwise
@@ -114,6 +117,7 @@ export class JobControllerLambda {
       clock: deps.clock,
       ...(deps.queues === undefined ? {} : { queues: deps.queues }),
       ...(deps.quotas === undefined ? {} : { quotas: deps.quotas }),
+      ...(deps.slots === undefined ? {} : { slots: deps.slots }),
       wake: (change) => void this.woken.set(wokenKey(change), change),
     };
     this.jobs = new JobController(controllerDeps);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DynamoDbStateStore } from '../../adapters/dynamodb/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../../adapters/dynamodb/dynamodb-work-queue.ts';
 import { DynamoDbResourceQuotas } from '../../adapters/dynamodb/dynamodb-resource-quotas.ts';
+import { DynamoDbSlotLedger } from '../../adapters/dynamodb/dynamodb-slot-ledger.ts';
 import { ensureStateTable } from '../../adapters/dynamodb/state-table.ts';
 import type { Change } from '../../ports/changes.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -65,6 +66,7 @@ export async function connectLocal(stateDir: string, clock: Clock = new SystemCl
     store: new DynamoDbStateStore({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
     queues: new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
     quotas: new DynamoDbResourceQuotas({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
+    slots: new DynamoDbSlotLedger({ client, tableName: STATE_TABLE_NAME, now: () => clock.now() }),
     logs,
     launcher: new ProcessTaskLauncher({ logs, pidDir: join(stateDir, 'pids'), clock }),
     clock,

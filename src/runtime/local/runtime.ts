@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { DynamoDbStateStore } from '../../adapters/dynamodb/dynamodb-state-store.ts';
 import { DynamoDbWorkQueue } from '../../adapters/dynamodb/dynamodb-work-queue.ts';
 import { DynamoDbResourceQuotas } from '../../adapters/dynamodb/dynamodb-resource-quotas.ts';
+import { DynamoDbSlotLedger } from '../../adapters/dynamodb/dynamodb-slot-ledger.ts';
+import type { SlotLedger } from '../../ports/slot-ledger.ts';
 import type { ResourceQuotas } from '../../ports/resource-quotas.ts';
 import { ensureStateTable } from '../../adapters/dynamodb/state-table.ts';
 import { CronJobController } from '../../controllers/cronjob-controller.ts';
@@ -99,6 +101,8 @@ export class LocalRuntime {
   queues!: WorkQueue;
   /** `kind: ResourceQuota` settings and charges, in the same table. */
   quotas!: ResourceQuotas;
+  /** Each CronJob slot's outcome (`jobctl explain`), in the same table. */
+  slots!: SlotLedger;
   launcher!: ProcessTaskLauncher;
   logs!: FileLogSink;
   private dynalite?: DynaliteHost;
@@ -152,6 +156,7 @@ export class LocalRuntime {
       );
       this.queues = new DynamoDbWorkQueue({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.quotas = new DynamoDbResourceQuotas({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
+      this.slots = new DynamoDbSlotLedger({ client, tableName: STATE_TABLE_NAME, now: () => this.clock.now() });
       this.logs = new FileLogSink(join(this.stateDir, 'logs'));
       this.rotator = new LogRotator(this.logs, { ...logRotationFromEnv(), ...this.options.logRotation, log });
       // `jobctl` on every task's PATH runs this runtime's jobctl, as in an image that ships it (jobctl-shim.ts).
@@ -177,6 +182,7 @@ export class LocalRuntime {
         clock: this.clock,
         queues: this.queues,
         quotas: this.quotas,
+        slots: this.slots,
         notify: (change) => this.enqueue(change),
         // A woken Job has a quota slot kept for it: it goes first, or the slot idles behind every other sync.
         wake: (change) => this.enqueue(change, undefined, { front: true }),

@@ -289,16 +289,24 @@ export class AwsWorld {
     return due.length;
   }
 
-  /** The stack's CronJob schedule(s) for `name` fire at `scheduledMs`: the template's own Target.Input, templated. */
+  /**
+   * The CronJob schedule(s) for `name` fire at `scheduledMs`: the stack's (the template's own Target.Input, templated),
+   * else the recurring ones the job controller created for a CronJob made with jobctl (`cli.<namespace>.<name>`).
+   */
   async fireStackSchedule(name: string, scheduledMs: number): Promise<DispatchResult[]> {
     const results: DispatchResult[] = [];
-    for (const id of this.deployed.logicalIdsOfType('AWS::Scheduler::Schedule')) {
-      const target = this.deployed.resources[id]!.properties['Target'] as { Arn: string; Input: string };
+    const targets = this.deployed
+      .logicalIdsOfType('AWS::Scheduler::Schedule')
+      .map((id) => this.deployed.resources[id]!.properties['Target'] as { Arn: string; Input: string });
+    const runtime = [...this.scheduler.schedules.values()]
+      .filter((s) => s.ScheduleExpression?.startsWith('cron(') && s.Target?.Input !== undefined)
+      .map((s) => ({ Arn: s.Target!.Arn!, Input: s.Target!.Input! }));
+    for (const target of [...targets, ...runtime]) {
       const input = JSON.parse(withScheduledTime(target.Input, scheduledMs)) as { cronJob?: { name: string } };
       if (input.cronJob?.name !== name) continue;
       results.push((await this.invoke(target.Arn, input)) as DispatchResult);
     }
-    if (results.length === 0) throw new Error(`no stack schedule for CronJob ${name}`);
+    if (results.length === 0) throw new Error(`no schedule for CronJob ${name}`);
     return results;
   }
 
