@@ -34,6 +34,7 @@ export const VERBS: ReadonlyArray<{ names: readonly string[]; load: () => Promis
       return (program, ctx) => registerCronCommands(program, ctx.io);
     },
   },
+  { names: ['plan'], load: async () => (await import('./plan-command.ts')).registerPlanCommand },
   { names: ['worker'], load: async () => (await import('./worker-command.ts')).registerWorkerCommand },
   { names: ['queue'], load: async () => (await import('./queue-command.ts')).registerQueueCommands },
   { names: ['expand'], load: async () => (await import('./expand-command.ts')).registerExpandCommand },
