@@ -1,7 +1,11 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
+import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
+import { DynamoDbHealthStore } from '../src/adapters/dynamodb/dynamodb-health-store.ts';
+import { EventBridgeNotifier } from '../src/adapters/eventbridge/eventbridge-notifier.ts';
 import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { DynamoDbSlotLedger } from '../src/adapters/dynamodb/dynamodb-slot-ledger.ts';
+import { EmfMetricsSink } from '../src/adapters/cloudwatch/emf-metrics.ts';
 import { loadDispatcherEnv, type DispatcherEnv } from '../src/runtime/lambda/env.ts';
 import {
   DispatcherLambda,
@@ -29,17 +33,19 @@ export function createHandler(
 export interface DispatcherClients {
   dynamodb: DynamoDBClient;
   scheduler: SchedulerClient;
+  events: EventBridgeClient;
 }
 
 /**
  * The clients as the Lambda builds them (8 attempts each); `config` adds to each (tests: an endpoint and credentials).
  */
 export function dispatcherClients(
-  config: { dynamodb?: DynamoDBClientConfig; scheduler?: SchedulerClientConfig } = {},
+  config: { dynamodb?: DynamoDBClientConfig; scheduler?: SchedulerClientConfig; events?: EventBridgeClientConfig } = {},
 ): DispatcherClients {
   return {
     dynamodb: new DynamoDBClient({ maxAttempts: 8, ...config.dynamodb }),
     scheduler: new SchedulerClient({ maxAttempts: 8, ...config.scheduler }),
+    events: new EventBridgeClient({ maxAttempts: 8, ...config.events }),
   };
 }
 
@@ -55,6 +61,13 @@ export function dispatcherDeps(
     store,
     clock,
     slots: new DynamoDbSlotLedger({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
+    health: {
+      store: new DynamoDbHealthStore({ client: clients.dynamodb, tableName: env.tableName }),
+      notifier: new EventBridgeNotifier(clients.events, env.tableName),
+      log: (line) => console.log(JSON.stringify({ msg: line })),
+    },
+    // CloudWatch embedded metric format on stdout: the function's log group, no API call.
+    metrics: new EmfMetricsSink(),
     ...(dst === undefined
       ? {}
       : {

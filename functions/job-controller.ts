@@ -2,7 +2,11 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
+import { DynamoDbHealthStore } from '../src/adapters/dynamodb/dynamodb-health-store.ts';
+import { EventBridgeNotifier } from '../src/adapters/eventbridge/eventbridge-notifier.ts';
 import { DynamoDbSlotLedger } from '../src/adapters/dynamodb/dynamodb-slot-ledger.ts';
+import { EmfMetricsSink } from '../src/adapters/cloudwatch/emf-metrics.ts';
 import { DynamoDbResourceQuotas } from '../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
 import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { EcsTaskLauncher } from '../src/adapters/ecs/ecs-task-launcher.ts';
@@ -42,6 +46,7 @@ export interface JobControllerClients {
   ecs: ECSClient;
   scheduler: SchedulerClient;
   sqs: SQSClient;
+  events: EventBridgeClient;
 }
 
 /**
@@ -54,6 +59,7 @@ export function jobControllerClients(
     ecs?: ECSClientConfig;
     scheduler?: SchedulerClientConfig;
     sqs?: SQSClientConfig;
+    events?: EventBridgeClientConfig;
   } = {},
 ): JobControllerClients {
   return {
@@ -61,6 +67,7 @@ export function jobControllerClients(
     ecs: new ECSClient({ maxAttempts: 8, retryMode: 'adaptive', ...config.ecs }),
     scheduler: new SchedulerClient({ maxAttempts: 8, ...config.scheduler }),
     sqs: new SQSClient({ maxAttempts: 8, ...config.sqs }),
+    events: new EventBridgeClient({ maxAttempts: 8, ...config.events }),
   };
 }
 
@@ -117,6 +124,13 @@ export function jobControllerDeps(
     ),
     quotas: new DynamoDbResourceQuotas({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
     slots: new DynamoDbSlotLedger({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
+    health: {
+      store: new DynamoDbHealthStore({ client: clients.dynamodb, tableName: env.tableName }),
+      notifier: new EventBridgeNotifier(clients.events, env.tableName),
+      log: (line) => console.log(JSON.stringify({ msg: line })),
+    },
+    // CloudWatch embedded metric format on stdout: the function's log group, no API call.
+    metrics: new EmfMetricsSink(),
     logs: new RetainedLogSink(),
     clock,
     requeue: new SchedulerRequeue({

@@ -10,6 +10,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { anonymousDockerHubPulls } from '../src/adapters/ecs/docker-hub.ts';
@@ -21,6 +22,8 @@ import { createFailureQueue } from './failures.ts';
 import { defaultEntry, failureDestination } from './functions.ts';
 import { JOBCTL_ENV } from './lambda-env.ts';
 import { createManifestsResource } from './manifests-resource.ts';
+import { createObservability, type Observability } from './observability.ts';
+import { createNotifications } from './notifications.ts';
 import { createTaskNetwork, tasksGetPublicIp } from './network.ts';
 import { type JobctlProps, loadOrThrow, validateProps } from './props.ts';
 import { grantDstRuns, grantRequeue, grantRuntimeSchedules } from './schedule-grants.ts';
@@ -94,6 +97,18 @@ export class Jobctl extends Construct {
    * SnsAction(topic))`).
    */
   public readonly failureAlarm: cloudwatch.Alarm;
+  /**
+   * The dashboard and the alarms on the Lambdas' metrics (failed runs, missed slots, schedule skew), from their
+   * embedded-metric-format log lines (infra/observability.ts).
+   */
+  public readonly observability: Observability;
+  /**
+   * CronJob health transitions (Failing, Missed, Stuck, Recovered), one line each: subscribe an email address or a
+   * chat endpoint (stack output `NotificationTopicArn`).
+   */
+  public readonly notificationTopic: sns.Topic;
+  /** Takes this stack's health events from the default event bus to {@link notificationTopic}. */
+  public readonly healthRule: events.Rule;
   /** One or two schedules per CronJob, in manifest order. */
   public readonly schedules: readonly scheduler.CfnSchedule[];
   /** The validated, defaulted CronJobs of `manifests`. */
@@ -201,6 +216,16 @@ export class Jobctl extends Construct {
       fn.configureAsyncInvoke({ onFailure: failureDestination(deadLetterQueue) });
     }
     this.taskStateChangeRule = subscribeJobController(this, jobController, this);
+    ({ topic: this.notificationTopic, rule: this.healthRule } = createNotifications(this, {
+      table: this.table,
+      publishers: [dispatcher, jobController],
+    }));
+    // The alarms notify the same topic as the health transitions: one subscription for both.
+    this.observability = createObservability(this, {
+      deadLetterQueue: this.deadLetterQueue,
+      failureAlarm: this.failureAlarm,
+      alarmTopic: this.notificationTopic,
+    });
 
     this.schedules = createCronJobSchedules(this, {
       cronJobs: this.cronJobs,

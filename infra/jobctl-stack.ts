@@ -25,6 +25,10 @@ export class JobctlStack extends Stack {
       DeadLetterQueueUrl: [this.jobctl.deadLetterQueue.queueUrl, 'Undeliverable schedule invocations and events'],
       DispatcherFunctionName: [this.jobctl.dispatcher.functionName, 'Dispatcher Lambda'],
       JobControllerFunctionName: [this.jobctl.jobController.functionName, 'Job controller Lambda'],
+      NotificationTopicArn: [
+        this.jobctl.notificationTopic.topicArn,
+        'CronJob health transitions (Failing, Missed, Stuck, Recovered): subscribe email or chat here',
+      ],
     };
     for (const [key, [value, description]] of Object.entries(outputs)) new CfnOutput(this, key, { value, description });
   }

@@ -3,7 +3,8 @@
  * before it goes into a manifest.
  */
 import type { Command } from 'commander';
-import { describeSchedule, nextTimes, parseSchedule, validateSchedule, type CronSchedule } from '../cron/index.ts';
+import { describeSchedule } from '../cron/describe.ts';
+import { nextTimes, parseSchedule, validateSchedule, type CronSchedule } from '../cron/index.ts';
 import { newWallClock, wallClockAt, zoneRules } from '../cron/time-zone.ts';
 import { validateTimeZone } from '../cron/validate.ts';
 import { CronSyntaxError } from '../errors.ts';

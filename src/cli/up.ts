@@ -18,14 +18,23 @@ export function registerUpCommand(program: Command, ctx: CliContext): void {
     .description(
       'run the embedded runtime in the foreground (state in $JOBCTL_STATE_DIR or ./.jobctl); Ctrl-C stops it',
     )
-    .action(async () => {
+    .option('--notify <url>', "POST each CronJob's health transition (Failing, Missed, Stuck, Recovered) to this URL")
+    .action(async (opts: { notify?: string }) => {
+      if (opts.notify !== undefined && !/^https?:\/\/[^\s]+$/.test(opts.notify))
+        throw new JobctlError('Validation', `error: invalid --notify "${opts.notify}": expected an http(s) URL`);
       if (contextOf() === 'aws')
         throw new JobctlError(
           'Validation',
           "error: jobctl up runs the embedded runtime on this machine; on AWS the stack's Lambdas are the runtime " +
             '(npx cdk deploy)',
         );
-      await runUp({ io, stateDir, cwd, signal: ctx.signal });
+      await runUp({
+        io,
+        stateDir,
+        cwd,
+        signal: ctx.signal,
+        ...(opts.notify === undefined ? {} : { notifyUrl: opts.notify }),
+      });
     });
 }
 
@@ -38,6 +47,8 @@ export async function runUp(options: {
   stateDir: string;
   cwd: string;
   signal?: AbortSignal;
+  /** `--notify`: where health transitions are POSTed. */
+  notifyUrl?: string;
 }): Promise<void> {
   const { io } = options;
   const stamp = () => new Date().toISOString().slice(11, 19);
@@ -45,6 +56,7 @@ export async function runUp(options: {
     stateDir: options.stateDir,
     cwd: options.cwd,
     log: (line) => io.stdout(`${stamp()} ${line}\n`),
+    ...(options.notifyUrl === undefined ? {} : { notifyUrl: options.notifyUrl }),
   });
   // A full disk at start (runtime.json, the db's first write) says so in one line, as one while running does.
   const info = await runtime.start().catch(async (error: unknown) => {
@@ -62,6 +74,8 @@ export async function runUp(options: {
       ? 'no limit'
       : `at most ${Math.min(...quotas.map((q) => q.hard.pods))} ` +
         `(${quotas.map((q) => `resourcequota/${q.name}`).join(', ')}; apply a ResourceQuota of your own to change it)`;
+  const notifyNote =
+    options.notifyUrl === undefined ? ' (--notify URL posts them too)' : ` and POSTed to ${options.notifyUrl}`;
   io.stdout(
     [
       `jobctl runtime up (pid ${info.pid})`,
@@ -71,7 +85,9 @@ export async function runUp(options: {
       `  ${cronJobs.length} cronjob(s) loaded; apply more from another terminal: npx jobctl apply -f ` +
         `examples/hello/cronjob.yaml`,
       `  tasks at once: ${cap}`,
+      `  health:   transitions in this log${notifyNote}`,
       `  kubectl:  export KUBECONFIG=${kubeApi.kubeconfig}   (context jobctl, ${kubeApi.url})`,
+      ...(info.metricsUrl === undefined ? [] : [`  metrics:  ${info.metricsUrl} (Prometheus text)`]),
       `  Ctrl-C to stop`,
       '',
     ].join('\n'),

@@ -1,14 +1,19 @@
 import { AlreadyExistsError, ConflictError, NotFoundError, assertNever } from '../errors.ts';
 import { syncCronJob, type CronJobSyncResult } from '../engine/cronjob-sync.ts';
 import { ledgerEntries } from '../engine/slot-ledger.ts';
+import { jobScheduledEvent, slotsRecordedEvents } from '../engine/metrics.ts';
+import { healthOf, healthSettingsOf, transitionOf } from '../engine/health.ts';
+import { finishedCondition } from '../engine/object-meta.ts';
+import type { SlotRecord } from '../spec/slots.ts';
+import type { Pod } from '../spec/types.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { CronJob, Job } from '../spec/types.ts';
 import { wellKnown } from '../spec/types.ts';
 import { requestJobDeletion } from './delete-job.ts';
-import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
+import { MAX_CONFLICT_RETRIES, recordEvents, reportMetrics, type ControllerDeps } from './deps.ts';
 
 /** What the CronJob controller works through: it creates and deletes Jobs, records events and slot outcomes. */
-export type CronJobControllerDeps = Pick<ControllerDeps, 'store' | 'clock' | 'notify' | 'slots'>;
+export type CronJobControllerDeps = Pick<ControllerDeps, 'store' | 'clock' | 'notify' | 'slots' | 'health' | 'metrics'>;
 
 export interface SyncOutcome {
   /** When to sync this object again; undefined = only on a change. */
@@ -68,20 +73,107 @@ export class CronJobController {
         ...created.filter((job) => !isActive(job)),
         ...neverAdoptable(jobs, result.status.lastScheduleTime).filter((job) => !isActive(job)),
       ]);
+      // The skew of a Job this sync created and admitted (one that lost the status race was deleted, never ran).
+      if (createdNow && isActive(createdNow))
+        reportMetrics(this.deps, [jobScheduledEvent(createdNow, this.deps.clock.now())]);
       // Last: the slots whose outcome this sync made final. A crash before it leaves them to the next sync.
-      await this.recordSlots(written, createdNow === undefined ? jobs : [...jobs, createdNow]);
-      return { requeueAtMs: result.requeueAtMs, cronJob };
+      const children = createdNow === undefined ? jobs : [...jobs, createdNow];
+      const lastSlot = await this.recordSlots(written, children);
+      const recheckAtMs = await this.recordHealth(written, children, lastSlot);
+      // Sooner than the next slot when the health may change by time alone (a due slot's grace ending).
+      const requeueAtMs =
+        recheckAtMs === undefined || (result.requeueAtMs !== undefined && result.requeueAtMs <= recheckAtMs)
+          ? result.requeueAtMs
+          : recheckAtMs;
+      return { requeueAtMs, cronJob };
     }
   }
 
-  /** Appends the ledger entries of this sync (src/engine/slot-ledger.ts): one Query, then a PutItem per entry. */
-  private async recordSlots(cronJob: CronJob, jobs: readonly Job[]): Promise<void> {
+  /**
+   * Appends the ledger entries of this sync (src/engine/slot-ledger.ts): one Query, then a PutItem per entry. Returns
+   * the latest slot record now in the ledger, if known (health reads it).
+   */
+  private async recordSlots(cronJob: CronJob, jobs: readonly Job[]): Promise<SlotRecord | undefined> {
     const { slots, clock } = this.deps;
     const uid = cronJob.metadata.uid;
-    if (slots === undefined || uid === undefined) return;
+    if (slots === undefined || uid === undefined) return undefined;
     const latest = await slots.latest({ namespace: cronJob.metadata.namespace, name: cronJob.metadata.name, uid });
     const entries = ledgerEntries({ cronJob, jobs, nowMs: clock.now(), latest });
-    if (entries.length > 0) await slots.append(entries);
+    if (entries.length > 0) {
+      await slots.append(entries);
+      reportMetrics(this.deps, slotsRecordedEvents(entries, clock.now()));
+    }
+    return [...entries, ...(latest === undefined ? [] : [latest])]
+      .filter((e): e is SlotRecord => e.type === 'slot')
+      .sort((a, b) => b.scheduledMs - a.scheduledMs)[0];
+  }
+
+  /**
+   * The CronJob's health (src/engine/health.ts) and, on a transition, one notification: the new state is written first
+   * (conditionally, so two syncs that see the same transition send it once), then sent, then marked sent. A send that
+   * fails leaves it unmarked: the next sync sends it again (a notification is never lost, rarely repeated); the failure
+   * is logged, and the sync — its schedule work done — does not fail for it.
+   */
+  private async recordHealth(
+    cronJob: CronJob,
+    jobs: readonly Job[],
+    lastSlot: SlotRecord | undefined,
+  ): Promise<number | undefined> {
+    const { health, clock, store } = this.deps;
+    const uid = cronJob.metadata.uid;
+    if (health === undefined || uid === undefined) return undefined;
+    const owner = { namespace: cronJob.metadata.namespace, name: cronJob.metadata.name, uid };
+    const nowMs = clock.now();
+    const graceMs = healthSettingsOf(cronJob).missedGraceMs;
+    // Pods only of runs old enough to be stuck: a run created within the grace cannot be, and costs no read.
+    const pods: Pod[] = [];
+    for (const job of jobs) {
+      const createdMs = Date.parse(job.metadata.creationTimestamp ?? '');
+      if (finishedCondition(job) === undefined && nowMs - createdMs > graceMs)
+        pods.push(...(await store.listPods({ namespace: job.metadata.namespace, name: job.metadata.name })));
+    }
+    const stored = await health.store.get(owner);
+    const slots = lastSlot === undefined ? [] : [lastSlot];
+    const previous = stored?.record.state;
+    const next = healthOf({ cronJob, jobs, pods, slots, nowMs, ...(previous === undefined ? {} : { previous }) });
+    let record = stored?.record;
+    let version = stored?.version;
+    if (record === undefined || record.state !== next.state) {
+      const changed = {
+        owner,
+        state: next.state,
+        ...(record === undefined ? {} : { previous: record.state }),
+        reason: next.reason,
+        sinceMs: nowMs,
+        notified: transitionOf(record?.state, next.state) === undefined,
+      };
+      version = await health.store.put(changed, version);
+      if (version === undefined) return next.recheckAtMs; // another sync recorded this transition, and sends it
+      record = changed;
+    }
+    if (record.notified) return next.recheckAtMs;
+    const transition = transitionOf(record.previous, record.state);
+    if (transition !== undefined) {
+      const notification = {
+        cronJob: owner,
+        transition,
+        state: record.state,
+        ...(record.previous === undefined ? {} : { previous: record.previous }),
+        reason: record.reason,
+        atMs: record.sinceMs,
+      };
+      try {
+        await health.notifier.send(notification);
+      } catch (error) {
+        health.log?.(
+          `notification of cronjob ${owner.namespace}/${owner.name} ${transition} failed, will retry: ` +
+            `${(error as Error).message}`,
+        );
+        return next.recheckAtMs;
+      }
+    }
+    await health.store.put({ ...record, notified: true }, version);
+    return next.recheckAtMs;
   }
 
   /**

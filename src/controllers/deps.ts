@@ -7,6 +7,8 @@ import type { WorkQueueConsumer } from '../ports/work-queue.ts';
 import type { QuotaAdmission } from '../ports/resource-quotas.ts';
 import type { KubeEvent } from '../spec/types.ts';
 import type { SlotLedger } from '../ports/slot-ledger.ts';
+import type { MetricEvent, MetricsSink } from '../ports/metrics.ts';
+import type { HealthStore, Notifier } from '../ports/health.ts';
 import { toRfc3339 } from '../engine/object-meta.ts';
 
 /** The ports a controller works through; the Lambda handlers and the local runtime supply them. */
@@ -23,6 +25,16 @@ export interface ControllerDeps {
   quotas?: QuotaAdmission;
   /** Where the CronJob controller records each slot's outcome (`jobctl explain`). @default - none: not recorded */
   slots?: SlotLedger;
+  /**
+   * Each CronJob's health, and where its transitions go (a webhook locally, EventBridge on AWS). @default - none:
+   * health is not kept
+   */
+  health?: { store: HealthStore; notifier: Notifier; log?: (line: string) => void };
+  /**
+   * Where the controllers report slots recorded, Jobs created (skew) and Jobs finished (run time), as they happen.
+   * @default - none: not reported
+   */
+  metrics?: MetricsSink;
   /** Called after a write another controller must react to; the local runtime enqueues, AWS relies on Streams. */
   notify?: (change: Change) => void;
   /**
@@ -42,4 +54,20 @@ export async function recordEvents(
 ): Promise<void> {
   const timestamp = toRfc3339(deps.clock.now());
   for (const e of events) await deps.store.recordEvent({ ...e, timestamp, involvedObject });
+}
+
+/** Reports `events` to the metrics sink, if any. Metrics are best effort: a sink that throws never fails the sync. */
+export function reportMetrics(
+  deps: Pick<ControllerDeps, 'metrics'>,
+  events: ReadonlyArray<MetricEvent | undefined>,
+): void {
+  if (deps.metrics === undefined) return;
+  for (const event of events) {
+    if (event === undefined) continue;
+    try {
+      deps.metrics.record(event);
+    } catch {
+      // a metric lost, nothing else
+    }
+  }
 }

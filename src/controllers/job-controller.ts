@@ -16,7 +16,8 @@ import { deleteJobCascade } from './delete-job.ts';
 import { WorkItems, type PreparedQueue } from './work-items.ts';
 import { PodQuota } from './pod-quota.ts';
 import { finishedCondition } from '../engine/object-meta.ts';
-import { MAX_CONFLICT_RETRIES, recordEvents, type ControllerDeps } from './deps.ts';
+import { jobFinishedEvent } from '../engine/metrics.ts';
+import { MAX_CONFLICT_RETRIES, recordEvents, reportMetrics, type ControllerDeps } from './deps.ts';
 import type { SyncOutcome } from './cronjob-controller.ts';
 
 /** How soon a bound Job looks for items again when the queue said some were pending but none could be leased. */
@@ -187,6 +188,8 @@ export class JobController {
           throw error;
         }
         this.notifyOwner(job);
+        // The write that finished the Job stuck (it is conditional): reported once.
+        reportMetrics(this.deps, [jobFinishedEvent(job, { ...job, status }, this.deps.clock.now())]);
       }
       if (released > 0) await this.quota.wake(key.namespace);
       // A start failure changed a pod after `result` was decided: sync again now to count it (and, on AWS, not wait

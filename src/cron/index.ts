@@ -6,7 +6,8 @@ import { nextConstantDelayTime } from './every.ts';
 import { parseCron } from './parser.ts';
 import { nextSpecTime } from './spec-schedule.ts';
 
-export { describeSchedule } from './describe.ts';
+// describeSchedule is imported from './describe.ts' itself: cronstrue (a CommonJS bundle esbuild cannot drop) would
+// otherwise come with every import of this module — into `get`, whose tables compute next fire times.
 export { isValidTimeZone } from './time-zone.ts';
 export { validateSchedule, type ScheduleValidationError } from './validate.ts';
 
@@ -67,12 +68,5 @@ export function nextTimes(schedule: CronSchedule, afterMs: number, count: number
   return times;
 }
 
-export {
-  toEventBridgeSchedules,
-  DST_CHECK_YEARS,
-  type EventBridgeDivergence,
-  type EventBridgeDivergenceKind,
-  type EventBridgeSchedule,
-  type EventBridgeTranslation,
-  type EventBridgeTranslationOptions,
-} from './eventbridge.ts';
+// The EventBridge translation (toEventBridgeSchedules) is imported from './eventbridge.ts' itself: the CLI's `get`
+// needs the schedule math of this module, not the translation.

@@ -33,6 +33,7 @@ import {
   required,
   tooLong,
 } from './field-errors.ts';
+import { healthAnnotationProblem } from './health.ts';
 import { parseQuantity, quantityFormatError } from './quantity.ts';
 import { standardResourceNames, structs, type Shape, type StructName } from './schema.ts';
 import {
@@ -310,6 +311,12 @@ function validateObjectMeta(meta: Obj | undefined, report: Reporter): void {
   validateNamespace(meta, report);
   validateLabels(map(meta, 'labels'), 'metadata.labels', report);
   validateAnnotations(map(meta, 'annotations'), 'metadata.annotations', report);
+  // jobctl's health settings (issue 14): a value the controller could not use is refused here, at its line.
+  for (const [key, value] of Object.entries(map(meta, 'annotations') ?? {})) {
+    const problem = typeof value === 'string' ? healthAnnotationProblem(key, value) : undefined;
+    if (problem !== undefined)
+      report.error(`metadata.annotations[${key}]`, invalid(value, problem), `metadata.annotations[${key}]`);
+  }
 }
 
 function validateNamespace(meta: Obj | undefined, report: Reporter): void {

@@ -542,6 +542,63 @@ spec:
       },
     );
 
+    it('puts one Failing event on EventBridge however many runs fail, and Recovered after a success', async () => {
+      const yaml = (command: string) =>
+        manifest<CronJob>(`apiVersion: batch/v1
+kind: CronJob
+metadata: { name: flaky-cron }
+spec:
+  schedule: "*/1 * * * *"
+  jobTemplate:
+    spec:
+      backoffLimit: 0
+      template:
+        spec:
+          containers: [{ name: main, image: busybox, command: ["sh", "-c", "${command}"] }]
+          restartPolicy: Never
+`);
+      await world.store.create(yaml('exit 1'));
+      await world.settle();
+      const key = { namespace: 'default', name: 'flaky-cron' };
+      const runAt = async (atMs: number, code: number) => {
+        world.clock.advanceTo(atMs);
+        await world.fireStackSchedule('flaky-cron', atMs);
+        await world.settle();
+        exitRunning(code, (pod) => pod.startsWith('flaky-cron-'));
+        await world.settle();
+      };
+      const m0 = (Math.floor(world.clock.now() / MINUTE) + 1) * MINUTE;
+      await runAt(m0, 1);
+      await runAt(m0 + MINUTE, 1);
+      const fixed = (await world.store.get('CronJob', key))!;
+      await world.store.update({ ...fixed, spec: { ...fixed.spec, jobTemplate: yaml('true').spec.jobTemplate } });
+      await world.settle();
+      await runAt(m0 + 2 * MINUTE, 0);
+      const health = world.publishedEvents.filter(
+        (e) => e['Source'] === 'jobctl' && String(e['Detail']).includes('"name":"flaky-cron"'),
+      );
+      expect(health.map((e) => e['DetailType'])).toEqual([
+        'jobctl CronJob health changed',
+        'jobctl CronJob health changed',
+      ]);
+      const details = health.map((e) => JSON.parse(String(e['Detail'])) as Record<string, unknown>);
+      expect(details).toMatchObject([
+        {
+          transition: 'Failing',
+          cronJob: key,
+          table: world.tableName,
+          reason: `the last run failed: flaky-cron-${m0 / MINUTE}`,
+        },
+        {
+          transition: 'Recovered',
+          previous: 'Failing',
+          text: 'cronjob default/flaky-cron Recovered (was Failing): runs as scheduled',
+        },
+      ]);
+      await world.store.delete('CronJob', key);
+      await world.settle();
+    });
+
     it(
       'deploys a config file without the Replace CronJob (it goes with its Jobs), then deletes the stack (its ' +
         'objects ' +

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { LocalConnection } from '../../src/runtime/local/connect.ts';
-import { LocalRuntime } from '../../src/runtime/local/runtime.ts';
+import { LocalRuntime, type LocalRuntimeOptions } from '../../src/runtime/local/runtime.ts';
 import { runCli } from '../../src/cli/program.ts';
 
 /** Kubernetes' job-name suffix for a scheduled time: Unix minutes. */
@@ -28,13 +28,15 @@ export class RuntimeHarness {
   private constructor(
     readonly stateDir: string,
     startMs: number,
+    private readonly options: Partial<LocalRuntimeOptions> = {},
   ) {
     this.clock = new ManualClock(startMs);
   }
 
-  static async start(startIso: string): Promise<RuntimeHarness> {
+  /** A runtime on a manual clock at `startIso`; `options` add to the runtime's (e.g. `notifyUrl`). */
+  static async start(startIso: string, options: Partial<LocalRuntimeOptions> = {}): Promise<RuntimeHarness> {
     const dir = await mkdtemp(join(tmpdir(), 'jobctl-e2e-'));
-    const h = new RuntimeHarness(dir, Date.parse(startIso));
+    const h = new RuntimeHarness(dir, Date.parse(startIso), options);
     await h.up();
     return h;
   }
@@ -46,6 +48,7 @@ export class RuntimeHarness {
       clock: this.clock,
       serveControl: false,
       resyncIntervalMs: 3_600_000,
+      ...this.options,
     });
     await this.runtime.start();
   }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SlotLedger } from '../../ports/slot-ledger.ts';
+import type { ControllerDeps } from '../../controllers/deps.ts';
+import type { MetricsSink } from '../../ports/metrics.ts';
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CronJobController } from '../../controllers/cronjob-controller.ts';
 import { nextRepeatedLocalTime } from '../../cron/repeated-local-time.ts';
@@ -39,6 +41,10 @@ export interface DispatcherDeps {
   dstRuns?: DstRuns;
   /** Where each slot's outcome is recorded (`jobctl explain`). @default - none: not recorded */
   slots?: SlotLedger;
+  /** Each CronJob's health and where its transitions go (EventBridge). @default - none: health is not kept */
+  health?: ControllerDeps['health'];
+  /** Where the sync reports the slots it recorded and the skew of the Job it created. @default - none */
+  metrics?: MetricsSink;
   /** Structured log lines. @default - JSON on stdout */
   log?: (record: Record<string, unknown>) => void;
 }
@@ -160,8 +166,14 @@ export class DispatcherLambda {
   private controllerAt(decidedAtMs: number): CronJobController {
     const clock: Clock = { now: () => decidedAtMs, setTimer: (at, cb) => this.deps.clock.setTimer(at, cb) };
     // It launches nothing and reads no logs: the job controller does, woken by the table's stream.
-    const slots = this.deps.slots;
-    return new CronJobController({ store: this.deps.store, clock, ...(slots === undefined ? {} : { slots }) });
+    const { slots, metrics, health } = this.deps;
+    return new CronJobController({
+      store: this.deps.store,
+      clock,
+      ...(slots === undefined ? {} : { slots }),
+      ...(metrics === undefined ? {} : { metrics }),
+      ...(health === undefined ? {} : { health }),
+    });
   }
 
   /**

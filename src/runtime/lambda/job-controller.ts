@@ -1,5 +1,6 @@
 import { CronJobController } from '../../controllers/cronjob-controller.ts';
 import type { SlotLedger } from '../../ports/slot-ledger.ts';
+import type { MetricsSink } from '../../ports/metrics.ts';
 import { JobController } from '../../controllers/job-controller.ts';
 import { isOnlyWaitingForQuota } from '../../controllers/pod-quota.ts';
 import type { ControllerDeps } from '../../controllers/deps.ts';
@@ -45,6 +46,10 @@ export interface JobControllerLambdaDeps {
   quotas?: ResourceQuotas;
   /** Where each slot's outcome is recorded (`jobctl explain`). @default - none: not recorded */
   slots?: SlotLedger;
+  /** Each CronJob's health and where its transitions go (EventBridge). @default - none: health is not kept */
+  health?: ControllerDeps['health'];
+  /** Where the controllers report slots recorded, Jobs created (skew) and Jobs finished. @default - none */
+  metrics?: MetricsSink;
   /**
    * Schedules of CronJobs created with jobctl at run time. @default - none: such CronJobs only run when synced
    * otherwise
@@ -118,6 +123,8 @@ export class JobControllerLambda {
       ...(deps.queues === undefined ? {} : { queues: deps.queues }),
       ...(deps.quotas === undefined ? {} : { quotas: deps.quotas }),
       ...(deps.slots === undefined ? {} : { slots: deps.slots }),
+      ...(deps.health === undefined ? {} : { health: deps.health }),
+      ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
       wake: (change) => void this.woken.set(wokenKey(change), change),
     };
     this.jobs = new JobController(controllerDeps);

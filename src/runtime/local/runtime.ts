@@ -8,6 +8,9 @@ import { DynamoDbStateStore } from '../../adapters/dynamodb/dynamodb-state-store
 import { DynamoDbWorkQueue } from '../../adapters/dynamodb/dynamodb-work-queue.ts';
 import { DynamoDbResourceQuotas } from '../../adapters/dynamodb/dynamodb-resource-quotas.ts';
 import { DynamoDbSlotLedger } from '../../adapters/dynamodb/dynamodb-slot-ledger.ts';
+import { DynamoDbHealthStore } from '../../adapters/dynamodb/dynamodb-health-store.ts';
+import { notificationText, WebhookNotifier } from '../../adapters/webhook/webhook-notifier.ts';
+import type { Notifier } from '../../ports/health.ts';
 import type { SlotLedger } from '../../ports/slot-ledger.ts';
 import type { ResourceQuotas } from '../../ports/resource-quotas.ts';
 import { ensureStateTable } from '../../adapters/dynamodb/state-table.ts';
@@ -38,6 +41,8 @@ import {
 import { hasBearer, readBody, refusal } from './endpoint-guard.mjs';
 import { KeyedWorkQueue } from './sync-queue.ts';
 import { serveObjectRead } from './object-reads.ts';
+import { MetricTotals } from '../../engine/metrics.ts';
+import { metricsPortFromEnv, serveMetrics, type MetricsServer } from './metrics-server.ts';
 import { diskFullFailure, isDiskFull, type DatabaseFailure } from './database-watch.ts';
 import { ExpirySweeper } from './expiry-sweeper.ts';
 import { LogRotator, logRotationFromEnv, type LogRotatorOptions } from '../../adapters/files/log-rotation.ts';
@@ -72,6 +77,8 @@ export interface LocalRuntimeOptions {
   logRotation?: LogRotatorOptions;
   /** How often expired events are deleted, on the runtime's clock. @default 10 minutes */
   sweepIntervalMs?: number;
+  /** Where health transitions are POSTed (`jobctl up --notify`), besides the log. @default none: the log only */
+  notifyUrl?: string;
 }
 
 /** The ResourceQuota the local runtime keeps in a namespace that has none of its own (audit D11). */
@@ -107,6 +114,9 @@ export class LocalRuntime {
   logs!: FileLogSink;
   private dynalite?: DynaliteHost;
   private control?: Server;
+  /** Counters and histograms of what the controllers reported since the start (`GET /metrics`). */
+  readonly metrics = new MetricTotals();
+  private metricsServer?: MetricsServer;
   private queue!: KeyedWorkQueue<QueueItem>;
   private cronJobs!: CronJobController;
   private jobs!: JobController;
@@ -183,6 +193,12 @@ export class LocalRuntime {
         queues: this.queues,
         quotas: this.quotas,
         slots: this.slots,
+        metrics: this.metrics,
+        health: {
+          store: new DynamoDbHealthStore({ client, tableName: STATE_TABLE_NAME }),
+          notifier: this.healthNotifier(log),
+          log: (line) => log(`warning: ${line}`),
+        },
         notify: (change) => this.enqueue(change),
         // A woken Job has a quota slot kept for it: it goes first, or the slot idles behind every other sync.
         wake: (change) => this.enqueue(change, undefined, { front: true }),
@@ -202,11 +218,19 @@ export class LocalRuntime {
       );
       const controlToken = randomBytes(32).toString('base64url');
       const controlUrl = this.options.serveControl === false ? undefined : await this.serveControl(controlToken);
+      if (this.options.serveControl !== false)
+        this.metricsServer = await serveMetrics({
+          store: this.store,
+          totals: this.metrics,
+          port: metricsPortFromEnv(),
+        });
+      const metricsUrl = this.metricsServer?.url;
       this.info = {
         pid: process.pid,
         dynamodbEndpoint: this.dynalite.endpoint,
         dynamodbCredentials: this.dynalite.credentials,
         ...(controlUrl === undefined ? {} : { controlUrl, controlToken }),
+        ...(metricsUrl === undefined ? {} : { metricsUrl }),
         stateDir: this.stateDir,
         startedAt: new Date(this.clock.now()).toISOString(),
       };
@@ -314,6 +338,7 @@ export class LocalRuntime {
       await Promise.all(this.podEventChains.values());
     }
     await new Promise<void>((r) => (this.control ? this.control.close(() => r()) : r()));
+    await this.metricsServer?.close();
     await this.dynalite?.close();
     await releaseRuntimeFile(this.stateDir);
   }
@@ -435,6 +460,17 @@ export class LocalRuntime {
       }
     }
     return lost;
+  }
+
+  /** Health transitions: a line in the operator's log, and a POST to `--notify`'s URL when given. */
+  private healthNotifier(log: (line: string) => void): Notifier {
+    const webhook = this.options.notifyUrl === undefined ? undefined : new WebhookNotifier(this.options.notifyUrl);
+    return {
+      send: async (notification) => {
+        log(`health: ${notificationText(notification)}`);
+        await webhook?.send(notification);
+      },
+    };
   }
 
   /**

@@ -19,6 +19,8 @@ export interface RuntimeInfo {
   controlUrl?: string;
   /** `Authorization: Bearer <controlToken>` on every request to `controlUrl`. */
   controlToken?: string;
+  /** Prometheus metrics: `GET` it (no token; loopback only; src/runtime/local/metrics-server.ts). */
+  metricsUrl?: string;
   stateDir: string;
   startedAt: string;
 }

@@ -114,7 +114,16 @@ interface ApiModel {
 /**
  * The services vendored in `./models/` (the API model's service names, as {@link RecordedRequest.service} has them).
  */
-export const MODEL_SERVICES = ['dynamodb', 'ecs', 'scheduler', 'sqs', 'logs', 'lambda', 'cloudformation'] as const;
+export const MODEL_SERVICES = [
+  'dynamodb',
+  'ecs',
+  'scheduler',
+  'sqs',
+  'logs',
+  'lambda',
+  'cloudformation',
+  'events',
+] as const;
 
 const models = new Map<string, ApiModel>(
   MODEL_SERVICES.map((service) => [

@@ -742,6 +742,20 @@ function cloudformation(call: Call): Authorization[] {
   ];
 }
 
+/**
+ * PutEvents is authorized once per entry on its event bus (`EventBusName`, a name or an ARN; the account's `default`
+ * bus without one): https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html#eb-putevents-
+ * permissions ("events:PutEvents … Resource: the event bus ARN").
+ */
+function eventBridge(call: Call): Authorization[] {
+  if (call.request.operation !== 'PutEvents') return unknownOperation(call);
+  const entries = (call.input['Entries'] ?? []) as Array<Record<string, unknown>>;
+  return entries.map((entry) => {
+    const bus = typeof entry['EventBusName'] === 'string' ? entry['EventBusName'] : 'default';
+    return auth('events:PutEvents', bus.startsWith('arn:') ? bus : call.arn('events', `event-bus/${bus}`));
+  });
+}
+
 function unknownOperation(call: Call): never {
   throw new HarnessError(
     `${call.request.service}:${call.request.operation}: the harness does not know which authorizations AWS performs ` +
@@ -778,6 +792,9 @@ export function authorizationsFor(request: RecordedRequest, options: Authorizati
       break;
     case 'cloudformation':
       out = cloudformation(call);
+      break;
+    case 'events':
+      out = eventBridge(call);
       break;
     default:
       return unknownOperation(call);

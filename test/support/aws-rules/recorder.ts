@@ -9,6 +9,7 @@ const SERVICE_OF_CLIENT: Readonly<Record<string, string>> = {
   CloudWatchLogsClient: 'logs',
   LambdaClient: 'lambda',
   CloudFormationClient: 'cloudformation',
+  EventBridgeClient: 'events',
 };
 
 /** A service answered in-process: the operation's output, or a thrown SDK exception. */

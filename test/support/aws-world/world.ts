@@ -21,6 +21,7 @@ import { recordRequests, type RecordableClient } from '../aws-rules/recorder.ts'
 import { expectDocumentedShape } from '../aws-rules/event-shapes.ts';
 import { deployedTemplate, type DeployedTemplate } from '../aws-rules/template.ts';
 import { FakeEcsService } from './fake-ecs-service.ts';
+import { EmfMetricsSink } from '../../../src/adapters/cloudwatch/emf-metrics.ts';
 import { FakeSchedulerService, withScheduledTime } from './fake-scheduler-service.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIDWORLD', secretAccessKey: 'world' };
@@ -72,9 +73,15 @@ export class AwsWorld {
     },
     readonly functionArns: { dispatcher: string; jobController: string },
   ) {
+    this.publishedEvents = [];
     this.stream = new StreamSimulator(db, tableName);
     this.store = new DynamoDbStateStore({ client: db.client, tableName, now: () => clock.now() });
   }
+
+  /** Every event the handlers put on EventBridge (PutEvents entries), oldest first: the health notifications. */
+  publishedEvents: Array<Record<string, unknown>>;
+  /** The embedded-metric-format lines the handlers wrote (on AWS, to their log groups). */
+  emfLines: string[] = [];
 
   /**
    * @param options.onClient - called with each SDK client a handler builds, after the recorder (the cost benchmark adds
@@ -154,26 +161,42 @@ export class AwsWorld {
       ecs: common,
       scheduler: common,
       sqs: { ...common, endpoint: sqsEndpoint },
+      events: common,
     });
+    // EventBridge's PutEvents: every event the handlers publish, kept (the health notifications).
+    const published: Array<Record<string, unknown>> = [];
+    const putEvents = (operation: string, input: Record<string, unknown>) => {
+      if (operation !== 'PutEvents') throw new Error(`fake EventBridge: ${operation} is not served`);
+      const entries = input['Entries'] as Array<Record<string, unknown>>;
+      published.push(...entries);
+      return { FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `event-${published.length + i}` })) };
+    };
     record(jc.dynamodb, fns.jobController);
     record(jc.ecs, fns.jobController, ecs.handle);
     record(jc.scheduler, fns.jobController, scheduler.handle);
     record(jc.sqs, fns.jobController);
+    record(jc.events, fns.jobController, putEvents);
     const logs: Record<string, unknown>[] = [];
+    // The handlers' embedded-metric-format lines, kept rather than printed (test/support/aws-rules/emf.ts checks them).
+    const emf: string[] = [];
+    const metrics = new EmfMetricsSink({ write: (line) => void emf.push(line) });
     const jobController = createJobControllerHandler({
       ...jobControllerDeps(loadJobControllerEnv(envOf(fns.jobController)), {
         clients: jc,
         clock,
         sleep: async (ms) => clock.advance(ms),
       }),
+      metrics,
       log: (line) => void logs.push(line),
     });
 
-    const dc = dispatcherClients({ dynamodb: { ...common, endpoint: db.endpoint }, scheduler: common });
+    const dc = dispatcherClients({ dynamodb: { ...common, endpoint: db.endpoint }, scheduler: common, events: common });
     record(dc.dynamodb, fns.dispatcher);
+    record(dc.events, fns.dispatcher, putEvents);
     record(dc.scheduler, fns.dispatcher, scheduler.handle);
     const dispatcher = createDispatcherHandler({
       ...dispatcherDeps(loadDispatcherEnv(envOf(fns.dispatcher)), { clients: dc, clock }),
+      metrics,
       log: () => {},
     });
 
@@ -211,6 +234,8 @@ export class AwsWorld {
       await world.settle();
     };
     world.faults = faults;
+    world.publishedEvents = published;
+    world.emfLines = emf;
     world.requests.push(...requests.splice(0));
     // Later requests go straight to the world's list.
     Object.defineProperty(world, 'requests', { value: requests });

@@ -288,6 +288,15 @@ describe('unsupported patterns', () => {
     expect([...unsupportedPatterns].sort()).toEqual([
       'dynamodb#AutoScalingPolicyName',
       'dynamodb#ContributorInsightsRule',
+      'events#ApiDestinationArn',
+      'events#ArchiveArn',
+      'events#ConnectionArn',
+      'events#EndpointArn',
+      'events#HealthCheck',
+      'events#InputTransformerPathKey',
+      'events#RedshiftSecretManagerArn',
+      'events#ReplayArn',
+      'events#SecretsManagerSecretArn',
       'logs#ResourceType',
     ]);
     expect(unsupportedPatternDetails.get('dynamodb#AutoScalingPolicyName')?.pattern).toBe('\\p{Print}+');
@@ -326,6 +335,7 @@ describe('unsupported patterns', () => {
       logs: ['GetLogEvents', 'CreateLogGroup', 'CreateLogStream', 'PutLogEvents'],
       lambda: ['Invoke'],
       cloudformation: ['DescribeStacks'],
+      events: ['PutEvents'],
     };
     const reachable = Object.entries(jobctlOperations).flatMap(([service, operations]) => [
       ...shapesReachableFrom(service, operations),

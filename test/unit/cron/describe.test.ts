@@ -1,6 +1,6 @@
 import cronstrue from 'cronstrue';
 import { describe, expect, it } from 'vitest';
-import { describeSchedule } from '../../../src/cron/index.ts';
+import { describeSchedule } from '../../../src/cron/describe.ts';
 
 describe('describeSchedule', () => {
   it.each([

@@ -5,7 +5,8 @@
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html (fields, wildcards, `?`).
  */
 import { describe, expect, it } from 'vitest';
-import { parseSchedule, toEventBridgeSchedules, type EventBridgeTranslation } from '../../../src/cron/index.ts';
+import { toEventBridgeSchedules, type EventBridgeTranslation } from '../../../src/cron/eventbridge.ts';
+import { parseSchedule } from '../../../src/cron/index.ts';
 import { CronSyntaxError } from '../../../src/errors.ts';
 
 const MINUTE_MS = 60_000;

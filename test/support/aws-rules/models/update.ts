@@ -42,6 +42,7 @@ export const SERVICES: Readonly<Record<string, string>> = {
   logs: '2014-03-28',
   lambda: '2015-03-31',
   cloudformation: '2010-05-15',
+  events: '2015-10-07',
 };
 
 const DATA_DIR = 'usr/lib/python3/dist-packages/botocore/data';
