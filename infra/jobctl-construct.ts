@@ -93,8 +93,8 @@ export class Jobctl extends Construct {
    */
   public readonly deadLetterQueue: sqs.Queue;
   /**
-   * In ALARM while {@link deadLetterQueue} holds a message: add an action (`alarm.addAlarmAction(new
-   * SnsAction(topic))`).
+   * In ALARM while {@link deadLetterQueue} holds a message; notifies {@link notificationTopic}, as the observability
+   * alarms do.
    */
   public readonly failureAlarm: cloudwatch.Alarm;
   /**

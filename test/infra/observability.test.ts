@@ -111,8 +111,27 @@ describe('Jobctl observability', () => {
       expect(alarm).toMatchObject({ Properties: { AlarmActions: [{ Ref: expect.stringMatching(/^Alarms/) }] } });
   });
 
+  it("sends the construct's alarms to its notification topic, where the health transitions go", () => {
+    const topic = jobctl.node.tryFindChild('NotificationTopic');
+    expect(topic).toBeDefined();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(4);
+    for (const alarm of alarms)
+      expect(alarm).toMatchObject({
+        Properties: { AlarmActions: [{ Ref: expect.stringMatching(/^JobctlNotificationTopic/) }] },
+      });
+  });
+
   it('gives the alarms no action without a topic', () => {
-    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm')))
+    const stack = new Stack(fastApp(), 'NoTopic');
+    const deadLetterQueue = new sqs.Queue(stack, 'Dlq');
+    const failureAlarm = new cloudwatch.Alarm(stack, 'FailureAlarm', {
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    createObservability(stack, { deadLetterQueue, failureAlarm });
+    for (const alarm of Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')))
       expect(alarm).not.toHaveProperty('Properties.AlarmActions');
   });
 });
