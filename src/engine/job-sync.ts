@@ -21,8 +21,8 @@ import {
   type IndexInterval,
 } from './indexes.ts';
 import { finishedCondition, fromRfc3339, toRfc3339 } from './object-meta.ts';
-import { nextPodSequence, podForJob } from './pod-template.ts';
-import { isDisrupted, isPodFinished, isStopRequested } from './task-exit.ts';
+import { nextPodSequence, podForJob, podSequenceAnnotation } from './pod-template.ts';
+import { isDisrupted, isPodFinished, isPodReady, isStopRequested } from './task-exit.ts';
 
 /** What the Job controller decides from, read by the executor. */
 export interface JobSyncInput {
@@ -40,8 +40,21 @@ export interface JobSyncInput {
   workQueue?: WorkQueueView;
 }
 
-/** Why the controller stops a pod's task. */
-export type StopPodReason = 'DeadlineExceeded' | 'BackoffLimitExceeded' | 'Suspended';
+/**
+ * Why the controller stops a pod's task. `TooManyActivePods`: the pod is beyond what the Job wants (a lowered
+ * `parallelism`, more active pods than remaining completions, a repeated or invalid completion index).
+ */
+export type StopPodReason = 'DeadlineExceeded' | 'BackoffLimitExceeded' | 'Suspended' | 'TooManyActivePods';
+
+/**
+ * The stop reason of a pod removed because the Job wants fewer pods. Kubernetes removes such a pod's tracking
+ * finalizer before deleting it (`deleteJobPods`), so the Job never counts it: not in `failed`, not in the pod
+ * re-creation back-off, not against an index's `backoffLimitPerIndex` — while it stops, and once it has ended.
+ */
+export const TOO_MANY_ACTIVE_PODS: StopPodReason = 'TooManyActivePods';
+
+/** The stop reason of a suspended Job's pods; not counted either, for the same reason (`manageJob` when suspended). */
+const SUSPENDED: StopPodReason = 'Suspended';
 
 /** A side effect the executor carries out, in order. */
 export type JobAction =
@@ -125,29 +138,36 @@ export function statusAfterActions(
  * In order:
  * 1. A finished Job (`Complete` or `Failed` True) is left alone, but for `ttlSecondsAfterFinished`: `deleteJob` once
  *    the finish time (the terminal condition's `lastTransitionTime`) plus the TTL is reached, else a requeue then.
- * 2. Count: `active` = unfinished pods not being stopped; `succeeded` from succeeded pods (Indexed: the union of
- *    `completedIndexes` and succeeded pods' indexes below `completions`); `failed` from failed pods plus pods being
- *    stopped (Kubernetes counts a deleted, unfinished pod as failed). Counters never go below the stored status, as
- *    Kubernetes keeps counting pods after they are removed.
+ * 2. Count: `active` = unfinished pods not being stopped, `ready` those of them Running with every container started
+ *    (jobctl has no readiness probes), `terminating` = pods being stopped that have not ended; `succeeded` from
+ *    succeeded pods (Indexed: the union of `completedIndexes` and succeeded pods' indexes below `completions`);
+ *    `failed` from failed pods plus pods being stopped (Kubernetes counts a deleted, unfinished pod as failed), but
+ *    never pods stopped as `TooManyActivePods` (see 6) or `Suspended` (Kubernetes removes their finalizer before
+ *    deleting them), and with `backoffLimitPerIndex` not yet each index's failed pod that awaits its replacement
+ *    (counted once the replacement exists or the Job finishes, as Kubernetes delays its finalizer removal). Counters
+ *    never go below the stored status, as Kubernetes keeps counting pods after they are removed. The pods a sync
+ *    stops leave `active` and `ready` and join `terminating`.
  * 3. `startTime` is set on the first unsuspended sync.
  * 4. Failure, checked in Kubernetes' order: `failed > backoffLimit` — or, with restartPolicy OnFailure, the sum of
  *    `restartCount`s of pending and running pods ≥ `backoffLimit` (> 0 when it is 0) — gives `BackoffLimitExceeded`;
  *    else `now − startTime ≥ activeDeadlineSeconds` gives `DeadlineExceeded`. The Job gets `FailureTarget` at once,
  *    every active pod is stopped (and counted failed), and `Failed` with the same reason follows when no pod is left
  *    running, with a Warning event of that reason (Kubernetes' delayed terminal condition, on by default since v1.31).
- * 5. Suspended: active pods are stopped (reason `Suspended`, not counted failed until they are seen terminating),
+ * 5. Suspended: active pods are stopped (reason `Suspended`, never counted failed),
  *    condition `Suspended` True (`JobSuspended`, "Job suspended"), event `Suspended`; no pods start.
- * 6. Otherwise create pods up to `min(parallelism, completions − succeeded)` (no completions: `parallelism` until the
- *    first success, then none), Indexed Jobs filling the lowest missing indexes; no pod is created while the
+ * 6. Otherwise the Job wants `min(parallelism, completions − succeeded)` active pods (no completions: `parallelism`
+ *    until the first success, then those running). More active pods than that (a lowered `parallelism`, fewer
+ *    completions left), and for an Indexed Job pods without a valid index or repeating one, are stopped with reason
+ *    `TooManyActivePods`, newest first in `controller.ActivePods` order, and nothing is created in that sync; they
+ *    are never counted failed (Kubernetes removes their finalizer before deleting them). Else pods are created up to
+ *    the wanted number, Indexed Jobs filling the lowest missing indexes; no pod is created while the
  *    re-creation back-off runs (`10 s × 2^(n−1)`, max 10 min, n failures after the last success). OnFailure pods
  *    waiting in CrashLoopBackOff are restarted in place once the kubelet back-off has passed. Resuming sets
  *    `Suspended` False (`JobResumed`, "Job resumed"), event `Resumed`, and resets `startTime`.
  * 7. Complete when `succeeded ≥ completions` (no completions: one success) and nothing is active: conditions
  *    `SuccessCriteriaMet` and `Complete` (`CompletionsReached`), `completionTime`, event `Completed`.
  *
- * jobctl's departures from Kubernetes, all because jobctl only ever runs pods it created itself:
- * - Kubernetes deletes active pods beyond `parallelism` (a lowered parallelism, duplicate or invalid indexes);
- *   jobctl never creates such pods and leaves extra ones running rather than stopping them.
+ * jobctl's departures from Kubernetes:
  * - A Job that is resumed has its `startTime` reset before the deadline check, as the API documents; Kubernetes
  *   checks the deadline against the old `startTime` in that one sync.
  * - A pod failed with a `DisruptionTarget` condition (only the local runtime sets it: its own stop, or a task that
@@ -180,9 +200,16 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   };
   const activePods = pods.filter((p) => !isPodFinished(p) && !isStopRequested(p));
   const terminatingPods = pods.filter(isStopRequested);
+  // Pods stopped because the Job wanted fewer or was suspended: Kubernetes' `deleteJobPods` removes their tracking
+  // finalizer before deleting them, so they are never counted failed.
+  const isRemoved = (p: Pod): boolean => p.status.reason === TOO_MANY_ACTIVE_PODS || p.status.reason === SUSPENDED;
   const succeededPods = pods.filter((p) => p.status.phase === 'Succeeded' && isCounted(p));
   // A pod that ended with its node (`DisruptionTarget`) is not the command's failure: not counted, no back-off.
-  const failedPods = pods.filter((p) => p.status.phase === 'Failed' && isCounted(p) && !isDisrupted(p));
+  const failedPods = pods.filter(
+    (p) => p.status.phase === 'Failed' && isCounted(p) && !isDisrupted(p) && !isRemoved(p),
+  );
+  // Pods being stopped count as failed (Kubernetes `isPodFailed`: a deleted, unfinished pod), but for removed ones.
+  const failingPods = terminatingPods.filter((p) => isCounted(p) && !isRemoved(p));
 
   let succeededIndexes: IndexInterval[] = [];
   let succeeded: number;
@@ -193,14 +220,14 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   } else {
     succeeded = Math.max(old.succeeded, succeededPods.length);
   }
-  const failedFromPods = failedPods.length + terminatingPods.filter(isCounted).length;
+  const failedFromPods = failedPods.length + failingPods.length;
   let failed = Math.max(old.failed, failedFromPods);
   // backoffLimitPerIndex: an index whose failed pods exceed its own limit is failed for good and not retried.
   const perIndexLimit = indexed ? spec.backoffLimitPerIndex : undefined;
   let failedIndexes: IndexInterval[] = [];
   if (perIndexLimit !== undefined) {
     const failuresByIndex = new Map<number, number>();
-    for (const p of [...failedPods, ...terminatingPods.filter(isCounted)]) {
+    for (const p of [...failedPods, ...failingPods]) {
       const ix = completionIndexOf(p);
       if (ix !== undefined) failuresByIndex.set(ix, (failuresByIndex.get(ix) ?? 0) + 1);
     }
@@ -209,6 +236,10 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       .map(([ix]) => ix);
     failedIndexes = withIndexes(parseIndexes(old.failedIndexes, completions ?? 0), newlyFailed);
   }
+  const delayedFailures =
+    perIndexLimit === undefined
+      ? 0
+      : countDelayedFailures(failedPods, failingPods, activePods, succeededIndexes, failedIndexes);
 
   if (status.startTime === undefined && !spec.suspend) status.startTime = nowIso;
   const isResuming = !spec.suspend && hasCondition(old.conditions, 'Suspended', 'True');
@@ -240,7 +271,12 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   }
 
   let active = activePods.length;
+  // Kubernetes `syncJob`: `terminating := controller.CountTerminatingPods(pods)` (with JobPodReplacementPolicy, on by
+  // default since v1.29) and `ready := countReadyPods(activePods)`; the pods this sync stops are then taken off
+  // `ready` and added to `terminating` (`deleteActivePods`, `deleteJobPods`: `ready -= deletedReady`,
+  // `*terminating += deleted`), pkg/controller/job/job_controller.go.
   let terminating = terminatingPods.length;
+  let ready = activePods.filter(isPodReady).length;
   if (failure !== undefined) {
     const stopReason: StopPodReason =
       failure.reason === deadlineExceeded.reason ? 'DeadlineExceeded' : 'BackoffLimitExceeded';
@@ -249,6 +285,7 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
     failed = Math.max(old.failed, failedFromPods + activePods.filter(isCounted).length);
     terminating += activePods.length;
     active = 0;
+    ready = 0;
     ensureCondition(status, 'FailureTarget', 'True', failure.reason, failure.message, nowIso);
     if (terminating === 0) {
       ensureCondition(status, 'Failed', 'True', failure.reason, failure.message, nowIso);
@@ -261,27 +298,43 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       for (const pod of activePods) stopPod(pod, 'Suspended', actions, events);
       terminating += activePods.length;
       active = 0;
+      ready = 0;
     } else {
-      restartCrashLoopingPods(job, activePods, now, actions, requeueAt);
-      // Failed indexes are not retried: to the pod creator they are as taken as the succeeded ones.
-      const takenIndexes =
-        failedIndexes.length === 0 ? succeededIndexes : mergeIntervals(succeededIndexes, failedIndexes);
-      active += createPods(
-        job,
-        pods,
-        activePods,
-        succeeded,
-        takenIndexes,
-        record,
-        now,
-        actions,
-        requeueAt,
-        input.workQueue?.pending,
-      );
+      // manageJob: pods beyond what the Job wants are stopped, and then no pod is created in this sync ("pod
+      // deletion takes precedence").
+      const wanted = wantActive(job, activePods.length, succeeded);
+      const removed = activePodsForRemoval(job, activePods, activePods.length - wanted);
+      const removedNames = new Set(removed.map((p) => p.metadata.name));
+      const kept = removed.length === 0 ? activePods : activePods.filter((p) => !removedNames.has(p.metadata.name));
+      restartCrashLoopingPods(job, kept, now, actions, requeueAt);
+      if (removed.length > 0) {
+        for (const pod of removed) stopPod(pod, TOO_MANY_ACTIVE_PODS, actions, events);
+        active -= removed.length;
+        terminating += removed.length;
+        ready -= removed.filter(isPodReady).length;
+      } else {
+        // Failed indexes are not retried: to the pod creator they are as taken as the succeeded ones.
+        const takenIndexes =
+          failedIndexes.length === 0 ? succeededIndexes : mergeIntervals(succeededIndexes, failedIndexes);
+        active += createPods(
+          job,
+          pods,
+          activePods,
+          wanted,
+          takenIndexes,
+          record,
+          now,
+          actions,
+          requeueAt,
+          input.workQueue?.pending,
+        );
+      }
     }
 
     const isComplete =
       completions === undefined ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
+    // A Job not finishing in this sync does not count yet each index's failed pod that awaits its replacement.
+    if (!isComplete && !successCriteriaMet) failed = Math.max(old.failed, failedFromPods - delayedFailures);
     if (isComplete || successCriteriaMet) {
       ensureCondition(
         status,
@@ -315,6 +368,8 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   }
 
   status.active = active;
+  status.ready = ready;
+  status.terminating = terminating;
   status.succeeded = succeeded;
   status.failed = failed;
   if (indexed) {
@@ -363,6 +418,31 @@ function isControlledBy(pod: Pod, job: Job): boolean {
   return label === undefined || label === uid;
 }
 
+/**
+ * backoffLimitPerIndex: how many failed pods Kubernetes does not count in `status.failed` yet. It keeps the last failed
+ * pod of each index that has no replacement yet — not succeeded, not failed for good, no active pod — and counts it
+ * once the replacement exists or the Job finishes (`getPodsWithDelayedDeletionPerIndex`, `canRemoveFinalizer`,
+ * pkg/controller/job/job_controller.go and indexed_job_utils.go): one pod per such index. The back-off limits still
+ * see it, as Kubernetes' `jobCtx.failed` does.
+ */
+function countDelayedFailures(
+  failedPods: readonly Pod[],
+  failingPods: readonly Pod[],
+  activePods: readonly Pod[],
+  succeededIndexes: readonly IndexInterval[],
+  failedIndexes: readonly IndexInterval[],
+): number {
+  const activeIndexes = new Set(activePods.map(completionIndexOf));
+  const delayed = new Set<number>();
+  for (const pod of [...failedPods, ...failingPods]) {
+    const ix = completionIndexOf(pod);
+    if (ix === undefined || activeIndexes.has(ix) || hasIndex(succeededIndexes, ix) || hasIndex(failedIndexes, ix))
+      continue;
+    delayed.add(ix);
+  }
+  return delayed.size;
+}
+
 /** Kubernetes `pastBackoffLimitOnFailure`: container restarts of pending and running pods against `backoffLimit`. */
 function isPastBackoffLimitOnFailure(job: Job, pods: readonly Pod[]): boolean {
   if (job.spec.template.spec.restartPolicy !== 'OnFailure') return false;
@@ -401,12 +481,109 @@ function restartCrashLoopingPods(
   }
 }
 
-/** Kubernetes `manageJob`'s creation half; returns how many pods it created. */
+/** Kubernetes `manageJob`'s `wantActive`: how many pods the Job wants running now. */
+function wantActive(job: Job, active: number, succeeded: number): number {
+  const completions = effectiveCompletions(job);
+  // Work queue: once a pod succeeded, the work is done; let the others finish, start nothing new.
+  if (completions === undefined) return succeeded > 0 ? active : job.spec.parallelism;
+  return Math.max(0, Math.min(completions - succeeded, job.spec.parallelism));
+}
+
+/**
+ * Kubernetes `activePodsForRemoval` (pkg/controller/job/job_controller.go): the active pods to stop, at least
+ * `rmAtLeast` of them, in `controller.ActivePods` order (see {@link compareForRemoval}); for an Indexed Job first
+ * every pod without a valid index below `completions` and all but one pod of each repeated index
+ * (`appendDuplicatedIndexPodsForRemoval`, indexed_job_utils.go). At most `MaxPodCreateDeletePerSync` (500).
+ */
+function activePodsForRemoval(job: Job, activePods: readonly Pod[], rmAtLeast: number): Pod[] {
+  const rm: Pod[] = [];
+  let left: Pod[];
+  if (job.spec.completionMode === 'Indexed') {
+    const completions = effectiveCompletions(job) ?? 0;
+    const byIndex = new Map<number, Pod[]>();
+    for (const pod of activePods) {
+      const ix = completionIndexOf(pod);
+      if (ix === undefined || ix >= completions) rm.push(pod);
+      else byIndex.set(ix, [...(byIndex.get(ix) ?? []), pod]);
+    }
+    left = [];
+    for (const ix of [...byIndex.keys()].sort((a, b) => a - b)) {
+      const same = (byIndex.get(ix) ?? []).sort(compareForRemoval);
+      rm.push(...same.slice(0, -1));
+      left.push(...same.slice(-1));
+    }
+  } else {
+    left = [...activePods];
+  }
+  if (rm.length < rmAtLeast) rm.push(...left.sort(compareForRemoval).slice(0, rmAtLeast - rm.length));
+  return rm.slice(0, maxPodCreatePerSync);
+}
+
+/**
+ * Kubernetes `controller.ActivePods.Less` (pkg/controller/controller_utils.go), negative when `a` goes first:
+ * 1. unassigned < assigned, 2. Pending < Running — a jobctl pod is "assigned" once its task started, so both are
+ *    its phase;
+ * 3. not ready < ready ({@link isPodReady});
+ * 4. both ready: the latest ready first (jobctl: the latest container start), an unknown time first;
+ * 5. the higher container restart count first;
+ * 6. the newest `creationTimestamp` first, an empty one first;
+ * and, where Kubernetes' unstable sort leaves the order open, the pod created last (`jobctl.dev/pod-sequence`)
+ * first: pods created in the same second are stopped newest first too.
+ */
+function compareForRemoval(a: Pod, b: Pod): number {
+  const phaseA = a.status.phase === 'Pending' ? 0 : 1;
+  const phaseB = b.status.phase === 'Pending' ? 0 : 1;
+  if (phaseA !== phaseB) return phaseA - phaseB;
+  const readyA = isPodReady(a);
+  const readyB = isPodReady(b);
+  if (readyA !== readyB) return readyA ? 1 : -1;
+  if (readyA && readyB) {
+    const order = afterOrZeroFirst(readyTimeMs(a), readyTimeMs(b));
+    if (order !== 0) return order;
+  }
+  const restartsA = maxRestarts(a);
+  const restartsB = maxRestarts(b);
+  if (restartsA !== restartsB) return restartsB - restartsA;
+  const created = afterOrZeroFirst(timeMs(a.metadata.creationTimestamp), timeMs(b.metadata.creationTimestamp));
+  if (created !== 0) return created;
+  return sequenceOf(b) - sequenceOf(a);
+}
+
+/** Kubernetes `afterOrZero` as a comparison: an unknown (zero) time first, then the later time first. */
+function afterOrZeroFirst(a: number | undefined, b: number | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  return b - a;
+}
+
+function timeMs(rfc3339: string | undefined): number | undefined {
+  return rfc3339 === undefined ? undefined : fromRfc3339(rfc3339);
+}
+
+/** When the pod became ready: its containers' latest start (Kubernetes: the Ready condition's transition time). */
+function readyTimeMs(pod: Pod): number | undefined {
+  const starts = (pod.status.containerStatuses ?? []).flatMap((cs) =>
+    cs.state.running === undefined ? [] : [fromRfc3339(cs.state.running.startedAt)],
+  );
+  return starts.length === 0 ? undefined : Math.max(...starts);
+}
+
+function maxRestarts(pod: Pod): number {
+  return Math.max(0, ...(pod.status.containerStatuses ?? []).map((cs) => cs.restartCount));
+}
+
+function sequenceOf(pod: Pod): number {
+  const value = Number(pod.metadata.annotations?.[podSequenceAnnotation]);
+  return Number.isFinite(value) ? value : -1;
+}
+
+/** Kubernetes `manageJob`'s creation half, up to `wanted` active pods; returns how many pods it created. */
 function createPods(
   job: Job,
   pods: readonly Pod[],
   activePods: readonly Pod[],
-  succeeded: number,
+  wanted: number,
   succeededIndexes: readonly IndexInterval[],
   record: ReturnType<typeof newBackoffRecord>,
   now: number,
@@ -414,17 +591,9 @@ function createPods(
   requeueAt: number[],
   itemsAvailable?: number,
 ): number {
-  const { parallelism } = job.spec;
   const completions = effectiveCompletions(job);
   const active = activePods.length;
-  let wantActive: number;
-  if (completions === undefined) {
-    // Work queue: once a pod succeeded, the work is done; let the others finish, start nothing new.
-    wantActive = succeeded > 0 ? active : parallelism;
-  } else {
-    wantActive = Math.max(0, Math.min(completions - succeeded, parallelism));
-  }
-  let diff = wantActive - active;
+  let diff = wanted - active;
   // A bound Job's pod needs an item: no more pods than items waiting (leased ones are other pods').
   if (itemsAvailable !== undefined) diff = Math.min(diff, itemsAvailable);
   if (diff <= 0) return 0;

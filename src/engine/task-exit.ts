@@ -12,6 +12,18 @@ export function isPodFinished(pod: Pod): boolean {
 }
 
 /**
+ * Kubernetes' `podutil.IsPodReady` (the pod's `Ready` condition), for jobctl, which has no readiness probes: a Running
+ * pod whose containers are all running. A container waiting (in CrashLoopBackOff after a crash, restartPolicy
+ * OnFailure) makes the pod not ready, as the kubelet's `ContainersReady` does.
+ */
+export function isPodReady(pod: Pod): boolean {
+  const statuses = pod.status.containerStatuses ?? [];
+  return (
+    pod.status.phase === 'Running' && statuses.length > 0 && statuses.every((cs) => cs.state.running !== undefined)
+  );
+}
+
+/**
  * Whether the controller asked this unfinished pod's task to stop ({@link applyStopRequest}); jobctl's stand-in for
  * Kubernetes' `metadata.deletionTimestamp` on a terminating pod.
  */

@@ -117,6 +117,17 @@ export interface JobStatus {
   completedIndexes?: string;
   /** Indexed with backoffLimitPerIndex: the indexes that failed for good, in the same interval notation. */
   failedIndexes?: string;
+  /**
+   * Active pods that are ready (Kubernetes `status.ready`). jobctl has no readiness probes: a Running pod whose
+   * containers have all started (none waiting, e.g. in CrashLoopBackOff) is ready. Written by every sync of an
+   * unfinished Job; absent on Jobs last written before jobctl kept it.
+   */
+  ready?: number;
+  /**
+   * Pods being stopped: a stop was requested (Kubernetes' deletion timestamp) and the task has not exited yet
+   * (Kubernetes `status.terminating`, kept as with the JobPodReplacementPolicy feature, on by default since v1.29).
+   */
+  terminating?: number;
   conditions: JobCondition[];
 }
 

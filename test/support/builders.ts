@@ -197,6 +197,8 @@ export interface BatchJobOverrides {
   /** Epoch ms. */
   startTime?: number;
   active?: number;
+  /** `status.ready`; unset by default, as on a Job no sync has written yet. */
+  ready?: number;
   succeeded?: number;
   failed?: number;
   completedIndexes?: string;
@@ -229,6 +231,7 @@ export function aBatchJob(o: BatchJobOverrides = {}): Job {
     status: {
       ...(o.startTime === undefined ? {} : { startTime: rfc3339(o.startTime) }),
       active: o.active ?? 0,
+      ...(o.ready === undefined ? {} : { ready: o.ready }),
       succeeded: o.succeeded ?? 0,
       failed: o.failed ?? 0,
       ...(o.completedIndexes === undefined ? {} : { completedIndexes: o.completedIndexes }),
@@ -257,6 +260,15 @@ export interface JobPodOverrides {
   sequence?: number;
   /** The Job uid in the pod's controller ownerReference. @default the Job's */
   ownerUid?: string;
+  /**
+   * A Running pod is ready (its container started, `isPodReady`); `false` leaves the container waiting, as
+   * Kubernetes' test pods without a Ready condition. @default true
+   */
+  ready?: boolean;
+  /** A Running pod's container start. @default the Unix epoch */
+  startedAt?: number;
+  /** `metadata.creationTimestamp`. @default the Unix epoch */
+  createdAt?: number;
 }
 
 let podCounter = 0;
@@ -294,7 +306,10 @@ export function aJobPod(job: Job, o: JobPodOverrides = {}): Pod {
       name: 'main',
       image: 'foo/bar',
       restartCount: o.restartCount ?? 0,
-      state: { running: { startedAt: rfc3339(0) } },
+      state:
+        o.ready === false
+          ? { waiting: { reason: 'ContainerCreating' } }
+          : { running: { startedAt: rfc3339(o.startedAt ?? 0) } },
     };
   } else if (o.restartCount !== undefined) {
     containerStatus = {
@@ -315,7 +330,7 @@ export function aJobPod(job: Job, o: JobPodOverrides = {}): Pod {
       name,
       namespace: job.metadata.namespace,
       uid: `uid-${name}`,
-      creationTimestamp: rfc3339(0),
+      creationTimestamp: rfc3339(o.createdAt ?? 0),
       labels: { foo: 'bar', 'job-name': job.metadata.name },
       annotations,
       ownerReferences: [

@@ -34,8 +34,8 @@ export interface DescribeOptions {
   /** Events whose `involvedObject` is the described object, in any order. @default [] */
   readonly events?: readonly KubeEvent[];
   /**
-   * A Job's pods. When given, "Pods Statuses" adds the ready count (`1 Active (1 Ready) / …`) as kubectl does
-   * for Kubernetes versions that report `status.ready`.
+   * A Job's pods. "Pods Statuses" shows the Job's `status.ready` (`1 Active (1 Ready) / …`) as kubectl does; for a
+   * Job last written before jobctl kept `status.ready`, the ready count of these pods when given.
    */
   readonly pods?: readonly Pod[];
   /** "Now" for event ages and a CronJob's `Next Schedules`, epoch milliseconds. */
@@ -373,10 +373,11 @@ function describeJob(job: Job, w: PrefixWriter, pods: readonly Pod[] | undefined
   if (start !== undefined && end !== undefined) w.write(0, `Duration:\t${humanDuration(end - start)}\n`);
   if (spec.activeDeadlineSeconds !== undefined)
     w.write(0, `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s\n`);
-  if (pods === undefined) {
+  // kubectl prints `(N Ready)` only when `status.ready` is set, and never `status.terminating`.
+  const ready = status.ready ?? pods?.filter(isPodReady).length;
+  if (ready === undefined) {
     w.write(0, `Pods Statuses:\t${status.active} Active / ${status.succeeded} Succeeded / ${status.failed} Failed\n`);
   } else {
-    const ready = pods.filter(isPodReady).length;
     w.write(
       0,
       `Pods Statuses:\t${status.active} Active (${ready} Ready) / ${status.succeeded} Succeeded / ${status.failed} ` +

@@ -479,6 +479,17 @@ describe('renderObjects: json, yaml, name', () => {
     expect(served.status).toEqual({ succeeded: 1 });
   });
 
+  it('keeps status.ready and status.terminating when 0, as Kubernetes (pointers: omitempty drops only nil)', () => {
+    const job = aJob();
+    const status = { active: 1, ready: 0, terminating: 0, succeeded: 0, failed: 0, conditions: [] };
+    const served = JSON.parse(renderObjects('Job', [{ ...job, status }], { format: 'json', nowMs: NOW, single: true }));
+    const yaml = parseYaml(renderObjects('Job', [{ ...job, status }], { format: 'yaml', nowMs: NOW, single: true }));
+    expect({ json: served.status, yaml: yaml.status }).toEqual({
+      json: { active: 1, ready: 0, terminating: 0 },
+      yaml: { active: 1, ready: 0, terminating: 0 },
+    });
+  });
+
   it('prints an empty list as an empty List', () => {
     expect(JSON.parse(renderObjects('Job', [], { format: 'json', nowMs: NOW }))).toEqual({
       apiVersion: 'v1',
@@ -729,6 +740,13 @@ describe('describeObject', () => {
     const pending = aPod({ metadata: { name: 'p2' }, status: { phase: 'Pending' } });
     const out = describeObject(job, { pods: [running, pending], nowMs: NOW });
     expect(out).toContain('\nPods Statuses:      2 Active (1 Ready) / 1 Succeeded / 0 Failed\nCompleted Indexes:  0\n');
+  });
+
+  it("shows the Job's status.ready in Pods Statuses as kubectl does (not terminating), whatever the pods say", () => {
+    const job = aJob({ status: { active: 1, ready: 0, terminating: 1, succeeded: 0 } });
+    const running = aPod({ containerStatuses: [status({ running: { startedAt: ago(2) } })] });
+    const out = describeObject(job, { pods: [running], nowMs: NOW });
+    expect(out).toContain('\nPods Statuses:    1 Active (0 Ready) / 0 Succeeded / 0 Failed\n');
   });
 
   it('folds repeated events into one row with a count, as the event correlator does', () => {

@@ -16,6 +16,8 @@ function summarize(result: JobSyncResult) {
     ...(indexes.length === 0 ? {} : { createdIndexes: indexes }),
     stops: result.actions.flatMap((a) => (a.type === 'stopPod' ? [a.reason] : [])),
     active: result.status.active,
+    ready: result.status.ready,
+    terminating: result.status.terminating,
     succeeded: result.status.succeeded,
     failed: result.status.failed,
     ...(result.status.completedIndexes === undefined ? {} : { completedIndexes: result.status.completedIndexes }),
@@ -33,26 +35,54 @@ interface Case {
   expected: Partial<Summary>;
 }
 
-const none = { creates: 0, stops: [], active: 0, succeeded: 0, failed: 0, conditions: [], events: [] };
+const none = {
+  creates: 0,
+  stops: [],
+  active: 0,
+  ready: 0,
+  terminating: 0,
+  succeeded: 0,
+  failed: 0,
+  conditions: [],
+  events: [],
+};
 const completed = ['SuccessCriteriaMet=True CompletionsReached', 'Complete=True CompletionsReached'];
 
-/** Every pod of `job` by phase, as Kubernetes' `setPodsStatuses(pending, active, succeeded, failed)`. */
-function podsOf(pending: number, active: number, succeeded: number, failed: number, finishedAt?: number) {
+/**
+ * Every pod of `job` by phase, as Kubernetes' `setPodsStatuses(pending, active, succeeded, failed, terminating,
+ * ready)`: the first `ready` of the `active` Running pods are ready, the others not (their container waits), and the
+ * `terminating` ones are Running pods being stopped (Kubernetes: a deletion timestamp).
+ */
+function podsOf(
+  pending: number,
+  active: number,
+  succeeded: number,
+  failed: number,
+  finishedAt?: number,
+  { ready = 0, terminating = 0 }: { ready?: number; terminating?: number } = {},
+) {
   return (job: Job): Pod[] => [
     ...jobPods(job, pending, { phase: 'Pending' }),
-    ...jobPods(job, active, { phase: 'Running' }),
+    ...jobPods(job, ready, { phase: 'Running' }),
+    ...jobPods(job, active - ready, { phase: 'Running', ready: false }),
     ...jobPods(job, succeeded, { phase: 'Succeeded', ...(finishedAt === undefined ? {} : { finishedAt }) }),
     ...jobPods(job, failed, { phase: 'Failed', ...(finishedAt === undefined ? {} : { finishedAt }) }),
+    ...jobPods(job, terminating, { phase: 'Running', ready: false, stopReason: 'Deleted' }),
   ];
 }
-/** Indexed pods, as Kubernetes' `setPodsStatusesWithIndexes`. */
+/** Indexed pods, as Kubernetes' `setPodsStatusesWithIndexes` (Running ones not ready). */
 function indexed(...list: [string, Pod['status']['phase']][]) {
-  return (job: Job): Pod[] => list.map(([index, phase]) => aJobPod(job, { index, phase }));
+  return (job: Job): Pod[] => list.map(([index, phase]) => aJobPod(job, { index, phase, ready: false }));
 }
 
 // Ported from kubernetes/kubernetes pkg/controller/job/job_controller_test.go, TestControllerSyncJob (case names kept).
 // Kubernetes' expectations are read with its default feature gates of v1.31+ (JobPodReplacementPolicy on): a failing
-// Job gets FailureTarget while pods terminate. "ready" and pod patch counts have no jobctl counterpart.
+// Job gets FailureTarget while pods terminate, and `terminating` is kept (a case that runs with the gate off expects
+// it unset; jobctl always keeps it, so its "...; PodReplacementPolicy enabled" twin gives the value). Pod patch counts
+// (finalizers) have no jobctl counterpart. Left out: cases on fields jobctl rejects (podReplacementPolicy: Failed,
+// podFailurePolicy, successPolicy, managedBy), on the informer's expectations ("unsatisfied expectations"), on pod
+// creation errors and limits of the fake pod control, and on a Job being deleted (jobctl's executor stops its pods
+// and removes it: test/e2e/cli.test.ts).
 const controllerSyncJobCases: Case[] = [
   {
     name: 'job start',
@@ -69,8 +99,8 @@ const controllerSyncJobCases: Case[] = [
   {
     name: 'correct # of pods',
     job: aBatchJob({ parallelism: 3, completions: 5 }),
-    pods: podsOf(0, 3, 0, 0),
-    expected: { ...none, active: 3 },
+    pods: podsOf(0, 3, 0, 0, undefined, { ready: 2 }),
+    expected: { ...none, active: 3, ready: 2 },
   },
   {
     name: 'WQ job: correct # of pods',
@@ -103,11 +133,44 @@ const controllerSyncJobCases: Case[] = [
     expected: { ...none, creates: 1, active: 2 },
   },
   {
-    // Adapted: Kubernetes deletes the extra pod; jobctl never creates more than parallelism and stops none.
+    name: 'WQ job: recreate pods when terminating or failed',
+    // podReplacementPolicy: TerminatingOrFailed is Kubernetes' default, and jobctl's only behaviour (it rejects the
+    // field): the pod being deleted counts as failed and is replaced at once.
+    job: aBatchJob({ parallelism: 1 }),
+    pods: podsOf(0, 1, 0, 1, undefined, { terminating: 1 }),
+    expected: { ...none, active: 1, terminating: 1, failed: 2 },
+  },
+  {
+    name: 'WQ job: turn on PodReplacementPolicy but not set PodReplacementPolicy',
+    job: aBatchJob({ parallelism: 1, completions: 1 }),
+    pods: podsOf(0, 1, 0, 1, undefined, { terminating: 1 }),
+    expected: { ...none, active: 1, terminating: 1, failed: 2 },
+  },
+  {
+    // Also 'too many active pods; PodReplacementPolicy enabled', which asserts terminating: 1.
     name: 'too many active pods',
     job: aBatchJob({ parallelism: 2, completions: 5 }),
     pods: podsOf(0, 3, 0, 0),
-    expected: { ...none, active: 3 },
+    expected: {
+      ...none,
+      stops: ['TooManyActivePods'],
+      active: 2,
+      terminating: 1,
+      events: ['SuccessfulDelete'],
+    },
+  },
+  {
+    name: 'count ready pods when too many active pods',
+    job: aBatchJob({ parallelism: 2, completions: 5 }),
+    pods: podsOf(0, 3, 0, 0, undefined, { ready: 3 }),
+    expected: {
+      ...none,
+      stops: ['TooManyActivePods'],
+      active: 2,
+      ready: 2,
+      terminating: 1,
+      events: ['SuccessfulDelete'],
+    },
   },
   {
     // Both pods finished at the same instant: a failure that is not after the last success does not delay.
@@ -153,18 +216,29 @@ const controllerSyncJobCases: Case[] = [
     expected: { ...none, succeeded: 1, failed: 1, conditions: completed, events: ['Completed'] },
   },
   {
-    // Adapted as 'too many active pods'.
     name: 'more active pods than parallelism',
     job: aBatchJob({ parallelism: 2, completions: 5 }),
     pods: podsOf(0, 10, 0, 0),
-    expected: { ...none, active: 10 },
+    expected: {
+      ...none,
+      stops: Array<StopPodReason>(8).fill('TooManyActivePods'),
+      active: 2,
+      terminating: 8,
+      events: Array<string>(8).fill('SuccessfulDelete'),
+    },
   },
   {
-    // Adapted as 'too many active pods'.
     name: 'more active pods than remaining completions',
     job: aBatchJob({ parallelism: 3, completions: 4 }),
     pods: podsOf(0, 3, 2, 0),
-    expected: { ...none, active: 3, succeeded: 2 },
+    expected: {
+      ...none,
+      stops: ['TooManyActivePods'],
+      active: 2,
+      terminating: 1,
+      succeeded: 2,
+      events: ['SuccessfulDelete'],
+    },
   },
   {
     name: 'status change',
@@ -189,6 +263,13 @@ const controllerSyncJobCases: Case[] = [
     expected: { ...none, creates: 2, createdIndexes: [0, 1], active: 2 },
   },
   {
+    // The pod being deleted has no index: not counted, not in the way of index 0.
+    name: 'indexed job with some pods deleted, podReplacementPolicy TerminatingOrFailed',
+    job: aBatchJob({ parallelism: 2, completions: 5, completionMode: 'Indexed' }),
+    pods: podsOf(0, 0, 0, 0, undefined, { terminating: 1 }),
+    expected: { ...none, creates: 2, createdIndexes: [0, 1], active: 2, terminating: 1 },
+  },
+  {
     name: 'indexed job completed',
     job: aBatchJob({ parallelism: 2, completions: 3, completionMode: 'Indexed' }),
     pods: indexed(['0', 'Succeeded'], ['1', 'Failed'], ['1', 'Succeeded'], ['2', 'Succeeded']),
@@ -209,6 +290,7 @@ const controllerSyncJobCases: Case[] = [
     expected: {
       ...none,
       stops: ['BackoffLimitExceeded'],
+      terminating: 1,
       succeeded: 1,
       failed: 2,
       completedIndexes: '0',
@@ -219,10 +301,11 @@ const controllerSyncJobCases: Case[] = [
   {
     name: 'count ready pods when job fails',
     job: aBatchJob({ parallelism: 2, completions: 3, backoffLimit: 0 }),
-    pods: podsOf(0, 2, 0, 1),
+    pods: podsOf(0, 2, 0, 1, undefined, { ready: 2 }),
     expected: {
       ...none,
       stops: ['BackoffLimitExceeded', 'BackoffLimitExceeded'],
+      terminating: 2,
       failed: 3,
       conditions: ['FailureTarget=True BackoffLimitExceeded'],
       events: ['SuccessfulDelete', 'SuccessfulDelete'],
@@ -263,12 +346,83 @@ const controllerSyncJobCases: Case[] = [
     expected: { ...none, creates: 2, createdIndexes: [0, 2], active: 3, failed: 2 },
   },
   {
+    // Pods without an index (the first three) or with an invalid one are stopped, not counted.
+    name: 'indexed job some pods without index',
+    job: aBatchJob({ parallelism: 2, completions: 5, completionMode: 'Indexed' }),
+    pods: (job) => [
+      ...podsOf(0, 1, 1, 1)(job),
+      ...indexed(
+        ['invalid', 'Running'],
+        ['invalid', 'Succeeded'],
+        ['invalid', 'Failed'],
+        ['invalid', 'Pending'],
+        ['0', 'Succeeded'],
+        ['1', 'Running'],
+        ['2', 'Running'],
+      )(job),
+    ],
+    expected: {
+      ...none,
+      stops: Array<StopPodReason>(3).fill('TooManyActivePods'),
+      active: 2,
+      terminating: 3,
+      succeeded: 1,
+      completedIndexes: '0',
+      events: Array<string>(3).fill('SuccessfulDelete'),
+    },
+  },
+  {
+    name: 'indexed job repeated indexes',
+    job: aBatchJob({ parallelism: 5, completions: 5, completionMode: 'Indexed' }),
+    pods: (job) => [
+      ...podsOf(0, 0, 1, 1)(job),
+      ...indexed(['invalid', 'Running'], ['0', 'Succeeded'], ['1', 'Running'], ['2', 'Running'], ['2', 'Pending'])(job),
+    ],
+    expected: {
+      ...none,
+      stops: ['TooManyActivePods', 'TooManyActivePods'],
+      active: 2,
+      terminating: 2,
+      succeeded: 1,
+      completedIndexes: '0',
+      events: ['SuccessfulDelete', 'SuccessfulDelete'],
+    },
+  },
+  {
+    // Only one of creations and deletions happens in a sync: index 1 is created in the next one.
+    name: 'indexed job with indexes outside of range',
+    job: aBatchJob({ parallelism: 2, completions: 5, completionMode: 'Indexed' }),
+    pods: indexed(['0', 'Succeeded'], ['5', 'Running'], ['6', 'Succeeded'], ['7', 'Pending'], ['8', 'Failed']),
+    expected: {
+      ...none,
+      stops: ['TooManyActivePods', 'TooManyActivePods'],
+      terminating: 2,
+      succeeded: 1,
+      completedIndexes: '0',
+      events: ['SuccessfulDelete', 'SuccessfulDelete'],
+    },
+  },
+  {
+    // Also 'suspending a job with satisfied expectations; PodReplacementPolicy enabled', which asserts terminating.
     name: 'suspending a job with satisfied expectations',
     job: aBatchJob({ parallelism: 2, completions: 4, suspend: true }),
     pods: podsOf(0, 2, 0, 0),
     expected: {
       ...none,
       stops: ['Suspended', 'Suspended'],
+      terminating: 2,
+      conditions: ['Suspended=True JobSuspended'],
+      events: ['SuccessfulDelete', 'SuccessfulDelete', 'Suspended'],
+    },
+  },
+  {
+    name: 'count ready pods when suspending a job with satisfied expectations',
+    job: aBatchJob({ parallelism: 2, completions: 4, suspend: true }),
+    pods: podsOf(0, 2, 0, 0, undefined, { ready: 2 }),
+    expected: {
+      ...none,
+      stops: ['Suspended', 'Suspended'],
+      terminating: 2,
       conditions: ['Suspended=True JobSuspended'],
       events: ['SuccessfulDelete', 'SuccessfulDelete', 'Suspended'],
     },
@@ -291,8 +445,8 @@ const controllerSyncJobCases: Case[] = [
       startTime: NOW - sec,
       conditions: [{ type: 'FailureTarget', status: 'False', reason: 'ConditionAddedManually', message: 'Testing' }],
     }),
-    pods: podsOf(0, 1, 0, 0),
-    expected: { ...none, active: 1, conditions: ['FailureTarget=False ConditionAddedManually'] },
+    pods: podsOf(0, 1, 0, 0, undefined, { ready: 1 }),
+    expected: { ...none, active: 1, ready: 1, conditions: ['FailureTarget=False ConditionAddedManually'] },
   },
 ];
 
@@ -305,6 +459,7 @@ const pastDeadlineCases: Case[] = [
     expected: {
       ...none,
       stops: ['DeadlineExceeded'],
+      terminating: 1,
       failed: 1,
       conditions: ['FailureTarget=True DeadlineExceeded'],
       events: ['SuccessfulDelete'],
@@ -317,6 +472,7 @@ const pastDeadlineCases: Case[] = [
     expected: {
       ...none,
       stops: ['DeadlineExceeded'],
+      terminating: 1,
       succeeded: 1,
       failed: 1,
       conditions: ['FailureTarget=True DeadlineExceeded'],
@@ -376,6 +532,7 @@ function restarting(phase: 'Running' | 'Pending', ...restartCounts: number[]) {
 const failedOnRestarts = (pods: number) => ({
   ...none,
   stops: Array<StopPodReason>(pods).fill('BackoffLimitExceeded'),
+  terminating: pods,
   failed: pods,
   conditions: ['FailureTarget=True BackoffLimitExceeded'],
   events: Array<string>(pods).fill('SuccessfulDelete'),
@@ -388,13 +545,13 @@ const onFailureCases: Case[] = [
     name: 'backoffLimit 0 should have 1 pod active',
     job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 0, restartPolicy: 'OnFailure' }),
     pods: restarting('Running', 0),
-    expected: { ...none, active: 1 },
+    expected: { ...none, active: 1, ready: 1 },
   },
   {
     name: 'backoffLimit 1 with restartCount 0 should have 1 pod active',
     job: aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 1, restartPolicy: 'OnFailure' }),
     pods: restarting('Running', 0),
-    expected: { ...none, active: 1 },
+    expected: { ...none, active: 1, ready: 1 },
   },
   {
     name: 'backoffLimit 1 with restartCount 1 and podRunning should have 0 pod active',
@@ -424,7 +581,7 @@ const onFailureCases: Case[] = [
     name: 'not enough failures',
     job: aBatchJob({ parallelism: 2, completions: 5, backoffLimit: 3, restartPolicy: 'OnFailure' }),
     pods: restarting('Running', 1, 1),
-    expected: { ...none, active: 2 },
+    expected: { ...none, active: 2, ready: 2 },
   },
 ];
 
@@ -580,7 +737,12 @@ describe('syncJob', () => {
       warning: second.events,
       third: { ...summarize(third), statusChanged: third.statusChanged },
     }).toEqual({
-      whileTerminating: { ...none, failed: 1, conditions: ['FailureTarget=True DeadlineExceeded'] },
+      whileTerminating: {
+        ...none,
+        terminating: 1,
+        failed: 1,
+        conditions: ['FailureTarget=True DeadlineExceeded'],
+      },
       second: {
         ...none,
         failed: 1,
@@ -627,29 +789,38 @@ describe('syncJob', () => {
     expect(summarize(result)).toEqual({
       ...none,
       stops: ['DeadlineExceeded'],
+      terminating: 1,
       failed: 1,
       conditions: ['FailureTarget=True DeadlineExceeded'],
       events: ['SuccessfulDelete'],
     });
   });
 
-  it('counts pods being stopped for a suspension as failed and does not stop them twice', () => {
-    const job = aBatchJob({
-      parallelism: 2,
-      completions: 4,
-      suspend: true,
-      conditions: [{ type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }],
-    });
+  it(
+    'does not count the pods of a suspension as failed, while they stop or once ended, and does not stop them ' +
+      'twice (Kubernetes removes their finalizer before deleting them)',
+    () => {
+      const job = aBatchJob({
+        parallelism: 3,
+        completions: 4,
+        suspend: true,
+        conditions: [{ type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }],
+      });
+      const pods = [
+        ...jobPods(job, 2, { phase: 'Running', stopReason: 'Suspended' }),
+        aJobPod(job, { phase: 'Failed', stopReason: 'Suspended' }),
+      ];
 
-    const result = syncJob({ job, pods: jobPods(job, 2, { phase: 'Running', stopReason: 'Suspended' }), now: NOW });
+      const result = syncJob({ job, pods, now: NOW });
 
-    expect({ ...summarize(result), statusChanged: result.statusChanged }).toEqual({
-      ...none,
-      failed: 2,
-      conditions: ['Suspended=True JobSuspended'],
-      statusChanged: true,
-    });
-  });
+      expect({ ...summarize(result), statusChanged: result.statusChanged }).toEqual({
+        ...none,
+        terminating: 2,
+        conditions: ['Suspended=True JobSuspended'],
+        statusChanged: true,
+      });
+    },
+  );
 
   it('ignores pods controlled by an earlier Job of the same name', () => {
     const job = aBatchJob({ completions: 1 });
@@ -839,6 +1010,176 @@ describe('syncJob: ttlSecondsAfterFinished', () => {
       statusChanged: result.statusChanged,
       events: result.events,
     }).toEqual({ ...expected, statusChanged: false, events: [] });
+  });
+});
+
+describe('syncJob: status.ready and status.terminating', () => {
+  it('counts a Running pod whose container started as ready, and one waiting in CrashLoopBackOff as not', () => {
+    const job = aBatchJob({ parallelism: 3, completions: 3, restartPolicy: 'OnFailure' });
+    const pods = [
+      aJobPod(job, { phase: 'Running' }),
+      aJobPod(job, { phase: 'Running', crashedAt: NOW - sec }),
+      aJobPod(job, { phase: 'Pending' }),
+    ];
+
+    const result = syncJob({ job, pods, now: NOW });
+
+    expect({ active: result.status.active, ready: result.status.ready }).toEqual({ active: 3, ready: 1 });
+  });
+
+  it('writes the status when a pod becomes ready, and not again while nothing changes', () => {
+    const job = aBatchJob({ parallelism: 1, completions: 1 });
+    const pending = aJobPod(job, { phase: 'Pending' });
+    const created = syncJob({ job, pods: [pending], now: NOW });
+    const afterCreate: Job = { ...job, status: created.status };
+    const running = { ...aJobPod(job, { phase: 'Running' }), metadata: pending.metadata };
+
+    const started = syncJob({ job: afterCreate, pods: [running], now: NOW + sec });
+    const again = syncJob({ job: { ...job, status: started.status }, pods: [running], now: NOW + 2 * sec });
+
+    expect({
+      created: [created.status.ready, created.status.terminating, created.statusChanged],
+      started: [started.status.ready, started.statusChanged],
+      again: again.statusChanged,
+    }).toEqual({ created: [0, 0, true], started: [1, true], again: false });
+  });
+
+  it('counts pods being stopped as terminating until they have ended', () => {
+    const job = aBatchJob({ parallelism: 1, completions: 2, startTime: NOW - sec, active: 1, ready: 1 });
+    const result = syncJob({
+      job,
+      pods: [aJobPod(job, { phase: 'Running' }), aJobPod(job, { phase: 'Running', stopReason: 'Deleted' })],
+      now: NOW,
+    });
+
+    expect({
+      active: result.status.active,
+      ready: result.status.ready,
+      terminating: result.status.terminating,
+    }).toEqual({ active: 1, ready: 1, terminating: 1 });
+  });
+});
+
+describe('syncJob: pods beyond what the Job wants are stopped (manageJob)', () => {
+  /** The names of the pods the sync stops, in order. */
+  const stopped = (result: JobSyncResult) =>
+    result.actions.flatMap((a) => (a.type === 'stopPod' && a.reason === 'TooManyActivePods' ? [a.podName] : []));
+
+  it('stops the newest pods first when parallelism is lowered from 4 to 2', () => {
+    const job = aBatchJob({ parallelism: 2, completions: 8, startTime: NOW - 60 * sec, active: 4, ready: 4 });
+    const pods = [0, 1, 2, 3].map((i) =>
+      aJobPod(job, { phase: 'Running', startedAt: NOW - (40 - i * 10) * sec, createdAt: NOW - (40 - i * 10) * sec }),
+    );
+
+    const result = syncJob({ job, pods, now: NOW });
+
+    expect({ stopped: stopped(result), active: result.status.active, ready: result.status.ready }).toEqual({
+      stopped: [pods[3]?.metadata.name, pods[2]?.metadata.name],
+      active: 2,
+      ready: 2,
+    });
+  });
+
+  it(
+    'orders as controller.ActivePods: Pending, then not ready, then the latest ready, more restarts, ' +
+      'the newest, the last created',
+    () => {
+      const job = aBatchJob({ parallelism: 1, completions: 10, startTime: NOW - 60 * sec });
+      const oldReady = aJobPod(job, { phase: 'Running', startedAt: NOW - 50 * sec });
+      const pods = [
+        oldReady,
+        aJobPod(job, { phase: 'Running', startedAt: NOW - 50 * sec, createdAt: NOW - 55 * sec, sequence: 1 }),
+        aJobPod(job, { phase: 'Running', startedAt: NOW - 50 * sec, createdAt: NOW - 55 * sec, sequence: 2 }),
+        aJobPod(job, { phase: 'Running', startedAt: NOW - 50 * sec, restartCount: 2 }),
+        aJobPod(job, { phase: 'Running', startedAt: NOW - 10 * sec }),
+        aJobPod(job, { phase: 'Running', ready: false }),
+        aJobPod(job, { phase: 'Pending' }),
+      ];
+      const names = pods.map((p) => p.metadata.name);
+
+      const result = syncJob({ job, pods, now: NOW });
+
+      expect(stopped(result)).toEqual([names[6], names[5], names[4], names[3], names[2], names[1]]);
+    },
+  );
+
+  it('does not count a removed pod as failed, while it stops or once it has ended, nor delay new pods', () => {
+    const job = aBatchJob({ parallelism: 2, completions: 4, backoffLimit: 0, startTime: NOW - 60 * sec });
+    const pods = [
+      aJobPod(job, { phase: 'Running', stopReason: 'TooManyActivePods' }),
+      aJobPod(job, { phase: 'Failed', finishedAt: NOW - sec, stopReason: 'TooManyActivePods' }),
+    ];
+
+    const result = syncJob({ job, pods, now: NOW });
+
+    expect(summarize(result)).toEqual({ ...none, creates: 2, active: 2, terminating: 1 });
+  });
+
+  it('stops the extra pods of a work-queue Job (no completions) before any has succeeded', () => {
+    const job = aBatchJob({ parallelism: 1, startTime: NOW - 60 * sec });
+
+    const result = syncJob({ job, pods: podsOf(0, 3, 0, 0)(job), now: NOW });
+
+    expect({ stops: stopped(result).length, active: result.status.active }).toEqual({ stops: 2, active: 1 });
+  });
+});
+
+// Ported from job_controller_test.go TestTrackJobStatusAndRemoveFinalizers, the backoffLimitPerIndex cases on when a
+// failed pod is counted (names kept). Upstream runs the status tracking alone; here a whole sync runs, so it may also
+// create pods (always for another index than the one awaiting its replacement, or none). Kubernetes marks a pod's
+// attempt with `batch.kubernetes.io/job-index-failure-count`; jobctl counts an index's failed pods, so the pod
+// that upstream gives failure count 1 comes here with the index's first failed pod, counted by an earlier sync.
+const delayedCountingCases: (Case & { expectedFailedIndexes: string })[] = [
+  {
+    name: 'indexed job with a failed pod with delayed finalizer removal; the pod is not counted',
+    job: perIndex(aBatchJob({ completions: 6, completionMode: 'Indexed' }), 1),
+    pods: indexed(['1', 'Failed']),
+    expected: { ...none, creates: 1, createdIndexes: [0], active: 1 },
+    expectedFailedIndexes: '',
+  },
+  {
+    name: 'indexed job with a failed pod which is recreated by a running pod; the pod is counted',
+    job: perIndex(aBatchJob({ completions: 6, completionMode: 'Indexed', active: 1 }), 1),
+    pods: indexed(['1', 'Failed'], ['1', 'Running']),
+    expected: { ...none, active: 1, failed: 1 },
+    expectedFailedIndexes: '',
+  },
+  {
+    name: 'indexed job with a failed pod for a failed index; the pod is counted',
+    job: perIndex(aBatchJob({ completions: 6, completionMode: 'Indexed', failed: 1 }), 1),
+    pods: indexed(['1', 'Failed'], ['1', 'Failed']),
+    expected: { ...none, creates: 1, createdIndexes: [0], active: 1, failed: 2 },
+    expectedFailedIndexes: '1',
+  },
+];
+
+/** `job` with `backoffLimitPerIndex: limit`. */
+function perIndex(job: Job, limit: number): Job {
+  return { ...job, spec: { ...job.spec, backoffLimitPerIndex: limit } };
+}
+
+describe('syncJob: a failed pod is counted when Kubernetes counts it', () => {
+  it.each(delayedCountingCases)('TestTrackJobStatusAndRemoveFinalizers: $name', (c) => {
+    const result = syncJob({ job: c.job, pods: c.pods?.(c.job) ?? [], now: NOW });
+
+    expect({ ...summarize(result), failedIndexes: result.status.failedIndexes }).toEqual({
+      ...c.expected,
+      failedIndexes: c.expectedFailedIndexes,
+    });
+  });
+
+  it("counts an index's failed pod at once when the Job finishes, replacement or not (canRemoveFinalizer)", () => {
+    const withLimit = perIndex(
+      aBatchJob({ completions: 1, completionMode: 'Indexed', startTime: NOW - 60 * sec, activeDeadlineSeconds: 30 }),
+      1,
+    );
+
+    const failing = syncJob({ job: withLimit, pods: indexed(['0', 'Failed'])(withLimit), now: NOW });
+
+    expect({ failed: failing.status.failed, conditions: summarize(failing).conditions }).toEqual({
+      failed: 1,
+      conditions: ['FailureTarget=True DeadlineExceeded', 'Failed=True DeadlineExceeded'],
+    });
   });
 });
 
