@@ -1,11 +1,8 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
-import { DynamoDbHealthStore } from '../src/adapters/dynamodb/dynamodb-health-store.ts';
-import { EventBridgeNotifier } from '../src/adapters/eventbridge/eventbridge-notifier.ts';
 import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
-import { DynamoDbSlotLedger } from '../src/adapters/dynamodb/dynamodb-slot-ledger.ts';
-import { EmfMetricsSink } from '../src/adapters/cloudwatch/emf-metrics.ts';
+import { cronJobRecords } from '../src/runtime/lambda/cronjob-records.ts';
 import { loadDispatcherEnv, type DispatcherEnv } from '../src/runtime/lambda/env.ts';
 import {
   DispatcherLambda,
@@ -60,14 +57,7 @@ export function dispatcherDeps(
   return {
     store,
     clock,
-    slots: new DynamoDbSlotLedger({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
-    health: {
-      store: new DynamoDbHealthStore({ client: clients.dynamodb, tableName: env.tableName }),
-      notifier: new EventBridgeNotifier(clients.events, env.tableName),
-      log: (line) => console.log(JSON.stringify({ msg: line })),
-    },
-    // CloudWatch embedded metric format on stdout: the function's log group, no API call.
-    metrics: new EmfMetricsSink(),
+    ...cronJobRecords(clients, env.tableName, clock),
     ...(dst === undefined
       ? {}
       : {

@@ -2,11 +2,8 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { cronJobRecords } from '../src/runtime/lambda/cronjob-records.ts';
 import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
-import { DynamoDbHealthStore } from '../src/adapters/dynamodb/dynamodb-health-store.ts';
-import { EventBridgeNotifier } from '../src/adapters/eventbridge/eventbridge-notifier.ts';
-import { DynamoDbSlotLedger } from '../src/adapters/dynamodb/dynamodb-slot-ledger.ts';
-import { EmfMetricsSink } from '../src/adapters/cloudwatch/emf-metrics.ts';
 import { DynamoDbResourceQuotas } from '../src/adapters/dynamodb/dynamodb-resource-quotas.ts';
 import { DynamoDbStateStore } from '../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { EcsTaskLauncher } from '../src/adapters/ecs/ecs-task-launcher.ts';
@@ -123,14 +120,7 @@ export function jobControllerDeps(
       new TokenBucket({ ratePerSecond: RUN_TASKS_PER_SECOND, burst: RUN_TASKS_PER_SECOND, clock }),
     ),
     quotas: new DynamoDbResourceQuotas({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
-    slots: new DynamoDbSlotLedger({ client: clients.dynamodb, tableName: env.tableName, now: () => clock.now() }),
-    health: {
-      store: new DynamoDbHealthStore({ client: clients.dynamodb, tableName: env.tableName }),
-      notifier: new EventBridgeNotifier(clients.events, env.tableName),
-      log: (line) => console.log(JSON.stringify({ msg: line })),
-    },
-    // CloudWatch embedded metric format on stdout: the function's log group, no API call.
-    metrics: new EmfMetricsSink(),
+    ...cronJobRecords(clients, env.tableName, clock),
     logs: new RetainedLogSink(),
     clock,
     requeue: new SchedulerRequeue({
