@@ -22,6 +22,7 @@ import {
 } from './indexes.ts';
 import { finishedCondition, fromRfc3339, toRfc3339 } from './object-meta.ts';
 import { nextPodSequence, podForJob, podSequenceAnnotation } from './pod-template.ts';
+import { failJobMessageOf, matchPodFailurePolicy } from './pod-failure-policy.ts';
 import { isDisrupted, isPodFinished, isPodReady, isStopRequested } from './task-exit.ts';
 
 /** What the Job controller decides from, read by the executor. */
@@ -44,7 +45,12 @@ export interface JobSyncInput {
  * Why the controller stops a pod's task. `TooManyActivePods`: the pod is beyond what the Job wants (a lowered
  * `parallelism`, more active pods than remaining completions, a repeated or invalid completion index).
  */
-export type StopPodReason = 'DeadlineExceeded' | 'BackoffLimitExceeded' | 'Suspended' | 'TooManyActivePods';
+export type StopPodReason =
+  | 'DeadlineExceeded'
+  | 'BackoffLimitExceeded'
+  | 'PodFailurePolicy'
+  | 'Suspended'
+  | 'TooManyActivePods';
 
 /**
  * The stop reason of a pod removed because the Job wants fewer pods. Kubernetes removes such a pod's tracking
@@ -103,6 +109,8 @@ const maxFailedIndexesExceeded = {
   message: 'Job has exceeded the specified maximal number of failed indexes',
 };
 const failedIndexesReason = { reason: 'FailedIndexes', message: 'Job has failed indexes' };
+/** Kubernetes `batch.JobReasonPodFailurePolicy`: a pod matched a `FailJob` rule. */
+const podFailurePolicyReason = 'PodFailurePolicy';
 const deadlineExceeded = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
 /**
  * The reason and message Kubernetes (v1.31+) puts on `SuccessCriteriaMet` and `Complete` when completions are reached.
@@ -148,7 +156,10 @@ export function statusAfterActions(
  *    never go below the stored status, as Kubernetes keeps counting pods after they are removed. The pods a sync
  *    stops leave `active` and `ready` and join `terminating`.
  * 3. `startTime` is set on the first unsuspended sync.
- * 4. Failure, checked in Kubernetes' order: `failed > backoffLimit` — or, with restartPolicy OnFailure, the sum of
+ * 4. Failure, checked in Kubernetes' order: a failed pod matching a `podFailurePolicy` rule `FailJob` gives
+ *    `PodFailurePolicy` (Kubernetes' message naming the container, pod, exit code or condition and rule index; see
+ *    `pod-failure-policy.ts`, where `Ignore` keeps a pod out of `failed` and `FailIndex` fails its index); then
+ *    `failed > backoffLimit` — or, with restartPolicy OnFailure, the sum of
  *    `restartCount`s of pending and running pods ≥ `backoffLimit` (> 0 when it is 0) — gives `BackoffLimitExceeded`;
  *    else `now − startTime ≥ activeDeadlineSeconds` gives `DeadlineExceeded`. The Job gets `FailureTarget` at once,
  *    every active pod is stopped (and counted failed), and `Failed` with the same reason follows when no pod is left
@@ -172,7 +183,8 @@ export function statusAfterActions(
  *   checks the deadline against the old `startTime` in that one sync.
  * - A pod failed with a `DisruptionTarget` condition (only the local runtime sets it: its own stop, or a task that
  *   vanished with it) is ignored as Kubernetes ignores it under a podFailurePolicy rule `action: Ignore` on that
- *   condition — not in `failed`, not in the back-off, replaced — without the Job declaring the policy.
+ *   condition — not in `failed`, not in the back-off, replaced — without the Job declaring the policy; a rule of the
+ *   Job's own policy that matches the pod decides instead.
  *
  * @example
  * const { status, statusChanged, actions, events, requeueAtMs } = syncJob({ job, pods, now: clock.now() });
@@ -204,12 +216,21 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   // finalizer before deleting them, so they are never counted failed.
   const isRemoved = (p: Pod): boolean => p.status.reason === TOO_MANY_ACTIVE_PODS || p.status.reason === SUSPENDED;
   const succeededPods = pods.filter((p) => p.status.phase === 'Succeeded' && isCounted(p));
-  // A pod that ended with its node (`DisruptionTarget`) is not the command's failure: not counted, no back-off.
+  const policy = spec.podFailurePolicy;
+  // podFailurePolicy (Kubernetes `matchPodFailurePolicy`): the first matching rule decides whether a failed pod
+  // counts (not for `Ignore`). A pod that ended with its node (`DisruptionTarget`) and that no rule matched is not the
+  // command's failure either: not counted, no back-off (jobctl's standing `Ignore` of disruptions).
+  const isNotCounted = (p: Pod): boolean => {
+    const match = matchPodFailurePolicy(policy, p);
+    return match.action === undefined ? isDisrupted(p) : !match.countFailed;
+  };
   const failedPods = pods.filter(
-    (p) => p.status.phase === 'Failed' && isCounted(p) && !isDisrupted(p) && !isRemoved(p),
+    (p) => p.status.phase === 'Failed' && isCounted(p) && !isRemoved(p) && !isNotCounted(p),
   );
-  // Pods being stopped count as failed (Kubernetes `isPodFailed`: a deleted, unfinished pod), but for removed ones.
-  const failingPods = terminatingPods.filter((p) => isCounted(p) && !isRemoved(p));
+  // Pods being stopped count as failed (Kubernetes `isPodFailed`: a deleted, unfinished pod), but for removed ones —
+  // and not at all with a podFailurePolicy: `onlyReplaceFailedPods` waits for such a pod to end Failed, then matches
+  // the policy against how it ended.
+  const failingPods = policy === undefined ? terminatingPods.filter((p) => isCounted(p) && !isRemoved(p)) : [];
 
   let succeededIndexes: IndexInterval[] = [];
   let succeeded: number;
@@ -231,8 +252,12 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       const ix = completionIndexOf(p);
       if (ix !== undefined) failuresByIndex.set(ix, (failuresByIndex.get(ix) ?? 0) + 1);
     }
+    // A pod matching a `FailIndex` rule fails its index at once (Kubernetes `isIndexFailed`).
+    const failIndexes = new Set(
+      failedPods.filter((p) => matchPodFailurePolicy(policy, p).action === 'FailIndex').map(completionIndexOf),
+    );
     const newlyFailed = [...failuresByIndex]
-      .filter(([ix, n]) => n > perIndexLimit && !hasIndex(succeededIndexes, ix))
+      .filter(([ix, n]) => (n > perIndexLimit || failIndexes.has(ix)) && !hasIndex(succeededIndexes, ix))
       .map(([ix]) => ix);
     failedIndexes = withIndexes(parseIndexes(old.failedIndexes, completions ?? 0), newlyFailed);
   }
@@ -246,14 +271,30 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   // activeDeadlineSeconds counts from the resume (K8S-SEMANTICS §13), so a resuming Job is measured from now.
   const deadlineStartMs = isResuming ? now : fromRfc3339(status.startTime ?? nowIso);
 
-  const record = newBackoffRecord(succeededPods, failedPods);
+  // Kubernetes feeds the pod re-creation back-off every new failed pod, those an `Ignore` rule matched too
+  // (`getNewFinishedPods`): only jobctl's standing ignore of disruptions keeps a pod out of it.
+  const ignoredByPolicy =
+    policy === undefined
+      ? []
+      : pods.filter(
+          (p) =>
+            p.status.phase === 'Failed' &&
+            isCounted(p) &&
+            !isRemoved(p) &&
+            matchPodFailurePolicy(policy, p).action === 'Ignore',
+        );
+  const record = newBackoffRecord(succeededPods, [...failedPods, ...ignoredByPolicy]);
   let failure: { reason: string; message: string } | undefined;
   const successCriteriaMet = hasCondition(old.conditions, 'SuccessCriteriaMet', 'True');
   if (!successCriteriaMet) {
     const target = old.conditions.find((c) => c.type === 'FailureTarget' && c.status === 'True');
     const failedIndexCount = countIndexes(failedIndexes);
+    const failJobMessage = target === undefined ? failJobMessageOf(job, failedPods) : undefined;
     if (target !== undefined) {
       failure = { reason: target.reason ?? '', message: target.message ?? '' };
+    } else if (failJobMessage !== undefined) {
+      // Kubernetes `syncJob`: a pod matching a `FailJob` rule fails the Job before any limit is looked at.
+      failure = { reason: podFailurePolicyReason, message: failJobMessage };
     } else if (spec.maxFailedIndexes !== undefined && failedIndexCount > spec.maxFailedIndexes) {
       failure = maxFailedIndexesExceeded;
     } else if (failedIndexCount > 0 && succeeded + failedIndexCount >= (completions ?? 0) && activePods.length === 0) {
@@ -279,7 +320,11 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   let ready = activePods.filter(isPodReady).length;
   if (failure !== undefined) {
     const stopReason: StopPodReason =
-      failure.reason === deadlineExceeded.reason ? 'DeadlineExceeded' : 'BackoffLimitExceeded';
+      failure.reason === deadlineExceeded.reason
+        ? 'DeadlineExceeded'
+        : failure.reason === podFailurePolicyReason
+          ? 'PodFailurePolicy'
+          : 'BackoffLimitExceeded';
     for (const pod of activePods) stopPod(pod, stopReason, actions, events);
     // "When the job is considered finished, every non-terminated pod is considered failed."
     failed = Math.max(old.failed, failedFromPods + activePods.filter(isCounted).length);
@@ -316,11 +361,13 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
         // Failed indexes are not retried: to the pod creator they are as taken as the succeeded ones.
         const takenIndexes =
           failedIndexes.length === 0 ? succeededIndexes : mergeIntervals(succeededIndexes, failedIndexes);
+        // Kubernetes `manageJob` with `onlyReplaceFailedPods` (a podFailurePolicy): no replacement while a pod is still
+        // terminating (`diff := wantActive - active - terminating`).
         active += createPods(
           job,
           pods,
           activePods,
-          wanted,
+          policy === undefined ? wanted : wanted - terminatingPods.length,
           takenIndexes,
           record,
           now,

@@ -12,6 +12,7 @@ import type {
   CronJob,
   Job,
   JobSpec,
+  PodFailurePolicy,
   ObjectMeta,
   PodSpec,
   PodTemplateSpec,
@@ -29,6 +30,7 @@ export interface JobSpecInput {
   backoffLimit?: number;
   backoffLimitPerIndex?: number;
   maxFailedIndexes?: number;
+  podFailurePolicy?: PodFailurePolicy;
   activeDeadlineSeconds?: number;
   ttlSecondsAfterFinished?: number;
   completionMode?: CompletionMode;
@@ -84,6 +86,7 @@ export function defaultJobSpec(spec: JobSpecInput): JobSpec {
     backoffLimit: spec.backoffLimit ?? (spec.backoffLimitPerIndex !== undefined ? 2_147_483_647 : 6),
     backoffLimitPerIndex: spec.backoffLimitPerIndex,
     maxFailedIndexes: spec.maxFailedIndexes,
+    podFailurePolicy: spec.podFailurePolicy === undefined ? undefined : structuredClone(spec.podFailurePolicy),
     template: copyPodTemplate(spec.template),
     ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished,
     completionMode: spec.completionMode ?? 'NonIndexed',

@@ -38,6 +38,11 @@ export function duplicate(value: unknown): string {
   return `Duplicate value: ${formatValue(value)}`;
 }
 
+/** `field.TooMany`. */
+export function tooMany(actual: number, max: number): string {
+  return `Too many: ${actual}: must have at most ${max} items`;
+}
+
 /** `field.Forbidden`. */
 export function forbidden(detail: string): string {
   return `Forbidden: ${detail}`;

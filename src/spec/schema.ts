@@ -25,7 +25,11 @@ export type StructName =
   | 'WorkQueueSpec'
   | 'ResourceQuota'
   | 'QuotaObjectMeta'
-  | 'ResourceQuotaSpec';
+  | 'ResourceQuotaSpec'
+  | 'PodFailurePolicy'
+  | 'PodFailurePolicyRule'
+  | 'PodFailurePolicyOnExitCodesRequirement'
+  | 'PodFailurePolicyOnPodConditionsPattern';
 
 /** JSON shape of one field. `int32`/`int64` are integers in Go's ranges; maps are `map[string]string`. */
 export type Shape =
@@ -35,6 +39,7 @@ export type Shape =
   | { type: 'boolean' }
   | { type: 'stringMap' }
   | { type: 'stringList' }
+  | { type: 'int32List' }
   | { type: 'quantityMap' }
   /** Kept for a semantic rule (e.g. `selector`, which Kubernetes rejects with its own message), never copied out. */
   | { type: 'any' }
@@ -114,7 +119,16 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
     template: struct('PodTemplateSpec'),
     selector: { type: 'any' },
     manualSelector: boolean,
+    podFailurePolicy: struct('PodFailurePolicy'),
   },
+  PodFailurePolicy: { rules: structList('PodFailurePolicyRule') },
+  PodFailurePolicyRule: {
+    action: string,
+    onExitCodes: struct('PodFailurePolicyOnExitCodesRequirement'),
+    onPodConditions: structList('PodFailurePolicyOnPodConditionsPattern'),
+  },
+  PodFailurePolicyOnExitCodesRequirement: { containerName: string, operator: string, values: { type: 'int32List' } },
+  PodFailurePolicyOnPodConditionsPattern: { type: string, status: string },
   PodTemplateSpec: { metadata: struct('TemplateObjectMeta'), spec: struct('PodSpec') },
   PodSpec: {
     containers: structList('Container'),

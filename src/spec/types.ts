@@ -92,8 +92,25 @@ export interface JobSpec {
   completionMode: CompletionMode;
   /** @default false */
   suspend: boolean;
+  /** How a failed pod counts (FailJob, FailIndex, Ignore, Count), as Kubernetes' `podFailurePolicy`. */
+  podFailurePolicy?: PodFailurePolicy;
   /** Generated on create from the Job's uid (`batch.kubernetes.io/controller-uid`); never written by users. */
   selector?: { matchLabels?: Labels };
+}
+
+export type PodFailurePolicyAction = 'FailJob' | 'FailIndex' | 'Ignore' | 'Count';
+
+/** Kubernetes' `PodFailurePolicy`: the first rule that matches a failed pod decides. */
+export interface PodFailurePolicy {
+  rules: PodFailurePolicyRule[];
+}
+
+/** One rule: exactly one of `onExitCodes` and `onPodConditions`. */
+export interface PodFailurePolicyRule {
+  action: PodFailurePolicyAction;
+  onExitCodes?: { containerName?: string; operator: 'In' | 'NotIn'; values: number[] };
+  /** jobctl accepts only `DisruptionTarget`, the one pod condition it sets. */
+  onPodConditions?: { type: string; status: 'True' | 'False' | 'Unknown' }[];
 }
 
 export type JobConditionType = 'Complete' | 'Failed' | 'Suspended' | 'FailureTarget' | 'SuccessCriteriaMet';

@@ -140,13 +140,6 @@ export const unsupportedFields: readonly UnsupportedField[] = [
   // JobSpec
   {
     struct: 'JobSpec',
-    field: 'podFailurePolicy',
-    severity: 'error',
-    reason:
-      'not supported yet: jobctl counts every failed pod against backoffLimit, which is not what the rules ask for',
-  },
-  {
-    struct: 'JobSpec',
     field: 'successPolicy',
     severity: 'error',
     reason: 'not supported: a Job succeeds when `completions` pods have succeeded',

@@ -32,6 +32,7 @@ import {
   notSupported,
   required,
   tooLong,
+  tooMany,
 } from './field-errors.ts';
 import { healthAnnotationProblem } from './health.ts';
 import { parseQuantity, quantityFormatError } from './quantity.ts';
@@ -221,6 +222,13 @@ class ShapeWalker {
           if (typeof item === 'string') return [item];
           this.typeError(`${path}[${i}]`, item, 'string');
           return [];
+        });
+      }
+      case 'int32List': {
+        if (!Array.isArray(value)) return this.typeError(path, value, 'array');
+        return value.flatMap((item: unknown, i) => {
+          const cleaned = this.field(item, { type: 'int32' }, `${path}[${i}]`);
+          return cleaned === undefined ? [] : [cleaned];
         });
       }
       case 'quantityMap':
@@ -419,7 +427,137 @@ function validateJobSpec(spec: Obj | undefined, path: string, report: Reporter):
     if (!report.isBad(restartPath)) report.error(restartPath, required('valid values: "OnFailure", "Never"'));
   } else if (!restartPolicies.includes(restartPolicy)) {
     report.error(restartPath, notSupported(restartPolicy, restartPolicies));
+  } else if (spec?.['podFailurePolicy'] !== undefined && restartPolicy !== 'Never') {
+    report.error(restartPath, invalid(restartPolicy, 'only "Never" is supported when podFailurePolicy is specified'));
   }
+  const policy = sub(spec, 'podFailurePolicy');
+  if (policy !== undefined) validatePodFailurePolicy(spec, policy, join(path, 'podFailurePolicy'), report);
+}
+
+// pkg/apis/batch/validation/validation.go: maxPodFailurePolicyRules, maxPodFailurePolicyOnExitCodesValues,
+// maxPodFailurePolicyOnPodConditionsPatterns and the supported actions, operators and condition statuses.
+const maxPodFailurePolicyRules = 20;
+const maxPodFailurePolicyOnExitCodesValues = 255;
+const maxPodFailurePolicyOnPodConditionsPatterns = 20;
+const podFailurePolicyActions = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
+const podFailurePolicyOperators = ['In', 'NotIn'];
+const podConditionStatuses = ['False', 'True', 'Unknown'];
+/** The pod conditions jobctl sets, so the only ones a rule can match. */
+const observablePodConditions = ['DisruptionTarget'];
+
+/**
+ * Kubernetes `validatePodFailurePolicy`, `validatePodFailurePolicyRule`, `…RuleOnExitCodes` and `…RuleOnPodConditions`
+ * (pkg/apis/batch/validation/validation.go), in its order and words; plus jobctl's own rule: `onPodConditions` may only
+ * name `DisruptionTarget` with status `True`, the one condition jobctl sets (a task the platform or the local runtime
+ * stopped). Any other would never match, so the rule would silently do nothing.
+ */
+function validatePodFailurePolicy(spec: Obj | undefined, policy: Obj, path: string, report: Reporter): void {
+  const rulesPath = `${path}.rules`;
+  const rules = list(policy, 'rules') ?? [];
+  if (rules.length > maxPodFailurePolicyRules) {
+    report.error(rulesPath, tooMany(rules.length, maxPodFailurePolicyRules));
+  }
+  const containerNames = new Set(
+    (list(sub(sub(spec, 'template'), 'spec'), 'containers') ?? []).map((c) => str(c, 'name')),
+  );
+  rules.forEach((rule, i) => {
+    const rulePath = `${rulesPath}[${i}]`;
+    const actionPath = `${rulePath}.action`;
+    const action = str(rule, 'action');
+    if (!action) {
+      if (!report.isBad(actionPath)) {
+        report.error(actionPath, required(`valid values: [${podFailurePolicyActions.map((a) => `"${a}"`).join(' ')}]`));
+      }
+    } else if (action === 'FailIndex') {
+      if (num(spec, 'backoffLimitPerIndex') === undefined) {
+        report.error(actionPath, invalid(action, 'requires the backoffLimitPerIndex to be set'));
+      }
+    } else if (!podFailurePolicyActions.includes(action)) {
+      report.error(actionPath, notSupported(action, podFailurePolicyActions));
+    }
+    const onExitCodes = sub(rule, 'onExitCodes');
+    const onPodConditions = list(rule, 'onPodConditions') ?? [];
+    if (onExitCodes !== undefined) validateOnExitCodes(onExitCodes, `${rulePath}.onExitCodes`, containerNames, report);
+    if (onPodConditions.length > 0) validateOnPodConditions(onPodConditions, `${rulePath}.onPodConditions`, report);
+    if (onExitCodes !== undefined && onPodConditions.length > 0) {
+      report.error(rulePath, 'Invalid value: specifying both OnExitCodes and OnPodConditions is not supported');
+    }
+    if (onExitCodes === undefined && onPodConditions.length === 0 && !report.isBad(`${rulePath}.onExitCodes`)) {
+      report.error(rulePath, 'Invalid value: specifying one of OnExitCodes and OnPodConditions is required');
+    }
+  });
+}
+
+function validateOnExitCodes(
+  onExitCodes: Obj,
+  path: string,
+  containerNames: ReadonlySet<string | undefined>,
+  report: Reporter,
+): void {
+  const operatorPath = `${path}.operator`;
+  const operator = str(onExitCodes, 'operator');
+  if (!operator) {
+    if (!report.isBad(operatorPath)) report.error(operatorPath, required('valid values: ["In" "NotIn"]'));
+  } else if (!podFailurePolicyOperators.includes(operator)) {
+    report.error(operatorPath, notSupported(operator, podFailurePolicyOperators));
+  }
+  const containerName = str(onExitCodes, 'containerName');
+  if (containerName !== undefined && !containerNames.has(containerName)) {
+    report.error(
+      `${path}.containerName`,
+      invalid(containerName, 'must be one of the container or initContainer names in the pod template'),
+    );
+  }
+  const valuesPath = `${path}.values`;
+  const values = (onExitCodes['values'] as number[] | undefined) ?? [];
+  if (values.length === 0) {
+    if (!report.isBad(valuesPath)) report.error(valuesPath, invalid(values, 'at least one value is required'));
+  } else if (values.length > maxPodFailurePolicyOnExitCodesValues) {
+    report.error(valuesPath, tooMany(values.length, maxPodFailurePolicyOnExitCodesValues));
+  }
+  const seen = new Set<number>();
+  let isOrdered = true;
+  values.forEach((value, j) => {
+    const valuePath = `${valuesPath}[${j}]`;
+    if (operator === 'In' && value === 0) report.error(valuePath, invalid(value, 'must not be 0 for the In operator'));
+    if (seen.has(value)) report.error(valuePath, duplicate(value));
+    else seen.add(value);
+    if (j > 0 && (values[j - 1] as number) > value) isOrdered = false;
+  });
+  if (!isOrdered) report.error(valuesPath, invalid(values, 'must be ordered'));
+}
+
+function validateOnPodConditions(patterns: Obj[], path: string, report: Reporter): void {
+  if (patterns.length > maxPodFailurePolicyOnPodConditionsPatterns) {
+    report.error(path, tooMany(patterns.length, maxPodFailurePolicyOnPodConditionsPatterns));
+  }
+  patterns.forEach((pattern, j) => {
+    const patternPath = `${path}[${j}]`;
+    const typePath = `${patternPath}.type`;
+    const statusPath = `${patternPath}.status`;
+    const type = str(pattern, 'type') ?? '';
+    const problems = isQualifiedName(type);
+    for (const problem of problems) report.error(typePath, invalid(type, problem));
+    if (problems.length === 0 && !observablePodConditions.includes(type)) {
+      report.error(
+        typePath,
+        `${notSupported(type, observablePodConditions)}: jobctl cannot observe this pod condition; it sets only ` +
+          'DisruptionTarget (a task stopped by the platform or by the local runtime)',
+      );
+    }
+    const status = str(pattern, 'status');
+    if (!status) {
+      if (!report.isBad(statusPath)) report.error(statusPath, required('valid values: ["False" "True" "Unknown"]'));
+    } else if (!podConditionStatuses.includes(status)) {
+      report.error(statusPath, notSupported(status, podConditionStatuses));
+    } else if (status !== 'True') {
+      report.error(
+        statusPath,
+        `${notSupported(status, ['True'])}: jobctl cannot observe this pod condition status; ` +
+          'it sets DisruptionTarget only with status "True"',
+      );
+    }
+  });
 }
 
 /** The parts of `ValidatePodSpec` that apply to what jobctl keeps. */

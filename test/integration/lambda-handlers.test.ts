@@ -280,6 +280,56 @@ describe('Lambda handlers (dynalite + aws-sdk-client-mock)', () => {
       await expect(jobController()({ hello: 'world' }, context)).rejects.toThrow(/unrecognised shape/);
     });
 
+    it(
+      'fails a Job at once with reason PodFailurePolicy when an ECS STOPPED event carries exit code 42 ' +
+        '(podFailurePolicy FailJob, issue 15)',
+      async () => {
+        const policy =
+          '  backoffLimit: 2\n  podFailurePolicy:\n    rules:\n    - action: FailJob\n' +
+          '      onExitCodes: {containerName: main, operator: In, values: [42]}\n';
+        await store.create(job('pi', policy));
+        await drainStream();
+        expect(ecs.tasksByToken.size).toBe(1);
+        const controller = jobController();
+        await runTasks(controller, 42);
+        await drainStream();
+
+        const stored = await store.get('Job', { namespace: 'default', name: 'pi' });
+        const [pod] = await store.listPods({ namespace: 'default', name: 'pi' });
+        const message =
+          `Container main for pod default/${pod!.metadata.name} failed with exit code 42 matching FailJob rule ` +
+          'at index 0';
+        expect(stored?.status.conditions.map((c) => [c.type, c.reason, c.message])).toEqual([
+          ['FailureTarget', 'PodFailurePolicy', message],
+          ['Failed', 'PodFailurePolicy', message],
+        ]);
+        expect(stored?.status).toMatchObject({ failed: 1, active: 0 });
+        // No retry: no back-off timer, no second task, whatever fires later.
+        expect(await fireTimers(controller)).toBe(0);
+        clock.advance(600_000);
+        await fireTimers(controller);
+        await drainStream();
+        expect(ecs.tasksByToken.size).toBe(1);
+
+        // The same Job whose task exits 1 is retried (backoffLimit 2), as without a policy.
+        const reported = new Set<string>([...ecs.tasksByToken.values()].map((t) => t.taskArn));
+        await store.create(job('retried', policy));
+        await drainStream();
+        for (let i = 0; i < 3; i++) {
+          const before = ecs.tasksByToken.size;
+          await runTasks(controller, 1, reported);
+          await drainStream();
+          clock.advance(60_000);
+          await fireTimers(controller);
+          await drainStream();
+          if (i < 2) expect(ecs.tasksByToken.size).toBe(before + 1);
+        }
+        const retried = await store.get('Job', { namespace: 'default', name: 'retried' });
+        expect(retried?.status.failed).toBe(3);
+        expect(retried?.status.conditions.find((c) => c.type === 'Failed')?.reason).toBe('BackoffLimitExceeded');
+      },
+    );
+
     it('counts duplicate and out-of-order task events once', async () => {
       await store.create(job('pi', '  backoffLimit: 3\n'));
       await drainStream();

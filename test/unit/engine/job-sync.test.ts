@@ -80,9 +80,9 @@ function indexed(...list: [string, Pod['status']['phase']][]) {
 // Job gets FailureTarget while pods terminate, and `terminating` is kept (a case that runs with the gate off expects
 // it unset; jobctl always keeps it, so its "...; PodReplacementPolicy enabled" twin gives the value). Pod patch counts
 // (finalizers) have no jobctl counterpart. Left out: cases on fields jobctl rejects (podReplacementPolicy: Failed,
-// podFailurePolicy, successPolicy, managedBy), on the informer's expectations ("unsatisfied expectations"), on pod
-// creation errors and limits of the fake pod control, and on a Job being deleted (jobctl's executor stops its pods
-// and removes it: test/e2e/cli.test.ts).
+// successPolicy, managedBy; the podFailurePolicy case is ported with TestSyncJobWithJobPodFailurePolicy below), on the
+// informer's expectations ("unsatisfied expectations"), on pod creation errors and limits of the fake pod control, and
+// on a Job being deleted (jobctl's executor stops its pods and removes it: test/e2e/cli.test.ts).
 const controllerSyncJobCases: Case[] = [
   {
     name: 'job start',
@@ -1244,5 +1244,304 @@ describe('statusAfterActions: pods the executor could not create are not active'
   it('never goes below zero', () => {
     const job = aBatchJob({ parallelism: 1 });
     expect(statusAfterActions(job, syncJob({ job, pods: [], now: NOW }), 5).status.active).toBe(0);
+  });
+});
+
+// Ported from kubernetes/kubernetes pkg/controller/job/job_controller_test.go, TestSyncJobWithJobPodFailurePolicy
+// (case names kept). Pods are named `mypod-<i>` in `default` as upstream's podBuilder names them; a container
+// terminated without `finishedAt` there is long past here too (no back-off). Where a case has a twin "; JobManagedBy
+// enabled …", jobctl — Kubernetes v1.31+ defaults, the terminal condition delayed until pods have ended — gives the
+// twin's expectation, under the twin's name. `terminating` is jobctl's (always kept). Left out: "fail job based on
+// OnExitCodes for InitContainer" (jobctl rejects initContainers) and "count pod failure based on OnPodConditions; both
+// rules are matching, the first is executed only" (its rule names `ResourceLimitExceeded`, a condition jobctl never
+// sets, which validation refuses).
+describe('syncJob: podFailurePolicy (TestSyncJobWithJobPodFailurePolicy)', () => {
+  const onExitCodeRules: NonNullable<Job['spec']['podFailurePolicy']>['rules'] = [
+    { action: 'Ignore', onExitCodes: { operator: 'In', values: [1, 2, 3] } },
+    { action: 'FailJob', onExitCodes: { operator: 'In', values: [5, 6, 7] } },
+  ];
+  const disruptionRule = (action: 'Ignore' | 'FailJob' | 'Count') => ({
+    action,
+    onPodConditions: [{ type: 'DisruptionTarget', status: 'True' as const }],
+  });
+  const withPolicy = (
+    rules: NonNullable<Job['spec']['podFailurePolicy']>['rules'],
+    o: Parameters<typeof aBatchJob>[0] = {},
+  ): Job => {
+    const job = aBatchJob({ parallelism: 1, completions: 1, backoffLimit: 6, ...o });
+    job.spec.podFailurePolicy = { rules };
+    return job;
+  };
+  interface PodSpec {
+    phase: Pod['status']['phase'];
+    exits?: [string, number][];
+    disrupted?: boolean;
+    finishedAt?: number;
+    terminating?: boolean;
+  }
+  const podsFrom =
+    (...specs: PodSpec[]) =>
+    (job: Job): Pod[] =>
+      specs.map((spec, i) => {
+        const pod = aJobPod(job, {
+          phase: spec.phase,
+          ready: false,
+          ...(job.spec.completionMode === 'Indexed' ? { index: String(i) } : {}),
+          ...(spec.terminating ? { stopReason: 'Deleted' } : {}),
+        });
+        pod.metadata.name = `mypod-${i}`;
+        const finishedAt = rfc3339(spec.finishedAt ?? 1000);
+        if (spec.exits !== undefined) {
+          pod.status.containerStatuses = spec.exits.map(([name, exitCode]) => ({
+            name,
+            image: 'foo/bar',
+            restartCount: 0,
+            state: { terminated: { exitCode, reason: 'Error', finishedAt } },
+          }));
+        }
+        if (spec.disrupted) pod.status.conditions = [{ type: 'DisruptionTarget', status: 'True' }];
+        return pod;
+      });
+  const failJob = (message: string) => [
+    `FailureTarget=True PodFailurePolicy: ${message}`,
+    `Failed=True PodFailurePolicy: ${message}`,
+  ];
+  const exit5Message =
+    'Container main-container for pod default/mypod-0 failed with exit code 5 matching FailJob rule at index 1';
+
+  const cases: (Omit<Case, 'expected'> & {
+    expected: { active: number; failed: number; succeeded: number; conditions: string[]; terminating?: number };
+  })[] = [
+    {
+      name:
+        'default handling for pod failure if the container matching the exit codes does not match the containerName ' +
+        'restriction',
+      job: withPolicy([
+        { action: 'Ignore', onExitCodes: { containerName: 'main-container', operator: 'In', values: [1, 2, 3] } },
+        { action: 'FailJob', onExitCodes: { containerName: 'main-container', operator: 'In', values: [5, 6, 7] } },
+      ]),
+      pods: podsFrom({
+        phase: 'Failed',
+        exits: [
+          ['monitoring-container', 5],
+          ['main-container', 42],
+        ],
+      }),
+      expected: { active: 1, succeeded: 0, failed: 1, conditions: [] },
+    },
+    {
+      name: 'running pod should not result in job fail based on OnExitCodes',
+      job: withPolicy(onExitCodeRules),
+      pods: podsFrom({ phase: 'Running', exits: [['main-container', 5]] }),
+      expected: { active: 1, failed: 0, succeeded: 0, conditions: [] },
+    },
+    {
+      name: 'fail job based on OnExitCodes',
+      job: withPolicy(onExitCodeRules),
+      pods: podsFrom({ phase: 'Failed', exits: [['main-container', 5]] }),
+      expected: { active: 0, failed: 1, succeeded: 0, conditions: failJob(exit5Message) },
+    },
+    {
+      name: 'job marked already as failure target with failed pod',
+      job: {
+        ...withPolicy(onExitCodeRules),
+        status: {
+          active: 0,
+          succeeded: 0,
+          failed: 0,
+          conditions: [{ type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', message: exit5Message }],
+        },
+      },
+      pods: podsFrom({ phase: 'Failed', exits: [['main-container', 5]] }),
+      expected: { active: 0, failed: 1, succeeded: 0, conditions: failJob(exit5Message) },
+    },
+    {
+      name: 'job marked already as failure target with failed pod, message based on already deleted pod',
+      job: {
+        ...withPolicy(onExitCodeRules),
+        status: {
+          active: 0,
+          succeeded: 0,
+          failed: 0,
+          conditions: [
+            {
+              type: 'FailureTarget',
+              status: 'True',
+              reason: 'PodFailurePolicy',
+              message: exit5Message.replace('mypod-0', 'already-deleted-pod'),
+            },
+          ],
+        },
+      },
+      pods: podsFrom({ phase: 'Failed', exits: [['main-container', 5]] }),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 0,
+        conditions: failJob(exit5Message.replace('mypod-0', 'already-deleted-pod')),
+      },
+    },
+    {
+      name: 'fail job with multiple pods; JobManagedBy enabled delays setting terminal condition',
+      job: withPolicy(onExitCodeRules, { parallelism: 2, completions: 2 }),
+      pods: podsFrom({ phase: 'Running' }, { phase: 'Failed', exits: [['main-container', 5]] }),
+      expected: {
+        active: 0,
+        failed: 2,
+        succeeded: 0,
+        terminating: 1,
+        conditions: [`FailureTarget=True PodFailurePolicy: ${exit5Message.replace('mypod-0', 'mypod-1')}`],
+      },
+    },
+    {
+      name: 'fail indexed job based on OnExitCodes',
+      job: withPolicy(onExitCodeRules, { completionMode: 'Indexed' }),
+      pods: podsFrom({ phase: 'Failed', exits: [['main-container', 5]] }),
+      expected: { active: 0, failed: 1, succeeded: 0, conditions: failJob(exit5Message) },
+    },
+    {
+      name: 'fail job based on OnExitCodes with NotIn operator',
+      job: withPolicy([{ action: 'FailJob', onExitCodes: { operator: 'NotIn', values: [5, 6, 7] } }]),
+      pods: podsFrom({ phase: 'Failed', exits: [['main-container', 42]] }),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 0,
+        conditions: failJob(
+          'Container main-container for pod default/mypod-0 failed with exit code 42 matching FailJob rule at index 0',
+        ),
+      },
+    },
+    {
+      name: 'default handling job based on OnExitCodes with NotIn operator',
+      job: withPolicy([{ action: 'FailJob', onExitCodes: { operator: 'NotIn', values: [5, 6, 7] } }]),
+      pods: podsFrom({ phase: 'Failed', exits: [['main-container', 5]] }),
+      expected: { active: 1, failed: 1, succeeded: 0, conditions: [] },
+    },
+    {
+      name: 'ignore pod failure; both rules are matching, the first is executed only',
+      job: withPolicy(onExitCodeRules, { backoffLimit: 0 }),
+      pods: podsFrom({
+        phase: 'Failed',
+        exits: [
+          ['container1', 2],
+          ['container2', 6],
+        ],
+      }),
+      expected: { active: 1, failed: 0, succeeded: 0, conditions: [] },
+    },
+    {
+      name: 'ignore pod failure based on OnExitCodes',
+      job: withPolicy(onExitCodeRules, { backoffLimit: 0 }),
+      pods: podsFrom({ phase: 'Failed', exits: [['', 1]] }),
+      expected: { active: 1, failed: 0, succeeded: 0, conditions: [] },
+    },
+    {
+      name: 'default job based on OnExitCodes; JobManagedBy enabled triggers adding interim condition',
+      job: withPolicy(onExitCodeRules, { backoffLimit: 0 }),
+      pods: podsFrom({ phase: 'Failed', exits: [['', 10]] }),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 0,
+        conditions: [
+          'FailureTarget=True BackoffLimitExceeded: Job has reached the specified backoff limit',
+          'Failed=True BackoffLimitExceeded: Job has reached the specified backoff limit',
+        ],
+      },
+    },
+    {
+      name: 'count pod failure based on OnExitCodes; both rules are matching, the first is executed only',
+      job: withPolicy([
+        { action: 'Count', onExitCodes: { operator: 'In', values: [1, 2] } },
+        { action: 'Ignore', onExitCodes: { operator: 'In', values: [2, 3] } },
+      ]),
+      pods: podsFrom({ phase: 'Failed', exits: [['', 2]] }),
+      expected: { active: 1, failed: 1, succeeded: 0, conditions: [] },
+    },
+    {
+      name: 'ignore pod failure based on OnPodConditions',
+      job: withPolicy([disruptionRule('Ignore')], { backoffLimit: 0 }),
+      pods: podsFrom({ phase: 'Failed', disrupted: true }),
+      expected: { active: 1, failed: 0, succeeded: 0, conditions: [] },
+    },
+    {
+      // Upstream's pod has no container status and a deletion timestamp of now, so it finished now: the back-off runs.
+      name: 'ignore pod failure based on OnPodConditions, ignored failures delays pod recreation',
+      job: withPolicy([disruptionRule('Ignore')], { backoffLimit: 0 }),
+      pods: podsFrom({ phase: 'Failed', disrupted: true, exits: [['main-container', 137]], finishedAt: NOW }),
+      expected: { active: 0, failed: 0, succeeded: 0, conditions: [] },
+    },
+    {
+      name: 'fail job based on OnPodConditions',
+      job: withPolicy([disruptionRule('FailJob')]),
+      pods: podsFrom({ phase: 'Failed', disrupted: true }),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 0,
+        conditions: failJob('Pod default/mypod-0 has condition DisruptionTarget matching FailJob rule at index 0'),
+      },
+    },
+    {
+      name: 'terminating Pod not considered failed when JobPodFailurePolicy is enabled and used',
+      job: (() => {
+        const job = withPolicy([disruptionRule('Count')], { backoffLimit: 0 });
+        delete job.spec.completions;
+        return job;
+      })(),
+      pods: podsFrom({ phase: 'Running', terminating: true }),
+      expected: { active: 0, failed: 0, succeeded: 0, terminating: 1, conditions: [] },
+    },
+  ];
+
+  it.each(cases)('$name', (c) => {
+    const result = syncJob({ job: c.job, pods: c.pods?.(c.job) ?? [], now: NOW });
+    const { active, failed, succeeded, terminating } = result.status;
+    const conditions = result.status.conditions.map((x) => `${x.type}=${x.status} ${x.reason}: ${x.message}`);
+    expect({
+      active,
+      failed,
+      succeeded,
+      conditions,
+      ...(c.expected.terminating === undefined ? {} : { terminating }),
+    }).toEqual(c.expected);
+  });
+
+  // TestControllerSyncJob's one podFailurePolicy case: an empty policy already makes terminating pods wait (not failed,
+  // not replaced). Upstream runs it with JobPodReplacementPolicy off (terminating unset); jobctl keeps it: 4 + 1.
+  it('TestControllerSyncJob: more terminating pods than parallelism; PodFailurePolicy used', () => {
+    const job = withPolicy([]);
+    const pods = podsOf(0, 2, 0, 0, undefined, { terminating: 4 })(job);
+    expect(summarize(syncJob({ job, pods, now: NOW }))).toMatchObject({
+      creates: 0,
+      stops: ['TooManyActivePods'],
+      active: 1,
+      failed: 0,
+      terminating: 5,
+    });
+  });
+
+  it('a pod matching a FailIndex rule fails its index at once, the other indexes go on', () => {
+    const job = withPolicy([{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [42] } }], {
+      completionMode: 'Indexed',
+      completions: 2,
+      parallelism: 2,
+    });
+    job.spec.backoffLimitPerIndex = 3;
+    job.spec.backoffLimit = 2_147_483_647;
+    const pods = podsFrom({ phase: 'Failed', exits: [['main', 42]] }, { phase: 'Running' })(job);
+    const result = syncJob({ job, pods, now: NOW });
+    expect(result.status.failedIndexes).toBe('0');
+    expect(summarize(result)).toMatchObject({ creates: 0, active: 1, failed: 1, conditions: [] });
+  });
+
+  it('an explicit rule decides a disrupted pod; with none matching, the disruption is still not counted', () => {
+    const counted = withPolicy([disruptionRule('Count')], { backoffLimit: 0 });
+    const failed = syncJob({ job: counted, pods: podsFrom({ phase: 'Failed', disrupted: true })(counted), now: NOW });
+    expect(failed.status.conditions.map((c) => c.reason)).toEqual(['BackoffLimitExceeded', 'BackoffLimitExceeded']);
+    const other = withPolicy(onExitCodeRules, { backoffLimit: 0 });
+    const pods = podsFrom({ phase: 'Failed', disrupted: true, exits: [['main', 143]] })(other);
+    expect(summarize(syncJob({ job: other, pods, now: NOW }))).toMatchObject({ creates: 1, failed: 0, conditions: [] });
   });
 });

@@ -161,17 +161,6 @@ describe('fields jobctl cannot honour', () => {
       },
     },
     {
-      name: 'podFailurePolicy',
-      edits: [['  parallelism: 1', '  parallelism: 1\n  podFailurePolicy:\n    rules: []\n    other: 1']],
-      expected: {
-        path: 'spec.podFailurePolicy',
-        line: 8,
-        detail:
-          'Forbidden: not supported yet: jobctl counts every failed pod against backoffLimit, which is not what the ' +
-          'rules ask for',
-      },
-    },
-    {
       name: 'managedBy another controller',
       edits: [['  parallelism: 1', '  parallelism: 1\n  managedBy: example.com/mine']],
       expected: {
