@@ -23,6 +23,7 @@ import {
 import { finishedCondition, fromRfc3339, toRfc3339 } from './object-meta.ts';
 import { nextPodSequence, podForJob, podSequenceAnnotation } from './pod-template.ts';
 import { failJobMessageOf, matchPodFailurePolicy } from './pod-failure-policy.ts';
+import { matchSuccessPolicy } from './success-policy.ts';
 import { isDisrupted, isPodFinished, isPodReady, isStopRequested } from './task-exit.ts';
 
 /** What the Job controller decides from, read by the executor. */
@@ -50,6 +51,7 @@ export type StopPodReason =
   | 'BackoffLimitExceeded'
   | 'PodFailurePolicy'
   | 'Suspended'
+  | 'SuccessPolicy'
   | 'TooManyActivePods';
 
 /**
@@ -61,6 +63,12 @@ export const TOO_MANY_ACTIVE_PODS: StopPodReason = 'TooManyActivePods';
 
 /** The stop reason of a suspended Job's pods; not counted either, for the same reason (`manageJob` when suspended). */
 const SUSPENDED: StopPodReason = 'Suspended';
+
+/**
+ * The stop reason of the pods left when a `successPolicy` rule is met. Not counted failed either: Kubernetes counts
+ * the pods of a finished Job as failed only when it did not succeed (`trackJobStatusAndRemoveFinalizers`).
+ */
+const SUCCESS_POLICY: StopPodReason = 'SuccessPolicy';
 
 /** A side effect the executor carries out, in order. */
 export type JobAction =
@@ -111,6 +119,8 @@ const maxFailedIndexesExceeded = {
 const failedIndexesReason = { reason: 'FailedIndexes', message: 'Job has failed indexes' };
 /** Kubernetes `batch.JobReasonPodFailurePolicy`: a pod matched a `FailJob` rule. */
 const podFailurePolicyReason = 'PodFailurePolicy';
+/** Kubernetes `batch.JobReasonSuccessPolicy`: a `successPolicy` rule was met. */
+const successPolicyReason = 'SuccessPolicy';
 const deadlineExceeded = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
 /**
  * The reason and message Kubernetes (v1.31+) puts on `SuccessCriteriaMet` and `Complete` when completions are reached.
@@ -176,7 +186,10 @@ export function statusAfterActions(
  *    waiting in CrashLoopBackOff are restarted in place once the kubelet back-off has passed. Resuming sets
  *    `Suspended` False (`JobResumed`, "Job resumed"), event `Resumed`, and resets `startTime`.
  * 7. Complete when `succeeded ≥ completions` (no completions: one success) and nothing is active: conditions
- *    `SuccessCriteriaMet` and `Complete` (`CompletionsReached`), `completionTime`, event `Completed`.
+ *    `SuccessCriteriaMet` and `Complete` (`CompletionsReached`), `completionTime`, event `Completed`. Before that,
+ *    with no failure, an Indexed Job whose succeeded indexes meet a `successPolicy` rule (`success-policy.ts`) gets
+ *    `SuccessCriteriaMet` (`SuccessPolicy`, "Matched rules at index <i>"); its active pods are stopped (reason
+ *    `SuccessPolicy`, never counted failed) and `Complete` with the same reason follows once none is terminating.
  *
  * jobctl's departures from Kubernetes:
  * - A Job that is resumed has its `startTime` reset before the deadline check, as the API documents; Kubernetes
@@ -214,9 +227,12 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
   const terminatingPods = pods.filter(isStopRequested);
   // Pods stopped because the Job wanted fewer or was suspended: Kubernetes' `deleteJobPods` removes their tracking
   // finalizer before deleting them, so they are never counted failed.
-  const isRemoved = (p: Pod): boolean => p.status.reason === TOO_MANY_ACTIVE_PODS || p.status.reason === SUSPENDED;
+  const isRemoved = (p: Pod): boolean =>
+    p.status.reason === TOO_MANY_ACTIVE_PODS || p.status.reason === SUSPENDED || p.status.reason === SUCCESS_POLICY;
   const succeededPods = pods.filter((p) => p.status.phase === 'Succeeded' && isCounted(p));
   const policy = spec.podFailurePolicy;
+  // Kubernetes `onlyReplaceFailedPods`: `podReplacementPolicy: Failed`, or any podFailurePolicy.
+  const onlyReplaceFailedPods = policy !== undefined || spec.podReplacementPolicy === 'Failed';
   // podFailurePolicy (Kubernetes `matchPodFailurePolicy`): the first matching rule decides whether a failed pod
   // counts (not for `Ignore`). A pod that ended with its node (`DisruptionTarget`) and that no rule matched is not the
   // command's failure either: not counted, no back-off (jobctl's standing `Ignore` of disruptions).
@@ -228,9 +244,9 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
     (p) => p.status.phase === 'Failed' && isCounted(p) && !isRemoved(p) && !isNotCounted(p),
   );
   // Pods being stopped count as failed (Kubernetes `isPodFailed`: a deleted, unfinished pod), but for removed ones —
-  // and not at all with a podFailurePolicy: `onlyReplaceFailedPods` waits for such a pod to end Failed, then matches
-  // the policy against how it ended.
-  const failingPods = policy === undefined ? terminatingPods.filter((p) => isCounted(p) && !isRemoved(p)) : [];
+  // and not at all with `onlyReplaceFailedPods` (a podFailurePolicy, or `podReplacementPolicy: Failed`): such a pod
+  // is counted once it has ended Failed (Kubernetes `isPodFailed`), and matched against the policy by how it ended.
+  const failingPods = onlyReplaceFailedPods ? [] : terminatingPods.filter((p) => isCounted(p) && !isRemoved(p));
 
   let succeededIndexes: IndexInterval[] = [];
   let succeeded: number;
@@ -310,6 +326,17 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
     if (failure === undefined)
       failure = workQueueExhausted(input.workQueue, completions, succeeded, activePods.length, spec.suspend);
   }
+  // Kubernetes `syncJob`: with no failure, an Indexed Job whose succeeded indexes meet a `successPolicy` rule has
+  // succeeded (`SuccessCriteriaMet`, reason `SuccessPolicy`); its remaining pods are stopped, not counted failed.
+  const successPolicyMessage =
+    failure === undefined && !successCriteriaMet && indexed
+      ? matchSuccessPolicy(spec.successPolicy, completions ?? 0, succeededIndexes)
+      : undefined;
+  const successMet = successCriteriaMet || successPolicyMessage !== undefined;
+  const successCondition =
+    successPolicyMessage !== undefined
+      ? { reason: successPolicyReason, message: successPolicyMessage }
+      : successConditionOf(old.conditions);
 
   let active = activePods.length;
   // Kubernetes `syncJob`: `terminating := controller.CountTerminatingPods(pods)` (with JobPodReplacementPolicy, on by
@@ -337,8 +364,13 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
       events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
     }
   } else {
-    if (successCriteriaMet) {
-      // Success already decided in an earlier sync; only waiting for stopped pods to end.
+    if (successMet) {
+      // Success decided (in this sync by a `successPolicy` rule, or in an earlier one): Kubernetes deletes the active
+      // pods of a Job whose `SuccessCriteriaMet` is set, then waits for them to end before `Complete`.
+      for (const pod of activePods) stopPod(pod, SUCCESS_POLICY, actions, events);
+      terminating += activePods.length;
+      active = 0;
+      ready = 0;
     } else if (spec.suspend) {
       for (const pod of activePods) stopPod(pod, 'Suspended', actions, events);
       terminating += activePods.length;
@@ -361,13 +393,13 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
         // Failed indexes are not retried: to the pod creator they are as taken as the succeeded ones.
         const takenIndexes =
           failedIndexes.length === 0 ? succeededIndexes : mergeIntervals(succeededIndexes, failedIndexes);
-        // Kubernetes `manageJob` with `onlyReplaceFailedPods` (a podFailurePolicy): no replacement while a pod is still
-        // terminating (`diff := wantActive - active - terminating`).
+        // Kubernetes `manageJob` with `onlyReplaceFailedPods` (a podFailurePolicy or `podReplacementPolicy: Failed`):
+        // no replacement while a pod is still terminating (`diff := wantActive - active - terminating`).
         active += createPods(
           job,
           pods,
           activePods,
-          policy === undefined ? wanted : wanted - terminatingPods.length,
+          onlyReplaceFailedPods ? wanted - terminatingPods.length : wanted,
           takenIndexes,
           record,
           now,
@@ -381,18 +413,13 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
     const isComplete =
       completions === undefined ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
     // A Job not finishing in this sync does not count yet each index's failed pod that awaits its replacement.
-    if (!isComplete && !successCriteriaMet) failed = Math.max(old.failed, failedFromPods - delayedFailures);
-    if (isComplete || successCriteriaMet) {
-      ensureCondition(
-        status,
-        'SuccessCriteriaMet',
-        'True',
-        completionsReached.reason,
-        completionsReached.message,
-        nowIso,
-      );
+    if (!isComplete && !successMet) failed = Math.max(old.failed, failedFromPods - delayedFailures);
+    if (isComplete || successMet) {
+      // `Complete` carries the reason and message of `SuccessCriteriaMet` (Kubernetes `enactJobFinished`).
+      const { reason, message } = successMet ? successCondition : completionsReached;
+      ensureCondition(status, 'SuccessCriteriaMet', 'True', reason, message, nowIso);
       if (terminating === 0) {
-        ensureCondition(status, 'Complete', 'True', completionsReached.reason, completionsReached.message, nowIso);
+        ensureCondition(status, 'Complete', 'True', reason, message, nowIso);
         status.completionTime = nowIso;
         if (completions !== undefined && succeeded > completions) {
           events.push({
@@ -433,6 +460,14 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
     events,
     ...(requeueAt.length === 0 ? {} : { requeueAtMs: Math.min(...requeueAt) }),
   };
+}
+
+/** The reason and message of the Job's `SuccessCriteriaMet` condition (`CompletionsReached` when it has none). */
+function successConditionOf(conditions: JobStatus['conditions']): { reason: string; message: string } {
+  const condition = conditions.find((c) => c.type === 'SuccessCriteriaMet' && c.status === 'True');
+  return condition === undefined
+    ? completionsReached
+    : { reason: condition.reason ?? completionsReached.reason, message: condition.message ?? '' };
 }
 
 /** A finished Job does nothing but wait for its TTL (Kubernetes' TTL-after-finished controller, `processTTL`). */

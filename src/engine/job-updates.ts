@@ -8,6 +8,7 @@ export const MUTABLE_JOB_FIELDS = [
   'suspend',
   'activeDeadlineSeconds',
   'ttlSecondsAfterFinished',
+  'podReplacementPolicy',
 ] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 /** Throws the API server's message when `next` changes an immutable field of `existing`. */

@@ -16,6 +16,7 @@ import type {
   ObjectMeta,
   PodSpec,
   PodTemplateSpec,
+  SuccessPolicy,
   WorkQueueManifest,
 } from './types.ts';
 
@@ -31,6 +32,9 @@ export interface JobSpecInput {
   backoffLimitPerIndex?: number;
   maxFailedIndexes?: number;
   podFailurePolicy?: PodFailurePolicy;
+  managedBy?: string;
+  podReplacementPolicy?: 'Failed' | 'TerminatingOrFailed';
+  successPolicy?: SuccessPolicy;
   activeDeadlineSeconds?: number;
   ttlSecondsAfterFinished?: number;
   completionMode?: CompletionMode;
@@ -87,6 +91,9 @@ export function defaultJobSpec(spec: JobSpecInput): JobSpec {
     backoffLimitPerIndex: spec.backoffLimitPerIndex,
     maxFailedIndexes: spec.maxFailedIndexes,
     podFailurePolicy: spec.podFailurePolicy === undefined ? undefined : structuredClone(spec.podFailurePolicy),
+    managedBy: spec.managedBy,
+    podReplacementPolicy: spec.podReplacementPolicy,
+    successPolicy: spec.successPolicy === undefined ? undefined : structuredClone(spec.successPolicy),
     template: copyPodTemplate(spec.template),
     ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished,
     completionMode: spec.completionMode ?? 'NonIndexed',

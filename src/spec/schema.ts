@@ -29,7 +29,9 @@ export type StructName =
   | 'PodFailurePolicy'
   | 'PodFailurePolicyRule'
   | 'PodFailurePolicyOnExitCodesRequirement'
-  | 'PodFailurePolicyOnPodConditionsPattern';
+  | 'PodFailurePolicyOnPodConditionsPattern'
+  | 'SuccessPolicy'
+  | 'SuccessPolicyRule';
 
 /** JSON shape of one field. `int32`/`int64` are integers in Go's ranges; maps are `map[string]string`. */
 export type Shape =
@@ -120,7 +122,12 @@ export const structs: Record<StructName, Readonly<Record<string, Shape>>> = {
     selector: { type: 'any' },
     manualSelector: boolean,
     podFailurePolicy: struct('PodFailurePolicy'),
+    managedBy: string,
+    podReplacementPolicy: string,
+    successPolicy: struct('SuccessPolicy'),
   },
+  SuccessPolicy: { rules: structList('SuccessPolicyRule') },
+  SuccessPolicyRule: { succeededIndexes: string, succeededCount: int32 },
   PodFailurePolicy: { rules: structList('PodFailurePolicyRule') },
   PodFailurePolicyRule: {
     action: string,

@@ -94,8 +94,25 @@ export interface JobSpec {
   suspend: boolean;
   /** How a failed pod counts (FailJob, FailIndex, Ignore, Count), as Kubernetes' `podFailurePolicy`. */
   podFailurePolicy?: PodFailurePolicy;
+  /** Only `kubernetes.io/job-controller` (jobctl's Job controller), as validation allows; immutable. */
+  managedBy?: string;
+  /** When a pod is replaced: once it has ended (`Failed`), or already while it is being stopped (the default). */
+  podReplacementPolicy?: 'Failed' | 'TerminatingOrFailed';
+  /** When an Indexed Job has succeeded before all its indexes have, as Kubernetes' `successPolicy`. */
+  successPolicy?: SuccessPolicy;
   /** Generated on create from the Job's uid (`batch.kubernetes.io/controller-uid`); never written by users. */
   selector?: { matchLabels?: Labels };
+}
+
+/** Kubernetes' `SuccessPolicy`: the Job succeeds once any rule is met. */
+export interface SuccessPolicy {
+  rules: SuccessPolicyRule[];
+}
+
+/** At least one field; `succeededIndexes` is an interval list (`0,2-4`), as `status.completedIndexes`. */
+export interface SuccessPolicyRule {
+  succeededIndexes?: string;
+  succeededCount?: number;
 }
 
 export type PodFailurePolicyAction = 'FailJob' | 'FailIndex' | 'Ignore' | 'Count';

@@ -138,25 +138,6 @@ export const unsupportedFields: readonly UnsupportedField[] = [
   ),
 
   // JobSpec
-  {
-    struct: 'JobSpec',
-    field: 'successPolicy',
-    severity: 'error',
-    reason: 'not supported: a Job succeeds when `completions` pods have succeeded',
-  },
-  {
-    struct: 'JobSpec',
-    field: 'podReplacementPolicy',
-    severity: 'warning',
-    reason: "jobctl's Job controller decides when a failed pod is replaced; ignored",
-  },
-  {
-    struct: 'JobSpec',
-    field: 'managedBy',
-    severity: 'error',
-    reason: "jobctl's own Job controller manages every Job; an external controller is not possible",
-    isHarmless: equalsOrEmpty('kubernetes.io/job-controller'),
-  },
 
   // PodSpec
   {

@@ -432,6 +432,134 @@ function validateJobSpec(spec: Obj | undefined, path: string, report: Reporter):
   }
   const policy = sub(spec, 'podFailurePolicy');
   if (policy !== undefined) validatePodFailurePolicy(spec, policy, join(path, 'podFailurePolicy'), report);
+  validateManagedBy(spec, join(path, 'managedBy'), report);
+  validatePodReplacementPolicy(spec, join(path, 'podReplacementPolicy'), report);
+  const successPolicy = sub(spec, 'successPolicy');
+  if (successPolicy !== undefined) {
+    const successPath = join(path, 'successPolicy');
+    if (mode !== 'Indexed') report.error(successPath, invalid(successPolicy, 'requires indexed completion mode'));
+    else validateSuccessPolicy(successPolicy, num(spec, 'completions'), successPath, report);
+  }
+}
+
+// pkg/apis/batch/validation/validation.go: maxSuccessPolicyRule, maxJobSuccessPolicySucceededIndexesLimit.
+const maxSuccessPolicyRule = 20;
+const maxJobSuccessPolicySucceededIndexesLimit = 64 * 1024;
+
+/** Kubernetes `validateSuccessPolicy` and `validateSuccessPolicyRule`, in its order and words. */
+function validateSuccessPolicy(policy: Obj, completions: number | undefined, path: string, report: Reporter): void {
+  const rulesPath = `${path}.rules`;
+  const rules = list(policy, 'rules') ?? [];
+  if (rules.length === 0 && !report.isBad(rulesPath)) {
+    report.error(rulesPath, required('at least one rules must be specified when the successPolicy is specified'));
+  }
+  if (rules.length > maxSuccessPolicyRule) report.error(rulesPath, tooMany(rules.length, maxSuccessPolicyRule));
+  // Indexed without completions is refused above; there is nothing to measure the rules against.
+  if (completions === undefined) return;
+  rules.forEach((rule, i) => {
+    const rulePath = `${rulesPath}[${i}]`;
+    const indexesPath = `${rulePath}.succeededIndexes`;
+    const countPath = `${rulePath}.succeededCount`;
+    const indexes = str(rule, 'succeededIndexes');
+    const count = num(rule, 'succeededCount');
+    if (indexes === undefined && count === undefined && !report.isBad(indexesPath) && !report.isBad(countPath)) {
+      report.error(rulePath, required('at least one of succeededCount or succeededIndexes must be specified'));
+    }
+    let totalIndexes = 0;
+    if (indexes !== undefined) {
+      if (indexes.length > maxJobSuccessPolicySucceededIndexesLimit) {
+        report.error(indexesPath, tooLong(maxJobSuccessPolicySucceededIndexesLimit));
+      }
+      const parsed = validateIndexesFormat(indexes, completions);
+      if (typeof parsed === 'string') {
+        report.error(indexesPath, invalid(indexes, `error parsing succeededIndexes: ${parsed}`));
+      } else {
+        totalIndexes = parsed;
+      }
+    }
+    if (count !== undefined) {
+      const negative = nonNegative(count);
+      if (negative !== undefined) report.error(countPath, negative);
+      if (count > completions) {
+        report.error(
+          countPath,
+          invalid(count, `must be less than or equal to ${completions} (the number of specified completions)`),
+        );
+      }
+      if (indexes !== undefined && count > totalIndexes) {
+        report.error(
+          countPath,
+          invalid(
+            count,
+            `must be less than or equal to ${totalIndexes} ` +
+              '(the number of indexes in the specified succeededIndexes field)',
+          ),
+        );
+      }
+    }
+  });
+}
+
+/** Kubernetes `validateIndexesFormat` and `parseIndexInterval`: the number of indexes, or the error's text. */
+function validateIndexesFormat(value: string, completions: number): number | string {
+  if (value.length === 0) return 0;
+  const atoi = (part: string): number | undefined => (/^[+-]?\d+$/.test(part) ? Number(part) : undefined);
+  let last: number | undefined;
+  let total = 0;
+  for (const interval of value.split(',')) {
+    const limits = interval.split('-');
+    if (limits.length > 2) {
+      return (
+        `the fragment ${JSON.stringify(interval)} violates the requirement that an index interval can have at most ` +
+        "two parts separated by '-'"
+      );
+    }
+    const bounds: number[] = [];
+    for (const limit of limits) {
+      const n = atoi(limit);
+      if (n === undefined) return `cannot convert string to integer for index: ${JSON.stringify(limit)}`;
+      if (n >= completions) return `too large index: ${JSON.stringify(limit)}`;
+      bounds.push(n);
+    }
+    const [x = 0, y = x] = bounds;
+    if (bounds.length > 1 && x >= y) return `non-increasing order, previous: ${x}, current: ${y}`;
+    if (last !== undefined && last >= x) return `non-increasing order, previous: ${last}, current: ${x}`;
+    total += y - x + 1;
+    last = y;
+  }
+  return total;
+}
+
+/**
+ * Kubernetes `validatePodReplacementPolicy`: `Failed` or `TerminatingOrFailed`, and only `Failed` with a
+ * podFailurePolicy (which only ever replaces pods that have ended).
+ */
+function validatePodReplacementPolicy(spec: Obj | undefined, path: string, report: Reporter): void {
+  const value = str(spec, 'podReplacementPolicy');
+  if (value === undefined || report.isBad(path)) return;
+  if (spec?.['podFailurePolicy'] !== undefined) {
+    if (value !== 'Failed') report.error(path, notSupported(value, ['Failed']));
+  } else if (value !== 'Failed' && value !== 'TerminatingOrFailed') {
+    report.error(path, notSupported(value, ['Failed', 'TerminatingOrFailed']));
+  }
+}
+
+/** Kubernetes `batch.JobControllerName`: the value of `managedBy` that leaves a Job to the built-in Job controller. */
+const jobControllerName = 'kubernetes.io/job-controller';
+
+/**
+ * `spec.managedBy`: Kubernetes accepts any domain-prefixed path (≤ 63 characters) and leaves the Job to that
+ * controller; jobctl runs no controller but its own Job controller, so it accepts only Kubernetes' name for it
+ * (or no value). Immutable, as upstream's `ValidateImmutableField`: the Job update check compares the whole spec.
+ */
+function validateManagedBy(spec: Obj | undefined, path: string, report: Reporter): void {
+  const managedBy = str(spec, 'managedBy');
+  if (managedBy === undefined || managedBy === jobControllerName || report.isBad(path)) return;
+  report.error(
+    path,
+    `${notSupported(managedBy, [jobControllerName])}: no other Job controller runs here; ` +
+      "jobctl's own Job controller manages every Job",
+  );
 }
 
 // pkg/apis/batch/validation/validation.go: maxPodFailurePolicyRules, maxPodFailurePolicyOnExitCodesValues,

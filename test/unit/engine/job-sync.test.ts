@@ -70,6 +70,11 @@ function podsOf(
     ...jobPods(job, terminating, { phase: 'Running', ready: false, stopReason: 'Deleted' }),
   ];
 }
+/** `job` with `spec.podReplacementPolicy`. */
+function replacing(policy: 'Failed' | 'TerminatingOrFailed', job: Job): Job {
+  job.spec.podReplacementPolicy = policy;
+  return job;
+}
 /** Indexed pods, as Kubernetes' `setPodsStatusesWithIndexes` (Running ones not ready). */
 function indexed(...list: [string, Pod['status']['phase']][]) {
   return (job: Job): Pod[] => list.map(([index, phase]) => aJobPod(job, { index, phase, ready: false }));
@@ -79,8 +84,9 @@ function indexed(...list: [string, Pod['status']['phase']][]) {
 // Kubernetes' expectations are read with its default feature gates of v1.31+ (JobPodReplacementPolicy on): a failing
 // Job gets FailureTarget while pods terminate, and `terminating` is kept (a case that runs with the gate off expects
 // it unset; jobctl always keeps it, so its "...; PodReplacementPolicy enabled" twin gives the value). Pod patch counts
-// (finalizers) have no jobctl counterpart. Left out: cases on fields jobctl rejects (podReplacementPolicy: Failed,
-// successPolicy, managedBy; the podFailurePolicy case is ported with TestSyncJobWithJobPodFailurePolicy below), on the
+// (finalizers) have no jobctl counterpart. Left out: cases on a managedBy other than the Job controller (which jobctl
+// refuses); the podFailurePolicy case is ported with
+// TestSyncJobWithJobPodFailurePolicy below, and the successPolicy one (its gate on) here. Left out too: cases on the
 // informer's expectations ("unsatisfied expectations"), on pod creation errors and limits of the fake pod control, and
 // on a Job being deleted (jobctl's executor stops its pods and removes it: test/e2e/cli.test.ts).
 const controllerSyncJobCases: Case[] = [
@@ -134,11 +140,30 @@ const controllerSyncJobCases: Case[] = [
   },
   {
     name: 'WQ job: recreate pods when terminating or failed',
-    // podReplacementPolicy: TerminatingOrFailed is Kubernetes' default, and jobctl's only behaviour (it rejects the
-    // field): the pod being deleted counts as failed and is replaced at once.
-    job: aBatchJob({ parallelism: 1 }),
+    // podReplacementPolicy: TerminatingOrFailed is Kubernetes' default: the pod being deleted counts as failed and is
+    // replaced at once.
+    job: replacing('TerminatingOrFailed', aBatchJob({ parallelism: 1 })),
     pods: podsOf(0, 1, 0, 1, undefined, { terminating: 1 }),
     expected: { ...none, active: 1, terminating: 1, failed: 2 },
+  },
+  {
+    // `Failed`: the pod being deleted is neither counted failed nor replaced until it has ended.
+    name: 'WQ job: recreate pods when failed',
+    job: replacing('Failed', aBatchJob({ parallelism: 1 })),
+    pods: podsOf(0, 1, 0, 1, undefined, { terminating: 1 }),
+    expected: { ...none, active: 1, terminating: 1, failed: 1 },
+  },
+  {
+    name: 'more terminating pods than parallelism',
+    job: replacing('Failed', aBatchJob({ parallelism: 1, completions: 1 })),
+    pods: podsOf(0, 2, 0, 0, undefined, { terminating: 4 }),
+    expected: {
+      ...none,
+      stops: ['TooManyActivePods'],
+      active: 1,
+      terminating: 5,
+      events: ['SuccessfulDelete'],
+    },
   },
   {
     name: 'WQ job: turn on PodReplacementPolicy but not set PodReplacementPolicy',
@@ -263,9 +288,16 @@ const controllerSyncJobCases: Case[] = [
     expected: { ...none, creates: 2, createdIndexes: [0, 1], active: 2 },
   },
   {
+    // The pod being deleted has no index; it is not replaced yet, so one pod is created, for index 0.
+    name: 'indexed job with some pods deleted, podReplacementPolicy Failed',
+    job: replacing('Failed', aBatchJob({ parallelism: 2, completions: 5, completionMode: 'Indexed' })),
+    pods: podsOf(0, 0, 0, 0, undefined, { terminating: 1 }),
+    expected: { ...none, creates: 1, createdIndexes: [0], active: 1, terminating: 1 },
+  },
+  {
     // The pod being deleted has no index: not counted, not in the way of index 0.
     name: 'indexed job with some pods deleted, podReplacementPolicy TerminatingOrFailed',
-    job: aBatchJob({ parallelism: 2, completions: 5, completionMode: 'Indexed' }),
+    job: replacing('TerminatingOrFailed', aBatchJob({ parallelism: 2, completions: 5, completionMode: 'Indexed' })),
     pods: podsOf(0, 0, 0, 0, undefined, { terminating: 1 }),
     expected: { ...none, creates: 2, createdIndexes: [0, 1], active: 2, terminating: 1 },
   },
@@ -447,6 +479,20 @@ const controllerSyncJobCases: Case[] = [
     }),
     pods: podsOf(0, 1, 0, 0, undefined, { ready: 1 }),
     expected: { ...none, active: 1, ready: 1, conditions: ['FailureTarget=False ConditionAddedManually'] },
+  },
+  {
+    name: 'SuccessCriteriaMet=False condition added manually is ignored',
+    job: aBatchJob({
+      parallelism: 1,
+      completions: 1,
+      active: 1,
+      startTime: NOW - sec,
+      conditions: [
+        { type: 'SuccessCriteriaMet', status: 'False', reason: 'ConditionAddedManually', message: 'Testing' },
+      ],
+    }),
+    pods: podsOf(0, 1, 0, 0, undefined, { ready: 1 }),
+    expected: { ...none, active: 1, ready: 1, conditions: ['SuccessCriteriaMet=False ConditionAddedManually'] },
   },
 ];
 
@@ -1543,5 +1589,335 @@ describe('syncJob: podFailurePolicy (TestSyncJobWithJobPodFailurePolicy)', () =>
     const other = withPolicy(onExitCodeRules, { backoffLimit: 0 });
     const pods = podsFrom({ phase: 'Failed', disrupted: true, exits: [['main', 143]] })(other);
     expect(summarize(syncJob({ job: other, pods, now: NOW }))).toMatchObject({ creates: 1, failed: 0, conditions: [] });
+  });
+});
+
+// Ported from kubernetes/kubernetes pkg/controller/job/job_controller_test.go, TestSyncJobWithJobSuccessPolicy (case
+// names kept). Pods are named `mypod-<i>` as upstream names them. jobctl runs Kubernetes v1.31+ defaults
+// (JobPodReplacementPolicy and JobManagedBy on: `Complete` waits for the stopped pods to end, `terminating` kept).
+// A pod upstream gives `job-index-failure-count` 1 comes here with its index's earlier failed pod (jobctl counts an
+// index's failed pods), so `failed` is 2 there where upstream's is 1 (its earlier pod is gone, counted before).
+// Left out: the twins "...; jobPodReplacementPolicy feature disabled; ..." and "...; JobManagedBy feature enabled;
+// ..." with JobPodReplacementPolicy off (a `Complete` at once, `terminating` unset: not what jobctl gives; their
+// enabled twins are ported) and "when the JobSuccessPolicy is disabled, ..." (no feature gate here).
+describe('syncJob: successPolicy (TestSyncJobWithJobSuccessPolicy)', () => {
+  type Spec = [index: string, phase: Pod['status']['phase'], disrupted?: 'disrupted'];
+  const podsFrom =
+    (...specs: Spec[]) =>
+    (job: Job): Pod[] =>
+      specs.map(([index, phase, disrupted], i) => {
+        const pod = aJobPod(job, { phase, index, ready: false });
+        pod.metadata.name = `mypod-${i}`;
+        if (disrupted) pod.status.conditions = [{ type: 'DisruptionTarget', status: 'True' }];
+        return pod;
+      });
+  const withPolicy = (
+    rules: NonNullable<Job['spec']['successPolicy']>['rules'],
+    o: { n: number; backoffLimit?: number; perIndex?: number; failJobOnDisruption?: boolean },
+  ): Job => {
+    const job = aBatchJob({
+      parallelism: o.n,
+      completions: o.n,
+      completionMode: 'Indexed',
+      backoffLimit: o.backoffLimit ?? 2_147_483_647,
+    });
+    job.spec.successPolicy = { rules };
+    if (o.perIndex !== undefined) job.spec.backoffLimitPerIndex = o.perIndex;
+    if (o.failJobOnDisruption) {
+      job.spec.podFailurePolicy = {
+        rules: [{ action: 'FailJob', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }],
+      };
+    }
+    return job;
+  };
+  const withStatus = (job: Job, status: Partial<Job['status']>): Job => ({
+    ...job,
+    status: { ...job.status, ...status },
+  });
+  const rule01 = [{ succeededIndexes: '0,1', succeededCount: 1 }];
+  const matched = 'Matched rules at index 0';
+  const criteriaMet = `SuccessCriteriaMet=True SuccessPolicy: ${matched}`;
+  const complete = `Complete=True SuccessPolicy: ${matched}`;
+  const criteriaMetCondition = {
+    type: 'SuccessCriteriaMet' as const,
+    status: 'True' as const,
+    reason: 'SuccessPolicy',
+    message: matched,
+  };
+  const disruptedFailJob = 'Pod default/mypod-0 has condition DisruptionTarget matching FailJob rule at index 0';
+
+  const cases: (Omit<Case, 'expected'> & {
+    expected: {
+      active?: number;
+      failed: number;
+      succeeded: number;
+      terminating: number;
+      completedIndexes?: string;
+      failedIndexes?: string;
+      conditions: string[];
+    };
+  })[] = [
+    {
+      name:
+        'job with successPolicy; jobPodReplacementPolicy feature enabled; job has SuccessCriteriaMet condition if ' +
+        'job meets to successPolicy and some indexes fail',
+      job: withPolicy(rule01, { n: 3 }),
+      pods: podsFrom(['0', 'Failed'], ['0', 'Running'], ['1', 'Succeeded'], ['2', 'Running']),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 1,
+        terminating: 2,
+        completedIndexes: '1',
+        conditions: [criteriaMet],
+      },
+    },
+    {
+      name:
+        'job with podFailurePolicy and successPolicy; jobPodReplacementPolicy feature enabled; job has ' +
+        "SuccessCriteriaMet condition if job meets to successPolicy and doesn't meet to podFailurePolicy",
+      job: withPolicy(rule01, { n: 2, failJobOnDisruption: true }),
+      pods: podsFrom(['0', 'Failed'], ['0', 'Running'], ['1', 'Succeeded']),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 1,
+        terminating: 1,
+        completedIndexes: '1',
+        conditions: [criteriaMet],
+      },
+    },
+    {
+      name:
+        'job with backoffLimitPerIndex and successPolicy; jobPodReplacementPolicy feature enabled; job has ' +
+        "SuccessCriteriaMet condition if job meets to successPolicy and doesn't meet backoffLimitPerIndex",
+      job: withPolicy(rule01, { n: 2, perIndex: 2 }),
+      pods: podsFrom(['0', 'Failed'], ['0', 'Running'], ['1', 'Succeeded']),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 1,
+        terminating: 1,
+        completedIndexes: '1',
+        failedIndexes: '',
+        conditions: [criteriaMet],
+      },
+    },
+    {
+      name:
+        'job with successPolicy; jobPodReplacementPolicy feature enabled; job has both Complete and ' +
+        'SuccessCriteriaMet condition when job meets to successPolicy and all pods have been already removed',
+      job: withStatus(withPolicy(rule01, { n: 2, perIndex: 2 }), { conditions: [criteriaMetCondition] }),
+      pods: podsFrom(['0', 'Failed'], ['1', 'Succeeded']),
+      expected: { failed: 1, succeeded: 1, terminating: 0, completedIndexes: '1', conditions: [criteriaMet, complete] },
+    },
+    {
+      name:
+        'job with successPolicy; jobPodReplacementPolicy feature enabled; job has SuccessCriteriaMet condition when ' +
+        'job meets to successPolicy and some pods still are running',
+      job: withStatus(withPolicy(rule01, { n: 3, perIndex: 3 }), { conditions: [criteriaMetCondition] }),
+      pods: podsFrom(['0', 'Failed'], ['1', 'Running'], ['1', 'Succeeded'], ['2', 'Running']),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 1,
+        terminating: 2,
+        completedIndexes: '1',
+        conditions: [criteriaMet],
+      },
+    },
+    {
+      name:
+        'job with successPolicy and podFailurePolicy; jobPodReplacementPolicy feature enabled; job has a failed ' +
+        'condition when job meets to both successPolicy and podFailurePolicy',
+      job: withPolicy(rule01, { n: 2, failJobOnDisruption: true }),
+      pods: podsFrom(['0', 'Failed', 'disrupted'], ['0', 'Running'], ['1', 'Succeeded']),
+      expected: {
+        failed: 2,
+        succeeded: 1,
+        terminating: 1,
+        completedIndexes: '1',
+        conditions: [`FailureTarget=True PodFailurePolicy: ${disruptedFailJob}`],
+      },
+    },
+    {
+      name:
+        'job with successPolicy and backoffLimitPerIndex; jobPodReplacementPolicy feature enabled; job has a failed ' +
+        'condition when job meets to both successPolicy and backoffLimitPerIndex',
+      job: withPolicy(rule01, { n: 2, perIndex: 1 }),
+      pods: podsFrom(['0', 'Failed'], ['0', 'Failed'], ['1', 'Succeeded']),
+      expected: {
+        failed: 2,
+        succeeded: 1,
+        terminating: 0,
+        completedIndexes: '1',
+        failedIndexes: '0',
+        conditions: [
+          'FailureTarget=True FailedIndexes: Job has failed indexes',
+          'Failed=True FailedIndexes: Job has failed indexes',
+        ],
+      },
+    },
+    {
+      name:
+        'job with successPolicy and backoffLimit; jobPodReplacementPolicy feature enabled; job has a failed ' +
+        'condition when job meets to both successPolicy and backoffLimit',
+      job: withPolicy(rule01, { n: 2, backoffLimit: 1 }),
+      pods: podsFrom(['0', 'Failed'], ['0', 'Failed'], ['1', 'Succeeded']),
+      expected: {
+        failed: 2,
+        succeeded: 1,
+        terminating: 0,
+        completedIndexes: '1',
+        conditions: [
+          'FailureTarget=True BackoffLimitExceeded: Job has reached the specified backoff limit',
+          'Failed=True BackoffLimitExceeded: Job has reached the specified backoff limit',
+        ],
+      },
+    },
+    {
+      name:
+        'job with successPolicy and podFailurePolicy; jobPodReplacementPolicy feature enabled; job with ' +
+        'SuccessCriteriaMet has never been transitioned to FailureTarget and Failed even if job meets podFailurePolicy',
+      job: withStatus(withPolicy([{ succeededCount: 1 }], { n: 2, failJobOnDisruption: true }), {
+        succeeded: 1,
+        completedIndexes: '1',
+        conditions: [criteriaMetCondition],
+      }),
+      pods: podsFrom(['0', 'Failed', 'disrupted'], ['1', 'Succeeded']),
+      expected: { failed: 1, succeeded: 1, terminating: 0, completedIndexes: '1', conditions: [criteriaMet, complete] },
+    },
+    {
+      name:
+        'job with successPolicy and backoffLimitPerIndex; jobPodReplacementPolicy feature enabled; job with ' +
+        'SuccessCriteriaMet has never been transitioned to FailureTarget and Failed even if job meet ' +
+        'backoffLimitPerIndex',
+      job: withStatus(withPolicy([{ succeededIndexes: '1' }], { n: 2, perIndex: 1 }), {
+        succeeded: 1,
+        completedIndexes: '1',
+        conditions: [criteriaMetCondition],
+      }),
+      pods: podsFrom(['0', 'Failed'], ['0', 'Failed'], ['1', 'Succeeded']),
+      expected: {
+        failed: 2,
+        succeeded: 1,
+        terminating: 0,
+        completedIndexes: '1',
+        failedIndexes: '0',
+        conditions: [criteriaMet, complete],
+      },
+    },
+    {
+      name:
+        'job with successPolicy and backoffLimit; jobPodReplacementPolicy feature enabled; job with ' +
+        'SuccessCriteriaMet has never been transitioned to FailureTarget and Failed even if job meets backoffLimit',
+      job: withStatus(withPolicy(rule01, { n: 2, backoffLimit: 1 }), {
+        succeeded: 1,
+        completedIndexes: '1',
+        conditions: [criteriaMetCondition],
+      }),
+      pods: podsFrom(['0', 'Failed'], ['1', 'Succeeded']),
+      expected: { failed: 1, succeeded: 1, terminating: 0, completedIndexes: '1', conditions: [criteriaMet, complete] },
+    },
+    {
+      name:
+        'job with successPolicy and podFailureTarget; jobPodReplacementPolicy feature enabled; job with ' +
+        'FailureTarget has never been transitioned to SuccessCriteriaMet even if job meets successPolicy',
+      job: withStatus(withPolicy(rule01, { n: 2, failJobOnDisruption: true }), {
+        failed: 1,
+        completedIndexes: '1',
+        conditions: [{ type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', message: disruptedFailJob }],
+      }),
+      pods: podsFrom(['0', 'Failed', 'disrupted'], ['1', 'Succeeded']),
+      expected: {
+        failed: 1,
+        succeeded: 1,
+        terminating: 0,
+        completedIndexes: '1',
+        conditions: [
+          `FailureTarget=True PodFailurePolicy: ${disruptedFailJob}`,
+          `Failed=True PodFailurePolicy: ${disruptedFailJob}`,
+        ],
+      },
+    },
+    {
+      name:
+        'job without successPolicy; jobSuccessPolicy is enabled; job got SuccessCriteriaMet and Completion with ' +
+        'CompletionsReached reason conditions',
+      job: (() => {
+        const job = withPolicy([], { n: 1 });
+        delete job.spec.successPolicy;
+        return job;
+      })(),
+      pods: podsFrom(['0', 'Succeeded']),
+      expected: {
+        failed: 0,
+        succeeded: 1,
+        terminating: 0,
+        completedIndexes: '0',
+        conditions: [
+          'SuccessCriteriaMet=True CompletionsReached: Reached expected number of succeeded pods',
+          'Complete=True CompletionsReached: Reached expected number of succeeded pods',
+        ],
+      },
+    },
+  ];
+
+  it.each(cases)('$name', (c) => {
+    const result = syncJob({ job: c.job, pods: c.pods?.(c.job) ?? [], now: NOW });
+    const { active, failed, succeeded, terminating, completedIndexes, failedIndexes } = result.status;
+    expect({
+      ...(c.expected.active === undefined ? {} : { active }),
+      failed,
+      succeeded,
+      terminating,
+      ...(completedIndexes === undefined ? {} : { completedIndexes }),
+      ...(c.expected.failedIndexes === undefined ? {} : { failedIndexes }),
+      conditions: result.status.conditions.map((x) => `${x.type}=${x.status} ${x.reason}: ${x.message}`),
+    }).toEqual(c.expected);
+  });
+
+  it('stops the pods left when a rule is met, with reason SuccessPolicy, and creates none', () => {
+    const job = withPolicy([{ succeededIndexes: '0' }], { n: 4 });
+    const result = syncJob({
+      job,
+      pods: podsFrom(['0', 'Succeeded'], ['1', 'Running'], ['2', 'Running'], ['3', 'Running'])(job),
+      now: NOW,
+    });
+    expect(summarize(result)).toMatchObject({
+      creates: 0,
+      stops: ['SuccessPolicy', 'SuccessPolicy', 'SuccessPolicy'],
+      active: 0,
+      terminating: 3,
+      failed: 0,
+      conditions: ['SuccessCriteriaMet=True SuccessPolicy'],
+    });
+  });
+
+  it('does not count the stopped pods as failed once they have ended, and completes', () => {
+    const job = withStatus(withPolicy([{ succeededIndexes: '0' }], { n: 2 }), { conditions: [criteriaMetCondition] });
+    const pods = podsFrom(['0', 'Succeeded'], ['1', 'Failed'])(job);
+    const stopped = pods[1] as Pod;
+    stopped.status.reason = 'SuccessPolicy';
+    const result = syncJob({ job, pods, now: NOW });
+    expect(summarize(result)).toMatchObject({
+      failed: 0,
+      succeeded: 1,
+      conditions: ['SuccessCriteriaMet=True SuccessPolicy', 'Complete=True SuccessPolicy'],
+      events: ['Completed'],
+    });
+  });
+
+  it.each([
+    { rules: [{ succeededCount: 2 }], indexes: ['0'], met: false },
+    { rules: [{ succeededCount: 2 }], indexes: ['0', '3'], met: true },
+    { rules: [{ succeededIndexes: '1-3', succeededCount: 2 }], indexes: ['0', '3'], met: false },
+    { rules: [{ succeededIndexes: '1-3', succeededCount: 2 }], indexes: ['2', '3'], met: true },
+    { rules: [{ succeededIndexes: '0,2' }, { succeededCount: 1 }], indexes: ['2'], met: 'Matched rules at index 1' },
+  ])('rules $rules with indexes $indexes succeeded: met $met', ({ rules, indexes, met }) => {
+    const job = withPolicy(rules, { n: 4 });
+    const result = syncJob({ job, pods: podsFrom(...indexes.map((ix): Spec => [ix, 'Succeeded']))(job), now: NOW });
+    const condition = result.status.conditions.find((x) => x.type === 'SuccessCriteriaMet');
+    expect(condition?.message ?? false).toBe(met === true ? matched : met);
   });
 });

@@ -160,15 +160,6 @@ describe('fields jobctl cannot honour', () => {
         detail: 'Forbidden: jobctl has no ConfigMaps or Secrets to read: set env[].value',
       },
     },
-    {
-      name: 'managedBy another controller',
-      edits: [['  parallelism: 1', '  parallelism: 1\n  managedBy: example.com/mine']],
-      expected: {
-        path: 'spec.managedBy',
-        line: 8,
-        detail: "Forbidden: jobctl's own Job controller manages every Job; an external controller is not possible",
-      },
-    },
   ] as { name: string; edits: [string, string][]; expected: { path: string; line: number; detail: string } }[])(
     'rejects $name: the run would not mean what the manifest says',
     ({ edits, expected }) => {
