@@ -20,6 +20,13 @@ import {
   withIndexes,
   type IndexInterval,
 } from './indexes.ts';
+import {
+  indexFailureCountOf,
+  lastFailedPodPerIndex,
+  newIndexFailureCounts,
+  remainingTimePerIndexMs,
+  startsIndexBackoff,
+} from './index-backoff.ts';
 import { finishedCondition, fromRfc3339, toRfc3339 } from './object-meta.ts';
 import { nextPodSequence, podForJob, podSequenceAnnotation } from './pod-template.ts';
 import { failJobMessageOf, matchPodFailurePolicy } from './pod-failure-policy.ts';
@@ -182,7 +189,10 @@ export function statusAfterActions(
  *    `TooManyActivePods`, newest first in `controller.ActivePods` order, and nothing is created in that sync; they
  *    are never counted failed (Kubernetes removes their finalizer before deleting them). Else pods are created up to
  *    the wanted number, Indexed Jobs filling the lowest missing indexes; no pod is created while the
- *    re-creation back-off runs (`10 s × 2^(n−1)`, max 10 min, n failures after the last success). OnFailure pods
+ *    re-creation back-off runs (`10 s × 2^(n−1)`, max 10 min, n failures after the last success). With
+ *    `backoffLimitPerIndex` each index waits on its own failures instead (n: its last failed pod's
+ *    `job-index-failure-count` + ignored count + 1); the indexes whose wait is over get their pod in the same sync,
+ *    annotated with the index's failure counts, and the Job requeues at the earliest wait left. OnFailure pods
  *    waiting in CrashLoopBackOff are restarted in place once the kubelet back-off has passed. Resuming sets
  *    `Suspended` False (`JobResumed`, "Job resumed"), event `Resumed`, and resets `startTime`.
  * 7. Complete when `succeeded ≥ completions` (no completions: one success) and nothing is active: conditions
@@ -272,6 +282,11 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
     const failIndexes = new Set(
       failedPods.filter((p) => matchPodFailurePolicy(policy, p).action === 'FailIndex').map(completionIndexOf),
     );
+    // Kubernetes `isIndexFailed` reads the pod's `job-index-failure-count` (its index's failures before it); jobctl
+    // also counts the index's failed pods it still holds, for pods made without the annotation.
+    for (const p of failedPods) {
+      if (indexFailureCountOf(p) >= perIndexLimit) failIndexes.add(completionIndexOf(p));
+    }
     const newlyFailed = [...failuresByIndex]
       .filter(([ix, n]) => (n > perIndexLimit || failIndexes.has(ix)) && !hasIndex(succeededIndexes, ix))
       .map(([ix]) => ix);
@@ -393,6 +408,18 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
         // Failed indexes are not retried: to the pod creator they are as taken as the succeeded ones.
         const takenIndexes =
           failedIndexes.length === 0 ? succeededIndexes : mergeIntervals(succeededIndexes, failedIndexes);
+        // backoffLimitPerIndex: each index's last failed pod, which its next pod replaces (Kubernetes
+        // `getPodsWithDelayedDeletionPerIndex`): every failed pod of a valid index, ignored ones too (`isPodFailed`).
+        const lastFailedPods =
+          perIndexLimit === undefined
+            ? undefined
+            : lastFailedPodPerIndex(
+                [...pods.filter((p) => p.status.phase === 'Failed' && !isRemoved(p)), ...failingPods],
+                activePods,
+                succeededIndexes,
+                failedIndexes,
+                completions ?? 0,
+              );
         // Kubernetes `manageJob` with `onlyReplaceFailedPods` (a podFailurePolicy or `podReplacementPolicy: Failed`):
         // no replacement while a pod is still terminating (`diff := wantActive - active - terminating`).
         active += createPods(
@@ -401,7 +428,7 @@ export function syncJob(input: JobSyncInput): JobSyncResult {
           activePods,
           onlyReplaceFailedPods ? wanted - terminatingPods.length : wanted,
           takenIndexes,
-          record,
+          lastFailedPods === undefined ? { record } : { lastFailedPods },
           now,
           actions,
           requeueAt,
@@ -660,14 +687,26 @@ function sequenceOf(pod: Pod): number {
   return Number.isFinite(value) ? value : -1;
 }
 
-/** Kubernetes `manageJob`'s creation half, up to `wanted` active pods; returns how many pods it created. */
+/**
+ * The re-creation back-off `createPods` applies: the Job's (`record`), or with `backoffLimitPerIndex` each index's own
+ * from its last failed pod (`lastFailedPods`, by index).
+ */
+type CreationBackoff = { record: ReturnType<typeof newBackoffRecord> } | { lastFailedPods: ReadonlyMap<number, Pod> };
+
+/**
+ * Kubernetes `manageJob`'s creation half, up to `wanted` active pods; returns how many pods it created. With
+ * `backoffLimitPerIndex` there is no Job-wide back-off: of the lowest pending indexes (as many as pods are missing),
+ * those whose own wait is over get a pod now, each annotated with its index's failure counts
+ * (`getPodCreationInfoForIndependentIndexes`, `addIndexFailureCountAnnotation`); the Job requeues at the earliest
+ * wait left — Kubernetes requeues only when no index was ready, and relies on the created pods' events otherwise.
+ */
 function createPods(
   job: Job,
   pods: readonly Pod[],
   activePods: readonly Pod[],
   wanted: number,
   succeededIndexes: readonly IndexInterval[],
-  record: ReturnType<typeof newBackoffRecord>,
+  backoff: CreationBackoff,
   now: number,
   actions: JobAction[],
   requeueAt: number[],
@@ -679,16 +718,33 @@ function createPods(
   // A bound Job's pod needs an item: no more pods than items waiting (leased ones are other pods').
   if (itemsAvailable !== undefined) diff = Math.min(diff, itemsAvailable);
   if (diff <= 0) return 0;
-  const remainingMs = remainingBackoffMs(record, now);
-  if (remainingMs > 0) {
-    requeueAt.push(now + remainingMs);
-    return 0;
+  if ('record' in backoff) {
+    const remainingMs = remainingBackoffMs(backoff.record, now);
+    if (remainingMs > 0) {
+      requeueAt.push(now + remainingMs);
+      return 0;
+    }
   }
   diff = Math.min(diff, maxPodCreatePerSync);
   let sequence = nextPodSequence(job, pods);
   if (job.spec.completionMode === 'Indexed') {
     const activeIndexes = activePods.map(completionIndexOf).filter((ix): ix is number => ix !== undefined);
-    const indexes = firstPendingIndexes(withIndexes(succeededIndexes, activeIndexes), diff, completions ?? 0);
+    let indexes = firstPendingIndexes(withIndexes(succeededIndexes, activeIndexes), diff, completions ?? 0);
+    if ('lastFailedPods' in backoff) {
+      const ready: number[] = [];
+      for (const ix of indexes) {
+        const last = backoff.lastFailedPods.get(ix);
+        const waitMs = last === undefined || !startsIndexBackoff(job, last) ? 0 : remainingTimePerIndexMs(last, now);
+        if (waitMs === 0) ready.push(ix);
+        else requeueAt.push(now + waitMs);
+      }
+      indexes = ready;
+      for (const ix of indexes) {
+        const counts = newIndexFailureCounts(job, backoff.lastFailedPods.get(ix));
+        actions.push({ type: 'createPod', pod: podForJob(job, sequence++, now, ix, counts) });
+      }
+      return indexes.length;
+    }
     for (const ix of indexes) actions.push({ type: 'createPod', pod: podForJob(job, sequence++, now, ix) });
     return indexes.length;
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { wellKnown, type Container, type Job, type Labels, type Pod } from '../spec/types.ts';
+import type { IndexFailureCounts } from './index-backoff.ts';
 import { deterministicUid, toRfc3339 } from './object-meta.ts';
 
 /**
@@ -69,7 +70,9 @@ export function nextPodSequence(job: Job, pods: readonly Pod[]): number {
  * - labels: the template's, plus `job-name`, `batch.kubernetes.io/job-name`, `controller-uid`,
  *   `batch.kubernetes.io/controller-uid` (the API server puts these on the Job's template) and, for Indexed Jobs,
  *   `batch.kubernetes.io/job-completion-index` (feature PodIndexLabel, on by default since v1.28);
- * - annotations: the template's, plus the completion index (Indexed) and {@link podSequenceAnnotation};
+ * - annotations: the template's, plus the completion index (Indexed) and {@link podSequenceAnnotation}; with
+ *   `indexFailureCounts` (a Job with `backoffLimitPerIndex`) `batch.kubernetes.io/job-index-failure-count`, and
+ *   `batch.kubernetes.io/job-index-ignored-failure-count` when above 0 (Kubernetes `addIndexFailureCountAnnotation`);
  * - Indexed: `spec.hostname` `<job>-<index>` and env `JOB_COMPLETION_INDEX` on every container that lacks it
  *   (Kubernetes sets it from the label through the downward API; a task gets the value itself);
  * - a controller ownerReference to the Job.
@@ -78,7 +81,13 @@ export function nextPodSequence(job: Job, pods: readonly Pod[]): number {
  * const pod = podForJob(job, nextPodSequence(job, pods), now);        // "hello-28433000-x7k2q"
  * const third = podForJob(indexedJob, 4, now, 2);                      // "render-2-bq8zt", JOB_COMPLETION_INDEX=2
  */
-export function podForJob(job: Job, sequence: number, nowMs: number, completionIndex?: number): Pod {
+export function podForJob(
+  job: Job,
+  sequence: number,
+  nowMs: number,
+  completionIndex?: number,
+  indexFailureCounts?: IndexFailureCounts,
+): Pod {
   const { name: jobName, namespace } = job.metadata;
   const uid = jobKey(job);
   const template = job.spec.template;
@@ -94,6 +103,10 @@ export function podForJob(job: Job, sequence: number, nowMs: number, completionI
   const annotations: Labels = {
     ...(template.metadata?.annotations ?? {}),
     ...(indexed ? { [wellKnown.completionIndex]: String(completionIndex) } : {}),
+    ...(indexFailureCounts === undefined ? {} : { [wellKnown.indexFailureCount]: String(indexFailureCounts.failed) }),
+    ...(indexFailureCounts !== undefined && indexFailureCounts.ignored > 0
+      ? { [wellKnown.indexIgnoredFailureCount]: String(indexFailureCounts.ignored) }
+      : {}),
     [podSequenceAnnotation]: String(sequence),
   };
   const containers: Container[] = structuredClone(template.spec.containers).map((c) =>

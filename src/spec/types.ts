@@ -333,6 +333,9 @@ export const wellKnown = {
   controllerUid: 'controller-uid',
   batchControllerUid: 'batch.kubernetes.io/controller-uid',
   completionIndex: 'batch.kubernetes.io/job-completion-index',
+  /** backoffLimitPerIndex: failures of the pod's index before it (counted ones, and those a policy ignored). */
+  indexFailureCount: 'batch.kubernetes.io/job-index-failure-count',
+  indexIgnoredFailureCount: 'batch.kubernetes.io/job-index-ignored-failure-count',
   cronJobScheduledTimestamp: 'batch.kubernetes.io/cronjob-scheduled-timestamp',
   completionIndexEnv: 'JOB_COMPLETION_INDEX',
   /** Node labels a pod's `nodeSelector` may name (https://kubernetes.io/docs/reference/labels-annotations-taints/). */

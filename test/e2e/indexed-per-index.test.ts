@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Pod } from '../../src/spec/types.ts';
 import { RuntimeHarness } from '../support/local-runtime.ts';
 
 // Indexed Jobs as the better alternative to expansion (issue 5): each index retried on its own with
@@ -72,6 +73,48 @@ describe('Indexed Jobs with backoffLimitPerIndex', () => {
       expect((await h.jobctl('describe', 'job', 'shards')).stdout).toMatch(
         /Completed Indexes:\s+0,1,3\nBackoff Limit Per Index:\s+1\nFailed Indexes:\s+2\n/,
       );
+    },
+  );
+
+  it(
+    "waits out a failing index's own 10 s back-off without holding the others, then fails it with " + 'FailedIndexes',
+    async () => {
+      h = await RuntimeHarness.start(START);
+      const manifest = indexedJob('own-wait', '  backoffLimitPerIndex: 1\n')
+        .replace('  completions: 4\n  parallelism: 2\n', '  completions: 3\n  parallelism: 3\n')
+        .replace(
+          /- if \[ "\$JOB_COMPLETION_INDEX" = 2 \].*\n/,
+          '- \'if [ "$JOB_COMPLETION_INDEX" = 1 ]; then exit 1; fi\'\n',
+        );
+      expect((await h.jobctl('apply', '-f', await h.writeManifest('job', manifest))).code).toBe(0);
+      const job = async () => (await h!.runtime.store.get('Job', { namespace: 'default', name: 'own-wait' }))!;
+      const attempts = async (ix: string) =>
+        (await h!.runtime.store.listPods({ namespace: 'default', name: 'own-wait' })).filter(
+          (p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === ix,
+        );
+
+      // Indexes 0 and 2 succeed while index 1 waits on its first failure alone.
+      await h.advance(0);
+      expect((await job()).status).toMatchObject({ completedIndexes: '0,2', failedIndexes: '', succeeded: 2 });
+      expect((await attempts('1')).map((p) => p.status.phase)).toEqual(['Failed']);
+      expect((await attempts('1'))[0]?.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count']).toBe('0');
+      await h.advance(9_000);
+      expect(await attempts('1')).toHaveLength(1);
+
+      // 10 s after its failure index 1 gets its replacement, counting one failure; it fails too.
+      await h.advance(1_000);
+      const sequence = (p: Pod) => Number(p.metadata.annotations?.['jobctl.dev/pod-sequence']);
+      const replacement = (await attempts('1')).sort((a, b) => sequence(b) - sequence(a))[0];
+      expect(await attempts('1')).toHaveLength(2);
+      expect(replacement?.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count']).toBe('1');
+      await runUntilFinished('own-wait');
+      const finished = await job();
+      expect(finished.status).toMatchObject({ completedIndexes: '0,2', failedIndexes: '1', succeeded: 2, failed: 2 });
+      expect(finished.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+        status: 'True',
+        reason: 'FailedIndexes',
+        message: 'Job has failed indexes',
+      });
     },
   );
 

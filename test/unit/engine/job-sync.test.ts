@@ -1204,6 +1204,88 @@ function perIndex(job: Job, limit: number): Job {
   return { ...job, spec: { ...job.spec, backoffLimitPerIndex: limit } };
 }
 
+describe('syncJob: each index waits on its own failures (backoffLimitPerIndex)', () => {
+  const failureCount = 'batch.kubernetes.io/job-index-failure-count';
+  const ignoredCount = 'batch.kubernetes.io/job-index-ignored-failure-count';
+  /** A pod of index `index` that ended `phase` at `finishedAt`, carrying `failures` as its index failure count. */
+  const podOf = (job: Job, index: string, phase: Pod['status']['phase'], finishedAt = NOW, failures?: number) => {
+    const pod = aJobPod(job, { index, phase, finishedAt, ready: false });
+    if (failures !== undefined)
+      pod.metadata.annotations = { ...pod.metadata.annotations, [failureCount]: `${failures}` };
+    return pod;
+  };
+  const created = (result: JobSyncResult) =>
+    result.actions.flatMap((a) =>
+      a.type === 'createPod'
+        ? [{ index: completionIndexOf(a.pod), annotations: a.pod.metadata.annotations ?? {} }]
+        : [],
+    );
+
+  it('creates the indexes whose wait is over in the same sync and requeues at the earliest wait left', () => {
+    const job = perIndex(aBatchJob({ completions: 4, parallelism: 4, completionMode: 'Indexed', active: 1 }), 3);
+    const pods = [
+      podOf(job, '0', 'Failed', NOW - 15 * sec, 0), // 10 s wait, over
+      podOf(job, '1', 'Failed', NOW - 5 * sec, 0), // 10 s wait, 5 s left
+      podOf(job, '2', 'Failed', NOW - 30 * sec, 2), // third failure: 40 s wait, 10 s left
+      podOf(job, '3', 'Running'),
+    ];
+
+    const result = syncJob({ job, pods, now: NOW });
+
+    expect(created(result).map((c) => [c.index, c.annotations[failureCount]])).toEqual([[0, '1']]);
+    expect(result.requeueAtMs).toBe(NOW + 5 * sec);
+    expect(result.status.active).toBe(2);
+  });
+
+  it("does not hold the other indexes back on one index's failure (no Job-wide back-off)", () => {
+    const job = perIndex(aBatchJob({ completions: 3, parallelism: 3, completionMode: 'Indexed', active: 0 }), 1);
+    const pods = [podOf(job, '1', 'Failed', NOW, 0)];
+
+    const result = syncJob({ job, pods, now: NOW });
+
+    expect(created(result).map((c) => [c.index, c.annotations[failureCount]])).toEqual([
+      [0, '0'],
+      [2, '0'],
+    ]);
+    expect(result.requeueAtMs).toBe(NOW + 10 * sec);
+  });
+
+  it('requeues at the earliest wait when no index is ready, creating nothing', () => {
+    const job = perIndex(aBatchJob({ completions: 2, parallelism: 2, completionMode: 'Indexed' }), 3);
+    const pods = [podOf(job, '0', 'Failed', NOW - 2 * sec, 1), podOf(job, '1', 'Failed', NOW - 1 * sec, 0)];
+
+    const result = syncJob({ job, pods, now: NOW });
+
+    expect(created(result)).toEqual([]);
+    expect(result.requeueAtMs).toBe(NOW + 9 * sec);
+  });
+
+  it('gives the replacement of a pod an Ignore rule matched the ignored-failure count', () => {
+    const job = perIndex(aBatchJob({ completions: 1, parallelism: 1, completionMode: 'Indexed' }), 1);
+    job.spec.podFailurePolicy = { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [1] } }] };
+    const pod = podOf(job, '0', 'Failed', NOW - 15 * sec, 0);
+
+    const result = syncJob({ job, pods: [pod], now: NOW });
+
+    expect(created(result).map((c) => [c.annotations[failureCount], c.annotations[ignoredCount]])).toEqual([
+      ['0', '1'],
+    ]);
+    expect(result.status.failedIndexes).toBe('');
+  });
+
+  it("fails an index whose failed pod's failure count reaches the limit (Kubernetes isIndexFailed)", () => {
+    const job = perIndex(aBatchJob({ completions: 2, parallelism: 2, completionMode: 'Indexed' }), 1);
+    const pods = [podOf(job, '0', 'Failed', NOW - 60 * sec, 1), podOf(job, '1', 'Running')];
+
+    const result = syncJob({ job, pods, now: NOW });
+
+    expect({ created: created(result), failedIndexes: result.status.failedIndexes }).toEqual({
+      created: [],
+      failedIndexes: '0',
+    });
+  });
+});
+
 describe('syncJob: a failed pod is counted when Kubernetes counts it', () => {
   it.each(delayedCountingCases)('TestTrackJobStatusAndRemoveFinalizers: $name', (c) => {
     const result = syncJob({ job: c.job, pods: c.pods?.(c.job) ?? [], now: NOW });

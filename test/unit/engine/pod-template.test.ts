@@ -120,6 +120,23 @@ describe('podForJob', () => {
   });
 });
 
+describe('podForJob: per-index failure counts (Kubernetes addIndexFailureCountAnnotation)', () => {
+  const job = aBatchJob({ name: 'render', completions: 5, completionMode: 'Indexed' });
+  const counts = (pod: ReturnType<typeof podForJob>) => [
+    pod.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count'],
+    pod.metadata.annotations?.['batch.kubernetes.io/job-index-ignored-failure-count'],
+  ];
+
+  it('annotates the failure count, and the ignored count only when above 0', () => {
+    expect(counts(podForJob(job, 0, NOW, 2, { failed: 0, ignored: 0 }))).toEqual(['0', undefined]);
+    expect(counts(podForJob(job, 1, NOW, 2, { failed: 2, ignored: 1 }))).toEqual(['2', '1']);
+  });
+
+  it('leaves both out for a Job without backoffLimitPerIndex', () => {
+    expect(counts(podForJob(job, 0, NOW, 2))).toEqual([undefined, undefined]);
+  });
+});
+
 describe('podNamePrefix', () => {
   // Kubernetes names.SimpleNameGenerator (prefix ≤ 58 characters) and podGenerateNameWithIndex.
   const long = 'a'.repeat(70);
