@@ -2003,3 +2003,270 @@ describe('syncJob: successPolicy (TestSyncJobWithJobSuccessPolicy)', () => {
     expect(condition?.message ?? false).toBe(met === true ? matched : met);
   });
 });
+
+// Ported from kubernetes/kubernetes pkg/controller/job/job_controller_test.go, TestSyncJobWithJobBackoffLimitPerIndex
+// (case names kept). Pods are named `mypod-<i>` in `default` as upstream's podBuilder names them, carry upstream's
+// `batch.kubernetes.io/job-index-failure-count`, and have no finish time there, so long past here (no wait left).
+// jobctl runs Kubernetes v1.31+ defaults (JobPodReplacementPolicy and JobManagedBy on). The "; JobManagedBy enabled"
+// cases expect `terminating` unset (their JobPodReplacementPolicy gate is off); jobctl always keeps it, so it is not
+// compared there (their "JobPodReplacementPolicy enabled" twins compare it). Left out: "job with finished indexes;
+// failedIndexes are cleaned when JobBackoffLimitPerIndex disabled" (no feature gate here: backoffLimitPerIndex is
+// always on) and the twins "job failed due to failed indexes; JobPodReplacementPolicy and JobManagedBy disabled" and
+// "job failed due to exceeding max failed indexes; JobPodReplacementPolicy and JobManagedBy disabled" (both gates
+// off: `Failed` at once without `FailureTarget`, `terminating` unset — not what jobctl gives; their enabled twins are
+// ported).
+describe('syncJob: backoffLimitPerIndex (TestSyncJobWithJobBackoffLimitPerIndex)', () => {
+  const failureCount = 'batch.kubernetes.io/job-index-failure-count';
+  type Spec = [
+    index: string,
+    phase: Pod['status']['phase'],
+    failures: number,
+    exit?: [container: string, code: number],
+  ];
+  const podsFrom =
+    (...specs: Spec[]) =>
+    (job: Job): Pod[] =>
+      specs.map(([index, phase, failures, exit], i) => {
+        const pod = aJobPod(job, { phase, index, ready: false });
+        pod.metadata.name = `mypod-${i}`;
+        pod.metadata.annotations = { ...pod.metadata.annotations, [failureCount]: `${failures}` };
+        if (exit !== undefined) {
+          pod.status.containerStatuses = [
+            {
+              name: exit[0],
+              image: 'foo/bar',
+              restartCount: 0,
+              state: { terminated: { exitCode: exit[1], reason: 'Error', finishedAt: rfc3339(1000) } },
+            },
+          ];
+        }
+        return pod;
+      });
+  const perIndexJob = (
+    o: { n: number; backoffLimit?: number; maxFailedIndexes?: number },
+    rules?: NonNullable<Job['spec']['podFailurePolicy']>['rules'],
+  ): Job => {
+    const job = aBatchJob({
+      parallelism: o.n,
+      completions: o.n,
+      completionMode: 'Indexed',
+      backoffLimit: o.backoffLimit ?? 2_147_483_647,
+    });
+    job.spec.backoffLimitPerIndex = 1;
+    if (o.maxFailedIndexes !== undefined) job.spec.maxFailedIndexes = o.maxFailedIndexes;
+    if (rules !== undefined) job.spec.podFailurePolicy = { rules };
+    return job;
+  };
+  const onExit3 = (action: 'FailIndex' | 'FailJob' | 'Ignore') => [
+    { action, onExitCodes: { operator: 'In' as const, values: [3] } },
+  ];
+  const failedIndexes = [
+    'FailureTarget=True FailedIndexes: Job has failed indexes',
+    'Failed=True FailedIndexes: Job has failed indexes',
+  ];
+  const maxFailedIndexes =
+    'FailureTarget=True MaxFailedIndexesExceeded: Job has exceeded the specified maximal number of failed indexes';
+  const exit3FailJob = 'Container x for pod default/mypod-0 failed with exit code 3 matching FailJob rule at index 0';
+
+  const cases: (Omit<Case, 'expected'> & {
+    expected: {
+      active: number;
+      failed: number;
+      succeeded: number;
+      terminating?: number;
+      completedIndexes: string;
+      failedIndexes: string;
+      conditions: string[];
+    };
+  })[] = [
+    {
+      name: 'successful job after a single failure within index',
+      job: perIndexJob({ n: 2 }),
+      pods: podsFrom(['0', 'Failed', 0], ['0', 'Succeeded', 1], ['1', 'Succeeded', 0]),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 2,
+        terminating: 0,
+        completedIndexes: '0,1',
+        failedIndexes: '',
+        conditions: [
+          'SuccessCriteriaMet=True CompletionsReached: Reached expected number of succeeded pods',
+          'Complete=True CompletionsReached: Reached expected number of succeeded pods',
+        ],
+      },
+    },
+    {
+      name: 'single failed pod, not counted as the replacement pod creation is delayed',
+      job: perIndexJob({ n: 2 }),
+      pods: podsFrom(['0', 'Failed', 0]),
+      expected: {
+        active: 2,
+        failed: 0,
+        succeeded: 0,
+        terminating: 0,
+        completedIndexes: '',
+        failedIndexes: '',
+        conditions: [],
+      },
+    },
+    {
+      name: 'single failed pod replaced already',
+      job: perIndexJob({ n: 2 }),
+      pods: podsFrom(['0', 'Failed', 0], ['0', 'Pending', 1]),
+      expected: {
+        active: 2,
+        failed: 1,
+        succeeded: 0,
+        terminating: 0,
+        completedIndexes: '',
+        failedIndexes: '',
+        conditions: [],
+      },
+    },
+    {
+      name: 'single failed index due to exceeding the backoff limit per index, the job continues',
+      job: perIndexJob({ n: 2 }),
+      pods: podsFrom(['0', 'Failed', 1]),
+      expected: {
+        active: 1,
+        failed: 1,
+        succeeded: 0,
+        terminating: 0,
+        completedIndexes: '',
+        failedIndexes: '0',
+        conditions: [],
+      },
+    },
+    {
+      name: 'single failed index due to FailIndex action, the job continues',
+      job: perIndexJob({ n: 2 }, onExit3('FailIndex')),
+      pods: podsFrom(['0', 'Failed', 0, ['main', 3]]),
+      expected: {
+        active: 1,
+        failed: 1,
+        succeeded: 0,
+        terminating: 0,
+        completedIndexes: '',
+        failedIndexes: '0',
+        conditions: [],
+      },
+    },
+    {
+      name: 'job failed index due to FailJob action',
+      job: perIndexJob({ n: 2, backoffLimit: 6 }, onExit3('FailJob')),
+      pods: podsFrom(['0', 'Failed', 0, ['x', 3]]),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 0,
+        terminating: 0,
+        completedIndexes: '',
+        failedIndexes: '',
+        conditions: [
+          `FailureTarget=True PodFailurePolicy: ${exit3FailJob}`,
+          `Failed=True PodFailurePolicy: ${exit3FailJob}`,
+        ],
+      },
+    },
+    {
+      name: 'job pod failure ignored due to matching Ignore action',
+      job: perIndexJob({ n: 2, backoffLimit: 6 }, onExit3('Ignore')),
+      pods: podsFrom(['0', 'Failed', 0, ['x', 3]]),
+      expected: {
+        active: 2,
+        failed: 0,
+        succeeded: 0,
+        terminating: 0,
+        completedIndexes: '',
+        failedIndexes: '',
+        conditions: [],
+      },
+    },
+    {
+      name: 'job failed due to exceeding backoffLimit before backoffLimitPerIndex',
+      job: perIndexJob({ n: 2, backoffLimit: 1 }),
+      pods: podsFrom(['0', 'Failed', 0], ['1', 'Failed', 0]),
+      expected: {
+        active: 0,
+        failed: 2,
+        succeeded: 0,
+        terminating: 0,
+        completedIndexes: '',
+        failedIndexes: '',
+        conditions: [
+          'FailureTarget=True BackoffLimitExceeded: Job has reached the specified backoff limit',
+          'Failed=True BackoffLimitExceeded: Job has reached the specified backoff limit',
+        ],
+      },
+    },
+    {
+      name: 'job failed due to failed indexes',
+      job: perIndexJob({ n: 2 }),
+      pods: podsFrom(['0', 'Failed', 1], ['1', 'Succeeded', 0]),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 1,
+        terminating: 0,
+        completedIndexes: '1',
+        failedIndexes: '0',
+        conditions: failedIndexes,
+      },
+    },
+    {
+      name: 'job failed due to exceeding max failed indexes',
+      job: perIndexJob({ n: 4, maxFailedIndexes: 1 }),
+      pods: podsFrom(['0', 'Failed', 1], ['1', 'Succeeded', 0], ['2', 'Failed', 1], ['3', 'Running', 0]),
+      expected: {
+        active: 0,
+        failed: 3,
+        succeeded: 1,
+        terminating: 1,
+        completedIndexes: '1',
+        failedIndexes: '0,2',
+        conditions: [maxFailedIndexes],
+      },
+    },
+    {
+      name: 'job failed due to failed indexes; JobManagedBy enabled',
+      job: perIndexJob({ n: 2 }),
+      pods: podsFrom(['0', 'Failed', 1], ['1', 'Succeeded', 0]),
+      expected: {
+        active: 0,
+        failed: 1,
+        succeeded: 1,
+        completedIndexes: '1',
+        failedIndexes: '0',
+        conditions: failedIndexes,
+      },
+    },
+    {
+      name: 'job failed due to exceeding max failed indexes; JobManagedBy enabled',
+      job: perIndexJob({ n: 4, maxFailedIndexes: 1 }),
+      pods: podsFrom(['0', 'Failed', 1], ['1', 'Succeeded', 0], ['2', 'Failed', 1], ['3', 'Running', 0]),
+      expected: {
+        active: 0,
+        failed: 3,
+        succeeded: 1,
+        completedIndexes: '1',
+        failedIndexes: '0,2',
+        conditions: [maxFailedIndexes],
+      },
+    },
+  ];
+
+  it.each(cases)('$name', (c) => {
+    const result = syncJob({ job: c.job, pods: c.pods?.(c.job) ?? [], now: NOW });
+    const s = result.status;
+    expect({
+      active: s.active,
+      failed: s.failed,
+      succeeded: s.succeeded,
+      ...(c.expected.terminating === undefined ? {} : { terminating: s.terminating }),
+      completedIndexes: s.completedIndexes ?? '',
+      failedIndexes: s.failedIndexes,
+      conditions: s.conditions.map((x) => `${x.type}=${x.status} ${x.reason}: ${x.message}`),
+    }).toEqual(c.expected);
+  });
+});
