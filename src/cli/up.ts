@@ -87,7 +87,9 @@ export async function runUp(options: {
       `  tasks at once: ${cap}`,
       `  health:   transitions in this log${notifyNote}`,
       `  kubectl:  export KUBECONFIG=${kubeApi.kubeconfig}   (context jobctl, ${kubeApi.url})`,
-      ...(info.metricsUrl === undefined ? [] : [`  metrics:  ${info.metricsUrl} (Prometheus text)`]),
+      ...(info.metricsUrl === undefined
+        ? []
+        : [`  metrics:  ${info.metricsUrl} (Prometheus text; bearer token in ${info.stateDir}/metrics-token)`]),
       `  Ctrl-C to stop`,
       '',
     ].join('\n'),

@@ -1,4 +1,7 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import { DynamoDbSlotLedger } from '../../src/adapters/dynamodb/dynamodb-slot-ledger.ts';
@@ -8,7 +11,12 @@ import { CronJobController } from '../../src/controllers/cronjob-controller.ts';
 import type { ControllerDeps } from '../../src/controllers/deps.ts';
 import { JobController } from '../../src/controllers/job-controller.ts';
 import { MetricTotals } from '../../src/engine/metrics.ts';
-import { metricsPortFromEnv, serveMetrics, type MetricsServer } from '../../src/runtime/local/metrics-server.ts';
+import {
+  metricsPortFromEnv,
+  metricsToken,
+  serveMetrics,
+  type MetricsServer,
+} from '../../src/runtime/local/metrics-server.ts';
 import { loadManifests } from '../../src/spec/index.ts';
 import type { CronJob } from '../../src/spec/types.ts';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.ts';
@@ -21,6 +29,9 @@ import { FakeTaskLauncher } from '../support/fakes/fake-task-launcher.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const key = (name: string) => ({ namespace: 'default', name });
+
+const TOKEN = 'owner-token-of-this-test-0123456789abcdef';
+const owner = { Authorization: `Bearer ${TOKEN}` };
 
 function get(
   url: string,
@@ -89,8 +100,8 @@ spec:
     await jobs.sync(key(jobName));
     await cronJobs.sync(key('hello'));
 
-    server = await serveMetrics({ store, totals });
-    const scraped = await get(server.url);
+    server = await serveMetrics({ store, totals, token: TOKEN });
+    const scraped = await get(server.url, { headers: owner });
     expect(scraped.status).toBe(200);
     expect(scraped.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     body = scraped.body;
@@ -135,15 +146,17 @@ spec:
   });
 
   it('answers HEAD with the headers only; other methods 405, other paths 404', async () => {
-    const head = await get(server.url, { method: 'HEAD' });
+    const head = await get(server.url, { method: 'HEAD', headers: owner });
     expect([head.status, head.body, Number(head.headers['content-length']) > 0]).toEqual([200, '', true]);
-    expect((await get(server.url, { method: 'POST' })).status).toBe(405);
-    expect((await get(server.url.replace('/metrics', '/objects/CronJob'))).status).toBe(404);
+    expect((await get(server.url, { method: 'POST', headers: owner })).status).toBe(405);
+    expect((await get(server.url.replace('/metrics', '/objects/CronJob'), { headers: owner })).status).toBe(404);
   });
 
-  it('needs no token but refuses web pages: an Origin header, a foreign Host (DNS rebinding)', async () => {
-    expect((await get(server.url)).status).toBe(200);
-    const fromPage = await get(server.url, { headers: { Origin: 'https://evil.example' } });
+  it("wants the bearer token (loopback is every local user's), and refuses web pages and a foreign Host", async () => {
+    expect((await get(server.url, { headers: owner })).status).toBe(200);
+    expect((await get(server.url)).status).toBe(401);
+    expect((await get(server.url, { headers: { Authorization: 'Bearer guess' } })).status).toBe(401);
+    const fromPage = await get(server.url, { headers: { ...owner, Origin: 'https://evil.example' } });
     expect([fromPage.status, fromPage.body]).toEqual([403, 'requests from web pages are refused\n']);
     const rebound = await get(server.url, { headers: { Host: 'evil.example:80' } });
     expect(rebound.status).toBe(403);
@@ -158,8 +171,21 @@ spec:
 
   it('says which port is taken when the fixed one is in use', async () => {
     const port = Number(new URL(server.url).port);
-    await expect(serveMetrics({ store: { list: async () => [] }, totals: new MetricTotals(), port })).rejects.toThrow(
-      new RegExp(`port ${port} .* in use`),
-    );
+    const busy = { store: { list: async () => [] }, totals: new MetricTotals(), port, token: TOKEN };
+    await expect(serveMetrics(busy)).rejects.toThrow(new RegExp(`port ${port} .* in use`));
+  });
+});
+
+describe('metricsToken', () => {
+  it('is made once, owner-only, and the same at the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jobctl-metrics-token-'));
+    try {
+      const first = await metricsToken(dir);
+      expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await stat(join(dir, 'metrics-token'))).mode & 0o777).toBe(0o600);
+      expect(await metricsToken(dir)).toBe(first);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

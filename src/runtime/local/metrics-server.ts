@@ -7,9 +7,10 @@
  *
  * Access: loopback only, and the same refusals as the runtime's other endpoints (endpoint-guard.mjs `refusal`: any
  * `Origin` header, a CORS preflight, a `Host` other than 127.0.0.1 or localhost at this port, so no web page reaches
- * it, DNS rebinding included). No bearer token: what it serves is read-only and holds no secret (names, counts,
- * times: no env values, commands or logs), and the control token changes at every start, which a Prometheus scrape
- * config could not follow. Only GET and HEAD, no body read.
+ * it, DNS rebinding included), and a bearer token: loopback is open to every local user, and the CronJobs' and Jobs'
+ * names and run times are the owner's business (issue 11: nobody else gets in). The token is kept in the state
+ * directory (`metrics-token`, 0600) and survives restarts, unlike the control token, so a Prometheus scrape config
+ * names it once (`authorization: { credentials_file: <state dir>/metrics-token }`). Only GET and HEAD, no body read.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +19,10 @@ import { stateMetrics } from '../../engine/metrics.ts';
 import { JobctlError } from '../../errors.ts';
 import type { StateStore } from '../../ports/state-store.ts';
 import type { MetricFamily } from '../../spec/metrics.ts';
-import { refusal } from './endpoint-guard.mjs';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hasBearer, refusal } from './endpoint-guard.mjs';
 
 export interface MetricsServerOptions {
   /** Where the CronJobs and Jobs are read at each scrape. */
@@ -29,6 +33,8 @@ export interface MetricsServerOptions {
   namespace?: string;
   /** Loopback port; 0 for any free one. @default 0 */
   port?: number;
+  /** `Authorization: Bearer <token>` on every scrape ({@link metricsToken}). */
+  token: string;
 }
 
 export interface MetricsServer {
@@ -51,6 +57,10 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Metri
     const port = (server.address() as AddressInfo).port;
     const refused = refusal(req, port);
     if (refused !== undefined) return void res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`${refused}\n`);
+    if (!hasBearer(req.headers, options.token))
+      return void res
+        .writeHead(401, { 'Content-Type': 'text/plain', 'WWW-Authenticate': 'Bearer' })
+        .end("missing or wrong bearer token (the state directory's metrics-token)\n");
     if (new URL(req.url ?? '/', 'http://metrics').pathname !== '/metrics') return void res.writeHead(404).end();
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     void scrape(options, namespace).then(
@@ -106,4 +116,17 @@ export function metricsPortFromEnv(env: NodeJS.ProcessEnv = process.env): number
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new JobctlError('Validation', `JOBCTL_METRICS_PORT: "${text}" is not a port (1-65535)`);
   return port;
+}
+
+/**
+ * The scrape token of `stateDir`: read from `metrics-token` (mode 0600 in the 0700 state directory), or made once and
+ * kept there, so it stays the same across restarts.
+ */
+export async function metricsToken(stateDir: string): Promise<string> {
+  const file = join(stateDir, 'metrics-token');
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (/^[A-Za-z0-9_-]{32,}$/.test(existing.trim())) return existing.trim();
+  const token = randomBytes(32).toString('base64url');
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
 }

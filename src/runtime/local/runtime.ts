@@ -42,7 +42,7 @@ import { hasBearer, readBody, refusal } from './endpoint-guard.mjs';
 import { KeyedWorkQueue } from './sync-queue.ts';
 import { serveObjectRead } from './object-reads.ts';
 import { MetricTotals } from '../../engine/metrics.ts';
-import { metricsPortFromEnv, serveMetrics, type MetricsServer } from './metrics-server.ts';
+import { metricsPortFromEnv, metricsToken, serveMetrics, type MetricsServer } from './metrics-server.ts';
 import { diskFullFailure, isDiskFull, type DatabaseFailure } from './database-watch.ts';
 import { ExpirySweeper } from './expiry-sweeper.ts';
 import { LogRotator, logRotationFromEnv, type LogRotatorOptions } from '../../adapters/files/log-rotation.ts';
@@ -223,6 +223,7 @@ export class LocalRuntime {
           store: this.store,
           totals: this.metrics,
           port: metricsPortFromEnv(),
+          token: await metricsToken(this.stateDir),
         });
       const metricsUrl = this.metricsServer?.url;
       this.info = {

@@ -19,7 +19,7 @@ export interface RuntimeInfo {
   controlUrl?: string;
   /** `Authorization: Bearer <controlToken>` on every request to `controlUrl`. */
   controlToken?: string;
-  /** Prometheus metrics: `GET` it (no token; loopback only; src/runtime/local/metrics-server.ts). */
+  /** Prometheus metrics: `GET` it with the bearer token in `<stateDir>/metrics-token` (metrics-server.ts). */
   metricsUrl?: string;
   stateDir: string;
   startedAt: string;
