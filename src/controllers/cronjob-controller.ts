@@ -5,6 +5,7 @@ import { jobScheduledEvent, slotsRecordedEvents } from '../engine/metrics.ts';
 import { healthOf, healthSettingsOf, transitionOf } from '../engine/health.ts';
 import { finishedCondition } from '../engine/object-meta.ts';
 import type { SlotRecord } from '../spec/slots.ts';
+import type { HealthRecord } from '../spec/health.ts';
 import type { Pod } from '../spec/types.ts';
 import type { ObjectKey } from '../ports/state-store.ts';
 import type { CronJob, Job } from '../spec/types.ts';
@@ -38,6 +39,9 @@ export interface SyncOutcome {
  *   admitted (the Job controller starts no pod of a CronJob's Job until `status.active` lists it), so the loser
  *   deletes it: Forbid never overlaps.
  */
+/** How long a sync's claim on sending a health transition lasts: past it, a failed or lost send is tried again. */
+export const SEND_CLAIM_MS = 60_000;
+
 export class CronJobController {
   constructor(private readonly deps: CronJobControllerDeps) {}
 
@@ -139,17 +143,28 @@ export class CronJobController {
     let record = stored?.record;
     let version = stored?.version;
     if (record === undefined || record.state !== next.state) {
-      const changed = {
+      const notified = transitionOf(record?.state, next.state) === undefined;
+      const changed: HealthRecord = {
         owner,
         state: next.state,
         ...(record === undefined ? {} : { previous: record.state }),
         reason: next.reason,
         sinceMs: nowMs,
-        notified: transitionOf(record?.state, next.state) === undefined,
+        notified,
+        // The writer of a transition claims its sending, so no other sync sends it meanwhile.
+        ...(notified ? {} : { sendingUntilMs: nowMs + SEND_CLAIM_MS }),
       };
       version = await health.store.put(changed, version);
       if (version === undefined) return next.recheckAtMs; // another sync recorded this transition, and sends it
       record = changed;
+    } else if (!record.notified) {
+      // An unsent transition (a failed send, or a crash before the send): resent by one sync, once the claim of the
+      // last one to try has lapsed — duplicate deliveries must not each send it.
+      if (record.sendingUntilMs !== undefined && record.sendingUntilMs > nowMs) return next.recheckAtMs;
+      const claim: HealthRecord = { ...record, sendingUntilMs: nowMs + SEND_CLAIM_MS };
+      version = await health.store.put(claim, version);
+      if (version === undefined) return next.recheckAtMs; // another sync claimed it
+      record = claim;
     }
     if (record.notified) return next.recheckAtMs;
     const transition = transitionOf(record.previous, record.state);
@@ -172,7 +187,8 @@ export class CronJobController {
         return next.recheckAtMs;
       }
     }
-    await health.store.put({ ...record, notified: true }, version);
+    const { sendingUntilMs: _, ...sent } = record;
+    await health.store.put({ ...sent, notified: true }, version);
     return next.recheckAtMs;
   }
 

@@ -26,6 +26,8 @@ export interface HealthRecord {
   sinceMs: number;
   /** Whether the transition into this state was sent (or needed none). */
   notified: boolean;
+  /** While unsent: the sync sending it claims it until then (epoch ms); after, another sync may try again. */
+  sendingUntilMs?: number;
 }
 
 /** What a notification says: a CronJob's transition, why, and when. */

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStateStore } from '../../src/adapters/dynamodb/dynamodb-state-store.ts';
 import { ensureStateTable } from '../../src/adapters/dynamodb/state-table.ts';
-import { CronJobController } from '../../src/controllers/cronjob-controller.ts';
+import { CronJobController, SEND_CLAIM_MS } from '../../src/controllers/cronjob-controller.ts';
 import { JobController } from '../../src/controllers/job-controller.ts';
 import type { ControllerDeps } from '../../src/controllers/deps.ts';
-import { jobNameFor } from '../../src/engine/cronjob-sync.ts';
+import { jobFromTemplate, jobNameFor } from '../../src/engine/cronjob-sync.ts';
+import { DynamoDbHealthStore } from '../../src/adapters/dynamodb/dynamodb-health-store.ts';
+import type { HealthNotification } from '../../src/ports/health.ts';
 import { ManualClock } from '../../src/adapters/clock/clock.ts';
 import type { StateStore } from '../../src/ports/state-store.ts';
 import { loadManifests } from '../../src/spec/index.ts';
@@ -53,6 +55,55 @@ describe('CronJobController on DynamoDB (dynalite)', () => {
     await ensureStateTable(db.client, tableName);
     store = new DynamoDbStateStore({ client: db.client, tableName, now: () => T0 });
   });
+
+  it(
+    'sends a health transition once when 5 syncs see it at the same time, and again at the next sync when the send ' +
+      'failed (the state is written before it is sent)',
+    async () => {
+      const created = await store.create(cronJobManifest('sick'));
+      const failed = jobFromTemplate(created, T0 + 29_500, T0 + 29_500);
+      await store.create({
+        ...failed,
+        status: {
+          ...failed.status,
+          startTime: new Date(T0 + 29_500).toISOString(),
+          active: 0,
+          failed: 1,
+          conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }],
+        },
+      });
+      const clock = new ManualClock(T0 + 1_000);
+      const sent: string[] = [];
+      let failNext = true;
+      const health = {
+        store: new DynamoDbHealthStore({ client: db.client, tableName: `controllers-${table}` }),
+        notifier: {
+          send: async (n: HealthNotification) => {
+            if (failNext) {
+              failNext = false;
+              throw new Error('webhook answered 503');
+            }
+            sent.push(`${n.transition}: ${n.reason}`);
+          },
+        },
+        log: () => {},
+      };
+      const deps: ControllerDeps = { store, launcher: new FakeTaskLauncher(), logs: new FakeLogSink(), clock, health };
+      const cronJobs = new CronJobController(deps);
+      // The first send fails: the transition is recorded unsent; the sync itself does not fail.
+      await cronJobs.sync(key('sick'));
+      expect(sent).toEqual([]);
+      // Within the failed sender's claim, no sync sends it; past it, five syncs at once (duplicate deliveries) send
+      // it once.
+      await cronJobs.sync(key('sick'));
+      expect(sent).toEqual([]);
+      clock.advanceTo(T0 + 1_000 + SEND_CLAIM_MS + 1);
+      await Promise.all(Array.from({ length: 5 }, () => cronJobs.sync(key('sick'))));
+      expect(sent).toEqual([`Failing: the last run failed: ${failed.metadata.name}`]);
+      await cronJobs.sync(key('sick'));
+      expect(sent).toEqual([`Failing: the last run failed: ${failed.metadata.name}`]);
+    },
+  );
 
   it('creates exactly one Job when 50 dispatches of the same scheduled time run at once', async () => {
     await store.create(cronJobManifest('dup'));
